@@ -1,0 +1,133 @@
+"""Findings: what validation says about a submission, one record per problem, and their files.
+
+A finding names the sheet, Excel row, column header as printed and value found, says what is wrong and
+how to fix it, in Vietnamese. Findings files are the hand-over between the validate, aggregate and render
+tasks (XCom carries only their paths, hashes and counts).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ERROR = "lỗi"
+WARNING = "cảnh báo"
+FIX_SEPARATOR = " Cách sửa: "
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in one place of a submission.
+
+    Attributes:
+        severity: ``"lỗi"`` (blocks the unit's data) or ``"cảnh báo"`` (reported only).
+        sheet: sheet name as in the workbook ("" for the file as a whole).
+        row: Excel row number (1-based), or None when the problem is not in one row.
+        column: column header as printed in the workbook, or "".
+        value: the value found, as text ("" when empty).
+        message: what is wrong, in Vietnamese.
+        fix: how to fix it, in Vietnamese.
+        rule: the expectation type or reader rule that found it.
+    """
+
+    severity: str
+    sheet: str
+    row: int | None
+    column: str
+    value: str
+    message: str
+    fix: str = ""
+    rule: str = ""
+
+    def as_text(self, file_name: str = "") -> str:
+        """One line for a terminal or a log (household codes only, never names)."""
+        where = ", ".join(
+            p
+            for p in (
+                f"tệp {file_name}" if file_name else "",
+                f"sheet '{self.sheet}'" if self.sheet else "",
+                f"dòng {self.row}" if self.row else "",
+                f"cột '{self.column}'" if self.column else "",
+            )
+            if p
+        )
+        value = f" — giá trị: '{self.value}'" if self.value != "" else " — giá trị: (trống)"
+        fix = f" Cách sửa: {self.fix}" if self.fix else ""
+        return f"[{self.severity.upper()}] {where}{value}. {self.message}{fix}"
+
+
+def split_description(description: str) -> tuple[str, str]:
+    """Split an expectation's Vietnamese description into (what is wrong, how to fix it)."""
+    if FIX_SEPARATOR in description:
+        what, fix = description.split(FIX_SEPARATOR, 1)
+        return what.strip(), fix.strip()
+    return description.strip(), ""
+
+
+@dataclass
+class ValidationOutcome:
+    """The result of validating one submission file, as written to its findings file.
+
+    ``unit_code`` is None when the file could not be attributed to a unit. ``status`` is ``valid`` (no
+    error; warnings allowed) or ``invalid``.
+    """
+
+    file: str
+    sha256: str
+    unit_code: str | None
+    period: str
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        """Number of findings of severity "lỗi"."""
+        return sum(f.severity == ERROR for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        """Number of findings of severity "cảnh báo"."""
+        return sum(f.severity == WARNING for f in self.findings)
+
+    @property
+    def status(self) -> str:
+        """``valid`` when there is no error, else ``invalid``."""
+        return "invalid" if self.errors else "valid"
+
+    def to_json(self) -> dict[str, Any]:
+        """Serialisable form (used for the findings file)."""
+        return {
+            "file": self.file,
+            "sha256": self.sha256,
+            "unit_code": self.unit_code,
+            "period": self.period,
+            "status": self.status,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "findings": [asdict(f) for f in self.findings],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ValidationOutcome:
+        """Inverse of :meth:`to_json`."""
+        return cls(
+            file=data["file"],
+            sha256=data["sha256"],
+            unit_code=data["unit_code"],
+            period=data["period"],
+            findings=[Finding(**f) for f in data["findings"]],
+        )
+
+    def write(self, path: Path) -> Path:
+        """Write the findings file (UTF-8 JSON). Idempotent: the same outcome writes the same bytes."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+
+def read_outcome(path: Path) -> ValidationOutcome:
+    """Read a findings file written by :meth:`ValidationOutcome.write`."""
+    return ValidationOutcome.from_json(json.loads(path.read_text(encoding="utf-8")))

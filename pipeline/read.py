@@ -1,0 +1,407 @@
+"""Read a submission workbook into canonical frames (the staging layer).
+
+Reading never guesses: a value that cannot be read as its field's kind stays as its text in the frame
+(so validation can show it) and a finding names the sheet, Excel row and column. Text is normalised to
+Unicode NFC with "Ð" (U+00D0) mapped to "Đ".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from babel.numbers import NumberFormatError, parse_decimal
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from pipeline import schema
+from pipeline.config import Config
+from pipeline.findings import ERROR, Finding
+
+TRUE_FLAGS = {"x", "✓", "✔", "1", "có", "co", "yes", "true", "v"}
+FALSE_FLAGS = {"", "0", "không", "khong", "no", "false", "-"}
+
+
+class UnreadableSubmission(ValueError):
+    """The file is not a readable submission workbook at all (not .xlsx, corrupt, no expected sheet)."""
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def clean_text(value: Any) -> str:
+    """Cell value as NFC text with "Ð"→"Đ", zero-width and non-breaking spaces removed, trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    s = unicodedata.normalize("NFC", str(value)).replace("\u00d0", "\u0110")
+    return s.replace("\u200b", "").replace("\ufeff", "").replace("\u00a0", " ").strip()
+
+
+def parse_whole_number(value: Any) -> int | None:
+    """A count or an amount in đồng: int, integral float, or text such as "1.551" or "1.500.000 đ".
+
+    Returns None for an empty cell. Raises ValueError for anything else (negative numbers included).
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(str(value))
+    else:
+        text = re.sub(r"(?i)\s*(đồng|đ|vnđ|vnd|hộ|người)\s*$", "", clean_text(value)).replace(" ", "")
+        try:
+            number = parse_decimal(text, locale="vi", strict=True)
+        except NumberFormatError:
+            try:
+                number = Decimal(text)
+            except InvalidOperation as exc:
+                raise ValueError(value) from exc
+    if number != number.to_integral_value() or number < 0:
+        raise ValueError(value)
+    return int(number)
+
+
+def parse_flag(value: Any) -> bool:
+    """An x-flag cell: x/X/✓/1/có are yes, blank/0/không are no. Raises ValueError otherwise."""
+    s = clean_text(value).casefold()
+    if s in TRUE_FLAGS:
+        return True
+    if s in FALSE_FLAGS:
+        return False
+    raise ValueError(value)
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """A date cell: a real date, or text dd/mm/yyyy (05/08/2023 is 5 August). None for empty."""
+    if value is None or clean_text(value) == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", clean_text(value))
+    if not m:
+        raise ValueError(value)
+    return dt.date(int(m[3]), int(m[2]), int(m[1]))
+
+
+def _coded_lookup(items: list[dict[str, Any]]) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for item in items:
+        table[schema.normalize_label(item["code"])] = item["code"]
+        table[schema.normalize_label(item["label"])] = item["code"]
+    return table
+
+
+@dataclass
+class Submission:
+    """A submission workbook read into canonical frames.
+
+    Attributes:
+        path: the file read.
+        sha256: hex SHA-256 of its bytes.
+        general: values of sheet "Thông tin chung" by key (unit_code and period as text, prepared_on a date).
+        general_rows: Excel row of each general field.
+        summary: one row per indicator of sheet "Tổng hợp": ``indicator`` (str key), ``label`` (str),
+            ``excel_row`` (int), ``timing`` ("both"/"cumulative"), ``value_baseline`` and ``value_current``
+            (Int64; households, persons, sessions or đồng by indicator), ``parent`` (str or None),
+            ``parent_value_baseline``/``parent_value_current`` (Int64): the bound the value may not exceed.
+        roster: one row per household of sheet "Danh sách hộ NCC", columns the keys of
+            :data:`schema.ROSTER_FIELDS` plus ``excel_row`` (int). Counts and amounts Int64 (persons, đồng),
+            flags bool, statuses and change kinds as reference codes (unknown text kept as typed), dates as
+            ``datetime.date`` objects.
+        narrative: free text by key (results, difficulties, proposals), line breaks kept.
+        headers: column header as printed, by (sheet, key).
+        findings: problems met while reading (always severity "lỗi").
+    """
+
+    path: Path
+    sha256: str
+    general: dict[str, Any] = field(default_factory=dict)
+    general_rows: dict[str, int] = field(default_factory=dict)
+    summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+    roster: pd.DataFrame = field(default_factory=pd.DataFrame)
+    narrative: dict[str, str] = field(default_factory=dict)
+    headers: dict[tuple[str, str], str] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def unit_code(self) -> str | None:
+        """The unit code typed in "Thông tin chung", or None if absent."""
+        code = self.general.get("unit_code")
+        return str(code) if code else None
+
+
+def _find_header_row(ws: Any, first_header: str, limit: int = 15) -> int | None:
+    target = schema.normalize_label(first_header)
+    for r in range(1, min(ws.max_row, limit) + 1):
+        for c in range(1, min(ws.max_column, 10) + 1):
+            if schema.normalize_label(ws.cell(r, c).value) == target:
+                return r
+    return None
+
+
+def _sheet(wb: Any, name: str) -> Any | None:
+    target = schema.normalize_label(name)
+    for ws in wb.worksheets:
+        if schema.normalize_label(ws.title) == target:
+            return ws
+    return None
+
+
+def _bad_value(sheet: str, row: int, column: str, value: Any, what: str, fix: str) -> Finding:
+    return Finding(ERROR, sheet, row, column, clean_text(value), what, fix, "read")
+
+
+def read_submission(path: Path, config: Config) -> Submission:
+    """Read a submission workbook (.xlsx) laid out as in ``docs/submission-format.md``.
+
+    Args:
+        path: the workbook.
+        config: gives the reference lists (statuses, change kinds, Ordinance 02/2020 categories).
+
+    Returns:
+        A :class:`Submission`; problems with single cells are in ``findings``, not raised.
+
+    Raises:
+        UnreadableSubmission: the file is not an .xlsx workbook or lacks the sheet "Thông tin chung".
+    """
+    sub = Submission(path=path, sha256=sha256_of(path))
+    try:
+        wb = load_workbook(path, data_only=True, read_only=False)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise UnreadableSubmission(
+            f"Tệp {path.name} không phải bảng tính Excel (.xlsx) đọc được ({type(exc).__name__}). "
+            "Hãy mở bằng Excel và lưu lại dạng .xlsx theo mẫu."
+        ) from exc
+    ws = _sheet(wb, schema.SHEET_GENERAL)
+    if ws is None:
+        raise UnreadableSubmission(
+            f"Tệp {path.name} không có sheet '{schema.SHEET_GENERAL}'. Hãy dùng đúng mẫu báo cáo của Phòng."
+        )
+    _read_general(ws, sub)
+    for key, reader in (("summary", _read_summary), ("roster", _read_roster), ("narrative", _read_narrative)):
+        sheet_ws = _sheet(wb, schema.SHEETS[key])
+        if sheet_ws is None:
+            sub.findings.append(
+                Finding(
+                    ERROR,
+                    schema.SHEETS[key],
+                    None,
+                    "",
+                    "",
+                    f"Thiếu sheet '{schema.SHEETS[key]}'.",
+                    "Dùng đúng mẫu báo cáo; không đổi tên hoặc xóa sheet.",
+                    "read",
+                )
+            )
+            continue
+        reader(sheet_ws, sub, config)
+    if sub.roster.empty and "excel_row" not in sub.roster.columns:
+        sub.roster = _empty_roster()
+    return sub
+
+
+def _read_general(ws: Any, sub: Submission) -> None:
+    by_label = {schema.normalize_label(f.header): f for f in schema.GENERAL_FIELDS}
+    for r in range(1, ws.max_row + 1):
+        f = by_label.get(schema.normalize_label(ws.cell(r, 1).value))
+        if f is None:
+            continue
+        raw = ws.cell(r, 2).value
+        sub.general_rows[f.key] = r
+        sub.headers[(schema.SHEET_GENERAL, f.key)] = clean_text(ws.cell(r, 1).value)
+        if f.kind == "date":
+            try:
+                sub.general[f.key] = parse_date(raw)
+            except ValueError:
+                sub.general[f.key] = None
+                sub.findings.append(
+                    _bad_value(schema.SHEET_GENERAL, r, f.header, raw, "Ngày không đúng dạng.", "Ghi ngày dạng dd/mm/yyyy.")
+                )
+        else:
+            sub.general[f.key] = clean_text(raw) or None
+    for f in schema.GENERAL_FIELDS:
+        sub.headers.setdefault((schema.SHEET_GENERAL, f.key), f.header)
+        sub.general.setdefault(f.key, None)
+
+
+def _read_summary(ws: Any, sub: Submission, config: Config) -> None:
+    sheet = schema.SHEET_SUMMARY
+    header_row = _find_header_row(ws, "Chỉ tiêu")
+    if header_row is None:
+        sub.findings.append(
+            Finding(ERROR, sheet, None, "Chỉ tiêu", "", "Không tìm thấy dòng tiêu đề có cột 'Chỉ tiêu'.",
+                    "Dùng đúng mẫu; không xóa dòng tiêu đề.", "read")
+        )
+        return
+    cols = {}
+    for c in range(1, ws.max_column + 1):
+        label = schema.normalize_label(ws.cell(header_row, c).value)
+        for f in schema.SUMMARY_COLUMNS:
+            if label == schema.normalize_label(f.header):
+                cols[f.key] = c
+                sub.headers[(sheet, f.key)] = clean_text(ws.cell(header_row, c).value)
+    for needed in ("label", "value_baseline", "value_current"):
+        if needed not in cols:
+            header = next(f.header for f in schema.SUMMARY_COLUMNS if f.key == needed)
+            sub.findings.append(
+                Finding(ERROR, sheet, header_row, header, "", f"Thiếu cột '{header}'.", "Dùng đúng mẫu.", "read")
+            )
+            return
+    by_label = {schema.normalize_label(i.label): i for i in schema.SUMMARY_INDICATORS}
+    rows: dict[str, dict[str, Any]] = {}
+    for r in range(header_row + 1, ws.max_row + 1):
+        ind = by_label.get(schema.normalize_label(ws.cell(r, cols["label"]).value))
+        if ind is None:
+            continue
+        rec: dict[str, Any] = {"indicator": ind.key, "label": ind.label, "excel_row": r, "timing": ind.timing}
+        for key in ("value_baseline", "value_current"):
+            raw = ws.cell(r, cols[key]).value
+            try:
+                rec[key] = parse_whole_number(raw)
+            except ValueError:
+                rec[key] = None
+                sub.findings.append(
+                    _bad_value(sheet, r, sub.headers[(sheet, key)], raw, f"'{ind.label}' phải là số nguyên không âm.",
+                               "Ghi số, không ghi chữ; có thể dùng dấu chấm phân cách hàng nghìn (1.551).")
+                )
+        rows[ind.key] = rec
+    frame = pd.DataFrame(
+        [rows.get(i.key, {"indicator": i.key, "label": i.label, "excel_row": None, "timing": i.timing})
+         for i in schema.SUMMARY_INDICATORS]
+    )
+    for key in ("value_baseline", "value_current"):
+        frame[key] = frame.get(key, pd.Series([None] * len(frame))).astype("Int64")
+    frame["excel_row"] = frame["excel_row"].astype("Int64")
+    values = frame.set_index("indicator")
+    parents = [schema.INDICATORS_BY_KEY[k].parent for k in frame["indicator"]]
+    frame["parent"] = pd.Series(parents, dtype="object")
+    for key in ("value_baseline", "value_current"):
+        frame[f"parent_{key}"] = pd.array([values.at[p, key] if p else pd.NA for p in parents], dtype="Int64")
+    sub.summary = frame
+
+
+def _empty_roster() -> pd.DataFrame:
+    return pd.DataFrame({**{f.key: pd.Series(dtype=_dtype(f)) for f in schema.ROSTER_FIELDS},
+                         "excel_row": pd.Series(dtype="int64")})
+
+
+def _dtype(f: schema.Field) -> str:
+    return {"count": "Int64", "vnd": "Int64", "flag": "bool"}.get(f.kind, "object")
+
+
+def _read_roster(ws: Any, sub: Submission, config: Config) -> None:
+    sheet = schema.SHEET_ROSTER
+    header_row = _find_header_row(ws, "Mã hộ")
+    if header_row is None:
+        sub.findings.append(
+            Finding(ERROR, sheet, None, "Mã hộ", "", "Không tìm thấy dòng tiêu đề có cột 'Mã hộ'.",
+                    "Dùng đúng mẫu; không xóa dòng tiêu đề.", "read")
+        )
+        return
+    wanted = {schema.normalize_label(f.header): f for f in schema.ROSTER_FIELDS}
+    cols: dict[str, int] = {}
+    for c in range(1, ws.max_column + 1):
+        f = wanted.get(schema.normalize_label(ws.cell(header_row, c).value))
+        if f is not None:
+            cols[f.key] = c
+            sub.headers[(sheet, f.key)] = clean_text(ws.cell(header_row, c).value)
+    for f in schema.ROSTER_FIELDS:
+        sub.headers.setdefault((sheet, f.key), f.header)
+        if f.required and f.key not in cols:
+            sub.findings.append(
+                Finding(ERROR, sheet, header_row, f.header, "", f"Thiếu cột bắt buộc '{f.header}'.",
+                        "Dùng đúng mẫu; không xóa hoặc đổi tên cột.", "read")
+            )
+    ref = config.reference
+    statuses = _coded_lookup(ref["statuses"])
+    changes = _coded_lookup(ref["change_kinds"])
+    categories = _coded_lookup(ref["ncc_categories"])
+    records = []
+    for r in range(header_row + 1, ws.max_row + 1):
+        raw_row = {k: ws.cell(r, c).value for k, c in cols.items()}
+        if all(clean_text(v) == "" for k, v in raw_row.items() if k != "no"):
+            continue  # blank spacer row
+        rec: dict[str, Any] = {"excel_row": r}
+        for f in schema.ROSTER_FIELDS:
+            raw = raw_row.get(f.key)
+            header = sub.headers[(sheet, f.key)]
+            try:
+                rec[f.key] = _parse_roster_value(f, raw, statuses, changes, categories)
+            except ValueError:
+                rec[f.key] = None if f.kind != "flag" else False
+                sub.findings.append(_bad_value(sheet, r, header, raw, *_kind_help(f)))
+        records.append(rec)
+    if not records:
+        sub.roster = _empty_roster()
+        return
+    frame = pd.DataFrame.from_records(records)
+    for f in schema.ROSTER_FIELDS:
+        frame[f.key] = frame[f.key].astype(_dtype(f))
+    sub.roster = frame[[f.key for f in schema.ROSTER_FIELDS] + ["excel_row"]]
+
+
+def _parse_roster_value(
+    f: schema.Field, raw: Any, statuses: dict[str, str], changes: dict[str, str], categories: dict[str, str]
+) -> Any:
+    if f.kind in ("count", "vnd"):
+        return parse_whole_number(raw)
+    if f.kind == "flag":
+        return parse_flag(raw)
+    if f.kind == "date":
+        return parse_date(raw)
+    text = clean_text(raw)
+    if f.kind in ("status", "change"):
+        if not text:
+            return "unchanged" if f.kind == "change" else None
+        table = statuses if f.kind == "status" else changes
+        return table.get(schema.normalize_label(text), text)
+    if f.kind == "categories":
+        parts = [p for p in re.split(r"[;,]\s*|\s+", text) if p]
+        return ";".join(categories.get(schema.normalize_label(p), p) for p in parts) or None
+    return text or None
+
+
+def _kind_help(f: schema.Field) -> tuple[str, str]:
+    return {
+        "count": ("Phải là số nguyên không âm.", "Ghi số (ví dụ 5), không ghi chữ."),
+        "vnd": ("Số tiền phải là số nguyên đồng, không âm.", "Ghi số đồng, ví dụ 1.500.000."),
+        "flag": ("Cột đánh dấu chỉ nhận x hoặc để trống.", "Ghi x nếu có, để trống nếu không."),
+        "date": ("Ngày không đúng dạng.", "Ghi ngày dạng dd/mm/yyyy, ví dụ 15/03/2023."),
+    }.get(f.kind, ("Giá trị không đọc được.", "Sửa theo hướng dẫn của mẫu."))
+
+
+def _read_narrative(ws: Any, sub: Submission, config: Config) -> None:
+    by_label = {schema.normalize_label(f.header): f for f in schema.NARRATIVE_FIELDS}
+    for r in range(1, ws.max_row + 1):
+        f = by_label.get(schema.normalize_label(ws.cell(r, 1).value))
+        if f is not None:
+            text = clean_text(ws.cell(r, 2).value).replace("\r\n", "\n").replace("\r", "\n")
+            sub.narrative[f.key] = text
+    for f in schema.NARRATIVE_FIELDS:
+        sub.narrative.setdefault(f.key, "")
+
+
+def column_letter(index: int) -> str:
+    """Excel column letter of a 1-based column index (1 → A)."""
+    return get_column_letter(index)

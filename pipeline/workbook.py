@@ -1,0 +1,141 @@
+"""Write submission workbooks in the layout of :mod:`pipeline.schema` (blank template or filled in).
+
+Used to build ``templates/mau_bao_cao_don_vi.xlsx`` and by the sample generator. Writes only; reading is
+:mod:`pipeline.read`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from pipeline import schema
+
+_BOLD = Font(name="Times New Roman", bold=True, size=12)
+_NORMAL = Font(name="Times New Roman", size=12)
+_THIN = Side(style="thin", color="000000")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_CENTER = Alignment(wrap_text=True, horizontal="center", vertical="center")
+
+
+def _cell_value(field: schema.Field, value: Any) -> Any:
+    if value is None:
+        return None
+    if field.kind == "flag":
+        return "x" if value else None
+    if field.kind == "date" and isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return value
+
+
+def write_submission(
+    path: Path,
+    *,
+    general: Mapping[str, Any] | None = None,
+    summary: Mapping[str, tuple[int | None, int | None]] | None = None,
+    roster: Sequence[Mapping[str, Any]] = (),
+    narrative: Mapping[str, str] | None = None,
+    title_period: str = "",
+) -> Path:
+    """Write a submission workbook; with no data it is the blank template.
+
+    Args:
+        path: the .xlsx to write (overwritten: idempotent for the same arguments).
+        general: values by key of :data:`schema.GENERAL_FIELDS` (dates as ``datetime.date``).
+        summary: ``{indicator key: (value at 01/01, value at cut-off or cumulative)}``; households, persons,
+            sessions in whole numbers, money in đồng.
+        roster: one mapping per household, keys of :data:`schema.ROSTER_FIELDS`; flags as bool.
+        narrative: free text by key of :data:`schema.NARRATIVE_FIELDS`; line breaks are kept.
+        title_period: text shown in each sheet's title, e.g. "6 tháng đầu năm 2023".
+
+    Returns:
+        ``path``.
+    """
+    general = general or {}
+    summary = summary or {}
+    narrative = narrative or {}
+    wb = Workbook()
+    ws = wb.active
+    ws.title = schema.SHEET_GENERAL
+    ws["A1"] = "BÁO CÁO KẾT QUẢ GIẢM NGHÈO HỘ CÓ NGƯỜI CÓ CÔNG VỚI CÁCH MẠNG"
+    ws["A1"].font = _BOLD
+    ws["A2"] = f"Kỳ báo cáo: {title_period}" if title_period else "Điền vào cột B; không sửa cột A."
+    for i, f in enumerate(schema.GENERAL_FIELDS, start=4):
+        ws.cell(i, 1, f.header).font = _BOLD
+        c = ws.cell(i, 2, _cell_value(f, general.get(f.key)))
+        c.font = _NORMAL
+        c.number_format = "@"
+        ws.cell(i, 3, f.note).font = Font(name="Times New Roman", italic=True, size=10)
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 40
+    ws.column_dimensions["C"].width = 34
+
+    ws = wb.create_sheet(schema.SHEET_SUMMARY)
+    ws["A1"] = "SỐ LIỆU TỔNG HỢP CỦA ĐƠN VỊ"
+    ws["A1"].font = _BOLD
+    ws["A2"] = (
+        "Số hộ, số nhân khẩu: tính tại ngày 01/01 và tại ngày chốt số liệu. "
+        "Hoạt động, kinh phí: lũy kế từ 01/01 đến ngày chốt số liệu (ghi ở cột E)."
+    )
+    for j, f in enumerate(schema.SUMMARY_COLUMNS, start=1):
+        c = ws.cell(schema.SUMMARY_HEADER_ROW, j, f.header)
+        c.font, c.fill, c.border, c.alignment = _BOLD, _HEAD_FILL, _BOX, _CENTER
+    for i, ind in enumerate(schema.SUMMARY_INDICATORS, start=1):
+        r = schema.SUMMARY_HEADER_ROW + i
+        baseline, current = summary.get(ind.key, (None, None))
+        row = (i, ind.label, ind.unit, baseline if ind.timing == "both" else None, current)
+        for j, v in enumerate(row, start=1):
+            c = ws.cell(r, j, v)
+            c.font, c.border, c.alignment = _NORMAL, _BOX, _WRAP
+            if j >= 4:
+                c.number_format = "#,##0"
+        if ind.timing == "cumulative":
+            ws.cell(r, 4).fill = PatternFill("solid", fgColor="D9D9D9")
+    for col, width in zip("ABCDE", (6, 58, 12, 18, 24)):
+        ws.column_dimensions[col].width = width
+
+    ws = wb.create_sheet(schema.SHEET_ROSTER)
+    ws["A1"] = "DANH SÁCH HỘ NGHÈO, HỘ CẬN NGHÈO CÓ THÀNH VIÊN LÀ NGƯỜI CÓ CÔNG VỚI CÁCH MẠNG"
+    ws["A1"].font = _BOLD
+    ws["A2"] = (
+        "Mỗi dòng một hộ nghèo hoặc cận nghèo (tại 01/01 hoặc hiện tại) có thành viên là người có công hoặc thân "
+        "nhân. Cột cờ: ghi x nếu có. Phân loại: Nghèo / Cận nghèo / Mức sống trung bình / Không nghèo."
+    )
+    for j, f in enumerate(schema.ROSTER_FIELDS, start=1):
+        c = ws.cell(schema.ROSTER_HEADER_ROW, j, f.header)
+        c.font, c.fill, c.border, c.alignment = _BOLD, _HEAD_FILL, _BOX, _CENTER
+        ws.column_dimensions[get_column_letter(j)].width = 14 if f.kind != "flag" else 9
+    ws.row_dimensions[schema.ROSTER_HEADER_ROW].height = 75
+    for i, hh in enumerate(roster, start=1):
+        r = schema.ROSTER_HEADER_ROW + i
+        for j, f in enumerate(schema.ROSTER_FIELDS, start=1):
+            v = i if f.key == "no" else _cell_value(f, hh.get(f.key))
+            c = ws.cell(r, j, v)
+            c.font, c.border = _NORMAL, _BOX
+            if f.kind == "code":
+                c.number_format = "@"
+            elif f.kind in ("vnd", "count"):
+                c.number_format = "#,##0"
+    ws.freeze_panes = ws.cell(schema.ROSTER_HEADER_ROW + 1, 3)
+
+    ws = wb.create_sheet(schema.SHEET_NARRATIVE)
+    ws["A1"] = "THUYẾT MINH"
+    ws["A1"].font = _BOLD
+    for i, f in enumerate(schema.NARRATIVE_FIELDS, start=3):
+        ws.cell(i, 1, f.header).font = _BOLD
+        c = ws.cell(i, 2, narrative.get(f.key))
+        c.alignment, c.font = _WRAP, _NORMAL
+    ws.column_dimensions["A"].width = 26
+    ws.column_dimensions["B"].width = 100
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
