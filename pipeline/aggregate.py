@@ -1,0 +1,294 @@
+"""Aggregate valid submissions into the report's indicators (the marts layer). One function per table.
+
+Inputs are the canonical frames of :mod:`pipeline.read` for the units whose submission is valid; units that
+are missing or invalid appear in the unit table and the submission-status table, with no figures, and the
+district totals are the sums over valid units (the report says which units they leave out).
+Counts are households (hộ) or persons (người); amounts are đồng; rates are returned as exact numerators and
+denominators so that rounding happens once, half-up, when formatting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from pipeline import schema
+from pipeline.config import Config, Period, Unit
+from pipeline.findings import ValidationOutcome
+from pipeline.read import Submission
+
+COUNT_KEYS = (
+    "households_total",
+    "poor_households",
+    "poor_persons",
+    "near_poor_households",
+    "near_poor_persons",
+    "ncc_poor_households",
+    "ncc_poor_persons",
+    "ncc_near_poor_households",
+    "ncc_near_poor_persons",
+)
+CUMULATIVE_KEYS = tuple(i.key for i in schema.SUMMARY_INDICATORS if i.timing == "cumulative")
+SUPPORT_FLAGS = (
+    ("support_vocational_training", "Đào tạo nghề"),
+    ("support_job_placement", "Giới thiệu việc làm"),
+    ("support_livestock", "Hỗ trợ con giống, hướng dẫn chăn nuôi"),
+    ("support_health_insurance", "Cấp thẻ bảo hiểm y tế"),
+)
+SUPPORT_AMOUNTS = (
+    ("support_loan_vnd", "Vay vốn ưu đãi (NHCSXH)"),
+    ("support_housing_vnd", "Hỗ trợ nhà ở"),
+    ("sponsor_amount_vnd", "Nhận đỡ đầu"),
+)
+
+
+@dataclass
+class UnitInput:
+    """One configured unit's input to aggregation.
+
+    ``status`` is ``valid``, ``invalid`` or ``missing``; ``submission`` is set only for valid units;
+    ``outcome`` is the validation outcome of the submission used (None when missing).
+    """
+
+    unit: Unit
+    status: str
+    outcome: ValidationOutcome | None = None
+    submission: Submission | None = None
+
+
+def _summary_values(sub: Submission, column: str) -> dict[str, int]:
+    s = sub.summary.set_index("indicator")[column]
+    return {k: (int(v) if not pd.isna(v) else 0) for k, v in s.items()}
+
+
+def unit_table(inputs: list[UnitInput]) -> pd.DataFrame:
+    """One row per configured unit: status and summary counts at 1 January and at the cut-off.
+
+    Columns: ``unit_code`` (str), ``unit_name`` (str, e.g. "xã Ma Nới"), ``status`` (str), then for each
+    key of :data:`COUNT_KEYS` ``<key>_baseline`` and ``<key>_current`` (Int64; households or persons;
+    NA for units without a valid submission).
+    """
+    rows = []
+    for item in inputs:
+        row: dict[str, Any] = {"unit_code": item.unit.code, "unit_name": item.unit.full_name, "status": item.status}
+        if item.submission is not None:
+            base = _summary_values(item.submission, "value_baseline")
+            cur = _summary_values(item.submission, "value_current")
+            for k in COUNT_KEYS:
+                row[f"{k}_baseline"], row[f"{k}_current"] = base[k], cur[k]
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    for k in COUNT_KEYS:
+        for suffix in ("baseline", "current"):
+            col = f"{k}_{suffix}"
+            frame[col] = (frame[col] if col in frame else pd.Series([pd.NA] * len(frame))).astype("Int64")
+    return frame
+
+
+def district_totals(units: pd.DataFrame) -> dict[str, int]:
+    """Sums of :func:`unit_table` over valid units: ``{<key>_baseline, <key>_current}`` → int."""
+    valid = units[units["status"] == "valid"]
+    return {
+        f"{k}_{s}": int(valid[f"{k}_{s}"].sum()) for k in COUNT_KEYS for s in ("baseline", "current")
+    }
+
+
+def _rosters(inputs: list[UnitInput]) -> pd.DataFrame:
+    frames = []
+    for item in inputs:
+        if item.submission is not None and not item.submission.roster.empty:
+            f = item.submission.roster.copy()
+            f["unit_code"] = item.unit.code
+            f["unit_name"] = item.unit.full_name
+            frames.append(f)
+    if not frames:
+        cols = [f.key for f in schema.ROSTER_FIELDS] + ["excel_row", "unit_code", "unit_name"]
+        return pd.DataFrame(columns=cols)
+    return pd.concat(frames, ignore_index=True)
+
+
+def ncc_status(roster: pd.DataFrame) -> dict[str, int]:
+    """NCC households by status and their movement between 1 January and the cut-off.
+
+    Returns households and persons (sum of ``members_count``) poor and near-poor at both dates, and the
+    number of households per change kind (``change_<code>`` for each code of ``change_kinds``).
+    """
+    out: dict[str, int] = {}
+    for status, prefix in (("poor", "poor"), ("near_poor", "near_poor")):
+        for when in ("baseline", "current"):
+            rows = roster[roster[f"status_{when}"] == status]
+            out[f"{prefix}_households_{when}"] = int(len(rows))
+            out[f"{prefix}_persons_{when}"] = int(rows["members_count"].fillna(0).sum()) if len(rows) else 0
+    counts = roster["change_kind"].value_counts() if len(roster) else pd.Series(dtype="int64")
+    for code in (
+        "escaped_poverty", "escaped_near_poverty", "near_poor_to_poor", "fell_back_poor", "new_poor",
+        "fell_back_near_poor", "new_near_poor",
+    ):
+        out[f"change_{code}"] = int(counts.get(code, 0))
+    return out
+
+
+def deprivations(roster: pd.DataFrame, config: Config) -> dict[str, Any]:
+    """Deprivation counts among NCC households poor at the cut-off (Decree 07/2021/NĐ-CP, Art. 3).
+
+    Returns ``{"base": n poor NCC households, "indicators": [{code, label, dimension, households}],
+    "dimensions": [{code, label, households}]}``; a dimension is deprived when any of its indicators is.
+    """
+    poor = roster[roster["status_current"] == "poor"]
+    labels = {i["code"]: i["label"] for i in config.reference["indicators"]}
+    dim_of = {ind: d for d in config.reference["dimensions"] for ind in d["indicators"]}
+    indicators = [
+        {"code": k, "label": labels[k], "dimension": dim_of[k]["label"],
+         "households": int(poor[k].astype(bool).sum()) if len(poor) else 0}
+        for k in schema.DEPRIVATION_KEYS
+    ]
+    dimensions = []
+    for d in config.reference["dimensions"]:
+        hit = poor[d["indicators"]].astype(bool).any(axis=1).sum() if len(poor) else 0
+        dimensions.append({"code": d["code"], "label": d["label"], "households": int(hit)})
+    return {"base": int(len(poor)), "indicators": indicators, "dimensions": dimensions}
+
+
+def supports(roster: pd.DataFrame) -> list[dict[str, Any]]:
+    """Supports delivered to NCC households, cumulative from 1 January.
+
+    One dict per support: ``label``, ``households`` (count of households that received it) and
+    ``amount_vnd`` (đồng; None for supports recorded as a yes/no flag).
+    """
+    out = []
+    for key, label in SUPPORT_AMOUNTS[:1]:
+        got = roster[key].fillna(0) > 0 if len(roster) else pd.Series(dtype=bool)
+        out.append({"label": label, "households": int(got.sum()), "amount_vnd": int(roster[key].fillna(0).sum())})
+    for key, label in SUPPORT_FLAGS:
+        out.append({"label": label, "households": int(roster[key].astype(bool).sum()) if len(roster) else 0,
+                    "amount_vnd": None})
+    for key, label in SUPPORT_AMOUNTS[1:]:
+        got = roster[key].fillna(0) > 0 if len(roster) else pd.Series(dtype=bool)
+        out.append({"label": label, "households": int(got.sum()), "amount_vnd": int(roster[key].fillna(0).sum())})
+    return out
+
+
+def cumulative_totals(inputs: list[UnitInput]) -> dict[str, int]:
+    """Activities and funds cumulative from 1 January, summed over valid units (sessions, persons, đồng)."""
+    out = dict.fromkeys(CUMULATIVE_KEYS, 0)
+    for item in inputs:
+        if item.submission is not None:
+            cur = _summary_values(item.submission, "value_current")
+            for k in CUMULATIVE_KEYS:
+                out[k] += cur[k]
+    return out
+
+
+def funds(cumulative: dict[str, int], config: Config) -> dict[str, Any]:
+    """Funds mobilised by the plan's sources (1), (3), (4), (5) and their total (đồng); loans of source (2)
+    apart (households, đồng disbursed), since they are repayable (plan, section V)."""
+    sources = [
+        {"number": s["number"], "label": s["label"], "amount_vnd": cumulative[s["code"]]}
+        for s in config.reference["fund_sources"]
+    ]
+    return {
+        "sources": sources,
+        "total_vnd": sum(s["amount_vnd"] for s in sources),
+        "loan_households": cumulative["loan_2_households"],
+        "loan_disbursed_vnd": cumulative["loan_2_disbursed_vnd"],
+    }
+
+
+def submission_status(inputs: list[UnitInput]) -> list[dict[str, Any]]:
+    """The state of each configured unit's submission: received (valid) / invalid / missing.
+
+    One dict per unit: ``unit_code``, ``unit_name``, ``status``, ``file`` (name as sent), ``sha256``,
+    ``errors`` and ``warnings`` (counts of findings).
+    """
+    out = []
+    for item in inputs:
+        o = item.outcome
+        out.append({
+            "unit_code": item.unit.code,
+            "unit_name": item.unit.full_name,
+            "status": item.status,
+            "file": o.file if o else None,
+            "sha256": o.sha256 if o else None,
+            "errors": o.errors if o else None,
+            "warnings": o.warnings if o else None,
+        })
+    return out
+
+
+def targets(status: dict[str, int], depr: dict[str, Any], config: Config) -> list[dict[str, Any]]:
+    """Progress against the plan's three targets (section III).
+
+    1. no poor NCC household by 31/12 (value: poor NCC households now);
+    2. no NCC household falling back (tái nghèo) or newly poor (phát sinh) (value: such households);
+    3. 100 % of poor NCC households not deprived in health, education, housing, water & sanitation,
+       information (value: poor NCC households deprived in at least one of them, per dimension).
+    Each item: ``code``, ``value`` (households), ``met`` (bool, for 1 as of the cut-off).
+    """
+    new_or_back = status["change_fell_back_poor"] + status["change_new_poor"]
+    wanted = set(config.targets.get("ncc_poor_access_dimensions", []))
+    deprived = [d for d in depr["dimensions"] if d["code"] in wanted and d["households"] > 0]
+    return [
+        {"code": "no_ncc_poor", "value": status["poor_households_current"],
+         "met": status["poor_households_current"] <= config.targets.get("ncc_poor_households_by_year_end", 0)},
+        {"code": "no_fallback", "value": new_or_back,
+         "met": new_or_back <= config.targets.get("ncc_fallback_or_new_poor", 0)},
+        {"code": "access", "value": len(deprived), "met": not deprived,
+         "dimensions": [d["label"] for d in deprived]},
+    ]
+
+
+def ncc_poor_list(roster: pd.DataFrame) -> list[dict[str, Any]]:
+    """Poor NCC households at 1 January or at the cut-off, for the report's annex (personal data allowed
+    there, Decree 13/2023/NĐ-CP). One dict per household, sorted by unit and household code."""
+    poor = roster[(roster["status_baseline"] == "poor") | (roster["status_current"] == "poor")]
+    poor = poor.sort_values(["unit_code", "household_code"])
+    return [
+        {
+            "unit_name": r["unit_name"],
+            "household_code": r["household_code"],
+            "head_name": r["head_name"],
+            "village": r["village"],
+            "ethnicity": r["ethnicity"],
+            "members": int(r["members_count"]),
+            "ncc_members": int(r["ncc_members_count"]),
+            "status_baseline": r["status_baseline"],
+            "status_current": r["status_current"],
+            "deprived": [k for k in schema.DEPRIVATION_KEYS if bool(r[k])],
+        }
+        for _, r in poor.iterrows()
+    ]
+
+
+def aggregate(inputs: list[UnitInput], *, config: Config, period: Period) -> dict[str, Any]:
+    """All of the report's figures as plain JSON-ready values.
+
+    Keys: ``period`` (code), ``units`` (records of :func:`unit_table`, NA as None), ``district``
+    (:func:`district_totals`), ``ncc`` (:func:`ncc_status`), ``deprivations``, ``supports``, ``cumulative``,
+    ``funds``, ``submissions``, ``targets``, ``annex``, ``narratives`` (per valid unit: name and its three
+    texts).
+    """
+    units = unit_table(inputs)
+    roster = _rosters(inputs)
+    status = ncc_status(roster)
+    depr = deprivations(roster, config)
+    cumulative = cumulative_totals(inputs)
+    records = units.astype(object).where(units.notna(), None).to_dict(orient="records")
+    return {
+        "period": period.code,
+        "units": records,
+        "district": district_totals(units),
+        "ncc": status,
+        "deprivations": depr,
+        "supports": supports(roster),
+        "cumulative": cumulative,
+        "funds": funds(cumulative, config),
+        "submissions": submission_status(inputs),
+        "targets": targets(status, depr, config),
+        "annex": ncc_poor_list(roster),
+        "narratives": [
+            {"unit_name": i.unit.full_name, **i.submission.narrative}
+            for i in inputs if i.submission is not None
+        ],
+    }

@@ -1,0 +1,71 @@
+"""Vietnamese number and date formatting for reports (Babel ``vi`` locale, rounding half-up).
+
+"1.551 hộ", "6,39%", "1.500.000 đồng", "ngày 05 tháng 5 năm 2023". Babel rounds half-even; Vietnamese
+reports round half-up, so values are quantized with ``ROUND_HALF_UP`` before Babel formats them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+LOCALE = "vi"
+
+
+def half_up(value: Decimal | int | float | str, places: int = 2) -> Decimal:
+    """Round to ``places`` decimals, halves away from zero (1,005 → 1,01)."""
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def percent(numerator: int, denominator: int) -> Decimal | None:
+    """``numerator / denominator × 100`` as an exact Decimal (%), or None when the denominator is 0."""
+    if not denominator:
+        return None
+    return Decimal(numerator) * 100 / Decimal(denominator)
+
+
+def number(value: int | Decimal | None, places: int = 0) -> str:
+    """A count or amount: ``1551`` → ``"1.551"``; ``None`` → ``"-"`` (no data)."""
+    if value is None:
+        return "-"
+    if places:
+        fmt = "#,##0." + "0" * places
+        return format_decimal(half_up(value, places), format=fmt, locale=LOCALE)
+    return format_decimal(half_up(value, 0), format="#,##0", locale=LOCALE)
+
+
+def pct(value: Decimal | None, places: int = 2) -> str:
+    """A percentage given in % units: ``Decimal("6.3901")`` → ``"6,39%"``; None → ``"-"``."""
+    if value is None:
+        return "-"
+    return format_decimal(half_up(value, places), format="#,##0." + "0" * places, locale=LOCALE) + "%"
+
+
+def rate(numerator: int | None, denominator: int | None, places: int = 2) -> str:
+    """``numerator / denominator`` as a Vietnamese percentage: ``rate(1551, 24272)`` → ``"6,39%"``."""
+    if numerator is None or not denominator:
+        return "-"
+    return pct(percent(numerator, denominator), places)
+
+
+def date_vn(day: dt.date) -> str:
+    """A date in dd/mm/yyyy form: ``05/05/2023``."""
+    return format_date(day, "dd/MM/y", locale=LOCALE)
+
+
+def dateline(place: str, day: dt.date | None, *, month: int | None = None, year: int | None = None) -> str:
+    """The place-and-date line of Decree 30/2020/NĐ-CP (Appendix I).
+
+    Days below 10 and months 1–2 take a leading zero: "Ninh Sơn, ngày 05 tháng 02 năm 2023". With ``day``
+    None it is a draft's line with the day (and, if ``month`` is None, the month) left blank for the clerk:
+    "Ninh Sơn, ngày      tháng 5 năm 2023".
+    """
+    if day is not None:
+        pattern = "'ngày' dd 'tháng' MM 'năm' y" if day.month <= 2 else "'ngày' dd 'tháng' M 'năm' y"
+        return f"{place}, {format_date(day, pattern, locale=LOCALE)}"
+    month_text = "     " if month is None else (f"{month:02d}" if month <= 2 else str(month))
+    year_text = str(year) if year is not None else "     "
+    return f"{place}, ngày      tháng {month_text} năm {year_text}"

@@ -1,0 +1,325 @@
+"""Render the periodic report (.docx) from the aggregates: build the template context, render, audit, publish.
+
+The only writer of reports. Rendering uses docxtpl with Jinja autoescape on and undefined variables as
+errors; every figure is formatted here with :mod:`pipeline.fmt` (Babel ``vi``, half-up). The output path is a
+pure function of the period: ``reports/<year>/<6T|9T|CN>/bao-cao-<period>.docx``; a rerun overwrites it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from pipeline import fmt
+from pipeline.config import PROJECT_ROOT, Config, Period, data_dir
+
+TEMPLATE = PROJECT_ROOT / "templates" / "bao_cao_ky.docx"
+STATUS_LABELS = {"poor": "Nghèo", "near_poor": "Cận nghèo", "average": "Mức sống trung bình", "none": "Không nghèo"}
+SUBMISSION_LABELS = {"valid": "Hợp lệ", "invalid": "Không hợp lệ", "missing": "Chưa nhận"}
+MOVEMENTS = (
+    ("escaped_poverty", "Thoát nghèo"),
+    ("near_poor_to_poor", "Từ cận nghèo xuống nghèo"),
+    ("fell_back_poor", "Tái nghèo"),
+    ("new_poor", "Phát sinh nghèo"),
+    ("escaped_near_poverty", "Thoát cận nghèo"),
+    ("fell_back_near_poor", "Tái cận nghèo"),
+    ("new_near_poor", "Phát sinh cận nghèo"),
+)
+
+
+class RenderError(RuntimeError):
+    """The rendered report failed its audit (unrendered tags, a unit neither reported nor listed)."""
+
+
+def report_path(period: Period, root: Path | None = None) -> Path:
+    """Where the report of ``period`` is published: ``reports/2023/6T/bao-cao-2023-6T.docx``."""
+    return (root or data_dir()) / "reports" / str(period.year) / period.folder / f"bao-cao-{period.code}.docx"
+
+
+def _status_text(sub: dict[str, Any]) -> str:
+    label = SUBMISSION_LABELS[sub["status"]]
+    if sub["status"] == "invalid":
+        return f"{label} ({sub['errors']} lỗi)"
+    return label
+
+
+def _document(config: Config, period: Period) -> dict[str, Any]:
+    d = config.document
+    issue = d.get("issue_date")
+    if issue:
+        dateline = fmt.dateline(config.locality["place_name"], dt.date.fromisoformat(str(issue)))
+    else:
+        dateline = fmt.dateline(config.locality["place_name"], None, month=period.deadline.month, year=period.year)
+    plan = config.plan
+    return {
+        "issuer_parent": d["issuer_parent"],
+        "issuer": d["issuer"],
+        "issuer_short": "Phòng Lao động - Thương binh và Xã hội",
+        "number": d.get("number") or "\u00a0" * 6,
+        "number_suffix": d["number_suffix"],
+        "dateline": dateline,
+        "summary_line": f"Kết quả thực hiện {period.label} {period.year} Kế hoạch giảm nghèo đối với hộ nghèo "
+                        "có thành viên là người có công với cách mạng",
+        "recipients": list(d.get("recipients", [])),
+        "archive": d.get("recipients_archive", "Lưu: VT."),
+        "signer_authority": d.get("signer_authority") or "",
+        "signer_title": d.get("signer_title") or "",
+        "signer_name": d.get("signer_name") or "",
+        "plan_number": plan.get("number") or "",
+    }
+
+
+def build_context(agg: dict[str, Any], *, config: Config, period: Period) -> dict[str, Any]:
+    """The template context: every value a formatted Vietnamese string, lists of row dicts for tables.
+
+    Args:
+        agg: the output of :func:`pipeline.aggregate.aggregate` (as written to ``aggregates.json``).
+    """
+    d = agg["district"]
+    subs = agg["submissions"]
+    valid = [s for s in subs if s["status"] == "valid"]
+    left_out = [s["unit_name"] for s in subs if s["status"] != "valid"]
+    units = []
+    for i, u in enumerate(agg["units"], start=1):
+        sub = next(s for s in subs if s["unit_code"] == u["unit_code"])
+        has = u["status"] == "valid"
+        units.append({
+            "no": str(i),
+            "name": u["unit_name"],
+            "households": fmt.number(u["households_total_current"]) if has else "-",
+            "poor": fmt.number(u["poor_households_current"]) if has else "-",
+            "poor_rate": fmt.rate(u["poor_households_current"], u["households_total_current"]) if has else "-",
+            "near_poor": fmt.number(u["near_poor_households_current"]) if has else "-",
+            "near_poor_rate": fmt.rate(u["near_poor_households_current"], u["households_total_current"])
+            if has else "-",
+            "ncc_poor": fmt.number(u["ncc_poor_households_current"]) if has else "-",
+            "ncc_poor_persons": fmt.number(u["ncc_poor_persons_current"]) if has else "-",
+            "status": _status_text(sub),
+        })
+    district = {
+        "name": "Toàn huyện" if not left_out else "Cộng các đơn vị hợp lệ",
+        "households": fmt.number(d["households_total_current"]),
+        "poor": fmt.number(d["poor_households_current"]),
+        "poor_rate": fmt.rate(d["poor_households_current"], d["households_total_current"]),
+        "near_poor": fmt.number(d["near_poor_households_current"]),
+        "near_poor_rate": fmt.rate(d["near_poor_households_current"], d["households_total_current"]),
+        "ncc_poor": fmt.number(d["ncc_poor_households_current"]),
+        "ncc_poor_persons": fmt.number(d["ncc_poor_persons_current"]),
+        "partial": (
+            f"Số liệu cộng chưa gồm: {', '.join(left_out)} (chưa có báo cáo hợp lệ)." if left_out else ""
+        ),
+    }
+    ncc_rows = []
+    for no, (label, prefix, base_key) in enumerate(
+        (("Hộ nghèo có thành viên là người có công", "ncc_poor", "poor_households"),
+         ("Hộ cận nghèo có thành viên là người có công", "ncc_near_poor", "near_poor_households")), start=1):
+        ncc_rows.append({
+            "no": str(no),
+            "label": label,
+            "hh_baseline": fmt.number(d[f"{prefix}_households_baseline"]),
+            "persons_baseline": fmt.number(d[f"{prefix}_persons_baseline"]),
+            "share_baseline": fmt.rate(d[f"{prefix}_households_baseline"], d[f"{base_key}_baseline"]),
+            "hh_current": fmt.number(d[f"{prefix}_households_current"]),
+            "persons_current": fmt.number(d[f"{prefix}_persons_current"]),
+            "share_current": fmt.rate(d[f"{prefix}_households_current"], d[f"{base_key}_current"]),
+        })
+    ncc = agg["ncc"]
+    movements = [
+        {"no": str(i), "label": label, "households": fmt.number(ncc[f"change_{code}"])}
+        for i, (code, label) in enumerate(MOVEMENTS, start=1)
+    ]
+    depr = agg["deprivations"]
+    base = depr["base"]
+    deprivation_rows = [
+        {"no": str(i), "label": x["label"], "dimension": x["dimension"], "households": fmt.number(x["households"]),
+         "rate": fmt.rate(x["households"], base)}
+        for i, x in enumerate(depr["indicators"], start=1)
+    ]
+    dimension_rows = [
+        {"no": str(i), "label": x["label"], "households": fmt.number(x["households"]),
+         "rate": fmt.rate(x["households"], base)}
+        for i, x in enumerate(depr["dimensions"], start=1)
+    ]
+    deprived_dims = [x["label"].lower() for x in depr["dimensions"] if x["households"]]
+    clean_dims = [x["label"].lower() for x in depr["dimensions"] if not x["households"]]
+    support_rows = [
+        {"no": str(i), "label": s["label"], "households": fmt.number(s["households"]),
+         "amount": fmt.number(s["amount_vnd"]) if s["amount_vnd"] is not None else "-"}
+        for i, s in enumerate(agg["supports"], start=1)
+    ]
+    funds = agg["funds"]
+    fund_rows = [
+        {"number": f"({s['number']})", "label": s["label"], "amount": fmt.number(s["amount_vnd"])}
+        for s in funds["sources"]
+    ]
+    submission_rows = [
+        {"no": str(i), "name": s["unit_name"], "status": _status_text(s),
+         "file": f"{s['file']} ({s['sha256'][:12]})" if s["file"] else "-",
+         "errors": fmt.number(s["errors"]), "warnings": fmt.number(s["warnings"])}
+        for i, s in enumerate(subs, start=1)
+    ]
+    t = {x["code"]: x for x in agg["targets"]}
+    target_rows = [
+        {"no": "1", "label": "Đến cuối năm không còn hộ nghèo có thành viên là người có công",
+         "result": f"Còn {fmt.number(t['no_ncc_poor']['value'])} hộ nghèo có người có công",
+         "assessment": "Đã đạt" if t["no_ncc_poor"]["met"] else "Chưa đạt, tiếp tục hỗ trợ"},
+        {"no": "2", "label": "Không để hộ có người có công tái nghèo, phát sinh nghèo",
+         "result": f"{fmt.number(t['no_fallback']['value'])} hộ tái nghèo, phát sinh nghèo",
+         "assessment": "Đạt" if t["no_fallback"]["met"] else "Không đạt"},
+        {"no": "3", "label": "100% hộ nghèo có người có công được tiếp cận y tế, giáo dục, nhà ở, nước sạch "
+                             "và vệ sinh, thông tin",
+         "result": ("Không còn hộ thiếu hụt các chiều này" if t["access"]["met"]
+                    else "Còn thiếu hụt: " + ", ".join(x.lower() for x in t["access"]["dimensions"])),
+         "assessment": "Đạt" if t["access"]["met"] else "Chưa đạt"},
+    ]
+    annex = [
+        {"no": str(i), "unit_name": a["unit_name"], "household_code": a["household_code"],
+         "head_name": a["head_name"] or "", "village": a["village"] or "", "ethnicity": a["ethnicity"] or "",
+         "members": fmt.number(a["members"]), "status_baseline": STATUS_LABELS.get(a["status_baseline"], ""),
+         "status_current": STATUS_LABELS.get(a["status_current"], ""),
+         "deprived": ", ".join(str(int(k[1:])) for k in a["deprived"])}
+        for i, a in enumerate(agg["annex"], start=1)
+    ]
+    cum = agg["cumulative"]
+    cutoff = fmt.date_vn(period.cutoff)
+    scope = "toàn huyện" if not left_out else f"{len(valid)} đơn vị có báo cáo hợp lệ"
+    doc = _document(config, period)
+    plan_ref = f"số {doc['plan_number']}/KH-UBND" if doc["plan_number"] else "số      /KH-UBND"
+    text = {
+        "poverty_baseline": (
+            f"Tại thời điểm 01/01/{period.year} (kết quả rà soát cuối năm {period.year - 1}), {scope} có "
+            f"{fmt.number(d['poor_households_baseline'])} hộ nghèo, chiếm tỷ lệ "
+            f"{fmt.rate(d['poor_households_baseline'], d['households_total_baseline'])} tổng số hộ; "
+            f"{fmt.number(d['near_poor_households_baseline'])} hộ cận nghèo, chiếm tỷ lệ "
+            f"{fmt.rate(d['near_poor_households_baseline'], d['households_total_baseline'])}."
+        ),
+        "poverty_current": (
+            f"Tại ngày {cutoff}, {scope} có {fmt.number(d['poor_households_current'])} hộ nghèo "
+            f"({fmt.number(d['poor_persons_current'])} nhân khẩu), chiếm tỷ lệ "
+            f"{fmt.rate(d['poor_households_current'], d['households_total_current'])}; "
+            f"{fmt.number(d['near_poor_households_current'])} hộ cận nghèo "
+            f"({fmt.number(d['near_poor_persons_current'])} nhân khẩu), chiếm tỷ lệ "
+            f"{fmt.rate(d['near_poor_households_current'], d['households_total_current'])}."
+        ),
+        "ncc": (
+            f"Tại ngày {cutoff}, {scope} có {fmt.number(d['ncc_poor_households_current'])} hộ nghèo có thành viên là "
+            f"người có công với {fmt.number(d['ncc_poor_persons_current'])} nhân khẩu, chiếm tỷ lệ "
+            f"{fmt.rate(d['ncc_poor_households_current'], d['poor_households_current'])} tổng số hộ nghèo"
+            + (f" ({', '.join(sorted({a['unit_name'] for a in agg['annex'] if a['status_current'] == 'poor'}))})"
+               if d["ncc_poor_households_current"] else "")
+            + f"; {fmt.number(d['ncc_near_poor_households_current'])} hộ cận nghèo có thành viên là người có công."
+        ),
+        "deprivation": (
+            f"Trong {fmt.number(base)} hộ nghèo có người có công, "
+            + (f"các chiều còn thiếu hụt: {', '.join(deprived_dims)}" if deprived_dims else "không hộ nào thiếu hụt")
+            + (f"; không thiếu hụt: {', '.join(clean_dims)}." if clean_dims and deprived_dims else ".")
+            if base else "Không còn hộ nghèo có người có công nên không phân tích thiếu hụt."
+        ),
+        "loans": (
+            f"Ngoài ra, nguồn (2) vốn vay ưu đãi (có hoàn trả, không cộng vào tổng kinh phí): "
+            f"{fmt.number(funds['loan_households'])} hộ được vay, số tiền giải ngân "
+            f"{fmt.number(funds['loan_disbursed_vnd'])} đồng."
+        ),
+        "outreach": (
+            f"Công tác tuyên truyền: tổ chức {fmt.number(cum['outreach_sessions'])} buổi tuyên truyền, vận động với "
+            f"{fmt.number(cum['outreach_participants'])} lượt người tham dự."
+        ),
+        "submissions": (
+            f"Đến thời hạn, đã nhận {len(valid) + sum(s['status'] == 'invalid' for s in subs)}/{len(subs)} báo cáo; "
+            f"{len(valid)} báo cáo hợp lệ"
+            + (f"; không hợp lệ: {', '.join(s['unit_name'] for s in subs if s['status'] == 'invalid')}"
+               if any(s["status"] == "invalid" for s in subs) else "")
+            + (f"; chưa nhận: {', '.join(s['unit_name'] for s in subs if s['status'] == 'missing')}"
+               if any(s["status"] == "missing" for s in subs) else "")
+            + "."
+        ),
+    }
+    return {
+        "doc": doc,
+        "period": {"code": period.code, "label": f"{period.label} {period.year}", "year": str(period.year),
+                   "cutoff": cutoff},
+        "intro": (
+            f"Thực hiện Kế hoạch {plan_ref} tháng 3 năm {config.plan.get('year', period.year)} của "
+            f"{config.plan.get('issuer', 'UBND huyện')} về triển khai thực hiện các giải pháp giảm nghèo đối với hộ "
+            f"nghèo có thành viên là người có công với cách mạng; trên cơ sở báo cáo của Ủy ban nhân dân các xã, thị "
+            f"trấn, Phòng Lao động - Thương binh và Xã hội báo cáo kết quả thực hiện {period.label} {period.year} "
+            f"(số liệu đến ngày {cutoff}) như sau:"
+        ),
+        "text": text,
+        "units": units,
+        "district": district,
+        "ncc_rows": ncc_rows,
+        "movements": movements,
+        "deprivation_rows": deprivation_rows,
+        "dimension_rows": dimension_rows,
+        "support_rows": support_rows,
+        "fund_rows": fund_rows,
+        "funds": {"total": fmt.number(funds["total_vnd"])},
+        "submission_rows": submission_rows,
+        "target_rows": target_rows,
+        "narratives": [
+            {"no": str(i), "unit_name": n["unit_name"], "results": n["results"] or "(không có)",
+             "difficulties": n["difficulties"] or "(không có)", "proposals": n["proposals"] or "(không có)"}
+            for i, n in enumerate(agg["narratives"], start=1)
+        ],
+        "closing": (
+            f"Trên đây là báo cáo kết quả thực hiện {period.label} {period.year} của Phòng Lao động - Thương binh và "
+            f"Xã hội, kính báo cáo {config.document.get('recipient_of_report', 'Ủy ban nhân dân huyện')} xem xét, "
+            "chỉ đạo./."
+        ),
+        "annex": annex,
+    }
+
+
+def render_docx(context: dict[str, Any], out: Path, template: Path = TEMPLATE) -> Path:
+    """Render ``template`` with ``context`` into ``out`` (autoescape on, undefined variables raise).
+
+    Raises:
+        jinja2.exceptions.UndefinedError: the template uses a variable the context lacks.
+    """
+    import jinja2
+    from docxtpl import DocxTemplate
+
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+    tpl = DocxTemplate(str(template))
+    tpl.render(context, jinja_env=env, autoescape=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tpl.save(str(out))
+    return out
+
+
+def audit(path: Path, unit_names: list[str]) -> None:
+    """Check a rendered report before publishing it.
+
+    Raises:
+        RenderError: Jinja tags left in the document, or a configured unit's name absent from it.
+    """
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    for tag in ("{{", "}}", "{%", "%}"):
+        if tag in xml:
+            raise RenderError(f"Unrendered template tag {tag!r} in {path.name}")
+    missing = [n for n in unit_names if n not in xml]
+    if missing:
+        raise RenderError(f"Units neither reported nor listed in {path.name}: {missing}")
+
+
+def render_report(agg: dict[str, Any], *, config: Config, period: Period, root: Path | None = None) -> Path:
+    """Render, audit and publish the report of ``period``. Idempotent: a rerun overwrites the same file.
+
+    Renders into ``work/<period>/staging/``, audits, then copies to :func:`report_path`.
+
+    Returns:
+        The published path.
+    """
+    root = root or data_dir()
+    staging = root / "work" / period.code / "staging" / report_path(period, root).name
+    render_docx(build_context(agg, config=config, period=period), staging)
+    audit(staging, [s["unit_name"] for s in agg["submissions"]])
+    out = report_path(period, root)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(staging, out)
+    return out

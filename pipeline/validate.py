@@ -1,0 +1,302 @@
+"""Validate a submission with Great Expectations: suites from ``expectations/`` → findings.
+
+One expectation suite per sheet (``general``, ``summary``, ``roster``, ``narrative``) plus
+``reconciliation``, a cross-sheet frame in which each summary figure that the roster also gives sits beside
+the roster's own count. GX marks a validation result failed even when only warnings fail, so the pipeline
+decides itself: a failed expectation of severity ``critical`` is an error ("lỗi") that blocks the unit's
+data; ``warning`` and ``info`` are reported only ("cảnh báo").
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline import schema
+from pipeline.config import PROJECT_ROOT, Config
+from pipeline.findings import ERROR, WARNING, Finding, ValidationOutcome, split_description
+from pipeline.read import Submission, UnreadableSubmission, clean_text, read_submission, sha256_of
+
+log = logging.getLogger(__name__)
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+SUITE_SHEETS = {
+    "general": schema.SHEET_GENERAL,
+    "summary": schema.SHEET_SUMMARY,
+    "roster": schema.SHEET_ROSTER,
+    "reconciliation": schema.SHEET_SUMMARY,
+    "narrative": schema.SHEET_NARRATIVE,
+}
+RECONCILED = ("ncc_poor_households", "ncc_poor_persons", "ncc_near_poor_households", "ncc_near_poor_persons")
+
+
+class SuiteError(RuntimeError):
+    """An expectation suite file is unreadable or lost expectations while loading."""
+
+
+@lru_cache(maxsize=None)
+def _gx_context() -> Any:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+def load_suite(name: str, directory: Path = EXPECTATIONS_DIR) -> Any:
+    """Load ``expectations/<name>.json`` as a GX ``ExpectationSuite``.
+
+    Raises:
+        SuiteError: the file is not valid JSON, an expectation is invalid, or the loaded suite holds fewer
+            expectations than the file (GX can drop invalid ones silently).
+    """
+    from great_expectations.core.expectation_suite import ExpectationSuite
+
+    path = directory / f"{name}.json"
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        suite = ExpectationSuite(**raw)
+    except Exception as exc:  # GX raises pydantic and its own errors; all mean a broken suite file
+        raise SuiteError(f"Expectation suite {path.name} cannot be loaded: {exc}") from exc
+    if len(suite.expectations) != len(raw.get("expectations", [])):
+        raise SuiteError(
+            f"Expectation suite {path.name}: {len(raw['expectations'])} expectations in the file, "
+            f"{len(suite.expectations)} loaded"
+        )
+    for exp in suite.expectations:
+        if not exp.description or not exp.meta or "field" not in exp.meta:
+            raise SuiteError(f"Expectation {exp.expectation_type} in {path.name} lacks a description or meta.field")
+    return suite
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A frame to validate, with what maps its rows and columns back to the workbook."""
+
+    name: str
+    data: pd.DataFrame
+    sheet: str
+    headers: dict[str, str]  # frame column → header or label as printed
+    rows: dict[str, int] | None = None  # for one-row frames whose fields sit on different Excel rows
+
+
+def build_frames(sub: Submission, config: Config) -> list[Frame]:
+    """Frames that the suites validate, with derived columns for rules that span columns.
+
+    Derived columns: ``baseline_present`` (summary; bool), ``in_scope``, ``transition_ok`` and
+    ``decision_complete`` (roster; bool) — the transition rules come from ``change_kinds`` in
+    ``config/reference.yaml``; reconciliation rows have ``indicator``, ``as_of`` ("baseline"/"current"),
+    ``excel_row``, ``summary_value`` and ``roster_value`` (Int64, households or persons).
+    """
+    frames: list[Frame] = []
+    general = pd.DataFrame([{f.key: sub.general.get(f.key) for f in schema.GENERAL_FIELDS}], dtype="object")
+    frames.append(
+        Frame("general", general, schema.SHEET_GENERAL,
+              {f.key: sub.headers.get((schema.SHEET_GENERAL, f.key), f.header) for f in schema.GENERAL_FIELDS},
+              rows=sub.general_rows)
+    )
+    if not sub.summary.empty:
+        summary = sub.summary.copy()
+        summary["baseline_present"] = (summary["timing"] == "cumulative") | summary["value_baseline"].notna()
+        headers = {k: sub.headers.get((schema.SHEET_SUMMARY, k), k) for k in ("value_baseline", "value_current")}
+        headers["label"] = sub.headers.get((schema.SHEET_SUMMARY, "label"), "Chỉ tiêu")
+        frames.append(Frame("summary", summary, schema.SHEET_SUMMARY, headers))
+    roster = _roster_frame(sub.roster, config)
+    frames.append(
+        Frame("roster", roster, schema.SHEET_ROSTER,
+              {f.key: sub.headers.get((schema.SHEET_ROSTER, f.key), f.header) for f in schema.ROSTER_FIELDS})
+    )
+    if not sub.summary.empty:
+        frames.append(_reconciliation_frame(sub, roster))
+    narrative = pd.DataFrame(
+        [{"key": f.key, "label": f.header, "text": sub.narrative.get(f.key) or None, "excel_row": None}
+         for f in schema.NARRATIVE_FIELDS],
+        dtype="object",
+    )
+    frames.append(Frame("narrative", narrative, schema.SHEET_NARRATIVE, {"text": "Nội dung", "label": "Mục"}))
+    return frames
+
+
+def _roster_frame(roster: pd.DataFrame, config: Config) -> pd.DataFrame:
+    frame = roster.copy()
+    active = {"poor", "near_poor"}
+    frame["in_scope"] = frame["status_baseline"].isin(active) | frame["status_current"].isin(active)
+    rules = {c["code"]: c for c in config.reference["change_kinds"]}
+
+    def transition_ok(row: pd.Series) -> bool:
+        rule = rules.get(row["change_kind"])
+        if rule is None:
+            return True  # an unknown kind is reported by its own in-set expectation
+        if rule["to"] == "same":
+            return bool(row["status_baseline"] == row["status_current"])
+        return row["status_baseline"] in rule["from"] and row["status_current"] in rule["to"]
+
+    def decision_complete(row: pd.Series) -> bool:
+        if row["change_kind"] == "unchanged":
+            return True
+        return bool(row["decision_number"]) and row["decision_date"] is not None and not pd.isna(row["decision_date"])
+
+    frame["transition_ok"] = frame.apply(transition_ok, axis=1).astype(bool) if len(frame) else pd.Series(dtype=bool)
+    frame["decision_complete"] = (
+        frame.apply(decision_complete, axis=1).astype(bool) if len(frame) else pd.Series(dtype=bool)
+    )
+    return frame
+
+
+def roster_counts(roster: pd.DataFrame, status_column: str) -> dict[str, int]:
+    """NCC households and persons by status from a roster frame.
+
+    Returns ``{"ncc_poor_households", "ncc_poor_persons", "ncc_near_poor_households",
+    "ncc_near_poor_persons"}`` (households; persons = sum of ``members_count``) for the status in
+    ``status_column`` (``status_baseline`` or ``status_current``).
+    """
+    out = {}
+    for status, prefix in (("poor", "ncc_poor"), ("near_poor", "ncc_near_poor")):
+        rows = roster[roster[status_column] == status]
+        out[f"{prefix}_households"] = int(len(rows))
+        out[f"{prefix}_persons"] = int(rows["members_count"].fillna(0).sum())
+    return out
+
+
+def _reconciliation_frame(sub: Submission, roster: pd.DataFrame) -> Frame:
+    summary = sub.summary.set_index("indicator")
+    records = []
+    for as_of, column in (("baseline", "status_baseline"), ("current", "status_current")):
+        counts = roster_counts(roster, column)
+        for key in RECONCILED:
+            records.append(
+                {
+                    "indicator": key,
+                    "as_of": as_of,
+                    "excel_row": summary.at[key, "excel_row"],
+                    "summary_value": summary.at[key, f"value_{as_of}"],
+                    "roster_value": counts[key],
+                    "header_key": f"value_{as_of}",
+                }
+            )
+    frame = pd.DataFrame.from_records(records)
+    for c in ("excel_row", "summary_value", "roster_value"):
+        frame[c] = frame[c].astype("Int64")
+    headers = {k: sub.headers.get((schema.SHEET_SUMMARY, k), k) for k in ("value_baseline", "value_current")}
+    return Frame("reconciliation", frame, schema.SHEET_SUMMARY, headers)
+
+
+def _display(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    if hasattr(value, "strftime"):
+        return value.strftime("%d/%m/%Y")
+    return clean_text(value)
+
+
+def _findings_for(frame: Frame, result: Any) -> list[Finding]:
+    """Turn one expectation's validation result into findings, one per failing row."""
+    cfg = result.expectation_config
+    meta = cfg.meta or {}
+    severity = ERROR if str(getattr(cfg.severity, "value", cfg.severity)) == "critical" else WARNING
+    what, fix = split_description(cfg.description or "")
+    field = meta["field"]
+    value_column = meta.get("value_column", cfg.kwargs.get("column", field))
+    bound_column = meta.get("bound_column")
+    data = frame.data
+    indices = result.result.get("unexpected_index_list")
+    if not indices:
+        return [Finding(severity, frame.sheet, None, frame.headers.get(field, field), "", what, fix, cfg.type)]
+    out = []
+    for idx in indices:
+        row = data.loc[idx] if not isinstance(idx, dict) else None
+        if row is None:
+            continue
+        header_field = row["header_key"] if frame.name == "reconciliation" else field
+        excel_row = row.get("excel_row") if frame.rows is None else frame.rows.get(field)
+        excel_row = None if excel_row is None or pd.isna(excel_row) else int(excel_row)
+        message = what
+        if bound_column is not None and not pd.isna(row[bound_column]):
+            label = row.get("label") if "label" in row else None
+            if frame.name == "reconciliation":
+                label = schema.INDICATORS_BY_KEY[row["indicator"]].label
+                message = f"{what} '{label}': danh sách cho {int(row[bound_column])}."
+            else:
+                message = f"{what} Giới hạn: {_display(row[bound_column])}."
+        elif "label" in row and frame.name in ("summary", "narrative"):
+            message = f"{what} ({row['label']})"
+        out.append(
+            Finding(severity, frame.sheet, excel_row, frame.headers.get(header_field, header_field),
+                    _display(row[value_column]), message, fix, cfg.type)
+        )
+    return out
+
+
+def run_suites(frames: list[Frame], parameters: dict[str, Any]) -> list[Finding]:
+    """Validate each frame with its suite and return the findings of the failed expectations.
+
+    Args:
+        frames: from :func:`build_frames`.
+        parameters: suite parameters (``unit_codes``: list of str, ``periods``: list of str).
+    """
+    context = _gx_context()
+    source = context.data_sources.get("submissions") if "submissions" in context.data_sources.all() else None
+    if source is None:
+        source = context.data_sources.add_pandas("submissions")
+    findings: list[Finding] = []
+    for frame in frames:
+        suite = load_suite(frame.name)
+        data = frame.data.reset_index(drop=True)
+        data.index.name = None
+        try:
+            asset = source.get_asset(frame.name)
+        except LookupError:
+            asset = source.add_dataframe_asset(frame.name)
+        try:
+            batch_def = asset.get_batch_definition("whole")
+        except (KeyError, LookupError):
+            batch_def = asset.add_batch_definition_whole_dataframe("whole")
+        batch = batch_def.get_batch(batch_parameters={"dataframe": data})
+        results = batch.validate(suite, expectation_parameters=parameters, result_format={"result_format": "COMPLETE"})
+        for res in results.results:
+            if res.success:
+                continue
+            if res.exception_info and res.exception_info.get("raised_exception"):
+                raise SuiteError(
+                    f"Expectation {res.expectation_config.type} on frame {frame.name} raised: "
+                    f"{res.exception_info.get('exception_message')}"
+                )
+            findings.extend(_findings_for(Frame(frame.name, data, frame.sheet, frame.headers, frame.rows), res))
+    return findings
+
+
+def validate_submission(path: Path, *, config: Config, period: str) -> ValidationOutcome:
+    """Read and validate one submission workbook.
+
+    Args:
+        path: the workbook (.xlsx).
+        config: units and reference lists.
+        period: the period being compiled (``YYYY-6T``); the workbook must say the same.
+
+    Returns:
+        A :class:`ValidationOutcome` with every finding (reader's and expectations'). An unreadable file
+        gives one error finding and ``unit_code`` None; it never raises for bad data.
+
+    Raises:
+        SuiteError: an expectation suite is broken (a fault of the pipeline, not of the submission).
+    """
+    try:
+        sub = read_submission(path, config)
+    except UnreadableSubmission as exc:
+        return ValidationOutcome(
+            file=path.name, sha256=sha256_of(path), unit_code=None, period=period,
+            findings=[Finding(ERROR, "", None, "", path.name, str(exc), "", "read")],
+        )
+    p = config.period(period)
+    parameters = {"unit_codes": [u.code for u in config.units_on(p.cutoff)], "periods": [period]}
+    findings = list(sub.findings) + run_suites(build_frames(sub, config), parameters)
+    findings.sort(key=lambda f: (f.severity != ERROR, f.sheet, f.row or 0, f.column))
+    code = sub.unit_code if sub.unit_code in parameters["unit_codes"] else None
+    return ValidationOutcome(file=path.name, sha256=sub.sha256, unit_code=code, period=period, findings=findings)

@@ -1,0 +1,330 @@
+"""Build ``templates/bao_cao_ky.docx``, the docxtpl template of the periodic report.
+
+The template is committed; this script is its source, so that its layout can be reviewed and rebuilt:
+``python templates/build_report_template.py``. Layout per Decree 30/2020/NĐ-CP, Appendix I: A4, margins
+20/20/30/15 mm, Times New Roman, body 14 pt, two-column borderless header, page numbers centred in the top
+margin and hidden on the first page, Roman-numbered parts, "Nơi nhận" and signature block.
+
+Every figure is a template variable filled from the aggregates; none is typed here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt
+
+OUT = Path(__file__).resolve().parent / "bao_cao_ky.docx"
+FONT = "Times New Roman"
+
+
+def _font(run, size=14, bold=False, italic=False):
+    run.font.name = FONT
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    run.font.italic = italic
+    rpr = run._element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attr), FONT)
+    return run
+
+
+def para(container, text="", size=14, bold=False, italic=False, align=None, indent=True, after=6, before=0):
+    p = container.add_paragraph()
+    if text:
+        _font(p.add_run(text), size, bold, italic)
+    fmt = p.paragraph_format
+    fmt.space_after = Pt(after)
+    fmt.space_before = Pt(before)
+    fmt.line_spacing = 1.0
+    if align is not None:
+        p.alignment = align
+    elif indent:
+        p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+        fmt.first_line_indent = Cm(1)
+    return p
+
+
+def rule(container, indent_cm):
+    """A short centred horizontal rule: a paragraph bottom border narrowed by indents."""
+    p = container.add_paragraph()
+    fmt = p.paragraph_format
+    fmt.left_indent = Cm(indent_cm)
+    fmt.right_indent = Cm(indent_cm)
+    fmt.space_after = Pt(6)
+    fmt.space_before = Pt(0)
+    fmt.line_spacing = Pt(2)
+    ppr = p._element.get_or_add_pPr()
+    border = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for k, v in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(k), v)
+    border.append(bottom)
+    ppr.append(border)
+    return p
+
+
+def _no_borders(table):
+    tbl_pr = table._element.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        e = OxmlElement(f"w:{edge}")
+        e.set(qn("w:val"), "nil")
+        borders.append(e)
+    tbl_pr.append(borders)
+
+
+def set_widths(table, widths_cm):
+    """Fix column widths in the grid and in every cell (LibreOffice reads the grid, Word the cells)."""
+    table.autofit = False
+    grid = table._element.tblGrid
+    for col, w in zip(grid.findall(qn("w:gridCol")), widths_cm):
+        col.set(qn("w:w"), str(int(Cm(w).twips)))
+    for row in table.rows:
+        for j, w in enumerate(widths_cm):
+            row.cells[j].width = Cm(w)
+
+
+def cell_text(cell, text, size=12, bold=False, italic=False, align=WD_ALIGN_PARAGRAPH.CENTER):
+    p = cell.paragraphs[0]
+    p.text = ""
+    _font(p.add_run(text), size, bold, italic)
+    p.alignment = align
+    p.paragraph_format.space_after = Pt(0)
+    p.paragraph_format.space_before = Pt(0)
+    return p
+
+
+def data_table(doc, headers, loop, cells, total=None, widths=None, size=12, header_rows=None):
+    """A bordered table: header row(s), a docxtpl row loop ``{%tr for … %}`` and an optional total row.
+
+    ``header_rows`` is a list of rows of (text, span) for merged multi-row headers; otherwise ``headers``.
+    ``cells`` holds one Jinja expression per column; the first is left-aligned when it is a name.
+    """
+    ncols = len(cells)
+    hdr = header_rows or [[(h, 1) for h in headers]]
+    table = doc.add_table(rows=0, cols=ncols)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for spec in hdr:
+        row = table.add_row()
+        col = 0
+        for text, span in spec:
+            c = row.cells[col]
+            if span > 1:
+                c = c.merge(row.cells[col + span - 1])
+            cell_text(c, text, size, bold=True)
+            col += span
+    for spec_index in range(len(hdr) - 1):
+        # merge vertically the header cells that span both rows (marked by an empty text below)
+        top, bottom = table.rows[spec_index], table.rows[spec_index + 1]
+        for j in range(ncols):
+            if bottom.cells[j].text == "" and top.cells[j].text:
+                text = top.cells[j].text
+                merged = top.cells[j].merge(bottom.cells[j])
+                for extra in merged.paragraphs[1:]:
+                    extra._element.getparent().remove(extra._element)
+                cell_text(merged, text, size, bold=True)
+    start = table.add_row()
+    cell_text(start.cells[0], "{%tr for r in " + loop + " %}", size)
+    body = table.add_row()
+    for j, expr in enumerate(cells):
+        align = WD_ALIGN_PARAGRAPH.LEFT if j == 1 else WD_ALIGN_PARAGRAPH.CENTER
+        cell_text(body.cells[j], "{{ " + expr + " }}", size, align=align)
+    end = table.add_row()
+    cell_text(end.cells[0], "{%tr endfor %}", size)
+    if total is not None:
+        row = table.add_row()
+        for j, expr in enumerate(total):
+            align = WD_ALIGN_PARAGRAPH.LEFT if j == 1 else WD_ALIGN_PARAGRAPH.CENTER
+            cell_text(row.cells[j], expr if not expr or expr.startswith("{") else expr, size, bold=True, align=align)
+    if widths:
+        set_widths(table, widths)
+    para(doc, "", after=0)
+    return table
+
+
+def build(out: Path = OUT) -> Path:
+    doc = Document()
+    normal = doc.styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(14)
+    normal.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+    sec = doc.sections[0]
+    sec.orientation = WD_ORIENT.PORTRAIT
+    sec.page_width, sec.page_height = Mm(210), Mm(297)
+    sec.top_margin, sec.bottom_margin = Mm(20), Mm(20)
+    sec.left_margin, sec.right_margin = Mm(30), Mm(15)
+    sec.header_distance = Mm(10)
+    sec.different_first_page_header_footer = True
+    hp = sec.header.paragraphs[0]
+    hp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        run = _font(hp.add_run(), 13)
+        if kind:
+            fld = OxmlElement("w:fldChar")
+            fld.set(qn("w:fldCharType"), kind)
+            run._element.append(fld)
+        else:
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            run._element.append(instr)
+
+    # Header: two borderless columns (issuing body | national title).
+    head = doc.add_table(rows=1, cols=2)
+    _no_borders(head)
+    set_widths(head, [7.0, 9.5])
+    left, right = head.rows[0].cells
+    cell_text(left, "{{ doc.issuer_parent }}", 13)
+    para(left, "{{ doc.issuer }}", 13, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+    rule(left, 2)
+    para(left, "Số: {{ doc.number }}{{ doc.number_suffix }}", 13, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+    cell_text(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 12, bold=True)
+    para(right, "Độc lập - Tự do - Hạnh phúc", 13, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+    rule(right, 2.6)
+    para(right, "{{ doc.dateline }}", 14, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+
+    para(doc, "BÁO CÁO", 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=18, after=0)
+    para(doc, "{{ doc.summary_line }}", 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+    rule(doc, 6.5)
+    para(doc, "{{ intro }}")
+
+    para(doc, "I. KẾT QUẢ THỰC HIỆN", bold=True, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT, before=6)
+    para(doc, "1. Hộ nghèo, hộ cận nghèo trên địa bàn huyện", bold=True, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(doc, "{{ text.poverty_baseline }}")
+    para(doc, "{{ text.poverty_current }}")
+    para(doc, "Bảng 1. Hộ nghèo, hộ cận nghèo theo đơn vị tại ngày {{ period.cutoff }}", 13, italic=True,
+         align=WD_ALIGN_PARAGRAPH.CENTER)
+    data_table(
+        doc, None, "units",
+        ["r.no", "r.name", "r.households", "r.poor", "r.poor_rate", "r.near_poor", "r.near_poor_rate",
+         "r.ncc_poor", "r.ncc_poor_persons", "r.status"],
+        total=["", "{{ district.name }}", "{{ district.households }}", "{{ district.poor }}", "{{ district.poor_rate }}",
+               "{{ district.near_poor }}", "{{ district.near_poor_rate }}", "{{ district.ncc_poor }}",
+               "{{ district.ncc_poor_persons }}", ""],
+        header_rows=[
+            [("STT", 1), ("Đơn vị", 1), ("Tổng số hộ", 1), ("Hộ nghèo", 2), ("Hộ cận nghèo", 2),
+             ("Hộ nghèo có NCC", 2), ("Báo cáo", 1)],
+            [("", 1), ("", 1), ("", 1), ("Số hộ", 1), ("Tỷ lệ", 1), ("Số hộ", 1), ("Tỷ lệ", 1), ("Số hộ", 1),
+             ("Số khẩu", 1), ("", 1)],
+        ],
+        widths=[1.1, 2.8, 1.6, 1.3, 1.7, 1.3, 1.7, 1.2, 1.2, 2.6], size=11,
+    )
+    para(doc, "{% if district.partial %}{{ district.partial }}{% endif %}", 12, italic=True)
+
+    para(doc, "2. Hộ nghèo, hộ cận nghèo có thành viên là người có công với cách mạng", bold=True, indent=False,
+         align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(doc, "{{ text.ncc }}")
+    para(doc, "Bảng 2. Hộ có thành viên là người có công theo phân loại", 13, italic=True,
+         align=WD_ALIGN_PARAGRAPH.CENTER)
+    data_table(
+        doc, None, "ncc_rows",
+        ["r.no", "r.label", "r.hh_baseline", "r.persons_baseline", "r.share_baseline", "r.hh_current",
+         "r.persons_current", "r.share_current"],
+        header_rows=[
+            [("STT", 1), ("Phân loại", 1), ("Tại ngày 01/01/{{ period.year }}", 3), ("Tại ngày {{ period.cutoff }}", 3)],
+            [("", 1), ("", 1), ("Số hộ", 1), ("Số khẩu", 1), ("Tỷ lệ*", 1), ("Số hộ", 1), ("Số khẩu", 1),
+             ("Tỷ lệ*", 1)],
+        ],
+        widths=[1.2, 5.3, 1.6, 1.6, 1.6, 1.6, 1.6, 1.6], size=12,
+    )
+    para(doc, "* Tỷ lệ so với tổng số hộ nghèo (hoặc cận nghèo) của toàn huyện cùng thời điểm.", 12, italic=True)
+    para(doc, "Bảng 3. Biến động hộ có thành viên là người có công từ 01/01 đến {{ period.cutoff }}", 13,
+         italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    data_table(doc, ["STT", "Loại biến động", "Số hộ"], "movements", ["r.no", "r.label", "r.households"],
+               widths=[1.2, 10, 3], size=12)
+
+    para(doc, "3. Mức độ thiếu hụt dịch vụ xã hội cơ bản của hộ nghèo có người có công", bold=True,
+         indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(doc, "{{ text.deprivation }}")
+    para(doc, "Bảng 4. Chỉ số thiếu hụt của hộ nghèo có người có công tại ngày {{ period.cutoff }} "
+              "(Nghị định 07/2021/NĐ-CP)", 13, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    data_table(doc, ["STT", "Chỉ số thiếu hụt", "Chiều", "Số hộ thiếu hụt", "Tỷ lệ"], "deprivation_rows",
+               ["r.no", "r.label", "r.dimension", "r.households", "r.rate"], widths=[1.2, 6.3, 4.0, 2.2, 2.0],
+               size=12)
+    para(doc, "Bảng 5. Số hộ nghèo có người có công thiếu hụt theo chiều", 13, italic=True,
+         align=WD_ALIGN_PARAGRAPH.CENTER)
+    data_table(doc, ["STT", "Chiều thiếu hụt", "Số hộ thiếu hụt", "Tỷ lệ"], "dimension_rows",
+               ["r.no", "r.label", "r.households", "r.rate"], widths=[1.2, 8.3, 3.0, 2.5], size=12)
+
+    para(doc, "4. Kết quả hỗ trợ hộ có thành viên là người có công (lũy kế từ 01/01)", bold=True, indent=False,
+         align=WD_ALIGN_PARAGRAPH.LEFT)
+    data_table(doc, ["STT", "Nội dung hỗ trợ", "Số hộ", "Số tiền (đồng)"], "support_rows",
+               ["r.no", "r.label", "r.households", "r.amount"], widths=[1.2, 8.3, 2.5, 3.5], size=12)
+
+    para(doc, "5. Huy động nguồn lực (lũy kế từ 01/01)", bold=True, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
+    data_table(doc, ["Nguồn", "Nội dung", "Số tiền (đồng)"], "fund_rows", ["r.number", "r.label", "r.amount"],
+               total=["", "Tổng cộng (không kể vốn vay)", "{{ funds.total }}"], widths=[1.8, 9.7, 3.5], size=12)
+    para(doc, "{{ text.loans }}")
+    para(doc, "{{ text.outreach }}")
+
+    para(doc, "II. TÌNH HÌNH BÁO CÁO CỦA CÁC ĐƠN VỊ", bold=True, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT,
+         before=6)
+    para(doc, "{{ text.submissions }}")
+    para(doc, "Bảng 6. Tình hình tiếp nhận báo cáo kỳ {{ period.label }}", 13, italic=True,
+         align=WD_ALIGN_PARAGRAPH.CENTER)
+    data_table(doc, ["STT", "Đơn vị", "Tình trạng", "Tệp đã dùng (mã SHA-256)", "Lỗi", "Cảnh báo"],
+               "submission_rows", ["r.no", "r.name", "r.status", "r.file", "r.errors", "r.warnings"],
+               widths=[1.1, 3.1, 2.6, 5.7, 1.4, 1.6], size=11)
+
+    para(doc, "III. ĐÁNH GIÁ TIẾN ĐỘ THỰC HIỆN MỤC TIÊU KẾ HOẠCH", bold=True, indent=False,
+         align=WD_ALIGN_PARAGRAPH.LEFT, before=6)
+    data_table(doc, ["STT", "Mục tiêu", "Kết quả đến {{ period.cutoff }}", "Đánh giá"], "target_rows",
+               ["r.no", "r.label", "r.result", "r.assessment"], widths=[1.2, 6.3, 4.5, 3.0], size=12)
+
+    para(doc, "IV. KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT CỦA CÁC ĐƠN VỊ", bold=True, indent=False,
+         align=WD_ALIGN_PARAGRAPH.LEFT, before=6)
+    para(doc, "{%p for n in narratives %}", indent=False)
+    para(doc, "{{ n.no }}. {{ n.unit_name }}", bold=True, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(doc, "- Kết quả: {{ n.results }}", align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(doc, "- Khó khăn, vướng mắc: {{ n.difficulties }}", align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(doc, "- Đề xuất, kiến nghị: {{ n.proposals }}", align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(doc, "{%p endfor %}", indent=False)
+    para(doc, "{{ closing }}")
+
+    # "Nơi nhận" and signature block: a borderless two-column table.
+    sign = doc.add_table(rows=1, cols=2)
+    _no_borders(sign)
+    set_widths(sign, [8.5, 8.0])
+    left, right = sign.rows[0].cells
+    cell_text(left, "Nơi nhận:", 12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(left, "{%p for line in doc.recipients %}", 11, indent=False, after=0)
+    para(left, "- {{ line }};", 11, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT, after=0)
+    para(left, "{%p endfor %}", 11, indent=False, after=0)
+    para(left, "- {{ doc.archive }}", 11, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT, after=0)
+    cell_text(right, "{{ doc.signer_authority }}", 13, bold=True)
+    para(right, "{{ doc.signer_title }}", 13, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=72)
+    para(right, "{{ doc.signer_name }}", 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+
+    # Annex: the list of poor NCC households (personal data: only here, Decree 13/2023/NĐ-CP).
+    p = para(doc, "", indent=False)
+    p.add_run().add_break(WD_BREAK.PAGE)
+    para(doc, "Phụ lục", 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+    para(doc, "DANH SÁCH HỘ NGHÈO CÓ THÀNH VIÊN LÀ NGƯỜI CÓ CÔNG VỚI CÁCH MẠNG", 14, bold=True,
+         align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+    para(doc, "(Kèm theo Báo cáo số {{ doc.number }}{{ doc.number_suffix }} của {{ doc.issuer_short }})", 13,
+         italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    data_table(doc, ["STT", "Đơn vị", "Mã hộ", "Chủ hộ", "Thôn", "Dân tộc", "Số khẩu", "Phân loại 01/01",
+                     "Phân loại hiện tại", "Chỉ số thiếu hụt"], "annex",
+               ["r.no", "r.unit_name", "r.household_code", "r.head_name", "r.village", "r.ethnicity", "r.members",
+                "r.status_baseline", "r.status_current", "r.deprived"],
+               widths=[0.8, 2.0, 1.9, 2.6, 1.8, 1.3, 1.1, 1.5, 1.5, 2.0], size=10)
+    para(doc, "{% if not annex %}Không có hộ nghèo có thành viên là người có công.{% endif %}", 12, italic=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(out)
+    return out
+
+
+if __name__ == "__main__":
+    print(build())
