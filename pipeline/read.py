@@ -130,6 +130,7 @@ class Submission:
             flags bool, statuses and change kinds as reference codes (unknown text kept as typed), dates as
             ``datetime.date`` objects.
         narrative: free text by key (results, difficulties, proposals), line breaks kept.
+        narrative_rows: Excel row of each free-text section.
         headers: column header as printed, by (sheet, key).
         findings: problems met while reading (always severity "lỗi").
     """
@@ -141,6 +142,7 @@ class Submission:
     summary: pd.DataFrame = field(default_factory=pd.DataFrame)
     roster: pd.DataFrame = field(default_factory=pd.DataFrame)
     narrative: dict[str, str] = field(default_factory=dict)
+    narrative_rows: dict[str, int] = field(default_factory=dict)
     headers: dict[tuple[str, str], str] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
 
@@ -398,6 +400,7 @@ def _read_narrative(ws: Any, sub: Submission, config: Config) -> None:
         if f is not None:
             text = clean_text(ws.cell(r, 2).value).replace("\r\n", "\n").replace("\r", "\n")
             sub.narrative[f.key] = text
+            sub.narrative_rows[f.key] = r
     for f in schema.NARRATIVE_FIELDS:
         sub.narrative.setdefault(f.key, "")
 

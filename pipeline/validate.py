@@ -116,11 +116,11 @@ def build_frames(sub: Submission, config: Config) -> list[Frame]:
     if not sub.summary.empty:
         frames.append(_reconciliation_frame(sub, roster))
     narrative = pd.DataFrame(
-        [{"key": f.key, "label": f.header, "text": sub.narrative.get(f.key) or None, "excel_row": None}
-         for f in schema.NARRATIVE_FIELDS],
+        [{"key": f.key, "column_label": f.header, "text": sub.narrative.get(f.key) or None,
+          "excel_row": sub.narrative_rows.get(f.key)} for f in schema.NARRATIVE_FIELDS],
         dtype="object",
     )
-    frames.append(Frame("narrative", narrative, schema.SHEET_NARRATIVE, {"text": "Nội dung", "label": "Mục"}))
+    frames.append(Frame("narrative", narrative, schema.SHEET_NARRATIVE, {}))
     return frames
 
 
@@ -178,7 +178,7 @@ def _reconciliation_frame(sub: Submission, roster: pd.DataFrame) -> Frame:
                     "excel_row": summary.at[key, "excel_row"],
                     "summary_value": summary.at[key, f"value_{as_of}"],
                     "roster_value": counts[key],
-                    "header_key": f"value_{as_of}",
+                    "column_label": sub.headers.get((schema.SHEET_SUMMARY, f"value_{as_of}"), f"value_{as_of}"),
                 }
             )
     frame = pd.DataFrame.from_records(records)
@@ -211,26 +211,21 @@ def _findings_for(frame: Frame, result: Any) -> list[Finding]:
         return [Finding(severity, frame.sheet, None, frame.headers.get(field, field), "", what, fix, cfg.type)]
     out = []
     for idx in indices:
-        row = data.loc[idx] if not isinstance(idx, dict) else None
-        if row is None:
+        if isinstance(idx, dict):
             continue
-        header_field = row["header_key"] if frame.name == "reconciliation" else field
+        row = data.loc[idx]
+        column = row["column_label"] if "column_label" in row else frame.headers.get(field, field)
         excel_row = row.get("excel_row") if frame.rows is None else frame.rows.get(field)
         excel_row = None if excel_row is None or pd.isna(excel_row) else int(excel_row)
         message = what
-        if bound_column is not None and not pd.isna(row[bound_column]):
-            label = row.get("label") if "label" in row else None
-            if frame.name == "reconciliation":
-                label = schema.INDICATORS_BY_KEY[row["indicator"]].label
-                message = f"{what} '{label}': danh sách cho {int(row[bound_column])}."
-            else:
-                message = f"{what} Giới hạn: {_display(row[bound_column])}."
-        elif "label" in row and frame.name in ("summary", "narrative"):
-            message = f"{what} ({row['label']})"
-        out.append(
-            Finding(severity, frame.sheet, excel_row, frame.headers.get(header_field, header_field),
-                    _display(row[value_column]), message, fix, cfg.type)
-        )
+        if frame.name == "reconciliation":
+            label = schema.INDICATORS_BY_KEY[row["indicator"]].label
+            message = f"{what} Chỉ tiêu '{label}': danh sách hộ NCC cho {_display(row[bound_column])}."
+        elif bound_column is not None and not pd.isna(row[bound_column]):
+            message = f"{what} ({frame.headers.get(bound_column, bound_column)}: {_display(row[bound_column])})"
+        elif frame.name == "summary":
+            message = f"{what} Chỉ tiêu: '{row['label']}'."
+        out.append(Finding(severity, frame.sheet, excel_row, column, _display(row[value_column]), message, fix, cfg.type))
     return out
 
 

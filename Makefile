@@ -1,0 +1,65 @@
+# Fresh machine: `make demo` (runs the main job on the bundled samples) and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PERIOD ?= 2023-6T
+DAG_ID := periodic_report
+
+export AIRFLOW_HOME := $(CURDIR)/.airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__UNIT_TEST_MODE := False
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: demo test setup airflow-db system-deps inbox samples template report-template lint clean
+
+## demo: set up, put the sample submissions into inbox/$(PERIOD)/, run the DAG, print the report's path
+demo: setup airflow-db inbox
+	@echo "Running DAG $(DAG_ID) for $(PERIOD) (log: .airflow/demo-$(PERIOD).log) ..."
+	@$(BIN)/airflow dags test $(DAG_ID) -c '{"period": "$(PERIOD)"}' > .airflow/demo-$(PERIOD).log 2>&1 \
+		|| { tail -n 40 .airflow/demo-$(PERIOD).log; exit 1; }
+	@grep -q "state=success" .airflow/demo-$(PERIOD).log \
+		|| { echo "DAG run did not succeed; see .airflow/demo-$(PERIOD).log" >&2; exit 1; }
+	@$(BIN)/python -m pipeline report-path $(PERIOD)
+
+## test: set up and run the test suite
+test: setup system-deps
+	$(BIN)/python -m pytest
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+airflow-db: $(AIRFLOW_HOME)/.migrated
+
+$(AIRFLOW_HOME)/.migrated: $(VENV)/.installed
+	mkdir -p $(AIRFLOW_HOME)
+	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || { tail -n 30 $(AIRFLOW_HOME)/migrate.log; exit 1; }
+	touch $@
+
+inbox:
+	mkdir -p inbox/$(PERIOD)
+	cp samples/$(PERIOD)/*.xlsx inbox/$(PERIOD)/
+
+## system-deps: LibreOffice (PDF conversion of reports, used by the tests) from Debian's packages
+system-deps:
+	@command -v soffice >/dev/null 2>&1 || { \
+		echo "Installing LibreOffice Writer (Debian packages) ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			libreoffice-writer-nogui fonts-liberation >/dev/null; }
+
+## samples: regenerate samples/2023-6T from the seeded generator (same seed, same content)
+samples: setup
+	$(BIN)/python -m samples.generate
+
+## template: rebuild the blank submission workbook and the report template
+template: setup
+	$(BIN)/python -m pipeline template templates/mau_bao_cao_don_vi.xlsx
+	$(BIN)/python templates/build_report_template.py
+
+clean:
+	rm -rf work reports inbox .airflow

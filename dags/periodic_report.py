@@ -1,0 +1,109 @@
+"""
+### Báo cáo định kỳ giảm nghèo hộ có người có công — periodic report
+
+Compiles the communes' submissions of one reporting period into the Labour office's report to the
+district People's Committee: **gather → validate (one mapped task per submission) → aggregate → render**.
+
+* **Schedule:** at 00:00 (Asia/Ho_Chi_Minh) of each deadline in `config/ninh_son.yaml` — 05/5, 05/8, 05/11.
+  Catch-up is off.
+* **Period:** the Param `period` (`YYYY-6T`, `YYYY-9T`, `YYYY-CN`); when empty, the latest period whose
+  deadline has passed at the run's `run_after` (manual runs have no `logical_date`, so it is never used).
+* **Inputs:** files dropped in `inbox/<period>/`. A configured unit with no file is reported missing.
+* **Failures:** a submission with errors fails its own mapped `validate` task at once (no retries); its
+  findings file says why. `aggregate` runs whatever the validations did (`all_done`) and learns of invalid
+  units from the findings files; `render` runs on a successful `aggregate`.
+* **Rerun / back-fill:** safe. Every task overwrites its own outputs under `work/<period>/` and
+  `reports/<year>/<6T|9T|CN>/`; the same inbox gives the same report. Back-fill an old period by triggering
+  with its `period` Param.
+* **Personal data:** XCom carries paths, hashes, unit codes and counts only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from airflow.sdk import CronTriggerTimetable, Param, TriggerRule, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
+
+from pipeline.config import load_config
+
+CONFIG = load_config()  # small YAML file: only the schedule is taken from it at parse time
+
+
+@dag(
+    dag_id="periodic_report",
+    description="Báo cáo định kỳ kết quả giảm nghèo hộ có người có công (6 tháng, 9 tháng, cả năm)",
+    schedule=CronTriggerTimetable(CONFIG.schedule_cron(), timezone=CONFIG.timezone.key),
+    start_date=dt.datetime(2023, 1, 1, tzinfo=CONFIG.timezone),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 1, "retry_delay": dt.timedelta(minutes=5)},
+    params={
+        "period": Param(
+            "",
+            type="string",
+            pattern=r"^(\d{4}-(6T|9T|CN))?$",
+            title="Kỳ báo cáo",
+            description="YYYY-6T, YYYY-9T hoặc YYYY-CN; để trống: kỳ gần nhất đã đến hạn.",
+        )
+    },
+    tags=["giam-ngheo", "bao-cao-dinh-ky"],
+    doc_md=__doc__,
+)
+def periodic_report() -> None:
+    @task
+    def resolve_period() -> str:
+        """The period code from the Param, else the latest period due at the run's run_after."""
+        context = get_current_context()
+        requested = (context["params"].get("period") or "").strip()
+        if requested:
+            return load_config().period(requested).code
+        return load_config().latest_period_due(context["dag_run"].run_after).code
+
+    @task
+    def gather(period: str) -> list[dict]:
+        """Copy the inbox's files, pick one per unit; returns paths, hashes and unit codes."""
+        from pipeline.periodic import gather as gather_files
+
+        config = load_config()
+        return gather_files(config.period(period), config=config)
+
+    @task(retries=0, map_index_template="{{ task.op_kwargs['submission']['unit_code'] or 'unknown' }}")
+    def validate(submission: dict, period: str) -> dict:
+        """Validate one submission; errors fail this mapped task only."""
+        from pipeline.periodic import validate_one
+
+        config = load_config()
+        result = validate_one(submission, config=config, period=config.period(period))
+        if result["status"] != "valid":
+            raise AirflowFailException(
+                f"Đơn vị {result['unit_code'] or '(không xác định)'}: {result['errors']} lỗi, "
+                f"{result['warnings']} cảnh báo — xem {result['findings_path']}"
+            )
+        return result
+
+    @task(trigger_rule=TriggerRule.ALL_DONE)
+    def aggregate(period: str) -> str:
+        """Aggregate valid submissions (invalid ones are known from their findings files)."""
+        from pipeline.periodic import aggregate_period
+
+        config = load_config()
+        return aggregate_period(config.period(period), config=config)
+
+    @task
+    def render(period: str, aggregates_path: str) -> str:
+        """Render, audit and publish the report; returns its path."""
+        from pipeline.periodic import render_period
+
+        config = load_config()
+        return render_period(config.period(period), config=config)
+
+    period = resolve_period()
+    submissions = gather(period)
+    validated = validate.partial(period=period).expand(submission=submissions)
+    aggregated = aggregate(period)
+    validated >> aggregated
+    render(period, aggregated)
+
+
+periodic_report()
