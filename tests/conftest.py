@@ -1,0 +1,71 @@
+"""Shared fixtures: sample data sets in temporary data roots, an Airflow home with a migrated SQLite DB."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="session")
+def config():
+    """The project's configuration (config/ninh_son.yaml)."""
+    from pipeline.config import load_config
+
+    return load_config()
+
+
+@pytest.fixture(scope="session")
+def plan_root(tmp_path_factory, config) -> Path:
+    """A data root whose inbox/2023-6T holds the committed plan samples, run once through the pipeline."""
+    from pipeline.periodic import run_period
+
+    root = tmp_path_factory.mktemp("plan")
+    inbox = root / "inbox" / "2023-6T"
+    inbox.mkdir(parents=True)
+    for p in sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx")):
+        shutil.copy2(p, inbox / p.name)
+    run_period(config.period("2023-6T"), config=config, root=root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def test_set(tmp_path_factory, config) -> Path:
+    """The generator's second data set (one unit missing, one invalid), written once per session."""
+    from samples.generate import generate_test
+
+    out = tmp_path_factory.mktemp("testset")
+    generate_test(out, config)
+    return out
+
+
+def airflow_env(home: Path, data_root: Path) -> dict[str, str]:
+    """Environment for an Airflow CLI subprocess with its own home and the pipeline's data root."""
+    env = dict(os.environ)
+    env.update(
+        AIRFLOW_HOME=str(home),
+        AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags"),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        PYTHONPATH=str(ROOT),
+        PIPELINE_DATA_DIR=str(data_root),
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def airflow_home(tmp_path_factory) -> Path:
+    """An AIRFLOW_HOME with a freshly migrated SQLite metadata database."""
+    home = tmp_path_factory.mktemp("airflow_home")
+    result = subprocess.run(
+        [str(BIN / "airflow"), "db", "migrate"], env=airflow_env(home, home), capture_output=True, text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return home

@@ -1,0 +1,81 @@
+"""DAG integrity: the DAG folder imports cleanly, is scheduled on the deadlines and stays light to parse."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HCM = dt.timezone(dt.timedelta(hours=7))
+
+
+@pytest.fixture(scope="module")
+def dagbag(tmp_path_factory):
+    os.environ.setdefault("AIRFLOW_HOME", str(tmp_path_factory.mktemp("af")))
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(ROOT / "dags"))
+
+
+def test_no_import_errors(dagbag):
+    """Every file in dags/ imports without error and defines the periodic report DAG."""
+    assert dagbag.import_errors == {}
+    assert "periodic_report" in dagbag.dags
+
+
+def test_dag_settings(dagbag):
+    """Catch-up is off, the doc is the module docstring, and validation never retries."""
+    dag = dagbag.get_dag("periodic_report")
+    assert dag.catchup is False
+    assert dag.doc_md and "Rerun" in dag.doc_md
+    assert set(dag.tags) == {"giam-ngheo", "bao-cao-dinh-ky"}
+    assert dag.task_dict["validate"].retries == 0
+    assert str(dag.task_dict["aggregate"].trigger_rule) in ("all_done", "TriggerRule.ALL_DONE")
+    assert dag.params["period"] == ""
+    assert [t for t in dag.topological_sort()][0].task_id == "resolve_period"
+
+
+def test_next_three_runs_are_the_deadlines(dagbag):
+    """After 2024-01-01 the DAG runs at 00:00 +07:00 on 05/5, 05/8 and 05/11 2024."""
+    from airflow.serialization.encoders import coerce_to_core_timetable
+    from airflow.timetables.base import TimeRestriction
+
+    timetable = coerce_to_core_timetable(dagbag.get_dag("periodic_report").timetable)
+    restriction = TimeRestriction(earliest=dt.datetime(2024, 1, 1, tzinfo=dt.UTC), latest=None, catchup=True)
+    last, runs = None, []
+    for _ in range(3):
+        info = timetable.next_dagrun_info(last_automated_data_interval=last, restriction=restriction)
+        runs.append(info.run_after.astimezone(HCM))
+        last = info.data_interval
+    assert runs == [
+        dt.datetime(2024, 5, 5, tzinfo=HCM),
+        dt.datetime(2024, 8, 5, tzinfo=HCM),
+        dt.datetime(2024, 11, 5, tzinfo=HCM),
+    ]
+
+
+def test_dag_module_imports_no_heavy_library():
+    """Importing the DAG file loads none of pandas, Great Expectations or docxtpl."""
+    code = (
+        "import sys, runpy; runpy.run_path('dags/periodic_report.py');"
+        "heavy = [m for m in ('pandas', 'great_expectations', 'docxtpl', 'openpyxl') if m in sys.modules];"
+        "print(','.join(heavy))"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1:] in ([], [""])
+
+
+def test_pipeline_never_imports_airflow():
+    """pipeline/ is plain Python: no module of it imports Airflow."""
+    pattern = re.compile(r"^\s*(from|import)\s+airflow\b", re.MULTILINE)
+    offenders = [p.name for p in (ROOT / "pipeline").glob("*.py") if pattern.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []

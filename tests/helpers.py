@@ -1,0 +1,110 @@
+"""Test helpers: edit sample workbooks as a commune clerk would, and read reports as leadership would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from openpyxl import load_workbook
+
+from pipeline import schema
+
+
+def header_columns(ws, header_row: int) -> dict[str, int]:
+    """Column index by printed header of a sheet's header row."""
+    return {str(c.value): c.column for c in ws[header_row] if c.value is not None}
+
+
+def edit_roster(path: Path, household_code: str, **values: Any) -> int:
+    """Set roster cells (by schema key) of one household in place; returns its Excel row."""
+    wb = load_workbook(path)
+    ws = wb[schema.SHEET_ROSTER]
+    cols = header_columns(ws, schema.ROSTER_HEADER_ROW)
+    headers = {f.key: f.header for f in schema.ROSTER_FIELDS}
+    code_col = cols[headers["household_code"]]
+    for r in range(schema.ROSTER_HEADER_ROW + 1, ws.max_row + 1):
+        if ws.cell(r, code_col).value == household_code:
+            for key, value in values.items():
+                ws.cell(r, cols[headers[key]], value)
+            wb.save(path)
+            return r
+    raise KeyError(household_code)
+
+
+def summary_cells(path: Path) -> dict[str, tuple[Any, Any]]:
+    """Raw (01/01, cut-off) cells of the summary sheet by indicator key, read with openpyxl only."""
+    ws = load_workbook(path, data_only=True)[schema.SHEET_SUMMARY]
+    by_label = {i.label: i.key for i in schema.SUMMARY_INDICATORS}
+    out = {}
+    for r in range(schema.SUMMARY_HEADER_ROW + 1, ws.max_row + 1):
+        key = by_label.get(ws.cell(r, 2).value)
+        if key:
+            out[key] = (ws.cell(r, 4).value, ws.cell(r, 5).value)
+    return out
+
+
+def edit_summary(path: Path, key: str, baseline: Any = ..., current: Any = ...) -> None:
+    """Overwrite one summary indicator's cells in place (``...`` leaves a cell as it is)."""
+    wb = load_workbook(path)
+    ws = wb[schema.SHEET_SUMMARY]
+    label = schema.INDICATORS_BY_KEY[key].label
+    for r in range(schema.SUMMARY_HEADER_ROW + 1, ws.max_row + 1):
+        if ws.cell(r, 2).value == label:
+            if baseline is not ...:
+                ws.cell(r, 4, baseline)
+            if current is not ...:
+                ws.cell(r, 5, current)
+            wb.save(path)
+            return
+    raise KeyError(key)
+
+
+def roster_rows(path: Path) -> list[dict[str, Any]]:
+    """Roster rows as dicts by schema key (raw cell values)."""
+    ws = load_workbook(path, data_only=True)[schema.SHEET_ROSTER]
+    cols = header_columns(ws, schema.ROSTER_HEADER_ROW)
+    out = []
+    for r in range(schema.ROSTER_HEADER_ROW + 1, ws.max_row + 1):
+        row = {f.key: ws.cell(r, cols[f.header]).value for f in schema.ROSTER_FIELDS}
+        if row["household_code"]:
+            out.append(row)
+    return out
+
+
+def set_narrative(path: Path, key: str, text: str) -> None:
+    """Overwrite one free-text section of "Thuyết minh"."""
+    wb = load_workbook(path)
+    ws = wb[schema.SHEET_NARRATIVE]
+    header = next(f.header for f in schema.NARRATIVE_FIELDS if f.key == key)
+    for r in range(1, ws.max_row + 1):
+        if ws.cell(r, 1).value == header:
+            ws.cell(r, 2, text)
+            wb.save(path)
+            return
+    raise KeyError(key)
+
+
+def docx_tables(path: Path) -> list[list[list[str]]]:
+    """Every table of a .docx as rows of cell texts."""
+    doc = Document(str(path))
+    return [[[c.text for c in row.cells] for row in t.rows] for t in doc.tables]
+
+
+def docx_text(path: Path) -> str:
+    """All paragraph text of a .docx, table cells included, one paragraph a line."""
+    doc = Document(str(path))
+    lines = [p.text for p in doc.paragraphs]
+    for t in doc.tables:
+        for row in t.rows:
+            for c in row.cells:
+                lines.extend(p.text for p in c.paragraphs)
+    return "\n".join(lines)
+
+
+def find_row(table: list[list[str]], first_text: str) -> list[str]:
+    """The first row of a table with a cell equal to ``first_text``."""
+    for row in table:
+        if first_text in row:
+            return row
+    raise KeyError(first_text)

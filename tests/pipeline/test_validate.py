@@ -1,0 +1,151 @@
+"""Validation: GX suites give row-level Vietnamese findings; errors block, warnings only report."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.findings import ERROR, WARNING
+from pipeline.validate import EXPECTATIONS_DIR, SuiteError, load_suite, validate_submission
+from tests.helpers import edit_roster, edit_summary, roster_rows
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "samples" / "2023-6T"
+
+
+@pytest.fixture
+def ma_noi(tmp_path) -> Path:
+    """A private copy of xã Ma Nới's sample workbook."""
+    dst = tmp_path / "ma_noi.xlsx"
+    shutil.copyfile(SAMPLES / "22828_ma_noi.xlsx", dst)
+    return dst
+
+
+def test_plan_samples_are_valid(config):
+    """All 8 committed sample workbooks pass with no error and no warning."""
+    paths = sorted(SAMPLES.glob("*.xlsx"))
+    assert len(paths) == 8
+    for p in paths:
+        outcome = validate_submission(p, config=config, period="2023-6T")
+        assert (outcome.status, outcome.errors, outcome.warnings) == ("valid", 0, 0), p.name
+
+
+def test_invalid_test_unit_findings_name_place_and_value(config, test_set):
+    """The test set's invalid unit gets exactly its two errors, each with sheet, row, column and value."""
+    path = next(test_set.glob("22825_*.xlsx"))
+    outcome = validate_submission(path, config=config, period="2023-6T")
+    assert outcome.status == "invalid"
+    got = {(f.severity, f.sheet, f.row, f.column, f.value) for f in outcome.findings}
+    row = roster_rows(path)[0]
+    assert got == {
+        (ERROR, "Danh sách hộ NCC", 5, "Số thành viên là NCC hoặc thân nhân", str(row["ncc_members_count"])),
+        (ERROR, "Tổng hợp", 12, "Tại ngày chốt số liệu (hoặc lũy kế từ 01/01)", "5"),
+    }
+    ncc = next(f for f in outcome.findings if f.sheet == "Danh sách hộ NCC")
+    assert f"Số nhân khẩu: {row['members_count']}" in ncc.message
+    assert "không được vượt quá" in ncc.fix
+    rec = next(f for f in outcome.findings if f.sheet == "Tổng hợp")
+    assert "danh sách hộ NCC cho 4" in rec.message
+
+
+def test_wrong_period_and_unit_code(config, ma_noi):
+    """A workbook for another period, with an unknown unit code, fails on both fields of "Thông tin chung"."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(ma_noi)
+    ws = wb["Thông tin chung"]
+    ws["B4"], ws["B6"] = "22899", "2023-9T"
+    wb.save(ma_noi)
+    outcome = validate_submission(ma_noi, config=config, period="2023-6T")
+    errors = {(f.row, f.column, f.value) for f in outcome.findings if f.severity == ERROR}
+    assert errors == {(4, "Mã đơn vị (mã hành chính)", "22899"), (6, "Kỳ báo cáo", "2023-9T")}
+    assert outcome.unit_code is None
+
+
+def test_status_change_without_decision_is_an_error(config, ma_noi):
+    """A household that escaped poverty needs the commune's decision number and date."""
+    code = next(r["household_code"] for r in roster_rows(ma_noi) if r["status_baseline"] == "Nghèo")
+    row = edit_roster(ma_noi, code, status_current="Cận nghèo", change_kind="Thoát nghèo")
+    outcome = validate_submission(ma_noi, config=config, period="2023-6T")
+    decision = [f for f in outcome.findings if f.row == row and f.column == "Số quyết định của UBND xã"]
+    assert len(decision) == 1 and decision[0].severity == ERROR
+
+
+def test_change_kind_must_match_statuses(config, ma_noi):
+    """"Không thay đổi" with a changed status is an error on the "Loại biến động" cell of that row."""
+    code = next(r["household_code"] for r in roster_rows(ma_noi) if r["status_baseline"] == "Nghèo")
+    row = edit_roster(ma_noi, code, status_current="Cận nghèo")
+    outcome = validate_submission(ma_noi, config=config, period="2023-6T")
+    hits = [(f.row, f.column, f.value) for f in outcome.findings if f.rule.endswith("to_be_in_set")
+            and f.column == "Loại biến động"]
+    assert hits == [(row, "Loại biến động", "unchanged")]
+
+
+def test_text_in_a_count_cell(config, ma_noi):
+    """"năm" typed as a number of members is an error naming the cell and the text."""
+    code = roster_rows(ma_noi)[0]["household_code"]
+    row = edit_roster(ma_noi, code, members_count="năm")
+    outcome = validate_submission(ma_noi, config=config, period="2023-6T")
+    hit = [f for f in outcome.findings if f.row == row and f.column == "Số nhân khẩu"]
+    assert hit[0].value == "năm" and hit[0].severity == ERROR
+
+
+def test_vietnamese_number_text_is_read(config, ma_noi):
+    """Counts typed as text with dot separators ("1.138") read as numbers; the unit stays valid."""
+    from tests.helpers import summary_cells
+
+    total = summary_cells(ma_noi)["households_total"][1]
+    edit_summary(ma_noi, "households_total", current=f"{total:,}".replace(",", "."))
+    outcome = validate_submission(ma_noi, config=config, period="2023-6T")
+    assert outcome.status == "valid"
+
+
+def test_income_outlier_is_only_a_warning(config, ma_noi):
+    """An implausible income (in thousand đồng by mistake) warns but does not block the unit."""
+    code = roster_rows(ma_noi)[0]["household_code"]
+    row = edit_roster(ma_noi, code, income_vnd_per_person_month=1200)
+    outcome = validate_submission(ma_noi, config=config, period="2023-6T")
+    assert outcome.status == "valid"
+    warn = [f for f in outcome.findings if f.severity == WARNING]
+    assert [(f.row, f.value) for f in warn] == [(row, "1200")]
+
+
+def test_not_a_workbook(config, tmp_path):
+    """A file that is not a workbook gives one clear error, no exception."""
+    bad = tmp_path / "bao_cao.xlsx"
+    bad.write_bytes(b"this is not a zip file")
+    outcome = validate_submission(bad, config=config, period="2023-6T")
+    assert outcome.errors == 1
+    assert "không phải bảng tính Excel" in outcome.findings[0].message
+
+
+def test_suites_load_whole():
+    """Every suite in expectations/ loads with as many expectations as its file lists, each described."""
+    for path in sorted(EXPECTATIONS_DIR.glob("*.json")):
+        suite = load_suite(path.stem)
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        assert len(suite.expectations) == len(raw["expectations"]) > 0
+        assert all(e.severity.value in ("critical", "warning") for e in suite.expectations)
+        assert all(" Cách sửa: " in e.description for e in suite.expectations)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "x", "min_valu": 1},
+         "meta": {"field": "x"}, "description": "a"},
+        {"type": "expect_column_values_to_be_nonsense", "kwargs": {"column": "x"}, "meta": {"field": "x"},
+         "description": "a"},
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "x"}},
+    ],
+)
+def test_broken_suite_is_refused(tmp_path, broken):
+    """An invalid, unknown or undescribed expectation makes the suite fail to load instead of vanishing."""
+    raw = json.loads((EXPECTATIONS_DIR / "roster.json").read_text(encoding="utf-8"))
+    raw["expectations"].append(broken)
+    (tmp_path / "roster.json").write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(SuiteError):
+        load_suite("roster", tmp_path)

@@ -1,0 +1,141 @@
+"""End to end: the DAG on the generator's test set, and a consistent status change flowing to the report."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from pipeline import fmt
+from samples.generate import INVALID_UNIT, MISSING_UNIT
+from tests.conftest import BIN, ROOT, airflow_env
+from tests.helpers import docx_tables, docx_text, edit_roster, edit_summary, find_row, roster_rows, summary_cells
+
+
+@pytest.fixture(scope="module")
+def dag_run(tmp_path_factory, airflow_home, test_set):
+    """Run the DAG with `airflow dags test` on the test set; returns (data root, task states, report path)."""
+    root = tmp_path_factory.mktemp("e2e")
+    inbox = root / "inbox" / "2023-6T"
+    inbox.mkdir(parents=True)
+    for p in test_set.glob("*.xlsx"):
+        shutil.copy2(p, inbox / p.name)
+    result = subprocess.run(
+        [str(BIN / "airflow"), "dags", "test", "periodic_report", "-c", json.dumps({"period": "2023-6T"})],
+        env=airflow_env(airflow_home, root), capture_output=True, text=True, timeout=900,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-4000:]
+    with sqlite3.connect(airflow_home / "airflow.db") as db:
+        run_id = db.execute(
+            "select run_id from dag_run where dag_id='periodic_report' order by id desc limit 1").fetchone()[0]
+        rows = db.execute(
+            "select task_id, map_index, rendered_map_index, state from task_instance "
+            "where dag_id='periodic_report' and run_id=?", (run_id,)).fetchall()
+    states = {(t, r if m >= 0 else None): s for t, m, r, s in rows}
+    return root, states, root / "reports" / "2023" / "6T" / "bao-cao-2023-6T.docx", log
+
+
+def test_task_states(dag_run):
+    """The invalid unit's mapped validate task failed; the other units', aggregate and render succeeded."""
+    _, states, _, _ = dag_run
+    validate = {k[1]: v for k, v in states.items() if k[0] == "validate"}
+    assert validate.pop(INVALID_UNIT) == "failed"
+    assert MISSING_UNIT not in validate
+    assert set(validate.values()) == {"success"} and len(validate) == 6
+    assert states[("aggregate", None)] == "success"
+    assert states[("render", None)] == "success"
+
+
+def test_report_totals_equal_raw_cells(dag_run, test_set):
+    """The report's district row equals sums the test computes from the valid workbooks' raw cells."""
+    _, _, report, _ = dag_run
+    valid = [p for p in sorted(test_set.glob("*.xlsx")) if not p.name.startswith(INVALID_UNIT)]
+    assert len(valid) == 6
+    cells = [summary_cells(p) for p in valid]
+
+    def total(key):
+        return sum(int(c[key][1]) for c in cells)
+
+    hh, poor, near = total("households_total"), total("poor_households"), total("near_poor_households")
+    ncc_poor, ncc_persons = total("ncc_poor_households"), total("ncc_poor_persons")
+    table = next(t for t in docx_tables(report) if any("Cộng các đơn vị hợp lệ" in r for r in t))
+    row = find_row(table, "Cộng các đơn vị hợp lệ")
+    assert row[2:9] == [
+        fmt.number(hh), fmt.number(poor), fmt.rate(poor, hh), fmt.number(near), fmt.rate(near, hh),
+        fmt.number(ncc_poor), fmt.number(ncc_persons),
+    ]
+    # and per unit, Lâm Sơn's row equals its own cells
+    lam_son = summary_cells(next(test_set.glob("22813_*.xlsx")))
+    row = find_row(table, "xã Lâm Sơn")
+    assert row[2:4] == [fmt.number(int(lam_son["households_total"][1])), fmt.number(int(lam_son["poor_households"][1]))]
+
+
+def test_missing_and_invalid_units_shown(dag_run):
+    """The missing unit reads "Chưa nhận"; the invalid one "Không hợp lệ (2 lỗi)" with no figures."""
+    _, _, report, _ = dag_run
+    table = next(t for t in docx_tables(report) if any("Cộng các đơn vị hợp lệ" in r for r in t))
+    assert find_row(table, "xã Lương Sơn")[2:] == ["-"] * 7 + ["Chưa nhận"]
+    assert find_row(table, "xã Hòa Sơn")[2:] == ["-"] * 7 + ["Không hợp lệ (2 lỗi)"]
+    status = next(t for t in docx_tables(report) if any("Tệp đã dùng (mã SHA-256)" in r for r in t))
+    hoa_son = find_row(status, "xã Hòa Sơn")
+    assert hoa_son[2] == "Không hợp lệ (2 lỗi)" and hoa_son[4] == "2"
+    text = docx_text(report)
+    assert "Số liệu cộng chưa gồm: xã Lương Sơn, xã Hòa Sơn" in text
+
+
+def test_no_personal_data_in_logs_or_xcom(dag_run, test_set):
+    """The run's log (XCom values included) holds no head-of-household name of the test set."""
+    _, _, _, log = dag_run
+    names = {r["head_name"] for p in test_set.glob("*.xlsx") for r in roster_rows(p)}
+    assert names and not [n for n in names if n in log]
+
+
+def test_consistent_status_change(tmp_path, config):
+    """One Ma Nới NCC household moves from poor to near-poor with a decision: district NCC poor −1, near-poor +1."""
+    from pipeline.periodic import run_period
+
+    inbox = tmp_path / "inbox" / "2023-6T"
+    inbox.mkdir(parents=True)
+    for p in (ROOT / "samples" / "2023-6T").glob("*.xlsx"):
+        shutil.copyfile(p, inbox / p.name)
+    wb_path = inbox / "22828_ma_noi.xlsx"
+    household = next(r for r in roster_rows(wb_path) if r["status_current"] == "Nghèo")
+    members = household["members_count"]
+    edit_roster(wb_path, household["household_code"], status_current="Cận nghèo", change_kind="Thoát nghèo",
+                decision_number="45/QĐ-UBND", decision_date="20/04/2023")
+    s = summary_cells(wb_path)
+    for key, delta in (("poor_households", -1), ("poor_persons", -members), ("near_poor_households", 1),
+                       ("near_poor_persons", members), ("ncc_poor_households", -1),
+                       ("ncc_poor_persons", -members), ("ncc_near_poor_households", 1),
+                       ("ncc_near_poor_persons", members)):
+        edit_summary(wb_path, key, current=int(s[key][1]) + delta)
+    report = Path(run_period(config.period("2023-6T"), config=config, root=tmp_path))
+    agg = json.loads((tmp_path / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
+    assert [x["status"] for x in agg["submissions"]] == ["valid"] * 8
+    d = agg["district"]
+    assert (d["ncc_poor_households_baseline"], d["ncc_poor_households_current"]) == (2, 1)
+    assert d["ncc_poor_persons_current"] == 11 - members
+    assert d["ncc_near_poor_households_current"] == d["ncc_near_poor_households_baseline"] + 1
+    assert d["ncc_near_poor_persons_current"] == d["ncc_near_poor_persons_baseline"] + members
+    assert d["poor_households_current"] == 1550
+    assert agg["ncc"]["change_escaped_poverty"] == 1
+    movements = next(t for t in docx_tables(report) if any("Loại biến động" in r for r in t))
+    assert find_row(movements, "Thoát nghèo")[2] == "1"
+
+
+def test_rerun_gives_the_same_report_figures(plan_root, config):
+    """Rerunning a period with the same inbox rewrites the same aggregates (idempotent)."""
+    from pipeline.periodic import run_period
+
+    path = plan_root / "work" / "2023-6T" / "aggregates.json"
+    before = path.read_text(encoding="utf-8")
+    run_period(config.period("2023-6T"), config=config, root=plan_root)
+    assert path.read_text(encoding="utf-8") == before
+    wb = load_workbook(ROOT / "samples" / "2023-6T" / "22828_ma_noi.xlsx")
+    assert wb.sheetnames == ["Thông tin chung", "Tổng hợp", "Danh sách hộ NCC", "Thuyết minh"]
