@@ -31,7 +31,7 @@ def test_no_import_errors(dagbag):
 
 def test_dag_settings(dagbag):
     """Catch-up is off, the doc is the module docstring, and validation never retries."""
-    dag = dagbag.get_dag("periodic_report")
+    dag = dagbag.dags["periodic_report"]
     assert dag.catchup is False
     assert dag.doc_md and "Rerun" in dag.doc_md
     assert set(dag.tags) == {"giam-ngheo", "bao-cao-dinh-ky"}
@@ -46,7 +46,7 @@ def test_next_three_runs_are_the_deadlines(dagbag):
     from airflow.serialization.encoders import coerce_to_core_timetable
     from airflow.timetables.base import TimeRestriction
 
-    timetable = coerce_to_core_timetable(dagbag.get_dag("periodic_report").timetable)
+    timetable = coerce_to_core_timetable(dagbag.dags["periodic_report"].timetable)
     restriction = TimeRestriction(earliest=dt.datetime(2024, 1, 1, tzinfo=dt.UTC), latest=None, catchup=True)
     last, runs = None, []
     for _ in range(3):
