@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PERIOD ?= 2023-6T
+# When the bundled sample submissions were "sent" (their files' modification time in the drop folder).
+SAMPLES_SENT_AT ?= 2023-05-03 09:00:00 +0700
 DAG_ID := periodic_report
 
 export AIRFLOW_HOME := $(CURDIR)/.airflow
@@ -44,6 +46,7 @@ $(AIRFLOW_HOME)/.migrated: $(VENV)/.installed
 inbox:
 	mkdir -p inbox/$(PERIOD)
 	cp samples/$(PERIOD)/*.xlsx inbox/$(PERIOD)/
+	touch -d "$(SAMPLES_SENT_AT)" inbox/$(PERIOD)/*.xlsx
 
 ## system-deps: LibreOffice (PDF conversion of reports, used by the tests) from Debian's packages
 system-deps:

@@ -62,23 +62,24 @@ def periodic_report() -> None:
 
     @task
     def gather(period: str) -> list[dict]:
-        """Copy the inbox's files, pick one per unit; returns paths, hashes and unit codes."""
+        """Final intake pass into the ledger; one item per unit that sent files (codes, counts, hashes)."""
         from pipeline.periodic import gather as gather_files
 
         config = load_config()
-        return gather_files(config.period(period), config=config)
+        return gather_files(config.period(period), config=config, now=dt.datetime.now(dt.UTC))
 
     @task(retries=0, map_index_template="{{ task.op_kwargs['submission']['unit_code'] or 'unknown' }}")
     def validate(submission: dict, period: str) -> dict:
-        """Validate one submission; errors fail this mapped task only."""
+        """Validate a unit's versions that need it; errors in its latest version fail this mapped task only."""
         from pipeline.periodic import validate_one
 
         config = load_config()
-        result = validate_one(submission, config=config, period=config.period(period))
-        if result["status"] != "valid":
+        result = validate_one(submission, config=config, period=config.period(period), now=dt.datetime.now(dt.UTC))
+        if result["latest_status"] != "valid":
             raise AirflowFailException(
-                f"Đơn vị {result['unit_code'] or '(không xác định)'}: {result['errors']} lỗi, "
-                f"{result['warnings']} cảnh báo — xem {result['findings_path']}"
+                f"Đơn vị {result['unit_code'] or '(không xác định)'}, phiên bản {result['latest_version']}: "
+                f"{result['errors']} lỗi, {result['warnings']} cảnh báo; phiên bản dùng cho báo cáo: "
+                f"{result['used_version'] or 'không có'} — xem {result['findings_path']}"
             )
         return result
 
@@ -96,7 +97,7 @@ def periodic_report() -> None:
         from pipeline.periodic import render_period
 
         config = load_config()
-        return render_period(config.period(period), config=config)
+        return render_period(config.period(period), config=config, now=dt.datetime.now(dt.UTC))
 
     period = resolve_period()
     submissions = gather(period)

@@ -56,6 +56,8 @@ class UnitInput:
     status: str
     outcome: ValidationOutcome | None = None
     submission: Submission | None = None
+    version: Any = None  # pipeline.ledger.Version of the submission used (or of the latest, when invalid)
+    newer_failed: Any = None  # the newer Version that failed, when the report uses an older valid one
 
 
 def _summary_values(sub: Submission, column: str) -> dict[str, int]:
@@ -200,19 +202,23 @@ def submission_status(inputs: list[UnitInput]) -> list[dict[str, Any]]:
     """The state of each configured unit's submission: received (valid) / invalid / missing.
 
     One dict per unit: ``unit_code``, ``unit_name``, ``status``, ``file`` (name as sent), ``sha256``,
-    ``errors`` and ``warnings`` (counts of findings).
+    ``version`` (ledger version number), ``on_time`` (bool), ``errors`` and ``warnings`` (counts of findings
+    of that version), and ``newer_failed`` (``{"version", "errors"}`` of a newer version that failed, or None).
     """
     out = []
     for item in inputs:
-        o = item.outcome
+        o, v, newer = item.outcome, item.version, item.newer_failed
         out.append({
             "unit_code": item.unit.code,
             "unit_name": item.unit.full_name,
             "status": item.status,
             "file": o.file if o else None,
             "sha256": o.sha256 if o else None,
+            "version": v.version if v is not None else None,
+            "on_time": v.on_time if v is not None else None,
             "errors": o.errors if o else None,
             "warnings": o.warnings if o else None,
+            "newer_failed": {"version": newer.version, "errors": newer.errors} if newer is not None else None,
         })
     return out
 

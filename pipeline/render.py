@@ -39,10 +39,15 @@ def report_path(period: Period, root: Path | None = None) -> Path:
     return (root or data_dir()) / "reports" / str(period.year) / period.folder / f"bao-cao-{period.code}.docx"
 
 
-def _status_text(sub: dict[str, Any]) -> str:
+def _status_text(sub: dict[str, Any], detail: bool = False) -> str:
     label = SUBMISSION_LABELS[sub["status"]]
     if sub["status"] == "invalid":
-        return f"{label} ({sub['errors']} lỗi)"
+        label = f"{label} ({sub['errors']} lỗi)"
+    if detail and sub.get("on_time") is False:
+        label += "; trễ hạn"
+    if detail and sub.get("newer_failed"):
+        nf = sub["newer_failed"]
+        label += f"; phiên bản {nf['version']} gửi sau có {nf['errors']} lỗi, chưa dùng"
     return label
 
 
@@ -156,8 +161,9 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period) -> dic
         for s in funds["sources"]
     ]
     submission_rows = [
-        {"no": str(i), "name": s["unit_name"], "status": _status_text(s),
-         "file": f"{s['file']} ({s['sha256'][:12]})" if s["file"] else "-",
+        {"no": str(i), "name": s["unit_name"], "status": _status_text(s, detail=True),
+         "file": (f"{s['file']} (phiên bản {s['version']}, {s['sha256'][:12]})" if s.get("version")
+                  else f"{s['file']} ({s['sha256'][:12]})") if s["file"] else "-",
          "errors": fmt.number(s["errors"]), "warnings": fmt.number(s["warnings"])}
         for i, s in enumerate(subs, start=1)
     ]

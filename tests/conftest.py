@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,11 +26,10 @@ def plan_root(tmp_path_factory, config) -> Path:
     """A data root whose inbox/2023-6T holds the committed plan samples, run once through the pipeline."""
     from pipeline.periodic import run_period
 
+    from tests.helpers import drop
+
     root = tmp_path_factory.mktemp("plan")
-    inbox = root / "inbox" / "2023-6T"
-    inbox.mkdir(parents=True)
-    for p in sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx")):
-        shutil.copy2(p, inbox / p.name)
+    drop(sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx")), root / "inbox" / "2023-6T")
     run_period(config.period("2023-6T"), config=config, root=root)
     return root
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+import os
+import shutil
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +13,21 @@ from docx import Document
 from openpyxl import load_workbook
 
 from pipeline import schema
+
+
+SENT_AT = datetime.datetime(2023, 5, 2, 9, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=7)))
+
+
+def drop(files: Iterable[Path], inbox: Path, sent_at: datetime.datetime = SENT_AT) -> list[Path]:
+    """Copy submission files into a drop folder as a commune would, stamped as sent at ``sent_at``."""
+    inbox.mkdir(parents=True, exist_ok=True)
+    out = []
+    for src in files:
+        dst = inbox / src.name
+        shutil.copyfile(src, dst)
+        os.utime(dst, (sent_at.timestamp(), sent_at.timestamp()))
+        out.append(dst)
+    return out
 
 
 def header_columns(ws, header_row: int) -> dict[str, int]:

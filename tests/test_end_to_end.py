@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -14,17 +13,14 @@ from openpyxl import load_workbook
 from pipeline import fmt
 from samples.generate import INVALID_UNIT, MISSING_UNIT
 from tests.conftest import BIN, ROOT, airflow_env
-from tests.helpers import docx_tables, docx_text, edit_roster, edit_summary, find_row, roster_rows, summary_cells
+from tests.helpers import docx_tables, drop, docx_text, edit_roster, edit_summary, find_row, roster_rows, summary_cells
 
 
 @pytest.fixture(scope="module")
 def dag_run(tmp_path_factory, airflow_home, test_set):
     """Run the DAG with `airflow dags test` on the test set; returns (data root, task states, report path)."""
     root = tmp_path_factory.mktemp("e2e")
-    inbox = root / "inbox" / "2023-6T"
-    inbox.mkdir(parents=True)
-    for p in test_set.glob("*.xlsx"):
-        shutil.copy2(p, inbox / p.name)
+    drop(sorted(test_set.glob("*.xlsx")), root / "inbox" / "2023-6T")
     result = subprocess.run(
         [str(BIN / "airflow"), "dags", "test", "periodic_report", "-c", json.dumps({"period": "2023-6T"})],
         env=airflow_env(airflow_home, root), capture_output=True, text=True, timeout=900,
@@ -101,9 +97,7 @@ def test_consistent_status_change(tmp_path, config):
     from pipeline.periodic import run_period
 
     inbox = tmp_path / "inbox" / "2023-6T"
-    inbox.mkdir(parents=True)
-    for p in (ROOT / "samples" / "2023-6T").glob("*.xlsx"):
-        shutil.copyfile(p, inbox / p.name)
+    drop(sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx")), inbox)
     wb_path = inbox / "22828_ma_noi.xlsx"
     household = next(r for r in roster_rows(wb_path) if r["status_current"] == "Nghèo")
     members = household["members_count"]

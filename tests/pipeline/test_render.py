@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from tests.helpers import docx_tables, docx_text, find_row, set_narrative
+from tests.helpers import docx_tables, drop, docx_text, find_row, set_narrative
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,9 +68,7 @@ def test_free_text_special_characters_and_line_breaks(tmp_path, config):
     from pipeline.periodic import run_period
 
     inbox = tmp_path / "inbox" / "2023-6T"
-    inbox.mkdir(parents=True)
-    for p in (ROOT / "samples" / "2023-6T").glob("*.xlsx"):
-        shutil.copyfile(p, inbox / p.name)
+    drop(sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx")), inbox)
     typed = "Thiếu vốn & đất <sản xuất> > 50% hộ\nDòng thứ hai: \"trích dẫn\""
     set_narrative(inbox / "22828_ma_noi.xlsx", "difficulties", typed)
     report = Path(run_period(config.period("2023-6T"), config=config, root=tmp_path))

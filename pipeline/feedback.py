@@ -1,0 +1,166 @@
+"""Feedback staff can act on: an annotated copy of their workbook and the period's status page.
+
+* Annotated copy: ``feedback/<period>/<unit>/v<N>-<sha8>-gop-y.xlsx`` — the unit's own workbook with each
+  failing cell filled (red: lỗi, yellow: cảnh báo) and a comment saying what is wrong and how to fix it,
+  plus a sheet "Góp ý" listing every finding. Values are written back as values (text, never formulas);
+  macros are not kept; the archived original is never touched.
+* Status page: ``reports/<year>/<6T|9T|CN>/trang-thai-<period>.html`` — static HTML in Vietnamese, each
+  unit's latest version, status and counts, and the findings with household codes only (values of personal
+  columns are hidden, Decree 13/2023/NĐ-CP).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from pipeline import schema
+from pipeline.config import Config, Period, data_dir
+from pipeline.findings import ERROR, ValidationOutcome
+
+RED = "FFC7CE"
+YELLOW = "FFEB9C"
+PERSONAL_HEADERS = {schema.normalize_label(f.header) for f in schema.ROSTER_FIELDS if f.key in schema.PERSONAL_KEYS}
+PERSONAL_HEADERS |= {schema.normalize_label("Người lập biểu"), schema.normalize_label("Số điện thoại")}
+
+
+def feedback_path(version: Any, period: Period, root: Path | None = None) -> Path:
+    """Where the annotated copy of a version goes."""
+    unit = version.unit_code or "khong-xac-dinh"
+    number = f"v{version.version}" if version.version else "v0"
+    return (root or data_dir()) / "feedback" / period.code / unit / f"{number}-{version.sha256[:8]}-gop-y.xlsx"
+
+
+def _locate_column(ws: Any, header: str, row: int | None) -> int | None:
+    """Column of a finding's cell: the header's column, or the value column next to a label in column A."""
+    target = schema.normalize_label(header)
+    if not target:
+        return None
+    for r in range(1, min(ws.max_row, 15) + 1):
+        for c in range(1, ws.max_column + 1):
+            if schema.normalize_label(ws.cell(r, c).value) == target:
+                return c
+    if row is not None and schema.normalize_label(ws.cell(row, 1).value) == target:
+        return 2
+    return None
+
+
+def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period, root: Path | None = None
+                    ) -> Path | None:
+    """Write the annotated copy of ``version``'s workbook; None when the file is not a readable workbook.
+
+    Idempotent: the same version and outcome give the same annotations.
+    """
+    from openpyxl import Workbook, load_workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+
+    try:
+        wb = load_workbook(version.archive_path, data_only=True, keep_vba=False)
+    except Exception:  # noqa: BLE001 - not a workbook openpyxl can open: the findings file still explains it
+        wb = None
+    if wb is None:
+        wb = Workbook()
+        wb.active.title = "Góp ý"
+    else:
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str) and cell.value.startswith("="):
+                        cell.data_type = "s"  # a value, never a formula
+        for f in outcome.findings:
+            ws = next((w for w in wb.worksheets if schema.normalize_label(w.title) == schema.normalize_label(f.sheet)),
+                      None)
+            if ws is None or f.row is None:
+                continue
+            col = _locate_column(ws, f.column, f.row)
+            if col is None:
+                continue
+            cell = ws.cell(f.row, col)
+            cell.fill = PatternFill("solid", fgColor=RED if f.severity == ERROR else YELLOW)
+            text = f"[{f.severity.upper()}] {f.message}" + (f"\nCách sửa: {f.fix}" if f.fix else "")
+            if cell.comment is not None:
+                text = cell.comment.text + "\n\n" + text
+            cell.comment = Comment(text, "Phòng LĐ-TB&XH", width=320, height=160)
+        if "Góp ý" in wb.sheetnames:  # a resubmitted annotated copy: replace the old list
+            del wb["Góp ý"]
+        wb.create_sheet("Góp ý", 0)
+    sheet = wb["Góp ý"]
+    sheet.append([f"Kết quả kiểm tra tệp {outcome.file} (SHA-256 {outcome.sha256[:12]}): "
+                  f"{outcome.errors} lỗi, {outcome.warnings} cảnh báo"])
+    sheet["A1"].font = Font(bold=True)
+    sheet.append(["Mức độ", "Sheet", "Dòng", "Cột", "Giá trị", "Vấn đề", "Cách sửa"])
+    for f in outcome.findings:
+        sheet.append([f.severity, f.sheet, f.row, f.column, f.value, f.message, f.fix])
+    for row in sheet.iter_rows(min_row=3):
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
+    for col, width in zip("ABCDEFG", (10, 18, 6, 30, 20, 60, 60)):
+        sheet.column_dimensions[col].width = width
+    out = feedback_path(version, period, root)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
+
+
+def status_page_path(period: Period, root: Path | None = None) -> Path:
+    """``reports/<year>/<folder>/trang-thai-<period>.html``."""
+    return (root or data_dir()) / "reports" / str(period.year) / period.folder / f"trang-thai-{period.code}.html"
+
+
+def _masked(f: Any) -> dict[str, Any]:
+    value = f.value
+    if schema.normalize_label(f.column) in PERSONAL_HEADERS and value:
+        value = "(ẩn)"
+    return {"severity": f.severity, "sheet": f.sheet, "row": f.row or "", "column": f.column, "value": value,
+            "message": f.message, "fix": f.fix}
+
+
+def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.datetime,
+                      root: Path | None = None) -> Path:
+    """Write the period's static status page (Vietnamese) from the ledger and findings files. Idempotent for
+    the same ledger state and ``now``."""
+    import jinja2
+
+    from pipeline.findings import read_outcome
+    from pipeline.ledger import unit_versions_summary
+
+    def local(t: dt.datetime | None) -> str:
+        return t.astimezone(config.timezone).strftime("%d/%m/%Y %H:%M") if t else ""
+
+    rows = []
+    for item in unit_versions_summary(ledger, config, period):
+        unit = config.unit(item["unit_code"])
+        latest = item["latest"]
+        findings = []
+        if latest is not None and latest.findings_path and Path(latest.findings_path).exists():
+            findings = [_masked(f) for f in read_outcome(Path(latest.findings_path)).findings]
+        rows.append({
+            "name": unit.full_name,
+            "code": unit.code,
+            "status": {"valid": "Hợp lệ", "invalid": "Không hợp lệ", "missing": "Chưa nhận"}[item["status"]],
+            "status_class": item["status"],
+            "latest": latest,
+            "latest_found": local(latest.found_at) if latest else "",
+            "latest_status": {"valid": "hợp lệ", "invalid": "có lỗi", "pending": "chưa kiểm tra"}.get(
+                latest.status, latest.status) if latest else "",
+            "used": item["used"],
+            "newer_failed": item["newer_failed"],
+            "findings": findings,
+            "acceptances": ledger.acceptances(period.code, unit.code),
+        })
+    unattributed = [v for v in ledger.versions(period.code, None)]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(Path(__file__).resolve().parent.parent / "templates")),
+        autoescape=True, undefined=jinja2.StrictUndefined,
+    )
+    html = env.get_template("trang_thai.html.j2").render(
+        period=period, period_label=f"{period.label} {period.year}", deadline=local(period.deadline),
+        generated=local(now), rows=rows, unattributed=unattributed, local=local,
+    )
+    out = status_page_path(period, root)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html, encoding="utf-8")
+    return out

@@ -1,0 +1,148 @@
+"""Intake: register the files dropped in ``inbox/<period>/`` in the ledger and validate what needs it.
+
+Used by the intake DAG (every few minutes) and as the periodic report's final pass. A file is registered
+once per distinct content; validation runs again only when the validation fingerprint — the file's hash
+plus the hashes of the expectation suites, the configuration and the validation code — has changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import CONFIG_DIR, PROJECT_ROOT, Config, Period, data_dir
+from pipeline.findings import ERROR, Finding, ValidationOutcome
+from pipeline.ledger import Ledger, Version, archive_file, is_on_time
+from pipeline.read import UnreadableSubmission, read_submission, sha256_of
+
+log = logging.getLogger(__name__)
+VALIDATION_CODE = ("config.py", "schema.py", "read.py", "validate.py", "findings.py", "feedback.py")
+
+
+def rules_hash() -> str:
+    """SHA-256 over the expectation suites, the configuration files and the validation code."""
+    h = hashlib.sha256()
+    files = sorted((PROJECT_ROOT / "expectations").glob("*.json")) + sorted(CONFIG_DIR.glob("*.yaml")) + [
+        PROJECT_ROOT / "pipeline" / name for name in VALIDATION_CODE
+    ]
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def fingerprint(sha256: str) -> str:
+    """The validation fingerprint of a file: its hash combined with :func:`rules_hash`."""
+    return hashlib.sha256(f"{sha256}:{rules_hash()}".encode()).hexdigest()
+
+
+def _peek_unit(path: Path, config: Config) -> str | None:
+    try:
+        code = read_submission(path, config).unit_code
+    except (UnreadableSubmission, ValueError, KeyError, OSError):  # unreadable: unattributed, findings say why
+        return None
+    return code if code in {u.code for u in config.units} else None
+
+
+def intake_pass(period: Period, *, config: Config, ledger: Ledger, now: dt.datetime,
+                root: Path | None = None) -> list[Version]:
+    """Register every new file of ``inbox/<period>/`` (any name, any type).
+
+    Each new distinct file is archived byte for byte and recorded with its unit (from the code inside the
+    workbook), original name, SHA-256, size, when it was found (``now``), its modification time, version
+    number and timeliness. Files already registered are left alone. Idempotent.
+
+    Returns:
+        The versions registered by this pass, in file-name order.
+    """
+    inbox = (root or data_dir()) / "inbox" / period.code
+    new: list[Version] = []
+    if not inbox.is_dir():
+        return new
+    for src in sorted(inbox.iterdir()):
+        if not src.is_file() or src.name.startswith((".", "~$")) or src.name.endswith(".part"):
+            continue
+        digest = sha256_of(src)
+        if ledger.find(period.code, digest) is not None:
+            continue
+        copy = archive_file(src, period, digest, root)
+        mtime = dt.datetime.fromtimestamp(src.stat().st_mtime, tz=dt.UTC)
+        version = ledger.register(
+            period=period.code, unit_code=_peek_unit(copy, config), original_name=src.name, sha256=digest,
+            size_bytes=copy.stat().st_size, found_at=now, file_mtime=mtime,
+            on_time=is_on_time(now, mtime, period), archive_path=str(copy),
+        )
+        new.append(version)
+    log.info("Intake %s: %d new file(s)", period.code, len(new))
+    return new
+
+
+def findings_path(period: Period, sha256: str, root: Path | None = None) -> Path:
+    """``work/<period>/findings/<sha256>.json``."""
+    return (root or data_dir()) / "work" / period.code / "findings" / f"{sha256}.json"
+
+
+def validate_version(version: Version, *, config: Config, ledger: Ledger, period: Period, now: dt.datetime,
+                     root: Path | None = None) -> tuple[ValidationOutcome, bool]:
+    """Validate one version unless its fingerprint is unchanged since its last validation.
+
+    Writes the findings file and the annotated copy of the workbook for the unit's staff.
+
+    Returns:
+        (the outcome, whether validation actually ran).
+    """
+    from pipeline.findings import read_outcome
+
+    fp = fingerprint(version.sha256)
+    out = findings_path(period, version.sha256, root)
+    if version.fingerprint == fp and version.status != "pending" and out.exists():
+        return read_outcome(out), False
+    from pipeline.feedback import write_annotated
+    from pipeline.validate import validate_submission
+
+    outcome = validate_submission(Path(version.archive_path), config=config, period=period.code)
+    outcome.file = version.original_name
+    if version.unit_code is None and outcome.errors == 0:
+        outcome.findings.append(Finding(ERROR, "", None, "", version.original_name,
+                                        "Không xác định được đơn vị báo cáo của tệp.",
+                                        "Ghi đúng mã đơn vị ở sheet 'Thông tin chung'.", "intake"))
+    outcome.write(out)
+    write_annotated(version, outcome, period=period, root=root)
+    ledger.record_validation(version.id, status=outcome.status, errors=outcome.errors, warnings=outcome.warnings,
+                             findings_path=str(out), fingerprint=fp, validated_at=now)
+    return outcome, True
+
+
+def validate_unit(unit_code: str | None, *, config: Config, ledger: Ledger, period: Period, now: dt.datetime,
+                  root: Path | None = None) -> dict[str, Any]:
+    """Validate every version of a unit that needs it and say which one the report will use.
+
+    Returns (no personal data): ``unit_code``, ``status`` of the unit (valid: it has a valid version;
+    invalid), ``used_version`` and ``used_sha256`` (latest valid, or None), ``latest_version``,
+    ``latest_status``, ``errors`` and ``warnings`` of the latest version, ``validations`` (how many
+    versions were actually validated now) and ``findings_path`` of the latest version.
+    """
+    ran = 0
+    outcomes = {}
+    for v in ledger.versions(period.code, unit_code):
+        outcome, did = validate_version(v, config=config, ledger=ledger, period=period, now=now, root=root)
+        outcomes[v.sha256] = outcome
+        ran += did
+    vs = ledger.versions(period.code, unit_code)
+    valid = [v for v in vs if v.status == "valid"]
+    latest = vs[-1]
+    return {
+        "unit_code": unit_code,
+        "status": "valid" if valid else "invalid",
+        "used_version": valid[-1].version if valid else None,
+        "used_sha256": valid[-1].sha256 if valid else None,
+        "latest_version": latest.version,
+        "latest_status": latest.status,
+        "errors": outcomes[latest.sha256].errors,
+        "warnings": outcomes[latest.sha256].warnings,
+        "validations": ran,
+        "findings_path": str(findings_path(period, latest.sha256, root)),
+    }
