@@ -146,3 +146,40 @@ def validate_unit(unit_code: str | None, *, config: Config, ledger: Ledger, peri
         "validations": ran,
         "findings_path": str(findings_path(period, latest.sha256, root)),
     }
+
+
+def open_periods(config: Config, root: Path | None = None) -> list[str]:
+    """Period codes that have a drop folder ``inbox/<period>/`` (folders with other names are ignored)."""
+    from pipeline.config import PERIOD_RE
+
+    inbox = (root or data_dir()) / "inbox"
+    if not inbox.is_dir():
+        return []
+    return sorted(p.name for p in inbox.iterdir() if p.is_dir() and PERIOD_RE.match(p.name))
+
+
+def intake_period(period: Period, *, config: Config, now: dt.datetime, root: Path | None = None) -> dict[str, int]:
+    """One intake run for a period: register new files, validate what needs it, refresh the status page.
+
+    Returns counts only: ``new_files``, ``validations``, ``units_valid``, ``units_invalid``, ``units_missing``.
+    Is idempotent: a second run with no new file registers and validates nothing.
+    """
+    from pipeline.feedback import write_status_page
+    from pipeline.ledger import open_ledger, unit_versions_summary
+
+    ledger = open_ledger(root)
+    new = intake_pass(period, config=config, ledger=ledger, now=now, root=root)
+    validations = 0
+    for code in [u.code for u in config.units_on(period.cutoff)] + [None]:
+        if ledger.versions(period.code, code):
+            validations += validate_unit(code, config=config, ledger=ledger, period=period, now=now,
+                                         root=root)["validations"]
+    write_status_page(period, config=config, ledger=ledger, now=now, root=root)
+    summary = unit_versions_summary(ledger, config, period)
+    return {
+        "new_files": len(new),
+        "validations": validations,
+        "units_valid": sum(s["status"] == "valid" for s in summary),
+        "units_invalid": sum(s["status"] == "invalid" for s in summary),
+        "units_missing": sum(s["status"] == "missing" for s in summary),
+    }

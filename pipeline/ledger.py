@@ -95,6 +95,13 @@ class Version:
     validated_at: dt.datetime | None
 
 
+def _utc(value: dt.datetime) -> dt.datetime:
+    """Store times in UTC (SQLite keeps no offset)."""
+    if value.tzinfo is None:
+        raise ValueError("ledger times must be timezone-aware")
+    return value.astimezone(dt.UTC)
+
+
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
     # SQLite returns naive datetimes; they were stored in UTC.
     if value is not None and value.tzinfo is None:
@@ -142,7 +149,7 @@ class Ledger:
                 number = (latest or 0) + 1
             c.execute(versions.insert().values(
                 period=period, unit_code=unit_code, version=number, original_name=original_name, sha256=sha256,
-                size_bytes=size_bytes, found_at=found_at, file_mtime=file_mtime, on_time=on_time,
+                size_bytes=size_bytes, found_at=_utc(found_at), file_mtime=_utc(file_mtime), on_time=on_time,
                 archive_path=archive_path, status="pending",
             ))
         found = self.find(period, sha256)
@@ -155,7 +162,7 @@ class Ledger:
         with self.engine.begin() as c:
             c.execute(versions.update().where(versions.c.id == version_id).values(
                 status=status, errors=errors, warnings=warnings, findings_path=findings_path,
-                fingerprint=fingerprint, validated_at=validated_at))
+                fingerprint=fingerprint, validated_at=_utc(validated_at)))
 
     def versions(self, period: str, unit_code: str | None = ..., ) -> list[Version]:  # type: ignore[assignment]
         """Versions of a period (of one unit when ``unit_code`` is given), oldest first."""
@@ -182,7 +189,7 @@ class Ledger:
                 acceptances.c.indicator == indicator))
             c.execute(acceptances.insert().values(
                 period=period, unit_code=unit_code, indicator=indicator, justification=justification.strip(),
-                accepted_by=accepted_by, accepted_at=accepted_at))
+                accepted_by=accepted_by, accepted_at=_utc(accepted_at)))
 
     def acceptances(self, period: str, unit_code: str) -> dict[str, str]:
         """Accepted outliers of a unit and period: indicator key → justification."""

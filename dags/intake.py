@@ -1,0 +1,56 @@
+"""
+### Tiếp nhận báo cáo — intake of submissions
+
+Every 10 minutes: for each period that has a drop folder `inbox/<period>/`, register every new file in the
+ledger (byte-for-byte archive copy, SHA-256, size, time found, file modification time, version, timeliness),
+validate the versions whose validation fingerprint changed, write the annotated workbooks for the units'
+staff and refresh the period's status page `reports/<year>/<6T|9T|CN>/trang-thai-<period>.html`.
+
+* **Failures:** a submission with errors does not fail this DAG: its staff read the status page and the
+  annotated copy; the periodic report's mapped task for that unit fails.
+* **Rerun / back-fill:** safe and cheap. Files already registered are skipped; nothing is validated again
+  unless the file, the expectation suites, the configuration or the validation code changed. There is
+  nothing to back-fill: each run looks at the drop folders as they are.
+* **Personal data:** XCom carries period codes and counts only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from airflow.sdk import dag, task
+
+from pipeline.config import load_config
+
+
+@dag(
+    dag_id="intake",
+    description="Tiếp nhận, lưu trữ và kiểm tra báo cáo của các đơn vị",
+    schedule="*/10 * * * *",
+    start_date=dt.datetime(2023, 1, 1, tzinfo=dt.UTC),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 1, "retry_delay": dt.timedelta(minutes=2)},
+    tags=["giam-ngheo", "tiep-nhan"],
+    doc_md=__doc__,
+)
+def intake() -> None:
+    @task
+    def periods() -> list[str]:
+        """Periods with a drop folder."""
+        from pipeline.intake import open_periods
+
+        return open_periods(load_config())
+
+    @task(map_index_template="{{ task.op_kwargs['period'] }}")
+    def take_in(period: str) -> dict:
+        """Register, archive and validate the period's new files; refresh its status page."""
+        from pipeline.intake import intake_period
+
+        config = load_config()
+        return intake_period(config.period(period), config=config, now=dt.datetime.now(dt.UTC))
+
+    take_in.expand(period=periods())
+
+
+intake()
