@@ -4,6 +4,8 @@
     python -m pipeline run PERIOD                         whole job for a period (inbox → report)
     python -m pipeline report-path PERIOD                 path of the period's published report
     python -m pipeline template [OUT]                     write the blank submission workbook
+    python -m pipeline accept-outlier PERIOD UNIT INDICATOR --reason TEXT --by NAME
+                                                          accept an outlier warning with a justification
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     p_path.add_argument("period")
     p_tpl = sub.add_parser("template", help="ghi mẫu báo cáo trống cho đơn vị")
     p_tpl.add_argument("out", type=Path, nargs="?", default=Path("templates/mau_bao_cao_don_vi.xlsx"))
+    p_acc = sub.add_parser("accept-outlier", help="chấp nhận số liệu bất thường của đơn vị, có ghi lý do")
+    p_acc.add_argument("period")
+    p_acc.add_argument("unit_code")
+    p_acc.add_argument("indicator", help="mã chỉ tiêu, ví dụ poor_households")
+    p_acc.add_argument("--reason", required=True, help="lý do chấp nhận (bắt buộc)")
+    p_acc.add_argument("--by", required=True, help="người chấp nhận")
     args = parser.parse_args(argv)
 
     from pipeline.config import ConfigError, load_config
@@ -48,12 +56,29 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             print(path)
             return 0
+        if args.command == "accept-outlier":
+            import datetime as dt
+
+            from pipeline.ledger import open_ledger
+            from pipeline.validate import OUTLIER_KEYS
+
+            if args.indicator not in OUTLIER_KEYS:
+                print(f"Chỉ tiêu không hợp lệ: {args.indicator}. Chọn một trong: {', '.join(OUTLIER_KEYS)}",
+                      file=sys.stderr)
+                return 2
+            config.period(args.period)
+            config.unit(args.unit_code)
+            open_ledger().accept_outlier(period=args.period, unit_code=args.unit_code, indicator=args.indicator,
+                                         justification=args.reason, accepted_by=args.by,
+                                         accepted_at=dt.datetime.now(dt.UTC))
+            print(f"Đã ghi nhận: {args.unit_code} {args.indicator} kỳ {args.period}. Lần tiếp nhận sau sẽ kiểm tra lại.")
+            return 0
         if args.command == "template":
             from pipeline.workbook import write_submission
 
             print(write_submission(args.out))
             return 0
-    except ConfigError as exc:
+    except (ConfigError, KeyError, ValueError) as exc:
         print(exc, file=sys.stderr)
         return 2
     return 2
@@ -67,6 +92,7 @@ def _validate(file: Path, period: str | None, config) -> int:
     if not file.is_file():
         print(f"Không tìm thấy tệp: {file}", file=sys.stderr)
         return 2
+    note = ""
     if period is None:
         try:
             period = read_submission(file, config).general.get("period") or ""
@@ -75,15 +101,26 @@ def _validate(file: Path, period: str | None, config) -> int:
         try:
             config.period(period)
         except ConfigError:
-            import datetime as dt
-
-            period = config.latest_period_due(dt.datetime.now(config.timezone)).code
+            period = _fallback_period(config)
+            note = " — không đọc được kỳ báo cáo ghi trong tệp nên kiểm tra theo kỳ này"
     outcome = validate_submission(file, config=config, period=period)
     for f in outcome.findings:
         print(f.as_text(file.name))
     verdict = "KHÔNG HỢP LỆ" if outcome.errors else "HỢP LỆ"
-    print(f"{file.name}: {verdict} — {outcome.errors} lỗi, {outcome.warnings} cảnh báo (kỳ {period}).")
+    print(f"{file.name}: {verdict} — {outcome.errors} lỗi, {outcome.warnings} cảnh báo (kỳ {period}{note}).")
     return 1 if outcome.errors else 0
+
+
+def _fallback_period(config) -> str:
+    """The latest period already due whose reporting units are configured (units change with reforms)."""
+    import datetime as dt
+
+    p = config.latest_period_due(dt.datetime.now(config.timezone))
+    for _ in range(60):
+        if config.units_on(p.cutoff):
+            return p.code
+        p = config.previous_period(p)
+    return p.code
 
 
 if __name__ == "__main__":

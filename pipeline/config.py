@@ -120,6 +120,7 @@ class Config:
     targets: dict[str, Any]
     reference: dict[str, Any]
     standards: tuple[Standard, ...] = field(default=())
+    validation: dict[str, Any] = field(default_factory=dict)
 
     def units_on(self, day: dt.date) -> list[Unit]:
         """Units that existed on ``day``, in configuration order."""
@@ -186,6 +187,12 @@ class Config:
             if s.valid_from <= day <= s.valid_to:
                 return s
         raise ConfigError(f"Không có chuẩn nghèo nào được cấu hình cho ngày {day:%d/%m/%Y}")
+
+    def previous_period(self, period: Period) -> Period:
+        """The period reported just before ``period``: 2023-6T ← 2022-CN, 2023-9T ← 2023-6T, 2023-CN ← 2023-9T."""
+        kinds = sorted(self.period_kinds, key=lambda k: self.period_kinds[k]["deadline"])
+        i = kinds.index(period.kind)
+        return self.period(f"{period.year}-{kinds[i - 1]}" if i else f"{period.year - 1}-{kinds[-1]}")
 
     def schedule_cron(self) -> str:
         """Cron expression firing at 00:00 of every configured deadline (local time of ``timezone``)."""
@@ -257,6 +264,7 @@ def _load(path: str) -> Config:
         targets=raw.get("targets", {}),
         reference=reference,
         standards=standards,
+        validation=raw.get("validation", {}),
     )
 
 

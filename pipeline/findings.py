@@ -53,7 +53,10 @@ class Finding:
             )
             if p
         )
-        value = f" — giá trị: '{self.value}'" if self.value != "" else " — giá trị: (trống)"
+        if not self.sheet:
+            value = ""  # a problem of the whole file, not of a cell
+        else:
+            value = f" — giá trị: '{self.value}'" if self.value != "" else " — giá trị: (trống)"
         fix = f" Cách sửa: {self.fix}" if self.fix else ""
         return f"[{self.severity.upper()}] {where}{value}. {self.message}{fix}"
 

@@ -34,9 +34,30 @@ def rules_hash() -> str:
     return h.hexdigest()
 
 
-def fingerprint(sha256: str) -> str:
-    """The validation fingerprint of a file: its hash combined with :func:`rules_hash`."""
-    return hashlib.sha256(f"{sha256}:{rules_hash()}".encode()).hexdigest()
+def fingerprint(sha256: str, context: str = "") -> str:
+    """The validation fingerprint of a file: its hash combined with :func:`rules_hash` and ``context`` (the
+    previous period's version used for comparison and the accepted outliers)."""
+    return hashlib.sha256(f"{sha256}:{rules_hash()}:{context}".encode()).hexdigest()
+
+
+def history_for(version: Version, *, config: Config, ledger: Ledger, period: Period) -> tuple[Any, str]:
+    """The unit's history for validation and a text that identifies it for the fingerprint.
+
+    The previous period's latest valid version of the same unit (if any) and the outliers accepted for this
+    period. Returns ``(pipeline.validate.History | None, context text)``.
+    """
+    from pipeline.validate import History
+
+    if version.unit_code is None:
+        return None, ""
+    prev_period = config.previous_period(period)
+    prev = [v for v in ledger.versions(prev_period.code, version.unit_code) if v.status == "valid"]
+    accepted = ledger.acceptances(period.code, version.unit_code)
+    context = f"{prev[-1].sha256 if prev else '-'}:{sorted(accepted.items())}"
+    previous = read_submission(Path(prev[-1].archive_path), config) if prev else None
+    history = History(previous=previous, previous_period=prev_period.code,
+                      same_year=prev_period.year == period.year, accepted=accepted)
+    return history, context
 
 
 def _peek_unit(path: Path, config: Config) -> str | None:
@@ -96,14 +117,15 @@ def validate_version(version: Version, *, config: Config, ledger: Ledger, period
     """
     from pipeline.findings import read_outcome
 
-    fp = fingerprint(version.sha256)
+    history, context = history_for(version, config=config, ledger=ledger, period=period)
+    fp = fingerprint(version.sha256, context)
     out = findings_path(period, version.sha256, root)
     if version.fingerprint == fp and version.status != "pending" and out.exists():
         return read_outcome(out), False
     from pipeline.feedback import write_annotated
     from pipeline.validate import validate_submission
 
-    outcome = validate_submission(Path(version.archive_path), config=config, period=period.code)
+    outcome = validate_submission(Path(version.archive_path), config=config, period=period.code, history=history)
     outcome.file = version.original_name
     if version.unit_code is None and outcome.errors == 0:
         outcome.findings.append(Finding(ERROR, "", None, "", version.original_name,

@@ -31,7 +31,47 @@ FALSE_FLAGS = {"", "0", "không", "khong", "no", "false", "-"}
 
 
 class UnreadableSubmission(ValueError):
-    """The file is not a readable submission workbook at all (not .xlsx, corrupt, no expected sheet)."""
+    """The file is not a readable submission workbook at all (not .xlsx, corrupt, no expected sheet).
+
+    ``args[0]`` says what is wrong and :attr:`fix` how to fix it, both in Vietnamese.
+    """
+
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.fix = fix
+
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _open_workbook(path: Path) -> Any:
+    """Open an .xlsx/.xlsm workbook whatever its file name says; refuse anything else clearly."""
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if not head:
+        raise UnreadableSubmission(f"Tệp {path.name} rỗng (0 byte).", "Gửi lại tệp báo cáo đã lưu đầy đủ.")
+    if head.startswith(OLE_MAGIC):
+        raise UnreadableSubmission(
+            f"Tệp {path.name} là bảng tính Excel đời cũ (.xls) hoặc tệp đã đặt mật khẩu.",
+            "Mở tệp bằng Excel, bỏ mật khẩu nếu có, chọn Lưu thành (Save As) dạng Excel Workbook (.xlsx) rồi gửi lại.",
+        )
+    if not head.startswith(ZIP_MAGIC):
+        raise UnreadableSubmission(
+            f"Tệp {path.name} không phải bảng tính Excel (.xlsx).",
+            "Điền số liệu vào mẫu báo cáo Excel của Phòng (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx.",
+        )
+    try:
+        with path.open("rb") as fh:
+            return load_workbook(fh, data_only=True, read_only=False)
+    except (zipfile.BadZipFile, InvalidFileException, OSError, KeyError, ValueError, TypeError) as exc:
+        raise UnreadableSubmission(
+            f"Tệp {path.name} bị hỏng hoặc không phải bảng tính Excel (.xlsx) đọc được.",
+            "Mở tệp bằng Excel; nếu mở được, chọn Lưu thành (Save As) dạng .xlsx rồi gửi lại; nếu không, lập lại "
+            "từ mẫu.",
+        ) from exc
 
 
 def sha256_of(path: Path) -> str:
@@ -101,7 +141,14 @@ def parse_date(value: Any) -> dt.date | None:
     m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", clean_text(value))
     if not m:
         raise ValueError(value)
-    return dt.date(int(m[3]), int(m[2]), int(m[1]))
+    try:
+        return dt.date(int(m[3]), int(m[2]), int(m[1]))
+    except ValueError as exc:
+        raise ImpossibleDate(value) from exc
+
+
+class ImpossibleDate(ValueError):
+    """A date in the right form that does not exist (31/02/2023)."""
 
 
 def _coded_lookup(items: list[dict[str, Any]]) -> dict[str, str]:
@@ -133,6 +180,7 @@ class Submission:
         narrative_rows: Excel row of each free-text section.
         headers: column header as printed, by (sheet, key).
         findings: problems met while reading (always severity "lỗi").
+        sheets_read: keys of :data:`schema.SHEETS` whose sheet and header row were found.
     """
 
     path: Path
@@ -145,6 +193,7 @@ class Submission:
     narrative_rows: dict[str, int] = field(default_factory=dict)
     headers: dict[tuple[str, str], str] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    sheets_read: set[str] = field(default_factory=set)
 
     @property
     def unit_code(self) -> str | None:
@@ -188,17 +237,12 @@ def read_submission(path: Path, config: Config) -> Submission:
         UnreadableSubmission: the file is not an .xlsx workbook or lacks the sheet "Thông tin chung".
     """
     sub = Submission(path=path, sha256=sha256_of(path))
-    try:
-        wb = load_workbook(path, data_only=True, read_only=False)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise UnreadableSubmission(
-            f"Tệp {path.name} không phải bảng tính Excel (.xlsx) đọc được ({type(exc).__name__}). "
-            "Hãy mở bằng Excel và lưu lại dạng .xlsx theo mẫu."
-        ) from exc
+    wb = _open_workbook(path)
     ws = _sheet(wb, schema.SHEET_GENERAL)
     if ws is None:
         raise UnreadableSubmission(
-            f"Tệp {path.name} không có sheet '{schema.SHEET_GENERAL}'. Hãy dùng đúng mẫu báo cáo của Phòng."
+            f"Tệp {path.name} không có sheet '{schema.SHEET_GENERAL}'.",
+            "Dùng đúng mẫu báo cáo của Phòng; không đổi tên hoặc xóa sheet.",
         )
     _read_general(ws, sub)
     for key, reader in (("summary", _read_summary), ("roster", _read_roster), ("narrative", _read_narrative)):
@@ -270,6 +314,7 @@ def _read_summary(ws: Any, sub: Submission, config: Config) -> None:
                 Finding(ERROR, sheet, header_row, header, "", f"Thiếu cột '{header}'.", "Dùng đúng mẫu.", "read")
             )
             return
+    sub.sheets_read.add("summary")
     by_label = {schema.normalize_label(i.label): i for i in schema.SUMMARY_INDICATORS}
     rows: dict[str, dict[str, Any]] = {}
     for r in range(header_row + 1, ws.max_row + 1):
@@ -285,7 +330,7 @@ def _read_summary(ws: Any, sub: Submission, config: Config) -> None:
                 rec[key] = None
                 sub.findings.append(
                     _bad_value(sheet, r, sub.headers[(sheet, key)], raw, f"'{ind.label}' phải là số nguyên không âm.",
-                               "Ghi số, không ghi chữ; có thể dùng dấu chấm phân cách hàng nghìn (1.551).")
+                               "Ghi số nguyên không âm (ví dụ 1551 hoặc 1.551), không ghi chữ, số âm hay số lẻ.")
                 )
         rows[ind.key] = rec
     frame = pd.DataFrame(
@@ -328,13 +373,17 @@ def _read_roster(ws: Any, sub: Submission, config: Config) -> None:
         if f is not None:
             cols[f.key] = c
             sub.headers[(sheet, f.key)] = clean_text(ws.cell(header_row, c).value)
+    missing_required = False
     for f in schema.ROSTER_FIELDS:
         sub.headers.setdefault((sheet, f.key), f.header)
         if f.required and f.key not in cols:
+            missing_required = True
             sub.findings.append(
                 Finding(ERROR, sheet, header_row, f.header, "", f"Thiếu cột bắt buộc '{f.header}'.",
                         "Dùng đúng mẫu; không xóa hoặc đổi tên cột.", "read")
             )
+    if not missing_required:
+        sub.sheets_read.add("roster")
     ref = config.reference
     statuses = _coded_lookup(ref["statuses"])
     changes = _coded_lookup(ref["change_kinds"])
@@ -350,6 +399,10 @@ def _read_roster(ws: Any, sub: Submission, config: Config) -> None:
             header = sub.headers[(sheet, f.key)]
             try:
                 rec[f.key] = _parse_roster_value(f, raw, statuses, changes, categories)
+            except ImpossibleDate:
+                rec[f.key] = None
+                sub.findings.append(_bad_value(sheet, r, header, raw, "Ngày không tồn tại.",
+                                               "Kiểm tra lại ngày, tháng (ví dụ tháng 2 chỉ có 28 hoặc 29 ngày)."))
             except ValueError:
                 rec[f.key] = None if f.kind != "flag" else False
                 sub.findings.append(_bad_value(sheet, r, header, raw, *_kind_help(f)))
@@ -386,7 +439,7 @@ def _parse_roster_value(
 
 def _kind_help(f: schema.Field) -> tuple[str, str]:
     return {
-        "count": ("Phải là số nguyên không âm.", "Ghi số (ví dụ 5), không ghi chữ."),
+        "count": ("Phải là số nguyên không âm.", "Ghi số nguyên không âm (ví dụ 5), không ghi chữ, số âm hay số lẻ."),
         "vnd": ("Số tiền phải là số nguyên đồng, không âm.", "Ghi số đồng, ví dụ 1.500.000."),
         "flag": ("Cột đánh dấu chỉ nhận x hoặc để trống.", "Ghi x nếu có, để trống nếu không."),
         "date": ("Ngày không đúng dạng.", "Ghi ngày dạng dd/mm/yyyy, ví dụ 15/03/2023."),

@@ -9,9 +9,13 @@ data; ``warning`` and ``info`` are reported only ("cảnh báo").
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import math
+import re
+import unicodedata
+from decimal import Decimal
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import schema
-from pipeline.config import PROJECT_ROOT, Config
+from pipeline.config import PROJECT_ROOT, Config, ConfigError, Period
 from pipeline.findings import ERROR, WARNING, Finding, ValidationOutcome, split_description
 from pipeline.read import Submission, UnreadableSubmission, clean_text, read_submission, sha256_of
 
@@ -32,8 +36,18 @@ SUITE_SHEETS = {
     "roster": schema.SHEET_ROSTER,
     "reconciliation": schema.SHEET_SUMMARY,
     "narrative": schema.SHEET_NARRATIVE,
+    "continuity": schema.SHEET_ROSTER,
+    "outliers": schema.SHEET_SUMMARY,
 }
 RECONCILED = ("ncc_poor_households", "ncc_poor_persons", "ncc_near_poor_households", "ncc_near_poor_persons")
+
+
+def code_labels(config: Config) -> dict[str, dict[str, str]]:
+    """Reference labels by frame column, so that findings show coded values as staff typed them."""
+    ref = config.reference
+    statuses = {i["code"]: i["label"] for i in ref["statuses"]}
+    return {"status_baseline": statuses, "status_current": statuses,
+            "change_kind": {i["code"]: i["label"] for i in ref["change_kinds"]}}
 
 
 class SuiteError(RuntimeError):
@@ -87,16 +101,36 @@ class Frame:
     rows: dict[str, int] | None = None  # for one-row frames whose fields sit on different Excel rows
 
 
-def build_frames(sub: Submission, config: Config) -> list[Frame]:
+@dataclass(frozen=True)
+class History:
+    """What validation compares a submission with: the unit's accepted submission of the previous period.
+
+    ``same_year`` is True when that period is of the same year (its households may not vanish);
+    ``accepted`` maps indicator keys whose outlier warning district staff accepted to the justification.
+    """
+
+    previous: Submission | None = None
+    previous_period: str = ""
+    same_year: bool = False
+    accepted: dict[str, str] | None = None
+
+
+def build_frames(sub: Submission, config: Config, period: Period | None = None,
+                 history: History | None = None) -> list[Frame]:
     """Frames that the suites validate, with derived columns for rules that span columns.
 
-    Derived columns: ``baseline_present`` (summary; bool), ``in_scope``, ``transition_ok`` and
-    ``decision_complete`` (roster; bool) — the transition rules come from ``change_kinds`` in
-    ``config/reference.yaml``; reconciliation rows have ``indicator``, ``as_of`` ("baseline"/"current"),
-    ``excel_row``, ``summary_value`` and ``roster_value`` (Int64, households or persons).
+    Derived columns: ``baseline_present`` (summary; bool), ``in_scope``, ``transition_ok``,
+    ``decision_complete`` and ``matches_standard`` with its explanation ``standard_detail`` (roster) — the
+    transition rules come from ``change_kinds`` in ``config/reference.yaml``, the standard from
+    ``config/thresholds.yaml``; reconciliation rows have ``indicator``, ``as_of`` ("baseline"/"current"),
+    ``excel_row``, ``summary_value`` and ``roster_value`` (Int64, households or persons). With a
+    ``history``: ``continuity`` (one row per household of the previous same-year submission, ``present``
+    bool) and ``outliers`` (one row per compared indicator, ``within_limit`` bool).
     """
     frames: list[Frame] = []
     general = pd.DataFrame([{f.key: sub.general.get(f.key) for f in schema.GENERAL_FIELDS}], dtype="object")
+    general["name_matches_code"] = [_name_matches_code(sub.general.get("unit_code"), sub.general.get("unit_name"),
+                                                       config)]
     frames.append(
         Frame("general", general, schema.SHEET_GENERAL,
               {f.key: sub.headers.get((schema.SHEET_GENERAL, f.key), f.header) for f in schema.GENERAL_FIELDS},
@@ -109,11 +143,14 @@ def build_frames(sub: Submission, config: Config) -> list[Frame]:
         headers["label"] = sub.headers.get((schema.SHEET_SUMMARY, "label"), "Chỉ tiêu")
         frames.append(Frame("summary", summary, schema.SHEET_SUMMARY, headers))
     roster = _roster_frame(sub.roster, config)
+    if period is not None:
+        _add_standard_check(roster, sub, config, period)
+        _add_decision_window(roster, period)
     frames.append(
         Frame("roster", roster, schema.SHEET_ROSTER,
               {f.key: sub.headers.get((schema.SHEET_ROSTER, f.key), f.header) for f in schema.ROSTER_FIELDS})
     )
-    if not sub.summary.empty:
+    if {"summary", "roster"} <= sub.sheets_read:
         frames.append(_reconciliation_frame(sub, roster))
     narrative = pd.DataFrame(
         [{"key": f.key, "column_label": f.header, "text": sub.narrative.get(f.key) or None,
@@ -121,7 +158,117 @@ def build_frames(sub: Submission, config: Config) -> list[Frame]:
         dtype="object",
     )
     frames.append(Frame("narrative", narrative, schema.SHEET_NARRATIVE, {}))
+    if history is not None and history.previous is not None:
+        if history.same_year:
+            frames.append(_continuity_frame(sub, history))
+        if not sub.summary.empty:
+            frames.append(_outlier_frame(sub, history, config))
     return frames
+
+
+def canonical_unit_name(text: object) -> str:
+    """A unit name reduced for comparison: NFC, case-folded, kind prefix ("xã", "thị trấn", "TT.") removed,
+    diacritics removed ("Hòa"/"Hoà"/"Hoa" compare equal)."""
+    s = schema.normalize_label(text)
+    s = re.sub(r"^(xã|xa|thị trấn|thi tran|tt\.?|phường|phuong)\s+", "", s)
+    s = unicodedata.normalize("NFD", s.replace("đ", "d"))
+    return "".join(ch for ch in s if not unicodedata.combining(ch)).strip()
+
+
+def _name_matches_code(code: object, name: object, config: Config) -> bool:
+    """Whether the unit name typed agrees with the unit code typed (True when either is missing or the code
+    is unknown: those have their own expectations)."""
+    if not code or not name:
+        return True
+    try:
+        unit = config.unit(str(code))
+    except KeyError:
+        return True
+    names = {canonical_unit_name(n) for n in (unit.name, unit.full_name, *unit.aliases)}
+    return canonical_unit_name(name) in names
+
+
+def _add_standard_check(roster: pd.DataFrame, sub: Submission, config: Config, period: Period) -> None:
+    """Compare each household's recognised status at the cut-off with Decree 07/2021/NĐ-CP, Art. 3.
+
+    Poor: income ≤ the area's threshold and deprived in ≥ 3 of the 12 indicators; near-poor: income ≤ the
+    threshold and fewer than 3. The commune's decision is the legal fact, so a mismatch is a warning.
+    Adds ``matches_standard`` (bool) and ``standard_detail`` (str) in place.
+    """
+    try:
+        unit = config.unit(str(sub.general.get("unit_code")))
+        standard = config.standard_on(period.cutoff)
+    except (KeyError, ConfigError):
+        roster["matches_standard"] = True
+        roster["standard_detail"] = ""
+        return
+    limit = standard.poor_income_max_vnd[unit.area]
+    labels = {s["code"]: s["label"] for s in config.reference["statuses"]}
+    matches, details = [], []
+    for _, row in roster.iterrows():
+        income = row["income_vnd_per_person_month"]
+        deprived = int(sum(bool(row[k]) for k in schema.DEPRIVATION_KEYS))
+        if pd.isna(income) or row["status_current"] not in labels:
+            matches.append(True)
+            details.append("")
+            continue
+        expected = ("poor" if deprived >= standard.min_deprivations_poor else "near_poor") if income <= limit else "above"
+        recognised = row["status_current"] if row["status_current"] in ("poor", "near_poor") else "above"
+        matches.append(expected == recognised)
+        expected_label = labels.get(expected, "không thuộc hộ nghèo, cận nghèo")
+        details.append(
+            f"Thu nhập {int(income):,} đồng/người/tháng (ngưỡng {unit.full_name}: {limit:,}), thiếu hụt {deprived}/12 "
+            f"chỉ số → theo chuẩn {standard.id}: {expected_label}; đơn vị ghi: {labels[row['status_current']]}."
+            .replace(",", ".")
+        )
+    roster["matches_standard"] = pd.Series(matches, index=roster.index, dtype=bool)
+    roster["standard_detail"] = pd.Series(details, index=roster.index, dtype=object)
+
+
+def _continuity_frame(sub: Submission, history: History) -> Frame:
+    assert history.previous is not None
+    now = set(sub.roster["household_code"].dropna())
+    rows = [{"household_code": code, "present": code in now, "excel_row": None,
+             "detail": f"Có trong báo cáo kỳ {history.previous_period}."}
+            for code in sorted(set(history.previous.roster["household_code"].dropna()))]
+    frame = pd.DataFrame(rows or [{"household_code": None, "present": True, "excel_row": None, "detail": ""}])
+    frame["present"] = frame["present"].astype(bool)
+    return Frame("continuity", frame, schema.SHEET_ROSTER,
+                 {"household_code": sub.headers.get((schema.SHEET_ROSTER, "household_code"), "Mã hộ")})
+
+
+OUTLIER_KEYS = ("households_total", "poor_households", "near_poor_households", "ncc_poor_households",
+                "ncc_near_poor_households")
+
+
+def _outlier_frame(sub: Submission, history: History, config: Config) -> Frame:
+    """DHIS2-style min–max check: a unit total moving more than the configured share from the previous
+    period is flagged, unless district staff accepted it with a written justification."""
+    assert history.previous is not None
+    limits = config.validation.get("outliers", {})
+    max_pct = Decimal(str(limits.get("max_change_pct", 20)))
+    min_abs = int(limits.get("min_change_abs", 5))
+    accepted = history.accepted or {}
+    cur = sub.summary.set_index("indicator")
+    prev = history.previous.summary.set_index("indicator")
+    rows = []
+    for key in OUTLIER_KEYS:
+        now_v, before = cur.at[key, "value_current"], prev.at[key, "value_current"]
+        if pd.isna(now_v) or pd.isna(before):
+            continue
+        change = int(now_v) - int(before)
+        pct = (Decimal(abs(change)) * 100 / Decimal(int(before))) if int(before) else Decimal(100 if change else 0)
+        rows.append({
+            "indicator": key, "excel_row": cur.at[key, "excel_row"], "value_current": int(now_v),
+            "within_limit": bool(abs(change) < min_abs or pct <= max_pct or key in accepted),
+            "detail": (f"Kỳ {history.previous_period}: {int(before):,}; kỳ này: {int(now_v):,} "
+                       f"(thay đổi {pct.quantize(Decimal('0.1'))}%, ngưỡng {max_pct}%).").replace(",", "."),
+            "column_label": sub.headers.get((schema.SHEET_SUMMARY, "value_current"), "value_current"),
+        })
+    frame = pd.DataFrame(rows or [{"indicator": "", "excel_row": None, "value_current": None, "within_limit": True,
+                                   "detail": "", "column_label": ""}])
+    frame["within_limit"] = frame["within_limit"].astype(bool)
+    return Frame("outliers", frame, schema.SHEET_SUMMARY, {})
 
 
 def _roster_frame(roster: pd.DataFrame, config: Config) -> pd.DataFrame:
@@ -148,6 +295,17 @@ def _roster_frame(roster: pd.DataFrame, config: Config) -> pd.DataFrame:
         frame.apply(decision_complete, axis=1).astype(bool) if len(frame) else pd.Series(dtype=bool)
     )
     return frame
+
+
+def _add_decision_window(roster: pd.DataFrame, period: Period) -> None:
+    """``decision_in_period``: a decision date, when given, lies between 1 January and the cut-off date."""
+    def ok(value: Any) -> bool:
+        if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
+            return True
+        return period.baseline <= value <= period.cutoff
+
+    roster["decision_in_period"] = pd.Series([ok(v) for v in roster["decision_date"]], index=roster.index,
+                                             dtype=bool)
 
 
 def roster_counts(roster: pd.DataFrame, status_column: str) -> dict[str, int]:
@@ -196,7 +354,7 @@ def _display(value: Any) -> str:
     return clean_text(value)
 
 
-def _findings_for(frame: Frame, result: Any) -> list[Finding]:
+def _findings_for(frame: Frame, result: Any, labels: dict[str, dict[str, str]]) -> list[Finding]:
     """Turn one expectation's validation result into findings, one per failing row."""
     cfg = result.expectation_config
     meta = cfg.meta or {}
@@ -225,16 +383,22 @@ def _findings_for(frame: Frame, result: Any) -> list[Finding]:
             message = f"{what} ({frame.headers.get(bound_column, bound_column)}: {_display(row[bound_column])})"
         elif frame.name == "summary":
             message = f"{what} Chỉ tiêu: '{row['label']}'."
-        out.append(Finding(severity, frame.sheet, excel_row, column, _display(row[value_column]), message, fix, cfg.type))
+        if meta.get("detail_column") and row.get(meta["detail_column"]):
+            message = f"{message} {row[meta['detail_column']]}"
+        value = _display(row[value_column])
+        value = labels.get(value_column, {}).get(value, value)
+        out.append(Finding(severity, frame.sheet, excel_row, column, value, message, fix, cfg.type))
     return out
 
 
-def run_suites(frames: list[Frame], parameters: dict[str, Any]) -> list[Finding]:
+def run_suites(frames: list[Frame], parameters: dict[str, Any],
+               labels: dict[str, dict[str, str]] | None = None) -> list[Finding]:
     """Validate each frame with its suite and return the findings of the failed expectations.
 
     Args:
         frames: from :func:`build_frames`.
         parameters: suite parameters (``unit_codes``: list of str, ``periods``: list of str).
+        labels: from :func:`code_labels`, to show coded values as typed.
     """
     context = _gx_context()
     source = context.data_sources.get("submissions") if "submissions" in context.data_sources.all() else None
@@ -263,17 +427,20 @@ def run_suites(frames: list[Frame], parameters: dict[str, Any]) -> list[Finding]
                     f"Expectation {res.expectation_config.type} on frame {frame.name} raised: "
                     f"{res.exception_info.get('exception_message')}"
                 )
-            findings.extend(_findings_for(Frame(frame.name, data, frame.sheet, frame.headers, frame.rows), res))
+            findings.extend(_findings_for(Frame(frame.name, data, frame.sheet, frame.headers, frame.rows), res,
+                                          labels or {}))
     return findings
 
 
-def validate_submission(path: Path, *, config: Config, period: str) -> ValidationOutcome:
+def validate_submission(path: Path, *, config: Config, period: str, history: History | None = None
+                        ) -> ValidationOutcome:
     """Read and validate one submission workbook.
 
     Args:
         path: the workbook (.xlsx).
         config: units and reference lists.
         period: the period being compiled (``YYYY-6T``); the workbook must say the same.
+        history: the unit's previous accepted submission, for the continuity and outlier rules.
 
     Returns:
         A :class:`ValidationOutcome` with every finding (reader's and expectations'). An unreadable file
@@ -287,11 +454,14 @@ def validate_submission(path: Path, *, config: Config, period: str) -> Validatio
     except UnreadableSubmission as exc:
         return ValidationOutcome(
             file=path.name, sha256=sha256_of(path), unit_code=None, period=period,
-            findings=[Finding(ERROR, "", None, "", path.name, str(exc), "", "read")],
+            findings=[Finding(ERROR, "", None, "", "", str(exc), exc.fix, "read")],
         )
     p = config.period(period)
     parameters = {"unit_codes": [u.code for u in config.units_on(p.cutoff)], "periods": [period]}
-    findings = list(sub.findings) + run_suites(build_frames(sub, config), parameters)
+    read_places = {(f.sheet, f.row, f.column) for f in sub.findings}
+    checked = [f for f in run_suites(build_frames(sub, config, p, history), parameters, code_labels(config))
+               if (f.sheet, f.row, f.column) not in read_places]  # one finding per bad cell: the reader's
+    findings = list(sub.findings) + checked
     findings.sort(key=lambda f: (f.severity != ERROR, f.sheet, f.row or 0, f.column))
     code = sub.unit_code if sub.unit_code in parameters["unit_codes"] else None
     return ValidationOutcome(file=path.name, sha256=sub.sha256, unit_code=code, period=period, findings=findings)

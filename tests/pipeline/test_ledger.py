@@ -172,3 +172,82 @@ def test_warning_only_submission_is_accepted_and_shown(ledger_env, config, tmp_p
     html = status_page_path(period, root).read_text(encoding="utf-8")
     assert "cảnh báo" in html and f"<td>{row}</td>" in html and "Thu nhập bình quân bất thường" in html
     assert not [r["head_name"] for r in rows if r["head_name"] in html]
+
+
+def _as_9t(src: Path, dst: Path) -> Path:
+    """A copy of a 6-month workbook re-labelled for the 9-month period."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(src)
+    wb["Thông tin chung"]["B6"] = "2023-9T"
+    wb.save(dst)
+    return dst
+
+
+def test_household_cannot_vanish_within_the_year(ledger_env, config, tmp_path):
+    """A household of Ma Nới's accepted 6-month roster missing from its 9-month roster is an error."""
+    root, ledger = ledger_env
+    from openpyxl import load_workbook
+
+    from pipeline import intake
+
+    drop([SAMPLES / "22828_ma_noi.xlsx"], root / "inbox" / "2023-6T")
+    intake.intake_period(config.period("2023-6T"), config=config, now=BEFORE_DEADLINE, root=root)
+    nine = _as_9t(SAMPLES / "22828_ma_noi.xlsx", tmp_path / "22828_ma_noi_9T.xlsx")
+    wb = load_workbook(nine)
+    ws = wb["Danh sách hộ NCC"]
+    gone = ws["B8"].value  # the last household (a near-poor one)
+    members = ws["F8"].value
+    ws.delete_rows(8)
+    wb.save(nine)
+    from tests.helpers import edit_summary, summary_cells
+
+    cells = summary_cells(nine)
+    edit_summary(nine, "ncc_near_poor_households", baseline=cells["ncc_near_poor_households"][0] - 1,
+                 current=cells["ncc_near_poor_households"][1] - 1)
+    edit_summary(nine, "ncc_near_poor_persons", baseline=cells["ncc_near_poor_persons"][0] - members,
+                 current=cells["ncc_near_poor_persons"][1] - members)
+    drop([nine], root / "inbox" / "2023-9T", sent_at=dt.datetime(2023, 8, 1, tzinfo=HCM))
+    counts = intake.intake_period(config.period("2023-9T"), config=config,
+                                  now=dt.datetime(2023, 8, 1, 9, tzinfo=HCM), root=root)
+    assert counts["units_invalid"] == 1
+    (v,) = ledger.versions("2023-9T", "22828")
+    from pipeline.findings import read_outcome
+
+    findings = read_outcome(Path(v.findings_path)).findings
+    assert [(f.severity, f.sheet, f.column, f.value) for f in findings] == [
+        ("lỗi", "Danh sách hộ NCC", "Mã hộ", gone)]
+    assert "kỳ 2023-6T" in findings[0].message
+
+
+def test_outlier_warns_until_accepted_with_justification(ledger_env, config, tmp_path):
+    """Poor households up by half since the last period warn; once accepted, the warning is gone and the
+    justification is shown on the status page."""
+    root, ledger = ledger_env
+    from pipeline import intake
+    from pipeline.feedback import status_page_path
+    from tests.helpers import edit_summary, summary_cells
+
+    drop([SAMPLES / "22828_ma_noi.xlsx"], root / "inbox" / "2023-6T")
+    intake.intake_period(config.period("2023-6T"), config=config, now=BEFORE_DEADLINE, root=root)
+    nine = _as_9t(SAMPLES / "22828_ma_noi.xlsx", tmp_path / "22828_ma_noi_9T.xlsx")
+    poor = summary_cells(nine)["poor_households"][1]
+    edit_summary(nine, "poor_households", current=poor + poor // 2)
+    drop([nine], root / "inbox" / "2023-9T", sent_at=dt.datetime(2023, 8, 1, tzinfo=HCM))
+    period = config.period("2023-9T")
+    later = dt.datetime(2023, 8, 1, 9, tzinfo=HCM)
+    counts = intake.intake_period(period, config=config, now=later, root=root)
+    assert counts["units_valid"] == 1
+    (v,) = ledger.versions("2023-9T", "22828")
+    assert v.warnings == 1
+    html = status_page_path(period, root).read_text(encoding="utf-8")
+    assert "thay đổi bất thường" in html and f"Kỳ 2023-6T: {poor:,}".replace(",", ".") in html
+    ledger.accept_outlier(period="2023-9T", unit_code="22828", indicator="poor_households",
+                          justification="Sáp nhập thôn Tà Nôi mới, bổ sung 129 hộ nghèo theo QĐ 77/QĐ-UBND",
+                          accepted_by="Chuyên viên Phòng LĐ-TB&XH", accepted_at=later)
+    again = intake.intake_period(period, config=config, now=later, root=root)
+    assert again["validations"] == 1  # the acceptance changed the fingerprint
+    (v,) = ledger.versions("2023-9T", "22828")
+    assert v.warnings == 0
+    html = status_page_path(period, root).read_text(encoding="utf-8")
+    assert "Sáp nhập thôn Tà Nôi mới" in html

@@ -81,7 +81,7 @@ def test_change_kind_must_match_statuses(config, ma_noi):
     outcome = validate_submission(ma_noi, config=config, period="2023-6T")
     hits = [(f.row, f.column, f.value) for f in outcome.findings if f.rule.endswith("to_be_in_set")
             and f.column == "Loại biến động"]
-    assert hits == [(row, "Loại biến động", "unchanged")]
+    assert hits == [(row, "Loại biến động", "Không thay đổi")]
 
 
 def test_text_in_a_count_cell(config, ma_noi):
@@ -149,3 +149,90 @@ def test_broken_suite_is_refused(tmp_path, broken):
     (tmp_path / "roster.json").write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(SuiteError):
         load_suite("roster", tmp_path)
+
+
+def test_old_xls_and_csv_are_refused_clearly(config, tmp_path):
+    """An OLE (.xls or password-protected) file and a CSV each get one error saying how to convert."""
+    ole = tmp_path / "bao_cao.xls"
+    ole.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    csv = tmp_path / "bao_cao.csv"
+    csv.write_text("Mã hộ,Số nhân khẩu\n22828-0001,6\n", encoding="utf-8")
+    for path, words in ((ole, "Save As"), (csv, "mau_bao_cao_don_vi.xlsx")):
+        outcome = validate_submission(path, config=config, period="2023-6T")
+        assert outcome.errors == 1, path.name
+        assert words in outcome.findings[0].fix
+
+
+def test_unit_name_must_match_code(config, ma_noi):
+    """Code 22831 (Nhơn Sơn) typed with the name "xã Ma Nới" is an error on the name cell."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(ma_noi)
+    wb["Thông tin chung"]["B4"] = "22831"
+    wb.save(ma_noi)
+    outcome = validate_submission(ma_noi, config=config, period="2023-6T")
+    names = [(f.row, f.column, f.value) for f in outcome.findings if f.column == "Tên đơn vị"]
+    assert names == [(5, "Tên đơn vị", "xã Ma Nới")]
+
+
+@pytest.mark.parametrize("typed", ["Xã Ma Nối", "ma noi", "MA NỚI"])
+def test_unit_name_variants_accepted(config, ma_noi, typed):
+    """Spelling variants of the name (the plan's own typo, no diacritics, capitals) match code 22828."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(ma_noi)
+    wb["Thông tin chung"]["B5"] = typed
+    wb.save(ma_noi)
+    assert validate_submission(ma_noi, config=config, period="2023-6T").errors == 0
+
+
+def test_one_finding_per_bad_cell(config, ma_noi):
+    """A negative count gives the reader's error only, not a second "empty cell" error on the same cell."""
+    code = roster_rows(ma_noi)[0]["household_code"]
+    row = edit_roster(ma_noi, code, members_count=-3)
+    outcome = validate_submission(ma_noi, config=config, period="2023-6T")
+    same_cell = [f for f in outcome.findings if (f.row, f.column) == (row, "Số nhân khẩu")]
+    assert len(same_cell) == 1 and same_cell[0].value == "-3"
+
+
+def test_impossible_date(config, ma_noi):
+    """31/02/2023 is reported as a date that does not exist."""
+    code = roster_rows(ma_noi)[0]["household_code"]
+    row = edit_roster(ma_noi, code, status_current="Cận nghèo", change_kind="Thoát nghèo",
+                      decision_number="12/QĐ-UBND", decision_date="31/02/2023")
+    outcome = validate_submission(ma_noi, config=config, period="2023-6T")
+    hit = [f for f in outcome.findings if (f.row, f.column) == (row, "Ngày quyết định")]
+    assert hit[0].message == "Ngày không tồn tại."
+
+
+def test_missing_roster_sheet_gives_one_error(config, ma_noi):
+    """A deleted roster sheet is one error, without a flood of reconciliation errors."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(ma_noi)
+    del wb["Danh sách hộ NCC"]
+    wb.save(ma_noi)
+    outcome = validate_submission(ma_noi, config=config, period="2023-6T")
+    assert [(f.sheet, f.message) for f in outcome.findings] == [("Danh sách hộ NCC", "Thiếu sheet 'Danh sách hộ NCC'.")]
+
+
+def test_status_against_decree_07_is_a_warning(config, ma_noi):
+    """A "poor" household with income above the rural line warns with the figures, and stays valid."""
+    code = next(r["household_code"] for r in roster_rows(ma_noi) if r["status_current"] == "Nghèo")
+    row = edit_roster(ma_noi, code, income_vnd_per_person_month=1_800_000)
+    outcome = validate_submission(ma_noi, config=config, period="2023-6T")
+    assert outcome.status == "valid"
+    (warn,) = [f for f in outcome.findings if f.severity == WARNING]
+    assert (warn.row, warn.column, warn.value) == (row, "Phân loại tại ngày chốt", "Nghèo")
+    assert "Thu nhập 1.800.000 đồng/người/tháng (ngưỡng xã Ma Nới: 1.500.000)" in warn.message
+    assert "07/2021/NĐ-CP" in warn.message
+
+
+def test_decision_after_cutoff_warns(config, ma_noi):
+    """A decision dated after the cut-off (30/04) warns that it belongs to a later period."""
+    code = next(r["household_code"] for r in roster_rows(ma_noi) if r["status_current"] == "Nghèo")
+    row = edit_roster(ma_noi, code, status_current="Cận nghèo", change_kind="Thoát nghèo",
+                      decision_number="99/QĐ-UBND", decision_date="15/09/2023")
+    outcome = validate_submission(ma_noi, config=config, period="2023-6T")
+    hits = [f for f in outcome.findings if (f.row, f.column) == (row, "Ngày quyết định")]
+    assert [(f.severity, f.value) for f in hits] == [(WARNING, "15/09/2023")]
