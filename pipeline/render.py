@@ -162,8 +162,8 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period) -> dic
     ]
     submission_rows = [
         {"no": str(i), "name": s["unit_name"], "status": _status_text(s, detail=True),
-         "file": (f"{s['file']} (phiên bản {s['version']}, {s['sha256'][:12]})" if s.get("version")
-                  else f"{s['file']} ({s['sha256'][:12]})") if s["file"] else "-",
+         "file": (f"{s['file']} (phiên bản {s['version']}, mã {s['sha256'][:8]})" if s.get("version")
+                  else f"{s['file']} (mã {s['sha256'][:8]})") if s["file"] else "-",
          "errors": fmt.number(s["errors"]), "warnings": fmt.number(s["warnings"])}
         for i, s in enumerate(subs, start=1)
     ]
@@ -193,7 +193,7 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period) -> dic
     cutoff = fmt.date_vn(period.cutoff)
     scope = "toàn huyện" if not left_out else f"{len(valid)} đơn vị có báo cáo hợp lệ"
     doc = _document(config, period)
-    plan_ref = f"số {doc['plan_number']}/KH-UBND" if doc["plan_number"] else "số      /KH-UBND"
+    plan_ref = (f"số {doc['plan_number']}/KH-UBND" if doc["plan_number"] else "số      /KH-UBND") + " ngày      "
     text = {
         "poverty_baseline": (
             f"Tại thời điểm 01/01/{period.year} (kết quả rà soát cuối năm {period.year - 1}), {scope} có "
@@ -212,7 +212,7 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period) -> dic
         ),
         "ncc": (
             f"Tại ngày {cutoff}, {scope} có {fmt.number(d['ncc_poor_households_current'])} hộ nghèo có thành viên là "
-            f"người có công với {fmt.number(d['ncc_poor_persons_current'])} nhân khẩu, chiếm tỷ lệ "
+            f"người có công với cách mạng ({fmt.number(d['ncc_poor_persons_current'])} nhân khẩu), chiếm tỷ lệ "
             f"{fmt.rate(d['ncc_poor_households_current'], d['poor_households_current'])} tổng số hộ nghèo"
             + (f" ({', '.join(sorted({a['unit_name'] for a in agg['annex'] if a['status_current'] == 'poor'}))})"
                if d["ncc_poor_households_current"] else "")
@@ -224,10 +224,15 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period) -> dic
             + (f"; không thiếu hụt: {', '.join(clean_dims)}." if clean_dims and deprived_dims else ".")
             if base else "Không còn hộ nghèo có người có công nên không phân tích thiếu hụt."
         ),
+        "funds_scope": (
+            "Số liệu kinh phí là tổng các nguồn các đơn vị huy động cho công tác giảm nghèo trên địa bàn (cho mọi "
+            "hộ nghèo, hộ cận nghèo), không riêng hộ có người có công; phần hỗ trợ trực tiếp hộ có người có công "
+            "nêu tại Bảng 6."
+        ),
         "loans": (
-            f"Ngoài ra, nguồn (2) vốn vay ưu đãi (có hoàn trả, không cộng vào tổng kinh phí): "
-            f"{fmt.number(funds['loan_households'])} hộ được vay, số tiền giải ngân "
-            f"{fmt.number(funds['loan_disbursed_vnd'])} đồng."
+            f"Ngoài ra, nguồn (2) vốn vay ưu đãi của Ngân hàng Chính sách xã hội cho hộ nghèo, cận nghèo trên địa bàn "
+            f"(có hoàn trả, không cộng vào tổng kinh phí): {fmt.number(funds['loan_households'])} hộ được vay, số tiền "
+            f"giải ngân {fmt.number(funds['loan_disbursed_vnd'])} đồng."
         ),
         "outreach": (
             f"Công tác tuyên truyền: tổ chức {fmt.number(cum['outreach_sessions'])} buổi tuyên truyền, vận động với "

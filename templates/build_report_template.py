@@ -13,9 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
@@ -52,6 +52,13 @@ def para(container, text="", size=14, bold=False, italic=False, align=None, inde
     elif indent:
         p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
         fmt.first_line_indent = Cm(1)
+    return p
+
+
+def caption(doc, text):
+    """A table caption, centred and italic, kept on the same page as its table."""
+    p = para(doc, text, 13, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    p.paragraph_format.keep_with_next = True
     return p
 
 
@@ -135,9 +142,15 @@ def data_table(doc, headers, loop, cells, total=None, widths=None, size=12, head
                 for extra in merged.paragraphs[1:]:
                     extra._element.getparent().remove(extra._element)
                 cell_text(merged, text, size, bold=True)
+    for row in table.rows:  # header rows repeat on every page
+        tr_pr = row._tr.get_or_add_trPr()
+        head = OxmlElement("w:tblHeader")
+        head.set(qn("w:val"), "true")
+        tr_pr.append(head)
     start = table.add_row()
     cell_text(start.cells[0], "{%tr for r in " + loop + " %}", size)
     body = table.add_row()
+    body._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     for j, expr in enumerate(cells):
         align = WD_ALIGN_PARAGRAPH.LEFT if j == 1 else WD_ALIGN_PARAGRAPH.CENTER
         cell_text(body.cells[j], "{{ " + expr + " }}", size, align=align)
@@ -191,7 +204,7 @@ def build(out: Path = OUT) -> Path:
     rule(left, 2)
     para(left, "Số: {{ doc.number }}{{ doc.number_suffix }}", 13, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
     cell_text(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 12, bold=True)
-    para(right, "Độc lập - Tự do - Hạnh phúc", 13, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+    para(right, "Độc lập - Tự do - Hạnh phúc", 13, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=2)
     rule(right, 2.6)
     para(right, "{{ doc.dateline }}", 14, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
 
@@ -204,8 +217,7 @@ def build(out: Path = OUT) -> Path:
     para(doc, "1. Hộ nghèo, hộ cận nghèo trên địa bàn huyện", bold=True, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
     para(doc, "{{ text.poverty_baseline }}")
     para(doc, "{{ text.poverty_current }}")
-    para(doc, "Bảng 1. Hộ nghèo, hộ cận nghèo theo đơn vị tại ngày {{ period.cutoff }}", 13, italic=True,
-         align=WD_ALIGN_PARAGRAPH.CENTER)
+    caption(doc, "Bảng 1. Hộ nghèo, hộ cận nghèo theo đơn vị tại ngày {{ period.cutoff }}")
     data_table(
         doc, None, "units",
         ["r.no", "r.name", "r.households", "r.poor", "r.poor_rate", "r.near_poor", "r.near_poor_rate",
@@ -214,56 +226,57 @@ def build(out: Path = OUT) -> Path:
                "{{ district.near_poor }}", "{{ district.near_poor_rate }}", "{{ district.ncc_poor }}",
                "{{ district.ncc_poor_persons }}", ""],
         header_rows=[
-            [("STT", 1), ("Đơn vị", 1), ("Tổng số hộ", 1), ("Hộ nghèo", 2), ("Hộ cận nghèo", 2),
-             ("Hộ nghèo có NCC", 2), ("Báo cáo", 1)],
+            [("TT", 1), ("Đơn vị", 1), ("Tổng số hộ", 1), ("Hộ nghèo", 2), ("Hộ cận nghèo", 2),
+             ("Hộ nghèo có người có công", 2), ("Báo cáo", 1)],
             [("", 1), ("", 1), ("", 1), ("Số hộ", 1), ("Tỷ lệ", 1), ("Số hộ", 1), ("Tỷ lệ", 1), ("Số hộ", 1),
              ("Số khẩu", 1), ("", 1)],
         ],
-        widths=[1.1, 2.8, 1.6, 1.3, 1.7, 1.3, 1.7, 1.2, 1.2, 2.6], size=11,
+        widths=[1.0, 2.7, 1.6, 1.3, 1.7, 1.3, 1.7, 1.4, 1.5, 2.3], size=11,
     )
     para(doc, "{% if district.partial %}{{ district.partial }}{% endif %}", 12, italic=True)
 
     para(doc, "2. Hộ nghèo, hộ cận nghèo có thành viên là người có công với cách mạng", bold=True, indent=False,
          align=WD_ALIGN_PARAGRAPH.LEFT)
     para(doc, "{{ text.ncc }}")
-    para(doc, "Bảng 2. Hộ có thành viên là người có công theo phân loại", 13, italic=True,
-         align=WD_ALIGN_PARAGRAPH.CENTER)
+    caption(doc, "Bảng 2. Hộ có thành viên là người có công theo phân loại")
     data_table(
         doc, None, "ncc_rows",
         ["r.no", "r.label", "r.hh_baseline", "r.persons_baseline", "r.share_baseline", "r.hh_current",
          "r.persons_current", "r.share_current"],
         header_rows=[
-            [("STT", 1), ("Phân loại", 1), ("Tại ngày 01/01/{{ period.year }}", 3), ("Tại ngày {{ period.cutoff }}", 3)],
+            [("TT", 1), ("Phân loại", 1), ("Tại ngày 01/01/{{ period.year }}", 3), ("Tại ngày {{ period.cutoff }}", 3)],
             [("", 1), ("", 1), ("Số hộ", 1), ("Số khẩu", 1), ("Tỷ lệ*", 1), ("Số hộ", 1), ("Số khẩu", 1),
              ("Tỷ lệ*", 1)],
         ],
         widths=[1.2, 5.3, 1.6, 1.6, 1.6, 1.6, 1.6, 1.6], size=12,
     )
     para(doc, "* Tỷ lệ so với tổng số hộ nghèo (hoặc cận nghèo) của toàn huyện cùng thời điểm.", 12, italic=True)
-    para(doc, "Bảng 3. Biến động hộ có thành viên là người có công từ 01/01 đến {{ period.cutoff }}", 13,
-         italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    data_table(doc, ["STT", "Loại biến động", "Số hộ"], "movements", ["r.no", "r.label", "r.households"],
+    caption(doc, "Bảng 3. Biến động hộ có thành viên là người có công từ 01/01 đến {{ period.cutoff }}")
+    data_table(doc, ["TT", "Loại biến động", "Số hộ"], "movements", ["r.no", "r.label", "r.households"],
                widths=[1.2, 10, 3], size=12)
 
     para(doc, "3. Mức độ thiếu hụt dịch vụ xã hội cơ bản của hộ nghèo có người có công", bold=True,
          indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
     para(doc, "{{ text.deprivation }}")
-    para(doc, "Bảng 4. Chỉ số thiếu hụt của hộ nghèo có người có công tại ngày {{ period.cutoff }} "
-              "(Nghị định 07/2021/NĐ-CP)", 13, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    data_table(doc, ["STT", "Chỉ số thiếu hụt", "Chiều", "Số hộ thiếu hụt", "Tỷ lệ"], "deprivation_rows",
+    caption(doc, "Bảng 4. Chỉ số thiếu hụt của hộ nghèo có người có công tại ngày {{ period.cutoff }} "
+              "(Nghị định 07/2021/NĐ-CP)")
+    data_table(doc, ["TT", "Chỉ số thiếu hụt", "Chiều", "Số hộ thiếu hụt", "Tỷ lệ"], "deprivation_rows",
                ["r.no", "r.label", "r.dimension", "r.households", "r.rate"], widths=[1.2, 6.3, 4.0, 2.2, 2.0],
                size=12)
-    para(doc, "Bảng 5. Số hộ nghèo có người có công thiếu hụt theo chiều", 13, italic=True,
-         align=WD_ALIGN_PARAGRAPH.CENTER)
-    data_table(doc, ["STT", "Chiều thiếu hụt", "Số hộ thiếu hụt", "Tỷ lệ"], "dimension_rows",
+    caption(doc, "Bảng 5. Số hộ nghèo có người có công thiếu hụt theo chiều")
+    data_table(doc, ["TT", "Chiều thiếu hụt", "Số hộ thiếu hụt", "Tỷ lệ"], "dimension_rows",
                ["r.no", "r.label", "r.households", "r.rate"], widths=[1.2, 8.3, 3.0, 2.5], size=12)
 
     para(doc, "4. Kết quả hỗ trợ hộ có thành viên là người có công (lũy kế từ 01/01)", bold=True, indent=False,
          align=WD_ALIGN_PARAGRAPH.LEFT)
-    data_table(doc, ["STT", "Nội dung hỗ trợ", "Số hộ", "Số tiền (đồng)"], "support_rows",
+    caption(doc, "Bảng 6. Hỗ trợ hộ có thành viên là người có công từ 01/01 đến {{ period.cutoff }}")
+    data_table(doc, ["TT", "Nội dung hỗ trợ", "Số hộ", "Số tiền (đồng)"], "support_rows",
                ["r.no", "r.label", "r.households", "r.amount"], widths=[1.2, 8.3, 2.5, 3.5], size=12)
 
-    para(doc, "5. Huy động nguồn lực (lũy kế từ 01/01)", bold=True, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(doc, "5. Huy động nguồn lực cho công tác giảm nghèo trên địa bàn (lũy kế từ 01/01)", bold=True,
+         indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(doc, "{{ text.funds_scope }}")
+    caption(doc, "Bảng 7. Kinh phí huy động theo nguồn (Mục V Kế hoạch)")
     data_table(doc, ["Nguồn", "Nội dung", "Số tiền (đồng)"], "fund_rows", ["r.number", "r.label", "r.amount"],
                total=["", "Tổng cộng (không kể vốn vay)", "{{ funds.total }}"], widths=[1.8, 9.7, 3.5], size=12)
     para(doc, "{{ text.loans }}")
@@ -272,15 +285,15 @@ def build(out: Path = OUT) -> Path:
     para(doc, "II. TÌNH HÌNH BÁO CÁO CỦA CÁC ĐƠN VỊ", bold=True, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT,
          before=6)
     para(doc, "{{ text.submissions }}")
-    para(doc, "Bảng 6. Tình hình tiếp nhận báo cáo kỳ {{ period.label }}", 13, italic=True,
-         align=WD_ALIGN_PARAGRAPH.CENTER)
-    data_table(doc, ["STT", "Đơn vị", "Tình trạng", "Tệp đã dùng (mã SHA-256)", "Lỗi", "Cảnh báo"],
+    caption(doc, "Bảng 8. Tình hình tiếp nhận báo cáo kỳ {{ period.label }}")
+    data_table(doc, ["TT", "Đơn vị", "Tình trạng", "Tệp số liệu đã dùng", "Lỗi", "Cảnh báo"],
                "submission_rows", ["r.no", "r.name", "r.status", "r.file", "r.errors", "r.warnings"],
-               widths=[1.1, 3.1, 2.6, 5.7, 1.4, 1.6], size=11)
+               widths=[1.0, 3.1, 3.6, 5.0, 1.2, 1.6], size=11)
 
     para(doc, "III. ĐÁNH GIÁ TIẾN ĐỘ THỰC HIỆN MỤC TIÊU KẾ HOẠCH", bold=True, indent=False,
          align=WD_ALIGN_PARAGRAPH.LEFT, before=6)
-    data_table(doc, ["STT", "Mục tiêu", "Kết quả đến {{ period.cutoff }}", "Đánh giá"], "target_rows",
+    caption(doc, "Bảng 9. Tiến độ thực hiện các mục tiêu (Mục III Kế hoạch)")
+    data_table(doc, ["TT", "Mục tiêu", "Kết quả đến {{ period.cutoff }}", "Đánh giá"], "target_rows",
                ["r.no", "r.label", "r.result", "r.assessment"], widths=[1.2, 6.3, 4.5, 3.0], size=12)
 
     para(doc, "IV. KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT CỦA CÁC ĐƠN VỊ", bold=True, indent=False,
@@ -308,18 +321,21 @@ def build(out: Path = OUT) -> Path:
     para(right, "{{ doc.signer_name }}", 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
 
     # Annex: the list of poor NCC households (personal data: only here, Decree 13/2023/NĐ-CP).
-    p = para(doc, "", indent=False)
-    p.add_run().add_break(WD_BREAK.PAGE)
+    annex_sec = doc.add_section(WD_SECTION.NEW_PAGE)
+    annex_sec.orientation = WD_ORIENT.LANDSCAPE
+    annex_sec.page_width, annex_sec.page_height = Mm(297), Mm(210)
+    annex_sec.top_margin, annex_sec.bottom_margin = Mm(30), Mm(15)
+    annex_sec.left_margin, annex_sec.right_margin = Mm(20), Mm(20)
     para(doc, "Phụ lục", 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
     para(doc, "DANH SÁCH HỘ NGHÈO CÓ THÀNH VIÊN LÀ NGƯỜI CÓ CÔNG VỚI CÁCH MẠNG", 14, bold=True,
          align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
     para(doc, "(Kèm theo Báo cáo số {{ doc.number }}{{ doc.number_suffix }} của {{ doc.issuer_short }})", 13,
          italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    data_table(doc, ["STT", "Đơn vị", "Mã hộ", "Chủ hộ", "Thôn", "Dân tộc", "Số khẩu", "Phân loại 01/01",
+    data_table(doc, ["TT", "Đơn vị", "Mã hộ", "Chủ hộ", "Thôn", "Dân tộc", "Số khẩu", "Phân loại 01/01",
                      "Phân loại hiện tại", "Chỉ số thiếu hụt"], "annex",
                ["r.no", "r.unit_name", "r.household_code", "r.head_name", "r.village", "r.ethnicity", "r.members",
                 "r.status_baseline", "r.status_current", "r.deprived"],
-               widths=[0.8, 2.0, 1.9, 2.6, 1.8, 1.3, 1.1, 1.5, 1.5, 2.0], size=10)
+               widths=[1.0, 2.8, 2.6, 4.2, 2.8, 2.0, 1.6, 2.4, 2.4, 3.9], size=12)
     para(doc, "{% if not annex %}Không có hộ nghèo có thành viên là người có công.{% endif %}", 12, italic=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     doc.save(out)

@@ -78,7 +78,7 @@ def test_missing_and_invalid_units_shown(dag_run):
     table = next(t for t in docx_tables(report) if any("Cộng các đơn vị hợp lệ" in r for r in t))
     assert find_row(table, "xã Lương Sơn")[2:] == ["-"] * 7 + ["Chưa nhận"]
     assert find_row(table, "xã Hòa Sơn")[2:] == ["-"] * 7 + ["Không hợp lệ (2 lỗi)"]
-    status = next(t for t in docx_tables(report) if any("Tệp đã dùng (mã SHA-256)" in r for r in t))
+    status = next(t for t in docx_tables(report) if any("Tệp số liệu đã dùng" in r for r in t))
     hoa_son = find_row(status, "xã Hòa Sơn")
     assert hoa_son[2] == "Không hợp lệ (2 lỗi)" and hoa_son[4] == "2"
     text = docx_text(report)
