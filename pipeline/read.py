@@ -176,6 +176,9 @@ class Submission:
             :data:`schema.ROSTER_FIELDS` plus ``excel_row`` (int). Counts and amounts Int64 (persons, đồng),
             flags bool, statuses and change kinds as reference codes (unknown text kept as typed), dates as
             ``datetime.date`` objects.
+        members: one row per NCC member of sheet "Thành viên NCC": ``household_code``, ``relation`` and
+            ``category`` (str; an Ordinance 02/2020 letter or "tn"), ``excel_row`` (int); None when the
+            workbook has no such sheet (made from an older template).
         narrative: free text by key (results, difficulties, proposals), line breaks kept.
         narrative_rows: Excel row of each free-text section.
         headers: column header as printed, by (sheet, key).
@@ -189,6 +192,7 @@ class Submission:
     general_rows: dict[str, int] = field(default_factory=dict)
     summary: pd.DataFrame = field(default_factory=pd.DataFrame)
     roster: pd.DataFrame = field(default_factory=pd.DataFrame)
+    members: pd.DataFrame | None = None
     narrative: dict[str, str] = field(default_factory=dict)
     narrative_rows: dict[str, int] = field(default_factory=dict)
     headers: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -245,8 +249,11 @@ def read_submission(path: Path, config: Config) -> Submission:
             "Dùng đúng mẫu báo cáo của Phòng; không đổi tên hoặc xóa sheet.",
         )
     _read_general(ws, sub)
-    for key, reader in (("summary", _read_summary), ("roster", _read_roster), ("narrative", _read_narrative)):
+    for key, reader in (("summary", _read_summary), ("roster", _read_roster), ("members", _read_members),
+                        ("narrative", _read_narrative)):
         sheet_ws = _sheet(wb, schema.SHEETS[key])
+        if sheet_ws is None and key == "members":
+            continue  # optional: workbooks from the first template have no member sheet
         if sheet_ws is None:
             sub.findings.append(
                 Finding(
@@ -444,6 +451,42 @@ def _kind_help(f: schema.Field) -> tuple[str, str]:
         "flag": ("Cột đánh dấu chỉ nhận x hoặc để trống.", "Ghi x nếu có, để trống nếu không."),
         "date": ("Ngày không đúng dạng.", "Ghi ngày dạng dd/mm/yyyy, ví dụ 15/03/2023."),
     }.get(f.kind, ("Giá trị không đọc được.", "Sửa theo hướng dẫn của mẫu."))
+
+
+def _read_members(ws: Any, sub: Submission, config: Config) -> None:
+    sheet = schema.SHEET_MEMBERS
+    header_row = _find_header_row(ws, "Mã hộ")
+    if header_row is None:
+        sub.findings.append(Finding(ERROR, sheet, None, "Mã hộ", "", "Không tìm thấy dòng tiêu đề có cột 'Mã hộ'.",
+                                    "Dùng đúng mẫu; không xóa dòng tiêu đề.", "read"))
+        return
+    wanted = {schema.normalize_label(f.header): f for f in schema.MEMBER_FIELDS}
+    cols: dict[str, int] = {}
+    for c in range(1, ws.max_column + 1):
+        f = wanted.get(schema.normalize_label(ws.cell(header_row, c).value))
+        if f is not None:
+            cols[f.key] = c
+            sub.headers[(sheet, f.key)] = clean_text(ws.cell(header_row, c).value)
+    for f in schema.MEMBER_FIELDS:
+        sub.headers.setdefault((sheet, f.key), f.header)
+        if f.required and f.key not in cols:
+            sub.findings.append(Finding(ERROR, sheet, header_row, f.header, "", f"Thiếu cột bắt buộc '{f.header}'.",
+                                        "Dùng đúng mẫu; không xóa hoặc đổi tên cột.", "read"))
+            return
+    categories = _coded_lookup(config.reference["ncc_categories"])
+    records = []
+    for r in range(header_row + 1, ws.max_row + 1):
+        raw = {k: clean_text(ws.cell(r, c).value) for k, c in cols.items() if k != "no"}
+        if not any(raw.values()):
+            continue
+        records.append({
+            "household_code": raw.get("household_code") or None,
+            "relation": raw.get("relation") or None,
+            "category": categories.get(schema.normalize_label(raw.get("category")), raw.get("category") or None),
+            "excel_row": r,
+        })
+    sub.members = pd.DataFrame(records, columns=["household_code", "relation", "category", "excel_row"])
+    sub.sheets_read.add("members")
 
 
 def _read_narrative(ws: Any, sub: Submission, config: Config) -> None:

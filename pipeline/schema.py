@@ -13,11 +13,13 @@ from dataclasses import dataclass
 SHEET_GENERAL = "Thông tin chung"
 SHEET_SUMMARY = "Tổng hợp"
 SHEET_ROSTER = "Danh sách hộ NCC"
+SHEET_MEMBERS = "Thành viên NCC"
 SHEET_NARRATIVE = "Thuyết minh"
 SHEETS = {
     "general": SHEET_GENERAL,
     "summary": SHEET_SUMMARY,
     "roster": SHEET_ROSTER,
+    "members": SHEET_MEMBERS,
     "narrative": SHEET_NARRATIVE,
 }
 
@@ -165,7 +167,19 @@ ROSTER_FIELDS = (
     Field("sponsor", "Tổ chức, cá nhân nhận đỡ đầu"),
     Field("sponsor_amount_vnd", "Số tiền đỡ đầu (đồng)", "vnd", unit="đồng"),
 )
+
+# Sheet "Thành viên NCC": one row per household member who is a person with meritorious service or such a
+# person's relative (a household can have several), linked to the roster by household code.
+MEMBER_FIELDS = (
+    Field("no", "TT"),
+    Field("household_code", "Mã hộ", "code", True),
+    Field("relation", "Quan hệ với chủ hộ", "text", True),
+    Field("category", "Diện NCC (Pháp lệnh 02/2020)", "category", True,
+          note="một chữ cái: a, b, c, d, đ, e, g, h, i, k, l, m hoặc tn"),
+)
+RELATIONS = ("Chủ hộ", "Vợ/Chồng", "Con", "Cha/Mẹ", "Ông/Bà", "Cháu", "Khác")
 ROSTER_HEADER_ROW = 4  # headers on row 4 of the blank template; data from row 5
+MEMBERS_HEADER_ROW = 4
 SUMMARY_HEADER_ROW = 4
 
 NARRATIVE_FIELDS = (

@@ -36,6 +36,7 @@ SUITE_SHEETS = {
     "roster": schema.SHEET_ROSTER,
     "reconciliation": schema.SHEET_SUMMARY,
     "narrative": schema.SHEET_NARRATIVE,
+    "members": schema.SHEET_MEMBERS,
     "continuity": schema.SHEET_ROSTER,
     "outliers": schema.SHEET_SUMMARY,
 }
@@ -143,6 +144,10 @@ def build_frames(sub: Submission, config: Config, period: Period | None = None,
         headers["label"] = sub.headers.get((schema.SHEET_SUMMARY, "label"), "Chỉ tiêu")
         frames.append(Frame("summary", summary, schema.SHEET_SUMMARY, headers))
     roster = _roster_frame(sub.roster, config)
+    listed = sub.members["household_code"].value_counts() if sub.members is not None else None
+    roster["members_listed"] = pd.array(
+        [int(listed.get(code, 0)) if listed is not None else pd.NA for code in roster["household_code"]],
+        dtype="Int64")
     if period is not None:
         _add_standard_check(roster, sub, config, period)
         _add_decision_window(roster, period)
@@ -152,6 +157,8 @@ def build_frames(sub: Submission, config: Config, period: Period | None = None,
     )
     if {"summary", "roster"} <= sub.sheets_read:
         frames.append(_reconciliation_frame(sub, roster))
+    if sub.members is not None and "roster" in sub.sheets_read:
+        frames.append(_members_frame(sub))
     narrative = pd.DataFrame(
         [{"key": f.key, "column_label": f.header, "text": sub.narrative.get(f.key) or None,
           "excel_row": sub.narrative_rows.get(f.key)} for f in schema.NARRATIVE_FIELDS],
@@ -223,6 +230,17 @@ def _add_standard_check(roster: pd.DataFrame, sub: Submission, config: Config, p
         )
     roster["matches_standard"] = pd.Series(matches, index=roster.index, dtype=bool)
     roster["standard_detail"] = pd.Series(details, index=roster.index, dtype=object)
+
+
+def _members_frame(sub: Submission) -> Frame:
+    """Sheet "Thành viên NCC" with ``household_known``: the code is a household of the roster."""
+    assert sub.members is not None
+    frame = sub.members.copy()
+    known = set(sub.roster["household_code"].dropna())
+    frame["household_known"] = pd.Series([c in known for c in frame["household_code"]], index=frame.index,
+                                         dtype=bool)
+    return Frame("members", frame, schema.SHEET_MEMBERS,
+                 {f.key: sub.headers.get((schema.SHEET_MEMBERS, f.key), f.header) for f in schema.MEMBER_FIELDS})
 
 
 def _continuity_frame(sub: Submission, history: History) -> Frame:
@@ -380,7 +398,8 @@ def _findings_for(frame: Frame, result: Any, labels: dict[str, dict[str, str]]) 
             label = schema.INDICATORS_BY_KEY[row["indicator"]].label
             message = f"{what} Chỉ tiêu '{label}': danh sách hộ NCC cho {_display(row[bound_column])}."
         elif bound_column is not None and not pd.isna(row[bound_column]):
-            message = f"{what} ({frame.headers.get(bound_column, bound_column)}: {_display(row[bound_column])})"
+            bound_label = meta.get("bound_label") or frame.headers.get(bound_column, bound_column)
+            message = f"{what} ({bound_label}: {_display(row[bound_column])})"
         elif frame.name == "summary":
             message = f"{what} Chỉ tiêu: '{row['label']}'."
         if meta.get("detail_column") and row.get(meta["detail_column"]):

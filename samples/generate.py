@@ -66,6 +66,7 @@ class UnitData:
     summary: dict[str, tuple[int | None, int | None]]
     roster: list[dict[str, Any]]
     narrative: dict[str, str]
+    members: list[dict[str, Any]]
 
 
 def allocate(total: int, weights: Sequence[float], caps: Sequence[int] | None = None) -> list[int]:
@@ -201,7 +202,19 @@ def build_units(config: Config, *, seed: int, totals: dict[str, int], ncc_poor_u
             "difficulties": "Một số hộ thiếu đất sản xuất, thiếu lao động.\nNguồn lực hỗ trợ còn hạn chế.",
             "proposals": "Đề nghị tiếp tục phân bổ vốn vay ưu đãi và hỗ trợ con giống cho hộ có người có công.",
         }
-        out.append(UnitData(unit, general, summary, roster, narrative))
+        out.append(UnitData(unit, general, summary, roster, narrative, members_of(roster, rng)))
+    return out
+
+
+def members_of(roster: Sequence[dict[str, Any]], rng: random.Random) -> list[dict[str, Any]]:
+    """One row per NCC member of each household: as many as its NCC member count, categories from its list."""
+    out = []
+    for hh in roster:
+        categories = hh["ncc_categories"].split(";")
+        for i in range(hh["ncc_members_count"]):
+            category = categories[i % len(categories)]
+            relation = "Chủ hộ" if i == 0 and category != "tn" else rng.choice(["Vợ/Chồng", "Con", "Cha/Mẹ"])
+            out.append({"household_code": hh["household_code"], "relation": relation, "category": category})
     return out
 
 
@@ -218,6 +231,7 @@ def write_units(units: Sequence[UnitData], out_dir: Path, title_period: str) -> 
                 summary=d.summary,
                 roster=d.roster,
                 narrative=d.narrative,
+                members=d.members,
                 title_period=title_period,
             )
         )
@@ -250,6 +264,7 @@ def generate_test(out_dir: Path, config: Config | None = None) -> list[Path]:
     for u in units:
         if u.unit.code == INVALID_UNIT:
             u.roster[0]["ncc_members_count"] = u.roster[0]["members_count"] + 2
+            u.members = members_of(u.roster, random.Random(TEST_SEED))
             b, c = u.summary["ncc_near_poor_households"]
             u.summary["ncc_near_poor_households"] = (b, (c or 0) + 1)
     return write_units(units, out_dir, "6 tháng đầu năm 2023")

@@ -132,4 +132,4 @@ def test_rerun_gives_the_same_report_figures(plan_root, config):
     run_period(config.period("2023-6T"), config=config, root=plan_root)
     assert path.read_text(encoding="utf-8") == before
     wb = load_workbook(ROOT / "samples" / "2023-6T" / "22828_ma_noi.xlsx")
-    assert wb.sheetnames == ["Thông tin chung", "Tổng hợp", "Danh sách hộ NCC", "Thuyết minh"]
+    assert wb.sheetnames == ["Thông tin chung", "Tổng hợp", "Danh sách hộ NCC", "Thành viên NCC", "Thuyết minh"]

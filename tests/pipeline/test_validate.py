@@ -39,16 +39,21 @@ def test_invalid_test_unit_findings_name_place_and_value(config, test_set):
     outcome = validate_submission(path, config=config, period="2023-6T")
     assert outcome.status == "invalid"
     got = {(f.severity, f.sheet, f.row, f.column, f.value) for f in outcome.findings}
+    from tests.helpers import summary_cells
+
     row = roster_rows(path)[0]
+    typed = summary_cells(path)["ncc_near_poor_households"][1]
+    listed = sum(r["status_current"] == "Cận nghèo" for r in roster_rows(path))
+    assert typed == listed + 1
     assert got == {
         (ERROR, "Danh sách hộ NCC", 5, "Số thành viên là NCC hoặc thân nhân", str(row["ncc_members_count"])),
-        (ERROR, "Tổng hợp", 12, "Tại ngày chốt số liệu (hoặc lũy kế từ 01/01)", "5"),
+        (ERROR, "Tổng hợp", 12, "Tại ngày chốt số liệu (hoặc lũy kế từ 01/01)", str(typed)),
     }
     ncc = next(f for f in outcome.findings if f.sheet == "Danh sách hộ NCC")
     assert f"Số nhân khẩu: {row['members_count']}" in ncc.message
     assert "không được vượt quá" in ncc.fix
     rec = next(f for f in outcome.findings if f.sheet == "Tổng hợp")
-    assert "danh sách hộ NCC cho 4" in rec.message
+    assert f"danh sách hộ NCC cho {listed}" in rec.message
 
 
 def test_wrong_period_and_unit_code(config, ma_noi):
@@ -236,3 +241,40 @@ def test_decision_after_cutoff_warns(config, ma_noi):
     outcome = validate_submission(ma_noi, config=config, period="2023-6T")
     hits = [f for f in outcome.findings if (f.row, f.column) == (row, "Ngày quyết định")]
     assert [(f.severity, f.value) for f in hits] == [(WARNING, "15/09/2023")]
+
+
+def test_member_sheet_must_agree_with_roster(config, ma_noi):
+    """A household whose NCC member count differs from its rows in "Thành viên NCC" is an error; a member
+    row for an unknown household code is another."""
+    from openpyxl import load_workbook
+
+    code = roster_rows(ma_noi)[0]["household_code"]
+    wb = load_workbook(ma_noi)
+    ws = wb["Thành viên NCC"]
+    ws.append([99, "22828-9999", "Con", "tn"])
+    stray_row = ws.max_row
+    wb.save(ma_noi)
+    ncc = roster_rows(ma_noi)[0]["ncc_members_count"]
+    row = edit_roster(ma_noi, code, ncc_members_count=ncc + 1)
+    outcome = validate_submission(ma_noi, config=config, period="2023-6T")
+    got = {(f.sheet, f.row, f.column, f.value) for f in outcome.findings if f.severity == ERROR}
+    assert ("Danh sách hộ NCC", row, "Số thành viên là NCC hoặc thân nhân", str(ncc + 1)) in got
+    assert ("Thành viên NCC", stray_row, "Mã hộ", "22828-9999") in got
+    hit = next(f for f in outcome.findings if f.row == row and f.sheet == "Danh sách hộ NCC")
+    assert f"Số người ở sheet Thành viên NCC: {ncc}" in hit.message
+
+
+def test_blank_template_has_input_rules(config):
+    """The blank workbook offers drop-down lists and numeric ranges while typing."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(ROOT / "templates" / "mau_bao_cao_don_vi.xlsx")
+    assert wb.sheetnames == ["Thông tin chung", "Tổng hợp", "Danh sách hộ NCC", "Thành viên NCC", "Thuyết minh"]
+    rules = {(ws.title, dv.type, dv.formula1) for ws in wb for dv in ws.data_validations.dataValidation}
+    assert ("Danh sách hộ NCC", "list", '"Nghèo,Cận nghèo,Mức sống trung bình,Không nghèo"') in rules
+    assert ("Thông tin chung", "list", '"22810,22813,22816,22819,22822,22825,22828,22831"') in rules
+    assert ("Danh sách hộ NCC", "whole", "1") in rules
+    assert ("Thành viên NCC", "list", '"a,b,c,d,đ,e,g,h,i,k,l,m,tn"') in rules
+    status = next(dv for dv in wb["Danh sách hộ NCC"].data_validations.dataValidation
+                  if dv.formula1 and dv.formula1.startswith('"Nghèo'))
+    assert "J5:J304" in str(status.sqref) or "K5:K304" in str(status.sqref)
