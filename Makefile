@@ -65,4 +65,4 @@ template: setup
 	$(BIN)/python templates/build_report_template.py
 
 clean:
-	rm -rf work reports inbox .airflow
+	rm -rf work reports inbox archive feedback .airflow
