@@ -13,14 +13,14 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: demo test setup airflow-db system-deps inbox samples template report-template lint clean
+.PHONY: demo test setup airflow-db system-deps inbox samples template clean
 
 ## demo: set up, put the sample submissions into inbox/$(PERIOD)/, run the DAG, print the report's path
 demo: setup airflow-db inbox
 	@echo "Running DAG $(DAG_ID) for $(PERIOD) (log: .airflow/demo-$(PERIOD).log) ..."
 	@$(BIN)/airflow dags test $(DAG_ID) -c '{"period": "$(PERIOD)"}' > .airflow/demo-$(PERIOD).log 2>&1 \
 		|| { tail -n 40 .airflow/demo-$(PERIOD).log; exit 1; }
-	@grep -q "state=success" .airflow/demo-$(PERIOD).log \
+	@grep -q "DagRun Finished: dag_id=$(DAG_ID).*state=success" .airflow/demo-$(PERIOD).log \
 		|| { echo "DAG run did not succeed; see .airflow/demo-$(PERIOD).log" >&2; exit 1; }
 	@$(BIN)/python -m pipeline report-path $(PERIOD)
 
