@@ -13,7 +13,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: demo test setup airflow-db system-deps inbox samples template clean
+.PHONY: demo test setup airflow-db system-deps inbox samples template lint clean
 
 ## demo: set up, put the sample submissions into inbox/$(PERIOD)/, run the DAG, print the report's path
 demo: setup airflow-db inbox
@@ -63,6 +63,10 @@ samples: setup
 template: setup
 	$(BIN)/python -m pipeline template templates/mau_bao_cao_don_vi.xlsx
 	$(BIN)/python templates/build_report_template.py
+
+## lint: ruff (with Airflow's AIR rules) over the project
+lint: setup
+	$(BIN)/ruff check .
 
 clean:
 	rm -rf work reports inbox archive feedback .airflow

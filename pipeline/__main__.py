@@ -71,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             open_ledger().accept_outlier(period=args.period, unit_code=args.unit_code, indicator=args.indicator,
                                          justification=args.reason, accepted_by=args.by,
                                          accepted_at=dt.datetime.now(dt.UTC))
-            print(f"Đã ghi nhận: {args.unit_code} {args.indicator} kỳ {args.period}. Lần tiếp nhận sau sẽ kiểm tra lại.")
+            print(f"Đã ghi nhận: {args.unit_code} {args.indicator} kỳ {args.period}. "
+                  "Lần tiếp nhận sau sẽ kiểm tra lại.")
             return 0
         if args.command == "template":
             from pipeline.workbook import write_submission

@@ -97,7 +97,7 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
         for cell in row:
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"
-    for col, width in zip("ABCDEFG", (10, 18, 6, 30, 20, 60, 60)):
+    for col, width in zip("ABCDEFG", (10, 18, 6, 30, 20, 60, 60), strict=True):
         sheet.column_dimensions[col].width = width
     out = feedback_path(version, period, root)
     out.parent.mkdir(parents=True, exist_ok=True)

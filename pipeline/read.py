@@ -289,7 +289,8 @@ def _read_general(ws: Any, sub: Submission) -> None:
             except ValueError:
                 sub.general[f.key] = None
                 sub.findings.append(
-                    _bad_value(schema.SHEET_GENERAL, r, f.header, raw, "Ngày không đúng dạng.", "Ghi ngày dạng dd/mm/yyyy.")
+                    _bad_value(schema.SHEET_GENERAL, r, f.header, raw, "Ngày không đúng dạng.",
+                               "Ghi ngày dạng dd/mm/yyyy.")
                 )
         else:
             sub.general[f.key] = clean_text(raw) or None

@@ -104,7 +104,9 @@ SUMMARY_INDICATORS = (
     ),
     Indicator("outreach_sessions", "Số buổi tuyên truyền, vận động", "buổi", "cumulative"),
     Indicator("outreach_participants", "Số lượt người tham dự tuyên truyền, vận động", "lượt người", "cumulative"),
-    Indicator("fund_1_national_programmes_vnd", "Kinh phí nguồn (1): các Chương trình mục tiêu quốc gia", "đồng", "cumulative"),
+    Indicator(
+        "fund_1_national_programmes_vnd", "Kinh phí nguồn (1): các Chương trình mục tiêu quốc gia", "đồng", "cumulative"
+    ),
     Indicator(
         "fund_3_contributions_vnd", "Kinh phí nguồn (3): huy động cơ quan, doanh nghiệp, cá nhân", "đồng", "cumulative"
     ),
@@ -155,7 +157,7 @@ ROSTER_FIELDS = (
     Field("decision_number", "Số quyết định của UBND xã", "code"),
     Field("decision_date", "Ngày quyết định", "date"),
     Field("income_vnd_per_person_month", "Thu nhập bình quân (đồng/người/tháng)", "vnd", True, "đồng/người/tháng"),
-    *(Field(k, h, "flag") for k, h in zip(DEPRIVATION_KEYS, DEPRIVATION_HEADERS)),
+    *(Field(k, h, "flag") for k, h in zip(DEPRIVATION_KEYS, DEPRIVATION_HEADERS, strict=True)),
     Field("poverty_causes", "Nguyên nhân nghèo"),
     Field("assigned_official", "Cán bộ phụ trách hộ"),
     Field("support_loan_vnd", "Hỗ trợ: vay vốn ưu đãi (đồng)", "vnd", unit="đồng"),

@@ -15,9 +15,9 @@ import logging
 import math
 import re
 import unicodedata
-from decimal import Decimal
 from dataclasses import dataclass
-from functools import lru_cache
+from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,7 @@ class SuiteError(RuntimeError):
     """An expectation suite file is unreadable or lost expectations while loading."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _gx_context() -> Any:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -219,7 +219,10 @@ def _add_standard_check(roster: pd.DataFrame, sub: Submission, config: Config, p
             matches.append(True)
             details.append("")
             continue
-        expected = ("poor" if deprived >= standard.min_deprivations_poor else "near_poor") if income <= limit else "above"
+        if income <= limit:
+            expected = "poor" if deprived >= standard.min_deprivations_poor else "near_poor"
+        else:
+            expected = "above"
         recognised = row["status_current"] if row["status_current"] in ("poor", "near_poor") else "above"
         matches.append(expected == recognised)
         expected_label = labels.get(expected, "không thuộc hộ nghèo, cận nghèo")

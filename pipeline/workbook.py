@@ -141,7 +141,7 @@ def write_submission(
                 c.number_format = "#,##0"
         if ind.timing == "cumulative":
             ws.cell(r, 4).fill = PatternFill("solid", fgColor="D9D9D9")
-    for col, width in zip("ABCDE", (6, 58, 12, 18, 24)):
+    for col, width in zip("ABCDE", (6, 58, 12, 18, 24), strict=True):
         ws.column_dimensions[col].width = width
     last = schema.SUMMARY_HEADER_ROW + len(schema.SUMMARY_INDICATORS)
     _rule(ws, f"D{schema.SUMMARY_HEADER_ROW + 1}:E{last}", _whole(0, 10**13, "Số liệu",
@@ -206,7 +206,7 @@ def write_submission(
             c.font, c.border = _NORMAL, _BOX
             if f.kind == "code":
                 c.number_format = "@"
-    for col, width in zip("ABCD", (6, 16, 20, 30)):
+    for col, width in zip("ABCD", (6, 16, 20, 30), strict=True):
         ws.column_dimensions[col].width = width
     first, end = schema.MEMBERS_HEADER_ROW + 1, schema.MEMBERS_HEADER_ROW + rows
     _rule(ws, f"C{first}:C{end}", _list(",".join(schema.RELATIONS), "Quan hệ với chủ hộ", "Chọn quan hệ."))

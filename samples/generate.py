@@ -141,8 +141,9 @@ def build_units(config: Config, *, seed: int, totals: dict[str, int], ncc_poor_u
     size_w = [UNIT_PROFILE[u.code][0] * rng.uniform(0.9, 1.1) for u in units]
     pov_w = [UNIT_PROFILE[u.code][1] * rng.uniform(0.85, 1.15) for u in units]
     households = allocate(totals["households_total"], size_w)
-    poor = allocate(totals["poor_households"], [s * p for s, p in zip(size_w, pov_w)], households)
-    near = allocate(totals["near_poor_households"], [s * (0.5 + p / 2) for s, p in zip(size_w, pov_w)], households)
+    poor = allocate(totals["poor_households"], [s * p for s, p in zip(size_w, pov_w, strict=True)], households)
+    near_w = [s * (0.5 + p / 2) for s, p in zip(size_w, pov_w, strict=True)]
+    near = allocate(totals["near_poor_households"], near_w, households)
     out = []
     for i, unit in enumerate(units):
         raglai = unit.code == "22828"

@@ -95,7 +95,7 @@ def set_widths(table, widths_cm):
     """Fix column widths in the grid and in every cell (LibreOffice reads the grid, Word the cells)."""
     table.autofit = False
     grid = table._element.tblGrid
-    for col, w in zip(grid.findall(qn("w:gridCol")), widths_cm):
+    for col, w in zip(grid.findall(qn("w:gridCol")), widths_cm, strict=True):
         col.set(qn("w:w"), str(int(Cm(w).twips)))
     for row in table.rows:
         for j, w in enumerate(widths_cm):
@@ -222,7 +222,8 @@ def build(out: Path = OUT) -> Path:
         doc, None, "units",
         ["r.no", "r.name", "r.households", "r.poor", "r.poor_rate", "r.near_poor", "r.near_poor_rate",
          "r.ncc_poor", "r.ncc_poor_persons", "r.status"],
-        total=["", "{{ district.name }}", "{{ district.households }}", "{{ district.poor }}", "{{ district.poor_rate }}",
+        total=["", "{{ district.name }}", "{{ district.households }}", "{{ district.poor }}",
+               "{{ district.poor_rate }}",
                "{{ district.near_poor }}", "{{ district.near_poor_rate }}", "{{ district.ncc_poor }}",
                "{{ district.ncc_poor_persons }}", ""],
         header_rows=[

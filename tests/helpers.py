@@ -14,7 +14,6 @@ from openpyxl import load_workbook
 
 from pipeline import schema
 
-
 SENT_AT = datetime.datetime(2023, 5, 2, 9, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=7)))
 
 

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from pipeline import fmt
 from samples.generate import INVALID_UNIT, MISSING_UNIT
 from tests.conftest import BIN, ROOT, airflow_env
-from tests.helpers import docx_tables, drop, docx_text, edit_roster, edit_summary, find_row, roster_rows, summary_cells
+from tests.helpers import docx_tables, docx_text, drop, edit_roster, edit_summary, find_row, roster_rows, summary_cells
 
 
 @pytest.fixture(scope="module")

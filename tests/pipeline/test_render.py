@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from tests.helpers import docx_tables, drop, docx_text, find_row, set_narrative
+from tests.helpers import docx_tables, docx_text, drop, find_row, set_narrative
 
 ROOT = Path(__file__).resolve().parents[2]
 
