@@ -21,8 +21,6 @@ from pipeline.findings import ERROR, ValidationOutcome
 
 RED = "FFC7CE"
 YELLOW = "FFEB9C"
-PERSONAL_HEADERS = {schema.normalize_label(f.header) for f in schema.ROSTER_FIELDS if f.key in schema.PERSONAL_KEYS}
-PERSONAL_HEADERS |= {schema.normalize_label("Người lập biểu"), schema.normalize_label("Số điện thoại")}
 
 
 def feedback_path(version: Any, period: Period, root: Path | None = None) -> Path:
@@ -111,11 +109,9 @@ def status_page_path(period: Period, root: Path | None = None) -> Path:
 
 
 def _masked(f: Any) -> dict[str, Any]:
-    value = f.value
-    if schema.normalize_label(f.column) in PERSONAL_HEADERS and value:
-        value = "(ẩn)"
-    return {"severity": f.severity, "sheet": f.sheet, "row": f.row or "", "column": f.column, "value": value,
-            "message": f.message, "fix": f.fix}
+    m = f.masked()
+    return {"severity": m.severity, "sheet": m.sheet, "row": m.row or "", "column": m.column, "value": m.value,
+            "message": m.message, "fix": m.fix}
 
 
 def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.datetime,

@@ -8,7 +8,7 @@ tasks (XCom carries only their paths, hashes and counts).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,15 @@ class Finding:
     message: str
     fix: str = ""
     rule: str = ""
+
+    def masked(self) -> Finding:
+        """A copy safe for logs and technical pages: the value of a personal-data column (names, ethnicity,
+        NCC category, official, sponsor, preparer, phone) is hidden (Decree 13/2023/NĐ-CP)."""
+        from pipeline.schema import PERSONAL_HEADERS, normalize_label
+
+        if self.value and normalize_label(self.column) in PERSONAL_HEADERS:
+            return replace(self, value="(ẩn)")
+        return self
 
     def as_text(self, file_name: str = "") -> str:
         """One line for a terminal or a log (household codes only, never names)."""

@@ -72,8 +72,14 @@ def validate_one(item: dict[str, Any], *, config: Config, period: Period, now: d
     from pipeline.intake import validate_unit
     from pipeline.ledger import open_ledger
 
-    return validate_unit(item["unit_code"], config=config, ledger=open_ledger(root), period=period, now=now,
-                         root=root)
+    result = validate_unit(item["unit_code"], config=config, ledger=open_ledger(root), period=period, now=now,
+                           root=root)
+    outcome = read_outcome(Path(result["findings_path"]))
+    log.info("Unit %s, version %s: %d error(s), %d warning(s); version used for the report: %s",
+             result["unit_code"], result["latest_version"], outcome.errors, outcome.warnings, result["used_version"])
+    for finding in outcome.findings:
+        log.info("%s", finding.masked().as_text(outcome.file))
+    return result
 
 
 def load_inputs(period: Period, *, config: Config, root: Path | None = None) -> list[Any]:

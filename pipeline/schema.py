@@ -192,3 +192,8 @@ NARRATIVE_FIELDS = (
 
 # Roster columns carrying personal data (Decree 13/2023/NĐ-CP): never logged, never in XCom or Data Docs.
 PERSONAL_KEYS = frozenset({"head_name", "ethnicity", "ncc_categories", "assigned_official", "sponsor"})
+PERSONAL_HEADERS = frozenset(
+    {normalize_label(f.header) for f in ROSTER_FIELDS if f.key in PERSONAL_KEYS}
+    | {normalize_label(f.header) for f in MEMBER_FIELDS if f.key == "category"}
+    | {normalize_label("Người lập biểu"), normalize_label("Số điện thoại")}
+)

@@ -278,3 +278,13 @@ def test_blank_template_has_input_rules(config):
     status = next(dv for dv in wb["Danh sách hộ NCC"].data_validations.dataValidation
                   if dv.formula1 and dv.formula1.startswith('"Nghèo'))
     assert "J5:J304" in str(status.sqref) or "K5:K304" in str(status.sqref)
+
+
+def test_findings_for_logs_hide_personal_values():
+    """A finding on the head-of-household name keeps its place but hides the name in logs."""
+    from pipeline.findings import Finding
+
+    f = Finding(ERROR, "Danh sách hộ NCC", 7, "Họ và tên chủ hộ", "Pinăng Thị Hoa", "Trùng tên.", "Sửa.", "x")
+    assert f.masked().value == "(ẩn)" and "Pinăng" not in f.masked().as_text("a.xlsx")
+    g = Finding(ERROR, "Danh sách hộ NCC", 7, "Số nhân khẩu", "năm", "Phải là số.", "", "read")
+    assert g.masked().value == "năm"
