@@ -45,7 +45,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             from pipeline.periodic import run_period
 
-            print(run_period(config.period(args.period), config=config))
+            period = config.period(args.period)
+            path = run_period(period, config=config)
+            _print_unit_summary(period, config)
+            print(path)
             return 0
         if args.command == "report-path":
             from pipeline.render import report_path
@@ -67,8 +70,17 @@ def main(argv: list[str] | None = None) -> int:
                       file=sys.stderr)
                 return 2
             config.period(args.period)
-            config.unit(args.unit_code)
-            open_ledger().accept_outlier(period=args.period, unit_code=args.unit_code, indicator=args.indicator,
+            try:
+                config.unit(args.unit_code)
+            except KeyError:
+                print(f"Không có đơn vị mã {args.unit_code} trong cấu hình.", file=sys.stderr)
+                return 2
+            ledger = open_ledger()
+            if not ledger.versions(args.period, args.unit_code):
+                print(f"Đơn vị {args.unit_code} chưa gửi báo cáo kỳ {args.period}: không có gì để chấp nhận.",
+                      file=sys.stderr)
+                return 2
+            ledger.accept_outlier(period=args.period, unit_code=args.unit_code, indicator=args.indicator,
                                          justification=args.reason, accepted_by=args.by,
                                          accepted_at=dt.datetime.now(dt.UTC))
             print(f"Đã ghi nhận: {args.unit_code} {args.indicator} kỳ {args.period}. "
@@ -110,6 +122,24 @@ def _validate(file: Path, period: str | None, config) -> int:
     verdict = "KHÔNG HỢP LỆ" if outcome.errors else "HỢP LỆ"
     print(f"{file.name}: {verdict} — {outcome.errors} lỗi, {outcome.warnings} cảnh báo (kỳ {period}{note}).")
     return 1 if outcome.errors else 0
+
+
+def _print_unit_summary(period, config) -> None:
+    """One line per unit: status, version used, errors and warnings of its latest version."""
+    from pipeline.ledger import open_ledger, unit_versions_summary
+
+    for item in unit_versions_summary(open_ledger(), config, period):
+        unit, latest, used = config.unit(item["unit_code"]), item["latest"], item["used"]
+        if latest is None:
+            print(f"{unit.full_name}: chưa nhận")
+            continue
+        line = (f"{unit.full_name}: phiên bản {latest.version} — {latest.errors} lỗi, {latest.warnings} cảnh báo"
+                + ("" if latest.on_time else ", trễ hạn"))
+        if used is None:
+            line += "; chưa có phiên bản hợp lệ"
+        elif used.version != latest.version:
+            line += f"; báo cáo dùng phiên bản {used.version}"
+        print(line)
 
 
 def _fallback_period(config) -> str:

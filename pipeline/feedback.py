@@ -133,11 +133,23 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
         findings = []
         if latest is not None and latest.findings_path and Path(latest.findings_path).exists():
             findings = [_masked(f) for f in read_outcome(Path(latest.findings_path)).findings]
+        status = {"valid": "Hợp lệ", "invalid": "Không hợp lệ", "missing": "Chưa nhận"}[item["status"]]
+        status_class = item["status"]
+        if item["newer_failed"]:
+            status = (f"Phiên bản {latest.version} có lỗi, cần gửi lại; báo cáo tạm dùng phiên bản "
+                      f"{item['used'].version} (hợp lệ)")
+            status_class = "invalid"
+        accepted = [
+            {"label": schema.INDICATORS_BY_KEY[k].label if k in schema.INDICATORS_BY_KEY else k,
+             "justification": a["justification"], "by": a["accepted_by"], "at": local(a["accepted_at"])}
+            for k, a in ledger.acceptance_records(period.code, unit.code).items()
+        ]
         rows.append({
             "name": unit.full_name,
             "code": unit.code,
-            "status": {"valid": "Hợp lệ", "invalid": "Không hợp lệ", "missing": "Chưa nhận"}[item["status"]],
-            "status_class": item["status"],
+            "status": status,
+            "status_class": status_class,
+            "latest_mtime": local(latest.file_mtime) if latest else "",
             "latest": latest,
             "latest_found": local(latest.found_at) if latest else "",
             "latest_status": {"valid": "hợp lệ", "invalid": "có lỗi", "pending": "chưa kiểm tra"}.get(
@@ -145,7 +157,7 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
             "used": item["used"],
             "newer_failed": item["newer_failed"],
             "findings": findings,
-            "acceptances": ledger.acceptances(period.code, unit.code),
+            "acceptances": accepted,
         })
     unattributed = [v for v in ledger.versions(period.code, None)]
     env = jinja2.Environment(

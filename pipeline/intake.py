@@ -125,7 +125,8 @@ def validate_version(version: Version, *, config: Config, ledger: Ledger, period
     from pipeline.feedback import write_annotated
     from pipeline.validate import validate_submission
 
-    outcome = validate_submission(Path(version.archive_path), config=config, period=period.code, history=history)
+    outcome = validate_submission(Path(version.archive_path), config=config, period=period.code, history=history,
+                                  file_name=version.original_name)
     outcome.file = version.original_name
     if version.unit_code is None and outcome.errors == 0:
         outcome.findings.append(Finding(ERROR, "", None, "", version.original_name,

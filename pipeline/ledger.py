@@ -58,8 +58,7 @@ acceptances = sa.Table(
     sa.Column("justification", sa.Text, nullable=False),
     sa.Column("accepted_by", sa.String(120), nullable=False),
     sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=False),
-    sa.UniqueConstraint("period", "unit_code", "indicator", name="uq_acceptance"),
-)
+)  # append-only: a later acceptance of the same indicator supersedes, the earlier ones stay as history
 
 
 def ledger_url(root: Path | None = None) -> str:
@@ -178,25 +177,32 @@ class Ledger:
                        accepted_by: str, accepted_at: dt.datetime) -> None:
         """Keep district staff's written justification for accepting an outlier warning.
 
+        Append-only: accepting the same indicator again adds a row; the latest one is in force.
+
         Raises:
-            ValueError: the justification is empty.
+            ValueError: the justification or the name of who accepts is empty.
         """
         if not justification.strip():
             raise ValueError("Cần ghi lý do chấp nhận số liệu bất thường.")
+        if not accepted_by.strip():
+            raise ValueError("Cần ghi tên người chấp nhận.")
         with self.engine.begin() as c:
-            c.execute(acceptances.delete().where(
-                acceptances.c.period == period, acceptances.c.unit_code == unit_code,
-                acceptances.c.indicator == indicator))
             c.execute(acceptances.insert().values(
                 period=period, unit_code=unit_code, indicator=indicator, justification=justification.strip(),
                 accepted_by=accepted_by, accepted_at=_utc(accepted_at)))
 
     def acceptances(self, period: str, unit_code: str) -> dict[str, str]:
-        """Accepted outliers of a unit and period: indicator key → justification."""
+        """Accepted outliers of a unit and period in force: indicator key → justification (the latest)."""
+        return {k: v["justification"] for k, v in self.acceptance_records(period, unit_code).items()}
+
+    def acceptance_records(self, period: str, unit_code: str) -> dict[str, dict[str, Any]]:
+        """The acceptance in force per indicator: ``{"justification", "accepted_by", "accepted_at"}``."""
         with self.engine.connect() as c:
-            rows = c.execute(sa.select(acceptances.c.indicator, acceptances.c.justification).where(
-                acceptances.c.period == period, acceptances.c.unit_code == unit_code)).all()
-        return {r.indicator: r.justification for r in rows}
+            rows = c.execute(sa.select(acceptances).where(
+                acceptances.c.period == period, acceptances.c.unit_code == unit_code
+            ).order_by(acceptances.c.accepted_at, acceptances.c.id)).all()
+        return {r.indicator: {"justification": r.justification, "accepted_by": r.accepted_by,
+                              "accepted_at": _aware(r.accepted_at)} for r in rows}
 
 
 def archive_dir(root: Path | None = None) -> Path:

@@ -45,22 +45,22 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 
 
-def _open_workbook(path: Path) -> Any:
+def _open_workbook(path: Path, name: str) -> Any:
     """Open an .xlsx/.xlsm workbook whatever its file name says; refuse anything else clearly."""
     from openpyxl.utils.exceptions import InvalidFileException
 
     with path.open("rb") as fh:
         head = fh.read(8)
     if not head:
-        raise UnreadableSubmission(f"Tệp {path.name} rỗng (0 byte).", "Gửi lại tệp báo cáo đã lưu đầy đủ.")
+        raise UnreadableSubmission(f"Tệp {name} rỗng (0 byte).", "Gửi lại tệp báo cáo đã lưu đầy đủ.")
     if head.startswith(OLE_MAGIC):
         raise UnreadableSubmission(
-            f"Tệp {path.name} là bảng tính Excel đời cũ (.xls) hoặc tệp đã đặt mật khẩu.",
+            f"Tệp {name} là bảng tính Excel đời cũ (.xls) hoặc tệp đã đặt mật khẩu.",
             "Mở tệp bằng Excel, bỏ mật khẩu nếu có, chọn Lưu thành (Save As) dạng Excel Workbook (.xlsx) rồi gửi lại.",
         )
     if not head.startswith(ZIP_MAGIC):
         raise UnreadableSubmission(
-            f"Tệp {path.name} không phải bảng tính Excel (.xlsx).",
+            f"Tệp {name} không phải bảng tính Excel (.xlsx).",
             "Điền số liệu vào mẫu báo cáo Excel của Phòng (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx.",
         )
     try:
@@ -68,7 +68,7 @@ def _open_workbook(path: Path) -> Any:
             return load_workbook(fh, data_only=True, read_only=False)
     except (zipfile.BadZipFile, InvalidFileException, OSError, KeyError, ValueError, TypeError) as exc:
         raise UnreadableSubmission(
-            f"Tệp {path.name} bị hỏng hoặc không phải bảng tính Excel (.xlsx) đọc được.",
+            f"Tệp {name} bị hỏng hoặc không phải bảng tính Excel (.xlsx) đọc được.",
             "Mở tệp bằng Excel; nếu mở được, chọn Lưu thành (Save As) dạng .xlsx rồi gửi lại; nếu không, lập lại "
             "từ mẫu.",
         ) from exc
@@ -227,12 +227,13 @@ def _bad_value(sheet: str, row: int, column: str, value: Any, what: str, fix: st
     return Finding(ERROR, sheet, row, column, clean_text(value), what, fix, "read")
 
 
-def read_submission(path: Path, config: Config) -> Submission:
+def read_submission(path: Path, config: Config, *, file_name: str | None = None) -> Submission:
     """Read a submission workbook (.xlsx) laid out as in ``docs/submission-format.md``.
 
     Args:
         path: the workbook.
         config: gives the reference lists (statuses, change kinds, Ordinance 02/2020 categories).
+        file_name: the name the file was sent under, for messages (default: ``path``'s name).
 
     Returns:
         A :class:`Submission`; problems with single cells are in ``findings``, not raised.
@@ -241,11 +242,12 @@ def read_submission(path: Path, config: Config) -> Submission:
         UnreadableSubmission: the file is not an .xlsx workbook or lacks the sheet "Thông tin chung".
     """
     sub = Submission(path=path, sha256=sha256_of(path))
-    wb = _open_workbook(path)
+    name = file_name or path.name
+    wb = _open_workbook(path, name)
     ws = _sheet(wb, schema.SHEET_GENERAL)
     if ws is None:
         raise UnreadableSubmission(
-            f"Tệp {path.name} không có sheet '{schema.SHEET_GENERAL}'.",
+            f"Tệp {name} không có sheet '{schema.SHEET_GENERAL}'.",
             "Dùng đúng mẫu báo cáo của Phòng; không đổi tên hoặc xóa sheet.",
         )
     _read_general(ws, sub)

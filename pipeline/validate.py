@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import schema
+from pipeline import fmt, schema
 from pipeline.config import PROJECT_ROOT, Config, ConfigError, Period
 from pipeline.findings import ERROR, WARNING, Finding, ValidationOutcome, split_description
 from pipeline.read import Submission, UnreadableSubmission, clean_text, read_submission, sha256_of
@@ -130,6 +130,7 @@ def build_frames(sub: Submission, config: Config, period: Period | None = None,
     """
     frames: list[Frame] = []
     general = pd.DataFrame([{f.key: sub.general.get(f.key) for f in schema.GENERAL_FIELDS}], dtype="object")
+    general["period_detail"] = [f"Kỳ đang tổng hợp: {period.code}." if period is not None else ""]
     general["name_matches_code"] = [_name_matches_code(sub.general.get("unit_code"), sub.general.get("unit_name"),
                                                        config)]
     frames.append(
@@ -227,9 +228,9 @@ def _add_standard_check(roster: pd.DataFrame, sub: Submission, config: Config, p
         matches.append(expected == recognised)
         expected_label = labels.get(expected, "không thuộc hộ nghèo, cận nghèo")
         details.append(
-            f"Thu nhập {int(income):,} đồng/người/tháng (ngưỡng {unit.full_name}: {limit:,}), thiếu hụt {deprived}/12 "
-            f"chỉ số → theo chuẩn {standard.id}: {expected_label}; đơn vị ghi: {labels[row['status_current']]}."
-            .replace(",", ".")
+            f"Thu nhập {fmt.number(int(income))} đồng/người/tháng (ngưỡng {unit.full_name}: {fmt.number(limit)}), "
+            f"thiếu hụt {deprived}/12 chỉ số → theo chuẩn {standard.id}: {expected_label}; "
+            f"đơn vị ghi: {labels[row['status_current']]}."
         )
     roster["matches_standard"] = pd.Series(matches, index=roster.index, dtype=bool)
     roster["standard_detail"] = pd.Series(details, index=roster.index, dtype=object)
@@ -282,8 +283,8 @@ def _outlier_frame(sub: Submission, history: History, config: Config) -> Frame:
         rows.append({
             "indicator": key, "excel_row": cur.at[key, "excel_row"], "value_current": int(now_v),
             "within_limit": bool(abs(change) < min_abs or pct <= max_pct or key in accepted),
-            "detail": (f"Kỳ {history.previous_period}: {int(before):,}; kỳ này: {int(now_v):,} "
-                       f"(thay đổi {pct.quantize(Decimal('0.1'))}%, ngưỡng {max_pct}%).").replace(",", "."),
+            "detail": (f"Kỳ {history.previous_period}: {fmt.number(int(before))}; kỳ này: {fmt.number(int(now_v))} "
+                       f"(thay đổi {fmt.pct(pct, 1)}; ngưỡng {fmt.pct(max_pct, 0)})."),
             "column_label": sub.headers.get((schema.SHEET_SUMMARY, "value_current"), "value_current"),
         })
     frame = pd.DataFrame(rows or [{"indicator": "", "excel_row": None, "value_current": None, "within_limit": True,
@@ -454,8 +455,8 @@ def run_suites(frames: list[Frame], parameters: dict[str, Any],
     return findings
 
 
-def validate_submission(path: Path, *, config: Config, period: str, history: History | None = None
-                        ) -> ValidationOutcome:
+def validate_submission(path: Path, *, config: Config, period: str, history: History | None = None,
+                        file_name: str | None = None) -> ValidationOutcome:
     """Read and validate one submission workbook.
 
     Args:
@@ -463,6 +464,7 @@ def validate_submission(path: Path, *, config: Config, period: str, history: His
         config: units and reference lists.
         period: the period being compiled (``YYYY-6T``); the workbook must say the same.
         history: the unit's previous accepted submission, for the continuity and outlier rules.
+        file_name: the name the file was sent under (default: ``path``'s name), used in messages.
 
     Returns:
         A :class:`ValidationOutcome` with every finding (reader's and expectations'). An unreadable file
@@ -471,11 +473,12 @@ def validate_submission(path: Path, *, config: Config, period: str, history: His
     Raises:
         SuiteError: an expectation suite is broken (a fault of the pipeline, not of the submission).
     """
+    name = file_name or path.name
     try:
-        sub = read_submission(path, config)
+        sub = read_submission(path, config, file_name=name)
     except UnreadableSubmission as exc:
         return ValidationOutcome(
-            file=path.name, sha256=sha256_of(path), unit_code=None, period=period,
+            file=name, sha256=sha256_of(path), unit_code=None, period=period,
             findings=[Finding(ERROR, "", None, "", "", str(exc), exc.fix, "read")],
         )
     p = config.period(period)
@@ -486,4 +489,4 @@ def validate_submission(path: Path, *, config: Config, period: str, history: His
     findings = list(sub.findings) + checked
     findings.sort(key=lambda f: (f.severity != ERROR, f.sheet, f.row or 0, f.column))
     code = sub.unit_code if sub.unit_code in parameters["unit_codes"] else None
-    return ValidationOutcome(file=path.name, sha256=sub.sha256, unit_code=code, period=period, findings=findings)
+    return ValidationOutcome(file=name, sha256=sub.sha256, unit_code=code, period=period, findings=findings)
