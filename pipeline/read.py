@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -19,59 +18,20 @@ from typing import Any
 
 import pandas as pd
 from babel.numbers import NumberFormatError, parse_decimal
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from pipeline import schema
 from pipeline.config import Config
-from pipeline.findings import ERROR, Finding
+from pipeline.findings import ERROR, WARNING, Finding
+from pipeline.sources import UnreadableSubmission, formulas_without_value, legacy_encoding, open_submission
+
+__all__ = ["Submission", "UnreadableSubmission", "read_submission", "sha256_of", "clean_text"]
+SUBTOTAL = re.compile(r"^(tổng|cộng|tong|cong|[ivxlc]+[.)]|[a-z][.)])(\s|$)", re.IGNORECASE)
+DEFAULT_MAX_MB = 20
+LEGACY_SOURCE = {"TCVN3": "TCVN3 (ABC)", "VNI": "VNI Windows"}
 
 TRUE_FLAGS = {"x", "✓", "✔", "1", "có", "co", "yes", "true", "v"}
 FALSE_FLAGS = {"", "0", "không", "khong", "no", "false", "-"}
-
-
-class UnreadableSubmission(ValueError):
-    """The file is not a readable submission workbook at all (not .xlsx, corrupt, no expected sheet).
-
-    ``args[0]`` says what is wrong and :attr:`fix` how to fix it, both in Vietnamese.
-    """
-
-    def __init__(self, message: str, fix: str) -> None:
-        super().__init__(message)
-        self.fix = fix
-
-
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
-
-
-def _open_workbook(path: Path, name: str) -> Any:
-    """Open an .xlsx/.xlsm workbook whatever its file name says; refuse anything else clearly."""
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    if not head:
-        raise UnreadableSubmission(f"Tệp {name} rỗng (0 byte).", "Gửi lại tệp báo cáo đã lưu đầy đủ.")
-    if head.startswith(OLE_MAGIC):
-        raise UnreadableSubmission(
-            f"Tệp {name} là bảng tính Excel đời cũ (.xls) hoặc tệp đã đặt mật khẩu.",
-            "Mở tệp bằng Excel, bỏ mật khẩu nếu có, chọn Lưu thành (Save As) dạng Excel Workbook (.xlsx) rồi gửi lại.",
-        )
-    if not head.startswith(ZIP_MAGIC):
-        raise UnreadableSubmission(
-            f"Tệp {name} không phải bảng tính Excel (.xlsx).",
-            "Điền số liệu vào mẫu báo cáo Excel của Phòng (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx.",
-        )
-    try:
-        with path.open("rb") as fh:
-            return load_workbook(fh, data_only=True, read_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, OSError, KeyError, ValueError, TypeError) as exc:
-        raise UnreadableSubmission(
-            f"Tệp {name} bị hỏng hoặc không phải bảng tính Excel (.xlsx) đọc được.",
-            "Mở tệp bằng Excel; nếu mở được, chọn Lưu thành (Save As) dạng .xlsx rồi gửi lại; nếu không, lập lại "
-            "từ mẫu.",
-        ) from exc
 
 
 def sha256_of(path: Path) -> str:
@@ -184,6 +144,7 @@ class Submission:
         headers: column header as printed, by (sheet, key).
         findings: problems met while reading (always severity "lỗi").
         sheets_read: keys of :data:`schema.SHEETS` whose sheet and header row were found.
+        columns: header as printed, by (sheet, Excel column index), for the tabular sheets.
     """
 
     path: Path
@@ -198,6 +159,7 @@ class Submission:
     headers: dict[tuple[str, str], str] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     sheets_read: set[str] = field(default_factory=set)
+    columns: dict[tuple[str, int], str] = field(default_factory=dict)
 
     @property
     def unit_code(self) -> str | None:
@@ -213,6 +175,58 @@ def _find_header_row(ws: Any, first_header: str, limit: int = 15) -> int | None:
             if schema.normalize_label(ws.cell(r, c).value) == target:
                 return r
     return None
+
+
+def _merged_value(ws: Any, row: int, col: int) -> Any:
+    """The value shown in a cell, looking through merged ranges to their top-left cell."""
+    for rng in ws.merged_cells.ranges:
+        if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
+            return ws.cell(rng.min_row, rng.min_col).value
+    return ws.cell(row, col).value
+
+
+def _map_columns(ws: Any, header_row: int, fields: tuple[schema.Field, ...], sheet: str,
+                 sub: Submission) -> tuple[dict[str, int], int]:
+    """Map fields to columns by their printed header; returns (key → column, first data row).
+
+    Handles a header of two rows with merged group cells ("Thiếu hụt" over "Việc làm", read as
+    "Thiếu hụt: Việc làm"), headers differing in case, spacing, line breaks, Unicode form or tone placement.
+    """
+    wanted = {schema.normalize_label(f.header): f for f in fields}
+    top = {c: clean_text(_merged_value(ws, header_row, c)) for c in range(1, ws.max_column + 1)}
+    below = {c: clean_text(ws.cell(header_row + 1, c).value) for c in range(1, ws.max_column + 1)}
+    below_is_header = any(
+        schema.normalize_label(f"{top[c]}: {below[c]}") in wanted or (
+            schema.normalize_label(below[c]) in wanted and schema.normalize_label(top[c]) not in wanted)
+        for c in top if below[c]
+    )
+    cols: dict[str, int] = {}
+    for c in top:
+        candidates = [top[c]]
+        if below_is_header and below[c]:
+            candidates = [f"{top[c]}: {below[c]}", f"{top[c]} {below[c]}", below[c], top[c]]
+        for text in candidates:
+            f = wanted.get(schema.normalize_label(text))
+            if f is not None and f.key not in cols:
+                cols[f.key] = c
+                sub.headers[(sheet, f.key)] = text
+                sub.columns[(sheet, c)] = text
+                break
+    return cols, header_row + (2 if below_is_header else 1)
+
+
+def clean_code(cell: Any, width: int = 0) -> str:
+    """A code cell as text, keeping leading zeros: a number shown with a "00000"-style format is padded to
+    the format's width, and to ``width`` when given (unit codes are 5 characters)."""
+    value = cell.value
+    text = clean_text(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and text.isdigit():
+        fmt_text = str(getattr(cell, "number_format", "") or "")
+        if re.fullmatch(r"0+", fmt_text):
+            text = text.zfill(len(fmt_text))
+        if width:
+            text = text.zfill(width)
+    return text
 
 
 def _sheet(wb: Any, name: str) -> Any | None:
@@ -243,14 +257,26 @@ def read_submission(path: Path, config: Config, *, file_name: str | None = None)
     """
     sub = Submission(path=path, sha256=sha256_of(path))
     name = file_name or path.name
-    wb = _open_workbook(path, name)
+    max_mb = float(config.validation.get("max_file_mb", DEFAULT_MAX_MB))
+    opened = open_submission(path, name, max_bytes=int(max_mb * 1_048_576))
+    wb = opened.values
+    for sheet_ws in wb.worksheets:
+        legacy = legacy_encoding(sheet_ws)
+        if legacy is not None:
+            encoding, sample, row = legacy
+            raise UnreadableSubmission(
+                f"Tệp {name}, sheet '{sheet_ws.title}' (dòng {row}, ví dụ '{sample}') được gõ bằng bảng mã {encoding} "
+                "cũ, không phải Unicode.",
+                f"Dùng Unikey: mở Công cụ chuyển mã (Ctrl+Shift+F6), chọn nguồn '{LEGACY_SOURCE[encoding]}', đích "
+                "'Unicode', chuyển nội dung bảng tính; đổi phông chữ sang Times New Roman; lưu lại rồi gửi lại.",
+            )
     ws = _sheet(wb, schema.SHEET_GENERAL)
     if ws is None:
         raise UnreadableSubmission(
             f"Tệp {name} không có sheet '{schema.SHEET_GENERAL}'.",
             "Dùng đúng mẫu báo cáo của Phòng; không đổi tên hoặc xóa sheet.",
         )
-    _read_general(ws, sub)
+    _read_general(ws, sub, config)
     for key, reader in (("summary", _read_summary), ("roster", _read_roster), ("members", _read_members),
                         ("narrative", _read_narrative)):
         sheet_ws = _sheet(wb, schema.SHEETS[key])
@@ -273,10 +299,27 @@ def read_submission(path: Path, config: Config, *, file_name: str | None = None)
         reader(sheet_ws, sub, config)
     if sub.roster.empty and "excel_row" not in sub.roster.columns:
         sub.roster = _empty_roster()
+    if opened.formulas is not None:
+        _flag_formulas_without_value(wb, opened.formulas, sub)
     return sub
 
 
-def _read_general(ws: Any, sub: Submission) -> None:
+def _flag_formulas_without_value(values: Any, formulas: Any, sub: Submission) -> None:
+    for key, sheet_name in schema.SHEETS.items():
+        vws, fws = _sheet(values, sheet_name), _sheet(formulas, sheet_name)
+        if vws is None or fws is None:
+            continue
+        for row, col, formula in formulas_without_value(vws, fws):
+            header = sub.columns.get((sheet_name, col)) or (
+                clean_text(vws.cell(row, 1).value) if key in ("general", "narrative") else f"cột {column_letter(col)}")
+            sub.findings.append(Finding(
+                ERROR, sheet_name, row, header, formula,
+                "Ô có công thức nhưng tệp không lưu kết quả tính (thường do tệp được tạo bằng phần mềm khác Excel).",
+                "Mở tệp bằng Excel hoặc LibreOffice Calc rồi lưu lại để công thức được tính, hoặc ghi số trực tiếp.",
+                "read"))
+
+
+def _read_general(ws: Any, sub: Submission, config: Config) -> None:
     by_label = {schema.normalize_label(f.header): f for f in schema.GENERAL_FIELDS}
     for r in range(1, ws.max_row + 1):
         f = by_label.get(schema.normalize_label(ws.cell(r, 1).value))
@@ -294,11 +337,41 @@ def _read_general(ws: Any, sub: Submission) -> None:
                     _bad_value(schema.SHEET_GENERAL, r, f.header, raw, "Ngày không đúng dạng.",
                                "Ghi ngày dạng dd/mm/yyyy.")
                 )
+        elif f.key == "unit_code":
+            sub.general[f.key] = clean_code(ws.cell(r, 2), width=5) or None
+        elif f.kind == "code":
+            sub.general[f.key] = clean_code(ws.cell(r, 2)) or None
         else:
             sub.general[f.key] = clean_text(raw) or None
     for f in schema.GENERAL_FIELDS:
         sub.headers.setdefault((schema.SHEET_GENERAL, f.key), f.header)
         sub.general.setdefault(f.key, None)
+    _resolve_unit(sub, config)
+
+
+def _resolve_unit(sub: Submission, config: Config) -> None:
+    """Identify the unit by its code first, by the configured names and aliases second — never by a guess.
+
+    When the code is blank or unknown but the name is a configured name or alias, the code is taken from
+    the configuration and a warning says so. Otherwise the code stays as typed (validation reports it, with
+    the closest configured names).
+    """
+    from pipeline.validate import canonical_unit_name
+
+    code, name = sub.general.get("unit_code"), sub.general.get("unit_name")
+    known = {u.code for u in config.units}
+    if code in known or not name:
+        return
+    matches = {u.code for u in config.units
+               if canonical_unit_name(name) in {canonical_unit_name(n) for n in (u.name, u.full_name, *u.aliases)}}
+    if len(matches) == 1:
+        unit = config.unit(matches.pop())
+        row = sub.general_rows.get("unit_code")
+        sub.findings.append(Finding(
+            WARNING, schema.SHEET_GENERAL, row, sub.headers[(schema.SHEET_GENERAL, "unit_code")], code or "",
+            f"Mã đơn vị {'trống' if not code else 'không đúng'}; đã xác định đơn vị theo tên '{name}' là "
+            f"{unit.full_name} (mã {unit.code}).", f"Ghi mã đơn vị {unit.code}.", "read"))
+        sub.general["unit_code"] = unit.code
 
 
 def _read_summary(ws: Any, sub: Submission, config: Config) -> None:
@@ -310,13 +383,7 @@ def _read_summary(ws: Any, sub: Submission, config: Config) -> None:
                     "Dùng đúng mẫu; không xóa dòng tiêu đề.", "read")
         )
         return
-    cols = {}
-    for c in range(1, ws.max_column + 1):
-        label = schema.normalize_label(ws.cell(header_row, c).value)
-        for f in schema.SUMMARY_COLUMNS:
-            if label == schema.normalize_label(f.header):
-                cols[f.key] = c
-                sub.headers[(sheet, f.key)] = clean_text(ws.cell(header_row, c).value)
+    cols, first_row = _map_columns(ws, header_row, schema.SUMMARY_COLUMNS, sheet, sub)
     for needed in ("label", "value_baseline", "value_current"):
         if needed not in cols:
             header = next(f.header for f in schema.SUMMARY_COLUMNS if f.key == needed)
@@ -327,7 +394,7 @@ def _read_summary(ws: Any, sub: Submission, config: Config) -> None:
     sub.sheets_read.add("summary")
     by_label = {schema.normalize_label(i.label): i for i in schema.SUMMARY_INDICATORS}
     rows: dict[str, dict[str, Any]] = {}
-    for r in range(header_row + 1, ws.max_row + 1):
+    for r in range(first_row, ws.max_row + 1):
         ind = by_label.get(schema.normalize_label(ws.cell(r, cols["label"]).value))
         if ind is None:
             continue
@@ -376,13 +443,7 @@ def _read_roster(ws: Any, sub: Submission, config: Config) -> None:
                     "Dùng đúng mẫu; không xóa dòng tiêu đề.", "read")
         )
         return
-    wanted = {schema.normalize_label(f.header): f for f in schema.ROSTER_FIELDS}
-    cols: dict[str, int] = {}
-    for c in range(1, ws.max_column + 1):
-        f = wanted.get(schema.normalize_label(ws.cell(header_row, c).value))
-        if f is not None:
-            cols[f.key] = c
-            sub.headers[(sheet, f.key)] = clean_text(ws.cell(header_row, c).value)
+    cols, first_row = _map_columns(ws, header_row, schema.ROSTER_FIELDS, sheet, sub)
     missing_required = False
     for f in schema.ROSTER_FIELDS:
         sub.headers.setdefault((sheet, f.key), f.header)
@@ -399,10 +460,14 @@ def _read_roster(ws: Any, sub: Submission, config: Config) -> None:
     changes = _coded_lookup(ref["change_kinds"])
     categories = _coded_lookup(ref["ncc_categories"])
     records = []
-    for r in range(header_row + 1, ws.max_row + 1):
+    for r in range(first_row, ws.max_row + 1):
         raw_row = {k: ws.cell(r, c).value for k, c in cols.items()}
+        if "household_code" in cols:
+            raw_row["household_code"] = clean_code(ws.cell(r, cols["household_code"]))
         if all(clean_text(v) == "" for k, v in raw_row.items() if k != "no"):
             continue  # blank spacer row
+        if _is_subtotal(raw_row):
+            continue  # "Tổng cộng", "I. Khu vực thành thị": not a household
         rec: dict[str, Any] = {"excel_row": r}
         for f in schema.ROSTER_FIELDS:
             raw = raw_row.get(f.key)
@@ -424,6 +489,14 @@ def _read_roster(ws: Any, sub: Submission, config: Config) -> None:
     for f in schema.ROSTER_FIELDS:
         frame[f.key] = frame[f.key].astype(_dtype(f))
     sub.roster = frame[[f.key for f in schema.ROSTER_FIELDS] + ["excel_row"]]
+
+
+def _is_subtotal(raw_row: dict[str, Any]) -> bool:
+    """A subtotal or section row: no household code, and its first text reads "Tổng…", "Cộng…", "I.", "a)"."""
+    if clean_text(raw_row.get("household_code")):
+        return False
+    texts = [clean_text(v) for k, v in raw_row.items() if isinstance(v, str) and clean_text(v)]
+    return bool(texts) and bool(SUBTOTAL.match(texts[0]))
 
 
 def _parse_roster_value(
@@ -463,13 +536,7 @@ def _read_members(ws: Any, sub: Submission, config: Config) -> None:
         sub.findings.append(Finding(ERROR, sheet, None, "Mã hộ", "", "Không tìm thấy dòng tiêu đề có cột 'Mã hộ'.",
                                     "Dùng đúng mẫu; không xóa dòng tiêu đề.", "read"))
         return
-    wanted = {schema.normalize_label(f.header): f for f in schema.MEMBER_FIELDS}
-    cols: dict[str, int] = {}
-    for c in range(1, ws.max_column + 1):
-        f = wanted.get(schema.normalize_label(ws.cell(header_row, c).value))
-        if f is not None:
-            cols[f.key] = c
-            sub.headers[(sheet, f.key)] = clean_text(ws.cell(header_row, c).value)
+    cols, first_row = _map_columns(ws, header_row, schema.MEMBER_FIELDS, sheet, sub)
     for f in schema.MEMBER_FIELDS:
         sub.headers.setdefault((sheet, f.key), f.header)
         if f.required and f.key not in cols:
@@ -478,9 +545,10 @@ def _read_members(ws: Any, sub: Submission, config: Config) -> None:
             return
     categories = _coded_lookup(config.reference["ncc_categories"])
     records = []
-    for r in range(header_row + 1, ws.max_row + 1):
+    for r in range(first_row, ws.max_row + 1):
         raw = {k: clean_text(ws.cell(r, c).value) for k, c in cols.items() if k != "no"}
-        if not any(raw.values()):
+        raw["household_code"] = clean_code(ws.cell(r, cols["household_code"]))
+        if not any(raw.values()) or _is_subtotal(raw):
             continue
         records.append({
             "household_code": raw.get("household_code") or None,

@@ -27,12 +27,25 @@ SHEETS = {
 def normalize_label(text: object) -> str:
     """Canonical form of a header or label for matching: NFC, "Ð"→"Đ", case-folded, single spaces.
 
-    Line breaks, non-breaking and zero-width spaces count as spaces; a trailing colon is dropped.
+    Line breaks, non-breaking and zero-width spaces count as spaces; a trailing colon is dropped; tone
+    placement is standardised (:func:`standard_tones`).
     """
     s = unicodedata.normalize("NFC", str(text or "")).replace("\u00d0", "\u0110")
     s = s.replace("\u200b", "").replace("\ufeff", "")
     s = re.sub(r"\s+", " ", s.replace("\u00a0", " ")).strip().rstrip(":").strip()
-    return s.casefold()
+    return standard_tones(s).casefold()
+
+
+_OLD_TONE = re.compile(r"([oOuU])([\u0300\u0301\u0303\u0309\u0323])([aAeEyY])(?![\w\u0300-\u036f])")
+
+
+def standard_tones(text: str) -> str:
+    """Put tone marks of open "oa", "oe", "uy" syllables on the second vowel: "Hòa" → "Hoà", "thủy" → "thuỷ".
+
+    Both placements are in use; NFC keeps them different, so labels are compared in one placement.
+    """
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", _OLD_TONE.sub(r"\1\3\2", decomposed))
 
 
 @dataclass(frozen=True)

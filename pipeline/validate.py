@@ -130,6 +130,7 @@ def build_frames(sub: Submission, config: Config, period: Period | None = None,
     """
     frames: list[Frame] = []
     general = pd.DataFrame([{f.key: sub.general.get(f.key) for f in schema.GENERAL_FIELDS}], dtype="object")
+    general["unit_detail"] = [_unit_suggestion(sub.general.get("unit_name"), config)]
     general["period_detail"] = [f"Kỳ đang tổng hợp: {period.code}." if period is not None else ""]
     general["name_matches_code"] = [_name_matches_code(sub.general.get("unit_code"), sub.general.get("unit_name"),
                                                        config)]
@@ -181,6 +182,23 @@ def canonical_unit_name(text: object) -> str:
     s = re.sub(r"^(xã|xa|thị trấn|thi tran|tt\.?|phường|phuong)\s+", "", s)
     s = unicodedata.normalize("NFD", s.replace("đ", "d"))
     return "".join(ch for ch in s if not unicodedata.combining(ch)).strip()
+
+
+def _unit_suggestion(name: object, config: Config) -> str:
+    """The configured units whose names are closest to ``name`` (for a message), or ""."""
+    import difflib
+
+    if not name:
+        return ""
+    by_name = {}
+    for u in config.units:
+        for n in (u.name, *u.aliases):
+            by_name.setdefault(canonical_unit_name(n), u)
+    close = difflib.get_close_matches(canonical_unit_name(name), list(by_name), n=3, cutoff=0.5)
+    units = list(dict.fromkeys(by_name[c] for c in close))
+    if not units:
+        return ""
+    return "Đơn vị gần đúng nhất: " + "; ".join(f"{u.full_name} (mã {u.code})" for u in units) + "."
 
 
 def _name_matches_code(code: object, name: object, config: Config) -> bool:

@@ -56,18 +56,36 @@ def test_invalid_test_unit_findings_name_place_and_value(config, test_set):
     assert f"danh sách hộ NCC cho {listed}" in rec.message
 
 
-def test_wrong_period_and_unit_code(config, ma_noi):
-    """A workbook for another period, with an unknown unit code, fails on both fields of "Thông tin chung"."""
+def test_wrong_period_and_unknown_unit(config, ma_noi):
+    """Another period and an unknown code with an unknown name: errors on both, closest units suggested."""
     from openpyxl import load_workbook
 
     wb = load_workbook(ma_noi)
     ws = wb["Thông tin chung"]
-    ws["B4"], ws["B6"] = "22899", "2023-9T"
+    ws["B4"], ws["B5"], ws["B6"] = "22899", "xa Ma Noi Moi", "2023-9T"
     wb.save(ma_noi)
     outcome = validate_submission(ma_noi, config=config, period="2023-6T")
     errors = {(f.row, f.column, f.value) for f in outcome.findings if f.severity == ERROR}
     assert errors == {(4, "Mã đơn vị (mã hành chính)", "22899"), (6, "Kỳ báo cáo", "2023-9T")}
     assert outcome.unit_code is None
+    code = next(f for f in outcome.findings if f.row == 4)
+    assert "Đơn vị gần đúng nhất: xã Ma Nới (mã 22828)" in code.message
+    period = next(f for f in outcome.findings if f.row == 6)
+    assert "Kỳ đang tổng hợp: 2023-6T." in period.message
+
+
+def test_unit_found_by_alias_when_code_is_blank(config, ma_noi):
+    """A blank code with the name "Xã Ma Nối" (the plan's typo, a configured alias) is Ma Nới, with a warning."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(ma_noi)
+    ws = wb["Thông tin chung"]
+    ws["B4"], ws["B5"] = None, "Xã Ma Nối"
+    wb.save(ma_noi)
+    outcome = validate_submission(ma_noi, config=config, period="2023-6T")
+    assert (outcome.unit_code, outcome.errors) == ("22828", 0)
+    (warn,) = [f for f in outcome.findings if f.severity == WARNING]
+    assert warn.row == 4 and "xã Ma Nới (mã 22828)" in warn.message
 
 
 def test_status_change_without_decision_is_an_error(config, ma_noi):
