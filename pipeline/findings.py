@@ -62,8 +62,8 @@ class Finding:
             )
             if p
         )
-        if not self.sheet:
-            value = ""  # a problem of the whole file, not of a cell
+        if not self.sheet or (self.row is None and self.value == ""):
+            value = ""  # a problem of the whole file or sheet, not of a cell
         else:
             value = f" — giá trị: '{self.value}'" if self.value != "" else " — giá trị: (trống)"
         fix = f" Cách sửa: {self.fix}" if self.fix else ""

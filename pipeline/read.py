@@ -283,17 +283,11 @@ def read_submission(path: Path, config: Config, *, file_name: str | None = None)
         if sheet_ws is None and key == "members":
             continue  # optional: workbooks from the first template have no member sheet
         if sheet_ws is None:
+            fix = ("Tệp CSV chỉ chứa được danh sách hộ; hãy gửi bảng tính .xlsx theo mẫu (mau_bao_cao_don_vi.xlsx) "
+                   "có đủ các sheet." if opened.kind == "csv"
+                   else "Dùng đúng mẫu báo cáo; không đổi tên hoặc xóa sheet.")
             sub.findings.append(
-                Finding(
-                    ERROR,
-                    schema.SHEETS[key],
-                    None,
-                    "",
-                    "",
-                    f"Thiếu sheet '{schema.SHEETS[key]}'.",
-                    "Dùng đúng mẫu báo cáo; không đổi tên hoặc xóa sheet.",
-                    "read",
-                )
+                Finding(ERROR, schema.SHEETS[key], None, "", "", f"Thiếu sheet '{schema.SHEETS[key]}'.", fix, "read")
             )
             continue
         reader(sheet_ws, sub, config)
@@ -568,6 +562,7 @@ def _read_narrative(ws: Any, sub: Submission, config: Config) -> None:
             text = clean_text(ws.cell(r, 2).value).replace("\r\n", "\n").replace("\r", "\n")
             sub.narrative[f.key] = text
             sub.narrative_rows[f.key] = r
+            sub.sheets_read.add("narrative")
     for f in schema.NARRATIVE_FIELDS:
         sub.narrative.setdefault(f.key, "")
 

@@ -166,7 +166,8 @@ def build_frames(sub: Submission, config: Config, period: Period | None = None,
           "excel_row": sub.narrative_rows.get(f.key)} for f in schema.NARRATIVE_FIELDS],
         dtype="object",
     )
-    frames.append(Frame("narrative", narrative, schema.SHEET_NARRATIVE, {}))
+    if "narrative" in sub.sheets_read:
+        frames.append(Frame("narrative", narrative, schema.SHEET_NARRATIVE, {}))
     if history is not None and history.previous is not None:
         if history.same_year:
             frames.append(_continuity_frame(sub, history))
@@ -367,7 +368,10 @@ def _reconciliation_frame(sub: Submission, roster: pd.DataFrame) -> Frame:
     summary = sub.summary.set_index("indicator")
     records = []
     for as_of, column in (("baseline", "status_baseline"), ("current", "status_current")):
-        counts = roster_counts(roster, column)
+        counts: dict[str, Any] = dict(roster_counts(roster, column))
+        for status, prefix in (("poor", "ncc_poor"), ("near_poor", "ncc_near_poor")):
+            if roster.loc[roster[column] == status, "members_count"].isna().any():
+                counts[f"{prefix}_persons"] = pd.NA  # a member count that could not be read is reported once
         for key in RECONCILED:
             records.append(
                 {
