@@ -15,7 +15,10 @@ district People's Committee: **gather → validate (one mapped task per submissi
 * **Rerun / back-fill:** safe. Every task overwrites its own outputs under `work/<period>/` and
   `reports/<year>/<6T|9T|CN>/`; the same inbox gives the same report. Back-fill an old period by triggering
   with its `period` Param.
-* **Personal data:** XCom carries paths, hashes, unit codes and counts only.
+* **Outputs:** the report, the status page `trang-thai-<period>.html` and GX Data Docs `data-docs/` in
+  `reports/<year>/<6T|9T|CN>/`.
+* **Personal data:** XCom carries paths, hashes, unit codes and counts only; the task logs list findings with
+  personal values hidden.
 """
 
 from __future__ import annotations

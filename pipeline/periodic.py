@@ -7,7 +7,8 @@ names or other personal data. Each step reads what the previous one wrote:
   new file of ``inbox/<period>/`` (see :mod:`pipeline.ledger`, :mod:`pipeline.intake`);
 * ``work/<period>/findings/<sha256>.json`` and ``feedback/<period>/<unit>/…-gop-y.xlsx``  validate;
 * ``work/<period>/aggregates.json``  aggregate: all figures of the report;
-* ``reports/<year>/<6T|9T|CN>/bao-cao-<period>.docx`` and ``trang-thai-<period>.html``  render.
+* ``reports/<year>/<6T|9T|CN>/bao-cao-<period>.docx``, ``trang-thai-<period>.html`` and the Great
+  Expectations Data Docs site ``data-docs/``  render.
 
 Rerun: every step overwrites its own outputs and nothing else; files already in the ledger are not
 registered again and a version is re-validated only when its validation fingerprint changed, so
@@ -129,16 +130,18 @@ def aggregate_period(period: Period, *, config: Config, root: Path | None = None
 
 
 def render_period(period: Period, *, config: Config, now: dt.datetime | None = None, root: Path | None = None) -> str:
-    """Render and publish the period's report from ``aggregates.json`` and refresh the status page; returns
-    the .docx path."""
+    """Render and publish the period's report from ``aggregates.json``, refresh the status page and the Data
+    Docs; returns the .docx path."""
+    from pipeline.datadocs import build_data_docs
     from pipeline.feedback import write_status_page
     from pipeline.ledger import open_ledger
     from pipeline.render import render_report
 
     agg = json.loads((work_dir(period, root) / "aggregates.json").read_text(encoding="utf-8"))
     path = render_report(agg, config=config, period=period, root=root)
-    write_status_page(period, config=config, ledger=open_ledger(root), now=now or dt.datetime.now(dt.UTC),
-                      root=root)
+    ledger = open_ledger(root)
+    write_status_page(period, config=config, ledger=ledger, now=now or dt.datetime.now(dt.UTC), root=root)
+    build_data_docs(period, config=config, ledger=ledger, root=root)
     return str(path)
 
 

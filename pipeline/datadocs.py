@@ -1,0 +1,82 @@
+"""Great Expectations Data Docs: the technical view of a period's validations, for district staff.
+
+One site per period in ``reports/<year>/<6T|9T|CN>/data-docs/`` (open ``index.html``): the expectation
+suites, and one validation result per unit and suite for the latest version of each unit's submission.
+Results are kept at GX's ``BASIC`` format with no unexpected values, so the pages show which expectations
+failed and how many rows, never a value — no names, ethnicity or NCC category (Decree 13/2023/NĐ-CP);
+rows are found through the unit's own feedback (household codes and Excel rows).
+
+Rebuilt from scratch on each call (is idempotent for the same ledger state).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import Config, Period, data_dir
+
+RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 0, "include_unexpected_rows": False}
+
+
+def data_docs_dir(period: Period, root: Path | None = None) -> Path:
+    """``reports/<year>/<folder>/data-docs/``."""
+    return (root or data_dir()) / "reports" / str(period.year) / period.folder / "data-docs"
+
+
+def build_data_docs(period: Period, *, config: Config, ledger: Any, root: Path | None = None) -> Path | None:
+    """Validate each unit's latest readable version again into a GX Data Docs site; returns its index.html.
+
+    Returns None when no unit has a readable workbook.
+    """
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    from pipeline.intake import history_for
+    from pipeline.read import UnreadableSubmission, read_submission
+    from pipeline.validate import build_frames, load_suite
+
+    site = data_docs_dir(period, root)
+    if site.exists():
+        shutil.rmtree(site)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    context.add_data_docs_site(site_name="period", site_config={
+        "class_name": "SiteBuilder",
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site)},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    })
+    source = context.data_sources.add_pandas("submissions")
+    suites: dict[str, Any] = {}
+    parameters = {"unit_codes": [u.code for u in config.units_on(period.cutoff)], "periods": [period.code]}
+    built = False
+    for unit in config.units_on(period.cutoff):
+        versions = ledger.versions(period.code, unit.code)
+        if not versions:
+            continue
+        version = versions[-1]
+        try:
+            sub = read_submission(Path(version.archive_path), config, file_name=version.original_name)
+        except UnreadableSubmission:
+            continue
+        history, _ = history_for(version, config=config, ledger=ledger, period=period)
+        for frame in build_frames(sub, config, period, history):
+            if frame.name not in suites:
+                suites[frame.name] = context.suites.add(load_suite(frame.name))
+            name = f"{unit.code}_v{version.version}_{frame.name}"
+            batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("whole")
+            definition = context.validation_definitions.add(
+                gx.ValidationDefinition(name=name, data=batch, suite=suites[frame.name]))
+            checkpoint = context.checkpoints.add(gx.Checkpoint(
+                name=name, validation_definitions=[definition], result_format=RESULT_FORMAT,
+                actions=[UpdateDataDocsAction(name="docs", site_names=["period"])]))
+            data = frame.data.reset_index(drop=True)
+            checkpoint.run(batch_parameters={"dataframe": data}, expectation_parameters=parameters,
+                           run_id=RunIdentifier(run_name=f"{period.code}-{unit.code}-v{version.version}",
+                                                run_time=version.found_at))
+            built = True
+    index = site / "index.html"
+    return index if built and index.exists() else None
