@@ -133,3 +133,21 @@ def test_rerun_gives_the_same_report_figures(plan_root, config):
     assert path.read_text(encoding="utf-8") == before
     wb = load_workbook(ROOT / "samples" / "2023-6T" / "22828_ma_noi.xlsx")
     assert wb.sheetnames == ["Thông tin chung", "Tổng hợp", "Danh sách hộ NCC", "Thành viên NCC", "Thuyết minh"]
+
+
+def test_intake_dag_registers_and_validates(tmp_path, airflow_home, test_set):
+    """`airflow dags test intake` registers every dropped file, validates it and writes the status page."""
+    drop(sorted(test_set.glob("*.xlsx")), tmp_path / "inbox" / "2023-6T")
+    (tmp_path / "inbox" / "ghi-chu").mkdir()  # not a period: ignored
+    result = subprocess.run([str(BIN / "airflow"), "dags", "test", "intake"], env=airflow_env(airflow_home, tmp_path),
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    from pipeline.ledger import Ledger
+
+    ledger = Ledger(f"sqlite:///{tmp_path / 'work' / 'ledger.sqlite'}")
+    versions = ledger.versions("2023-6T")
+    assert len(versions) == 7
+    assert {v.status for v in versions if v.unit_code != INVALID_UNIT} == {"valid"}
+    assert [v.status for v in versions if v.unit_code == INVALID_UNIT] == ["invalid"]
+    page = tmp_path / "reports" / "2023" / "6T" / "trang-thai-2023-6T.html"
+    assert "Chưa nhận" in page.read_text(encoding="utf-8")

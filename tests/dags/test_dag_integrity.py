@@ -79,3 +79,13 @@ def test_pipeline_never_imports_airflow():
     pattern = re.compile(r"^\s*(from|import)\s+airflow\b", re.MULTILINE)
     offenders = [p.name for p in (ROOT / "pipeline").glob("*.py") if pattern.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_intake_dag_settings(dagbag):
+    """The intake DAG runs every 10 minutes, without catch-up, mapped over the periods with a drop folder."""
+    dag = dagbag.dags["intake"]
+    assert dag.catchup is False
+    assert dag.timetable.expression == "*/10 * * * *"
+    assert set(dag.tags) == {"giam-ngheo", "tiep-nhan"}
+    assert "Rerun" in dag.doc_md
+    assert [t.task_id for t in dag.topological_sort()] == ["periods", "take_in"]
