@@ -239,8 +239,8 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period) -> dic
             f"{fmt.number(cum['outreach_participants'])} lượt người tham dự."
         ),
         "submissions": (
-            f"Đến thời hạn, đã nhận {len(valid) + sum(s['status'] == 'invalid' for s in subs)}/{len(subs)} báo cáo; "
-            f"{len(valid)} báo cáo hợp lệ"
+            f"Đã nhận {len(valid) + sum(s['status'] == 'invalid' for s in subs)}/{len(subs)} báo cáo "
+            f"({sum(s.get('on_time') is True for s in subs)} đúng hạn); {len(valid)} báo cáo hợp lệ"
             + (f"; không hợp lệ: {', '.join(s['unit_name'] for s in subs if s['status'] == 'invalid')}"
                if any(s["status"] == "invalid" for s in subs) else "")
             + (f"; chưa nhận: {', '.join(s['unit_name'] for s in subs if s['status'] == 'missing')}"
