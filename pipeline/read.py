@@ -23,12 +23,17 @@ from openpyxl.utils import get_column_letter
 from pipeline import schema
 from pipeline.config import Config
 from pipeline.findings import ERROR, WARNING, Finding
-from pipeline.sources import UnreadableSubmission, formulas_without_value, legacy_encoding, open_submission
+from pipeline.sources import (
+    UnreadableSubmission,
+    formulas_without_value,
+    legacy_encoding,
+    legacy_refusal,
+    open_submission,
+)
 
 __all__ = ["Submission", "UnreadableSubmission", "read_submission", "sha256_of", "clean_text"]
 SUBTOTAL = re.compile(r"^(tổng|cộng|tong|cong|[ivxlc]+[.)]|[a-z][.)])(\s|$)", re.IGNORECASE)
 DEFAULT_MAX_MB = 20
-LEGACY_SOURCE = {"TCVN3": "TCVN3 (ABC)", "VNI": "VNI Windows"}
 
 TRUE_FLAGS = {"x", "✓", "✔", "1", "có", "co", "yes", "true", "v"}
 FALSE_FLAGS = {"", "0", "không", "khong", "no", "false", "-"}
@@ -264,12 +269,7 @@ def read_submission(path: Path, config: Config, *, file_name: str | None = None)
         legacy = legacy_encoding(sheet_ws)
         if legacy is not None:
             encoding, sample, row = legacy
-            raise UnreadableSubmission(
-                f"Tệp {name}, sheet '{sheet_ws.title}' (dòng {row}, ví dụ '{sample}') được gõ bằng bảng mã {encoding} "
-                "cũ, không phải Unicode.",
-                f"Dùng Unikey: mở Công cụ chuyển mã (Ctrl+Shift+F6), chọn nguồn '{LEGACY_SOURCE[encoding]}', đích "
-                "'Unicode', chuyển nội dung bảng tính; đổi phông chữ sang Times New Roman; lưu lại rồi gửi lại.",
-            )
+            raise legacy_refusal(f"Tệp {name}, sheet '{sheet_ws.title}' (dòng {row}", encoding, sample)
     ws = _sheet(wb, schema.SHEET_GENERAL)
     if ws is None:
         raise UnreadableSubmission(

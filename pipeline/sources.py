@@ -195,6 +195,9 @@ def _open_text(path: Path, name: str) -> Opened:
             "Điền số liệu vào mẫu báo cáo Excel của Phòng (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx.",
         )
     text, encoding = decode_text(data)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if TCVN3_MARKERS & set(line):
+            raise legacy_refusal(f"Tệp {name} (dòng {number}", "TCVN3", line.strip()[:40])
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
         delimiter = dialect.delimiter
@@ -246,6 +249,21 @@ def _csv_workbook(rows: list[list[str]], name: str) -> Any:
         for c, v in enumerate(kept, start=1):
             roster.cell(r, c, v if v != "" else None)
     return wb
+
+
+LEGACY_SOURCE = {"TCVN3": "TCVN3 (ABC)", "VNI": "VNI Windows"}
+
+
+def legacy_refusal(where: str, encoding: str, sample: str) -> UnreadableSubmission:
+    """The refusal of text typed in a legacy encoding, with Unikey's conversion steps.
+
+    ``where`` begins the sentence and leaves a parenthesis open ("Tệp a.xlsx, sheet 'X' (dòng 5").
+    """
+    return UnreadableSubmission(
+        f"{where}, ví dụ '{sample}') được gõ bằng bảng mã {encoding} cũ, không phải Unicode.",
+        f"Dùng Unikey: mở Công cụ chuyển mã (Ctrl+Shift+F6), chọn nguồn '{LEGACY_SOURCE[encoding]}', đích "
+        "'Unicode', chuyển nội dung tệp; đổi phông chữ sang Times New Roman; lưu lại rồi gửi lại.",
+    )
 
 
 def legacy_encoding(ws: Any) -> tuple[str, str, int] | None:
