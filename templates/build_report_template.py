@@ -327,6 +327,7 @@ def build(out: Path = OUT) -> Path:
     annex_sec.page_width, annex_sec.page_height = Mm(297), Mm(210)
     annex_sec.top_margin, annex_sec.bottom_margin = Mm(30), Mm(15)
     annex_sec.left_margin, annex_sec.right_margin = Mm(20), Mm(20)
+    annex_sec.different_first_page_header_footer = False  # the annex page is numbered like the others
     para(doc, "Phụ lục", 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
     para(doc, "DANH SÁCH HỘ NGHÈO CÓ THÀNH VIÊN LÀ NGƯỜI CÓ CÔNG VỚI CÁCH MẠNG", 14, bold=True,
          align=WD_ALIGN_PARAGRAPH.CENTER, after=0)

@@ -50,13 +50,16 @@ def test_administrative_layout(report):
 
 
 def test_page_and_font(report):
-    """A4 portrait, margins 20/20/30/15 mm, Times New Roman 14 pt body, page number hidden on page 1."""
+    """A4 portrait, margins 20/20/30/15 mm, Times New Roman 14 pt body, page number hidden on page 1 only;
+    the annex is a landscape section with its page numbered."""
     doc = Document(str(report))
     sec = doc.sections[0]
     assert (round(sec.page_width.mm), round(sec.page_height.mm)) == (210, 297)
     assert [round(x.mm) for x in (sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin)] == [
         20, 20, 30, 15]
     assert sec.different_first_page_header_footer is True
+    annex = doc.sections[-1]
+    assert annex.page_width > annex.page_height and annex.different_first_page_header_footer is False
     assert doc.styles["Normal"].font.name == "Times New Roman"
     assert doc.styles["Normal"].font.size.pt == 14
     fonts = {r.font.name for p in doc.paragraphs for r in p.runs if r.text.strip()}
