@@ -17,7 +17,7 @@ import pandas as pd
 from pipeline import schema
 from pipeline.config import Config, Period, Unit
 from pipeline.findings import ValidationOutcome
-from pipeline.read import Submission
+from pipeline.read import Submission, roster_counts
 
 COUNT_KEYS = (
     "households_total",
@@ -111,24 +111,22 @@ def _rosters(inputs: list[UnitInput]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def ncc_status(roster: pd.DataFrame) -> dict[str, int]:
+def ncc_status(roster: pd.DataFrame, config: Config) -> dict[str, int]:
     """NCC households by status and their movement between 1 January and the cut-off.
 
-    Returns households and persons (sum of ``members_count``) poor and near-poor at both dates, and the
-    number of households per change kind (``change_<code>`` for each code of ``change_kinds``).
+    Returns households and persons (sum of ``members_count``) poor and near-poor at both dates
+    (``poor_households_baseline``, …, ``near_poor_persons_current``), and the number of households per
+    change kind (``change_<code>`` for each code of ``change_kinds`` in ``config/reference.yaml`` other than
+    "unchanged").
     """
     out: dict[str, int] = {}
-    for status, prefix in (("poor", "poor"), ("near_poor", "near_poor")):
-        for when in ("baseline", "current"):
-            rows = roster[roster[f"status_{when}"] == status]
-            out[f"{prefix}_households_{when}"] = int(len(rows))
-            out[f"{prefix}_persons_{when}"] = int(rows["members_count"].fillna(0).sum()) if len(rows) else 0
+    for when in ("baseline", "current"):
+        for key, value in roster_counts(roster, f"status_{when}").items():
+            out[f"{key.removeprefix('ncc_')}_{when}"] = value
     counts = roster["change_kind"].value_counts() if len(roster) else pd.Series(dtype="int64")
-    for code in (
-        "escaped_poverty", "escaped_near_poverty", "near_poor_to_poor", "fell_back_poor", "new_poor",
-        "fell_back_near_poor", "new_near_poor",
-    ):
-        out[f"change_{code}"] = int(counts.get(code, 0))
+    for kind in config.reference["change_kinds"]:
+        if kind["code"] != "unchanged":
+            out[f"change_{kind['code']}"] = int(counts.get(kind["code"], 0))
     return out
 
 
@@ -277,7 +275,7 @@ def aggregate(inputs: list[UnitInput], *, config: Config, period: Period) -> dic
     """
     units = unit_table(inputs)
     roster = _rosters(inputs)
-    status = ncc_status(roster)
+    status = ncc_status(roster, config)
     depr = deprivations(roster, config)
     cumulative = cumulative_totals(inputs)
     records = units.astype(object).where(units.notna(), None).to_dict(orient="records")

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from pipeline.schema import canonical_unit_name
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "config"
 PERIOD_RE = re.compile(r"^(?P<year>\d{4})-(?P<kind>6T|9T|CN)$")
@@ -60,6 +62,15 @@ class Unit:
     def full_name(self) -> str:
         """Name with its kind, as printed in reports: "xã Ma Nới", "thị trấn Tân Sơn"."""
         return f"{self.kind} {self.name}"
+
+    @property
+    def canonical_names(self) -> frozenset[str]:
+        """Its name, full name and aliases in the canonical form of :func:`schema.canonical_unit_name`."""
+        return frozenset(canonical_unit_name(n) for n in (self.name, self.full_name, *self.aliases))
+
+    def matches_name(self, name: object) -> bool:
+        """Whether ``name`` is this unit's name or a configured alias ("xa Ma Noi", "Ma Nối", "Xã Ma Nới")."""
+        return canonical_unit_name(name) in self.canonical_names
 
     def active_on(self, day: dt.date) -> bool:
         """Whether the unit existed on ``day`` (units change, e.g. the 1 July 2025 reorganisation)."""

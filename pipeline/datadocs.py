@@ -62,7 +62,7 @@ def build_data_docs(period: Period, *, config: Config, ledger: Any, root: Path |
             sub = read_submission(Path(version.archive_path), config, file_name=version.original_name)
         except UnreadableSubmission:
             continue
-        history, _ = history_for(version, config=config, ledger=ledger, period=period)
+        history = history_for(version, config=config, ledger=ledger, period=period)
         for frame in build_frames(sub, config, period, history):
             if frame.name not in suites:
                 suites[frame.name] = context.suites.add(load_suite(frame.name))

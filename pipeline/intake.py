@@ -40,24 +40,37 @@ def fingerprint(sha256: str, context: str = "") -> str:
     return hashlib.sha256(f"{sha256}:{rules_hash()}:{context}".encode()).hexdigest()
 
 
-def history_for(version: Version, *, config: Config, ledger: Ledger, period: Period) -> tuple[Any, str]:
-    """The unit's history for validation and a text that identifies it for the fingerprint.
-
-    The previous period's latest valid version of the same unit (if any) and the outliers accepted for this
-    period. Returns ``(pipeline.validate.History | None, context text)``.
-    """
-    from pipeline.validate import History
-
-    if version.unit_code is None:
-        return None, ""
+def _history_inputs(version: Version, *, config: Config, ledger: Ledger, period: Period
+                    ) -> tuple[Period, Version | None, dict[str, str], str]:
+    """From the ledger only: the previous period, the unit's latest valid version of it (or None), the
+    outliers accepted for this period, and a text identifying them for the fingerprint."""
     prev_period = config.previous_period(period)
+    if version.unit_code is None:
+        return prev_period, None, {}, ""
     prev = [v for v in ledger.versions(prev_period.code, version.unit_code) if v.status == "valid"]
     accepted = ledger.acceptances(period.code, version.unit_code)
     context = f"{prev[-1].sha256 if prev else '-'}:{sorted(accepted.items())}"
-    previous = read_submission(Path(prev[-1].archive_path), config) if prev else None
-    history = History(previous=previous, previous_period=prev_period.code,
-                      same_year=prev_period.year == period.year, accepted=accepted)
-    return history, context
+    return prev_period, prev[-1] if prev else None, accepted, context
+
+
+def _history(version: Version, prev_period: Period, prev: Version | None, accepted: dict[str, str], *,
+             config: Config, period: Period) -> Any:
+    """The :class:`pipeline.validate.History` to validate with (reads the previous workbook)."""
+    from pipeline.validate import History
+
+    if version.unit_code is None:
+        return None
+    previous = read_submission(Path(prev.archive_path), config) if prev is not None else None
+    return History(previous=previous, previous_period=prev_period.code,
+                   same_year=prev_period.year == period.year, accepted=accepted)
+
+
+def history_for(version: Version, *, config: Config, ledger: Ledger, period: Period) -> Any:
+    """The unit's history for validating ``version``: the previous period's latest valid version of the same
+    unit (if any) and the outliers accepted for this period. Returns a ``pipeline.validate.History`` or None
+    for an unattributed file."""
+    prev_period, prev, accepted, _ = _history_inputs(version, config=config, ledger=ledger, period=period)
+    return _history(version, prev_period, prev, accepted, config=config, period=period)
 
 
 def _peek_unit(path: Path, config: Config) -> str | None:
@@ -117,11 +130,12 @@ def validate_version(version: Version, *, config: Config, ledger: Ledger, period
     """
     from pipeline.findings import read_outcome
 
-    history, context = history_for(version, config=config, ledger=ledger, period=period)
+    prev_period, prev, accepted, context = _history_inputs(version, config=config, ledger=ledger, period=period)
     fp = fingerprint(version.sha256, context)
     out = findings_path(period, version.sha256, root)
     if version.fingerprint == fp and version.status != "pending" and out.exists():
-        return read_outcome(out), False
+        return read_outcome(out), False  # unchanged: not even the previous workbook is read
+    history = _history(version, prev_period, prev, accepted, config=config, period=period)
     from pipeline.feedback import write_annotated
     from pipeline.validate import validate_submission
 

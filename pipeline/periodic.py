@@ -34,11 +34,6 @@ def work_dir(period: Period, root: Path | None = None) -> Path:
     return (root or data_dir()) / "work" / period.code
 
 
-def inbox_dir(period: Period, root: Path | None = None) -> Path:
-    """``inbox/<period>/``: the drop folder of the period's submissions."""
-    return (root or data_dir()) / "inbox" / period.code
-
-
 def gather(period: Period, *, config: Config, now: dt.datetime, root: Path | None = None) -> list[dict[str, Any]]:
     """Final intake pass, then one item per unit that has sent anything (and one for unattributed files).
 

@@ -31,7 +31,7 @@ from pipeline.sources import (
     open_submission,
 )
 
-__all__ = ["Submission", "UnreadableSubmission", "read_submission", "sha256_of", "clean_text"]
+__all__ = ["Submission", "UnreadableSubmission", "clean_text", "read_submission", "roster_counts", "sha256_of"]
 SUBTOTAL = re.compile(r"^(tổng|cộng|tong|cong|[ivxlc]+[.)]|[a-z][.)])(\s|$)", re.IGNORECASE)
 DEFAULT_MAX_MB = 20
 
@@ -313,6 +313,21 @@ def _flag_formulas_without_value(values: Any, formulas: Any, sub: Submission) ->
                 "read"))
 
 
+def roster_counts(roster: pd.DataFrame, status_column: str) -> dict[str, int]:
+    """NCC households and persons by status from a roster frame.
+
+    Returns ``{"ncc_poor_households", "ncc_poor_persons", "ncc_near_poor_households",
+    "ncc_near_poor_persons"}`` (households; persons = sum of ``members_count``) for the status in
+    ``status_column`` (``status_baseline`` or ``status_current``).
+    """
+    out = {}
+    for status, prefix in (("poor", "ncc_poor"), ("near_poor", "ncc_near_poor")):
+        rows = roster[roster[status_column] == status]
+        out[f"{prefix}_households"] = int(len(rows))
+        out[f"{prefix}_persons"] = int(rows["members_count"].fillna(0).sum())
+    return out
+
+
 def _read_general(ws: Any, sub: Submission, config: Config) -> None:
     by_label = {schema.normalize_label(f.header): f for f in schema.GENERAL_FIELDS}
     for r in range(1, ws.max_row + 1):
@@ -350,14 +365,11 @@ def _resolve_unit(sub: Submission, config: Config) -> None:
     the configuration and a warning says so. Otherwise the code stays as typed (validation reports it, with
     the closest configured names).
     """
-    from pipeline.validate import canonical_unit_name
-
     code, name = sub.general.get("unit_code"), sub.general.get("unit_name")
     known = {u.code for u in config.units}
     if code in known or not name:
         return
-    matches = {u.code for u in config.units
-               if canonical_unit_name(name) in {canonical_unit_name(n) for n in (u.name, u.full_name, *u.aliases)}}
+    matches = {u.code for u in config.units if u.matches_name(name)}
     if len(matches) == 1:
         unit = config.unit(matches.pop())
         row = sub.general_rows.get("unit_code")

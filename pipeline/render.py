@@ -17,17 +17,11 @@ from pipeline import fmt
 from pipeline.config import PROJECT_ROOT, Config, Period, data_dir
 
 TEMPLATE = PROJECT_ROOT / "templates" / "bao_cao_ky.docx"
-STATUS_LABELS = {"poor": "Nghèo", "near_poor": "Cận nghèo", "average": "Mức sống trung bình", "none": "Không nghèo"}
 SUBMISSION_LABELS = {"valid": "Hợp lệ", "invalid": "Không hợp lệ", "missing": "Chưa nhận"}
-MOVEMENTS = (
-    ("escaped_poverty", "Thoát nghèo"),
-    ("near_poor_to_poor", "Từ cận nghèo xuống nghèo"),
-    ("fell_back_poor", "Tái nghèo"),
-    ("new_poor", "Phát sinh nghèo"),
-    ("escaped_near_poverty", "Thoát cận nghèo"),
-    ("fell_back_near_poor", "Tái cận nghèo"),
-    ("new_near_poor", "Phát sinh cận nghèo"),
-)
+# Order of the movement table: changes of poor households first, then of near-poor ones (labels from
+# change_kinds in config/reference.yaml).
+MOVEMENT_ORDER = ("escaped_poverty", "near_poor_to_poor", "fell_back_poor", "new_poor", "escaped_near_poverty",
+                  "fell_back_near_poor", "new_near_poor")
 
 
 class RenderError(RuntimeError):
@@ -132,9 +126,11 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period) -> dic
             "share_current": fmt.rate(d[f"{prefix}_households_current"], d[f"{base_key}_current"]),
         })
     ncc = agg["ncc"]
+    change_labels = {k["code"]: k["label"] for k in config.reference["change_kinds"]}
+    status_labels = {k["code"]: k["label"] for k in config.reference["statuses"]}
     movements = [
         {"no": str(i), "label": label, "households": fmt.number(ncc[f"change_{code}"])}
-        for i, (code, label) in enumerate(MOVEMENTS, start=1)
+        for i, (code, label) in enumerate(((c, change_labels[c]) for c in MOVEMENT_ORDER), start=1)
     ]
     depr = agg["deprivations"]
     base = depr["base"]
@@ -184,8 +180,8 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period) -> dic
     annex = [
         {"no": str(i), "unit_name": a["unit_name"], "household_code": a["household_code"],
          "head_name": a["head_name"] or "", "village": a["village"] or "", "ethnicity": a["ethnicity"] or "",
-         "members": fmt.number(a["members"]), "status_baseline": STATUS_LABELS.get(a["status_baseline"], ""),
-         "status_current": STATUS_LABELS.get(a["status_current"], ""),
+         "members": fmt.number(a["members"]), "status_baseline": status_labels.get(a["status_baseline"], ""),
+         "status_current": status_labels.get(a["status_current"], ""),
          "deprived": ", ".join(str(int(k[1:])) for k in a["deprived"])}
         for i, a in enumerate(agg["annex"], start=1)
     ]

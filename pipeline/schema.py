@@ -48,6 +48,15 @@ def standard_tones(text: str) -> str:
     return unicodedata.normalize("NFC", _OLD_TONE.sub(r"\1\3\2", decomposed))
 
 
+def canonical_unit_name(text: object) -> str:
+    """A unit name reduced for comparison: NFC, case-folded, kind prefix ("xã", "thị trấn", "TT.") removed,
+    diacritics removed ("Hòa"/"Hoà"/"Hoa" compare equal)."""
+    s = normalize_label(text)
+    s = re.sub(r"^(xã|xa|thị trấn|thi tran|tt\.?|phường|phuong)\s+", "", s)
+    s = unicodedata.normalize("NFD", s.replace("đ", "d"))
+    return "".join(ch for ch in s if not unicodedata.combining(ch)).strip()
+
+
 @dataclass(frozen=True)
 class Field:
     """One field of a sheet: its stable key, the Vietnamese header or label staff see, and its kind.

@@ -13,8 +13,6 @@ import datetime as dt
 import json
 import logging
 import math
-import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -26,20 +24,10 @@ import pandas as pd
 from pipeline import fmt, schema
 from pipeline.config import PROJECT_ROOT, Config, ConfigError, Period
 from pipeline.findings import ERROR, WARNING, Finding, ValidationOutcome, split_description
-from pipeline.read import Submission, UnreadableSubmission, clean_text, read_submission, sha256_of
+from pipeline.read import Submission, UnreadableSubmission, clean_text, read_submission, roster_counts, sha256_of
 
 log = logging.getLogger(__name__)
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
-SUITE_SHEETS = {
-    "general": schema.SHEET_GENERAL,
-    "summary": schema.SHEET_SUMMARY,
-    "roster": schema.SHEET_ROSTER,
-    "reconciliation": schema.SHEET_SUMMARY,
-    "narrative": schema.SHEET_NARRATIVE,
-    "members": schema.SHEET_MEMBERS,
-    "continuity": schema.SHEET_ROSTER,
-    "outliers": schema.SHEET_SUMMARY,
-}
 RECONCILED = ("ncc_poor_households", "ncc_poor_persons", "ncc_near_poor_households", "ncc_near_poor_persons")
 
 
@@ -176,15 +164,6 @@ def build_frames(sub: Submission, config: Config, period: Period | None = None,
     return frames
 
 
-def canonical_unit_name(text: object) -> str:
-    """A unit name reduced for comparison: NFC, case-folded, kind prefix ("xã", "thị trấn", "TT.") removed,
-    diacritics removed ("Hòa"/"Hoà"/"Hoa" compare equal)."""
-    s = schema.normalize_label(text)
-    s = re.sub(r"^(xã|xa|thị trấn|thi tran|tt\.?|phường|phuong)\s+", "", s)
-    s = unicodedata.normalize("NFD", s.replace("đ", "d"))
-    return "".join(ch for ch in s if not unicodedata.combining(ch)).strip()
-
-
 def _unit_suggestion(name: object, config: Config) -> str:
     """The configured units whose names are closest to ``name`` (for a message), or ""."""
     import difflib
@@ -193,9 +172,9 @@ def _unit_suggestion(name: object, config: Config) -> str:
         return ""
     by_name = {}
     for u in config.units:
-        for n in (u.name, *u.aliases):
-            by_name.setdefault(canonical_unit_name(n), u)
-    close = difflib.get_close_matches(canonical_unit_name(name), list(by_name), n=3, cutoff=0.5)
+        for n in u.canonical_names:
+            by_name.setdefault(n, u)
+    close = difflib.get_close_matches(schema.canonical_unit_name(name), list(by_name), n=3, cutoff=0.5)
     units = list(dict.fromkeys(by_name[c] for c in close))
     if not units:
         return ""
@@ -211,8 +190,7 @@ def _name_matches_code(code: object, name: object, config: Config) -> bool:
         unit = config.unit(str(code))
     except KeyError:
         return True
-    names = {canonical_unit_name(n) for n in (unit.name, unit.full_name, *unit.aliases)}
-    return canonical_unit_name(name) in names
+    return unit.matches_name(name)
 
 
 def _add_standard_check(roster: pd.DataFrame, sub: Submission, config: Config, period: Period) -> None:
@@ -347,21 +325,6 @@ def _add_decision_window(roster: pd.DataFrame, period: Period) -> None:
 
     roster["decision_in_period"] = pd.Series([ok(v) for v in roster["decision_date"]], index=roster.index,
                                              dtype=bool)
-
-
-def roster_counts(roster: pd.DataFrame, status_column: str) -> dict[str, int]:
-    """NCC households and persons by status from a roster frame.
-
-    Returns ``{"ncc_poor_households", "ncc_poor_persons", "ncc_near_poor_households",
-    "ncc_near_poor_persons"}`` (households; persons = sum of ``members_count``) for the status in
-    ``status_column`` (``status_baseline`` or ``status_current``).
-    """
-    out = {}
-    for status, prefix in (("poor", "ncc_poor"), ("near_poor", "ncc_near_poor")):
-        rows = roster[roster[status_column] == status]
-        out[f"{prefix}_households"] = int(len(rows))
-        out[f"{prefix}_persons"] = int(rows["members_count"].fillna(0).sum())
-    return out
 
 
 def _reconciliation_frame(sub: Submission, roster: pd.DataFrame) -> Frame:
