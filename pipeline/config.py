@@ -47,7 +47,9 @@ class Unit:
 
     ``code`` is the 5-character GSO code (Decision 124/2004/QĐ-TTg); ``area`` is ``urban`` for phường and
     thị trấn and ``rural`` for xã (Law on Organisation of Local Government 2015), which selects the
-    income threshold of Decree 07/2021/NĐ-CP.
+    income threshold of Decree 07/2021/NĐ-CP. ``required`` is False for a unit the plan only asks
+    ("đề nghị") to report, such as the Fatherland Front: it is never counted as missing and its absence does
+    not stop the targets from being assessed.
     """
 
     code: str
@@ -57,6 +59,7 @@ class Unit:
     aliases: tuple[str, ...] = ()
     valid_from: dt.date = dt.date(1900, 1, 1)
     valid_to: dt.date = dt.date(9999, 12, 31)
+    required: bool = True
 
     @property
     def full_name(self) -> str:
@@ -245,6 +248,7 @@ def _load(path: str) -> Config:
             aliases=tuple(u.get("aliases", ())),
             valid_from=_as_date(u.get("valid_from", "1900-01-01")),
             valid_to=_as_date(u.get("valid_to", "9999-12-31")),
+            required=bool(u.get("required", True)),
         )
         for u in raw["units"]
     )
