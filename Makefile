@@ -3,8 +3,10 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PERIOD ?= 2023-6T
-# When the bundled sample submissions were "sent" (their files' modification time in the drop folder).
-SAMPLES_SENT_AT ?= 2023-05-03 09:00:00 +0700
+# The bundled samples are registered as received by district staff (python -m pipeline receive).
+SAMPLES_RECEIVED_AT ?= 2023-05-03T09:00:00+07:00
+SAMPLES_RECEIVED_BY ?= Cán bộ mẫu (dữ liệu minh họa)
+SAMPLES_NOTE ?= Bộ số liệu mẫu kèm theo dự án, không phải báo cáo thật của đơn vị
 DAG_ID := periodic_report
 
 export AIRFLOW_HOME := $(CURDIR)/.airflow
@@ -13,10 +15,10 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: demo test setup airflow-db system-deps inbox samples template lint clean
+.PHONY: demo test setup airflow-db system-deps receive-samples samples template lint clean
 
-## demo: set up, put the sample submissions into inbox/$(PERIOD)/, run the DAG, print the report's path
-demo: setup airflow-db inbox
+## demo: set up, register the sample submissions as received, run the DAG, print the report's path
+demo: setup airflow-db receive-samples
 	@echo "Running DAG $(DAG_ID) for $(PERIOD) (log: .airflow/demo-$(PERIOD).log) ..."
 	@$(BIN)/airflow dags test $(DAG_ID) -c '{"period": "$(PERIOD)"}' > .airflow/demo-$(PERIOD).log 2>&1 \
 		|| { tail -n 40 .airflow/demo-$(PERIOD).log; exit 1; }
@@ -36,17 +38,26 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-airflow-db: $(AIRFLOW_HOME)/.migrated
+airflow-db: $(AIRFLOW_HOME)/.migrated $(AIRFLOW_HOME)/.pool-intake
 
 $(AIRFLOW_HOME)/.migrated: $(VENV)/.installed
 	mkdir -p $(AIRFLOW_HOME)
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || { tail -n 30 $(AIRFLOW_HOME)/migrate.log; exit 1; }
 	touch $@
 
-inbox:
+# The one-slot pool shared by the intake DAG's take_in and the periodic report's gather.
+$(AIRFLOW_HOME)/.pool-intake: $(AIRFLOW_HOME)/.migrated
+	$(BIN)/airflow pools set intake 1 "Tiếp nhận báo cáo: mỗi lúc chỉ một lượt quét thư mục nhận" \
+		> $(AIRFLOW_HOME)/pool.log 2>&1 || { tail -n 30 $(AIRFLOW_HOME)/pool.log; exit 1; }
+	touch $@
+
+## receive-samples: register samples/$(PERIOD)/ in the ledger as received by staff at $(SAMPLES_RECEIVED_AT)
+receive-samples: setup
 	mkdir -p inbox/$(PERIOD)
-	cp samples/$(PERIOD)/*.xlsx inbox/$(PERIOD)/
-	touch -d "$(SAMPLES_SENT_AT)" inbox/$(PERIOD)/*.xlsx
+	@for f in samples/$(PERIOD)/*.xlsx; do \
+		$(BIN)/python -m pipeline receive "$$f" --period $(PERIOD) --received-at "$(SAMPLES_RECEIVED_AT)" \
+			--by "$(SAMPLES_RECEIVED_BY)" --note "$(SAMPLES_NOTE)" || exit 1; \
+	done
 
 ## system-deps: LibreOffice (PDF conversion of reports, used by the tests) from Debian's packages
 system-deps:

@@ -2,7 +2,7 @@
 ### Tiếp nhận báo cáo — intake of submissions
 
 Every 10 minutes: for each period that has a drop folder `inbox/<period>/`, register every new file in the
-ledger (byte-for-byte archive copy, SHA-256, size, time found, file modification time, version, timeliness),
+ledger (byte-for-byte archive copy, SHA-256, size, arrival, file modification time, version, timeliness),
 validate the versions whose validation fingerprint changed, write the annotated workbooks for the units'
 staff and refresh the period's status page `reports/<year>/<6T|9T|CN>/trang-thai-<period>.html`.
 
@@ -11,6 +11,8 @@ staff and refresh the period's status page `reports/<year>/<6T|9T|CN>/trang-thai
 * **Rerun / back-fill:** safe and cheap. Files already registered are skipped; nothing is validated again
   unless the file, the expectation suites, the configuration or the validation code changed. There is
   nothing to back-fill: each run looks at the drop folders as they are.
+* **One at a time:** `take_in` runs in the one-slot pool `intake`, shared with the periodic report's final
+  pass `gather` (both fire at 00:00 on a deadline day); the ledger's intake lock serialises them anyway.
 * **Personal data:** XCom carries period codes and counts only.
 """
 
@@ -42,7 +44,7 @@ def intake() -> None:
 
         return open_periods(load_config())
 
-    @task(map_index_template="{{ task.op_kwargs['period'] }}")
+    @task(map_index_template="{{ task.op_kwargs['period'] }}", pool="intake")
     def take_in(period: str) -> dict:
         """Register, archive and validate the period's new files; refresh its status page."""
         from pipeline.intake import intake_period

@@ -63,7 +63,7 @@ def periodic_report() -> None:
             return load_config().period(requested).code
         return load_config().latest_period_due(context["dag_run"].run_after).code
 
-    @task
+    @task(pool="intake")  # one slot, shared with the intake DAG: one intake pass at a time
     def gather(period: str) -> list[dict]:
         """Final intake pass into the ledger; one item per unit that sent files (codes, counts, hashes)."""
         from pipeline.periodic import gather as gather_files

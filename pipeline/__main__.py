@@ -6,6 +6,8 @@
     python -m pipeline template [OUT]                     write the blank submission workbook
     python -m pipeline accept-outlier PERIOD UNIT INDICATOR --reason TEXT --by NAME
                                                           accept an outlier warning with a justification
+    python -m pipeline receive FILE --period P --received-at TIME --by NAME [--note TEXT]
+                                                          register a file received by e-mail, Zalo or on paper
 """
 
 from __future__ import annotations
@@ -34,6 +36,13 @@ def main(argv: list[str] | None = None) -> int:
     p_acc.add_argument("indicator", help="mã chỉ tiêu, ví dụ poor_households")
     p_acc.add_argument("--reason", required=True, help="lý do chấp nhận (bắt buộc)")
     p_acc.add_argument("--by", required=True, help="người chấp nhận")
+    p_rec = sub.add_parser("receive", help="ghi nhận tệp nhận qua thư điện tử, Zalo hoặc bản giấy")
+    p_rec.add_argument("file", type=Path)
+    p_rec.add_argument("--period", required=True, help="kỳ báo cáo, ví dụ 2023-6T")
+    p_rec.add_argument("--received-at", required=True,
+                       help="thời điểm nhận, kèm múi giờ, ví dụ 2023-05-03T09:00:00+07:00")
+    p_rec.add_argument("--by", required=True, help="người ghi nhận")
+    p_rec.add_argument("--note", default="", help="ghi chú: nhận qua đâu, từ ai")
     args = parser.parse_args(argv)
 
     from pipeline.config import ConfigError, load_config
@@ -86,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Đã ghi nhận: {args.unit_code} {args.indicator} kỳ {args.period}. "
                   "Lần tiếp nhận sau sẽ kiểm tra lại.")
             return 0
+        if args.command == "receive":
+            return _receive(args, config)
         if args.command == "template":
             from pipeline.workbook import write_submission
 
@@ -122,6 +133,44 @@ def _validate(file: Path, period: str | None, config) -> int:
     verdict = "KHÔNG HỢP LỆ" if outcome.errors else "HỢP LỆ"
     print(f"{file.name}: {verdict} — {outcome.errors} lỗi, {outcome.warnings} cảnh báo (kỳ {period}{note}).")
     return 1 if outcome.errors else 0
+
+
+def _receive(args, config) -> int:
+    """``receive``: archive and register a file with the receipt time staff give; print the verdict."""
+    import datetime as dt
+
+    from pipeline.config import ConfigError
+    from pipeline.ledger import open_ledger
+    from pipeline.receive import ReceiptError, parse_received_at, receive_file
+
+    now = dt.datetime.now(dt.UTC)
+    try:
+        period = config.period(args.period)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    try:
+        received_at = parse_received_at(args.received_at, now=now)
+        receipt = receive_file(args.file, period, config=config, ledger=open_ledger(), received_at=received_at,
+                               received_by=args.by, note=args.note, now=now)
+    except ReceiptError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+    def local(t: dt.datetime) -> str:
+        return t.astimezone(config.timezone).strftime("%d/%m/%Y %H:%M")
+
+    v = receipt.version
+    unit = (f"{config.unit(v.unit_code).full_name} ({v.unit_code}), phiên bản {v.version}" if v.unit_code
+            else "chưa xác định được đơn vị (xem trang tình hình nhận báo cáo)")
+    verdict = "đúng hạn" if v.on_time else "trễ hạn"
+    if not receipt.created:
+        print(f"Tệp {args.file.name} đã có trong sổ tiếp nhận kỳ {period.code}: {unit}, nhận lúc "
+              f"{local(v.received_at)} — {verdict}. Không ghi thêm.")
+        return 0
+    print(f"Đã ghi nhận {args.file.name} kỳ {period.code}: {unit}, nhận lúc {local(v.received_at)} — {verdict} "
+          f"(hạn nộp trước {local(period.deadline)}).")
+    return 0
 
 
 def _print_unit_summary(period, config) -> None:

@@ -135,6 +135,7 @@ class Config:
     reference: dict[str, Any]
     standards: tuple[Standard, ...] = field(default=())
     validation: dict[str, Any] = field(default_factory=dict)
+    intake: dict[str, Any] = field(default_factory=dict)
 
     def units_on(self, day: dt.date) -> list[Unit]:
         """Units that existed on ``day``, in configuration order."""
@@ -280,6 +281,7 @@ def _load(path: str) -> Config:
         reference=reference,
         standards=standards,
         validation=raw.get("validation", {}),
+        intake=raw.get("intake") or {},
     )
 
 

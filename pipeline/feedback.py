@@ -121,7 +121,7 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
     import jinja2
 
     from pipeline.findings import read_outcome
-    from pipeline.ledger import unit_versions_summary
+    from pipeline.ledger import arrival_tolerance, unit_versions_summary
 
     def local(t: dt.datetime | None) -> str:
         return t.astimezone(config.timezone).strftime("%d/%m/%Y %H:%M") if t else ""
@@ -152,6 +152,7 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
             "latest_mtime": local(latest.file_mtime) if latest else "",
             "latest": latest,
             "latest_found": local(latest.found_at) if latest else "",
+            "latest_received": local(latest.received_at) if latest else "",
             "latest_status": {"valid": "hợp lệ", "invalid": "có lỗi", "pending": "chưa kiểm tra"}.get(
                 latest.status, latest.status) if latest else "",
             "used": item["used"],
@@ -167,6 +168,7 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
     html = env.get_template("trang_thai.html.j2").render(
         period=period, period_label=f"{period.label} {period.year}", deadline=local(period.deadline),
         generated=local(now), rows=rows, unattributed=unattributed, local=local,
+        tolerance_minutes=f"{arrival_tolerance(config).total_seconds() / 60:g}",
     )
     out = status_page_path(period, root)
     out.parent.mkdir(parents=True, exist_ok=True)

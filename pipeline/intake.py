@@ -8,6 +8,7 @@ plus the hashes of the expectation suites, the configuration and the validation 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 from pipeline.config import CONFIG_DIR, PROJECT_ROOT, Config, Period, data_dir
 from pipeline.findings import ERROR, Finding, ValidationOutcome
-from pipeline.ledger import Ledger, Version, archive_file, is_on_time
+from pipeline.ledger import VIA_INTAKE, Ledger, Version, archive_file, arrival_tolerance, arrived_on_time
 from pipeline.read import UnreadableSubmission, read_submission, sha256_of
 
 log = logging.getLogger(__name__)
@@ -81,22 +82,48 @@ def _peek_unit(path: Path, config: Config) -> str | None:
     return code if code in {u.code for u in config.units} else None
 
 
+def _serialised(func: Any) -> Any:
+    """Run an intake pass under the ledger's intake lock (:meth:`pipeline.ledger.Ledger.intake_lock`): listing,
+    archiving and registering of two passes — the intake DAG and the report's final pass both fire at 00:00
+    on a deadline day, and ``airflow dags test`` ignores pools — never interleave."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, ledger: Ledger, **kwargs: Any) -> Any:
+        with ledger.intake_lock():
+            return func(*args, ledger=ledger, **kwargs)
+
+    return wrapper
+
+
+def _arrival_order(path: Path) -> tuple[float, str]:
+    """Sort key of a pass's candidates: all are received at the pass's time, so by modification time, then
+    name (a file gone since the listing sorts last)."""
+    try:
+        return path.lstat().st_mtime, path.name
+    except OSError:
+        return float("inf"), path.name
+
+
+@_serialised
 def intake_pass(period: Period, *, config: Config, ledger: Ledger, now: dt.datetime,
                 root: Path | None = None) -> list[Version]:
     """Register every new file of ``inbox/<period>/`` (any name, any type).
 
     Each new distinct file is archived byte for byte and recorded with its unit (from the code inside the
-    workbook), original name, SHA-256, size, when it was found (``now``), its modification time, version
-    number and timeliness. Files already registered are left alone. Idempotent.
+    workbook), original name, SHA-256, size, its arrival ``received_at`` (``now``: when this pass first
+    listed it), its modification time (information only), version number and timeliness
+    (:func:`pipeline.ledger.arrived_on_time` with the configured tolerance). Files already registered are left
+    alone. Idempotent. Runs under the ledger's intake lock; versions are numbered in order of arrival, then
+    modification time, then name.
 
     Returns:
-        The versions registered by this pass, in file-name order.
+        The versions registered by this pass, in registration order.
     """
     inbox = (root or data_dir()) / "inbox" / period.code
     new: list[Version] = []
     if not inbox.is_dir():
         return new
-    for src in sorted(inbox.iterdir()):
+    for src in sorted(inbox.iterdir(), key=_arrival_order):
         if not src.is_file() or src.name.startswith((".", "~$")) or src.name.endswith(".part"):
             continue
         digest = sha256_of(src)
@@ -106,8 +133,9 @@ def intake_pass(period: Period, *, config: Config, ledger: Ledger, now: dt.datet
         mtime = dt.datetime.fromtimestamp(src.stat().st_mtime, tz=dt.UTC)
         version = ledger.register(
             period=period.code, unit_code=_peek_unit(copy, config), original_name=src.name, sha256=digest,
-            size_bytes=copy.stat().st_size, found_at=now, file_mtime=mtime,
-            on_time=is_on_time(now, mtime, period), archive_path=str(copy),
+            size_bytes=copy.stat().st_size, found_at=now, file_mtime=mtime, archive_path=str(copy),
+            received_at=now, received_via=VIA_INTAKE,
+            on_time=arrived_on_time(now, period, via=VIA_INTAKE, tolerance=arrival_tolerance(config)),
         )
         new.append(version)
     log.info("Intake %s: %d new file(s)", period.code, len(new))

@@ -5,15 +5,30 @@ URL (``PIPELINE_LEDGER_URL``, e.g. ``postgresql+psycopg://user@host/db``). The a
 file once, named by its SHA-256, read-only; the original name is recorded, never used as a path.
 
 Grain: one row of ``submission_versions`` per distinct file (period, SHA-256). The same bytes sent twice are
-one version; a corrected file is a new version of its unit.
+one version; a corrected file is a new version of its unit. Version numbers are unique per (period, unit) and
+given in order of registration, which intake passes make the order of arrival (see
+:func:`pipeline.intake.intake_pass`).
+
+Arrival is stamped by the system, never taken from the file: ``received_at`` is when an intake pass first
+listed the file complete, or the receipt time district staff give when they register a file that came by
+e-mail, Zalo or on paper (``python -m pipeline receive``). The file's modification time is kept as
+information only.
+
+Schema: created and upgraded by the Alembic migrations in ``pipeline/migrations/`` when a ledger is opened,
+under a lock so two processes never run DDL at once; a ledger created before migrations existed is
+recognised and stamped at its revision first.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
+import logging
 import os
 import shutil
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,8 +36,20 @@ from typing import Any
 import sqlalchemy as sa
 
 from pipeline.config import Config, Period, data_dir
+from pipeline.publish import ensure_dir, private_modes, share_group
 from pipeline.read import sha256_of
 
+log = logging.getLogger(__name__)
+
+SCHEMA_HEAD = "0003"  # the newest revision in pipeline/migrations/versions/
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# PostgreSQL advisory lock keys (any two fixed 64-bit numbers; scoped to the ledger's database).
+SCHEMA_LOCK_KEY = 0x4C45_4447_0001
+INTAKE_LOCK_KEY = 0x4C45_4447_0002
+DEFAULT_ARRIVAL_TOLERANCE = dt.timedelta(minutes=2)
+VIA_INTAKE, VIA_STAFF = "intake", "staff"
+
+# The schema at SCHEMA_HEAD, for queries; the migrations create it (never ``metadata.create_all``).
 metadata = sa.MetaData()
 
 versions = sa.Table(
@@ -45,7 +72,12 @@ versions = sa.Table(
     sa.Column("findings_path", sa.String(500), nullable=True),
     sa.Column("fingerprint", sa.String(64), nullable=True),  # file + suites + config + code at validation
     sa.Column("validated_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),  # arrival, stamped by the system
+    sa.Column("received_via", sa.String(10), nullable=False, server_default=VIA_INTAKE),  # intake | staff
+    sa.Column("received_by", sa.String(120), nullable=True),  # staff registration: who
+    sa.Column("receipt_note", sa.Text, nullable=True),  # staff registration: how it came
     sa.UniqueConstraint("period", "sha256", name="uq_period_sha256"),
+    sa.UniqueConstraint("period", "unit_code", "version", name="uq_period_unit_version"),
 )
 
 acceptances = sa.Table(
@@ -67,8 +99,131 @@ def ledger_url(root: Path | None = None) -> str:
     if url:
         return url
     path = (root or data_dir()) / "work" / "ledger.sqlite"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_dir(path.parent, private=True)  # work/ holds the ledger and staging: owner-only
     return f"sqlite:///{path}"
+
+
+def _sqlite_file(url: sa.engine.URL) -> Path | None:
+    """The database file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database).resolve()
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` if absent and make it owner-only (0600, or 0640 with the share group)."""
+    mode = private_modes()[0]
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, mode))
+    os.chmod(path, mode)
+    gid = share_group()
+    if gid is not None:
+        with contextlib.suppress(PermissionError):
+            os.chown(path, -1, gid)
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (created owner-only); released on exit or when the process dies."""
+    _private_file(path)
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+@contextlib.contextmanager
+def _advisory_lock(engine: sa.Engine, key: int) -> Iterator[sa.Connection]:
+    """Hold PostgreSQL's session advisory lock ``key`` on a connection of its own (released on exit or when
+    the connection drops); yields that connection."""
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": key})
+        conn.commit()
+        try:
+            yield conn
+        finally:
+            with contextlib.suppress(sa.exc.SQLAlchemyError):
+                conn.rollback()
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.commit()
+
+
+def _alembic_config(conn: sa.Connection) -> Any:
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def _current_revision(conn: sa.Connection) -> str | None:
+    """The revision stamped in ``alembic_version``, or None when the table is absent or empty."""
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def legacy_revision(conn: sa.Connection) -> str | None:
+    """The revision a ledger created without migrations (``create_all``) is at, or None if it has no tables.
+
+    ``0001`` when outlier acceptances still carry the unique constraint on (period, unit, indicator), ``0002``
+    when they do not, ``0003`` when the arrival columns already exist.
+    """
+    insp = sa.inspect(conn)
+    tables = set(insp.get_table_names())
+    if "submission_versions" not in tables:
+        return None
+    if "received_at" in {c["name"] for c in insp.get_columns("submission_versions")}:
+        return SCHEMA_HEAD
+    if "outlier_acceptances" in tables:
+        uniques = insp.get_unique_constraints("outlier_acceptances")
+        if any(u["name"] == "uq_acceptance" or set(u["column_names"]) == {"period", "unit_code", "indicator"}
+               for u in uniques):
+            return "0001"
+    return "0002"
+
+
+def upgrade_schema(engine: sa.Engine) -> str:
+    """Bring the ledger database to :data:`SCHEMA_HEAD` with the Alembic migrations; returns the revision.
+
+    Nothing is done (and no lock taken) when the database is already at the head. Otherwise the upgrade runs
+    under an exclusive lock — PostgreSQL's advisory lock :data:`SCHEMA_LOCK_KEY`, or for SQLite an ``flock``
+    on ``<database>.schema-lock`` beside the file — so concurrent openings never run DDL at once; the state
+    is read again once the lock is held. A ledger without ``alembic_version`` but with tables (created by
+    ``create_all`` before migrations) is stamped at :func:`legacy_revision` first, then upgraded.
+    """
+    with engine.connect() as conn:
+        if _current_revision(conn) == SCHEMA_HEAD and sa.inspect(conn).has_table("submission_versions"):
+            return SCHEMA_HEAD
+    db_file = _sqlite_file(engine.url)
+    if engine.dialect.name == "postgresql":
+        guard: Any = _advisory_lock(engine, SCHEMA_LOCK_KEY)
+    elif db_file is not None:
+        guard = _file_lock(db_file.with_name(db_file.name + ".schema-lock"))
+    else:
+        guard = contextlib.nullcontext()
+    from alembic import command
+
+    with guard, engine.connect() as conn:
+        current = _current_revision(conn)
+        has_tables = sa.inspect(conn).has_table("submission_versions")
+        if current is not None and not has_tables:  # the tables were dropped: an empty database again
+            conn.execute(sa.text("DELETE FROM alembic_version"))
+            current = None
+        conn.commit()
+        cfg = _alembic_config(conn)
+        if current is None and has_tables:
+            legacy = legacy_revision(conn)
+            conn.commit()
+            log.info("Ledger created without migrations: stamped at revision %s", legacy)
+            command.stamp(cfg, legacy)
+            conn.commit()
+        if current != SCHEMA_HEAD:
+            command.upgrade(cfg, "head")
+            conn.commit()
+        return _current_revision(conn) or ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +247,10 @@ class Version:
     findings_path: str | None
     fingerprint: str | None
     validated_at: dt.datetime | None
+    received_at: dt.datetime
+    received_via: str
+    received_by: str | None
+    receipt_note: str | None
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -109,15 +268,58 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 
 class Ledger:
-    """Access to the ledger database. Create with a SQLAlchemy URL; tables are created if absent."""
+    """Access to the ledger database. Create with a SQLAlchemy URL; the schema is created or upgraded to
+    :data:`SCHEMA_HEAD` by :func:`upgrade_schema`.
+
+    A SQLite ledger file is owner-only (0600, or 0640 with ``PIPELINE_SHARE_GROUP``): it names every file
+    received; a folder created for it is 0700 (0750). SQLite waits up to 60 s for another process's
+    write to finish instead of failing at once.
+    """
 
     def __init__(self, url: str) -> None:
-        self.engine = sa.create_engine(url, future=True)
-        metadata.create_all(self.engine)
+        parsed = sa.engine.make_url(url)
+        self._db_file = _sqlite_file(parsed)
+        connect_args: dict[str, Any] = {}
+        if self._db_file is not None:
+            if not self._db_file.parent.exists():  # an existing folder named by the URL keeps its mode
+                ensure_dir(self._db_file.parent, private=True)
+            _private_file(self._db_file)
+            connect_args["timeout"] = 60
+        self.engine = sa.create_engine(parsed, future=True, connect_args=connect_args)
+        self._intake_depth = 0
+        upgrade_schema(self.engine)
+
+    @contextlib.contextmanager
+    def intake_lock(self) -> Iterator[None]:
+        """Hold the ledger's intake lock: one intake pass or staff registration at a time, across processes.
+
+        PostgreSQL: advisory lock :data:`INTAKE_LOCK_KEY` on a connection of its own; SQLite: ``flock`` on
+        ``<database>.intake-lock`` beside the file. Blocks until free; released on exit or when the process
+        dies. Re-entrant within one :class:`Ledger` object.
+        """
+        if self._intake_depth:
+            self._intake_depth += 1
+            try:
+                yield
+            finally:
+                self._intake_depth -= 1
+            return
+        if self.engine.dialect.name == "postgresql":
+            guard: Any = _advisory_lock(self.engine, INTAKE_LOCK_KEY)
+        elif self._db_file is not None:
+            guard = _file_lock(self._db_file.with_name(self._db_file.name + ".intake-lock"))
+        else:
+            guard = contextlib.nullcontext()
+        with guard:
+            self._intake_depth = 1
+            try:
+                yield
+            finally:
+                self._intake_depth = 0
 
     def _row(self, row: Any) -> Version:
         d = dict(row._mapping)
-        for k in ("found_at", "file_mtime", "validated_at"):
+        for k in ("found_at", "file_mtime", "validated_at", "received_at"):
             d[k] = _aware(d[k])
         return Version(**d)
 
@@ -130,27 +332,53 @@ class Ledger:
         return self._row(row) if row else None
 
     def register(self, *, period: str, unit_code: str | None, original_name: str, sha256: str, size_bytes: int,
-                 found_at: dt.datetime, file_mtime: dt.datetime, on_time: bool, archive_path: str) -> Version:
+                 found_at: dt.datetime, file_mtime: dt.datetime, on_time: bool, archive_path: str,
+                 received_at: dt.datetime | None = None, received_via: str = VIA_INTAKE,
+                 received_by: str | None = None, receipt_note: str | None = None) -> Version:
         """Record a new distinct file; its version number is one more than the unit's latest.
 
+        Callers number in order of arrival by registering under :meth:`intake_lock` in that order. The
+        insert is also conflict-safe on its own: (period, unit, version) and (period, SHA-256) are unique, and
+        a conflicting insert is retried with the next number (up to 20 times).
+
+        Args:
+            received_at: arrival stamped by the system (default ``found_at``); aware.
+            received_via: ``intake`` (found by a pass) or ``staff`` (registered by district staff).
+            received_by, receipt_note: who registered it and how it came (staff registrations).
+
         Idempotent: registering bytes already in the ledger for the period returns the existing row.
+
+        Raises:
+            ValueError: a naive time or an unknown ``received_via``.
+            sqlalchemy.exc.IntegrityError: still conflicting after the retries.
         """
-        existing = self.find(period, sha256)
-        if existing is not None:
-            return existing
-        with self.engine.begin() as c:
-            number = None
-            if unit_code is not None:
-                latest = c.execute(
-                    sa.select(sa.func.max(versions.c.version)).where(
-                        versions.c.period == period, versions.c.unit_code == unit_code)
-                ).scalar()
-                number = (latest or 0) + 1
-            c.execute(versions.insert().values(
-                period=period, unit_code=unit_code, version=number, original_name=original_name, sha256=sha256,
-                size_bytes=size_bytes, found_at=_utc(found_at), file_mtime=_utc(file_mtime), on_time=on_time,
-                archive_path=archive_path, status="pending",
-            ))
+        if received_via not in (VIA_INTAKE, VIA_STAFF):
+            raise ValueError(f"received_via must be {VIA_INTAKE!r} or {VIA_STAFF!r}, not {received_via!r}")
+        values = dict(
+            period=period, unit_code=unit_code, original_name=original_name, sha256=sha256,
+            size_bytes=size_bytes, found_at=_utc(found_at), file_mtime=_utc(file_mtime), on_time=on_time,
+            archive_path=archive_path, status="pending", received_at=_utc(received_at or found_at),
+            received_via=received_via, received_by=received_by, receipt_note=receipt_note,
+        )
+        for attempt in range(20):
+            existing = self.find(period, sha256)
+            if existing is not None:
+                return existing
+            try:
+                with self.engine.begin() as c:
+                    number = None
+                    if unit_code is not None:
+                        latest = c.execute(
+                            sa.select(sa.func.max(versions.c.version)).where(
+                                versions.c.period == period, versions.c.unit_code == unit_code)
+                        ).scalar()
+                        number = (latest or 0) + 1
+                    c.execute(versions.insert().values(version=number, **values))
+                break
+            except sa.exc.IntegrityError:
+                if attempt == 19:
+                    raise
+                log.info("Version number taken by another registration; retrying")
         found = self.find(period, sha256)
         assert found is not None
         return found
@@ -230,13 +458,32 @@ def archive_file(src: Path, period: Period, sha256: str, root: Path | None = Non
     return dst
 
 
-def is_on_time(found_at: dt.datetime, file_mtime: dt.datetime, period: Period) -> bool:
-    """Whether a file counts as on time for ``period``.
+def arrival_tolerance(config: Config) -> dt.timedelta:
+    """How long after the deadline a file an intake pass first lists still counts as on time.
 
-    On time when the pipeline found it before the deadline, or — when the final intake pass found it — its
-    modification time is before the deadline (it was dropped in time but not yet seen).
+    ``intake.final_pass_tolerance_minutes`` in the configuration; default 2 minutes
+    (:data:`DEFAULT_ARRIVAL_TOLERANCE`): the report's final pass fires at the deadline and may start a little
+    late.
     """
-    return found_at < period.deadline or file_mtime < period.deadline
+    intake = getattr(config, "intake", None) or {}
+    minutes = intake.get("final_pass_tolerance_minutes") if isinstance(intake, dict) else getattr(
+        intake, "final_pass_tolerance_minutes", None)
+    return DEFAULT_ARRIVAL_TOLERANCE if minutes is None else dt.timedelta(minutes=float(minutes))
+
+
+def arrived_on_time(received_at: dt.datetime, period: Period, *, via: str,
+                    tolerance: dt.timedelta = DEFAULT_ARRIVAL_TOLERANCE) -> bool:
+    """Whether a file received at ``received_at`` counts as on time for ``period``.
+
+    On time when the pipeline received it before the deadline (``period.deadline``, 00:00 of the deadline day,
+    plan section VII). A pass running at the deadline — the report's final pass, or the intake run of the
+    same minute, whichever lists the file first — counts files it first lists within ``tolerance`` after the
+    deadline as on time. A receipt time given by district staff gets no tolerance. The file's modification
+    time plays no part: copying keeps it and anyone can set it.
+    """
+    if via == VIA_INTAKE:
+        return received_at < period.deadline + tolerance
+    return received_at < period.deadline
 
 
 def open_ledger(root: Path | None = None) -> Ledger:

@@ -65,4 +65,9 @@ def airflow_home(tmp_path_factory) -> Path:
         timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    result = subprocess.run(
+        [str(BIN / "airflow"), "pools", "set", "intake", "1", "Tiếp nhận báo cáo: mỗi lúc chỉ một lượt quét"],
+        env=airflow_env(home, home), capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return home

@@ -29,6 +29,17 @@ def drop(files: Iterable[Path], inbox: Path, sent_at: datetime.datetime = SENT_A
     return out
 
 
+def reset_database(url: str) -> None:
+    """Drop the ledger's tables and Alembic's version table from a test database (PostgreSQL)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.begin() as c:
+        for table in ("submission_versions", "outlier_acceptances", "alembic_version"):
+            c.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
+    engine.dispose()
+
+
 def header_columns(ws, header_row: int) -> dict[str, int]:
     """Column index by printed header of a sheet's header row."""
     return {str(c.value): c.column for c in ws[header_row] if c.value is not None}

@@ -89,3 +89,11 @@ def test_intake_dag_settings(dagbag):
     assert set(dag.tags) == {"giam-ngheo", "tiep-nhan"}
     assert "Rerun" in dag.doc_md
     assert [t.task_id for t in dag.topological_sort()] == ["periods", "take_in"]
+
+
+def test_intake_passes_share_a_one_slot_pool(dagbag):
+    """The intake DAG's take_in and the periodic report's final pass gather run in the pool `intake`."""
+    assert dagbag.dags["intake"].get_task("take_in").pool == "intake"
+    assert dagbag.dags["periodic_report"].get_task("gather").pool == "intake"
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert '$(BIN)/airflow pools set intake 1 "Tiếp nhận báo cáo: mỗi lúc chỉ một lượt quét thư mục nhận"' in makefile

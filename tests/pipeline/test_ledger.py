@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ledger import Ledger, metadata
-from tests.helpers import SENT_AT, drop, edit_roster, roster_rows
+from pipeline.ledger import Ledger
+from tests.helpers import SENT_AT, drop, edit_roster, reset_database, roster_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples" / "2023-6T"
@@ -30,9 +30,7 @@ def ledger_env(request, tmp_path, monkeypatch):
         url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
     else:
         url = os.environ["TEST_DATABASE_URL"]
-        import sqlalchemy as sa
-
-        metadata.drop_all(sa.create_engine(url))
+        reset_database(url)
     monkeypatch.setenv("PIPELINE_LEDGER_URL", url)
     return tmp_path, Ledger(url)
 
@@ -119,21 +117,110 @@ def test_valid_version_then_failing_one(ledger_env, config, test_set):
     assert agg["district"]["poor_households_current"] == 1551
 
 
-def test_timeliness(ledger_env, config):
-    """Dropped before the deadline but first seen by the final pass: on time; dropped after: late."""
+def test_timeliness_at_the_final_pass(ledger_env, config):
+    """The pass at the deadline counts files it first lists within the configured 2 minutes as on time (here
+    at 00:01), not later ones (00:03); the modification time — before the deadline for both — plays no part."""
+    root, ledger = ledger_env
+    from pipeline.intake import intake_pass
+    from pipeline.ledger import arrival_tolerance
+
+    assert arrival_tolerance(config) == dt.timedelta(minutes=2)
+    period = config.period("2023-6T")
+    inbox = root / "inbox" / "2023-6T"
+    drop([SAMPLES / "22810_tan_son.xlsx"], inbox, sent_at=dt.datetime(2023, 5, 4, 23, 59, tzinfo=HCM))
+    at_1_min = dt.datetime(2023, 5, 5, 0, 1, tzinfo=HCM)
+    intake_pass(period, config=config, ledger=ledger, now=at_1_min, root=root)
+    drop([SAMPLES / "22813_lam_son.xlsx"], inbox, sent_at=dt.datetime(2023, 5, 4, 23, 59, tzinfo=HCM))
+    at_3_min = dt.datetime(2023, 5, 5, 0, 3, tzinfo=HCM)
+    intake_pass(period, config=config, ledger=ledger, now=at_3_min, root=root)
+    (tan_son,) = ledger.versions("2023-6T", "22810")
+    (lam_son,) = ledger.versions("2023-6T", "22813")
+    assert (tan_son.received_at, tan_son.received_via, tan_son.on_time) == (at_1_min, "intake", True)
+    assert (lam_son.received_at, lam_son.received_via, lam_son.on_time) == (at_3_min, "intake", False)
+    assert lam_son.file_mtime == dt.datetime(2023, 5, 4, 23, 59, tzinfo=HCM)  # kept, as information only
+
+
+def test_file_dropped_today_is_late_unless_staff_received_it_in_time(ledger_env, config):
+    """A file found now (years after the deadline) is late even though its modification time says 02/05/2023;
+    the same bytes registered by staff with a receipt time before the deadline are on time."""
+    root, ledger = ledger_env
+    from pipeline.intake import intake_pass
+    from pipeline.receive import receive_file
+
+    period = config.period("2023-6T")
+    now = dt.datetime.now(dt.UTC)
+    (dropped,) = drop([SAMPLES / "22816_luong_son.xlsx"], root / "inbox" / "2023-6T")  # mtime 02/05/2023
+    intake_pass(period, config=config, ledger=ledger, now=now, root=root)
+    (v,) = ledger.versions("2023-6T", "22816")
+    assert (v.on_time, v.received_at, v.received_via, v.file_mtime) == (False, now, "intake", SENT_AT)
+
+    other_root = root / "staff"
+    other = Ledger(f"sqlite:///{other_root / 'ledger.sqlite'}")
+    received_at = dt.datetime(2023, 5, 3, 9, 0, tzinfo=HCM)
+    receipt = receive_file(dropped, period, config=config, ledger=other, received_at=received_at,
+                           received_by="Nguyễn Văn A", note="nhận qua thư điện tử", now=now, root=other_root)
+    r = receipt.version
+    assert receipt.created is True
+    assert (r.unit_code, r.version, r.on_time, r.received_at, r.received_via, r.received_by, r.receipt_note) == (
+        "22816", 1, True, received_at, "staff", "Nguyễn Văn A", "nhận qua thư điện tử")
+    assert Path(r.archive_path).read_bytes() == dropped.read_bytes()
+    late = receive_file(SAMPLES / "22819_quang_son.xlsx", period, config=config, ledger=other,
+                        received_at=period.deadline, received_by="Nguyễn Văn A", note=None, now=now,
+                        root=other_root).version
+    assert (late.unit_code, late.on_time, late.receipt_note) == ("22819", False, None)  # no tolerance for staff
+    again = receive_file(dropped, period, config=config, ledger=other, received_at=received_at,
+                         received_by="Trần Thị B", note="gửi lại", now=now, root=other_root)
+    assert (again.created, again.version.id, again.version.received_by) == (False, r.id, "Nguyễn Văn A")
+    assert len(other.versions("2023-6T")) == 2
+
+
+def test_one_pass_numbers_by_arrival_not_by_name(ledger_env, config, test_set):
+    """Two files of one commune found in one pass: the one modified first is version 1, though its name sorts
+    after the correction's; a later pass's file comes after both."""
     root, ledger = ledger_env
     from pipeline.intake import intake_pass
 
     period = config.period("2023-6T")
     inbox = root / "inbox" / "2023-6T"
-    drop([SAMPLES / "22810_tan_son.xlsx"], inbox, sent_at=dt.datetime(2023, 5, 4, 23, 59, tzinfo=HCM))
-    drop([SAMPLES / "22813_lam_son.xlsx"], inbox, sent_at=dt.datetime(2023, 5, 5, 0, 1, tzinfo=HCM))
-    final_pass = dt.datetime(2023, 5, 5, 0, 0, 30, tzinfo=HCM)
-    intake_pass(period, config=config, ledger=ledger, now=final_pass, root=root)
-    (tan_son,) = ledger.versions("2023-6T", "22810")
-    (lam_son,) = ledger.versions("2023-6T", "22813")
-    assert tan_son.found_at == final_pass and tan_son.on_time is True
-    assert lam_son.on_time is False
+    original = inbox / "hoa_son.xlsx"
+    correction = inbox / "hoa_son (ban sua).xlsx"  # sorts before "hoa_son.xlsx"
+    inbox.mkdir(parents=True)
+    shutil.copyfile(next(test_set.glob("22825_*.xlsx")), original)
+    shutil.copyfile(SAMPLES / "22825_hoa_son.xlsx", correction)
+    os.utime(original, (BEFORE_DEADLINE.timestamp() - 3600,) * 2)
+    os.utime(correction, (BEFORE_DEADLINE.timestamp() - 60,) * 2)
+    new = intake_pass(period, config=config, ledger=ledger, now=BEFORE_DEADLINE, root=root)
+    assert [(v.original_name, v.version) for v in new] == [("hoa_son.xlsx", 1), ("hoa_son (ban sua).xlsx", 2)]
+    (third,) = drop([SAMPLES / "22828_ma_noi.xlsx"], inbox, sent_at=dt.datetime(2020, 1, 1, tzinfo=HCM))
+    shutil.copyfile(SAMPLES / "22810_tan_son.xlsx", inbox / "0.xlsx")
+    later = intake_pass(period, config=config, ledger=ledger, now=BEFORE_DEADLINE + dt.timedelta(minutes=10),
+                        root=root)
+    assert [(v.original_name, v.unit_code, v.version) for v in later] == [
+        ("22828_ma_noi.xlsx", "22828", 1), ("0.xlsx", "22810", 1)]
+    assert [v.original_name for v in ledger.versions("2023-6T", "22825")] == ["hoa_son.xlsx",
+                                                                             "hoa_son (ban sua).xlsx"]
+
+
+def test_version_numbers_are_unique_per_unit(ledger_env, config):
+    """The database refuses a second row with a unit's existing version number."""
+    import sqlalchemy as sa
+
+    from pipeline.ledger import versions
+
+    root, ledger = ledger_env
+    v = ledger.register(period="2023-6T", unit_code="22828", original_name="a.xlsx", sha256="a" * 64,
+                        size_bytes=1, found_at=BEFORE_DEADLINE, file_mtime=BEFORE_DEADLINE, on_time=True,
+                        archive_path="/nowhere/a.xlsx")
+    assert (v.version, v.received_at, v.received_via) == (1, BEFORE_DEADLINE, "intake")
+    with pytest.raises(sa.exc.IntegrityError), ledger.engine.begin() as c:
+        c.execute(versions.insert().values(
+            period="2023-6T", unit_code="22828", version=1, original_name="b.xlsx", sha256="b" * 64, size_bytes=1,
+            found_at=BEFORE_DEADLINE, file_mtime=BEFORE_DEADLINE, on_time=True, archive_path="/nowhere/b.xlsx",
+            received_at=BEFORE_DEADLINE))
+    w = ledger.register(period="2023-6T", unit_code="22828", original_name="b.xlsx", sha256="b" * 64,
+                        size_bytes=1, found_at=BEFORE_DEADLINE, file_mtime=BEFORE_DEADLINE, on_time=True,
+                        archive_path="/nowhere/b.xlsx")
+    assert w.version == 2
 
 
 def test_rerun_revalidates_only_what_changed(ledger_env, config, monkeypatch):
@@ -255,3 +342,146 @@ def test_outlier_warns_until_accepted_with_justification(ledger_env, config, tmp
     assert v.warnings == 0
     html = status_page_path(period, root).read_text(encoding="utf-8")
     assert "Sáp nhập thôn Tà Nôi mới" in html
+
+
+# The ledger schema before migrations existed (revision 0001: one acceptance per indicator), created by
+# ``create_all`` as the previous code did.
+def _legacy_metadata(with_acceptance_constraint: bool):
+    import sqlalchemy as sa
+
+    md = sa.MetaData()
+    sa.Table(
+        "submission_versions", md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("period", sa.String(8), nullable=False),
+        sa.Column("unit_code", sa.String(5), nullable=True),
+        sa.Column("version", sa.Integer, nullable=True),
+        sa.Column("original_name", sa.String(255), nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("size_bytes", sa.BigInteger, nullable=False),
+        sa.Column("found_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("file_mtime", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("on_time", sa.Boolean, nullable=False),
+        sa.Column("archive_path", sa.String(500), nullable=False),
+        sa.Column("status", sa.String(10), nullable=False, server_default="pending"),
+        sa.Column("errors", sa.Integer, nullable=True),
+        sa.Column("warnings", sa.Integer, nullable=True),
+        sa.Column("findings_path", sa.String(500), nullable=True),
+        sa.Column("fingerprint", sa.String(64), nullable=True),
+        sa.Column("validated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.UniqueConstraint("period", "sha256", name="uq_period_sha256"),
+    )
+    extra = [sa.UniqueConstraint("period", "unit_code", "indicator", name="uq_acceptance")] \
+        if with_acceptance_constraint else []
+    sa.Table(
+        "outlier_acceptances", md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("period", sa.String(8), nullable=False),
+        sa.Column("unit_code", sa.String(5), nullable=False),
+        sa.Column("indicator", sa.String(64), nullable=False),
+        sa.Column("justification", sa.Text, nullable=False),
+        sa.Column("accepted_by", sa.String(120), nullable=False),
+        sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=False),
+        *extra,
+    )
+    return md
+
+
+@pytest.mark.parametrize("legacy", ["0001", "0002"])
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_upgrade_from_a_ledger_created_without_migrations(backend, legacy, tmp_path):
+    """A ledger made by the previous code's create_all (with or without the acceptance constraint), holding
+    rows — two of them sharing a version number, as concurrent passes made — is recognised, stamped and
+    upgraded: rows kept, arrival = found time, versions renumbered by arrival, constraints as at head."""
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}" if backend == "sqlite" else os.environ["TEST_DATABASE_URL"]
+    if backend == "postgresql":
+        reset_database(url)
+    engine = sa.create_engine(url)
+    md = _legacy_metadata(legacy == "0001")
+    md.create_all(engine)
+    t = md.tables["submission_versions"]
+    t0 = dt.datetime(2023, 5, 2, 2, 0, tzinfo=dt.UTC)
+    rows = [("22828", 1, "a", t0), ("22828", 2, "b", t0 + dt.timedelta(hours=1)),
+            ("22828", 2, "c", t0 + dt.timedelta(hours=2)), ("22810", 1, "d", t0), (None, None, "e", t0)]
+    with engine.begin() as c:
+        for unit, number, h, found in rows:
+            c.execute(t.insert().values(period="2023-6T", unit_code=unit, version=number, original_name=f"{h}.xlsx",
+                                        sha256=h * 64, size_bytes=10, found_at=found, file_mtime=t0, on_time=True,
+                                        archive_path=f"/archive/{h}.xlsx"))
+        c.execute(md.tables["outlier_acceptances"].insert().values(
+            period="2023-6T", unit_code="22828", indicator="poor_households", justification="Sáp nhập thôn",
+            accepted_by="Chuyên viên", accepted_at=t0))
+    engine.dispose()
+
+    ledger = Ledger(url)
+    insp = sa.inspect(ledger.engine)
+    with ledger.engine.connect() as c:
+        assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == ["0003"]
+    uniques = {u["name"]: u["column_names"] for u in insp.get_unique_constraints("submission_versions")}
+    assert uniques == {"uq_period_sha256": ["period", "sha256"],
+                       "uq_period_unit_version": ["period", "unit_code", "version"]}
+    assert insp.get_unique_constraints("outlier_acceptances") == []
+    assert [(v.original_name, v.version, v.received_at, v.received_via, v.received_by) for v in
+            ledger.versions("2023-6T", "22828")] == [
+        ("a.xlsx", 1, t0, "intake", None), ("b.xlsx", 2, t0 + dt.timedelta(hours=1), "intake", None),
+        ("c.xlsx", 3, t0 + dt.timedelta(hours=2), "intake", None)]
+    assert [(v.original_name, v.version) for v in ledger.versions("2023-6T", None)] == [("e.xlsx", None)]
+    assert ledger.versions("2023-6T", "22810")[0].version == 1
+    ledger.accept_outlier(period="2023-6T", unit_code="22828", indicator="poor_households",
+                          justification="Bổ sung 129 hộ", accepted_by="Trưởng phòng", accepted_at=t0 + dt.timedelta(1))
+    assert ledger.acceptances("2023-6T", "22828") == {"poor_households": "Bổ sung 129 hộ"}
+    with ledger.engine.connect() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM outlier_acceptances")).scalar() == 2
+    again = Ledger(url)  # already at head: nothing to do
+    assert len(again.versions("2023-6T")) == 5
+
+
+def test_sqlite_ledger_is_owner_only(tmp_path, monkeypatch):
+    """Under umask 022 the ledger file is created 0600 and its folder 0700 (it names every file received); the
+    default location's work/ folder is made owner-only even when it existed before."""
+    from pipeline.ledger import open_ledger
+
+    monkeypatch.delenv("PIPELINE_LEDGER_URL", raising=False)
+    (tmp_path / "default" / "work").mkdir(parents=True, mode=0o755)
+    old = os.umask(0o022)
+    try:
+        open_ledger(tmp_path / "default")
+        ledger = Ledger(f"sqlite:///{tmp_path / 'data' / 'work' / 'ledger.sqlite'}")
+        ledger.register(period="2023-6T", unit_code="22828", original_name="a.xlsx", sha256="a" * 64,
+                        size_bytes=1, found_at=BEFORE_DEADLINE, file_mtime=BEFORE_DEADLINE, on_time=True,
+                        archive_path="/nowhere/a.xlsx")
+    finally:
+        os.umask(old)
+    work = tmp_path / "data" / "work"
+    modes = {p.name: oct(p.stat().st_mode & 0o777) for p in work.iterdir()}
+    assert modes == {"ledger.sqlite": "0o600", "ledger.sqlite.schema-lock": "0o600"}
+    assert oct(work.stat().st_mode & 0o777) == "0o700"
+    assert oct((tmp_path / "data").stat().st_mode & 0o777) == "0o700"
+    default = tmp_path / "default" / "work"
+    assert oct(default.stat().st_mode & 0o777) == "0o700"
+    assert oct((default / "ledger.sqlite").stat().st_mode & 0o777) == "0o600"
+
+
+def test_migrations_head_matches_the_code(tmp_path):
+    """SCHEMA_HEAD is the newest migration, and the schema the migrations build is the one the code queries:
+    same columns, types' nullability and unique constraints."""
+    import sqlalchemy as sa
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+
+    from pipeline.ledger import MIGRATIONS_DIR, SCHEMA_HEAD, metadata
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    script = ScriptDirectory.from_config(cfg)
+    assert script.get_current_head() == SCHEMA_HEAD == "0003"
+    assert [r.revision for r in script.walk_revisions()] == ["0003", "0002", "0001"]
+    insp = sa.inspect(Ledger(f"sqlite:///{tmp_path / 'l.sqlite'}").engine)
+    for table in metadata.sorted_tables:
+        built = {c["name"]: c["nullable"] for c in insp.get_columns(table.name)}
+        assert built == {c.name: c.nullable for c in table.columns}, table.name
+        built_uniques = {u["name"]: u["column_names"] for u in insp.get_unique_constraints(table.name)}
+        assert built_uniques == {c.name: [col.name for col in c.columns] for c in table.constraints
+                                 if isinstance(c, sa.UniqueConstraint)}, table.name
