@@ -1,7 +1,9 @@
 """Configuration: reporting units, periods, poverty standards and document settings.
 
 Everything that changes with the locality or the year is read from ``config/*.yaml``; this module only
-gives it types. It imports nothing heavier than PyYAML, so DAG files may call it at parse time.
+gives it types. Each file is checked against a pydantic model that refuses unknown keys and values of the
+wrong type, so a typo fails at load instead of silently falling back to a default. It imports nothing
+heavier than PyYAML and pydantic (which Airflow loads anyway), so DAG files may call it at parse time.
 """
 
 from __future__ import annotations
@@ -12,12 +14,25 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import Annotated, Any, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic import Field as PydanticField
 
-from pipeline.schema import canonical_unit_name
+from pipeline.schema import INDICATORS_BY_KEY, POVERTY_RULES, UNSUPPORTED_POVERTY_RULES, canonical_unit_name
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "config"
@@ -109,7 +124,10 @@ class Period:
 class Standard:
     """A poverty standard valid over a date range. Incomes in đồng/người/tháng.
 
-    Source: Decree 07/2021/NĐ-CP Art. 3 for 2022–2025; Decision 59/2015/QĐ-TTg before.
+    ``rule`` names how a household is classified under it; only rules in :data:`schema.POVERTY_RULES` load
+    (Decree 07/2021/NĐ-CP Art. 3 for 2022–2025: income at or below the area's line and 3 or more of the 12
+    deprivation indicators for poor). Decision 59/2015/QĐ-TTg (to 2021) is refused: see
+    :data:`schema.UNSUPPORTED_POVERTY_RULES`.
     """
 
     id: str
@@ -119,6 +137,8 @@ class Standard:
     poor_income_max_vnd: dict[str, int]
     near_poor_income_max_vnd: dict[str, int]
     min_deprivations_poor: int
+    rule: str = "decree-07-2021"
+    average_income_max_vnd: dict[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -196,12 +216,18 @@ class Config:
         """The poverty standard in force on ``day``.
 
         Raises:
-            ConfigError: no configured standard covers that date.
+            ConfigError: no configured standard covers that date; the message (Vietnamese) lists the
+                standards the system applies and why the one before 2022 is not among them.
         """
         for s in self.standards:
             if s.valid_from <= day <= s.valid_to:
                 return s
-        raise ConfigError(f"Không có chuẩn nghèo nào được cấu hình cho ngày {day:%d/%m/%Y}")
+        known = "; ".join(f"{s.id} ({s.valid_from:%d/%m/%Y}–{s.valid_to:%d/%m/%Y})" for s in self.standards)
+        raise ConfigError(
+            f"Không có chuẩn nghèo nào được cấu hình cho ngày {day:%d/%m/%Y}. Hệ thống chỉ kiểm tra theo các chuẩn: "
+            f"{known or 'không có'}. Chuẩn trước năm 2022 (Quyết định 59/2015/QĐ-TTg, 10 chỉ số thiếu hụt) "
+            "không kiểm tra được từ mẫu báo cáo mang 12 chỉ số của Nghị định 07/2021/NĐ-CP."
+        )
 
     def previous_period(self, period: Period) -> Period:
         """The period reported just before ``period``: 2023-6T ← 2022-CN, 2023-9T ← 2023-6T, 2023-CN ← 2023-9T."""
@@ -231,67 +257,337 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _as_date(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+# --- The files' shapes. Every model refuses keys it does not know (a typo is an error, not a default). ---
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Text = Annotated[StrictStr, StringConstraints(min_length=1)]
+Code = Annotated[StrictStr, StringConstraints(pattern=r"^\S+$")]
+MonthDay = Annotated[StrictStr, StringConstraints(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")]
+Count = Annotated[StrictInt, PydanticField(ge=0)]
+Amount = Annotated[StrictInt, PydanticField(gt=0)]
+
+
+class _Locality(_Model):
+    province: Text
+    province_code: Annotated[StrictStr, StringConstraints(pattern=r"^\d{2}$")]
+    district: Text
+    district_code: Annotated[StrictStr, StringConstraints(pattern=r"^\d{3}$")]
+    place_name: Text
+
+
+class _Unit(_Model):
+    code: Annotated[StrictStr, StringConstraints(pattern=r"^\d{5}$")]
+    name: Text
+    kind: Text
+    area: Literal["urban", "rural"]
+    aliases: list[Text] = []
+    valid_from: dt.date = dt.date(1900, 1, 1)
+    valid_to: dt.date = dt.date(9999, 12, 31)
+    required: StrictBool = True
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> _Unit:
+        if self.valid_from > self.valid_to:
+            raise ValueError("valid_from is after valid_to")
+        return self
+
+
+class _PeriodKind(_Model):
+    label: Text
+    title: Text
+    deadline: MonthDay
+    cutoff: MonthDay
+    folder: Annotated[StrictStr, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$")]
+
+    @field_validator("deadline", "cutoff")
+    @classmethod
+    def _exists(cls, value: str) -> str:
+        month, day = (int(x) for x in value.split("-"))
+        dt.date(2024, month, day)  # a leap year: 02-29 exists; 02-30 raises ValueError
+        return value
+
+
+class _Plan(_Model):
+    number: StrictStr = ""
+    date: Annotated[StrictStr, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] | None = None
+    issuer: Text
+    year: Annotated[StrictInt, PydanticField(ge=2000, le=2100)]
+    title: Text
+
+
+class _Document(_Model):
+    issuer_parent: Text
+    issuer: Text
+    number: StrictStr = ""
+    number_suffix: Text
+    issue_date: dt.date | Literal[""] = ""
+    issue_month_default: Literal["deadline"] = "deadline"
+    recipient_of_report: Text
+    signer_authority: StrictStr = ""
+    signer_title: StrictStr = ""
+    signer_name: StrictStr = ""
+    recipients: list[Text] = []
+    recipients_archive: Text
+
+
+class _Targets(_Model):
+    ncc_poor_households_by_year_end: Count = 0
+    ncc_fallback_or_new_poor: Count = 0
+    ncc_poor_access_dimensions: list[Code] = []
+
+
+class _Outliers(_Model):
+    max_change_pct: Annotated[StrictFloat, PydanticField(ge=0)] = 20
+    min_change_abs: Count = 5
+
+
+class _Validation(_Model):
+    outliers: _Outliers = _Outliers()
+    max_file_mb: Annotated[StrictFloat, PydanticField(gt=0)] | None = None
+
+
+class _Intake(_Model):
+    final_pass_tolerance_minutes: Annotated[StrictFloat, PydanticField(ge=0, le=60)] = 2
+
+
+class _Locale(_Model):
+    timezone: Text = "Asia/Ho_Chi_Minh"
+    locality: _Locality
+    units: Annotated[list[_Unit], PydanticField(min_length=1)]
+    periods: dict[Literal["6T", "9T", "CN"], _PeriodKind]
+    plan: _Plan | None = None
+    document: _Document
+    targets: _Targets = _Targets()
+    validation: _Validation = _Validation()
+    intake: _Intake = _Intake()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> _Locale:
+        codes = [u.code for u in self.units]
+        dup = sorted({c for c in codes if codes.count(c) > 1})
+        if dup:
+            raise ValueError(f"unit codes listed twice: {', '.join(dup)}")
+        missing = {"6T", "9T", "CN"} - set(self.periods)
+        if missing:
+            raise ValueError(f"periods lacks {', '.join(sorted(missing))}")
+        return self
+
+
+class _Coded(_Model):
+    code: Code
+    label: Text
+
+
+class _ChangeKind(_Coded):
+    from_: list[Code] = PydanticField(alias="from")
+    to: list[Code] | Literal["same"]
+
+
+class _Dimension(_Coded):
+    indicators: list[Code]
+
+
+class _FundSource(_Coded):
+    number: Annotated[StrictInt, PydanticField(ge=1)]
+
+
+class _Reference(_Model):
+    statuses: list[_Coded]
+    change_kinds: list[_ChangeKind]
+    ncc_categories: list[_Coded]
+    dimensions: list[_Dimension]
+    indicators: list[_Coded]
+    fund_sources: list[_FundSource]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> _Reference:
+        for name in ("statuses", "change_kinds", "ncc_categories", "dimensions", "indicators", "fund_sources"):
+            codes = [i.code for i in getattr(self, name)]
+            if len(set(codes)) != len(codes):
+                raise ValueError(f"{name}: a code is listed twice")
+        statuses = {s.code for s in self.statuses}
+        for kind in self.change_kinds:
+            unknown = (set(kind.from_) | (set() if kind.to == "same" else set(kind.to))) - statuses
+            if unknown:
+                raise ValueError(f"change kind {kind.code}: unknown statuses {', '.join(sorted(unknown))}")
+        indicators = {i.code for i in self.indicators}
+        for dim in self.dimensions:
+            if set(dim.indicators) - indicators:
+                raise ValueError(f"dimension {dim.code}: unknown indicators "
+                                 f"{', '.join(sorted(set(dim.indicators) - indicators))}")
+        unknown_funds = {f.code for f in self.fund_sources} - set(INDICATORS_BY_KEY)
+        if unknown_funds:
+            raise ValueError(f"fund_sources: not summary indicators: {', '.join(sorted(unknown_funds))}")
+        return self
+
+
+class _AreaAmounts(_Model):
+    rural: Amount
+    urban: Amount
+
+
+class _Standard(_Model):
+    id: Text
+    rule: Text
+    valid_from: dt.date
+    valid_to: dt.date
+    source: Text
+    poor_income_max_vnd: _AreaAmounts
+    near_poor_income_max_vnd: _AreaAmounts
+    average_income_max_vnd: _AreaAmounts | None = None
+    min_deprivations_poor: Annotated[StrictInt, PydanticField(ge=1)]
+
+    @field_validator("rule")
+    @classmethod
+    def _implemented(cls, value: str) -> str:
+        if value in POVERTY_RULES:
+            return value
+        if value in UNSUPPORTED_POVERTY_RULES:
+            raise ValueError(f"quy tắc {value!r} không được hỗ trợ: {UNSUPPORTED_POVERTY_RULES[value]}")
+        raise ValueError(f"quy tắc {value!r} chưa được cài đặt; các quy tắc có: {', '.join(sorted(POVERTY_RULES))}")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> _Standard:
+        if self.valid_from > self.valid_to:
+            raise ValueError("valid_from is after valid_to")
+        if self.min_deprivations_poor > len(POVERTY_RULES[self.rule].indicators):
+            raise ValueError(f"min_deprivations_poor exceeds the rule's {len(POVERTY_RULES[self.rule].indicators)} "
+                             "indicators")
+        return self
+
+
+class _Thresholds(_Model):
+    standards: list[_Standard]
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> _Thresholds:
+        spans = sorted((s.valid_from, s.valid_to, s.id) for s in self.standards)
+        for (_, end, a), (start, _, b) in zip(spans, spans[1:], strict=False):
+            if start <= end:
+                raise ValueError(f"standards {a} and {b} overlap")
+        return self
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    """A pydantic error location as a key path: ``("units", 3, "aera")`` → ``units[3].aera``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not str(part).startswith(("function-", "tagged-union")) and str(part) not in ("literal['same']",):
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _parse(model: type[M], path: Path) -> M:
+    """Read ``path`` and check it against ``model``.
+
+    Raises:
+        ConfigError: the file cannot be read, or a key is unknown, missing or of the wrong type; the
+            message names the file and every key path, e.g. ``units[3].aera: Extra inputs are not permitted``.
+    """
+    raw = _read_yaml(path)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        seen: list[str] = []
+        for err in exc.errors(include_url=False):
+            where = _location(err["loc"])
+            msg = err["msg"].removeprefix("Value error, ")
+            line = f"{where}: {msg}" if where else msg
+            if line not in seen:
+                seen.append(line)
+        raise ConfigError(f"Cấu hình không hợp lệ trong {path}:\n  " + "\n  ".join(seen)) from None
+
+
+def config_from_files(locality: Path, reference: Path, thresholds: Path) -> Config:
+    """Load and check the three configuration files into a :class:`Config` (not cached).
+
+    Raises:
+        ConfigError: a file is missing or not YAML; it has an unknown key or a value of the wrong type; a
+            poverty standard names a rule the code does not implement (e.g. Decision 59/2015/QĐ-TTg, whose
+            10 indicators the workbook does not carry); or the files disagree (a target names an unknown
+            dimension, a rule's indicators are not those of ``reference.yaml``).
+    """
+    loc = _parse(_Locale, locality)
+    ref = _parse(_Reference, reference)
+    thr = _parse(_Thresholds, thresholds)
+    dims = {d.code for d in ref.dimensions}
+    unknown = set(loc.targets.ncc_poor_access_dimensions) - dims
+    if unknown:
+        raise ConfigError(f"Cấu hình không hợp lệ trong {locality}:\n  targets.ncc_poor_access_dimensions: "
+                          f"unknown dimensions {', '.join(sorted(unknown))} (see {reference.name})")
+    indicators = tuple(i.code for i in ref.indicators)
+    for i, s in enumerate(thr.standards):
+        rule = POVERTY_RULES[s.rule]
+        if indicators != rule.indicators or len(ref.dimensions) != rule.dimensions:
+            raise ConfigError(
+                f"Cấu hình không hợp lệ trong {thresholds}:\n  standards[{i}].rule: {rule.id} counts "
+                f"{len(rule.indicators)} indicators in {rule.dimensions} dimensions; {reference.name} lists "
+                f"{len(indicators)} in {len(ref.dimensions)}")
+    units = tuple(
+        Unit(code=u.code, name=u.name, kind=u.kind, area=u.area, aliases=tuple(u.aliases), valid_from=u.valid_from,
+             valid_to=u.valid_to, required=u.required)
+        for u in loc.units
+    )
+    standards = tuple(
+        Standard(
+            id=s.id, valid_from=s.valid_from, valid_to=s.valid_to, source=s.source,
+            poor_income_max_vnd=s.poor_income_max_vnd.model_dump(),
+            near_poor_income_max_vnd=s.near_poor_income_max_vnd.model_dump(),
+            min_deprivations_poor=s.min_deprivations_poor, rule=s.rule,
+            average_income_max_vnd=s.average_income_max_vnd.model_dump() if s.average_income_max_vnd else None,
+        )
+        for s in thr.standards
+    )
+
+    def as_dict(model: BaseModel | None) -> dict[str, Any]:
+        # only the keys the file has: callers keep their own defaults for the others
+        return {} if model is None else model.model_dump(mode="python", by_alias=True, exclude_unset=True)
+
+    return Config(
+        timezone=ZoneInfo(loc.timezone),
+        locality=as_dict(loc.locality),
+        units=units,
+        period_kinds={k: v.model_dump() for k, v in loc.periods.items()},
+        plan=as_dict(loc.plan),
+        document=as_dict(loc.document),
+        targets=as_dict(loc.targets),
+        reference=as_dict(ref),
+        standards=standards,
+        validation=as_dict(loc.validation),
+        intake=as_dict(loc.intake),
+    )
 
 
 @lru_cache(maxsize=8)
 def _load(path: str) -> Config:
-    raw = _read_yaml(Path(path))
-    reference = _read_yaml(CONFIG_DIR / "reference.yaml")
-    thresholds = _read_yaml(CONFIG_DIR / "thresholds.yaml")
-    units = tuple(
-        Unit(
-            code=str(u["code"]),
-            name=u["name"],
-            kind=u["kind"],
-            area=u["area"],
-            aliases=tuple(u.get("aliases", ())),
-            valid_from=_as_date(u.get("valid_from", "1900-01-01")),
-            valid_to=_as_date(u.get("valid_to", "9999-12-31")),
-            required=bool(u.get("required", True)),
-        )
-        for u in raw["units"]
-    )
-    for u in units:
-        if not re.fullmatch(r"\d{5}", u.code):
-            raise ConfigError(f"Unit code {u.code!r} in {path} is not 5 digits")
-        if u.area not in ("urban", "rural"):
-            raise ConfigError(f"Unit {u.code} has area {u.area!r}; expected urban or rural")
-    standards = tuple(
-        Standard(
-            id=s["id"],
-            valid_from=_as_date(s["valid_from"]),
-            valid_to=_as_date(s["valid_to"]),
-            source=s["source"],
-            poor_income_max_vnd=dict(s["poor_income_max_vnd"]),
-            near_poor_income_max_vnd=dict(s["near_poor_income_max_vnd"]),
-            min_deprivations_poor=int(s["min_deprivations_poor"]),
-        )
-        for s in thresholds["standards"]
-    )
-    return Config(
-        timezone=ZoneInfo(raw.get("timezone", "Asia/Ho_Chi_Minh")),
-        locality=raw["locality"],
-        units=units,
-        period_kinds=raw["periods"],
-        plan=raw.get("plan", {}),
-        document=raw["document"],
-        targets=raw.get("targets", {}),
-        reference=reference,
-        standards=standards,
-        validation=raw.get("validation", {}),
-        intake=raw.get("intake") or {},
-    )
+    return config_from_files(Path(path), CONFIG_DIR / "reference.yaml", CONFIG_DIR / "thresholds.yaml")
 
 
 def load_config(path: Path | str | None = None) -> Config:
-    """Load and type the configuration (cached per path).
+    """Load and check the configuration (cached per path): the locality file, ``config/reference.yaml`` and
+    ``config/thresholds.yaml`` (see :func:`config_from_files`).
 
     Args:
         path: the locality file; default :func:`config_path`.
 
     Raises:
-        ConfigError: a file is missing, not YAML, or holds an invalid unit.
+        ConfigError: a file is missing, not YAML, or does not have the expected keys and types.
     """
     return _load(str(path or config_path()))

@@ -5,8 +5,9 @@
   plus a sheet "Góp ý" listing every finding. Values are written back as values (text, never formulas);
   macros are not kept; the archived original is never touched.
 * Status page: ``reports/<year>/<6T|9T|CN>/trang-thai-<period>.html`` — static HTML in Vietnamese, each
-  unit's latest version, status and counts, and the findings with household codes only (values of personal
-  columns are hidden, Decree 13/2023/NĐ-CP).
+  unit's latest version, status and counts, and the findings masked by value (a value is shown only when
+  its column is on the allow-list of non-personal columns and it has that column's shape, Decree
+  13/2023/NĐ-CP; see :func:`pipeline.schema.shown_value`).
 """
 
 from __future__ import annotations
@@ -108,8 +109,8 @@ def status_page_path(period: Period, root: Path | None = None) -> Path:
     return (root or data_dir()) / "reports" / str(period.year) / period.folder / f"trang-thai-{period.code}.html"
 
 
-def _masked(f: Any) -> dict[str, Any]:
-    m = f.masked()
+def _masked(f: Any, lists: dict[str, frozenset[str]]) -> dict[str, Any]:
+    m = f.masked(lists)
     return {"severity": m.severity, "sheet": m.sheet, "row": m.row or "", "column": m.column, "value": m.value,
             "message": m.message, "fix": m.fix}
 
@@ -126,13 +127,14 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
     def local(t: dt.datetime | None) -> str:
         return t.astimezone(config.timezone).strftime("%d/%m/%Y %H:%M") if t else ""
 
+    lists = schema.shown_lists(config)
     rows = []
     for item in unit_versions_summary(ledger, config, period):
         unit = config.unit(item["unit_code"])
         latest = item["latest"]
         findings = []
         if latest is not None and latest.findings_path and Path(latest.findings_path).exists():
-            findings = [_masked(f) for f in read_outcome(Path(latest.findings_path)).findings]
+            findings = [_masked(f, lists) for f in read_outcome(Path(latest.findings_path)).findings]
         status = {"valid": "Hợp lệ", "invalid": "Không hợp lệ", "missing": "Chưa nhận"}[item["status"]]
         status_class = item["status"]
         if item["newer_failed"]:

@@ -41,14 +41,25 @@ class Finding:
     fix: str = ""
     rule: str = ""
 
-    def masked(self) -> Finding:
-        """A copy safe for logs and technical pages: the value of a personal-data column (names, ethnicity,
-        NCC category, official, sponsor, preparer, phone) is hidden (Decree 13/2023/NĐ-CP)."""
-        from pipeline.schema import PERSONAL_HEADERS, normalize_label
+    def masked(self, lists: dict[str, frozenset[str]] | None = None) -> Finding:
+        """A copy safe for district-facing pages, logs and XCom (Decree 13/2023/NĐ-CP).
 
-        if self.value and normalize_label(self.column) in PERSONAL_HEADERS:
-            return replace(self, value="(ẩn)")
-        return self
+        The value is kept only when its column is on the allow-list of non-personal columns and the value has
+        that column's shape (a code matching its pattern, a number, a date, a flag, a listed category; see
+        :func:`pipeline.schema.shown_value`); otherwise it reads "(ẩn)". A column label that is not a
+        template header, and quoted parts of the message that are not labels, numbers or codes, are hidden
+        the same way.
+
+        Args:
+            lists: from :func:`pipeline.schema.shown_lists` for the configuration in use; loaded from the
+                default configuration when omitted.
+        """
+        from pipeline.schema import shown_column, shown_lists, shown_message, shown_value
+
+        lists = lists if lists is not None else shown_lists()
+        return replace(self, column=shown_column(self.column),
+                       value=shown_value(self.sheet, self.column, self.value, lists),
+                       message=shown_message(self.message, lists))
 
     def as_text(self, file_name: str = "") -> str:
         """One line for a terminal or a log (household codes only, never names)."""

@@ -2,7 +2,8 @@
 
 Used by the intake DAG (every few minutes) and as the periodic report's final pass. A file is registered
 once per distinct content; validation runs again only when the validation fingerprint — the file's hash
-plus the hashes of the expectation suites, the configuration and the validation code — has changed.
+plus the hashes of the expectation suites, the configuration, the code reading and validation import and
+the versions of the libraries involved — has changed.
 """
 
 from __future__ import annotations
@@ -14,25 +15,20 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import CONFIG_DIR, PROJECT_ROOT, Config, Period, data_dir
+from pipeline.config import Config, Period, data_dir
 from pipeline.findings import ERROR, Finding, ValidationOutcome
 from pipeline.ledger import VIA_INTAKE, Ledger, Version, archive_file, arrival_tolerance, arrived_on_time
 from pipeline.read import UnreadableSubmission, read_submission, sha256_of
 
 log = logging.getLogger(__name__)
-VALIDATION_CODE = ("config.py", "schema.py", "read.py", "validate.py", "findings.py", "feedback.py")
 
 
 def rules_hash() -> str:
-    """SHA-256 over the expectation suites, the configuration files and the validation code."""
-    h = hashlib.sha256()
-    files = sorted((PROJECT_ROOT / "expectations").glob("*.json")) + sorted(CONFIG_DIR.glob("*.yaml")) + [
-        PROJECT_ROOT / "pipeline" / name for name in VALIDATION_CODE
-    ]
-    for f in files:
-        h.update(f.name.encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()
+    """SHA-256 over the expectation suites, the configuration files, the code that reading and validation
+    import and the versions of the libraries they use (see :func:`pipeline.codehash.rules_hash`)."""
+    from pipeline.codehash import rules_hash as compute
+
+    return compute()
 
 
 def fingerprint(sha256: str, context: str = "") -> str:

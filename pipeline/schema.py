@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 SHEET_GENERAL = "Thông tin chung"
 SHEET_SUMMARY = "Tổng hợp"
@@ -161,6 +162,36 @@ DEPRIVATION_HEADERS = (
     "Thiếu hụt: Phương tiện tiếp cận thông tin",
 )
 
+
+@dataclass(frozen=True)
+class PovertyRule:
+    """A poverty-classification rule the validation implements (see ``pipeline.validate.STANDARD_RULES``).
+
+    ``indicators`` are the deprivation indicators the rule counts, as roster keys; ``dimensions`` how many
+    dimensions group them in ``config/reference.yaml``.
+    """
+
+    id: str
+    source: str
+    indicators: tuple[str, ...]
+    dimensions: int
+
+
+POVERTY_RULES = {
+    "decree-07-2021": PovertyRule("decree-07-2021", "Nghị định 07/2021/NĐ-CP, Điều 3", DEPRIVATION_KEYS, 6),
+}
+"""Rules a standard in ``config/thresholds.yaml`` may name: only those the workbook carries the data for."""
+
+UNSUPPORTED_POVERTY_RULES = {
+    "decision-59-2015": (
+        "Quyết định 59/2015/QĐ-TTg (chuẩn nghèo 2016–2020, kéo dài đến hết năm 2021) đo 10 chỉ số thiếu hụt ở 5 "
+        "chiều (y tế, giáo dục, nhà ở, nước sạch và vệ sinh, tiếp cận thông tin) với chuẩn thu nhập hộ nghèo "
+        "700.000 đ (nông thôn) / 900.000 đ (thành thị) và hộ cận nghèo 1.000.000 đ / 1.300.000 đ một người một "
+        "tháng; mẫu báo cáo chỉ ghi 12 chỉ số của Nghị định 07/2021/NĐ-CP nên không kiểm tra được theo chuẩn này"
+    ),
+}
+"""Rules known but not implemented, with why (in Vietnamese): naming one in configuration is refused."""
+
 # Sheet "Danh sách hộ NCC": one row per household that has a member with meritorious service (or such a
 # person's relative, Ordinance 02/2020/UBTVQH14 Art. 3) and was poor or near-poor on 1 January or is now.
 ROSTER_FIELDS = (
@@ -219,3 +250,163 @@ PERSONAL_HEADERS = frozenset(
     | {normalize_label(f.header) for f in MEMBER_FIELDS if f.key == "category"}
     | {normalize_label("Người lập biểu"), normalize_label("Số điện thoại")}
 )
+
+# --- What district-facing outputs may show of a cell (Decree 13/2023/NĐ-CP) -------------------------------
+# The status page, Data Docs, task logs and XCom show a value only when its column is on this allow-list of
+# non-personal columns AND the value has the column's shape; anything else reads MASK. The shape, not the
+# column alone, decides: a name typed into "Mã hộ" or "Số nhân khẩu" is hidden like one typed into
+# "Họ và tên chủ hộ". The unit's own annotated workbook and the `validate` command show everything.
+MASK = "(ẩn)"
+
+_NUMBER = re.compile(
+    r"-?(0|[1-9]\d{0,2}(?:[.,\s]\d{3})+|[1-9]\d*)(?:[.,]\d+)?(?:\s*(?:đồng|đ|vnđ|vnd|hộ|người|%))?", re.IGNORECASE)
+_DATE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")
+SHAPES = {
+    "number": _NUMBER,  # a count or an amount, plain or Vietnamese ("1.500.000 đ"); no leading zero (phones)
+    "date": _DATE,
+    "unit_code": re.compile(r"\d{1,6}"),
+    "household_code": re.compile(r"\d{5}[-./]\d{1,6}|[A-Z]{0,4}[-./]?\d{1,8}"),  # "22810-0001", "HN-012"
+    "period": re.compile(r"\d{4}\s*[-/]?\s*(?:6T|9T|CN)", re.IGNORECASE),
+    "decision_number": re.compile(r"\d{1,6}(?:/[0-9A-Za-zĐđ.-]+)*"),  # "15/QĐ-UBND", "123/2023/QĐ-UBND"
+}
+"""Pattern of each shape (the whole value must match)."""
+
+FLAG_WORDS = frozenset({"x", "✓", "✔", "1", "có", "co", "yes", "true", "v", "0", "không", "khong", "no", "false",
+                        "-"})
+MEASURES = ("hộ", "người", "buổi", "lượt người", "đồng")
+LISTED_SHAPES = ("flag", "status", "change", "relation", "indicator", "measure", "unit_name")
+"""Shapes that are membership of a list: fixed here, or from configuration (statuses, change kinds and unit
+names; see :func:`shown_lists`). NCC categories and ethnicity are personal and are no list here."""
+
+_KIND_SHAPES = {"count": "number", "vnd": "number", "flag": "flag", "date": "date", "status": "status",
+                "change": "change"}
+_SHAPE_OF = {  # every field not named here and not of a kind in _KIND_SHAPES is hidden
+    (SHEET_GENERAL, "unit_code"): "unit_code",
+    (SHEET_GENERAL, "unit_name"): "unit_name",
+    (SHEET_GENERAL, "period"): "period",
+    (SHEET_SUMMARY, "no"): "number",
+    (SHEET_SUMMARY, "label"): "indicator",
+    (SHEET_SUMMARY, "unit"): "measure",
+    (SHEET_ROSTER, "no"): "number",
+    (SHEET_ROSTER, "household_code"): "household_code",
+    (SHEET_ROSTER, "decision_number"): "decision_number",
+    (SHEET_MEMBERS, "no"): "number",
+    (SHEET_MEMBERS, "household_code"): "household_code",
+    (SHEET_MEMBERS, "relation"): "relation",
+}
+HIDDEN_FIELDS = frozenset({
+    (SHEET_GENERAL, "preparer"), (SHEET_GENERAL, "phone"),
+    *((SHEET_ROSTER, k) for k in PERSONAL_KEYS), (SHEET_ROSTER, "village"), (SHEET_ROSTER, "poverty_causes"),
+    (SHEET_MEMBERS, "category"),
+    *((SHEET_NARRATIVE, f.key) for f in NARRATIVE_FIELDS),
+})
+"""Fields whose values are never shown: personal data and free text."""
+
+FIELDS_BY_SHEET = {SHEET_GENERAL: GENERAL_FIELDS, SHEET_SUMMARY: SUMMARY_COLUMNS, SHEET_ROSTER: ROSTER_FIELDS,
+                   SHEET_MEMBERS: MEMBER_FIELDS, SHEET_NARRATIVE: NARRATIVE_FIELDS}
+
+
+def _allow_list() -> dict[tuple[str, str], str]:
+    out = {}
+    for sheet, fields in FIELDS_BY_SHEET.items():
+        for f in fields:
+            if (sheet, f.key) in HIDDEN_FIELDS:
+                continue
+            shape = _SHAPE_OF.get((sheet, f.key)) or _KIND_SHAPES.get(f.kind)
+            if shape is not None:
+                out[(sheet, f.key)] = shape
+    return out
+
+
+SHOWN_FIELDS = _allow_list()
+"""The allow-list: (sheet, field key) → shape its values must have to be shown."""
+_SHOWN_BY_HEADER = {(normalize_label(sheet), normalize_label(f.header)): SHOWN_FIELDS[(sheet, f.key)]
+                    for sheet, fields in FIELDS_BY_SHEET.items() for f in fields if (sheet, f.key) in SHOWN_FIELDS}
+KNOWN_COLUMNS = frozenset(normalize_label(f.header) for fields in FIELDS_BY_SHEET.values() for f in fields)
+_LETTER_COLUMN = re.compile(r"cột [A-Z]{1,3}")
+
+
+def shape_of(sheet: str, column: str) -> str | None:
+    """The shape a value of ``column`` (header as printed) of ``sheet`` must have to be shown; None when the
+    column is not on the allow-list (personal, free text or unknown)."""
+    return _SHOWN_BY_HEADER.get((normalize_label(sheet), normalize_label(column)))
+
+
+def shown_lists(config: Any = None) -> dict[str, frozenset[str]]:
+    """The allowed values of each listed shape, in :func:`normalize_label` form (``unit_name`` in
+    :func:`canonical_unit_name` form): statuses and change kinds (codes and labels) from
+    ``config/reference.yaml``, unit names from the configured units, relations, indicator labels, measures
+    and flag words from this module. ``config`` defaults to :func:`pipeline.config.load_config`."""
+    if config is None:
+        from pipeline.config import ConfigError, load_config
+
+        try:
+            config = load_config()
+        except ConfigError:  # no configured lists: statuses, change kinds and unit names are all hidden
+            config = None
+    ref = config.reference if config is not None else {"statuses": [], "change_kinds": []}
+    units = config.units if config is not None else ()
+
+    def coded(items: list[dict[str, str]]) -> frozenset[str]:
+        return frozenset(normalize_label(i[k]) for i in items for k in ("code", "label"))
+
+    return {
+        "flag": FLAG_WORDS,
+        "status": coded(ref["statuses"]),
+        "change": coded(ref["change_kinds"]),
+        "relation": frozenset(normalize_label(r) for r in RELATIONS),
+        "indicator": frozenset(normalize_label(i.label) for i in SUMMARY_INDICATORS),
+        "measure": frozenset(normalize_label(m) for m in MEASURES),
+        "unit_name": frozenset(n for u in units for n in u.canonical_names),
+    }
+
+
+def has_shape(shape: str, value: str, lists: dict[str, frozenset[str]]) -> bool:
+    """Whether ``value`` (as text) has ``shape``: matches its pattern, or is on its list."""
+    text = unicodedata.normalize("NFC", value).strip()
+    if shape in SHAPES:
+        return SHAPES[shape].fullmatch(text) is not None
+    if shape == "unit_name":
+        return canonical_unit_name(text) in lists["unit_name"]
+    return normalize_label(text) in lists.get(shape, frozenset())
+
+
+def shown_value(sheet: str, column: str, value: str, lists: dict[str, frozenset[str]] | None = None) -> str:
+    """``value`` when ``column`` of ``sheet`` is on the allow-list and the value has its shape, else
+    :data:`MASK` ("" stays ""). ``lists`` from :func:`shown_lists` (loaded when omitted)."""
+    if value == "":
+        return ""
+    shape = shape_of(sheet, column)
+    if shape is None:
+        return MASK
+    return value if has_shape(shape, value, lists if lists is not None else shown_lists()) else MASK
+
+
+def shown_column(column: str) -> str:
+    """A column header as printed, when it is a header of the template (or "cột X"); else :data:`MASK`
+    (a label taken from column A of an arbitrary row could be anything)."""
+    if column == "" or normalize_label(column) in KNOWN_COLUMNS or _LETTER_COLUMN.fullmatch(column.strip()):
+        return column
+    return MASK
+
+
+_QUOTED = re.compile(r"'([^'\n]{1,200})'")
+
+
+def shown_message(text: str, lists: dict[str, frozenset[str]] | None = None) -> str:
+    """A finding's message with every quoted part ('…') that is not a sheet name, a template header or
+    label, a listed value or a number, date or code replaced by :data:`MASK`. Messages are built from
+    fixed text, labels and numbers; this catches the few that quote a cell (a sample of legacy-encoded
+    text) or a name typed by the unit."""
+    lists = lists if lists is not None else shown_lists()
+    known = KNOWN_COLUMNS | {normalize_label(s) for s in SHEETS.values()} | {
+        n for name in ("status", "change", "relation", "indicator", "measure") for n in lists[name]}
+
+    def keep(m: re.Match[str]) -> str:
+        inner = m.group(1)
+        if normalize_label(inner) in known or canonical_unit_name(inner) in lists["unit_name"] or any(
+                SHAPES[s].fullmatch(inner.strip()) for s in ("number", "date", "period", "decision_number")):
+            return m.group(0)
+        return f"'{MASK}'"
+
+    return _QUOTED.sub(keep, text)

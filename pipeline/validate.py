@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import fmt, schema
-from pipeline.config import PROJECT_ROOT, Config, ConfigError, Period
+from pipeline.config import PROJECT_ROOT, Config, ConfigError, Period, Standard
 from pipeline.findings import ERROR, WARNING, Finding, ValidationOutcome, split_description
 from pipeline.read import Submission, UnreadableSubmission, clean_text, read_submission, roster_counts, sha256_of
 
@@ -193,12 +193,26 @@ def _name_matches_code(code: object, name: object, config: Config) -> bool:
     return unit.matches_name(name)
 
 
-def _add_standard_check(roster: pd.DataFrame, sub: Submission, config: Config, period: Period) -> None:
-    """Compare each household's recognised status at the cut-off with Decree 07/2021/NĐ-CP, Art. 3.
+def _decree_07_expected(income: int, deprived: int, area: str, standard: Standard) -> str:
+    """Status a household should have under Decree 07/2021/NĐ-CP, Art. 3: ``poor`` when its income is at or
+    below the area's line and it lacks 3 or more of the 12 indicators, ``near_poor`` when at or below the
+    line with fewer, else ``above``."""
+    if income <= standard.poor_income_max_vnd[area]:
+        return "poor" if deprived >= standard.min_deprivations_poor else "near_poor"
+    return "above"
 
-    Poor: income ≤ the area's threshold and deprived in ≥ 3 of the 12 indicators; near-poor: income ≤ the
-    threshold and fewer than 3. The commune's decision is the legal fact, so a mismatch is a warning.
-    Adds ``matches_standard`` (bool) and ``standard_detail`` (str) in place.
+
+STANDARD_RULES = {"decree-07-2021": _decree_07_expected}
+"""Implementation of each rule of :data:`schema.POVERTY_RULES` (the configuration refuses any other)."""
+
+
+def _add_standard_check(roster: pd.DataFrame, sub: Submission, config: Config, period: Period) -> None:
+    """Compare each household's recognised status at the cut-off with the poverty standard of the period.
+
+    Under Decree 07/2021/NĐ-CP, Art. 3 — the only rule implemented — poor: income ≤ the area's threshold and
+    deprived in ≥ 3 of the 12 indicators; near-poor: income ≤ the threshold and fewer than 3. The commune's
+    decision is the legal fact, so a mismatch is a warning. A period with no standard is not compared (see
+    :func:`standard_finding`). Adds ``matches_standard`` (bool) and ``standard_detail`` (str) in place.
     """
     try:
         unit = config.unit(str(sub.general.get("unit_code")))
@@ -207,6 +221,7 @@ def _add_standard_check(roster: pd.DataFrame, sub: Submission, config: Config, p
         roster["matches_standard"] = True
         roster["standard_detail"] = ""
         return
+    expected_status = STANDARD_RULES[standard.rule]
     limit = standard.poor_income_max_vnd[unit.area]
     labels = {s["code"]: s["label"] for s in config.reference["statuses"]}
     matches, details = [], []
@@ -217,10 +232,7 @@ def _add_standard_check(roster: pd.DataFrame, sub: Submission, config: Config, p
             matches.append(True)
             details.append("")
             continue
-        if income <= limit:
-            expected = "poor" if deprived >= standard.min_deprivations_poor else "near_poor"
-        else:
-            expected = "above"
+        expected = expected_status(int(income), deprived, unit.area, standard)
         recognised = row["status_current"] if row["status_current"] in ("poor", "near_poor") else "above"
         matches.append(expected == recognised)
         expected_label = labels.get(expected, "không thuộc hộ nghèo, cận nghèo")
@@ -231,6 +243,24 @@ def _add_standard_check(roster: pd.DataFrame, sub: Submission, config: Config, p
         )
     roster["matches_standard"] = pd.Series(matches, index=roster.index, dtype=bool)
     roster["standard_detail"] = pd.Series(details, index=roster.index, dtype=object)
+
+
+def standard_finding(sub: Submission, config: Config, period: Period) -> Finding | None:
+    """A warning when the period has no poverty standard the system applies (e.g. 2021-CN: Decision
+    59/2015/QĐ-TTg is not implemented), so households were not compared with one; None otherwise or when
+    the roster is empty."""
+    if sub.roster.empty:
+        return None
+    try:
+        config.standard_on(period.cutoff)
+    except ConfigError as exc:
+        column = sub.headers.get((schema.SHEET_ROSTER, "status_current"), "Phân loại tại ngày chốt")
+        return Finding(WARNING, schema.SHEET_ROSTER, None, column, "",
+                       f"Kỳ {period.code} (ngày chốt {period.cutoff:%d/%m/%Y}): chưa đối chiếu phân loại hộ với "
+                       f"chuẩn nghèo. {exc}",
+                       "Không cần sửa tệp; Phòng LĐ-TB&XH đối chiếu thủ công theo chuẩn nghèo của kỳ này.",
+                       "standard")
+    return None
 
 
 def _members_frame(sub: Submission) -> Frame:
@@ -472,6 +502,9 @@ def validate_submission(path: Path, *, config: Config, period: str, history: His
     checked = [f for f in run_suites(build_frames(sub, config, p, history), parameters, code_labels(config))
                if (f.sheet, f.row, f.column) not in read_places]  # one finding per bad cell: the reader's
     findings = list(sub.findings) + checked
+    no_standard = standard_finding(sub, config, p)
+    if no_standard is not None:
+        findings.append(no_standard)
     findings.sort(key=lambda f: (f.severity != ERROR, f.sheet, f.row or 0, f.column))
     code = sub.unit_code if sub.unit_code in parameters["unit_codes"] else None
     return ValidationOutcome(file=name, sha256=sub.sha256, unit_code=code, period=period, findings=findings)

@@ -47,16 +47,141 @@ def test_latest_period_due(config):
 
 
 def test_standards_are_dated(config):
-    """2023 uses Decree 07/2021 (rural 1.500.000, urban 2.000.000 đ); 2021 still the 2016–2020 standard."""
+    """2023 uses Decree 07/2021 (rural 1.500.000, urban 2.000.000 đ); 2021 has no standard the workbook can be
+    checked against, and asking for one says so in Vietnamese."""
     s = config.standard_on(dt.date(2023, 4, 30))
     assert s.id == "07/2021/NĐ-CP"
+    assert s.rule == "decree-07-2021"
     assert s.poor_income_max_vnd == {"rural": 1_500_000, "urban": 2_000_000}
+    assert s.average_income_max_vnd == {"rural": 2_250_000, "urban": 3_000_000}
     assert s.min_deprivations_poor == 3
-    assert config.standard_on(dt.date(2021, 6, 30)).id == "59/2015/QĐ-TTg"
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match=r"Không có chuẩn nghèo nào được cấu hình cho ngày 30/06/2021.*"
+                                          r"07/2021/NĐ-CP \(01/01/2022–31/12/2025\).*59/2015/QĐ-TTg"):
+        config.standard_on(dt.date(2021, 6, 30))
+    with pytest.raises(ConfigError, match="30/06/2026"):
         config.standard_on(dt.date(2026, 6, 30))
 
 
 def test_schedule_cron(config):
     """The deadlines of the config make one cron line at 00:00 on the 5th of May, August, November."""
     assert config.schedule_cron() == "0 0 5 5,8,11 *"
+
+
+# --- The files are checked at load -----------------------------------------------------------------------
+
+def _write(tmp_path, name, data):
+    import yaml
+
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _raw(name):
+    import yaml
+
+    from pipeline.config import CONFIG_DIR
+
+    return yaml.safe_load((CONFIG_DIR / name).read_text(encoding="utf-8"))
+
+
+def _load(tmp_path, locality=None, reference=None, thresholds=None):
+    from pipeline.config import CONFIG_DIR, config_from_files
+
+    return config_from_files(
+        _write(tmp_path, "locality.yaml", locality) if locality is not None else CONFIG_DIR / "ninh_son.yaml",
+        _write(tmp_path, "reference.yaml", reference) if reference is not None else CONFIG_DIR / "reference.yaml",
+        _write(tmp_path, "thresholds.yaml", thresholds) if thresholds is not None else CONFIG_DIR / "thresholds.yaml",
+    )
+
+
+@pytest.mark.parametrize(("file", "edit", "message"), [
+    ("locality", lambda d: d["units"][3].update(aera="rural"), r"units\[3\]\.aera: Extra inputs are not permitted"),
+    ("locality", lambda d: d["units"][0].update(code=22810), r"units\[0\]\.code: Input should be a valid string"),
+    ("locality", lambda d: d["units"][2].update(code="2281"), r"units\[2\]\.code: String should match pattern"),
+    ("locality", lambda d: d["units"][1].update(area="suburban"), r"units\[1\]\.area: Input should be 'urban' or"),
+    ("locality", lambda d: d["units"][1].update(required="không"),
+     r"units\[1\]\.required: Input should be a valid boolean"),
+    ("locality", lambda d: d["units"].append(dict(d["units"][0])), r"unit codes listed twice: 22810"),
+    ("locality", lambda d: d["periods"]["9T"].update(deadline="02-30"), r"periods\.9T\.deadline: day is out of range"),
+    ("locality", lambda d: d["periods"].pop("CN"), r"periods lacks CN"),
+    ("locality", lambda d: d["validation"]["outliers"].update(max_change_pct="20%"),
+     r"validation\.outliers\.max_change_pct: Input should be a valid number"),
+    ("locality", lambda d: d["validation"].update(outlier={}), r"validation\.outlier: Extra inputs are not permitted"),
+    ("locality", lambda d: d["targets"].update(ncc_poor_access_dimensions=["health", "helth"]),
+     r"targets\.ncc_poor_access_dimensions: unknown dimensions helth"),
+    ("locality", lambda d: d["document"].pop("issuer"), r"document\.issuer: Field required"),
+    ("locality", lambda d: d.update(timezone="Asia/Ha_Noi"), r"timezone: unknown time zone 'Asia/Ha_Noi'"),
+    ("reference", lambda d: d["statuses"][0].update(lable="Nghèo"), r"statuses\[0\]\.lable: Extra inputs"),
+    ("reference", lambda d: d["change_kinds"][1].update({"from": ["poorr"]}),
+     r"change kind escaped_poverty: unknown statuses poorr"),
+    ("thresholds", lambda d: d["standards"][0].update(min_deprivations_poor="3"),
+     r"standards\[0\]\.min_deprivations_poor: Input should be a valid integer"),
+    ("thresholds", lambda d: d["standards"][0].pop("rule"), r"standards\[0\]\.rule: Field required"),
+    ("thresholds", lambda d: d["standards"][0]["poor_income_max_vnd"].update(rual=1),
+     r"standards\[0\]\.poor_income_max_vnd\.rual: Extra inputs"),
+])
+def test_unknown_keys_and_wrong_types_are_refused(tmp_path, file, edit, message):
+    """A typo or a wrong type in any of the three files is refused at load, naming the file and key path."""
+    names = {"locality": "ninh_son.yaml", "reference": "reference.yaml", "thresholds": "thresholds.yaml"}
+    data = _raw(names[file])
+    edit(data)
+    with pytest.raises(ConfigError, match=message) as exc:
+        _load(tmp_path, **{file: data})
+    assert str(tmp_path / f"{file}.yaml") in str(exc.value)
+
+
+def test_decision_59_2015_is_refused_with_the_reason(tmp_path):
+    """A standard with Decision 59/2015's rule cannot load: the workbook carries Decree 07's 12 indicators."""
+    data = _raw("thresholds.yaml")
+    data["standards"].insert(0, {
+        "id": "59/2015/QĐ-TTg", "rule": "decision-59-2015", "valid_from": dt.date(2016, 1, 1),
+        "valid_to": dt.date(2021, 12, 31), "source": "Quyết định 59/2015/QĐ-TTg",
+        "poor_income_max_vnd": {"rural": 700_000, "urban": 900_000},
+        "near_poor_income_max_vnd": {"rural": 1_000_000, "urban": 1_300_000}, "min_deprivations_poor": 3})
+    with pytest.raises(ConfigError) as exc:
+        _load(tmp_path, thresholds=data)
+    text = str(exc.value)
+    assert "standards[0].rule: quy tắc 'decision-59-2015' không được hỗ trợ" in text
+    assert "10 chỉ số thiếu hụt" in text and "12 chỉ số của Nghị định 07/2021/NĐ-CP" in text
+    assert "700.000 đ (nông thôn) / 900.000 đ (thành thị)" in text
+    data["standards"][0]["rule"] = "decree-07-2021-bis"
+    with pytest.raises(ConfigError, match=r"quy tắc 'decree-07-2021-bis' chưa được cài đặt; các quy tắc có: "
+                                          r"decree-07-2021"):
+        _load(tmp_path, thresholds=data)
+
+
+def test_rule_must_match_the_reference_indicators(tmp_path):
+    """Decree 07's rule counts 12 indicators in 6 dimensions: a reference list with 11 is refused."""
+    ref = _raw("reference.yaml")
+    ref["indicators"].pop()
+    ref["dimensions"][-1]["indicators"] = ["d11"]
+    with pytest.raises(ConfigError, match=r"standards\[0\]\.rule: decree-07-2021 counts 12 indicators in 6 "
+                                          r"dimensions; reference\.yaml lists 11 in 6"):
+        _load(tmp_path, reference=ref)
+
+
+def test_overlapping_standards_are_refused(tmp_path):
+    """Two standards covering the same day would make the choice arbitrary."""
+    data = _raw("thresholds.yaml")
+    data["standards"].append({**data["standards"][0], "id": "07/2021 bis", "valid_from": dt.date(2025, 1, 1),
+                              "valid_to": dt.date(2026, 12, 31)})
+    with pytest.raises(ConfigError, match="standards 07/2021/NĐ-CP and 07/2021 bis overlap"):
+        _load(tmp_path, thresholds=data)
+
+
+def test_loaded_values_keep_their_shapes(tmp_path, config):
+    """Units carry `required` (default True); dict sections keep only the keys of the file, as typed."""
+    data = _raw("ninh_son.yaml")
+    data["units"][7]["required"] = False
+    loaded = _load(tmp_path, locality=data)
+    assert [u.required for u in loaded.units] == [True] * 7 + [False]
+    assert config.unit("22828").aliases == ("Ma Nối", "Ma Noi")
+    assert config.validation == {"outliers": {"max_change_pct": 20.0, "min_change_abs": 5}}
+    assert config.targets["ncc_poor_access_dimensions"] == ["health", "education", "housing", "water_sanitation",
+                                                            "information"]
+    assert config.reference["change_kinds"][1] == {"code": "escaped_poverty", "label": "Thoát nghèo",
+                                                   "from": ["poor"], "to": ["near_poor", "average", "none"]}
+    assert config.document["recipients"] == ["UBND huyện (b/c)", "Lãnh đạo Phòng"]
+    assert "signer_name" in config.document and "max_file_mb" not in config.validation
+    assert config.period("2021-CN").cutoff == dt.date(2021, 10, 31)

@@ -299,10 +299,12 @@ def test_blank_template_has_input_rules(config):
 
 
 def test_findings_for_logs_hide_personal_values():
-    """A finding on the head-of-household name keeps its place but hides the name in logs."""
+    """A finding on the head-of-household name keeps its place but hides the name in logs; a count column
+    shows a number but not text."""
     from pipeline.findings import Finding
 
     f = Finding(ERROR, "Danh sách hộ NCC", 7, "Họ và tên chủ hộ", "Pinăng Thị Hoa", "Trùng tên.", "Sửa.", "x")
     assert f.masked().value == "(ẩn)" and "Pinăng" not in f.masked().as_text("a.xlsx")
     g = Finding(ERROR, "Danh sách hộ NCC", 7, "Số nhân khẩu", "năm", "Phải là số.", "", "read")
-    assert g.masked().value == "năm"
+    assert g.masked().value == "(ẩn)"  # text in a count column has no number's shape: hidden too
+    assert Finding(ERROR, "Danh sách hộ NCC", 7, "Số nhân khẩu", "-5", "Phải là số.", "", "read").masked().value == "-5"
