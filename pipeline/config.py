@@ -347,6 +347,13 @@ class _Outliers(_Model):
 class _Validation(_Model):
     outliers: _Outliers = _Outliers()
     max_file_mb: Annotated[StrictFloat, PydanticField(gt=0)] | None = None
+    max_uncompressed_mb: Annotated[StrictFloat, PydanticField(gt=0)] | None = None
+    max_compression_ratio: Annotated[StrictFloat, PydanticField(gt=1)] | None = None
+    max_sheet_rows: Annotated[StrictInt, PydanticField(gt=0, le=1_048_576)] | None = None
+    max_sheet_columns: Annotated[StrictInt, PydanticField(gt=0, le=16_384)] | None = None
+    max_cells: Annotated[StrictInt, PydanticField(gt=0)] | None = None
+    intake_stable_seconds: Annotated[StrictFloat, PydanticField(ge=0, le=600)] | None = None
+    intake_max_file_mb: Annotated[StrictFloat, PydanticField(gt=0)] | None = None
 
 
 class _Intake(_Model):

@@ -36,11 +36,13 @@ def _locate_column(ws: Any, header: str, row: int | None) -> int | None:
     target = schema.normalize_label(header)
     if not target:
         return None
+    from pipeline.sources import value_at
+
     for r in range(1, min(ws.max_row, 15) + 1):
         for c in range(1, ws.max_column + 1):
-            if schema.normalize_label(ws.cell(r, c).value) == target:
+            if schema.normalize_label(value_at(ws, r, c)) == target:
                 return c
-    if row is not None and schema.normalize_label(ws.cell(row, 1).value) == target:
+    if row is not None and schema.normalize_label(value_at(ws, row, 1)) == target:
         return 2
     return None
 
@@ -55,19 +57,21 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
 
+    from pipeline.sources import existing_cells, inspect_xlsx
+
     try:
+        inspect_xlsx(Path(version.archive_path), version.original_name)  # bounded before openpyxl parses it
         wb = load_workbook(version.archive_path, data_only=True, keep_vba=False)
-    except Exception:  # noqa: BLE001 - not a workbook openpyxl can open: the findings file still explains it
-        wb = None
+    except Exception:  # noqa: BLE001 - not a workbook openpyxl can open within the limits (UnreadableSubmission
+        wb = None  # included): the findings file still explains it
     if wb is None:
         wb = Workbook()
         wb.active.title = "Góp ý"
     else:
         for ws in wb.worksheets:
-            for row in ws.iter_rows():
-                for cell in row:
-                    if isinstance(cell.value, str) and cell.value.startswith("="):
-                        cell.data_type = "s"  # a value, never a formula
+            for cell in existing_cells(ws):
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # a value, never a formula
         for f in outcome.findings:
             ws = next((w for w in wb.worksheets if schema.normalize_label(w.title) == schema.normalize_label(f.sheet)),
                       None)
@@ -162,7 +166,10 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
             "findings": findings,
             "acceptances": accepted,
         })
-    unattributed = [v for v in ledger.versions(period.code, None)]
+    from pipeline.intake import read_skipped, superseded_unattributed
+
+    hidden = superseded_unattributed(ledger, period)  # an old partial copy of a file registered since
+    unattributed = [v for v in ledger.versions(period.code, None) if v.id not in hidden]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(Path(__file__).resolve().parent.parent / "templates")),
         autoescape=True, undefined=jinja2.StrictUndefined,
@@ -171,6 +178,7 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
         period=period, period_label=f"{period.label} {period.year}", deadline=local(period.deadline),
         generated=local(now), rows=rows, unattributed=unattributed, local=local,
         tolerance_minutes=f"{arrival_tolerance(config).total_seconds() / 60:g}",
+        skipped=read_skipped(period, root),
     )
     out = status_page_path(period, root)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -11,14 +11,29 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import json
 import logging
+import os
+import stat
+import time
 from pathlib import Path
 from typing import Any
 
+from pipeline import fmt
 from pipeline.config import Config, Period, data_dir
 from pipeline.findings import ERROR, Finding, ValidationOutcome
-from pipeline.ledger import VIA_INTAKE, Ledger, Version, archive_file, arrival_tolerance, arrived_on_time
-from pipeline.read import UnreadableSubmission, read_submission, sha256_of
+from pipeline.ledger import (
+    VIA_INTAKE,
+    Ledger,
+    NotRegularFile,
+    SourceChanged,
+    Version,
+    archive_file,
+    arrival_tolerance,
+    arrived_on_time,
+)
+from pipeline.publish import crashpoint, write_text
+from pipeline.read import read_submission
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +88,8 @@ def history_for(version: Version, *, config: Config, ledger: Ledger, period: Per
 def _peek_unit(path: Path, config: Config) -> str | None:
     try:
         code = read_submission(path, config).unit_code
-    except (UnreadableSubmission, ValueError, KeyError, OSError):  # unreadable: unattributed, findings say why
+    except Exception as exc:  # noqa: BLE001 - unreadable for any reason: unattributed, its findings say why
+        log.info("Unit of %s not readable (%s)", path.name, type(exc).__name__)
         return None
     return code if code in {u.code for u in config.units} else None
 
@@ -91,51 +107,218 @@ def _serialised(func: Any) -> Any:
     return wrapper
 
 
-def _arrival_order(path: Path) -> tuple[float, str]:
-    """Sort key of a pass's candidates: all are received at the pass's time, so by modification time, then
-    name (a file gone since the listing sorts last)."""
+TEMP_SUFFIXES = (".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".filepart")
+DEFAULT_STABLE_SECONDS = 2.0
+DEFAULT_INTAKE_MAX_MB = 200
+
+SKIP_HIDDEN = "Tệp ẩn (tên bắt đầu bằng dấu chấm): không tiếp nhận. Nếu đây là báo cáo, đổi tên rồi gửi lại."
+SKIP_LOCK = ("Tệp tạm của Excel (tên bắt đầu bằng '~$', có khi tệp đang mở): không tiếp nhận. Đóng Excel rồi chép "
+             "tệp báo cáo thật vào thư mục.")
+SKIP_PARTIAL = ("Tệp đang tải về hoặc chép dở (đuôi tạm như .part, .tmp, .crdownload): không tiếp nhận. Tệp sẽ được "
+                "nhận khi đã chép xong và có tên đầy đủ (.xlsx).")
+SKIP_LINK = ("Là liên kết (symbolic link), không phải tệp: không tiếp nhận, không đọc và không lưu nội dung nơi nó "
+             "trỏ tới. Chép chính tệp báo cáo vào thư mục.")
+SKIP_FOLDER = ("Là thư mục, không phải tệp: không tiếp nhận các tệp bên trong. Chép tệp báo cáo vào thẳng thư mục "
+               "của kỳ báo cáo.")
+SKIP_SPECIAL = "Không phải tệp thông thường (thiết bị, đường ống, socket): không tiếp nhận."
+SKIP_GROWING = ("Tệp đang được chép vào (kích thước hoặc thời điểm sửa còn thay đổi): chưa tiếp nhận; sẽ được nhận ở "
+                "lần quét sau khi đã chép xong.")
+SKIP_PERIOD_LINK = ("Thư mục của kỳ báo cáo là liên kết (symbolic link), không phải thư mục thật: không quét. Phòng "
+                    "cần thay bằng một thư mục thật.")
+
+
+def _setting(config: Config, key: str, default: Any) -> Any:
+    """A key of the ``validation:`` settings (a mapping or an object), or ``default`` when unset."""
+    block = getattr(config, "validation", None) or {}
+    value = block.get(key) if isinstance(block, dict) else getattr(block, key, None)
+    return default if value is None else value
+
+
+def skipped_path(period: Period, root: Path | None = None) -> Path:
+    """``work/<period>/intake-skipped.json``: the files the latest intake pass did not take, with why."""
+    return (root or data_dir()) / "work" / period.code / "intake-skipped.json"
+
+
+def read_skipped(period: Period, root: Path | None = None) -> list[dict[str, str]]:
+    """The files the latest intake pass skipped: ``[{"name", "reason"}]`` (empty when none or never run)."""
+    path = skipped_path(period, root)
     try:
-        return path.lstat().st_mtime, path.name
-    except OSError:
-        return float("inf"), path.name
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [{"name": str(d["name"]), "reason": str(d["reason"])} for d in data.get("skipped", [])]
+
+
+def _name_reason(name: str) -> str | None:
+    if name.startswith("~$"):
+        return SKIP_LOCK
+    if name.startswith("."):
+        return SKIP_HIDDEN
+    if name.lower().endswith(TEMP_SUFFIXES):
+        return SKIP_PARTIAL
+    return None
+
+
+def _kind_reason(st: os.stat_result) -> str | None:
+    if stat.S_ISLNK(st.st_mode):
+        return SKIP_LINK
+    if stat.S_ISDIR(st.st_mode):
+        return SKIP_FOLDER
+    if not stat.S_ISREG(st.st_mode):
+        return SKIP_SPECIAL
+    return None
+
+
+def scan_inbox(inbox: Path, *, max_bytes: int) -> tuple[list[tuple[Path, os.stat_result]], list[dict[str, str]]]:
+    """List a period's drop folder without following links: the candidate files with their first look
+    (``os.lstat``) and the entries skipped with the reason (Vietnamese).
+
+    Skipped: links, folders and other non-regular files; hidden and temporary names ("." or "~$" first,
+    ".part", ".tmp", ".crdownload", …); files larger than ``max_bytes``.
+
+    Returns:
+        (candidates in order of arrival: modification time, then name; ``[{"name", "reason"}]``).
+    """
+    candidates: list[tuple[Path, os.stat_result]] = []
+    skipped: list[dict[str, str]] = []
+    for path in sorted(inbox.iterdir()):
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            continue  # removed while listing
+        reason = _kind_reason(st) or _name_reason(path.name)
+        if reason is None and st.st_size > max_bytes:
+            reason = (f"Tệp quá lớn ({fmt.number(st.st_size / 1_048_576, 1)} MB; giới hạn tiếp nhận "
+                      f"{fmt.number(max_bytes / 1_048_576)} MB): không lưu trữ. Xóa ảnh, sheet thừa và các dòng "
+                      "trống định dạng sẵn, lưu lại rồi gửi lại.")
+        if reason is not None:
+            skipped.append({"name": path.name, "reason": reason})
+        else:
+            candidates.append((path, st))
+    candidates.sort(key=lambda c: (c[1].st_mtime_ns, c[0].name))
+    return candidates, skipped
+
+
+def _source_digest(path: Path) -> str:
+    """SHA-256 of a file in the drop folder, opened without following links."""
+    h = hashlib.sha256()
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb", buffering=0) as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise NotRegularFile(path.name)
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 @_serialised
 def intake_pass(period: Period, *, config: Config, ledger: Ledger, now: dt.datetime,
-                root: Path | None = None) -> list[Version]:
-    """Register every new file of ``inbox/<period>/`` (any name, any type).
+                root: Path | None = None, stable_seconds: float | None = None) -> list[Version]:
+    """Register every new complete file of ``inbox/<period>/`` (any name, any type).
 
-    Each new distinct file is archived byte for byte and recorded with its unit (from the code inside the
-    workbook), original name, SHA-256, size, its arrival ``received_at`` (``now``: when this pass first
-    listed it), its modification time (information only), version number and timeliness
-    (:func:`pipeline.ledger.arrived_on_time` with the configured tolerance). Files already registered are left
-    alone. Idempotent. Runs under the ledger's intake lock; versions are numbered in order of arrival, then
-    modification time, then name.
+    Each file is looked at twice, ``stable_seconds`` apart (default ``validation.intake_stable_seconds``,
+    2 s); a file whose size or modification time changed is still being copied and is left for a later
+    pass — a partial file is never a version. A stable new file is copied once into the archive and the
+    copy hashed (:func:`pipeline.ledger.archive_file`); it is recorded with its unit (from the code inside
+    the workbook), original name, the copy's SHA-256, size, when it was found (``now``), its modification
+    time, version number and timeliness. Links, folders, other non-regular files, hidden and temporary
+    names are never followed nor copied; they, files still changing and files that failed to archive are
+    written with the reason to ``work/<period>/intake-skipped.json`` (:func:`read_skipped`). A failure on
+    one file never stops the others. A drop folder that is itself a link is not walked. Idempotent. Runs
+    under the ledger's intake lock; versions are numbered in order of arrival, then modification time, then
+    name.
 
     Returns:
         The versions registered by this pass, in registration order.
     """
     inbox = (root or data_dir()) / "inbox" / period.code
     new: list[Version] = []
-    if not inbox.is_dir():
-        return new
-    for src in sorted(inbox.iterdir(), key=_arrival_order):
-        if not src.is_file() or src.name.startswith((".", "~$")) or src.name.endswith(".part"):
-            continue
-        digest = sha256_of(src)
-        if ledger.find(period.code, digest) is not None:
-            continue
-        copy = archive_file(src, period, digest, root)
-        mtime = dt.datetime.fromtimestamp(src.stat().st_mtime, tz=dt.UTC)
-        version = ledger.register(
-            period=period.code, unit_code=_peek_unit(copy, config), original_name=src.name, sha256=digest,
-            size_bytes=copy.stat().st_size, found_at=now, file_mtime=mtime, archive_path=str(copy),
-            received_at=now, received_via=VIA_INTAKE,
-            on_time=arrived_on_time(now, period, via=VIA_INTAKE, tolerance=arrival_tolerance(config)),
-        )
-        new.append(version)
-    log.info("Intake %s: %d new file(s)", period.code, len(new))
+    skipped: list[dict[str, str]] = []
+    if inbox.is_symlink():
+        log.warning("Intake %s: the drop folder is a symbolic link; not walked", period.code)
+        skipped.append({"name": period.code, "reason": SKIP_PERIOD_LINK})
+    elif inbox.is_dir():
+        wait = float(stable_seconds if stable_seconds is not None
+                     else _setting(config, "intake_stable_seconds", DEFAULT_STABLE_SECONDS))
+        max_bytes = int(float(_setting(config, "intake_max_file_mb", DEFAULT_INTAKE_MAX_MB)) * 1_048_576)
+        first_look = time.monotonic()
+        candidates, skipped = scan_inbox(inbox, max_bytes=max_bytes)
+        unknown = []
+        for src, st in candidates:
+            try:
+                if ledger.find(period.code, _source_digest(src)) is None:
+                    unknown.append((src, st))
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                skipped.append(_failed(src, exc))
+        if unknown:
+            time.sleep(max(0.0, wait - (time.monotonic() - first_look)))
+        for src, st in unknown:
+            version, reason = _take_in(src, st, period=period, config=config, ledger=ledger, now=now, root=root)
+            if version is not None:
+                new.append(version)
+            if reason is not None:
+                skipped.append({"name": src.name, "reason": reason})
+    skipped.sort(key=lambda d: d["name"])
+    path = skipped_path(period, root)
+    if skipped or path.exists():
+        write_text(path, json.dumps({"checked_at": now.isoformat(), "skipped": skipped}, ensure_ascii=False,
+                                    indent=1))
+    log.info("Intake %s: %d new file(s), %d skipped", period.code, len(new), len(skipped))
     return new
+
+
+def _failed(src: Path, exc: BaseException) -> dict[str, str]:
+    log.warning("Intake: %s could not be archived (%s: %s)", src.name, type(exc).__name__, exc)
+    return {"name": src.name, "reason": f"Lỗi hệ thống khi lưu trữ tệp ({type(exc).__name__}): chưa tiếp nhận; "
+                                       "sẽ thử lại ở lần quét sau. Nếu lỗi lặp lại, báo Phòng kiểm tra."}
+
+
+def _take_in(src: Path, first: os.stat_result, *, period: Period, config: Config, ledger: Ledger, now: dt.datetime,
+             root: Path | None) -> tuple[Version | None, str | None]:
+    """Second look, archive copy and registration of one file: (its new version or None, a skip reason or
+    None). Never raises for a fault of the file; a ledger failure is raised (it concerns every file)."""
+    try:
+        second = os.lstat(src)
+    except FileNotFoundError:
+        return None, None  # removed since the first look
+    reason = _kind_reason(second)
+    if reason is not None:
+        return None, reason
+    if (second.st_size, second.st_mtime_ns, second.st_ino) != (first.st_size, first.st_mtime_ns, first.st_ino):
+        log.info("Intake: %s is still changing; left for a later pass", src.name)
+        return None, SKIP_GROWING
+    try:
+        copy, digest, size = archive_file(src, period, root, expected=second)
+    except NotRegularFile:
+        return None, SKIP_LINK if os.path.islink(src) else SKIP_SPECIAL
+    except SourceChanged:
+        return None, SKIP_GROWING
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        return None, _failed(src, exc)["reason"]
+    if ledger.find(period.code, digest) is not None:
+        return None, None
+    crashpoint("intake-after-archive")
+    mtime = dt.datetime.fromtimestamp(second.st_mtime, tz=dt.UTC)
+    version = ledger.register(
+        period=period.code, unit_code=_peek_unit(copy, config), original_name=src.name, sha256=digest,
+        size_bytes=size, found_at=now, file_mtime=mtime, archive_path=str(copy),
+        received_at=now, received_via=VIA_INTAKE,
+        on_time=arrived_on_time(now, period, via=VIA_INTAKE, tolerance=arrival_tolerance(config)),
+    )
+    return version, None
+
+
+def superseded_unattributed(ledger: Ledger, period: Period) -> set[int]:
+    """Ids of unattributed versions whose original name was later registered as a version of a unit: the
+    same file read when incomplete (an older ledger could register a partial copy). They are history, not
+    something staff must act on."""
+    attributed = [v for v in ledger.versions(period.code) if v.unit_code is not None]
+    return {v.id for v in ledger.versions(period.code, None)
+            if any(a.original_name == v.original_name and a.id > v.id for a in attributed)}
 
 
 def findings_path(period: Period, sha256: str, root: Path | None = None) -> Path:
@@ -159,22 +342,48 @@ def validate_version(version: Version, *, config: Config, ledger: Ledger, period
     out = findings_path(period, version.sha256, root)
     if version.fingerprint == fp and version.status != "pending" and out.exists():
         return read_outcome(out), False  # unchanged: not even the previous workbook is read
-    history = _history(version, prev_period, prev, accepted, config=config, period=period)
     from pipeline.feedback import write_annotated
-    from pipeline.validate import validate_submission
+    from pipeline.validate import SuiteError, validate_submission
 
-    outcome = validate_submission(Path(version.archive_path), config=config, period=period.code, history=history,
-                                  file_name=version.original_name)
+    system_error = False
+    try:
+        history = _history(version, prev_period, prev, accepted, config=config, period=period)
+        outcome = validate_submission(Path(version.archive_path), config=config, period=period.code,
+                                      history=history, file_name=version.original_name)
+    except SuiteError:
+        raise  # a broken suite concerns every file: the run must fail
+    except Exception as exc:  # noqa: BLE001 - a fault while reading or checking one file is that file's finding
+        log.exception("Validation of version %s (%s) failed", version.id, version.sha256[:12])
+        outcome = system_error_outcome(version, period, exc)
+        system_error = True
     outcome.file = version.original_name
     if version.unit_code is None and outcome.errors == 0:
         outcome.findings.append(Finding(ERROR, "", None, "", version.original_name,
                                         "Không xác định được đơn vị báo cáo của tệp.",
                                         "Ghi đúng mã đơn vị ở sheet 'Thông tin chung'.", "intake"))
     outcome.write(out)
-    write_annotated(version, outcome, period=period, root=root)
+    try:
+        write_annotated(version, outcome, period=period, root=root)
+    except Exception:  # noqa: BLE001 - the findings file and the status page still say everything
+        log.exception("Annotated copy of version %s (%s) not written", version.id, version.sha256[:12])
     ledger.record_validation(version.id, status=outcome.status, errors=outcome.errors, warnings=outcome.warnings,
-                             findings_path=str(out), fingerprint=fp, validated_at=now)
+                             findings_path=str(out), fingerprint=None if system_error else fp, validated_at=now)
     return outcome, True
+
+
+SYSTEM_ERROR = "Lỗi hệ thống khi đọc hoặc kiểm tra tệp"
+
+
+def system_error_outcome(version: Version, period: Period, exc: BaseException) -> ValidationOutcome:
+    """The outcome of a version whose reading or checking failed inside the pipeline: one error finding
+    that says so (not the unit's fault) and names the exception type only (its text may quote cell
+    values). The version is checked again by the next pass (no fingerprint is stored)."""
+    return ValidationOutcome(
+        file=version.original_name, sha256=version.sha256, unit_code=version.unit_code, period=period.code,
+        findings=[Finding(ERROR, "", None, "", "", f"{SYSTEM_ERROR} ({type(exc).__name__}); tệp chưa được kiểm tra.",
+                          "Không phải lỗi của đơn vị: Phòng LĐ-TB&XH sẽ kiểm tra lại. Nếu cần gấp, lưu lại tệp bằng "
+                          "Excel dạng .xlsx rồi gửi lại.", "system")],
+    )
 
 
 def validate_unit(unit_code: str | None, *, config: Config, ledger: Ledger, period: Period, now: dt.datetime,
@@ -210,26 +419,38 @@ def validate_unit(unit_code: str | None, *, config: Config, ledger: Ledger, peri
 
 
 def open_periods(config: Config, root: Path | None = None) -> list[str]:
-    """Period codes that have a drop folder ``inbox/<period>/`` (folders with other names are ignored)."""
+    """Period codes that have a drop folder ``inbox/<period>/`` (folders with other names, and drop folders
+    that are symbolic links, are ignored)."""
     from pipeline.config import PERIOD_RE
 
     inbox = (root or data_dir()) / "inbox"
     if not inbox.is_dir():
         return []
-    return sorted(p.name for p in inbox.iterdir() if p.is_dir() and PERIOD_RE.match(p.name))
+    out = []
+    for p in sorted(inbox.iterdir()):
+        if not PERIOD_RE.match(p.name):
+            continue
+        if p.is_symlink():  # a linked folder is never walked (its files could be anywhere)
+            log.warning("Drop folder %s is a symbolic link; not walked", p.name)
+            continue
+        if p.is_dir():
+            out.append(p.name)
+    return out
 
 
-def intake_period(period: Period, *, config: Config, now: dt.datetime, root: Path | None = None) -> dict[str, int]:
+def intake_period(period: Period, *, config: Config, now: dt.datetime, root: Path | None = None,
+                  stable_seconds: float | None = None) -> dict[str, int]:
     """One intake run for a period: register new files, validate what needs it, refresh the status page.
 
     Returns counts only: ``new_files``, ``validations``, ``units_valid``, ``units_invalid``, ``units_missing``.
-    Is idempotent: a second run with no new file registers and validates nothing.
+    ``stable_seconds`` is passed to :func:`intake_pass`. Is idempotent: a second run with no new file
+    registers and validates nothing.
     """
     from pipeline.feedback import write_status_page
     from pipeline.ledger import open_ledger, unit_versions_summary
 
     ledger = open_ledger(root)
-    new = intake_pass(period, config=config, ledger=ledger, now=now, root=root)
+    new = intake_pass(period, config=config, ledger=ledger, now=now, root=root, stable_seconds=stable_seconds)
     validations = 0
     for code in [u.code for u in config.units_on(period.cutoff)] + [None]:
         if ledger.versions(period.code, code):

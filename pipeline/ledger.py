@@ -26,8 +26,8 @@ import datetime as dt
 import fcntl
 import logging
 import os
-import shutil
 import stat
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -438,24 +438,92 @@ def archive_dir(root: Path | None = None) -> Path:
     return (root or data_dir()) / "archive"
 
 
-def archive_file(src: Path, period: Period, sha256: str, root: Path | None = None) -> Path:
-    """Copy ``src`` to ``archive/<period>/<sha256><suffix>`` once and make it read-only.
+class NotRegularFile(OSError):
+    """The path is a symbolic link, a folder, a FIFO, a device or a socket: never followed nor copied."""
 
-    The suffix is kept (lower-cased, letters and digits only) so the copy opens in its program; the name is
-    not used. Idempotent: an existing archive copy is left untouched.
+
+class SourceChanged(OSError):
+    """The file changed (size, modification time or identity) while it was being copied: not yet complete."""
+
+
+def _same(a: os.stat_result, b: os.stat_result) -> bool:
+    return (a.st_size, a.st_mtime_ns, a.st_ino, a.st_dev) == (b.st_size, b.st_mtime_ns, b.st_ino, b.st_dev)
+
+
+def archive_file(src: Path, period: Period, root: Path | None = None, *,
+                 expected: os.stat_result | None = None) -> tuple[Path, str, int]:
+    """Copy ``src`` once into ``archive/<period>/``, hash the copy, publish it read-only under its hash.
+
+    The source is opened without following links (``O_NOFOLLOW``) and must be a regular file. Its bytes
+    are copied to a temporary file in the archive folder, the copy is hashed, and published atomically as
+    ``archive/<period>/<sha256 of the copy><suffix>`` with its final owner-only read-only mode (0400, or
+    0440 with the share group of :func:`pipeline.publish.private_modes`); the folder is owner-only. The
+    suffix is kept (lower-cased, letters and digits only) so the copy opens in its program; the original
+    name is never used as a path. When a copy with that hash already exists it is kept and the new one
+    discarded.
+
+    Args:
+        src: the file in the drop folder.
+        period: its period.
+        root: the data root (default :func:`pipeline.config.data_dir`).
+        expected: the ``os.lstat`` of ``src`` taken when it was judged stable; the copy is refused when the
+            file opened differs from it.
+
+    Returns:
+        (archive path, hex SHA-256 of the archived copy, its size in bytes).
+
+    Raises:
+        NotRegularFile: ``src`` is a link or not a regular file (nothing is copied).
+        SourceChanged: ``src`` changed before or during the copy (the copy is discarded).
+        OSError: reading or writing failed.
     """
+    from pipeline.publish import atomic_path, ensure_dir, private_modes
+
     suffix = "".join(ch for ch in src.suffix.lower() if ch.isalnum() or ch == ".")[:8]
-    dst = archive_dir(root) / period.code / f"{sha256}{suffix}"
-    if not dst.exists():
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dst.with_name(dst.name + ".part")
-        shutil.copyfile(src, tmp)
-        if sha256_of(tmp) != sha256:
-            tmp.unlink()
-            raise OSError(f"Archive copy of {src.name} differs from the file read; try again")
-        tmp.replace(dst)
-        dst.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-    return dst
+    folder = ensure_dir(archive_dir(root) / period.code, private=True)
+    try:
+        fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if os.path.islink(src):
+            raise NotRegularFile(f"{src.name} is a symbolic link") from exc
+        raise
+    staged: Path | None = None
+    try:
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode):
+            raise NotRegularFile(f"{src.name} is not a regular file")
+        if expected is not None and not _same(before, expected):
+            raise SourceChanged(f"{src.name} changed since it was judged stable")
+        tmp_fd, tmp_name = tempfile.mkstemp(prefix=".archive.", suffix=".tmp", dir=folder)
+        staged = Path(tmp_name)
+        copied = 0
+        with os.fdopen(tmp_fd, "wb") as out, os.fdopen(os.dup(fd), "rb", buffering=0) as inp:
+            for chunk in iter(lambda: inp.read(1 << 20), b""):
+                out.write(chunk)
+                copied += len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        after = os.fstat(fd)
+        try:
+            now = os.lstat(src)
+        except FileNotFoundError as exc:
+            raise SourceChanged(f"{src.name} was removed during the copy") from exc
+        if not (_same(before, after) and _same(before, now)) or copied != before.st_size:
+            raise SourceChanged(f"{src.name} changed during the copy")
+        digest = sha256_of(staged)
+        dst = folder / f"{digest}{suffix}"
+        if dst.exists():
+            staged.unlink()
+        else:
+            with atomic_path(dst, private=True, mode=private_modes()[0] & 0o444) as tmp:
+                os.replace(staged, tmp)
+        staged = None
+        return dst, digest, copied
+    finally:
+        os.close(fd)
+        if staged is not None:
+            with contextlib.suppress(FileNotFoundError):
+                staged.unlink()
 
 
 def arrival_tolerance(config: Config) -> dt.timedelta:

@@ -24,16 +24,19 @@ from pipeline import schema
 from pipeline.config import Config
 from pipeline.findings import ERROR, WARNING, Finding
 from pipeline.sources import (
+    Limits,
     UnreadableSubmission,
+    cell_at,
     formulas_without_value,
+    last_data_row,
     legacy_encoding,
     legacy_refusal,
     open_submission,
+    value_at,
 )
 
 __all__ = ["Submission", "UnreadableSubmission", "clean_text", "read_submission", "roster_counts", "sha256_of"]
 SUBTOTAL = re.compile(r"^(tổng|cộng|tong|cong|[ivxlc]+[.)]|[a-z][.)])(\s|$)", re.IGNORECASE)
-DEFAULT_MAX_MB = 20
 
 TRUE_FLAGS = {"x", "✓", "✔", "1", "có", "co", "yes", "true", "v"}
 FALSE_FLAGS = {"", "0", "không", "khong", "no", "false", "-"}
@@ -177,7 +180,7 @@ def _find_header_row(ws: Any, first_header: str, limit: int = 15) -> int | None:
     target = schema.normalize_label(first_header)
     for r in range(1, min(ws.max_row, limit) + 1):
         for c in range(1, min(ws.max_column, 10) + 1):
-            if schema.normalize_label(ws.cell(r, c).value) == target:
+            if schema.normalize_label(value_at(ws, r, c)) == target:
                 return r
     return None
 
@@ -186,8 +189,8 @@ def _merged_value(ws: Any, row: int, col: int) -> Any:
     """The value shown in a cell, looking through merged ranges to their top-left cell."""
     for rng in ws.merged_cells.ranges:
         if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
-            return ws.cell(rng.min_row, rng.min_col).value
-    return ws.cell(row, col).value
+            return value_at(ws, rng.min_row, rng.min_col)
+    return value_at(ws, row, col)
 
 
 def _map_columns(ws: Any, header_row: int, fields: tuple[schema.Field, ...], sheet: str,
@@ -199,7 +202,7 @@ def _map_columns(ws: Any, header_row: int, fields: tuple[schema.Field, ...], she
     """
     wanted = {schema.normalize_label(f.header): f for f in fields}
     top = {c: clean_text(_merged_value(ws, header_row, c)) for c in range(1, ws.max_column + 1)}
-    below = {c: clean_text(ws.cell(header_row + 1, c).value) for c in range(1, ws.max_column + 1)}
+    below = {c: clean_text(value_at(ws, header_row + 1, c)) for c in range(1, ws.max_column + 1)}
     below_is_header = any(
         schema.normalize_label(f"{top[c]}: {below[c]}") in wanted or (
             schema.normalize_label(below[c]) in wanted and schema.normalize_label(top[c]) not in wanted)
@@ -262,8 +265,7 @@ def read_submission(path: Path, config: Config, *, file_name: str | None = None)
     """
     sub = Submission(path=path, sha256=sha256_of(path))
     name = file_name or path.name
-    max_mb = float(config.validation.get("max_file_mb", DEFAULT_MAX_MB))
-    opened = open_submission(path, name, max_bytes=int(max_mb * 1_048_576))
+    opened = open_submission(path, name, limits=reader_limits(config))
     wb = opened.values
     for sheet_ws in wb.worksheets:
         legacy = legacy_encoding(sheet_ws)
@@ -298,6 +300,12 @@ def read_submission(path: Path, config: Config, *, file_name: str | None = None)
     return sub
 
 
+def reader_limits(config: Config) -> Limits:
+    """The reader's resource limits from the configuration's ``validation:`` settings (see
+    :class:`pipeline.sources.Limits` for the keys and defaults)."""
+    return Limits.from_settings(getattr(config, "validation", None) or {})
+
+
 def _flag_formulas_without_value(values: Any, formulas: Any, sub: Submission) -> None:
     for key, sheet_name in schema.SHEETS.items():
         vws, fws = _sheet(values, sheet_name), _sheet(formulas, sheet_name)
@@ -305,7 +313,7 @@ def _flag_formulas_without_value(values: Any, formulas: Any, sub: Submission) ->
             continue
         for row, col, formula in formulas_without_value(vws, fws):
             header = sub.columns.get((sheet_name, col)) or (
-                clean_text(vws.cell(row, 1).value) if key in ("general", "narrative") else f"cột {column_letter(col)}")
+                clean_text(value_at(vws, row, 1)) if key in ("general", "narrative") else f"cột {column_letter(col)}")
             sub.findings.append(Finding(
                 ERROR, sheet_name, row, header, formula,
                 "Ô có công thức nhưng tệp không lưu kết quả tính (thường do tệp được tạo bằng phần mềm khác Excel).",
@@ -330,13 +338,13 @@ def roster_counts(roster: pd.DataFrame, status_column: str) -> dict[str, int]:
 
 def _read_general(ws: Any, sub: Submission, config: Config) -> None:
     by_label = {schema.normalize_label(f.header): f for f in schema.GENERAL_FIELDS}
-    for r in range(1, ws.max_row + 1):
-        f = by_label.get(schema.normalize_label(ws.cell(r, 1).value))
+    for r in range(1, last_data_row(ws, (1,)) + 1):
+        f = by_label.get(schema.normalize_label(value_at(ws, r, 1)))
         if f is None:
             continue
-        raw = ws.cell(r, 2).value
+        raw = value_at(ws, r, 2)
         sub.general_rows[f.key] = r
-        sub.headers[(schema.SHEET_GENERAL, f.key)] = clean_text(ws.cell(r, 1).value)
+        sub.headers[(schema.SHEET_GENERAL, f.key)] = clean_text(value_at(ws, r, 1))
         if f.kind == "date":
             try:
                 sub.general[f.key] = parse_date(raw)
@@ -347,9 +355,9 @@ def _read_general(ws: Any, sub: Submission, config: Config) -> None:
                                "Ghi ngày dạng dd/mm/yyyy.")
                 )
         elif f.key == "unit_code":
-            sub.general[f.key] = clean_code(ws.cell(r, 2), width=5) or None
+            sub.general[f.key] = clean_code(cell_at(ws, r, 2), width=5) or None
         elif f.kind == "code":
-            sub.general[f.key] = clean_code(ws.cell(r, 2)) or None
+            sub.general[f.key] = clean_code(cell_at(ws, r, 2)) or None
         else:
             sub.general[f.key] = clean_text(raw) or None
     for f in schema.GENERAL_FIELDS:
@@ -400,13 +408,13 @@ def _read_summary(ws: Any, sub: Submission, config: Config) -> None:
     sub.sheets_read.add("summary")
     by_label = {schema.normalize_label(i.label): i for i in schema.SUMMARY_INDICATORS}
     rows: dict[str, dict[str, Any]] = {}
-    for r in range(first_row, ws.max_row + 1):
-        ind = by_label.get(schema.normalize_label(ws.cell(r, cols["label"]).value))
+    for r in range(first_row, last_data_row(ws, (cols["label"],)) + 1):
+        ind = by_label.get(schema.normalize_label(value_at(ws, r, cols["label"])))
         if ind is None:
             continue
         rec: dict[str, Any] = {"indicator": ind.key, "label": ind.label, "excel_row": r, "timing": ind.timing}
         for key in ("value_baseline", "value_current"):
-            raw = ws.cell(r, cols[key]).value
+            raw = value_at(ws, r, cols[key])
             try:
                 rec[key] = parse_whole_number(raw)
             except ValueError:
@@ -466,10 +474,10 @@ def _read_roster(ws: Any, sub: Submission, config: Config) -> None:
     changes = _coded_lookup(ref["change_kinds"])
     categories = _coded_lookup(ref["ncc_categories"])
     records = []
-    for r in range(first_row, ws.max_row + 1):
-        raw_row = {k: ws.cell(r, c).value for k, c in cols.items()}
+    for r in range(first_row, last_data_row(ws, cols.values()) + 1):
+        raw_row = {k: value_at(ws, r, c) for k, c in cols.items()}
         if "household_code" in cols:
-            raw_row["household_code"] = clean_code(ws.cell(r, cols["household_code"]))
+            raw_row["household_code"] = clean_code(cell_at(ws, r, cols["household_code"]))
         if all(clean_text(v) == "" for k, v in raw_row.items() if k != "no"):
             continue  # blank spacer row
         if _is_subtotal(raw_row):
@@ -551,9 +559,9 @@ def _read_members(ws: Any, sub: Submission, config: Config) -> None:
             return
     categories = _coded_lookup(config.reference["ncc_categories"])
     records = []
-    for r in range(first_row, ws.max_row + 1):
-        raw = {k: clean_text(ws.cell(r, c).value) for k, c in cols.items() if k != "no"}
-        raw["household_code"] = clean_code(ws.cell(r, cols["household_code"]))
+    for r in range(first_row, last_data_row(ws, cols.values()) + 1):
+        raw = {k: clean_text(value_at(ws, r, c)) for k, c in cols.items() if k != "no"}
+        raw["household_code"] = clean_code(cell_at(ws, r, cols["household_code"]))
         if not any(raw.values()) or _is_subtotal(raw):
             continue
         records.append({
@@ -568,10 +576,10 @@ def _read_members(ws: Any, sub: Submission, config: Config) -> None:
 
 def _read_narrative(ws: Any, sub: Submission, config: Config) -> None:
     by_label = {schema.normalize_label(f.header): f for f in schema.NARRATIVE_FIELDS}
-    for r in range(1, ws.max_row + 1):
-        f = by_label.get(schema.normalize_label(ws.cell(r, 1).value))
+    for r in range(1, last_data_row(ws, (1,)) + 1):
+        f = by_label.get(schema.normalize_label(value_at(ws, r, 1)))
         if f is not None:
-            text = clean_text(ws.cell(r, 2).value).replace("\r\n", "\n").replace("\r", "\n")
+            text = clean_text(value_at(ws, r, 2)).replace("\r\n", "\n").replace("\r", "\n")
             sub.narrative[f.key] = text
             sub.narrative_rows[f.key] = r
             sub.sheets_read.add("narrative")

@@ -10,11 +10,12 @@ pass, or the report's final pass, validates it like any other version.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import Config, Period
-from pipeline.ledger import VIA_STAFF, Ledger, Version, archive_file, arrived_on_time
+from pipeline.ledger import VIA_STAFF, Ledger, NotRegularFile, SourceChanged, Version, archive_file, arrived_on_time
 from pipeline.read import sha256_of
 
 
@@ -72,11 +73,19 @@ def receive_file(path: Path, period: Period, *, config: Config, ledger: Ledger, 
         existing = ledger.find(period.code, digest)
         if existing is not None:
             return Receipt(existing, False)
-        copy = archive_file(path, period, digest, root)
-        mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+        first = os.lstat(path)
+        try:
+            copy, digest, size = archive_file(path, period, root, expected=first)
+        except (NotRegularFile, SourceChanged) as exc:
+            raise ReceiptError(f"Tệp {path.name} không phải tệp thường hoặc đang thay đổi; chép xong rồi ghi nhận "
+                               "lại.") from exc
+        existing = ledger.find(period.code, digest)
+        if existing is not None:
+            return Receipt(existing, False)
+        mtime = dt.datetime.fromtimestamp(first.st_mtime, tz=dt.UTC)
         version = ledger.register(
             period=period.code, unit_code=_peek_unit(copy, config), original_name=path.name, sha256=digest,
-            size_bytes=copy.stat().st_size, found_at=now, file_mtime=mtime, archive_path=str(copy),
+            size_bytes=size, found_at=now, file_mtime=mtime, archive_path=str(copy),
             received_at=received_at, received_via=VIA_STAFF, received_by=received_by.strip(),
             receipt_note=(note or "").strip() or None,
             on_time=arrived_on_time(received_at, period, via=VIA_STAFF),

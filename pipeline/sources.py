@@ -7,6 +7,14 @@ oversized, password-protected, corrupt, or any other kind of file.
 
 Also detects text typed in the legacy 8-bit Vietnamese encodings TCVN3 (fonts ".VnTime", ".VnArial", …)
 and VNI ("VNI-Times", …), which would otherwise be stored as mojibake.
+
+Resources are bounded before any parsing (:class:`Limits`): an .xlsx/.xlsm is refused when its members
+would expand past the total or per-member ratio limits (zip bombs), when a sheet declares or holds cells
+beyond the row, column or cell limits (a stray cell at XFD1048576 makes openpyxl allocate gigabytes), or
+when a sheet's XML is malformed; .xls and CSV files are held to the same row, column and cell limits. Any
+exception a library raises while opening one file becomes that file's refusal, never the caller's crash.
+Workbooks are opened in openpyxl's normal mode (read-only mode cannot see merged cells or hidden rows);
+callers read cells through :func:`cell_at` and :func:`last_data_row`, which never create cells.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +40,61 @@ ZIP_MAGIC = b"PK\x03\x04"
 TCVN3_MARKERS = set("¸µ¶·¹¨©®")
 # VNI writes a toned vowel as the base letter followed by a mark character: "Nguyeãn" for "Nguyễn".
 VNI_PATTERN = re.compile(r"[aeiouyAEIOUY][ùøûõïâêôöÙØÛÕÏ][a-zA-Z]?")
+
+
+MIB = 1_048_576
+SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([^\"]*)\"")
+RATIO_FLOOR = MIB  # members smaller than this expand too little to matter, whatever their ratio
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits applied to a file before it is parsed (``validation:`` in ``config/ninh_son.yaml``).
+
+    Attributes:
+        max_bytes: size of the file as sent, bytes (``max_file_mb``, default 20 MB).
+        max_uncompressed: total uncompressed size of an .xlsx's members, bytes (``max_uncompressed_mb``,
+            default 200 MB).
+        max_ratio: uncompressed / compressed size of one member of at least 1 MB (``max_compression_ratio``,
+            default 200; real sheets compress 3–20 times).
+        max_rows: last row a sheet may declare or hold (``max_sheet_rows``, default 100,000: a commune has a
+            few thousand households at most, so this leaves room for every roster).
+        max_columns: last column a sheet may declare or hold (``max_sheet_columns``, default 200; the
+            template's widest sheet has 37).
+        max_cells: cells present in all sheets together (``max_cells``, default 1,000,000: 27,000 households
+            of the template's 37 columns; openpyxl takes about 450 bytes a cell, so about 450 MB at most).
+    """
+
+    max_bytes: int = 20 * MIB
+    max_uncompressed: int = 200 * MIB
+    max_ratio: float = 200.0
+    max_rows: int = 100_000
+    max_columns: int = 200
+    max_cells: int = 1_000_000
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Limits:
+        """Limits from the ``validation:`` settings (a mapping or an object with those attributes); a
+        missing or empty setting keeps its default."""
+        def get(key: str) -> Any:
+            value = settings.get(key) if isinstance(settings, Mapping) else getattr(settings, key, None)
+            return value
+
+        d = cls()
+        mb = {"max_file_mb": "max_bytes", "max_uncompressed_mb": "max_uncompressed"}
+        out: dict[str, Any] = {}
+        for key, attr in mb.items():
+            if get(key) is not None:
+                out[attr] = int(float(get(key)) * MIB)
+        for key, attr, kind in (("max_compression_ratio", "max_ratio", float), ("max_sheet_rows", "max_rows", int),
+                                ("max_sheet_columns", "max_columns", int), ("max_cells", "max_cells", int)):
+            if get(key) is not None:
+                out[attr] = kind(get(key))
+        return cls(**{**d.__dict__, **out})
 
 
 class UnreadableSubmission(ValueError):
@@ -55,13 +119,34 @@ class Opened:
     notes: list[str] = field(default_factory=list)
 
 
-def open_submission(path: Path, name: str, *, max_bytes: int) -> Opened:
-    """Open ``path`` (sent as ``name``) whatever its file name says.
+def open_submission(path: Path, name: str, *, max_bytes: int | None = None, limits: Limits | None = None
+                    ) -> Opened:
+    """Open ``path`` (sent as ``name``) whatever its file name says, within ``limits``.
+
+    Args:
+        path: the file.
+        name: the name it was sent under, for messages.
+        max_bytes: overrides ``limits.max_bytes`` when given.
+        limits: resource limits (default :class:`Limits`).
 
     Raises:
-        UnreadableSubmission: empty, larger than ``max_bytes``, password-protected, corrupt, or not a
-            spreadsheet or CSV.
+        UnreadableSubmission: empty, larger than the limits allow (as sent or once uncompressed, or in rows,
+            columns or cells), password-protected, corrupt (malformed XML included), or not a spreadsheet or
+            CSV. Any exception of the libraries involved is turned into this refusal.
     """
+    limits = limits or Limits()
+    if max_bytes is not None:
+        limits = Limits(**{**limits.__dict__, "max_bytes": max_bytes})
+    try:
+        return _open(path, name, limits)
+    except UnreadableSubmission:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any library failure on one file is that file's refusal
+        raise _corrupt(name) from exc
+
+
+def _open(path: Path, name: str, limits: Limits) -> Opened:
+    max_bytes = limits.max_bytes
     size = path.stat().st_size
     if size == 0:
         raise UnreadableSubmission(f"Tệp {name} rỗng (0 byte).", "Gửi lại tệp báo cáo đã lưu đầy đủ.")
@@ -74,10 +159,10 @@ def open_submission(path: Path, name: str, *, max_bytes: int) -> Opened:
     with path.open("rb") as fh:
         head = fh.read(8)
     if head.startswith(ZIP_MAGIC):
-        return _open_zip(path, name)
+        return _open_zip(path, name, limits)
     if head.startswith(OLE_MAGIC):
-        return _open_ole(path, name)
-    return _open_text(path, name)
+        return _open_ole(path, name, limits)
+    return _open_text(path, name, limits)
 
 
 def _corrupt(name: str) -> UnreadableSubmission:
@@ -88,36 +173,223 @@ def _corrupt(name: str) -> UnreadableSubmission:
     )
 
 
-def _open_zip(path: Path, name: str) -> Opened:
-    from openpyxl.utils.exceptions import InvalidFileException
+def _too_big(name: str, what: str) -> UnreadableSubmission:
+    return UnreadableSubmission(
+        f"Tệp {name} bị từ chối: {what}.",
+        "Mở tệp bằng Excel, xóa ảnh, sheet thừa và các dòng, cột trống định dạng sẵn, lưu lại dạng Excel Workbook "
+        "(.xlsx) rồi gửi lại; nếu vẫn bị từ chối, lập lại từ mẫu (mau_bao_cao_don_vi.xlsx).",
+    )
 
+
+def _sheet_too_big(name: str, sheet: str, where: str, limits: Limits) -> UnreadableSubmission:
+    return UnreadableSubmission(
+        f"Tệp {name}, sheet '{sheet}': {where}, vượt giới hạn {fmt.number(limits.max_rows)} dòng, "
+        f"{fmt.number(limits.max_columns)} cột (thường do định dạng hoặc gõ nhầm vào ô ở rất xa bảng số liệu).",
+        f"Mở sheet '{sheet}', chọn dòng trống đầu tiên dưới bảng, bấm Ctrl+Shift+↓ rồi chuột phải → Xóa (Delete); "
+        "làm tương tự với cột trống đầu tiên bên phải bảng (Ctrl+Shift+→); lưu lại rồi gửi lại.",
+    )
+
+
+def _cell_ref(ref: str) -> tuple[int, int] | None:
+    """(row, column) of an A1 reference, or None when it is not one."""
+    from openpyxl.utils import column_index_from_string
+
+    m = CELL_REF.match(ref.strip())
+    if not m:
+        return None
     try:
-        with zipfile.ZipFile(path) as z:
-            names = set(z.namelist())
-    except zipfile.BadZipFile as exc:
-        raise _corrupt(name) from exc
-    if "xl/workbook.xml" not in names:
-        kind = "Word" if "word/document.xml" in names else ("OpenDocument" if "mimetype" in names else "")
-        if kind == "OpenDocument":
+        return int(m[2]), column_index_from_string(m[1].upper())
+    except ValueError:
+        return None
+
+
+def _describe(row: int, col: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    letter = get_column_letter(col) if 1 <= col <= 18278 else f"cột {col}"
+    return f"ô {letter}{row} ({fmt.number(row)} dòng, {fmt.number(col)} cột)"
+
+
+@dataclass
+class SheetExtent:
+    """What :func:`inspect_xlsx` found in one worksheet: its name, the last cell its ``<dimension>``
+    declares (0, 0 when absent), the last row and column holding a cell, the cells present and whether any
+    holds a formula."""
+
+    name: str
+    declared: tuple[int, int] = (0, 0)
+    rows: int = 0
+    columns: int = 0
+    cells: int = 0
+    formulas: bool = False
+
+
+def _worksheet_names(z: zipfile.ZipFile, infos: Mapping[str, zipfile.ZipInfo]) -> dict[str, str]:
+    """Zip member of each worksheet → its sheet name, from ``xl/workbook.xml`` and its relationships."""
+    from lxml import etree
+
+    def parse(member: str) -> Any:
+        if member not in infos or infos[member].file_size > 16 * MIB:
+            return None
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+        return etree.fromstring(z.read(member), parser)
+
+    book, rels = parse("xl/workbook.xml"), parse("xl/_rels/workbook.xml.rels")
+    targets = {}
+    if rels is not None:
+        for rel in rels.iter(f"{{{PKG_REL_NS}}}Relationship"):
+            target = rel.get("Target", "")
+            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            targets[rel.get("Id")] = member.replace("/./", "/")
+    out = {}
+    if book is not None:
+        for sheet in book.iter(f"{{{SHEET_NS}}}sheet"):
+            member = targets.get(sheet.get(f"{{{REL_NS}}}id"))
+            if member:
+                out[member] = sheet.get("name", "")
+    for member in infos:  # worksheets the workbook part does not name are checked all the same
+        if member.startswith("xl/worksheets/") and member.endswith(".xml"):
+            out.setdefault(member, member.rsplit("/", 1)[-1])
+    return out
+
+
+def _check_cell(extent: SheetExtent, row: int, col: int, budget: int, name: str, limits: Limits) -> None:
+    extent.rows, extent.columns = max(extent.rows, row), max(extent.columns, col)
+    if row > limits.max_rows or col > limits.max_columns:
+        raise _sheet_too_big(name, extent.name, f"có dữ liệu hoặc định dạng ở {_describe(row, col)}", limits)
+    if extent.cells > budget:
+        raise _too_big(name, f"các sheet có hơn {fmt.number(limits.max_cells)} ô")
+
+
+def _scan_sheet(z: zipfile.ZipFile, member: str, extent: SheetExtent, budget: int, name: str,
+                limits: Limits) -> None:
+    """Stream one worksheet's XML, counting rows and cells without building it; stops at the first limit
+    passed. Raises UnreadableSubmission (too big, or malformed XML)."""
+    from lxml import etree
+
+    with z.open(member) as fh:
+        head = fh.read(65536)
+    m = DIMENSION.search(head)
+    if m:
+        last = m[1].decode("ascii", "replace").split(":")[-1]
+        extent.declared = _cell_ref(last) or (0, 0)
+        row, col = extent.declared
+        if row > limits.max_rows or col > limits.max_columns:
+            raise _sheet_too_big(name, extent.name, f"vùng dữ liệu khai báo đến {_describe(row, col)}", limits)
+    row = col = 0
+    with z.open(member) as fh:
+        events = etree.iterparse(fh, events=("start", "end"), resolve_entities=False, no_network=True,
+                                 huge_tree=False)
+        try:
+            for event, el in events:
+                local = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+                if event == "start":
+                    if local == "row":
+                        r = el.get("r")
+                        row = int(r) if r and r.isdigit() else row + 1
+                        col = 0
+                    elif local == "c":
+                        pos = _cell_ref(el.get("r") or "")
+                        row, col = (pos if pos else (row, col + 1))
+                        extent.cells += 1
+                        _check_cell(extent, row, col, budget, name, limits)
+                    elif local == "mergeCell":  # openpyxl creates a cell for every cell a merge covers
+                        first, _, last = (el.get("ref") or "").partition(":")
+                        a, b = _cell_ref(first), _cell_ref(last or first)
+                        if a and b:
+                            extent.cells += (abs(b[0] - a[0]) + 1) * (abs(b[1] - a[1]) + 1)
+                            _check_cell(extent, max(a[0], b[0]), max(a[1], b[1]), budget, name, limits)
+                    elif local == "f":
+                        extent.formulas = True
+                    continue
+                if local in ("worksheet", "sheetData", "mergeCells"):
+                    continue
+                el.clear()  # nothing else is kept: memory stays bounded whatever the sheet holds
+                parent = el.getparent()
+                while parent is not None and el.getprevious() is not None:
+                    del parent[0]
+        except etree.XMLSyntaxError as exc:
             raise UnreadableSubmission(
-                f"Tệp {name} là bảng tính OpenDocument (.ods), không phải Excel.",
-                "Trong LibreOffice Calc chọn Tệp → Lưu thành, kiểu Excel 2007-365 (.xlsx), rồi gửi lại.",
-            )
+                f"Tệp {name} bị hỏng: nội dung sheet '{extent.name}' không đúng cấu trúc Excel "
+                f"(dòng {exc.lineno} của phần dữ liệu).",
+                "Mở tệp bằng Excel; nếu mở được, chọn Lưu thành (Save As) dạng Excel Workbook (.xlsx) rồi gửi lại; "
+                "nếu không, lập lại từ mẫu. Tệp sinh bằng phần mềm khác cần ghi ký tự '&' là '&amp;'.",
+            ) from exc
+
+
+def inspect_xlsx(path: Path, name: str, limits: Limits | None = None) -> list[SheetExtent]:
+    """Check an .xlsx/.xlsm against ``limits`` without parsing it into a workbook.
+
+    Reads the zip directory (total uncompressed size, each member's compression ratio), then streams every
+    worksheet's XML with a bounded memory footprint: the ``<dimension ref>`` at its head (a bounded read) and
+    the last row and column that actually hold a cell, and the number of cells. Source of the limits:
+    :class:`Limits`.
+
+    Returns:
+        One :class:`SheetExtent` per worksheet.
+
+    Raises:
+        UnreadableSubmission: not a zip, not an Excel workbook, over a limit (saying which sheet and how to
+            fix it), or a worksheet's XML is malformed.
+    """
+    limits = limits or Limits()
+    try:
+        z = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _corrupt(name) from exc
+    with z:
+        infos = {i.filename: i for i in z.infolist()}
+        total = sum(i.file_size for i in infos.values())
+        if total > limits.max_uncompressed:
+            raise _too_big(name, f"khi giải nén chiếm {fmt.number(total / MIB, 1)} MB, vượt giới hạn "
+                                 f"{fmt.number(limits.max_uncompressed / MIB)} MB")
+        for info in infos.values():
+            ratio = info.file_size / max(info.compress_size, 1)
+            if info.file_size >= RATIO_FLOOR and ratio > limits.max_ratio:
+                raise _too_big(name, f"phần '{info.filename}' nén {fmt.number(ratio)} lần, vượt giới hạn "
+                                     f"{fmt.number(limits.max_ratio)} lần (dấu hiệu tệp bị làm giả để gây quá tải)")
+        if "xl/workbook.xml" not in infos:
+            _not_excel(name, set(infos))
+        extents = []
+        budget = limits.max_cells
+        for member, sheet in sorted(_worksheet_names(z, infos).items()):
+            if member not in infos:
+                continue
+            extent = SheetExtent(sheet)
+            _scan_sheet(z, member, extent, budget, name, limits)
+            budget -= extent.cells
+            extents.append(extent)
+    return extents
+
+
+def _not_excel(name: str, names: set[str]) -> None:
+    kind = "Word" if "word/document.xml" in names else ("OpenDocument" if "mimetype" in names else "")
+    if kind == "OpenDocument":
         raise UnreadableSubmission(
-            f"Tệp {name} không phải bảng tính Excel{' (là tài liệu Word)' if kind else ''}.",
-            "Điền số liệu vào mẫu báo cáo Excel của Phòng (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx.",
+            f"Tệp {name} là bảng tính OpenDocument (.ods), không phải Excel.",
+            "Trong LibreOffice Calc chọn Tệp → Lưu thành, kiểu Excel 2007-365 (.xlsx), rồi gửi lại.",
         )
+    raise UnreadableSubmission(
+        f"Tệp {name} không phải bảng tính Excel{' (là tài liệu Word)' if kind else ''}.",
+        "Điền số liệu vào mẫu báo cáo Excel của Phòng (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx.",
+    )
+
+
+def _open_zip(path: Path, name: str, limits: Limits) -> Opened:
+    extents = inspect_xlsx(path, name, limits)
     try:
         with path.open("rb") as fh:
             values = load_workbook(fh, data_only=True, keep_vba=False)
-        with path.open("rb") as fh:
-            formulas = load_workbook(fh, data_only=False, keep_vba=False)
-    except (zipfile.BadZipFile, InvalidFileException, OSError, KeyError, ValueError, TypeError, IndexError) as exc:
+        formulas = None
+        if any(e.formulas for e in extents):  # the formulas are only needed to find unsaved results
+            with path.open("rb") as fh:
+                formulas = load_workbook(fh, data_only=False, keep_vba=False)
+    except Exception as exc:  # noqa: BLE001 - openpyxl, lxml and zipfile raise many kinds on a damaged file
         raise _corrupt(name) from exc
     return Opened(values, formulas, "xlsx")
 
 
-def _open_ole(path: Path, name: str) -> Opened:
+def _open_ole(path: Path, name: str, limits: Limits) -> Opened:
     import olefile
     import xlrd
 
@@ -144,6 +416,13 @@ def _open_ole(path: Path, name: str) -> Opened:
         if "encrypt" in str(exc).lower():
             raise password from exc
         raise _corrupt(name) from exc
+    cells = 0
+    for sheet in book.sheets():
+        if sheet.nrows > limits.max_rows or sheet.ncols > limits.max_columns:
+            raise _sheet_too_big(name, sheet.name, f"có dữ liệu đến {_describe(sheet.nrows, sheet.ncols)}", limits)
+        cells += sheet.nrows * sheet.ncols
+    if cells > limits.max_cells:
+        raise _too_big(name, f"các sheet có hơn {fmt.number(limits.max_cells)} ô")
     wb = Workbook()
     wb.remove(wb.active)
     fonts = book.font_list
@@ -187,8 +466,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return unicodedata.normalize("NFC", data.decode("cp1258")), "Windows-1258"
 
 
-def _open_text(path: Path, name: str) -> Opened:
-    data = path.read_bytes()
+def _open_text(path: Path, name: str, limits: Limits) -> Opened:
+    data = path.read_bytes()  # at most limits.max_bytes, checked by the caller
     if b"\0" in data[:4096] or data[:5] == b"%PDF-":
         raise UnreadableSubmission(
             f"Tệp {name} không phải bảng tính Excel hay tệp CSV.",
@@ -203,7 +482,16 @@ def _open_text(path: Path, name: str) -> Opened:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    rows: list[list[str]] = []
+    cells = 0
+    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+        rows.append(row)
+        cells += len(row)
+        if len(rows) > limits.max_rows or len(row) > limits.max_columns:
+            raise _too_big(name, f"bảng CSV có hơn {fmt.number(limits.max_rows)} dòng hoặc "
+                                 f"{fmt.number(limits.max_columns)} cột")
+        if cells > limits.max_cells:
+            raise _too_big(name, f"có hơn {fmt.number(limits.max_cells)} ô")
     if len(rows) < 2 or max(len(r) for r in rows) < 2:
         raise UnreadableSubmission(
             f"Tệp {name} không phải bảng tính Excel, cũng không phải bảng CSV có tiêu đề cột.",
@@ -273,22 +561,21 @@ def legacy_encoding(ws: Any) -> tuple[str, str, int] | None:
     characters (TCVN3's "¸µ¶·¹¨©®", VNI's vowel + mark pairs in several words).
     """
     vni_hits = 0
-    for row in ws.iter_rows():
-        for cell in row:
-            if not isinstance(cell.value, str) or not cell.value.strip():
-                continue
-            text = cell.value
-            font = (cell.font.name or "") if cell.font is not None else ""
-            if font.startswith(".Vn") and not text.isascii():
-                return "TCVN3", text[:40], cell.row
-            if font.upper().startswith("VNI") and not text.isascii():
+    for cell in existing_cells(ws):
+        if not isinstance(cell.value, str) or not cell.value.strip():
+            continue
+        text = cell.value
+        font = (cell.font.name or "") if cell.font is not None else ""
+        if font.startswith(".Vn") and not text.isascii():
+            return "TCVN3", text[:40], cell.row
+        if font.upper().startswith("VNI") and not text.isascii():
+            return "VNI", text[:40], cell.row
+        if TCVN3_MARKERS & set(text):
+            return "TCVN3", text[:40], cell.row
+        if len(VNI_PATTERN.findall(text)) >= 2:
+            vni_hits += 1
+            if vni_hits >= 3:
                 return "VNI", text[:40], cell.row
-            if TCVN3_MARKERS & set(text):
-                return "TCVN3", text[:40], cell.row
-            if len(VNI_PATTERN.findall(text)) >= 2:
-                vni_hits += 1
-                if vni_hits >= 3:
-                    return "VNI", text[:40], cell.row
     return None
 
 
@@ -296,9 +583,57 @@ def formulas_without_value(values_ws: Any, formulas_ws: Any) -> list[tuple[int, 
     """Cells holding a formula whose computed value was never saved (files written by tools other than
     Excel): (row, column, formula)."""
     out = []
-    for row in formulas_ws.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                if values_ws.cell(cell.row, cell.column).value is None:
-                    out.append((cell.row, cell.column, cell.value))
+    for cell in existing_cells(formulas_ws):
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            if value_at(values_ws, cell.row, cell.column) is None:
+                out.append((cell.row, cell.column, cell.value))
     return out
+
+
+class _NoCell:
+    """Stands for a cell that does not exist: no value, general format."""
+
+    value = None
+    number_format = "General"
+    font = None
+
+
+NO_CELL = _NoCell()
+
+
+def existing_cells(ws: Any) -> list[Any]:
+    """The cells a worksheet holds, in row then column order, without creating the empty ones (openpyxl's
+    ``iter_rows`` creates every cell of the rectangle up to ``max_row`` × ``max_column``)."""
+    cells = getattr(ws, "_cells", None)
+    if cells is None:
+        return [c for row in ws.iter_rows() for c in row]
+    return [cells[k] for k in sorted(cells)]
+
+
+def cell_at(ws: Any, row: int, col: int) -> Any:
+    """The cell at (row, col) or :data:`NO_CELL` when absent; never creates a cell (``ws.cell`` does)."""
+    cells = getattr(ws, "_cells", None)
+    if cells is None:
+        return ws.cell(row, col)
+    return cells.get((row, col), NO_CELL)
+
+
+def value_at(ws: Any, row: int, col: int) -> Any:
+    """The value at (row, col), None for an absent cell; never creates a cell."""
+    return cell_at(ws, row, col).value
+
+
+def last_data_row(ws: Any, columns: Iterable[int] | None = None) -> int:
+    """The last row holding a non-blank value (in ``columns`` when given), 0 for an empty sheet.
+
+    Reading loops end here rather than at ``ws.max_row``, which counts empty formatted cells."""
+    wanted = set(columns) if columns is not None else None
+    cells = getattr(ws, "_cells", None)
+    items = cells.items() if cells is not None else (((c.row, c.column), c) for r in ws.iter_rows() for c in r)
+    last = 0
+    for (r, c), cell in items:
+        if r > last and (wanted is None or c in wanted):
+            v = cell.value
+            if v is not None and not (isinstance(v, str) and not v.strip()):
+                last = r
+    return last

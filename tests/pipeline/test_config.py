@@ -177,7 +177,9 @@ def test_loaded_values_keep_their_shapes(tmp_path, config):
     loaded = _load(tmp_path, locality=data)
     assert [u.required for u in loaded.units] == [True] * 7 + [False]
     assert config.unit("22828").aliases == ("Ma Nối", "Ma Noi")
-    assert config.validation == {"outliers": {"max_change_pct": 20.0, "min_change_abs": 5}}
+    assert config.validation["outliers"] == {"max_change_pct": 20.0, "min_change_abs": 5}
+    assert config.validation["max_sheet_rows"] == 100_000 and config.validation["intake_stable_seconds"] == 2.0
+    assert config.intake == {"final_pass_tolerance_minutes": 2.0}
     assert config.targets["ncc_poor_access_dimensions"] == ["health", "education", "housing", "water_sanitation",
                                                             "information"]
     assert config.reference["change_kinds"][1] == {"code": "escaped_poverty", "label": "Thoát nghèo",
