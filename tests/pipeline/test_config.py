@@ -185,5 +185,5 @@ def test_loaded_values_keep_their_shapes(tmp_path, config):
     assert config.reference["change_kinds"][1] == {"code": "escaped_poverty", "label": "Thoát nghèo",
                                                    "from": ["poor"], "to": ["near_poor", "average", "none"]}
     assert config.document["recipients"] == ["UBND huyện (b/c)", "Lãnh đạo Phòng"]
-    assert "signer_name" in config.document and "max_file_mb" not in config.validation
+    assert "signer_name" in config.document and "number_prefix" not in config.document
     assert config.period("2021-CN").cutoff == dt.date(2021, 10, 31)
