@@ -17,14 +17,15 @@ export PYTHONPATH := $(CURDIR)
 
 .PHONY: demo test setup airflow-db system-deps receive-samples samples template lint clean
 
-## demo: set up, register the sample submissions as received, run the DAG, print the report's path
+## demo: set up, register the sample submissions as received, run the DAG, print one line per unit and the
+## report's path (exit 1 when no report was produced)
 demo: setup airflow-db receive-samples
 	@echo "Running DAG $(DAG_ID) for $(PERIOD) (log: .airflow/demo-$(PERIOD).log) ..."
 	@$(BIN)/airflow dags test $(DAG_ID) -c '{"period": "$(PERIOD)"}' > .airflow/demo-$(PERIOD).log 2>&1 \
 		|| { tail -n 40 .airflow/demo-$(PERIOD).log; exit 1; }
 	@grep -q "DagRun Finished: dag_id=$(DAG_ID).*state=success" .airflow/demo-$(PERIOD).log \
 		|| { echo "DAG run did not succeed; see .airflow/demo-$(PERIOD).log" >&2; exit 1; }
-	@$(BIN)/python -m pipeline report-path $(PERIOD)
+	@$(BIN)/python -m pipeline summary $(PERIOD)
 
 ## test: set up and run the test suite
 test: setup system-deps

@@ -7,11 +7,18 @@ district People's Committee: **gather → validate (one mapped task per submissi
 * **Schedule:** at 00:00 (Asia/Ho_Chi_Minh) of each deadline in `config/ninh_son.yaml` — 05/5, 05/8, 05/11.
   Catch-up is off.
 * **Period:** the Param `period` (`YYYY-6T`, `YYYY-9T`, `YYYY-CN`); when empty, the latest period whose
-  deadline has passed at the run's `run_after` (manual runs have no `logical_date`, so it is never used).
+  deadline has passed at the run's `run_after` and that has configured units (manual runs have no
+  `logical_date`, so it is never used). A requested period with no configured unit fails `resolve_period`
+  with a Vietnamese message.
 * **Inputs:** files dropped in `inbox/<period>/`. A configured unit with no file is reported missing.
 * **Failures:** a submission with errors fails its own mapped `validate` task at once (no retries); its
-  findings file says why. `aggregate` runs whatever the validations did (`all_done`) and learns of invalid
-  units from the findings files; `render` runs on a successful `aggregate`.
+  findings file says why; a validation that crashes fails its task too and the report names that version
+  as not validated. `aggregate` runs whatever the validations did (`all_done`) and learns of invalid
+  units from the findings files — but only after a complete final intake pass: `gather` is a *setup* task,
+  so when it fails (ledger unreachable, inbox unreadable, …) Airflow marks `aggregate` and `render`
+  `upstream_failed` whatever their trigger rule; nothing is published, the previous report stays, and the
+  run fails with `gather`'s message naming the step (and the file, when one is to blame). `render`
+  runs on a successful `aggregate` and publishes last.
 * **Rerun / back-fill:** safe. Every task overwrites its own outputs under `work/<period>/` and
   `reports/<year>/<6T|9T|CN>/`; the same inbox gives the same report. Back-fill an old period by triggering
   with its `period` Param.
@@ -25,7 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from airflow.sdk import CronTriggerTimetable, Param, TriggerRule, dag, get_current_context, task
+from airflow.sdk import CronTriggerTimetable, Param, TriggerRule, dag, get_current_context, setup, task
 from airflow.sdk.exceptions import AirflowFailException
 
 from pipeline.config import load_config
@@ -56,14 +63,22 @@ CONFIG = load_config()  # small YAML file: only the schedule is taken from it at
 def periodic_report() -> None:
     @task
     def resolve_period() -> str:
-        """The period code from the Param, else the latest period due at the run's run_after."""
-        context = get_current_context()
-        requested = (context["params"].get("period") or "").strip()
-        if requested:
-            return load_config().period(requested).code
-        return load_config().latest_period_due(context["dag_run"].run_after).code
+        """The period code from the Param, else the latest due period that has units (pipeline.periodic)."""
+        from pipeline.config import ConfigError
+        from pipeline.periodic import resolve_period as resolve
 
-    @task(pool="intake")  # one slot, shared with the intake DAG: one intake pass at a time
+        context = get_current_context()
+        try:
+            return resolve(load_config(), context["params"].get("period"), context["dag_run"].run_after).code
+        except ConfigError as exc:  # a wrong Param or configuration: retrying cannot help
+            raise AirflowFailException(str(exc)) from exc
+
+    # A setup task: if it fails, every task after it (aggregate and render included, whatever their trigger
+    # rule) is upstream_failed, so no report is made from an incomplete ledger. One retry a minute later
+    # for a passing fault (database restart, network share).
+    # The pool "intake" has one slot, shared with the intake DAG: one intake pass at a time.
+    @setup
+    @task(retries=1, retry_delay=dt.timedelta(minutes=1), pool="intake")
     def gather(period: str) -> list[dict]:
         """Final intake pass into the ledger; one item per unit that sent files (codes, counts, hashes)."""
         from pipeline.periodic import gather as gather_files
@@ -88,7 +103,10 @@ def periodic_report() -> None:
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
     def aggregate(period: str) -> str:
-        """Aggregate valid submissions (invalid ones are known from their findings files)."""
+        """Aggregate valid submissions (invalid ones are known from their findings files).
+
+        Runs after every validation, failed or not, but never after a failed gather (a setup task).
+        """
         from pipeline.periodic import aggregate_period
 
         config = load_config()

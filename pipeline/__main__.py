@@ -1,7 +1,9 @@
 """Command line for staff, without Airflow.
 
     python -m pipeline validate FILE [--period 2023-6T]   findings of one workbook; exit 1 on errors
-    python -m pipeline run PERIOD                         whole job for a period (inbox → report)
+    python -m pipeline run [PERIOD]                       whole job for a period (inbox → report); one line per
+                                                          unit, then the report's path
+    python -m pipeline summary PERIOD                     one line per unit of the published report, its path
     python -m pipeline report-path PERIOD                 path of the period's published report
     python -m pipeline template [OUT]                     write the blank submission workbook
     python -m pipeline accept-outlier PERIOD UNIT INDICATOR --reason TEXT --by NAME
@@ -18,14 +20,22 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the process exit code (0 ok, 1 findings with errors or missing report, 2 usage)."""
+    """Entry point; returns the process exit code.
+
+    ``run``, ``summary`` and ``report-path``: 0 a report was produced (or exists), 1 no report (a step failed:
+    its message on stderr names the step and the file to blame), 2 usage or configuration error (a malformed
+    period, a period with no configured unit, an unreadable configuration). ``validate``: 0 valid, 1 errors,
+    2 usage.
+    """
     parser = argparse.ArgumentParser(prog="python -m pipeline", description="Báo cáo giảm nghèo hộ có người có công")
     sub = parser.add_subparsers(dest="command", required=True)
     p_val = sub.add_parser("validate", help="kiểm tra một tệp báo cáo của đơn vị")
     p_val.add_argument("file", type=Path)
     p_val.add_argument("--period", help="kỳ báo cáo (mặc định: kỳ ghi trong tệp)")
     p_run = sub.add_parser("run", help="chạy toàn bộ quy trình cho một kỳ, không cần Airflow")
-    p_run.add_argument("period")
+    p_run.add_argument("period", nargs="?", default="", help="mặc định: kỳ gần nhất đã đến hạn có đơn vị báo cáo")
+    p_sum = sub.add_parser("summary", help="tình trạng từng đơn vị trong báo cáo đã lập của một kỳ")
+    p_sum.add_argument("period")
     p_path = sub.add_parser("report-path", help="đường dẫn báo cáo của một kỳ")
     p_path.add_argument("period")
     p_tpl = sub.add_parser("template", help="ghi mẫu báo cáo trống cho đơn vị")
@@ -47,18 +57,28 @@ def main(argv: list[str] | None = None) -> int:
 
     from pipeline.config import ConfigError, load_config
 
-    config = load_config()
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     try:
         if args.command == "validate":
             return _validate(args.file, args.period, config)
         if args.command == "run":
-            from pipeline.periodic import run_period
+            import datetime as dt
 
-            period = config.period(args.period)
-            path = run_period(period, config=config)
-            _print_unit_summary(period, config)
-            print(path)
-            return 0
+            from pipeline.periodic import StepFailed, resolve_period, run_period
+
+            period = resolve_period(config, args.period, dt.datetime.now(dt.UTC))
+            try:
+                run_period(period, config=config)
+            except StepFailed as exc:
+                print(f"KHÔNG CÓ BÁO CÁO — {exc}", file=sys.stderr)
+                return 1
+            return _print_summary(period, config)
+        if args.command == "summary":
+            return _print_summary(config.period(args.period), config)
         if args.command == "report-path":
             from pipeline.render import report_path
 
@@ -173,34 +193,59 @@ def _receive(args, config) -> int:
     return 0
 
 
-def _print_unit_summary(period, config) -> None:
-    """One line per unit: status, version used, errors and warnings of its latest version."""
-    from pipeline.ledger import open_ledger, unit_versions_summary
+def unit_line(sub: dict) -> str:
+    """One line for a unit of ``aggregates.json``'s ``submissions``: valid, invalid with its counts, missing,
+    or system error (its version could not be validated), and a newer version not used."""
+    name = f"{sub['unit_name']} ({sub['unit_code']})"
+    version = f"phiên bản {sub['version']}" if sub.get("version") else "tệp"
+    late = "" if sub.get("on_time") is not False else ", trễ hạn"
+    status = sub["status"]
+    if status == "missing":
+        if sub.get("required") is False:
+            return f"{name}: chưa gửi — đơn vị được đề nghị báo cáo, không tính là thiếu"
+        return f"{name}: chưa nhận"
+    if status == "error":
+        line = f"{name}: lỗi hệ thống — {version} chưa kiểm tra được{late}"
+    elif status == "invalid":
+        line = f"{name}: không hợp lệ — {version}: {sub['errors']} lỗi, {sub['warnings']} cảnh báo{late}"
+    else:
+        line = f"{name}: hợp lệ — {version}: {sub['errors']} lỗi, {sub['warnings']} cảnh báo{late}"
+    newer = sub.get("newer_failed")
+    if newer:
+        why = "chưa kiểm tra được (lỗi hệ thống)" if newer["errors"] is None else f"có {newer['errors']} lỗi"
+        line += f"; phiên bản {newer['version']} gửi sau {why}, báo cáo chưa dùng"
+    return line
 
-    for item in unit_versions_summary(open_ledger(), config, period):
-        unit, latest, used = config.unit(item["unit_code"]), item["latest"], item["used"]
-        if latest is None:
-            print(f"{unit.full_name}: chưa nhận")
-            continue
-        line = (f"{unit.full_name}: phiên bản {latest.version} — {latest.errors} lỗi, {latest.warnings} cảnh báo"
-                + ("" if latest.on_time else ", trễ hạn"))
-        if used is None:
-            line += "; chưa có phiên bản hợp lệ"
-        elif used.version != latest.version:
-            line += f"; báo cáo dùng phiên bản {used.version}"
-        print(line)
+
+def _print_summary(period, config) -> int:
+    """Print one line per unit of the period's report (from ``aggregates.json``), the targets' state and,
+    last, the report's path. Returns 0, or 1 when the period has no published report."""
+    import json
+
+    from pipeline.periodic import work_dir
+    from pipeline.render import report_path
+
+    path, agg_path = report_path(period), work_dir(period) / "aggregates.json"
+    if not path.exists() or not agg_path.exists():
+        print(f"Chưa có báo cáo kỳ {period.code}: {path}", file=sys.stderr)
+        return 1
+    agg = json.loads(agg_path.read_text(encoding="utf-8"))
+    for sub in agg["submissions"]:
+        print(unit_line(sub))
+    if not agg.get("assessable", True):
+        lacking = ", ".join(agg.get("lacking") or []) or "mọi đơn vị"
+        print(f"Mục tiêu: chưa đủ số liệu để đánh giá (chưa có báo cáo hợp lệ của: {lacking}).")
+    print(path)
+    return 0
 
 
 def _fallback_period(config) -> str:
-    """The latest period already due whose reporting units are configured (units change with reforms)."""
+    """The latest period already due whose reporting units are configured (see pipeline.periodic)."""
     import datetime as dt
 
-    p = config.latest_period_due(dt.datetime.now(config.timezone))
-    for _ in range(60):
-        if config.units_on(p.cutoff):
-            return p.code
-        p = config.previous_period(p)
-    return p.code
+    from pipeline.periodic import resolve_period
+
+    return resolve_period(config, None, dt.datetime.now(dt.UTC)).code
 
 
 if __name__ == "__main__":

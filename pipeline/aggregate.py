@@ -48,8 +48,10 @@ SUPPORT_AMOUNTS = (
 class UnitInput:
     """One configured unit's input to aggregation.
 
-    ``status`` is ``valid``, ``invalid`` or ``missing``; ``submission`` is set only for valid units;
-    ``outcome`` is the validation outcome of the submission used (None when missing).
+    ``status`` is ``valid``, ``invalid``, ``error`` (its latest version could not be validated: validation
+    crashed or is pending — a system error, not the unit's fault) or ``missing``; ``submission`` is set only
+    for valid units; ``outcome`` is the validation outcome of the submission used (None when missing).
+    ``newer_failed`` is a version newer than the one used that failed validation or could not be validated.
     """
 
     unit: Unit
@@ -57,7 +59,7 @@ class UnitInput:
     outcome: ValidationOutcome | None = None
     submission: Submission | None = None
     version: Any = None  # pipeline.ledger.Version of the submission used (or of the latest, when invalid)
-    newer_failed: Any = None  # the newer Version that failed, when the report uses an older valid one
+    newer_failed: Any = None  # the newer Version that failed or was not validated, when an older one is used
 
 
 def _summary_values(sub: Submission, column: str) -> dict[str, int]:
@@ -81,7 +83,7 @@ def unit_table(inputs: list[UnitInput]) -> pd.DataFrame:
             for k in COUNT_KEYS:
                 row[f"{k}_baseline"], row[f"{k}_current"] = base[k], cur[k]
         rows.append(row)
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows, columns=["unit_code", "unit_name", "status"] if not rows else None)
     for k in COUNT_KEYS:
         for suffix in ("baseline", "current"):
             col = f"{k}_{suffix}"
@@ -197,11 +199,13 @@ def funds(cumulative: dict[str, int], config: Config) -> dict[str, Any]:
 
 
 def submission_status(inputs: list[UnitInput]) -> list[dict[str, Any]]:
-    """The state of each configured unit's submission: received (valid) / invalid / missing.
+    """The state of each configured unit's submission: received (valid) / invalid / error / missing.
 
-    One dict per unit: ``unit_code``, ``unit_name``, ``status``, ``file`` (name as sent), ``sha256``,
-    ``version`` (ledger version number), ``on_time`` (bool), ``errors`` and ``warnings`` (counts of findings
-    of that version), and ``newer_failed`` (``{"version", "errors"}`` of a newer version that failed, or None).
+    One dict per unit: ``unit_code``, ``unit_name``, ``required`` (bool, see :class:`pipeline.config.Unit`),
+    ``status``, ``file`` (name as sent), ``sha256``, ``version`` (ledger version number), ``on_time`` (bool),
+    ``errors`` and ``warnings`` (counts of findings of that version), and ``newer_failed`` (``{"version",
+    "errors"}`` of a newer version not used: ``errors`` is its error count, or None when it could not be
+    validated — validation crashed or is pending — or None when there is none).
     """
     out = []
     for item in inputs:
@@ -209,6 +213,7 @@ def submission_status(inputs: list[UnitInput]) -> list[dict[str, Any]]:
         out.append({
             "unit_code": item.unit.code,
             "unit_name": item.unit.full_name,
+            "required": item.unit.required,
             "status": item.status,
             "file": o.file if o else None,
             "sha256": o.sha256 if o else None,
@@ -216,24 +221,38 @@ def submission_status(inputs: list[UnitInput]) -> list[dict[str, Any]]:
             "on_time": v.on_time if v is not None else None,
             "errors": o.errors if o else None,
             "warnings": o.warnings if o else None,
-            "newer_failed": {"version": newer.version, "errors": newer.errors} if newer is not None else None,
+            "newer_failed": {"version": newer.version,
+                             "errors": newer.errors if newer.status == "invalid" else None}
+            if newer is not None else None,
         })
     return out
 
 
-def targets(status: dict[str, int], depr: dict[str, Any], config: Config) -> list[dict[str, Any]]:
+def lacking_units(inputs: list[UnitInput]) -> list[str]:
+    """Names of the required units (``unit.required``) without a valid version, in configuration order.
+
+    The targets can be assessed only when this is empty: a district-wide target ("no poor NCC household")
+    cannot be judged met from part of the communes. Units the plan only asks to report (required False)
+    never count.
+    """
+    return [i.unit.full_name for i in inputs if i.unit.required and i.status != "valid"]
+
+
+def targets(status: dict[str, int], depr: dict[str, Any], config: Config,
+            assessable: bool = True) -> list[dict[str, Any]]:
     """Progress against the plan's three targets (section III).
 
     1. no poor NCC household by 31/12 (value: poor NCC households now);
     2. no NCC household falling back (tái nghèo) or newly poor (phát sinh) (value: such households);
     3. 100 % of poor NCC households not deprived in health, education, housing, water & sanitation,
        information (value: poor NCC households deprived in at least one of them, per dimension).
-    Each item: ``code``, ``value`` (households), ``met`` (bool, for 1 as of the cut-off).
+    Each item: ``code``, ``value`` (households, over the valid units), ``met`` (bool, for 1 as of the
+    cut-off; None when not ``assessable``: a required unit lacks a valid version, or no unit has one).
     """
     new_or_back = status["change_fell_back_poor"] + status["change_new_poor"]
     wanted = set(config.targets.get("ncc_poor_access_dimensions", []))
     deprived = [d for d in depr["dimensions"] if d["code"] in wanted and d["households"] > 0]
-    return [
+    out = [
         {"code": "no_ncc_poor", "value": status["poor_households_current"],
          "met": status["poor_households_current"] <= config.targets.get("ncc_poor_households_by_year_end", 0)},
         {"code": "no_fallback", "value": new_or_back,
@@ -241,6 +260,10 @@ def targets(status: dict[str, int], depr: dict[str, Any], config: Config) -> lis
         {"code": "access", "value": len(deprived), "met": not deprived,
          "dimensions": [d["label"] for d in deprived]},
     ]
+    if not assessable:
+        for t in out:
+            t["met"] = None
+    return out
 
 
 def ncc_poor_list(roster: pd.DataFrame) -> list[dict[str, Any]]:
@@ -270,8 +293,10 @@ def aggregate(inputs: list[UnitInput], *, config: Config, period: Period) -> dic
 
     Keys: ``period`` (code), ``units`` (records of :func:`unit_table`, NA as None), ``district``
     (:func:`district_totals`), ``ncc`` (:func:`ncc_status`), ``deprivations``, ``supports``, ``cumulative``,
-    ``funds``, ``submissions``, ``targets``, ``annex``, ``narratives`` (per valid unit: name and its three
-    texts).
+    ``funds``, ``submissions``, ``lacking`` (:func:`lacking_units`), ``assessable`` (bool: every required
+    unit has a valid version, and at least one unit does), ``targets``, ``annex``, ``narratives`` (per valid
+    unit: name and its three texts). ``inputs`` may be empty (a period with no configured unit):
+    every figure is then 0 and the targets are not assessable.
     """
     units = unit_table(inputs)
     roster = _rosters(inputs)
@@ -279,6 +304,8 @@ def aggregate(inputs: list[UnitInput], *, config: Config, period: Period) -> dic
     depr = deprivations(roster, config)
     cumulative = cumulative_totals(inputs)
     records = units.astype(object).where(units.notna(), None).to_dict(orient="records")
+    lacking = lacking_units(inputs)
+    assessable = not lacking and any(i.status == "valid" for i in inputs)
     return {
         "period": period.code,
         "units": records,
@@ -289,7 +316,9 @@ def aggregate(inputs: list[UnitInput], *, config: Config, period: Period) -> dic
         "cumulative": cumulative,
         "funds": funds(cumulative, config),
         "submissions": submission_status(inputs),
-        "targets": targets(status, depr, config),
+        "lacking": lacking,
+        "assessable": assessable,
+        "targets": targets(status, depr, config, assessable),
         "annex": ncc_poor_list(roster),
         "narratives": [
             {"unit_name": i.unit.full_name, **i.submission.narrative}

@@ -6,16 +6,18 @@ Results are kept at GX's ``BASIC`` format with no unexpected values, so the page
 failed and how many rows, never a value — no names, ethnicity or NCC category (Decree 13/2023/NĐ-CP);
 rows are found through the unit's own feedback (household codes and Excel rows).
 
-Rebuilt from scratch on each call (is idempotent for the same ledger state).
+Rebuilt from scratch on each call (is idempotent for the same ledger state) in a temporary folder beside
+the site, then published at once (``data-docs`` is a link switched atomically, :func:`pipeline.publish.atomic_dir`):
+a failure or a kill while building leaves the previous site. District-facing: 0644 / 0755.
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 from pipeline.config import Config, Period, data_dir
+from pipeline.publish import atomic_dir
 
 RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 0, "include_unexpected_rows": False}
 
@@ -30,6 +32,15 @@ def build_data_docs(period: Period, *, config: Config, ledger: Any, root: Path |
 
     Returns None when no unit has a readable workbook.
     """
+    site = data_docs_dir(period, root)
+    with atomic_dir(site) as build:
+        built = _build_site(build, period, config=config, ledger=ledger)
+    index = site / "index.html"
+    return index if built and index.exists() else None
+
+
+def _build_site(site: Path, period: Period, *, config: Config, ledger: Any) -> bool:
+    """Write the GX Data Docs site into ``site``; whether any validation result was written."""
     import great_expectations as gx
     from great_expectations.checkpoint import UpdateDataDocsAction
     from great_expectations.core.run_identifier import RunIdentifier
@@ -39,9 +50,6 @@ def build_data_docs(period: Period, *, config: Config, ledger: Any, root: Path |
     from pipeline.read import UnreadableSubmission, read_submission
     from pipeline.validate import build_frames, load_suite
 
-    site = data_docs_dir(period, root)
-    if site.exists():
-        shutil.rmtree(site)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     context.add_data_docs_site(site_name="period", site_config={
@@ -78,5 +86,4 @@ def build_data_docs(period: Period, *, config: Config, ledger: Any, root: Path |
                            run_id=RunIdentifier(run_name=f"{period.code}-{unit.code}-v{version.version}",
                                                 run_time=version.found_at))
             built = True
-    index = site / "index.html"
-    return index if built and index.exists() else None
+    return built

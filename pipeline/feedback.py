@@ -3,7 +3,7 @@
 * Annotated copy: ``feedback/<period>/<unit>/v<N>-<sha8>-gop-y.xlsx`` — the unit's own workbook with each
   failing cell filled (red: lỗi, yellow: cảnh báo) and a comment saying what is wrong and how to fix it,
   plus a sheet "Góp ý" listing every finding. Values are written back as values (text, never formulas);
-  macros are not kept; the archived original is never touched.
+  macros are not kept; the archived original is never touched. Owner-only (a roster: personal data).
 * Status page: ``reports/<year>/<6T|9T|CN>/trang-thai-<period>.html`` — static HTML in Vietnamese, each
   unit's latest version, status and counts, and the findings masked by value (a value is shown only when
   its column is on the allow-list of non-personal columns and it has that column's shape, Decree
@@ -19,6 +19,7 @@ from typing import Any
 from pipeline import schema
 from pipeline.config import Config, Period, data_dir
 from pipeline.findings import ERROR, ValidationOutcome
+from pipeline.publish import atomic_path, ensure_dir, write_text
 
 RED = "FFC7CE"
 YELLOW = "FFEB9C"
@@ -103,8 +104,9 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
     for col, width in zip("ABCDEFG", (10, 18, 6, 30, 20, 60, 60), strict=True):
         sheet.column_dimensions[col].width = width
     out = feedback_path(version, period, root)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
+    ensure_dir(out.parent.parent.parent, private=True)  # feedback/: rosters of every unit
+    with atomic_path(out, private=True) as tmp:  # the unit's roster: personal data, owner-only
+        wb.save(tmp)
     return out
 
 
@@ -180,7 +182,4 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
         tolerance_minutes=f"{arrival_tolerance(config).total_seconds() / 60:g}",
         skipped=read_skipped(period, root),
     )
-    out = status_page_path(period, root)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(html, encoding="utf-8")
-    return out
+    return write_text(status_page_path(period, root), html)  # district-facing, no personal data: 0644

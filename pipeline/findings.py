@@ -143,12 +143,13 @@ class ValidationOutcome:
         )
 
     def write(self, path: Path) -> Path:
-        """Write the findings file (UTF-8 JSON). Idempotent: the same outcome writes the same bytes."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
-        tmp.replace(path)
-        return path
+        """Write the findings file (UTF-8 JSON) atomically and owner-only: findings quote cell values.
+
+        Idempotent: the same outcome writes the same bytes.
+        """
+        from pipeline.publish import write_text
+
+        return write_text(path, json.dumps(self.to_json(), ensure_ascii=False, indent=1), private=True)
 
 
 def read_outcome(path: Path) -> ValidationOutcome:

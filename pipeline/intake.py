@@ -361,6 +361,7 @@ def validate_version(version: Version, *, config: Config, ledger: Ledger, period
         outcome.findings.append(Finding(ERROR, "", None, "", version.original_name,
                                         "Không xác định được đơn vị báo cáo của tệp.",
                                         "Ghi đúng mã đơn vị ở sheet 'Thông tin chung'.", "intake"))
+    crashpoint("validate")  # validated, nothing written yet
     outcome.write(out)
     try:
         write_annotated(version, outcome, period=period, root=root)

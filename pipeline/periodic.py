@@ -13,6 +13,11 @@ names or other personal data. Each step reads what the previous one wrote:
 Rerun: every step overwrites its own outputs and nothing else; files already in the ledger are not
 registered again and a version is re-validated only when its validation fingerprint changed, so
 rerunning a period (or back-filling an old one) with the same inbox gives the same report.
+
+Failure: a step that feeds the figures (gather, aggregate) or publishes them (render) raises
+:class:`StepFailed`, naming the step and, when one is to blame, the file; nothing is published then. A
+unit whose validation fails (data errors) or crashes (system error) is that unit's problem only: the report
+is still made, naming it. Every published file is written atomically (:mod:`pipeline.publish`).
 """
 
 from __future__ import annotations
@@ -23,10 +28,83 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import Config, Period, data_dir
+from pipeline.config import Config, ConfigError, Period, data_dir
 from pipeline.findings import ERROR, Finding, ValidationOutcome, read_outcome
+from pipeline.publish import crashpoint, ensure_dir, write_text
 
 log = logging.getLogger(__name__)
+STEP_LABELS = {
+    "resolve_period": "xác định kỳ báo cáo",
+    "gather": "tiếp nhận lần cuối",
+    "validate": "kiểm tra số liệu",
+    "aggregate": "tổng hợp số liệu",
+    "render": "lập và công bố báo cáo",
+}
+
+
+class StepFailed(RuntimeError):
+    """A step of the periodic report failed, so no report is published.
+
+    ``step`` is the step's name (``gather``, ``aggregate``, ``render``, as the DAG's task ids), ``file`` the
+    name of the file to blame or None. The message is Vietnamese and names both; it holds no cell value.
+    """
+
+    def __init__(self, step: str, reason: str, *, period: str, file: str | None = None) -> None:
+        self.step, self.file, self.period = step, file, period
+        where = f", tệp {file}" if file else ""
+        super().__init__(
+            f"Kỳ {period}: bước {step} ({STEP_LABELS.get(step, step)}) thất bại{where}: {reason}. "
+            "Báo cáo chưa được lập hay công bố lại; báo cáo đã công bố trước đó (nếu có) giữ nguyên.")
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:300]}" if text else type(exc).__name__
+
+
+def _blamed_file(exc: BaseException, root: Path | None) -> str | None:
+    """The file an OS error names, relative to the data root when under it."""
+    name = getattr(exc, "filename", None)
+    if not name:
+        return None
+    path = Path(str(name))
+    try:
+        return str(path.resolve().relative_to((root or data_dir()).resolve()))
+    except ValueError:
+        return str(path)
+
+
+def resolve_period(config: Config, requested: str | None, when: dt.datetime) -> Period:
+    """The period a run compiles: the requested code, else the latest period due at ``when`` that has units.
+
+    Units change with administrative reforms (the configured communes end on 30/06/2025), so the latest due
+    period may have no configured unit; then the latest earlier due period that has units is used. The one
+    place for this rule (the DAG's Param, the command line).
+
+    Args:
+        requested: a period code (``2023-6T``) or empty / None for the latest due.
+        when: an aware datetime (a run's ``run_after``, or now).
+
+    Raises:
+        ConfigError: the code is malformed, the requested period has no configured unit, or no due period
+            has units (Vietnamese messages).
+    """
+    requested = (requested or "").strip()
+    if requested:
+        period = config.period(requested)
+        if not config.units_on(period.cutoff):
+            raise ConfigError(
+                f"Kỳ {period.code} không có đơn vị báo cáo nào trong cấu hình (không đơn vị nào còn hiệu lực "
+                f"ngày {period.cutoff:%d/%m/%Y}). Kiểm tra danh sách đơn vị trong tệp cấu hình, hoặc chọn kỳ khác.")
+        return period
+    period = config.latest_period_due(when)
+    for _ in range(80):  # 80 periods: over 26 years back
+        if config.units_on(period.cutoff):
+            return period
+        period = config.previous_period(period)
+    raise ConfigError(
+        f"Không có kỳ báo cáo nào đã đến hạn (tính đến {when.astimezone(config.timezone):%d/%m/%Y}) có đơn vị "
+        "báo cáo trong cấu hình. Hãy ghi rõ kỳ báo cáo (ví dụ 2023-6T) hoặc cập nhật danh sách đơn vị.")
 
 
 def work_dir(period: Period, root: Path | None = None) -> Path:
@@ -42,18 +120,26 @@ def gather(period: Period, *, config: Config, now: dt.datetime, root: Path | Non
 
     Returns:
         ``[{"unit_code": str | None, "versions": int, "latest_sha256": str}]`` — codes, counts and hashes only.
+
+    Raises:
+        StepFailed: the pass failed (ledger unreachable, inbox unreadable, …): step ``gather``, with the file
+            an OS error names.
     """
     from pipeline.intake import intake_pass
     from pipeline.ledger import open_ledger
 
-    ledger = open_ledger(root)
-    intake_pass(period, config=config, ledger=ledger, now=now, root=root)
-    items = []
-    codes = [u.code for u in config.units_on(period.cutoff)] + [None]
-    for code in codes:
-        vs = ledger.versions(period.code, code)
-        if vs:
-            items.append({"unit_code": code, "versions": len(vs), "latest_sha256": vs[-1].sha256})
+    try:
+        ensure_dir((root or data_dir()) / "work", private=True)  # staging, findings, aggregates: personal data
+        ledger = open_ledger(root)
+        intake_pass(period, config=config, ledger=ledger, now=now, root=root)
+        items = []
+        codes = [u.code for u in config.units_on(period.cutoff)] + [None]
+        for code in codes:
+            vs = ledger.versions(period.code, code)
+            if vs:
+                items.append({"unit_code": code, "versions": len(vs), "latest_sha256": vs[-1].sha256})
+    except Exception as exc:
+        raise StepFailed("gather", _reason(exc), period=period.code, file=_blamed_file(exc, root)) from exc
     log.info("Period %s: %d unit(s) with submissions, %d configured", period.code,
              sum(i["unit_code"] is not None for i in items), len(codes) - 1)
     return items
@@ -78,72 +164,124 @@ def validate_one(item: dict[str, Any], *, config: Config, period: Period, now: d
     return result
 
 
+def _validated(v: Any) -> bool:
+    """Whether a version's validation finished: a verdict in the ledger and its findings file on disk."""
+    return v.status in ("valid", "invalid") and bool(v.findings_path) and Path(v.findings_path).exists()
+
+
+def _system_error(v: Any, unit_code: str, period: Period) -> ValidationOutcome:
+    return ValidationOutcome(v.original_name, v.sha256, unit_code, period.code, [
+        Finding(ERROR, "", None, "", "", "Chưa kiểm tra được tệp (lỗi hệ thống khi kiểm tra hoặc đang chờ kiểm tra).",
+                "Không phải lỗi của đơn vị: Phòng LĐ-TB&XH chạy lại việc kiểm tra.", "pipeline")])
+
+
 def load_inputs(period: Period, *, config: Config, root: Path | None = None) -> list[Any]:
     """Build :class:`pipeline.aggregate.UnitInput` for every configured unit from the ledger.
 
-    Each unit's latest valid version is used; a unit with versions but none valid is invalid; with none,
-    missing. A version whose findings file is absent (its validation crashed) counts as invalid.
+    Each unit's latest valid version is used and a newer version not used (it failed, or could not be
+    validated: crashed or pending) is named beside it; a unit with versions but none valid is invalid, or
+    ``error`` when its latest version could not be validated; with none, missing.
+
+    Raises:
+        StepFailed: step ``aggregate`` — the ledger cannot be read, or the archived file of a valid version
+            cannot be read (the file is named).
     """
     from pipeline.aggregate import UnitInput
     from pipeline.ledger import open_ledger, unit_versions_summary
     from pipeline.read import read_submission
 
+    try:
+        summary = unit_versions_summary(open_ledger(root), config, period)
+    except Exception as exc:
+        raise StepFailed("aggregate", _reason(exc), period=period.code) from exc
     inputs = []
-    for item in unit_versions_summary(open_ledger(root), config, period):
+    for item in summary:
         unit = config.unit(item["unit_code"])
         used, latest = item["used"], item["latest"]
         if latest is None:
             inputs.append(UnitInput(unit, "missing"))
             continue
-        shown = used or latest
-        fpath = Path(shown.findings_path) if shown.findings_path else None
-        if fpath is None or not fpath.exists():
-            outcome = ValidationOutcome(shown.original_name, shown.sha256, unit.code, period.code, [
-                Finding(ERROR, "", None, "", "", "Chưa kiểm tra được tệp (lỗi hệ thống khi kiểm tra).",
-                        "Liên hệ Phòng LĐ-TB&XH.", "pipeline")])
-            inputs.append(UnitInput(unit, "invalid", outcome, version=shown))
+        if used is None or not _validated(used):
+            shown = used or latest
+            if not _validated(shown):
+                inputs.append(UnitInput(unit, "error", _system_error(shown, unit.code, period), version=shown))
+            else:
+                inputs.append(UnitInput(unit, "invalid", read_outcome(Path(shown.findings_path)), version=shown))
             continue
-        outcome = read_outcome(fpath)
-        if used is None:
-            inputs.append(UnitInput(unit, "invalid", outcome, version=latest))
-            continue
-        sub = read_submission(Path(used.archive_path), config)
-        newer = latest if item["newer_failed"] else None
+        outcome = read_outcome(Path(used.findings_path))
+        try:
+            sub = read_submission(Path(used.archive_path), config, file_name=used.original_name)
+        except Exception as exc:
+            raise StepFailed("aggregate", _reason(exc), period=period.code,
+                             file=f"{used.original_name} (phiên bản {used.version} của {unit.full_name}, "
+                                  f"lưu trữ {Path(used.archive_path).name})") from exc
+        newer = latest if latest.version != used.version else None
         inputs.append(UnitInput(unit, "valid", outcome, sub, version=used, newer_failed=newer))
     return inputs
 
 
 def aggregate_period(period: Period, *, config: Config, root: Path | None = None) -> str:
-    """Aggregate the period's valid submissions into ``work/<period>/aggregates.json``; returns its path."""
+    """Aggregate the period's valid submissions into ``work/<period>/aggregates.json``; returns its path.
+
+    The file is written atomically and owner-only (the annex list holds names).
+
+    Raises:
+        StepFailed: step ``aggregate`` failed; ``aggregates.json`` is left as it was.
+    """
     from pipeline.aggregate import aggregate
 
-    agg = aggregate(load_inputs(period, config=config, root=root), config=config, period=period)
-    out = work_dir(period, root) / "aggregates.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(agg, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    inputs = load_inputs(period, config=config, root=root)
+    try:
+        agg = aggregate(inputs, config=config, period=period)
+        out = work_dir(period, root) / "aggregates.json"
+        ensure_dir(out.parent, private=True)
+        write_text(out, json.dumps(agg, ensure_ascii=False, indent=1, default=str), private=True)
+    except Exception as exc:
+        raise StepFailed("aggregate", _reason(exc), period=period.code) from exc
     return str(out)
 
 
 def render_period(period: Period, *, config: Config, now: dt.datetime | None = None, root: Path | None = None) -> str:
-    """Render and publish the period's report from ``aggregates.json``, refresh the status page and the Data
-    Docs; returns the .docx path."""
+    """Render the period's report from ``aggregates.json``, refresh the status page and the Data Docs, then
+    publish the report (last, so that a failure before leaves the previous report); returns the .docx path.
+
+    Raises:
+        StepFailed: step ``render`` failed; the published report is left as it was.
+    """
     from pipeline.datadocs import build_data_docs
     from pipeline.feedback import write_status_page
     from pipeline.ledger import open_ledger
-    from pipeline.render import render_report
+    from pipeline.render import publish_report, stage_report
 
-    agg = json.loads((work_dir(period, root) / "aggregates.json").read_text(encoding="utf-8"))
-    path = render_report(agg, config=config, period=period, root=root)
-    ledger = open_ledger(root)
-    write_status_page(period, config=config, ledger=ledger, now=now or dt.datetime.now(dt.UTC), root=root)
-    build_data_docs(period, config=config, ledger=ledger, root=root)
+    try:
+        agg = json.loads((work_dir(period, root) / "aggregates.json").read_text(encoding="utf-8"))
+        staged = stage_report(agg, config=config, period=period, root=root)
+        ledger = open_ledger(root)
+        write_status_page(period, config=config, ledger=ledger, now=now or dt.datetime.now(dt.UTC), root=root)
+        build_data_docs(period, config=config, ledger=ledger, root=root)
+        crashpoint("render")
+        path = publish_report(staged, period=period, root=root)
+    except Exception as exc:
+        raise StepFailed("render", _reason(exc), period=period.code) from exc
     return str(path)
 
 
 def run_period(period: Period, *, config: Config, now: dt.datetime | None = None, root: Path | None = None) -> str:
-    """All steps in one process, without Airflow (for the command line and tests). Returns the .docx path."""
+    """All steps in one process, without Airflow (for the command line and tests). Returns the .docx path.
+
+    As in the DAG, a unit whose validation crashes is logged and shown as a system error in the report; the
+    other steps stop the run.
+
+    Raises:
+        StepFailed: gather, aggregate or render failed; no report was published.
+    """
     now = now or dt.datetime.now(dt.UTC)
     for item in gather(period, config=config, now=now, root=root):
-        validate_one(item, config=config, period=period, now=now, root=root)
+        try:
+            validate_one(item, config=config, period=period, now=now, root=root)
+        except Exception as exc:  # noqa: BLE001 - one unit's crash is its system error, as a failed mapped task
+            # the type only: a library's message may quote a cell value (personal data)
+            log.error("Unit %s: validation crashed (%s, system error); its version is reported as not validated",
+                      item["unit_code"], type(exc).__name__)
     aggregate_period(period, config=config, root=root)
     return render_period(period, config=config, now=now, root=root)

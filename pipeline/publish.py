@@ -11,12 +11,14 @@ annex, staging, the ledger) are created owner-only whatever the process umask: f
 District-facing outputs with no personal data (status page, Data Docs) are 0644 / 0755.
 
 ``crashpoint(name)`` marks the named places where the crash tests kill the process
-(``PIPELINE_CRASH_AT=name``); it does nothing otherwise.
+(``PIPELINE_CRASH_AT=name``, or ``name@glob`` to kill only where the file being published matches the glob,
+e.g. ``publish-before-rename@bao-cao-*.docx``); it does nothing otherwise.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import os
 import shutil
 import signal
@@ -79,9 +81,17 @@ def ensure_dir(path: Path, *, private: bool = False) -> Path:
     return path
 
 
-def crashpoint(name: str) -> None:
-    """Kill this process with SIGKILL when ``PIPELINE_CRASH_AT`` names this point (crash tests only)."""
-    if os.environ.get("PIPELINE_CRASH_AT") == name:
+def crashpoint(name: str, target: str | None = None) -> None:
+    """Kill this process with SIGKILL when ``PIPELINE_CRASH_AT`` names this point (crash tests only).
+
+    ``PIPELINE_CRASH_AT`` is ``name`` (kill at the first pass here) or ``name@glob`` (kill only when
+    ``target``, the name of the file being published, matches the glob).
+    """
+    wanted = os.environ.get("PIPELINE_CRASH_AT")
+    if not wanted:
+        return
+    point, _, pattern = wanted.partition("@")
+    if point == name and (not pattern or (target is not None and fnmatch.fnmatch(target, pattern))):
         os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -106,7 +116,7 @@ def atomic_path(path: Path, *, private: bool = False, mode: int | None = None) -
         yield tmp
         final = mode if mode is not None else (private_modes()[0] if private else PUBLIC_FILE)
         _apply(tmp, final)
-        crashpoint("publish-before-rename")
+        crashpoint("publish-before-rename", path.name)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -162,7 +172,7 @@ def atomic_dir(path: Path, *, private: bool = False) -> Iterator[Path]:
     with contextlib.suppress(FileNotFoundError):
         link_tmp.unlink()
     os.symlink(build.name, link_tmp)
-    crashpoint("publish-before-rename")
+    crashpoint("publish-before-rename", path.name)
     os.replace(link_tmp, path)
     if old_target is not None and old_target.resolve() != build.resolve():
         shutil.rmtree(old_target, ignore_errors=True)

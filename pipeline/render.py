@@ -2,22 +2,29 @@
 
 The only writer of reports. Rendering uses docxtpl with Jinja autoescape on and undefined variables as
 errors; every figure is formatted here with :mod:`pipeline.fmt` (Babel ``vi``, half-up). The output path is a
-pure function of the period: ``reports/<year>/<6T|9T|CN>/bao-cao-<period>.docx``; a rerun overwrites it.
+pure function of the period: ``reports/<year>/<6T|9T|CN>/bao-cao-<period>.docx``; a rerun overwrites it,
+atomically and owner-only (its annex lists households by name, Decree 13/2023/NĐ-CP), see
+:mod:`pipeline.publish`.
+
+The plan's targets are assessed ("Đạt" / "Chưa đạt") only when every required unit has a valid version;
+otherwise each says "Chưa đủ số liệu để đánh giá" and names the units lacking one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from pipeline import fmt
 from pipeline.config import PROJECT_ROOT, Config, Period, data_dir
+from pipeline.publish import copy_file, ensure_dir, private_modes
 
 TEMPLATE = PROJECT_ROOT / "templates" / "bao_cao_ky.docx"
-SUBMISSION_LABELS = {"valid": "Hợp lệ", "invalid": "Không hợp lệ", "missing": "Chưa nhận"}
+SUBMISSION_LABELS = {"valid": "Hợp lệ", "invalid": "Không hợp lệ", "error": "Chưa kiểm tra được (lỗi hệ thống)",
+                     "missing": "Chưa nhận"}
+NOT_ASSESSABLE = "Chưa đủ số liệu để đánh giá"
 # Order of the movement table: changes of poor households first, then of near-poor ones (labels from
 # change_kinds in config/reference.yaml).
 MOVEMENT_ORDER = ("escaped_poverty", "near_poor_to_poor", "fell_back_poor", "new_poor", "escaped_near_poverty",
@@ -37,12 +44,27 @@ def _status_text(sub: dict[str, Any], detail: bool = False) -> str:
     label = SUBMISSION_LABELS[sub["status"]]
     if sub["status"] == "invalid":
         label = f"{label} ({sub['errors']} lỗi)"
+    if sub["status"] == "missing" and sub.get("required") is False:
+        label = "Chưa gửi (đơn vị được đề nghị báo cáo, không bắt buộc)"
     if detail and sub.get("on_time") is False:
         label += "; trễ hạn"
     if detail and sub.get("newer_failed"):
         nf = sub["newer_failed"]
-        label += f"; phiên bản {nf['version']} gửi sau có {nf['errors']} lỗi, chưa dùng"
+        if nf["errors"] is None:
+            label += f"; phiên bản {nf['version']} gửi sau chưa kiểm tra được (lỗi hệ thống), chưa dùng"
+        else:
+            label += f"; phiên bản {nf['version']} gửi sau có {nf['errors']} lỗi, chưa dùng"
     return label
+
+
+def _assessment(agg: dict[str, Any], met: bool | None, yes: str, no: str) -> str:
+    """A target's assessment, or why it cannot be assessed (the required units lacking a valid version)."""
+    if met is None or not agg.get("assessable", True):
+        lacking = agg.get("lacking") or []
+        if lacking:
+            return f"{NOT_ASSESSABLE} (chưa có báo cáo hợp lệ của: {', '.join(lacking)})"
+        return f"{NOT_ASSESSABLE} (chưa có báo cáo hợp lệ nào)"
+    return yes if met else no
 
 
 def _document(config: Config, period: Period) -> dict[str, Any]:
@@ -80,7 +102,10 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period) -> dic
     d = agg["district"]
     subs = agg["submissions"]
     valid = [s for s in subs if s["status"] == "valid"]
-    left_out = [s["unit_name"] for s in subs if s["status"] != "valid"]
+    # units the plan only asks to report do not make the totals partial when they send nothing
+    left_out = [s["unit_name"] for s in subs
+                if s["status"] != "valid" and not (s["status"] == "missing" and s.get("required") is False)]
+    expected = [s for s in subs if s.get("required", True) or s["status"] != "missing"]
     units = []
     for i, u in enumerate(agg["units"], start=1):
         sub = next(s for s in subs if s["unit_code"] == u["unit_code"])
@@ -164,19 +189,25 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period) -> dic
         for i, s in enumerate(subs, start=1)
     ]
     t = {x["code"]: x for x in agg["targets"]}
+    assessable = agg.get("assessable", True)
+    on_valid = "" if assessable else f" (tính trên {len(valid)} đơn vị có báo cáo hợp lệ)"
+    access_result = ("Không còn hộ thiếu hụt các chiều này" if not t["access"]["dimensions"]
+                     else "Còn thiếu hụt: " + ", ".join(x.lower() for x in t["access"]["dimensions"]))
     target_rows = [
         {"no": "1", "label": "Đến cuối năm không còn hộ nghèo có thành viên là người có công",
-         "result": f"Còn {fmt.number(t['no_ncc_poor']['value'])} hộ nghèo có người có công",
-         "assessment": "Đã đạt" if t["no_ncc_poor"]["met"] else "Chưa đạt, tiếp tục hỗ trợ"},
+         "result": f"Còn {fmt.number(t['no_ncc_poor']['value'])} hộ nghèo có người có công{on_valid}",
+         "assessment": _assessment(agg, t["no_ncc_poor"]["met"], "Đã đạt", "Chưa đạt, tiếp tục hỗ trợ")},
         {"no": "2", "label": "Không để hộ có người có công tái nghèo, phát sinh nghèo",
-         "result": f"{fmt.number(t['no_fallback']['value'])} hộ tái nghèo, phát sinh nghèo",
-         "assessment": "Đạt" if t["no_fallback"]["met"] else "Không đạt"},
+         "result": f"{fmt.number(t['no_fallback']['value'])} hộ tái nghèo, phát sinh nghèo{on_valid}",
+         "assessment": _assessment(agg, t["no_fallback"]["met"], "Đạt", "Không đạt")},
         {"no": "3", "label": "100% hộ nghèo có người có công được tiếp cận y tế, giáo dục, nhà ở, nước sạch "
                              "và vệ sinh, thông tin",
-         "result": ("Không còn hộ thiếu hụt các chiều này" if t["access"]["met"]
-                    else "Còn thiếu hụt: " + ", ".join(x.lower() for x in t["access"]["dimensions"])),
-         "assessment": "Đạt" if t["access"]["met"] else "Chưa đạt"},
+         "result": access_result + on_valid,
+         "assessment": _assessment(agg, t["access"]["met"], "Đạt", "Chưa đạt")},
     ]
+    if not valid:
+        for row in target_rows:
+            row["result"] = "Chưa có số liệu"
     annex = [
         {"no": str(i), "unit_name": a["unit_name"], "household_code": a["household_code"],
          "head_name": a["head_name"] or "", "village": a["village"] or "", "ethnicity": a["ethnicity"] or "",
@@ -218,7 +249,8 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period) -> dic
             f"Trong {fmt.number(base)} hộ nghèo có người có công, "
             + (f"các chiều còn thiếu hụt: {', '.join(deprived_dims)}" if deprived_dims else "không hộ nào thiếu hụt")
             + (f"; không thiếu hụt: {', '.join(clean_dims)}." if clean_dims and deprived_dims else ".")
-            if base else "Không còn hộ nghèo có người có công nên không phân tích thiếu hụt."
+            if base else ("Không còn hộ nghèo có người có công nên không phân tích thiếu hụt." if valid
+                          else "Chưa có báo cáo hợp lệ nào nên chưa phân tích thiếu hụt.")
         ),
         "funds_scope": (
             "Số liệu kinh phí là tổng các nguồn các đơn vị huy động cho công tác giảm nghèo trên địa bàn (cho mọi "
@@ -235,12 +267,15 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period) -> dic
             f"{fmt.number(cum['outreach_participants'])} lượt người tham dự."
         ),
         "submissions": (
-            f"Đã nhận {len(valid) + sum(s['status'] == 'invalid' for s in subs)}/{len(subs)} báo cáo "
+            f"Đã nhận {sum(s['status'] != 'missing' for s in subs)}/{len(expected)} báo cáo "
             f"({sum(s.get('on_time') is True for s in subs)} đúng hạn); {len(valid)} báo cáo hợp lệ"
             + (f"; không hợp lệ: {', '.join(s['unit_name'] for s in subs if s['status'] == 'invalid')}"
                if any(s["status"] == "invalid" for s in subs) else "")
-            + (f"; chưa nhận: {', '.join(s['unit_name'] for s in subs if s['status'] == 'missing')}"
-               if any(s["status"] == "missing" for s in subs) else "")
+            + (f"; chưa kiểm tra được (lỗi hệ thống): "
+               f"{', '.join(s['unit_name'] for s in subs if s['status'] == 'error')}"
+               if any(s["status"] == "error" for s in subs) else "")
+            + (f"; chưa nhận: {', '.join(s['unit_name'] for s in expected if s['status'] == 'missing')}"
+               if any(s["status"] == "missing" for s in expected) else "")
             + "."
         ),
     }
@@ -314,19 +349,33 @@ def audit(path: Path, unit_names: list[str]) -> None:
         raise RenderError(f"Units neither reported nor listed in {path.name}: {missing}")
 
 
+def stage_report(agg: dict[str, Any], *, config: Config, period: Period, root: Path | None = None) -> Path:
+    """Render and audit the report of ``period`` in ``work/<period>/staging/`` (owner-only); returns its path.
+
+    Nothing is published. Raises :class:`RenderError` when the audit fails.
+    """
+    root = root or data_dir()
+    staging = root / "work" / period.code / "staging" / report_path(period, root).name
+    ensure_dir(staging.parent, private=True)
+    staging.unlink(missing_ok=True)
+    render_docx(build_context(agg, config=config, period=period), staging)
+    staging.chmod(private_modes()[0])
+    audit(staging, [s["unit_name"] for s in agg["submissions"]])
+    return staging
+
+
+def publish_report(staged: Path, *, period: Period, root: Path | None = None) -> Path:
+    """Publish an audited report at :func:`report_path`: copied under a temporary name beside it and renamed
+    into place, owner-only (the annex holds personal data). Returns the published path."""
+    return copy_file(staged, report_path(period, root), private=True)
+
+
 def render_report(agg: dict[str, Any], *, config: Config, period: Period, root: Path | None = None) -> Path:
     """Render, audit and publish the report of ``period``. Idempotent: a rerun overwrites the same file.
 
-    Renders into ``work/<period>/staging/``, audits, then copies to :func:`report_path`.
+    Renders into ``work/<period>/staging/``, audits, then publishes atomically at :func:`report_path`.
 
     Returns:
         The published path.
     """
-    root = root or data_dir()
-    staging = root / "work" / period.code / "staging" / report_path(period, root).name
-    render_docx(build_context(agg, config=config, period=period), staging)
-    audit(staging, [s["unit_name"] for s in agg["submissions"]])
-    out = report_path(period, root)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(staging, out)
-    return out
+    return publish_report(stage_report(agg, config=config, period=period, root=root), period=period, root=root)

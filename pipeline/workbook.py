@@ -223,6 +223,8 @@ def write_submission(
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 100
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    from pipeline.publish import atomic_path
+
+    with atomic_path(Path(path)) as tmp:  # a blank form: no personal data, 0644
+        wb.save(tmp)
     return path

@@ -86,6 +86,15 @@ def test_missing_and_invalid_units_shown(dag_run):
     assert "Số liệu cộng chưa gồm: xã Lương Sơn, xã Hòa Sơn" in text
 
 
+def test_targets_wait_for_every_required_unit(dag_run):
+    """With Lương Sơn missing and Hòa Sơn invalid, no target is judged: each names the two units."""
+    _, _, report, _ = dag_run
+    targets = next(t for t in docx_tables(report) if any("Mục tiêu" in c for c in t[0]))
+    assert [row[3] for row in targets[1:]] == [
+        "Chưa đủ số liệu để đánh giá (chưa có báo cáo hợp lệ của: xã Lương Sơn, xã Hòa Sơn)"] * 3
+    assert targets[1][2].endswith("(tính trên 6 đơn vị có báo cáo hợp lệ)")
+
+
 def test_no_personal_data_in_logs_or_xcom(dag_run, test_set):
     """The run's log (XCom values included) holds no head-of-household name of the test set."""
     _, _, _, log = dag_run

@@ -37,6 +37,10 @@ def test_dag_settings(dagbag):
     assert set(dag.tags) == {"giam-ngheo", "bao-cao-dinh-ky"}
     assert dag.task_dict["validate"].retries == 0
     assert str(dag.task_dict["aggregate"].trigger_rule) in ("all_done", "TriggerRule.ALL_DONE")
+    # a failed final intake pass stops aggregate and render whatever their trigger rule
+    assert dag.task_dict["gather"].is_setup is True
+    assert [t.task_id for t in dag.task_dict["aggregate"].get_upstreams_only_setups()] == ["gather"]
+    assert [t.task_id for t in dag.task_dict["render"].get_upstreams_only_setups()] == ["gather"]
     assert dag.params["period"] == ""
     assert [t for t in dag.topological_sort()][0].task_id == "resolve_period"
 

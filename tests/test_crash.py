@@ -1,0 +1,119 @@
+"""A real process killed (SIGKILL) at named points of `python -m pipeline run 2023-6T`, then run again: the
+ledger and the archive agree, no published path holds a partial file, and the report reads as a clean run's."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import docx_text, drop
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx"))
+REPORT = Path("reports") / "2023" / "6T" / "bao-cao-2023-6T.docx"
+STATUS_PAGE = Path("reports") / "2023" / "6T" / "trang-thai-2023-6T.html"
+
+
+def run_pipeline(root: Path, crash_at: str | None = None) -> subprocess.CompletedProcess:
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "PIPELINE_DATA_DIR": str(root)}
+    if crash_at:
+        env["PIPELINE_CRASH_AT"] = crash_at
+    return subprocess.run([sys.executable, "-m", "pipeline", "run", "2023-6T"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=900)
+
+
+def fresh_root(tmp_path: Path) -> Path:
+    root = tmp_path / "data"
+    drop(SAMPLES, root / "inbox" / "2023-6T")
+    return root
+
+
+def partial_files(root: Path) -> list[str]:
+    """Files at published (not hidden) names that are empty or not complete for their type."""
+    bad = []
+    for p in root.rglob("*"):
+        rel = p.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts) or not p.is_file() or rel.parts[0] == "inbox":
+            continue  # temporary names are hidden; the inbox is the communes' own
+        try:
+            if p.stat().st_size == 0:
+                raise ValueError("empty")
+            if p.suffix in (".docx", ".xlsx"):
+                with zipfile.ZipFile(p) as z:
+                    if z.testzip() is not None:
+                        raise ValueError("corrupt member")
+            elif p.suffix == ".json":
+                json.loads(p.read_text(encoding="utf-8"))
+            elif p.suffix == ".html" and "</html>" not in p.read_text(encoding="utf-8"):
+                raise ValueError("truncated page")
+        except (ValueError, zipfile.BadZipFile) as exc:
+            bad.append(f"{rel}: {exc}")
+    return bad
+
+
+def ledger_vs_archive(root: Path) -> tuple[list, set[str]]:
+    """(ledger rows whose archive copy is missing or has other bytes, archive files with no ledger row)."""
+    from pipeline.ledger import Ledger
+    from pipeline.read import sha256_of
+
+    db = root / "work" / "ledger.sqlite"
+    rows = Ledger(f"sqlite:///{db}").versions("2023-6T") if db.exists() else []
+    wrong = [(v.original_name, v.archive_path) for v in rows
+             if not Path(v.archive_path).is_file() or sha256_of(Path(v.archive_path)) != v.sha256]
+    archived = {p.name for p in (root / "archive" / "2023-6T").glob("*")
+                if p.is_file() and not p.name.startswith(".")} if (root / "archive").exists() else set()
+    return wrong, archived - {Path(v.archive_path).name for v in rows}
+
+
+@pytest.fixture(scope="module")
+def clean_text(tmp_path_factory) -> str:
+    """The report's text after a clean run of the 8 samples."""
+    root = fresh_root(tmp_path_factory.mktemp("clean"))
+    result = run_pipeline(root)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return docx_text(root / REPORT)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", [
+    "publish-before-rename",  # the first atomic write of the run: a findings file
+    "publish-before-rename@trang-thai-*.html",  # the status page
+    "publish-before-rename@data-docs",  # the Data Docs site's link switch
+    "publish-before-rename@bao-cao-*.docx",  # the report itself
+    "intake-after-archive",  # archive copy made, ledger row not yet inserted
+    "validate",  # a version validated, its findings not yet written
+    "render",  # report rendered and audited, not yet published
+])
+def test_kill_then_rerun(tmp_path, clean_text, point):
+    root = fresh_root(tmp_path)
+    crashed = run_pipeline(root, crash_at=point)
+    assert crashed.returncode == -signal.SIGKILL, (crashed.returncode, crashed.stderr[-2000:])
+
+    assert partial_files(root) == []
+    wrong, orphans = ledger_vs_archive(root)
+    assert wrong == []
+    # only a kill between the archive copy and the ledger insert leaves an archived file without its row
+    assert len(orphans) == (1 if point == "intake-after-archive" else 0)
+    if (root / REPORT).exists():
+        assert point != "render" and not point.endswith("bao-cao-*.docx")
+
+    again = run_pipeline(root)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert again.stdout.strip().splitlines()[-1] == str(root / REPORT)
+    assert partial_files(root) == []
+    assert ledger_vs_archive(root) == ([], set())
+    from pipeline.ledger import Ledger
+
+    rows = Ledger(f"sqlite:///{root / 'work' / 'ledger.sqlite'}").versions("2023-6T")
+    assert sorted((v.unit_code, v.version, v.status) for v in rows) == [
+        (code, 1, "valid") for code in ("22810", "22813", "22816", "22819", "22822", "22825", "22828", "22831")]
+    assert (root / STATUS_PAGE).stat().st_size > 0
+    assert docx_text(root / REPORT) == clean_text
+    assert os.path.islink(root / "reports" / "2023" / "6T" / "data-docs")
