@@ -161,7 +161,8 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
             "latest": latest,
             "latest_found": local(latest.found_at) if latest else "",
             "latest_received": local(latest.received_at) if latest else "",
-            "latest_status": {"valid": "hợp lệ", "invalid": "có lỗi", "pending": "chưa kiểm tra"}.get(
+            "latest_status": {"valid": "hợp lệ", "invalid": "có lỗi", "pending": "chưa kiểm tra",
+                              "error": "lỗi hệ thống, chưa kiểm tra được"}.get(
                 latest.status, latest.status) if latest else "",
             "used": item["used"],
             "newer_failed": item["newer_failed"],

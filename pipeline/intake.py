@@ -340,7 +340,7 @@ def validate_version(version: Version, *, config: Config, ledger: Ledger, period
     prev_period, prev, accepted, context = _history_inputs(version, config=config, ledger=ledger, period=period)
     fp = fingerprint(version.sha256, context)
     out = findings_path(period, version.sha256, root)
-    if version.fingerprint == fp and version.status != "pending" and out.exists():
+    if version.fingerprint == fp and version.status in ("valid", "invalid") and out.exists():
         return read_outcome(out), False  # unchanged: not even the previous workbook is read
     from pipeline.feedback import write_annotated
     from pipeline.validate import SuiteError, validate_submission
@@ -367,8 +367,9 @@ def validate_version(version: Version, *, config: Config, ledger: Ledger, period
         write_annotated(version, outcome, period=period, root=root)
     except Exception:  # noqa: BLE001 - the findings file and the status page still say everything
         log.exception("Annotated copy of version %s (%s) not written", version.id, version.sha256[:12])
-    ledger.record_validation(version.id, status=outcome.status, errors=outcome.errors, warnings=outcome.warnings,
-                             findings_path=str(out), fingerprint=None if system_error else fp, validated_at=now)
+    ledger.record_validation(version.id, status="error" if system_error else outcome.status, errors=outcome.errors,
+                             warnings=outcome.warnings, findings_path=str(out),
+                             fingerprint=None if system_error else fp, validated_at=now)
     return outcome, True
 
 

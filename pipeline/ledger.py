@@ -66,7 +66,7 @@ versions = sa.Table(
     sa.Column("file_mtime", sa.DateTime(timezone=True), nullable=False),
     sa.Column("on_time", sa.Boolean, nullable=False),
     sa.Column("archive_path", sa.String(500), nullable=False),
-    sa.Column("status", sa.String(10), nullable=False, server_default="pending"),  # pending|valid|invalid
+    sa.Column("status", sa.String(10), nullable=False, server_default="pending"),  # pending|valid|invalid|error
     sa.Column("errors", sa.Integer, nullable=True),
     sa.Column("warnings", sa.Integer, nullable=True),
     sa.Column("findings_path", sa.String(500), nullable=True),
@@ -572,7 +572,7 @@ def unit_versions_summary(ledger: Ledger, config: Config, period: Period) -> lis
         valid = [v for v in vs if v.status == "valid"]
         used = valid[-1] if valid else None
         latest = vs[-1] if vs else None
-        newer_failed = used is not None and any(v.status == "invalid" and v.version > used.version for v in vs)
+        newer_failed = used is not None and any(v.status != "valid" and v.version > used.version for v in vs)
         status = "missing" if not vs else ("valid" if used else "invalid")
         out.append({"unit_code": unit.code, "status": status, "used": used, "latest": latest,
                     "newer_failed": newer_failed})

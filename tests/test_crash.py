@@ -42,6 +42,8 @@ def partial_files(root: Path) -> list[str]:
         rel = p.relative_to(root)
         if any(part.startswith(".") for part in rel.parts) or not p.is_file() or rel.parts[0] == "inbox":
             continue  # temporary names are hidden; the inbox is the communes' own
+        if p.name.endswith(("ledger.sqlite.schema-lock", "ledger.sqlite.intake-lock")):
+            continue  # the ledger's lock files are empty by design (flock)
         try:
             if p.stat().st_size == 0:
                 raise ValueError("empty")

@@ -42,13 +42,15 @@ def test_resolve_period(config):
 
 
 def test_no_configured_unit_at_all(tmp_path, config):
-    """A configuration without units: the empty Param gets a clear message; aggregation of no unit gives zeros
-    and targets that cannot be assessed (no KeyError on an empty unit table)."""
+    """A configuration whose units all ended long ago (one with no unit at all is refused at load): the empty
+    Param gets a clear message; aggregation of no unit gives zeros and targets that cannot be assessed (no
+    KeyError on an empty unit table)."""
     from pipeline.aggregate import aggregate
     from pipeline.config import ConfigError
     from pipeline.periodic import resolve_period
 
-    empty = config_with(tmp_path, lambda raw: raw.update(units=[]))
+    empty = config_with(tmp_path, lambda raw: raw.update(
+        units=[dict(u, valid_from=dt.date(1990, 1, 1), valid_to=dt.date(1990, 12, 31)) for u in raw["units"]]))
     with pytest.raises(ConfigError, match="Không có kỳ báo cáo nào đã đến hạn .* có đơn vị báo cáo"):
         resolve_period(empty, "", dt.datetime(2026, 11, 29, tzinfo=HCM))
     agg = aggregate([], config=config, period=config.period("2023-6T"))
@@ -87,7 +89,8 @@ def test_requested_unit_never_counts_missing(tmp_path):
     units = next(t for t in tables if any("Toàn huyện" in r for r in t))
     assert find_row(units, "Ủy ban Mặt trận Tổ quốc huyện")[-1] == (
         "Chưa gửi (đơn vị được đề nghị báo cáo, không bắt buộc)")
-    assert "Đã nhận 8/8 báo cáo (8 đúng hạn); 8 báo cáo hợp lệ." in docx_text(report)
+    # dropped today, long after the deadline: received, late
+    assert "Đã nhận 8/8 báo cáo (0 đúng hạn); 8 báo cáo hợp lệ." in docx_text(report)
 
 
 @pytest.mark.slow
@@ -115,7 +118,7 @@ def test_versions_that_could_not_be_validated(tmp_path, config, monkeypatch):
     agg = json.loads((tmp_path / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     nhon_son = next(s for s in agg["submissions"] if s["unit_code"] == "22831")
     assert (nhon_son["status"], nhon_son["version"], nhon_son["errors"]) == ("error", 1, 1)
-    assert unit_line(nhon_son) == "xã Nhơn Sơn (22831): lỗi hệ thống — phiên bản 1 chưa kiểm tra được"
+    assert unit_line(nhon_son) == "xã Nhơn Sơn (22831): lỗi hệ thống — phiên bản 1 chưa kiểm tra được, trễ hạn"
     assert agg["lacking"] == ["xã Nhơn Sơn"]
     targets = next(t for t in docx_tables(report) if any("Mục tiêu" in c for c in t[0]))
     assert targets[1][3] == "Chưa đủ số liệu để đánh giá (chưa có báo cáo hợp lệ của: xã Nhơn Sơn)"
@@ -131,12 +134,12 @@ def test_versions_that_could_not_be_validated(tmp_path, config, monkeypatch):
     agg = json.loads((tmp_path / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     ma_noi = next(s for s in agg["submissions"] if s["unit_code"] == "22828")
     assert (ma_noi["status"], ma_noi["version"], ma_noi["newer_failed"]) == ("valid", 1, {"version": 2, "errors": None})
-    assert unit_line(ma_noi) == ("xã Ma Nới (22828): hợp lệ — phiên bản 1: 0 lỗi, 0 cảnh báo; phiên bản 2 gửi sau "
+    assert unit_line(ma_noi) == ("xã Ma Nới (22828): hợp lệ — phiên bản 1: 0 lỗi, 0 cảnh báo, trễ hạn; phiên bản 2 gửi sau "
                                  "chưa kiểm tra được (lỗi hệ thống), báo cáo chưa dùng")
     assert agg["assessable"] is True  # Nhơn Sơn validated this time
     status = next(t for t in docx_tables(report) if any("Tệp số liệu đã dùng" in r for r in t))
     assert find_row(status, "xã Ma Nới")[2] == (
-        "Hợp lệ; phiên bản 2 gửi sau chưa kiểm tra được (lỗi hệ thống), chưa dùng")
+        "Hợp lệ; trễ hạn; phiên bản 2 gửi sau chưa kiểm tra được (lỗi hệ thống), chưa dùng")
     units = next(t for t in docx_tables(report) if any("Toàn huyện" in r for r in t))
     assert find_row(units, "xã Ma Nới")[-1] == "Hợp lệ"
 
