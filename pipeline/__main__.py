@@ -176,6 +176,12 @@ def _receive(args, config) -> int:
     except ReceiptError as exc:
         print(exc, file=sys.stderr)
         return 2
+    except Exception as exc:  # noqa: BLE001 - the ledger or the archive is unreachable: say so, no traceback
+        from pipeline.periodic import error_summary
+
+        print(f"Không ghi nhận được tệp {args.file.name}: lỗi hệ thống ({error_summary(exc)}). Tệp chưa được lưu vào "
+              "sổ tiếp nhận; thử lại sau hoặc báo quản trị hệ thống.", file=sys.stderr)
+        return 1
 
     def local(t: dt.datetime) -> str:
         return t.astimezone(config.timezone).strftime("%d/%m/%Y %H:%M")

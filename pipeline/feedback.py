@@ -144,7 +144,8 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
         status = {"valid": "Hợp lệ", "invalid": "Không hợp lệ", "missing": "Chưa nhận"}[item["status"]]
         status_class = item["status"]
         if item["newer_failed"]:
-            status = (f"Phiên bản {latest.version} có lỗi, cần gửi lại; báo cáo tạm dùng phiên bản "
+            why = "có lỗi, cần gửi lại" if latest.status == "invalid" else "chưa kiểm tra được (lỗi hệ thống)"
+            status = (f"Phiên bản {latest.version} {why}; báo cáo tạm dùng phiên bản "
                       f"{item['used'].version} (hợp lệ)")
             status_class = "invalid"
         accepted = [
@@ -172,7 +173,14 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
     from pipeline.intake import read_skipped, superseded_unattributed
 
     hidden = superseded_unattributed(ledger, period)  # an old partial copy of a file registered since
-    unattributed = [v for v in ledger.versions(period.code, None) if v.id not in hidden]
+    unattributed = []  # each with its masked findings: why the file was refused or not attributed
+    for v in ledger.versions(period.code, None):
+        if v.id in hidden:
+            continue
+        found = []
+        if v.findings_path and Path(v.findings_path).exists():
+            found = [_masked(f, lists) for f in read_outcome(Path(v.findings_path)).findings if f.severity == "lỗi"]
+        unattributed.append({"version": v, "findings": found[:5], "more": max(0, len(found) - 5)})
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(Path(__file__).resolve().parent.parent / "templates")),
         autoescape=True, undefined=jinja2.StrictUndefined,

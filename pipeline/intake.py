@@ -264,7 +264,7 @@ def intake_pass(period: Period, *, config: Config, ledger: Ledger, now: dt.datet
     path = skipped_path(period, root)
     if skipped or path.exists():
         write_text(path, json.dumps({"checked_at": now.isoformat(), "skipped": skipped}, ensure_ascii=False,
-                                    indent=1))
+                                    indent=1), private=True)  # file names a commune chose: kept owner-only
     log.info("Intake %s: %d new file(s), %d skipped", period.code, len(new), len(skipped))
     return new
 

@@ -57,7 +57,9 @@ class StepFailed(RuntimeError):
             "Báo cáo chưa được lập hay công bố lại; báo cáo đã công bố trước đó (nếu có) giữ nguyên.")
 
 
-def _reason(exc: BaseException) -> str:
+def error_summary(exc: BaseException) -> str:
+    """One line naming an exception: its type and the start of its text (300 characters), for messages that
+    say which step failed. Only for system faults (database, files), whose text quotes no cell value."""
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text[:300]}" if text else type(exc).__name__
 
@@ -139,7 +141,7 @@ def gather(period: Period, *, config: Config, now: dt.datetime, root: Path | Non
             if vs:
                 items.append({"unit_code": code, "versions": len(vs), "latest_sha256": vs[-1].sha256})
     except Exception as exc:
-        raise StepFailed("gather", _reason(exc), period=period.code, file=_blamed_file(exc, root)) from exc
+        raise StepFailed("gather", error_summary(exc), period=period.code, file=_blamed_file(exc, root)) from exc
     log.info("Period %s: %d unit(s) with submissions, %d configured", period.code,
              sum(i["unit_code"] is not None for i in items), len(codes) - 1)
     return items
@@ -193,7 +195,7 @@ def load_inputs(period: Period, *, config: Config, root: Path | None = None) -> 
     try:
         summary = unit_versions_summary(open_ledger(root), config, period)
     except Exception as exc:
-        raise StepFailed("aggregate", _reason(exc), period=period.code) from exc
+        raise StepFailed("aggregate", error_summary(exc), period=period.code) from exc
     inputs = []
     for item in summary:
         unit = config.unit(item["unit_code"])
@@ -212,7 +214,7 @@ def load_inputs(period: Period, *, config: Config, root: Path | None = None) -> 
         try:
             sub = read_submission(Path(used.archive_path), config, file_name=used.original_name)
         except Exception as exc:
-            raise StepFailed("aggregate", _reason(exc), period=period.code,
+            raise StepFailed("aggregate", error_summary(exc), period=period.code,
                              file=f"{used.original_name} (phiên bản {used.version} của {unit.full_name}, "
                                   f"lưu trữ {Path(used.archive_path).name})") from exc
         newer = latest if latest.version != used.version else None
@@ -237,7 +239,7 @@ def aggregate_period(period: Period, *, config: Config, root: Path | None = None
         ensure_dir(out.parent, private=True)
         write_text(out, json.dumps(agg, ensure_ascii=False, indent=1, default=str), private=True)
     except Exception as exc:
-        raise StepFailed("aggregate", _reason(exc), period=period.code) from exc
+        raise StepFailed("aggregate", error_summary(exc), period=period.code) from exc
     return str(out)
 
 
@@ -262,7 +264,7 @@ def render_period(period: Period, *, config: Config, now: dt.datetime | None = N
         crashpoint("render")
         path = publish_report(staged, period=period, root=root)
     except Exception as exc:
-        raise StepFailed("render", _reason(exc), period=period.code) from exc
+        raise StepFailed("render", error_summary(exc), period=period.code) from exc
     return str(path)
 
 

@@ -96,7 +96,8 @@ def crashpoint(name: str, target: str | None = None) -> None:
 
 
 @contextlib.contextmanager
-def atomic_path(path: Path, *, private: bool = False, mode: int | None = None) -> Iterator[Path]:
+def atomic_path(path: Path, *, private: bool = False, mode: int | None = None,
+                private_dir: bool | None = None) -> Iterator[Path]:
     """Yield a temporary path in ``path``'s folder; on success it is renamed to ``path``.
 
     For libraries that write to a path themselves (``DocxTemplate.save``, ``Workbook.save``). On an
@@ -106,9 +107,11 @@ def atomic_path(path: Path, *, private: bool = False, mode: int | None = None) -
         path: the published path.
         private: owner-only mode (personal data); else 0644.
         mode: an explicit final mode (e.g. 0o444 for an archive copy), applied before the rename.
+        private_dir: whether the folder is owner-only too (default: as ``private``); False for a private
+            file in a folder that also holds district-facing pages (the report beside the status page).
     """
     path = Path(path)
-    ensure_dir(path.parent, private=private)
+    ensure_dir(path.parent, private=private if private_dir is None else private_dir)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -139,9 +142,10 @@ def write_text(path: Path, text: str, *, private: bool = False) -> Path:
     return write_bytes(path, text.encode("utf-8"), private=private)
 
 
-def copy_file(src: Path, dst: Path, *, private: bool = False, mode: int | None = None) -> Path:
+def copy_file(src: Path, dst: Path, *, private: bool = False, mode: int | None = None,
+              private_dir: bool | None = None) -> Path:
     """Copy ``src`` to ``dst`` atomically (bytes only, no metadata)."""
-    with atomic_path(dst, private=private, mode=mode) as tmp:
+    with atomic_path(dst, private=private, mode=mode, private_dir=private_dir) as tmp:
         shutil.copyfile(src, tmp)
     return Path(dst)
 

@@ -59,7 +59,9 @@ def receive_file(path: Path, period: Period, *, config: Config, ledger: Ledger, 
     inside the workbook, as for intake; ``found_at`` is ``now`` (when it was registered).
 
     Raises:
-        ReceiptError: the file does not exist or is not a regular file, or ``received_by`` is empty.
+        ReceiptError: the file does not exist or is not a regular file, ``received_by`` is empty, the period
+            has no configured unit, or ``received_at`` is before 1 January of the period's year (a typo: the
+            period's data did not exist yet).
         OSError: the archive copy failed.
     """
     from pipeline.intake import _peek_unit
@@ -68,6 +70,13 @@ def receive_file(path: Path, period: Period, *, config: Config, ledger: Ledger, 
         raise ReceiptError(f"Không tìm thấy tệp (hoặc không phải tệp thường): {path}")
     if not received_by.strip():
         raise ReceiptError("Cần ghi tên người ghi nhận (--by).")
+    if not config.units_on(period.cutoff):
+        raise ReceiptError(f"Kỳ {period.code} không có đơn vị báo cáo nào trong cấu hình (không đơn vị nào còn "
+                           f"hiệu lực ngày {period.cutoff:%d/%m/%Y}): kiểm tra lại kỳ báo cáo.")
+    if received_at.astimezone(config.timezone).date() < period.baseline:
+        raise ReceiptError(
+            f"Thời điểm nhận {received_at.astimezone(config.timezone):%d/%m/%Y %H:%M} trước ngày "
+            f"{period.baseline:%d/%m/%Y}, khi kỳ {period.code} chưa bắt đầu: kiểm tra lại năm đã ghi.")
     with ledger.intake_lock():
         digest = sha256_of(path)
         existing = ledger.find(period.code, digest)

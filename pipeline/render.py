@@ -367,7 +367,8 @@ def stage_report(agg: dict[str, Any], *, config: Config, period: Period, root: P
 def publish_report(staged: Path, *, period: Period, root: Path | None = None) -> Path:
     """Publish an audited report at :func:`report_path`: copied under a temporary name beside it and renamed
     into place, owner-only (the annex holds personal data). Returns the published path."""
-    return copy_file(staged, report_path(period, root), private=True)
+    # the report holds names (annex): owner-only; its folder also holds the district-facing status page
+    return copy_file(staged, report_path(period, root), private=True, private_dir=False)
 
 
 def render_report(agg: dict[str, Any], *, config: Config, period: Period, root: Path | None = None) -> Path:

@@ -73,6 +73,9 @@ def test_outputs_with_personal_data_are_owner_only(cli_run):
     assert [p.name for p in others] == ["bao-cao-2023-6T.docx"]
     assert stat.S_IMODE((folder / "trang-thai-2023-6T.html").stat().st_mode) == 0o644
     assert stat.S_IMODE((folder / "data-docs" / "index.html").stat().st_mode) == 0o644
+    # the folder holding the status page stays reachable; the report inside it is protected by its own mode
+    assert [oct(stat.S_IMODE(p.stat().st_mode)) for p in (root / "reports", root / "reports" / "2023", folder)] == [
+        "0o755"] * 3
     assert len(list((root / "feedback" / "2023-6T").rglob("*-gop-y.xlsx"))) == 8
 
 

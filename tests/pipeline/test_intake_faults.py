@@ -404,13 +404,37 @@ def test_failure_on_one_file_is_its_system_error(config, tmp_path, monkeypatch):
     counts = intake.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path, stable_seconds=0.1)
     ledger = Ledger(os.environ["PIPELINE_LEDGER_URL"])
     (tan,), (lam,) = ledger.versions("2023-6T", "22810"), ledger.versions("2023-6T", "22813")
-    assert (tan.status, lam.status, lam.errors, lam.fingerprint) == ("valid", "invalid", 1, None)
+    assert (tan.status, lam.status, lam.errors, lam.fingerprint) == ("valid", "error", 1, None)
     (finding,) = json.loads(Path(lam.findings_path).read_text(encoding="utf-8"))["findings"]
     assert finding["message"] == "Lỗi hệ thống khi đọc hoặc kiểm tra tệp (KeyError); tệp chưa được kiểm tra."
     assert (counts["units_valid"], counts["units_invalid"]) == (1, 1)
     monkeypatch.setattr(validate, "validate_submission", real)
     again = intake.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path)
     assert (again["validations"], again["units_valid"]) == (1, 2)
+
+
+def test_status_page_says_why_a_file_was_not_attributed(config, tmp_path, monkeypatch):
+    """Files archived but with no readable unit (empty, not a workbook, malformed XML) are listed on the
+    district page with the reason and the fix, values masked; the valid unit beside them is unaffected."""
+    from pipeline import intake
+    from pipeline.feedback import status_page_path
+
+    monkeypatch.setenv("PIPELINE_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    inbox = tmp_path / "inbox" / "2023-6T"
+    drop([SAMPLES / "22810_tan_son.xlsx"], inbox)
+    (inbox / "rong.xlsx").write_bytes(b"")
+    (inbox / "ghi-chu.xlsx").write_text("Báo cáo gửi sau\n", encoding="utf-8")
+    make_malformed_xml(inbox / "22813_lam_son_sua.xlsx")
+    period = config.period("2023-6T")
+    counts = intake.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path, stable_seconds=0.1)
+    assert (counts["new_files"], counts["units_valid"]) == (4, 1)
+    page = status_page_path(period, tmp_path).read_text(encoding="utf-8")
+    section = page.split("Tệp không xác định được đơn vị", 1)[1]
+    items = re.findall(r"<li>([^<]+?) \(nhận lúc", section)
+    assert sorted(items) == ["22813_lam_son_sua.xlsx", "ghi-chu.xlsx", "rong.xlsx"]
+    assert "Tệp rong.xlsx rỗng (0 byte). Cách sửa: Gửi lại tệp báo cáo đã lưu đầy đủ." in section
+    empty_reason = section.split("ghi-chu.xlsx", 1)[1].split("</ul>", 1)[0]
+    assert "Cách sửa:" in empty_reason and "Báo cáo gửi sau" not in page
 
 
 def test_old_unattributed_partial_does_not_haunt_the_status_page(config, tmp_path, monkeypatch):

@@ -134,8 +134,8 @@ def test_versions_that_could_not_be_validated(tmp_path, config, monkeypatch):
     agg = json.loads((tmp_path / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     ma_noi = next(s for s in agg["submissions"] if s["unit_code"] == "22828")
     assert (ma_noi["status"], ma_noi["version"], ma_noi["newer_failed"]) == ("valid", 1, {"version": 2, "errors": None})
-    assert unit_line(ma_noi) == ("xã Ma Nới (22828): hợp lệ — phiên bản 1: 0 lỗi, 0 cảnh báo, trễ hạn; phiên bản 2 gửi sau "
-                                 "chưa kiểm tra được (lỗi hệ thống), báo cáo chưa dùng")
+    assert unit_line(ma_noi) == ("xã Ma Nới (22828): hợp lệ — phiên bản 1: 0 lỗi, 0 cảnh báo, trễ hạn; phiên bản 2 "
+                                 "gửi sau chưa kiểm tra được (lỗi hệ thống), báo cáo chưa dùng")
     assert agg["assessable"] is True  # Nhơn Sơn validated this time
     status = next(t for t in docx_tables(report) if any("Tệp số liệu đã dùng" in r for r in t))
     assert find_row(status, "xã Ma Nới")[2] == (

@@ -84,12 +84,29 @@ def test_same_bytes_again_registers_nothing(data_root, capsys):
     ("2023-6T", "hôm qua", "Thời điểm nhận không hợp lệ: 'hôm qua'. Ghi theo dạng 2023-05-03T09:00:00+07:00.\n"),
     ("2023-7T", "2023-05-03T09:00:00+07:00", "Kỳ báo cáo không hợp lệ: '2023-7T'. Dạng đúng: NNNN-6T, NNNN-9T hoặc "
                                              "NNNN-CN (ví dụ 2023-6T).\n"),
+    ("2026-6T", "2026-05-03T09:00:00+07:00", "Kỳ 2026-6T không có đơn vị báo cáo nào trong cấu hình (không đơn vị "
+                                             "nào còn hiệu lực ngày 30/04/2026): kiểm tra lại kỳ báo cáo.\n"),
+    ("2023-6T", "2020-01-01T09:00:00+07:00", "Thời điểm nhận 01/01/2020 09:00 trước ngày 01/01/2023, khi kỳ 2023-6T "
+                                             "chưa bắt đầu: kiểm tra lại năm đã ghi.\n"),
 ])
 def test_refused_receipts(data_root, capsys, period, received_at, message):
-    """A naive, future or malformed time, or an unknown period: a Vietnamese message, exit 2, nothing kept."""
+    """A naive, future or malformed time, a time before the period's year (a typo that would make a late file
+    on time), an unknown period or one with no configured unit: a Vietnamese message, exit 2, nothing kept."""
     code = main(["receive", str(SAMPLES / "22810_tan_son.xlsx"), "--period", period, "--received-at", received_at,
                  "--by", "Nguyễn Văn A"])
     out = capsys.readouterr()
     assert (code, out.out, out.err) == (2, "", message)
     assert not (data_root / "archive").exists()
     assert _ledger(data_root).versions(period) == []
+
+
+def test_ledger_unreachable_is_a_message_not_a_traceback(data_root, capsys, monkeypatch):
+    """The ledger's database down: exit 1, one Vietnamese line naming the fault, nothing archived."""
+    monkeypatch.setenv("PIPELINE_LEDGER_URL", "postgresql+psycopg://postgres@127.0.0.1:1/ledger")
+    code = main(["receive", str(SAMPLES / "22810_tan_son.xlsx"), "--period", "2023-6T", "--received-at",
+                 "2023-05-03T09:00:00+07:00", "--by", "Nguyễn Văn A"])
+    out = capsys.readouterr()
+    assert code == 1 and out.out == ""
+    assert out.err.startswith("Không ghi nhận được tệp 22810_tan_son.xlsx: lỗi hệ thống (OperationalError: ")
+    assert out.err.rstrip().endswith("Tệp chưa được lưu vào sổ tiếp nhận; thử lại sau hoặc báo quản trị hệ thống.")
+    assert "Traceback" not in out.err and not (data_root / "archive").exists()
