@@ -313,6 +313,12 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period) -> dic
             "chỉ đạo./."
         ),
         "annex": annex,
+        "scope": scope,
+        "annex_empty": (
+            "Không có hộ nghèo có thành viên là người có công." if not left_out else
+            "Không có hộ nghèo có thành viên là người có công trong số các đơn vị có báo cáo hợp lệ; chưa có số "
+            f"liệu của: {', '.join(left_out)}."
+        ),
     }
 
 

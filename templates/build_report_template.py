@@ -251,7 +251,7 @@ def build(out: Path = OUT) -> Path:
         ],
         widths=[1.2, 5.3, 1.6, 1.6, 1.6, 1.6, 1.6, 1.6], size=12,
     )
-    para(doc, "* Tỷ lệ so với tổng số hộ nghèo (hoặc cận nghèo) của toàn huyện cùng thời điểm.", 12, italic=True)
+    para(doc, "* Tỷ lệ so với tổng số hộ nghèo (hoặc cận nghèo) của {{ scope }} cùng thời điểm.", 12, italic=True)
     caption(doc, "Bảng 3. Biến động hộ có thành viên là người có công từ 01/01 đến {{ period.cutoff }}")
     data_table(doc, ["TT", "Loại biến động", "Số hộ"], "movements", ["r.no", "r.label", "r.households"],
                widths=[1.2, 10, 3], size=12)
@@ -338,7 +338,7 @@ def build(out: Path = OUT) -> Path:
                ["r.no", "r.unit_name", "r.household_code", "r.head_name", "r.village", "r.ethnicity", "r.members",
                 "r.status_baseline", "r.status_current", "r.deprived"],
                widths=[1.0, 2.8, 2.6, 4.2, 2.8, 2.0, 1.6, 2.4, 2.4, 3.9], size=12)
-    para(doc, "{% if not annex %}Không có hộ nghèo có thành viên là người có công.{% endif %}", 12, italic=True)
+    para(doc, "{% if not annex %}{{ annex_empty }}{% endif %}", 12, italic=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     doc.save(out)
     return out

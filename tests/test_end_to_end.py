@@ -84,6 +84,8 @@ def test_missing_and_invalid_units_shown(dag_run):
     assert hoa_son[2] == "Không hợp lệ (2 lỗi); trễ hạn" and hoa_son[4] == "2"
     text = docx_text(report)
     assert "Số liệu cộng chưa gồm: xã Lương Sơn, xã Hòa Sơn" in text
+    # rates are of the valid units, not of the whole district
+    assert "* Tỷ lệ so với tổng số hộ nghèo (hoặc cận nghèo) của 6 đơn vị có báo cáo hợp lệ cùng thời điểm." in text
 
 
 def test_targets_wait_for_every_required_unit(dag_run):

@@ -101,3 +101,24 @@ def test_plan_report_converts_to_pdf(report, tmp_path):
     """The plan report converts to PDF with LibreOffice."""
     pdf = convert_to_pdf(report, tmp_path)
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_empty_annex_says_which_units_it_lacks(plan_root, config, tmp_path):
+    """No NCC poor household listed: a fact when every unit is valid; when the only unit that had them is not
+    valid, the sentence says the list covers the valid units and names the others."""
+    import json
+
+    from pipeline.render import build_context, render_docx
+
+    period = config.period("2023-6T")
+    agg = json.loads((plan_root / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
+    agg["annex"] = []
+    assert build_context(agg, config=config, period=period)["annex_empty"] == (
+        "Không có hộ nghèo có thành viên là người có công.")
+    ma_noi = next(s for s in agg["submissions"] if s["unit_code"] == "22828")
+    ma_noi["status"] = "invalid"
+    context = build_context(agg, config=config, period=period)
+    assert context["annex_empty"] == ("Không có hộ nghèo có thành viên là người có công trong số các đơn vị có báo "
+                                      "cáo hợp lệ; chưa có số liệu của: xã Ma Nới.")
+    text = docx_text(render_docx(context, tmp_path / "r.docx"))
+    assert context["annex_empty"] in text and "toàn huyện cùng thời điểm" not in text
