@@ -28,11 +28,12 @@ from pipeline.ledger import (
     NotRegularFile,
     SourceChanged,
     Version,
+    archive_dir,
     archive_file,
     arrival_tolerance,
     arrived_on_time,
 )
-from pipeline.publish import crashpoint, write_text
+from pipeline.publish import crashpoint, sweep_stale, write_text
 from pipeline.read import read_submission
 
 log = logging.getLogger(__name__)
@@ -234,6 +235,8 @@ def intake_pass(period: Period, *, config: Config, ledger: Ledger, now: dt.datet
     inbox = (root or data_dir()) / "inbox" / period.code
     new: list[Version] = []
     skipped: list[dict[str, str]] = []
+    # under the intake lock no archive copy is being written: temporaries there are from a killed pass
+    sweep_stale(archive_dir(root) / period.code, older_than=60)
     if inbox.is_symlink():
         log.warning("Intake %s: the drop folder is a symbolic link; not walked", period.code)
         skipped.append({"name": period.code, "reason": SKIP_PERIOD_LINK})

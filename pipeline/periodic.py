@@ -30,7 +30,7 @@ from typing import Any
 
 from pipeline.config import Config, ConfigError, Period, data_dir
 from pipeline.findings import ERROR, Finding, ValidationOutcome, read_outcome
-from pipeline.publish import crashpoint, ensure_dir, write_text
+from pipeline.publish import crashpoint, ensure_dir, sweep_stale, write_text
 
 log = logging.getLogger(__name__)
 STEP_LABELS = {
@@ -263,6 +263,7 @@ def render_period(period: Period, *, config: Config, now: dt.datetime | None = N
         build_data_docs(period, config=config, ledger=ledger, root=root)
         crashpoint("render")
         path = publish_report(staged, period=period, root=root)
+        sweep_stale(path.parent)  # temporaries of writers killed long ago (report, status page, Data Docs)
     except Exception as exc:
         raise StepFailed("render", error_summary(exc), period=period.code) from exc
     return str(path)

@@ -180,3 +180,41 @@ def atomic_dir(path: Path, *, private: bool = False) -> Iterator[Path]:
     os.replace(link_tmp, path)
     if old_target is not None and old_target.resolve() != build.resolve():
         shutil.rmtree(old_target, ignore_errors=True)
+
+
+STALE_AFTER_SECONDS = 6 * 3600
+
+
+def sweep_stale(folder: Path, *, older_than: float = STALE_AFTER_SECONDS, now: float | None = None) -> list[str]:
+    """Remove temporary files and folders a killed writer left in ``folder``: hidden names ending in ``.tmp``
+    (:func:`atomic_path`, the archive copy) and hidden build folders of :func:`atomic_dir` (``.<name>.<random>``
+    not pointed to by a link), when older than ``older_than`` seconds — a writer that is still running is
+    never that slow, so its files are left alone. Published (non-hidden) names are never touched.
+
+    Returns:
+        The names removed.
+    """
+    import time
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    limit = (now if now is not None else time.time()) - older_than
+    targets = {os.readlink(p) for p in folder.iterdir() if p.is_symlink()}
+    removed = []
+    for p in folder.iterdir():
+        if not p.name.startswith(".") or p.is_symlink() or p.name in targets:
+            continue
+        try:
+            if p.lstat().st_mtime > limit:
+                continue
+            if p.is_dir() and not p.name.endswith(".tmp"):
+                shutil.rmtree(p)
+            elif p.is_file() and p.name.endswith(".tmp"):
+                p.unlink()
+            else:
+                continue
+        except FileNotFoundError:
+            continue
+        removed.append(p.name)
+    return sorted(removed)
