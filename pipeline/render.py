@@ -1,7 +1,12 @@
 """Render the periodic report (.docx) from the aggregates: build the template context, render, audit, publish.
 
 The only writer of reports. Rendering uses docxtpl with Jinja autoescape on and undefined variables as
-errors; every figure is formatted here with :mod:`pipeline.fmt` (Babel ``vi``, half-up). The output path is a
+errors; every figure is formatted here with :mod:`pipeline.fmt` (Babel ``vi``, half-up).
+
+Text is data, never template: whatever a commune typed (braces, Jinja syntax, XML special characters, things
+that look like formulas) and the names of its files are context values, rendered once as escaped text and
+never parsed as a template, so they show literally. The template's own tags are checked before rendering
+(:func:`check_template`); the rendered report is never searched for tag characters. The output path is a
 pure function of the period: ``reports/<year>/<6T|9T|CN>/bao-cao-<period>.docx``; a rerun overwrites it,
 atomically and owner-only (its annex lists households by name, Decree 13/2023/NĐ-CP), see
 :mod:`pipeline.publish`.
@@ -13,6 +18,7 @@ otherwise each says "Chưa đủ số liệu để đánh giá" and names the un
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -31,8 +37,26 @@ MOVEMENT_ORDER = ("escaped_poverty", "near_poor_to_poor", "fell_back_poor", "new
                   "fell_back_near_poor", "new_near_poor")
 
 
+# Every top-level variable the template may use: the keys of build_context's result (a test keeps them equal).
+TEMPLATE_VARIABLES = frozenset({
+    "doc", "period", "intro", "text", "units", "district", "ncc_rows", "movements", "deprivation_rows",
+    "dimension_rows", "support_rows", "fund_rows", "funds", "submission_rows", "target_rows", "narratives",
+    "closing", "annex", "scope", "annex_empty",
+})
+# The parts of a .docx that docxtpl renders as templates (body, headers, footers).
+_TEMPLATE_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
+_TAG_FRAGMENTS = ("{{", "}}", "{%", "%}", "{#", "#}")
+
+
 class RenderError(RuntimeError):
-    """The rendered report failed its audit (unrendered tags, a unit neither reported nor listed)."""
+    """The report could not be rendered or failed its audit (a unit neither reported nor listed)."""
+
+
+class TemplateCheckError(RenderError):
+    """The report template's own tags are broken: a syntax error, an unknown variable or a stray fragment.
+
+    The message is in Vietnamese, names the template part and quotes the text around the fault.
+    """
 
 
 def report_path(period: Period, root: Path | None = None) -> Path:
@@ -322,35 +346,124 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period) -> dic
     }
 
 
+def _jinja_env():
+    import jinja2
+
+    return jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+
+
+def _visible_text(xml: str) -> str:
+    """The text of an XML fragment with its markup removed (runs joined), for quoting in messages."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]*>", "", xml)).strip()
+
+
+def check_template(path: Path = TEMPLATE, variables: frozenset[str] = TEMPLATE_VARIABLES) -> None:
+    """Check a report template's own Jinja tags, before anything is rendered with it.
+
+    Each part docxtpl renders (``word/document.xml``, headers, footers) is prepared as docxtpl prepares it
+    (tags split across runs joined, :meth:`docxtpl.DocxTemplate.patch_xml`), then must parse as Jinja, use
+    only top-level variables in ``variables`` (loop variables excepted), and leave no tag fragment
+    (``{{ }} {% %} {# #}``, even split across runs) in its literal text.
+
+    Raises:
+        TemplateCheckError: the first fault found, with the part's name and the text around it.
+        FileNotFoundError, zipfile.BadZipFile: ``path`` is missing or not a .docx.
+    """
+    import jinja2
+    from docxtpl import DocxTemplate
+    from jinja2 import meta
+
+    env = _jinja_env()
+    patcher = DocxTemplate(str(path))  # patch_xml only transforms a string; the document is not loaded
+    with zipfile.ZipFile(path) as z:
+        parts = sorted(n for n in z.namelist() if _TEMPLATE_PARTS.fullmatch(n))
+        sources = {n: z.read(n).decode("utf-8") for n in parts}
+    for name, xml in sources.items():
+        patched = patcher.patch_xml(xml)
+        try:
+            ast = env.parse(patched)
+        except jinja2.TemplateSyntaxError as exc:
+            lines = patched.splitlines()
+            near = _visible_text("\n".join(lines[max((exc.lineno or 1) - 2, 0):(exc.lineno or 1) + 1]))[-200:]
+            raise TemplateCheckError(
+                f"Mẫu báo cáo {path.name} ({name}): thẻ mẫu sai cú pháp ({exc.message}); gần: «{near}»") from exc
+        unknown = sorted(meta.find_undeclared_variables(ast) - variables)
+        if unknown:
+            raise TemplateCheckError(
+                f"Mẫu báo cáo {path.name} ({name}): dùng biến không có trong dữ liệu báo cáo: {', '.join(unknown)}")
+        for token in env.lex(patched):
+            if token[1] != "data":
+                continue
+            text = _visible_text(token[2])
+            stray = next((f for f in _TAG_FRAGMENTS if f in text), None)
+            if stray:
+                i = text.index(stray)
+                raise TemplateCheckError(
+                    f"Mẫu báo cáo {path.name} ({name}): mảnh thẻ mẫu {stray!r} lẻ loi trong văn bản; "
+                    f"gần: «{text[max(i - 60, 0):i + 60]}»")
+
+
+def _literal_template_class():
+    """docxtpl's template class, minus its unescaping of ``{_{ }_} {_% %_}`` in the rendered part.
+
+    docxtpl replaces those sequences after rendering so that a template can print tag characters; applied to
+    the rendered part, it would also alter a value a commune typed ("{_{" would show as "{{"). The report
+    template does not use them, so the rendered text is kept exactly as the values were.
+    """
+    from docxtpl import DocxTemplate
+
+    class LiteralDocxTemplate(DocxTemplate):
+        def render_xml_part(self, src_xml, part, context, jinja_env=None):
+            src_xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", src_xml)
+            self.current_rendering_part = part
+            dst_xml = jinja_env.from_string(src_xml).render(context)
+            dst_xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", dst_xml)
+            return self.resolve_listing(dst_xml)
+
+    return LiteralDocxTemplate
+
+
 def render_docx(context: dict[str, Any], out: Path, template: Path = TEMPLATE) -> Path:
     """Render ``template`` with ``context`` into ``out`` (autoescape on, undefined variables raise).
+
+    Context values are data: each is rendered once, XML-escaped, and never parsed as a template, so braces,
+    Jinja syntax or XML a commune typed show literally (a line break in a value becomes a line break).
 
     Raises:
         jinja2.exceptions.UndefinedError: the template uses a variable the context lacks.
     """
-    import jinja2
-    from docxtpl import DocxTemplate
-
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
-    tpl = DocxTemplate(str(template))
-    tpl.render(context, jinja_env=env, autoescape=True)
+    tpl = _literal_template_class()(str(template))
+    tpl.render(context, jinja_env=_jinja_env(), autoescape=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     tpl.save(str(out))
     return out
 
 
+def document_text(path: Path) -> str:
+    """The visible text of a .docx's body, headers and footers: each paragraph's runs joined, one a line."""
+    from lxml import etree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    lines = []
+    with zipfile.ZipFile(path) as z:
+        for name in sorted(n for n in z.namelist() if _TEMPLATE_PARTS.fullmatch(n)):
+            root = etree.fromstring(z.read(name))
+            for p in root.iter(f"{w}p"):
+                lines.append("".join(t.text or "" for t in p.iter(f"{w}t")))
+    return "\n".join(lines)
+
+
 def audit(path: Path, unit_names: list[str]) -> None:
-    """Check a rendered report before publishing it.
+    """Check a rendered report before publishing it: every configured unit's name appears in its text.
+
+    The rendered text is never searched for tag characters: it holds what communes typed, shown literally;
+    the template's own tags are checked before rendering by :func:`check_template`.
 
     Raises:
-        RenderError: Jinja tags left in the document, or a configured unit's name absent from it.
+        RenderError: a configured unit's name absent from the report.
     """
-    with zipfile.ZipFile(path) as z:
-        xml = z.read("word/document.xml").decode("utf-8")
-    for tag in ("{{", "}}", "{%", "%}"):
-        if tag in xml:
-            raise RenderError(f"Unrendered template tag {tag!r} in {path.name}")
-    missing = [n for n in unit_names if n not in xml]
+    text = document_text(path)
+    missing = [n for n in unit_names if n not in text]
     if missing:
         raise RenderError(f"Units neither reported nor listed in {path.name}: {missing}")
 
@@ -358,8 +471,13 @@ def audit(path: Path, unit_names: list[str]) -> None:
 def stage_report(agg: dict[str, Any], *, config: Config, period: Period, root: Path | None = None) -> Path:
     """Render and audit the report of ``period`` in ``work/<period>/staging/`` (owner-only); returns its path.
 
-    Nothing is published. Raises :class:`RenderError` when the audit fails.
+    Nothing is published. The template's own tags are checked first (:func:`check_template`).
+
+    Raises:
+        TemplateCheckError: the template is broken; nothing is rendered.
+        RenderError: the audit fails.
     """
+    check_template(TEMPLATE)
     root = root or data_dir()
     staging = root / "work" / period.code / "staging" / report_path(period, root).name
     ensure_dir(staging.parent, private=True)

@@ -1,0 +1,152 @@
+"""Text is data, never template: what a commune typed, and its file names, show literally in the report and
+never fail a render or the audit; a broken template is refused before rendering."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from pipeline import schema
+from tests.helpers import docx_tables, docx_text, drop, set_narrative
+
+ROOT = Path(__file__).resolve().parents[2]
+TYPED = ["a }} b", "{{ 7*7 }}", "{% if x %}", "<w:t>&amp;</w:t>", "{_{ x }_}", "{# c #}"]
+FILE_NAME = "bao cao {{ 7*7 }}.xlsx"
+
+
+def set_narrative_text(path: Path, key: str, text: str) -> None:
+    """Store ``text`` in a narrative cell as text even when it starts with "=" (as Excel stores '=SUM(A1))."""
+    set_narrative(path, key, text)
+    wb = load_workbook(path)
+    ws = wb[schema.SHEET_NARRATIVE]
+    header = next(f.header for f in schema.NARRATIVE_FIELDS if f.key == key)
+    cell = next(ws.cell(r, 2) for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == header)
+    cell.value = text
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    wb.save(path)
+
+
+@pytest.fixture(scope="module")
+def literal_report(tmp_path_factory, config) -> Path:
+    """The plan samples with Ma Nới's narrative full of template and XML syntax, its file renamed to one with
+    braces, run through the whole period."""
+    from pipeline.periodic import run_period
+
+    root = tmp_path_factory.mktemp("literal")
+    inbox = root / "inbox" / "2023-6T"
+    drop(sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx")), inbox)
+    ma_noi = inbox / "22828_ma_noi.xlsx"
+    set_narrative(ma_noi, "results", " | ".join(TYPED))
+    set_narrative_text(ma_noi, "proposals", "=SUM(A1)")
+    ma_noi.rename(inbox / FILE_NAME)  # the sending time (mtime) is kept
+    return Path(run_period(config.period("2023-6T"), config=config, root=root))
+
+
+def test_typed_template_syntax_is_shown_literally(literal_report):
+    """The report is published; the narrative shows every typed string as typed, and nothing evaluates to 49."""
+    text = docx_text(literal_report)
+    assert "- Kết quả: " + " | ".join(TYPED) in text.splitlines()
+    assert "- Đề xuất, kiến nghị: =SUM(A1)" in text.splitlines()
+    lines = [x for x in text.splitlines() if x.startswith(("- Kết quả: a }}", "- Đề xuất, kiến nghị: ="))]
+    assert len(lines) == 2 and not any("49" in x for x in lines)
+
+
+def test_file_name_with_braces_is_shown_literally(literal_report):
+    """The provenance table names the file with its braces, and Ma Nới's figures are still counted."""
+    rows = [r for t in docx_tables(literal_report) for r in t]
+    ma_noi = next(r for r in rows if len(r) > 3 and r[1] == "xã Ma Nới" and "phiên bản" in r[3])
+    assert ma_noi[2].split(";")[0] == "Hợp lệ"
+    assert ma_noi[3].startswith(FILE_NAME + " (phiên bản 1, mã ") and "49" not in ma_noi[3]
+
+
+def test_values_are_rendered_once_as_escaped_text(config, plan_root, tmp_path):
+    """docxtpl renders context values as data: a value that is itself Jinja or XML is not re-parsed, and the
+    document's XML holds it escaped."""
+    import json
+
+    from pipeline.render import audit, build_context, render_docx
+
+    agg = json.loads((plan_root / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
+    context = build_context(agg, config=config, period=config.period("2023-6T"))
+    context["closing"] = "{{ doc.issuer }} {% for x in units %}X{% endfor %} <b>&</b> {_{ }_}"
+    out = render_docx(context, tmp_path / "r.docx")
+    assert context["closing"] in docx_text(out).splitlines()
+    xml = zipfile.ZipFile(out).read("word/document.xml").decode("utf-8")
+    assert "&lt;b&gt;&amp;&lt;/b&gt;" in xml
+    audit(out, [s["unit_name"] for s in agg["submissions"]])  # tag characters in text are not a fault
+
+
+def test_audit_still_requires_every_unit(config, plan_root, tmp_path):
+    """The audit's remaining check: a configured unit missing from the report is refused, by name."""
+    from pipeline.render import RenderError, audit
+
+    report = plan_root / "reports" / "2023" / "6T" / "bao-cao-2023-6T.docx"
+    audit(report, ["xã Ma Nới"])
+    with pytest.raises(RenderError, match="xã Không Có"):
+        audit(report, ["xã Ma Nới", "xã Không Có"])
+
+
+def test_context_keys_are_the_known_template_variables(config, plan_root):
+    """check_template's list of variables is exactly what build_context provides."""
+    import json
+
+    from pipeline.render import TEMPLATE_VARIABLES, build_context
+
+    agg = json.loads((plan_root / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
+    assert set(build_context(agg, config=config, period=config.period("2023-6T"))) == TEMPLATE_VARIABLES
+
+
+def broken_copy(tmp_path: Path, old: str, new: str) -> Path:
+    """A copy of the report template with one text replaced in word/document.xml."""
+    from pipeline.render import TEMPLATE
+
+    out = tmp_path / "mau.docx"
+    with zipfile.ZipFile(TEMPLATE) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "word/document.xml":
+                xml = data.decode("utf-8")
+                assert old in xml, old
+                data = xml.replace(old, new, 1).encode("utf-8")
+            dst.writestr(item, data)
+    return out
+
+
+def test_bundled_template_passes_check():
+    from pipeline.render import TEMPLATE, check_template
+
+    check_template(TEMPLATE)
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("{{ intro }}", "{{ intro }", r"\(word/document\.xml\): thẻ mẫu sai cú pháp .*gần: «.*»"),
+    ("{{ intro }}", "{{ intro }} }}", r"mảnh thẻ mẫu '\}\}' lẻ loi trong văn bản; gần: «.*\}\}"),
+    ("{{ intro }}", "{{ introduction }}", r"dùng biến không có trong dữ liệu báo cáo: introduction$"),
+    ("I. KẾT QUẢ THỰC HIỆN", "I. KẾT QUẢ {</w:t></w:r><w:r><w:t>{ THỰC HIỆN",
+     r"mảnh thẻ mẫu|thẻ mẫu sai cú pháp"),
+])
+def test_broken_template_is_refused_before_rendering(tmp_path, old, new, message):
+    """A stray tag fragment (also split across runs), a syntax error or an unknown variable is refused with
+    a Vietnamese message naming the part."""
+    from pipeline.render import TemplateCheckError, check_template
+
+    with pytest.raises(TemplateCheckError, match=message) as err:
+        check_template(broken_copy(tmp_path, old, new))
+    assert "Mẫu báo cáo mau.docx" in str(err.value)
+
+
+def test_stage_report_refuses_broken_template_without_rendering(config, plan_root, tmp_path, monkeypatch):
+    """With a broken template nothing is rendered into staging."""
+    import json
+
+    from pipeline import render
+
+    monkeypatch.setattr(render, "TEMPLATE", broken_copy(tmp_path, "{{ intro }}", "{{ nope }}"))
+    agg = json.loads((plan_root / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
+    with pytest.raises(render.TemplateCheckError, match="nope"):
+        render.stage_report(agg, config=config, period=config.period("2023-6T"), root=tmp_path / "data")
+    assert not list((tmp_path / "data").rglob("*.docx"))
