@@ -20,6 +20,7 @@ from pipeline import schema
 from pipeline.config import Config, Period, data_dir
 from pipeline.findings import ERROR, ValidationOutcome
 from pipeline.publish import atomic_path, ensure_dir, write_text
+from pipeline.textvalue import plain_text
 
 RED = "FFC7CE"
 YELLOW = "FFEB9C"
@@ -46,6 +47,11 @@ def _locate_column(ws: Any, header: str, row: int | None) -> int | None:
     if row is not None and schema.normalize_label(value_at(ws, row, 1)) == target:
         return 2
     return None
+
+
+def _safe(value: Any) -> Any:
+    """A value openpyxl can write: text made plain (:func:`pipeline.textvalue.plain_text`), others as given."""
+    return plain_text(value) if isinstance(value, str) else value
 
 
 def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period, root: Path | None = None
@@ -86,17 +92,17 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
             text = f"[{f.severity.upper()}] {f.message}" + (f"\nCách sửa: {f.fix}" if f.fix else "")
             if cell.comment is not None:
                 text = cell.comment.text + "\n\n" + text
-            cell.comment = Comment(text, "Phòng LĐ-TB&XH", width=320, height=160)
+            cell.comment = Comment(plain_text(text), "Phòng LĐ-TB&XH", width=320, height=160)
         if "Góp ý" in wb.sheetnames:  # a resubmitted annotated copy: replace the old list
             del wb["Góp ý"]
         wb.create_sheet("Góp ý", 0)
     sheet = wb["Góp ý"]
-    sheet.append([f"Kết quả kiểm tra tệp {outcome.file} (SHA-256 {outcome.sha256[:12]}): "
-                  f"{outcome.errors} lỗi, {outcome.warnings} cảnh báo"])
+    sheet.append([_safe(f"Kết quả kiểm tra tệp {outcome.file} (SHA-256 {outcome.sha256[:12]}): "
+                  f"{outcome.errors} lỗi, {outcome.warnings} cảnh báo")])
     sheet["A1"].font = Font(bold=True)
     sheet.append(["Mức độ", "Sheet", "Dòng", "Cột", "Giá trị", "Vấn đề", "Cách sửa"])
     for f in outcome.findings:
-        sheet.append([f.severity, f.sheet, f.row, f.column, f.value, f.message, f.fix])
+        sheet.append([_safe(v) for v in (f.severity, f.sheet, f.row, f.column, f.value, f.message, f.fix)])
     for row in sheet.iter_rows(min_row=3):
         for cell in row:
             if isinstance(cell.value, str) and cell.value.startswith("="):

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import pandas as pd
 from babel.numbers import NumberFormatError, parse_decimal
 from openpyxl.utils import get_column_letter
 
-from pipeline import schema
+from pipeline import fmt, schema
 from pipeline.config import Config
 from pipeline.findings import ERROR, WARNING, Finding
 from pipeline.sources import (
@@ -34,12 +35,14 @@ from pipeline.sources import (
     open_submission,
     value_at,
 )
+from pipeline.textvalue import plain_text, strip_spaces
 
 __all__ = ["Submission", "UnreadableSubmission", "clean_text", "read_submission", "roster_counts", "sha256_of"]
 SUBTOTAL = re.compile(r"^(tổng|cộng|tong|cong|[ivxlc]+[.)]|[a-z][.)])(\s|$)", re.IGNORECASE)
 
 TRUE_FLAGS = {"x", "✓", "✔", "1", "có", "co", "yes", "true", "v"}
 FALSE_FLAGS = {"", "0", "không", "khong", "no", "false", "-"}
+_ZS_SPACE = re.compile(r"[^\S\n\t\r\v\f\x1c-\x1f\x85\u2028\u2029]")  # every space but line breaks and TAB
 
 
 def sha256_of(path: Path) -> str:
@@ -52,40 +55,87 @@ def sha256_of(path: Path) -> str:
 
 
 def clean_text(value: Any) -> str:
-    """Cell value as NFC text with "Ð"→"Đ", zero-width and non-breaking spaces removed, trimmed."""
+    """Cell value as plain NFC text, trimmed.
+
+    OOXML ``_xHHHH_`` escapes are decoded, line breaks (CR, CRLF, VT, FF, U+2028/2029) become "\\n" and
+    other control characters are removed (:func:`pipeline.textvalue.plain_text`); "Ð" (U+00D0) becomes
+    "Đ"; every Unicode space (category Zs: NBSP, narrow NBSP, thin space, …) becomes " "; zero-width
+    spaces and BOMs are removed.
+    """
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    s = unicodedata.normalize("NFC", str(value)).replace("\u00d0", "\u0110")
-    return s.replace("\u200b", "").replace("\ufeff", "").replace("\u00a0", " ").strip()
+    s = unicodedata.normalize("NFC", plain_text(str(value))).replace("\u00d0", "\u0110")
+    s = s.replace("\u200b", "").replace("\ufeff", "")
+    return _ZS_SPACE.sub(" ", s).strip()
 
 
-def parse_whole_number(value: Any) -> int | None:
-    """A count or an amount in đồng: int, integral float, or text such as "1.551" or "1.500.000 đ".
+def _number(value: Any) -> Decimal | None:
+    """A cell's number as a Decimal, None when blank; raises ValueError when it is not a number.
 
-    Returns None for an empty cell. Raises ValueError for anything else (negative numbers included).
+    A float within floating-point error of a whole number (a formula result such as 700000*0.7 =
+    489999.99999999994) is that whole number: the tolerance is 64 units in the last place, and at least
+    10⁻⁶. Text may carry a unit suffix (đồng, đ, hộ, người) and any Unicode space as a digit-group
+    separator ("1 138", "1\u202f138"); "." groups and "," marks decimals (Vietnamese locale).
     """
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None or (isinstance(value, str) and not clean_text(value)):
         return None
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, int):
-        number = Decimal(value)
-    elif isinstance(value, float):
-        number = Decimal(str(value))
-    else:
-        text = re.sub(r"(?i)\s*(đồng|đ|vnđ|vnd|hộ|người)\s*$", "", clean_text(value)).replace(" ", "")
+        return Decimal(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(value)
+        nearest = round(value)
+        if abs(value - nearest) <= max(1e-6, 64 * math.ulp(value)):
+            return Decimal(nearest)
+        return Decimal(repr(value))
+    text = re.sub(r"(?i)\s*(đồng|đ|vnđ|vnd|hộ|người)\s*$", "", clean_text(value))
+    text = strip_spaces(text)
+    try:
+        return parse_decimal(text, locale="vi", strict=True)
+    except NumberFormatError:
         try:
-            number = parse_decimal(text, locale="vi", strict=True)
-        except NumberFormatError:
-            try:
-                number = Decimal(text)
-            except InvalidOperation as exc:
-                raise ValueError(value) from exc
+            number = Decimal(text)
+        except InvalidOperation as exc:
+            raise ValueError(value) from exc
+        if not number.is_finite():
+            raise ValueError(value) from None
+        return number
+
+
+def parse_whole_number(value: Any) -> int | None:
+    """A count or an amount in đồng: int, float within floating-point error of a whole number, or text
+    such as "1.551", "1 138" (any Unicode space) or "1.500.000 đ".
+
+    Returns None for an empty cell. Raises ValueError for anything else (negative numbers and real
+    fractions included).
+    """
+    number = _number(value)
+    if number is None:
+        return None
     if number != number.to_integral_value() or number < 0:
         raise ValueError(value)
     return int(number)
+
+
+def parse_dong(value: Any) -> tuple[int | None, Decimal | None]:
+    """An amount in đồng: as :func:`parse_whole_number`, but a real fraction of a đồng (1500.5) is rounded
+    half-up (→ 1501) instead of refused.
+
+    Returns ``(amount, fraction)`` where ``fraction`` is the number as read when it was rounded, else None;
+    the caller reports the rounding as a warning. Raises ValueError for text that is not a number and for
+    negative numbers.
+    """
+    number = _number(value)
+    if number is None:
+        return None, None
+    if number < 0:
+        raise ValueError(value)
+    whole = number.to_integral_value(rounding=ROUND_HALF_UP)
+    return int(whole), (number if whole != number else None)
 
 
 def parse_flag(value: Any) -> bool:
@@ -247,6 +297,16 @@ def _sheet(wb: Any, name: str) -> Any | None:
 
 def _bad_value(sheet: str, row: int, column: str, value: Any, what: str, fix: str) -> Finding:
     return Finding(ERROR, sheet, row, column, clean_text(value), what, fix, "read")
+
+
+def _rounded(sheet: str, row: int, column: str, value: Any, fraction: Decimal, whole: int | None) -> Finding:
+    """The warning for an amount with a real fraction of a đồng (``fraction``), rounded half-up to ``whole``."""
+    places = max(0, -int(fraction.normalize().as_tuple().exponent))
+    return Finding(
+        WARNING, sheet, row, column, clean_text(value),
+        f"Số tiền {fmt.number(fraction, min(places, 6))} đồng có phần lẻ dưới 1 đồng; "
+        f"đã làm tròn thành {fmt.number(whole)} đồng.",
+        "Ghi số tiền là số nguyên đồng (trong Excel có thể dùng hàm ROUND(...; 0)).", "read")
 
 
 def read_submission(path: Path, config: Config, *, file_name: str | None = None) -> Submission:
@@ -416,7 +476,12 @@ def _read_summary(ws: Any, sub: Submission, config: Config) -> None:
         for key in ("value_baseline", "value_current"):
             raw = value_at(ws, r, cols[key])
             try:
-                rec[key] = parse_whole_number(raw)
+                if ind.unit == "đồng":
+                    rec[key], fraction = parse_dong(raw)
+                    if fraction is not None:
+                        sub.findings.append(_rounded(sheet, r, sub.headers[(sheet, key)], raw, fraction, rec[key]))
+                else:
+                    rec[key] = parse_whole_number(raw)
             except ValueError:
                 rec[key] = None
                 sub.findings.append(
@@ -487,7 +552,12 @@ def _read_roster(ws: Any, sub: Submission, config: Config) -> None:
             raw = raw_row.get(f.key)
             header = sub.headers[(sheet, f.key)]
             try:
-                rec[f.key] = _parse_roster_value(f, raw, statuses, changes, categories)
+                if f.kind == "vnd":
+                    rec[f.key], fraction = parse_dong(raw)
+                    if fraction is not None:
+                        sub.findings.append(_rounded(sheet, r, header, raw, fraction, rec[f.key]))
+                else:
+                    rec[f.key] = _parse_roster_value(f, raw, statuses, changes, categories)
             except ImpossibleDate:
                 rec[f.key] = None
                 sub.findings.append(_bad_value(sheet, r, header, raw, "Ngày không tồn tại.",

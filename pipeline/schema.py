@@ -28,10 +28,13 @@ SHEETS = {
 def normalize_label(text: object) -> str:
     """Canonical form of a header or label for matching: NFC, "Ð"→"Đ", case-folded, single spaces.
 
-    Line breaks, non-breaking and zero-width spaces count as spaces; a trailing colon is dropped; tone
-    placement is standardised (:func:`standard_tones`).
+    OOXML ``_xHHHH_`` escapes are decoded and control characters made plain first
+    (:func:`pipeline.textvalue.plain_text`). Line breaks, non-breaking and zero-width spaces count as
+    spaces; a trailing colon is dropped; tone placement is standardised (:func:`standard_tones`).
     """
-    s = unicodedata.normalize("NFC", str(text or "")).replace("\u00d0", "\u0110")
+    from pipeline.textvalue import plain_text
+
+    s = unicodedata.normalize("NFC", plain_text(str(text or ""))).replace("\u00d0", "\u0110")
     s = s.replace("\u200b", "").replace("\ufeff", "")
     s = re.sub(r"\s+", " ", s.replace("\u00a0", " ")).strip().rstrip(":").strip()
     return standard_tones(s).casefold()

@@ -393,6 +393,8 @@ def _open_ole(path: Path, name: str, limits: Limits) -> Opened:
     import olefile
     import xlrd
 
+    from pipeline.textvalue import plain_text
+
     password = UnreadableSubmission(
         f"Tệp {name} được đặt mật khẩu nên không đọc được.",
         "Mở tệp bằng Excel, vào Tệp → Thông tin → Bảo vệ sổ làm việc → Mã hóa bằng mật khẩu, xóa mật khẩu, lưu "
@@ -442,6 +444,8 @@ def _open_ole(path: Path, name: str, limits: Limits) -> Opened:
                     value = bool(cell.value)
                 elif cell.ctype == xlrd.XL_CELL_ERROR:
                     value = None
+                elif isinstance(value, str):
+                    value = plain_text(value)  # .xls allows controls (a vertical tab) that openpyxl refuses
                 target = ws.cell(r + 1, c + 1, value)
                 xf = book.xf_list[cell.xf_index]
                 font_name = fonts[xf.font_index].name if xf.font_index < len(fonts) else ""
