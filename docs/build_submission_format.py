@@ -13,6 +13,10 @@ from pipeline.config import load_config
 OUT = Path(__file__).resolve().parent / "submission-format.md"
 
 
+def _yes(f: schema.Field) -> str:
+    return "yes" if f.required else ""
+
+
 def build() -> str:
     c = load_config()
     ref = c.reference
@@ -34,11 +38,14 @@ def build() -> str:
         co, dl = v["cutoff"].split("-"), v["deadline"].split("-")
         w(f"| {v['label']} | `YYYY-{k}` | {co[1]}/{co[0]} | {dl[1]}/{dl[0]} |")
     w(f"\n## Sheet 1 — `{schema.SHEET_GENERAL}` (label in column A, value in column B)\n")
-    w("| label (column A) | key | kind | note |\n|---|---|---|---|")
+    w("| label (column A) | key | kind | required | note |\n|---|---|---|---|---|")
     for f in schema.GENERAL_FIELDS:
-        w(f"| {f.header} | `{f.key}` | {f.kind} | {f.note} |")
+        w(f"| {f.header} | `{f.key}` | {f.kind} | {_yes(f)} | {f.note} |")
     w(f"\n## Sheet 2 — `{schema.SHEET_SUMMARY}` (one row per indicator; headers on row {schema.SUMMARY_HEADER_ROW})\n")
-    w("Columns: " + ", ".join(f"*{f.header}* (`{f.key}`)" for f in schema.SUMMARY_COLUMNS) + ".\n")
+    w("Columns: " + ", ".join(f"*{f.header}* (`{f.key}`{', required' if f.required else ''})"
+                             for f in schema.SUMMARY_COLUMNS)
+      + ". Every indicator row is required; *Tại ngày 01/01* is required on the rows that have a 1 January "
+        "value. Write 0, not a blank, when there is nothing to report.\n")
     w("| indicator (column *Chỉ tiêu*) | key | unit | values | may not exceed |\n|---|---|---|---|---|")
     for i in schema.SUMMARY_INDICATORS:
         vals = "01/01 and cut-off" if i.timing == "both" else "cumulative from 01/01 (column E only)"
@@ -50,18 +57,19 @@ def build() -> str:
     w(f"## Sheet 3 — `{schema.SHEET_ROSTER}` (one row per household; headers on row {schema.ROSTER_HEADER_ROW})\n")
     w("Every household with a member who is a person with meritorious service or such a person's relative "
       "(Ordinance 02/2020/UBTVQH14, Art. 3) that was poor or near-poor on 1 January or is now. Flags: `x` = yes, "
-      "blank = no (also accepted: X, ✓, 1, có). Dates: dd/mm/yyyy. Amounts in đồng (\"1.500.000\" accepted).\n")
+      "blank = no (also accepted: X, ✓, 1, có). Dates: dd/mm/yyyy. Amounts in đồng (\"1.500.000\" accepted). "
+      "A blank *Loại biến động* is read as *Không thay đổi* (and is an error if the statuses differ).\n")
     w("| header | key | kind | required |\n|---|---|---|---|")
     for f in schema.ROSTER_FIELDS:
         unit = f" ({f.unit})" if f.unit else ""
-        w(f"| {f.header} | `{f.key}` | {f.kind}{unit} | {'yes' if f.required else ''} |")
+        w(f"| {f.header} | `{f.key}` | {f.kind}{unit} | {_yes(f)} |")
     w(f"\n## Sheet 4 — `{schema.SHEET_MEMBERS}` (one row per NCC member; headers on row {schema.MEMBERS_HEADER_ROW})\n")
     w("A household can have several members who are people with meritorious service or their relatives; each is "
       "one row here, linked by household code. A household's rows must number its *Số thành viên là NCC hoặc "
       "thân nhân*. Workbooks made from the first template, without this sheet, are still read.\n")
-    w("| header | key | kind | note |\n|---|---|---|---|")
+    w("| header | key | kind | required | note |\n|---|---|---|---|---|")
     for f in schema.MEMBER_FIELDS:
-        w(f"| {f.header} | `{f.key}` | {f.kind} | {f.note} |")
+        w(f"| {f.header} | `{f.key}` | {f.kind} | {_yes(f)} | {f.note} |")
     w("\nRelations: " + ", ".join(schema.RELATIONS) + ".\n")
     w("Allowed values (`config/reference.yaml`; the label or the code may be typed):\n")
     w("- statuses: " + "; ".join(f"{s['label']} (`{s['code']}`)" for s in ref["statuses"]))
@@ -73,8 +81,11 @@ def build() -> str:
     w(f"\n## Sheet 5 — `{schema.SHEET_NARRATIVE}` (label in column A, text in column B; line breaks are kept)\n")
     for f in schema.NARRATIVE_FIELDS:
         w(f"- {f.header} (`{f.key}`)")
+    w("\nFree text is optional; a blank section only warns.")
     w("\n## Validation\n")
-    w("Suites in `expectations/`, one per sheet, plus `reconciliation` (the summary's NCC households and persons "
+    w("Required means required: a blank required field (column *required* above) is an error (lỗi) that "
+      "names the field and how to fix it — a blank *Kỳ báo cáo* never passes as any period. "
+      "Suites in `expectations/`, one per sheet, plus `reconciliation` (the summary's NCC households and persons "
       "at both dates equal the roster's counts), `continuity` (a household of the unit's accepted submission of "
       "an earlier period of the same year may not vanish) and `outliers` (a unit total moving more than "
       "`validation.outliers.max_change_pct` from the previous period warns until district staff accept it with "

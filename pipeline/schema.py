@@ -68,6 +68,11 @@ class Field:
     Kinds: ``text``, ``code`` (text that keeps leading zeros), ``count`` (whole number ≥ 0), ``vnd``
     (whole đồng ≥ 0), ``flag`` (x = yes, blank = no), ``date`` (dd/mm/yyyy), ``status``, ``change``,
     ``categories`` (Ordinance 02/2020 letters separated by ";").
+
+    ``required``: the field is mandatory — a blank value is an error (a not-null expectation of severity
+    ``critical`` in the sheet's suite under ``expectations/``, whose ``meta.field`` is this key; a test holds
+    every suite to this) and, in the roster and members sheets, a missing column is an error too. Optional
+    fields (free text, supports, contact details) may be blank; some of them warn when blank.
     """
 
     key: str
@@ -83,9 +88,9 @@ GENERAL_FIELDS = (
     Field("unit_code", "Mã đơn vị (mã hành chính)", "code", True, note="5 chữ số, ví dụ 22828"),
     Field("unit_name", "Tên đơn vị", "text", True, note="ví dụ: xã Ma Nới"),
     Field("period", "Kỳ báo cáo", "code", True, note="NNNN-6T, NNNN-9T hoặc NNNN-CN"),
-    Field("preparer", "Người lập biểu", "text", True),
-    Field("phone", "Số điện thoại", "code", True),
-    Field("prepared_on", "Ngày lập", "date", True, note="dd/mm/yyyy"),
+    Field("preparer", "Người lập biểu", "text"),  # contact details: a blank warns, the data still count
+    Field("phone", "Số điện thoại", "code"),
+    Field("prepared_on", "Ngày lập", "date", note="dd/mm/yyyy"),
 )
 
 # Sheet "Tổng hợp": one row per indicator; columns below. ``both`` indicators have a 1 January value and a
@@ -95,7 +100,7 @@ SUMMARY_COLUMNS = (
     Field("label", "Chỉ tiêu", required=True),
     Field("unit", "Đơn vị tính"),
     Field("value_baseline", "Tại ngày 01/01", "count"),
-    Field("value_current", "Tại ngày chốt số liệu (hoặc lũy kế từ 01/01)", "count"),
+    Field("value_current", "Tại ngày chốt số liệu (hoặc lũy kế từ 01/01)", "count", True),
 )
 
 

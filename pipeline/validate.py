@@ -323,13 +323,15 @@ def _outlier_frame(sub: Submission, history: History, config: Config) -> Frame:
 def _roster_frame(roster: pd.DataFrame, config: Config) -> pd.DataFrame:
     frame = roster.copy()
     active = {"poor", "near_poor"}
-    frame["in_scope"] = frame["status_baseline"].isin(active) | frame["status_current"].isin(active)
+    # A blank status is reported by its own not-null expectation, not again as "out of scope".
+    frame["in_scope"] = (frame["status_baseline"].isin(active) | frame["status_current"].isin(active)
+                         | frame["status_baseline"].isna() | frame["status_current"].isna())
     rules = {c["code"]: c for c in config.reference["change_kinds"]}
 
     def transition_ok(row: pd.Series) -> bool:
         rule = rules.get(row["change_kind"])
-        if rule is None:
-            return True  # an unknown kind is reported by its own in-set expectation
+        if rule is None or pd.isna(row["status_baseline"]) or pd.isna(row["status_current"]):
+            return True  # an unknown kind or a blank status is reported by its own expectation
         if rule["to"] == "same":
             return bool(row["status_baseline"] == row["status_current"])
         return row["status_baseline"] in rule["from"] and row["status_current"] in rule["to"]
