@@ -6,7 +6,9 @@ content decides, never its name. Refused with a Vietnamese message that says wha
 oversized, password-protected, corrupt, or any other kind of file.
 
 Also detects text typed in the legacy 8-bit Vietnamese encodings TCVN3 (fonts ".VnTime", ".VnArial", …)
-and VNI ("VNI-Times", …), which would otherwise be stored as mojibake.
+and VNI ("VNI-Times", …), which would otherwise be stored as mojibake: by font, or by words that are not
+Vietnamese syllables but read as one in a legacy encoding (:func:`legacy_word`), so that no Unicode
+Vietnamese text can ever be taken for a legacy one.
 
 Resources are bounded before any parsing (:class:`Limits`): an .xlsx/.xlsm is refused when its members
 would expand past the total or per-member ratio limits (zip bombs), when a sheet declares or holds cells
@@ -20,6 +22,7 @@ callers read cells through :func:`cell_at` and :func:`last_data_row`, which neve
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import unicodedata
@@ -35,11 +38,6 @@ from pipeline import fmt
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
-# TCVN3 (ABC) puts the toned "a" letters on these Latin-1 code points; they never occur in Vietnamese
-# Unicode text: á à ả ã ạ → ¸ µ ¶ · ¹, ă â đ → ¨ © ®.
-TCVN3_MARKERS = set("¸µ¶·¹¨©®")
-# VNI writes a toned vowel as the base letter followed by a mark character: "Nguyeãn" for "Nguyễn".
-VNI_PATTERN = re.compile(r"[aeiouyAEIOUY][ùøûõïâêôöÙØÛÕÏ][a-zA-Z]?")
 
 
 MIB = 1_048_576
@@ -478,9 +476,17 @@ def _open_text(path: Path, name: str, limits: Limits) -> Opened:
             "Điền số liệu vào mẫu báo cáo Excel của Phòng (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx.",
         )
     text, encoding = decode_text(data)
-    for number, line in enumerate(text.splitlines(), start=1):
-        if TCVN3_MARKERS & set(line):
-            raise legacy_refusal(f"Tệp {name} (dòng {number}", "TCVN3", line.strip()[:40])
+    # Words are checked as decoded, before NFC: a Windows-1258 character then stands for exactly one byte.
+    raw = text if encoding.startswith("UTF-8") else data.decode("cp1258")
+    counts: dict[str, int] = {}
+    first: dict[str, tuple[int, str]] = {}
+    for number, line in enumerate(raw.splitlines(), start=1):
+        for _word, legacy in legacy_words(line):
+            counts[legacy] = counts.get(legacy, 0) + 1
+            first.setdefault(legacy, (number, unicodedata.normalize("NFC", line.strip())[:40]))
+            if counts[legacy] >= LEGACY_MIN_WORDS:
+                number, sample = first[legacy]
+                raise legacy_refusal(f"Tệp {name} (dòng {number}", legacy, sample)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
         delimiter = dialect.delimiter
@@ -558,13 +564,170 @@ def legacy_refusal(where: str, encoding: str, sample: str) -> UnreadableSubmissi
     )
 
 
+LEGACY_MIN_WORDS = 2
+"""Legacy-encoded words (:func:`legacy_word`) a sheet or CSV file must hold before it is refused: one
+word alone may be a stray name from another language; two are text typed in the old encoding."""
+
+# Vietnamese syllable structure (Đoàn Thiện Thuật, "Ngữ âm tiếng Việt"), written without tone: initial
+# consonant, optional medial, nucleus (a vowel or a diphthong iê/yê/ia/ya, uô/ua, ươ/ưa, and "oo" of loanwords
+# such as xoong, before ng or c only), optional final. The medial is written o before a, ă, e ("hoa",
+# "xoăn", "khoe") and u before â, ê, y, yê, ya, ơ ("tuân", "thuế", "thuỷ", "nguyễn", "khuya", "thuở"); after
+# q it is always u ("qua", "quyết", "quốc"). "gi" is an initial of its own ("giữa").
+_INITIALS = "ngh|ch|gh|gi|kh|ng|nh|ph|th|tr|b|c|d|đ|g|h|k|l|m|n|p|r|s|t|v|x"
+_NUCLEI = "iê|yê|ia|ya|uô|ua|ươ|ưa|a|ă|â|e|ê|i|y|o|ô|ơ|u|ư"
+_FINALS = "ch|nh|ng|c|m|n|p|t|i|y|o|u"
+_SYLLABLE = re.compile(f"(?:(?:{_INITIALS})?(?:o[aăe]|u(?:yê|ya|[âêyơ])|{_NUCLEI})|qu(?:{_NUCLEI}))(?:{_FINALS})?"
+                       f"|(?:{_INITIALS})?oo(?:ng|c)")  # "oo" only in xoong, boong, soóc
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền, sắc, ngã, hỏi, nặng (combining)
+_VOWELS = set("aăâeêioôơuưy")
+
+
+def vietnamese_syllable(word: str) -> bool:
+    """Whether ``word`` (any case, NFC or NFD) is one written Vietnamese syllable: an initial, optional medial,
+    nucleus and optional final from the syllable structure above, with at most one tone mark, set on a vowel,
+    and only sắc or nặng on a syllable ending in c, ch, p or t. Either tone placement ("hoà"/"hòa",
+    "thuỷ"/"thủy") is accepted."""
+    decomposed = unicodedata.normalize("NFD", word.casefold())
+    tones = [ch for ch in decomposed if ch in _TONES]
+    if len(tones) > 1:
+        return False
+    base_chars = []
+    for ch in decomposed:
+        if ch in _TONES:
+            previous = next((c for c in reversed(base_chars) if not unicodedata.combining(c)), "")
+            if not previous or previous not in "aeiouy":
+                return False
+        else:
+            base_chars.append(ch)
+    base = unicodedata.normalize("NFC", "".join(base_chars))
+    if not _SYLLABLE.fullmatch(base):
+        return False
+    if base.endswith(("c", "ch", "p", "t")):
+        return bool(tones) and tones[0] in ("\u0301", "\u0323")
+    return True
+
+
+# TCVN3 (ABC, TCVN 5712:1993 with the ".Vn" fonts): each byte's Latin-1 character → the letter it shows.
+_TCVN3 = dict(zip(
+    "µ¸¶·¹¨»¾¼½Æ©ÇÊÈÉË®ÌÐÎÏÑªÒÕÓÔÖ×ÝØÜÞßãáâä«åèæçé¬êíëìîïóñòô\xadõøö÷ùúýûüþ¡¢§£¤¥¦",
+    "àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵĂÂĐÊÔƠƯ", strict=True))
+# VNI Windows: letters of their own, and mark characters written after the base vowel ("Nguyeãn" = Nguyễn).
+_VNI_LETTERS = dict(zip("ôöñíìæóòî", "ơưđíìỉĩịỵ", strict=True))
+_VNI_MARKS = {  # mark character → (combining marks, base letters it may follow)
+    **{k: (v, "aeouyơư") for k, v in zip("ùøûõï", ("\u0301", "\u0300", "\u0309", "\u0303", "\u0323"), strict=True)},
+    **{k: ("\u0302" + v, "aeo") for k, v in zip("âáàåãä", ("", "\u0301", "\u0300", "\u0309", "\u0303", "\u0323"),
+                                                 strict=True)},
+    **{k: ("\u0306" + v, "a") for k, v in zip("êéèúüë", ("", "\u0301", "\u0300", "\u0309", "\u0303", "\u0323"),
+                                               strict=True)},
+}
+_GLYPHS = frozenset(_TCVN3) | frozenset(_VNI_LETTERS) | frozenset(_VNI_MARKS)
+
+
+def _from_tcvn3(glyphs: str) -> str | None:
+    out = []
+    for ch in glyphs:
+        if ch.isascii():
+            out.append(ch)
+        elif ch in _TCVN3:
+            out.append(_TCVN3[ch])
+        else:
+            return None
+    return "".join(out)
+
+
+def _from_vni(glyphs: str) -> str | None:
+    out: list[list[str]] = []  # [base letter, combining marks]
+    for ch in glyphs:
+        low = ch.lower()
+        if ch.isascii():
+            out.append([ch, ""])
+        elif low in _VNI_LETTERS:
+            letter = _VNI_LETTERS[low]
+            out.append([letter.upper() if ch.isupper() else letter, ""])
+        elif low in _VNI_MARKS:
+            marks, bases = _VNI_MARKS[low]
+            if not out or out[-1][1] or out[-1][0].lower() not in bases:
+                return None
+            out[-1][1] = marks
+        else:
+            return None
+    return unicodedata.normalize("NFC", "".join(b + m for b, m in out))
+
+
+def _single_byte_views(word: str) -> set[str]:
+    """The word's bytes, each shown as its Latin-1 character, under the single-byte code pages legacy text
+    arrives through (Latin-1 from fonts, Windows-1258 from a Vietnamese Windows or a CSV)."""
+    views = set()
+    for codec in ("latin-1", "cp1258"):
+        try:
+            views.add(word.encode(codec).decode("latin-1"))
+        except UnicodeEncodeError:
+            continue
+    return views
+
+
+@functools.lru_cache(maxsize=65536)  # names and village words repeat down a roster
+def legacy_word(word: str) -> str | None:
+    """"TCVN3" or "VNI" when ``word`` is legacy-encoded text, else None.
+
+    A word is legacy-encoded when it is not a Vietnamese syllable (:func:`vietnamese_syllable`) as written,
+    holds an ASCII letter and a non-ASCII character, and its bytes read as a Vietnamese syllable in TCVN3 or
+    VNI ("NguyÔn", "V¨n", "Vieät", "Nguyeãn"). A valid syllable, in NFC or NFD, in either tone placement,
+    can therefore never be legacy-encoded, nor can a name or word from another language that does not
+    happen to spell a syllable in those tables ("Chamaléa", "Katơr", "café").
+    """
+    if word.isascii() or not any("a" <= ch <= "z" for ch in word.lower()):
+        return None
+    if vietnamese_syllable(unicodedata.normalize("NFC", word)):
+        return None
+    for view in _single_byte_views(word):
+        for encoding, decode in (("TCVN3", _from_tcvn3), ("VNI", _from_vni)):
+            text = decode(view)
+            if text is not None and vietnamese_syllable(text):
+                return encoding
+    return None
+
+
+def _words(text: str) -> list[str]:
+    """Runs of letters, combining marks and legacy glyph characters, trimmed of non-letters at both ends: a
+    symbol standing beside a word ("©", "®", "·", "ABC®") is punctuation, not part of it."""
+    words, current = [], []
+    for ch in text + " ":
+        if ch.isalpha() or ch in _GLYPHS or unicodedata.category(ch).startswith("M"):
+            current.append(ch)
+            continue
+        if current:
+            word = "".join(current)
+            start, end = 0, len(word)
+            while start < end and not word[start].isalpha():
+                start += 1
+            while end > start and not word[end - 1].isalpha():
+                end -= 1
+            if start < end:
+                words.append(word[start:end])
+            current = []
+    return words
+
+
+def legacy_words(text: str) -> list[tuple[str, str]]:
+    """(word, encoding) for each legacy-encoded word of ``text`` (:func:`legacy_word`), in order."""
+    out = []
+    for word in _words(text):
+        encoding = legacy_word(word)
+        if encoding is not None:
+            out.append((word, encoding))
+    return out
+
+
 def legacy_encoding(ws: Any) -> tuple[str, str, int] | None:
     """Detect text typed in TCVN3 or VNI in a sheet: (encoding name, a sample, its row) or None.
 
-    By font (".VnTime"-family fonts are TCVN3, "VNI-" fonts are VNI) on a cell with text, then by tell-tale
-    characters (TCVN3's "¸µ¶·¹¨©®", VNI's vowel + mark pairs in several words).
+    By font on a cell with non-ASCII text (".Vn" fonts such as ".VnTime" are TCVN3, "VNI-" fonts are VNI),
+    else by words: :data:`LEGACY_MIN_WORDS` legacy-encoded words (:func:`legacy_word`) of one encoding in
+    the sheet; the sample is the first cell holding one. Ordinary Unicode Vietnamese never counts.
     """
-    vni_hits = 0
+    counts: dict[str, int] = {}
+    first: dict[str, tuple[str, int]] = {}
     for cell in existing_cells(ws):
         if not isinstance(cell.value, str) or not cell.value.strip():
             continue
@@ -574,12 +737,12 @@ def legacy_encoding(ws: Any) -> tuple[str, str, int] | None:
             return "TCVN3", text[:40], cell.row
         if font.upper().startswith("VNI") and not text.isascii():
             return "VNI", text[:40], cell.row
-        if TCVN3_MARKERS & set(text):
-            return "TCVN3", text[:40], cell.row
-        if len(VNI_PATTERN.findall(text)) >= 2:
-            vni_hits += 1
-            if vni_hits >= 3:
-                return "VNI", text[:40], cell.row
+        for _word, encoding in legacy_words(text):
+            counts[encoding] = counts.get(encoding, 0) + 1
+            first.setdefault(encoding, (text[:40], cell.row))
+            if counts[encoding] >= LEGACY_MIN_WORDS:
+                sample, row = first[encoding]
+                return encoding, sample, row
     return None
 
 
