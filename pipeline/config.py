@@ -32,7 +32,13 @@ from pydantic import (
 )
 from pydantic import Field as PydanticField
 
-from pipeline.schema import INDICATORS_BY_KEY, POVERTY_RULES, UNSUPPORTED_POVERTY_RULES, canonical_unit_name
+from pipeline.schema import (
+    INDICATORS_BY_KEY,
+    POVERTY_RULES,
+    UNSUPPORTED_POVERTY_RULES,
+    canonical_unit_name,
+    toneless_unit_name,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "config"
@@ -87,8 +93,18 @@ class Unit:
         return frozenset(canonical_unit_name(n) for n in (self.name, self.full_name, *self.aliases))
 
     def matches_name(self, name: object) -> bool:
-        """Whether ``name`` is this unit's name or a configured alias ("xa Ma Noi", "Ma Nối", "Xã Ma Nới")."""
+        """Whether ``name`` is this unit's name or a configured alias, compared after NFC, case folding and
+        tone-placement standardisation ("Xã Ma Nới", "Ma Nối", "Ma Noi" when configured; "Hòa" = "Hoà")."""
         return canonical_unit_name(name) in self.canonical_names
+
+    def is_own_name(self, name: object) -> bool:
+        """Whether ``name`` is this unit's own name (not an alias), as :meth:`matches_name` compares."""
+        return canonical_unit_name(name) in {canonical_unit_name(self.name), canonical_unit_name(self.full_name)}
+
+    def differs_in_tones(self, name: object) -> bool:
+        """Whether ``name`` is this unit's own name but for its tone marks ("xã Mạ Nới", "Mà Nơi" for Ma Nới)
+        and not a configured name or alias. Used only to word a warning, never to identify the unit."""
+        return not self.matches_name(name) and toneless_unit_name(name) == toneless_unit_name(self.name)
 
     def active_on(self, day: dt.date) -> bool:
         """Whether the unit existed on ``day`` (units change, e.g. the 1 July 2025 reorganisation)."""

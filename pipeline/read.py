@@ -22,7 +22,7 @@ from babel.numbers import NumberFormatError, parse_decimal
 from openpyxl.utils import get_column_letter
 
 from pipeline import fmt, schema
-from pipeline.config import Config
+from pipeline.config import Config, Unit
 from pipeline.findings import ERROR, WARNING, Finding
 from pipeline.sources import (
     Limits,
@@ -426,25 +426,83 @@ def _read_general(ws: Any, sub: Submission, config: Config) -> None:
     _resolve_unit(sub, config)
 
 
-def _resolve_unit(sub: Submission, config: Config) -> None:
-    """Identify the unit by its code first, by the configured names and aliases second — never by a guess.
+def closest_units(config: Config, name: object, code: object, n: int = 3) -> list[Unit]:
+    """Up to ``n`` configured units closest to a typed unit, for a message: first those whose name is
+    close to ``name`` (diacritics ignored, for ranking only), then those whose code shares the most digits
+    with ``code`` in the same positions (ties: the smaller numeric difference)."""
+    import difflib
 
-    When the code is blank or unknown but the name is a configured name or alias, the code is taken from
-    the configuration and a warning says so. Otherwise the code stays as typed (validation reports it, with
-    the closest configured names).
+    from pipeline.schema import loose_unit_name
+
+    out: list[Unit] = []
+    if name:
+        typed = loose_unit_name(name)
+        scored = []
+        for u in config.units:
+            best = max(difflib.SequenceMatcher(None, typed, loose_unit_name(x)).ratio()
+                       for x in (u.name, *u.aliases))
+            if best >= 0.75:
+                scored.append((-best, u.code, u))
+        out = [u for _, _, u in sorted(scored, key=lambda t: t[:2])]
+    digits = str(code or "")
+    if digits:
+        def by_code(u: Unit) -> tuple[int, int]:
+            same = sum(a == b for a, b in zip(u.code, digits, strict=False))
+            diff = abs(int(u.code) - int(digits)) if u.code.isdigit() and digits.isdigit() else 10**6
+            return (-same, diff)
+
+        out += sorted((u for u in config.units if u not in out), key=by_code)
+    return list(dict.fromkeys(out))[:n]
+
+
+def _resolve_unit(sub: Submission, config: Config) -> None:
+    """Identify the unit by its typed code — never by a guess, and never by its name against the code.
+
+    Rules (issue "identity is never guessed"): a typed code that is not configured is an error naming the
+    closest units (:func:`closest_units`) and the file stays unattributed; with a configured code, a name
+    that is a configured alias, or the unit's name with other tone marks, is a warning giving the right
+    spelling (any other name is the ``name_matches_code`` expectation's error). Only when the code is blank
+    and the name is exactly (after :func:`pipeline.schema.canonical_unit_name`) one unit's name or alias is
+    the code taken from the configuration, with a warning. The findings are marked ``rule="identity"``.
     """
     code, name = sub.general.get("unit_code"), sub.general.get("unit_name")
-    known = {u.code for u in config.units}
-    if code in known or not name:
-        return
-    matches = {u.code for u in config.units if u.matches_name(name)}
-    if len(matches) == 1:
-        unit = config.unit(matches.pop())
-        row = sub.general_rows.get("unit_code")
+    code_col = sub.headers[(schema.SHEET_GENERAL, "unit_code")]
+    name_col = sub.headers[(schema.SHEET_GENERAL, "unit_name")]
+    code_row, name_row = sub.general_rows.get("unit_code"), sub.general_rows.get("unit_name")
+    known = {u.code: u for u in config.units}
+    if code and code not in known:
+        shown = code if code.isdigit() and len(code) <= 10 else "đã ghi"  # anything else may be personal data
+        near = "; ".join(f"{u.code} ({u.full_name})" for u in closest_units(config, name, code))
         sub.findings.append(Finding(
-            WARNING, schema.SHEET_GENERAL, row, sub.headers[(schema.SHEET_GENERAL, "unit_code")], code or "",
-            f"Mã đơn vị {'trống' if not code else 'không đúng'}; đã xác định đơn vị theo tên '{name}' là "
-            f"{unit.full_name} (mã {unit.code}).", f"Ghi mã đơn vị {unit.code}.", "read"))
+            ERROR, schema.SHEET_GENERAL, code_row, code_col, code,
+            f"Mã đơn vị {shown} không có trong danh sách đơn vị của huyện, nên chưa biết số liệu là của đơn vị "
+            f"nào (tên đơn vị không thay cho mã)." + (f" Đơn vị gần nhất: {near}." if near else ""),
+            "Ghi đúng mã hành chính 5 chữ số của đơn vị theo danh sách của huyện (giữ số 0 ở đầu nếu có), "
+            "khớp với tên đơn vị, rồi gửi lại tệp.", "identity"))
+        return
+    if code:
+        unit = known[code]
+        if not name or unit.is_own_name(name):
+            return
+        if unit.matches_name(name):
+            what = f"Tên đơn vị '{name}' là cách viết khác của {unit.full_name} (mã {code})"
+        elif unit.differs_in_tones(name):
+            what = f"Tên đơn vị '{name}' sai dấu thanh so với mã {code}"
+        else:
+            return  # another unit's name or an unknown one: the name_matches_code expectation's error
+        sub.findings.append(Finding(
+            WARNING, schema.SHEET_GENERAL, name_row, name_col, name,
+            f"{what}; đúng là '{unit.full_name}'.", f"Ghi tên đơn vị '{unit.full_name}'.", "identity"))
+        return
+    if not name:
+        return
+    matches = [u for u in config.units if u.matches_name(name)]
+    if len(matches) == 1:
+        unit = matches[0]
+        sub.findings.append(Finding(
+            WARNING, schema.SHEET_GENERAL, code_row, code_col, "",
+            f"Mã đơn vị trống; đã xác định đơn vị theo tên '{name}' là {unit.full_name} (mã {unit.code}).",
+            f"Ghi mã đơn vị {unit.code}.", "identity"))
         sub.general["unit_code"] = unit.code
 
 

@@ -53,12 +53,28 @@ def standard_tones(text: str) -> str:
 
 
 def canonical_unit_name(text: object) -> str:
-    """A unit name reduced for comparison: NFC, case-folded, kind prefix ("xã", "thị trấn", "TT.") removed,
-    diacritics removed ("Hòa"/"Hoà"/"Hoa" compare equal)."""
+    """A unit name reduced for comparison: NFC, case-folded, tone placement standardised, kind prefix ("xã",
+    "thị trấn", "TT.") removed. Diacritics are kept: "Hòa Sơn" = "Hoà Sơn" but "Mà Nơi" ≠ "Ma Nới"
+    (a name is never matched by dropping its marks; plain spellings such as "Ma Noi" are configured aliases)."""
     s = normalize_label(text)
-    s = re.sub(r"^(xã|xa|thị trấn|thi tran|tt\.?|phường|phuong)\s+", "", s)
-    s = unicodedata.normalize("NFD", s.replace("đ", "d"))
-    return "".join(ch for ch in s if not unicodedata.combining(ch)).strip()
+    return re.sub(r"^(xã|xa|thị trấn|thi tran|tt\.?|phường|phuong)\s+", "", s).strip()
+
+
+_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
+
+
+def toneless_unit_name(text: object) -> str:
+    """:func:`canonical_unit_name` without tone marks, other marks kept ("Mạ Nới" → "ma nơi", "Ma Nối" →
+    "ma nôi"): two names equal in this form differ only in their tones."""
+    s = unicodedata.normalize("NFD", canonical_unit_name(text))
+    return unicodedata.normalize("NFC", "".join(ch for ch in s if ch not in _TONE_MARKS))
+
+
+def loose_unit_name(text: object) -> str:
+    """:func:`canonical_unit_name` with every diacritic removed and "đ" → "d"; only for ranking suggestions,
+    never for deciding which unit a name is."""
+    s = unicodedata.normalize("NFD", canonical_unit_name(text).replace("đ", "d"))
+    return "".join(ch for ch in s if not unicodedata.combining(ch))
 
 
 @dataclass(frozen=True)

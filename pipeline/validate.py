@@ -166,31 +166,25 @@ def build_frames(sub: Submission, config: Config, period: Period | None = None,
 
 def _unit_suggestion(name: object, config: Config) -> str:
     """The configured units whose names are closest to ``name`` (for a message), or ""."""
-    import difflib
+    from pipeline.read import closest_units
 
-    if not name:
-        return ""
-    by_name = {}
-    for u in config.units:
-        for n in u.canonical_names:
-            by_name.setdefault(n, u)
-    close = difflib.get_close_matches(schema.canonical_unit_name(name), list(by_name), n=3, cutoff=0.5)
-    units = list(dict.fromkeys(by_name[c] for c in close))
+    units = closest_units(config, name, None) if name else []
     if not units:
         return ""
     return "Đơn vị gần đúng nhất: " + "; ".join(f"{u.full_name} (mã {u.code})" for u in units) + "."
 
 
 def _name_matches_code(code: object, name: object, config: Config) -> bool:
-    """Whether the unit name typed agrees with the unit code typed (True when either is missing or the code
-    is unknown: those have their own expectations)."""
+    """Whether the unit name typed agrees with the unit code typed: the unit's name or a configured alias,
+    or its name with other tone marks (the reader warns about those two). True when either is missing or
+    the code is unknown: those have their own findings."""
     if not code or not name:
         return True
     try:
         unit = config.unit(str(code))
     except KeyError:
         return True
-    return unit.matches_name(name)
+    return unit.matches_name(name) or unit.differs_in_tones(name)
 
 
 def _decree_07_expected(income: int, deprived: int, area: str, standard: Standard) -> str:
@@ -507,6 +501,9 @@ def validate_submission(path: Path, *, config: Config, period: str, history: His
     no_standard = standard_finding(sub, config, p)
     if no_standard is not None:
         findings.append(no_standard)
-    findings.sort(key=lambda f: (f.severity != ERROR, f.sheet, f.row or 0, f.column))
+    identity_rows = {sub.general_rows.get("unit_code"), sub.general_rows.get("unit_name")} - {None}
+    findings.sort(key=lambda f: (not (f.rule == "identity" or (f.sheet == schema.SHEET_GENERAL
+                                                                 and f.row in identity_rows)),
+                                 f.severity != ERROR, f.sheet, f.row or 0, f.column))
     code = sub.unit_code if sub.unit_code in parameters["unit_codes"] else None
     return ValidationOutcome(file=name, sha256=sub.sha256, unit_code=code, period=period, findings=findings)

@@ -69,7 +69,7 @@ def test_wrong_period_and_unknown_unit(config, ma_noi):
     assert errors == {(4, "Mã đơn vị (mã hành chính)", "22899"), (6, "Kỳ báo cáo", "2023-9T")}
     assert outcome.unit_code is None
     code = next(f for f in outcome.findings if f.row == 4)
-    assert "Đơn vị gần đúng nhất: xã Ma Nới (mã 22828)" in code.message
+    assert "Đơn vị gần nhất: 22828 (xã Ma Nới)" in code.message
     period = next(f for f in outcome.findings if f.row == 6)
     assert "Kỳ đang tổng hợp: 2023-6T." in period.message
 
