@@ -129,9 +129,8 @@ SKIP_PERIOD_LINK = ("Thư mục của kỳ báo cáo là liên kết (symbolic l
 
 
 def _setting(config: Config, key: str, default: Any) -> Any:
-    """A key of the ``validation:`` settings (a mapping or an object), or ``default`` when unset."""
-    block = getattr(config, "validation", None) or {}
-    value = block.get(key) if isinstance(block, dict) else getattr(block, key, None)
+    """A key of the ``validation:`` settings, or ``default`` when unset."""
+    value = config.validation.get(key)
     return default if value is None else value
 
 

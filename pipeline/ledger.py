@@ -533,9 +533,7 @@ def arrival_tolerance(config: Config) -> dt.timedelta:
     (:data:`DEFAULT_ARRIVAL_TOLERANCE`): the report's final pass fires at the deadline and may start a little
     late.
     """
-    intake = getattr(config, "intake", None) or {}
-    minutes = intake.get("final_pass_tolerance_minutes") if isinstance(intake, dict) else getattr(
-        intake, "final_pass_tolerance_minutes", None)
+    minutes = config.intake.get("final_pass_tolerance_minutes")
     return DEFAULT_ARRIVAL_TOLERANCE if minutes is None else dt.timedelta(minutes=float(minutes))
 
 

@@ -363,7 +363,7 @@ def read_submission(path: Path, config: Config, *, file_name: str | None = None)
 def reader_limits(config: Config) -> Limits:
     """The reader's resource limits from the configuration's ``validation:`` settings (see
     :class:`pipeline.sources.Limits` for the keys and defaults)."""
-    return Limits.from_settings(getattr(config, "validation", None) or {})
+    return Limits.from_settings(config.validation)
 
 
 def _flag_formulas_without_value(values: Any, formulas: Any, sub: Submission) -> None:

@@ -75,24 +75,18 @@ class Limits:
     max_cells: int = 1_000_000
 
     @classmethod
-    def from_settings(cls, settings: Any) -> Limits:
-        """Limits from the ``validation:`` settings (a mapping or an object with those attributes); a
-        missing or empty setting keeps its default."""
-        def get(key: str) -> Any:
-            value = settings.get(key) if isinstance(settings, Mapping) else getattr(settings, key, None)
-            return value
-
-        d = cls()
-        mb = {"max_file_mb": "max_bytes", "max_uncompressed_mb": "max_uncompressed"}
+    def from_settings(cls, settings: Mapping[str, Any]) -> Limits:
+        """Limits from the ``validation:`` settings (``Config.validation``, a mapping); a missing or empty
+        setting keeps its default."""
         out: dict[str, Any] = {}
-        for key, attr in mb.items():
-            if get(key) is not None:
-                out[attr] = int(float(get(key)) * MIB)
+        for key, attr in (("max_file_mb", "max_bytes"), ("max_uncompressed_mb", "max_uncompressed")):
+            if settings.get(key) is not None:
+                out[attr] = int(float(settings[key]) * MIB)
         for key, attr, kind in (("max_compression_ratio", "max_ratio", float), ("max_sheet_rows", "max_rows", int),
                                 ("max_sheet_columns", "max_columns", int), ("max_cells", "max_cells", int)):
-            if get(key) is not None:
-                out[attr] = kind(get(key))
-        return cls(**{**d.__dict__, **out})
+            if settings.get(key) is not None:
+                out[attr] = kind(settings[key])
+        return cls(**out)
 
 
 class UnreadableSubmission(ValueError):
