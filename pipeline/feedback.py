@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,14 @@ def _safe(value: Any) -> Any:
     return plain_text(value) if isinstance(value, str) else value
 
 
+def _top_left(ws: Any, row: int, col: int) -> tuple[int, int]:
+    """(row, column) of the top-left cell of the merge covering (row, col), or (row, col) itself."""
+    for rng in ws.merged_cells.ranges:
+        if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
+            return rng.min_row, rng.min_col
+    return row, col
+
+
 def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period, root: Path | None = None
                     ) -> Path | None:
     """Write the annotated copy of ``version``'s workbook; None when the file is not a readable workbook.
@@ -64,11 +73,11 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
 
-    from pipeline.sources import existing_cells, inspect_xlsx
+    from pipeline.sources import existing_cells, trimmed_xlsx
 
-    try:
-        inspect_xlsx(Path(version.archive_path), version.original_name)  # bounded before openpyxl parses it
-        wb = load_workbook(version.archive_path, data_only=True, keep_vba=False)
+    try:  # the bounded, trimmed copy the reader parses: formatting far below the data costs nothing here either
+        copy, _ = trimmed_xlsx(Path(version.archive_path), version.original_name)
+        wb = load_workbook(io.BytesIO(copy), data_only=True, keep_vba=False)
     except Exception:  # noqa: BLE001 - not a workbook openpyxl can open within the limits (UnreadableSubmission
         wb = None  # included): the findings file still explains it
     if wb is None:
@@ -87,7 +96,7 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
             col = _locate_column(ws, f.column, f.row)
             if col is None:
                 continue
-            cell = ws.cell(f.row, col)
+            cell = ws.cell(*_top_left(ws, f.row, col))  # a merge takes comments on its top-left cell only
             cell.fill = PatternFill("solid", fgColor=RED if f.severity == ERROR else YELLOW)
             text = f"[{f.severity.upper()}] {f.message}" + (f"\nCách sửa: {f.fix}" if f.fix else "")
             if cell.comment is not None:

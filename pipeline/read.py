@@ -12,14 +12,14 @@ import hashlib
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from babel.numbers import NumberFormatError, parse_decimal
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from pipeline import fmt, schema
 from pipeline.config import Config, Unit
@@ -177,6 +177,47 @@ def _coded_lookup(items: list[dict[str, Any]]) -> dict[str, str]:
     return table
 
 
+@dataclass(frozen=True)
+class SheetLayout:
+    """What a sheet's layout does to the cells it shows: merges and hidden rows and columns.
+
+    Attributes:
+        merged: every cell a merge covers, other than its top-left, → (row, column) of the top-left cell,
+            which holds the value Excel shows in the whole merge.
+        ranges: the top-left (row, column) of each merge → its reference ("A5:A7").
+        hidden_rows: Excel rows hidden in the sheet (1-based).
+        hidden_columns: Excel columns hidden in the sheet (1-based).
+    """
+
+    merged: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+    ranges: dict[tuple[int, int], str] = field(default_factory=dict)
+    hidden_rows: frozenset[int] = frozenset()
+    hidden_columns: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, ws: Any) -> SheetLayout:
+        """The layout of an openpyxl worksheet (merged ranges, row and column dimensions)."""
+        merged, ranges = {}, {}
+        for rng in ws.merged_cells.ranges:
+            top_left = (rng.min_row, rng.min_col)
+            ranges[top_left] = rng.coord
+            for r in range(rng.min_row, rng.max_row + 1):
+                for c in range(rng.min_col, rng.max_col + 1):
+                    if (r, c) != top_left:
+                        merged[(r, c)] = top_left
+        rows = frozenset(r for r, dim in ws.row_dimensions.items() if dim.hidden)
+        columns: set[int] = set()
+        for key, dim in ws.column_dimensions.items():
+            if dim.hidden:
+                first = dim.min or column_index_from_string(key)
+                columns.update(range(first, (dim.max or first) + 1))
+        return cls(merged, ranges, rows, frozenset(columns))
+
+    def shown(self, ws: Any, row: int, col: int) -> Any:
+        """The value Excel shows at (row, col): a cell a merge covers shows the merge's top-left value."""
+        return value_at(ws, *self.merged.get((row, col), (row, col)))
+
+
 @dataclass
 class Submission:
     """A submission workbook read into canonical frames.
@@ -203,6 +244,7 @@ class Submission:
         findings: problems met while reading (always severity "lỗi").
         sheets_read: keys of :data:`schema.SHEETS` whose sheet and header row were found.
         columns: header as printed, by (sheet, Excel column index), for the tabular sheets.
+        layout: merges and hidden rows and columns of each sheet read, by sheet name (:class:`SheetLayout`).
     """
 
     path: Path
@@ -218,6 +260,7 @@ class Submission:
     findings: list[Finding] = field(default_factory=list)
     sheets_read: set[str] = field(default_factory=set)
     columns: dict[tuple[str, int], str] = field(default_factory=dict)
+    layout: dict[str, SheetLayout] = field(default_factory=dict)
 
     @property
     def unit_code(self) -> str | None:
@@ -338,6 +381,7 @@ def read_submission(path: Path, config: Config, *, file_name: str | None = None)
             f"Tệp {name} không có sheet '{schema.SHEET_GENERAL}'.",
             "Dùng đúng mẫu báo cáo của Phòng; không đổi tên hoặc xóa sheet.",
         )
+    sub.layout[schema.SHEET_GENERAL] = SheetLayout.of(ws)
     _read_general(ws, sub, config)
     for key, reader in (("summary", _read_summary), ("roster", _read_roster), ("members", _read_members),
                         ("narrative", _read_narrative)):
@@ -352,6 +396,7 @@ def read_submission(path: Path, config: Config, *, file_name: str | None = None)
                 Finding(ERROR, schema.SHEETS[key], None, "", "", f"Thiếu sheet '{schema.SHEETS[key]}'.", fix, "read")
             )
             continue
+        sub.layout[schema.SHEETS[key]] = SheetLayout.of(sheet_ws)
         reader(sheet_ws, sub, config)
     if sub.roster.empty and "excel_row" not in sub.roster.columns:
         sub.roster = _empty_roster()
@@ -597,14 +642,22 @@ def _read_roster(ws: Any, sub: Submission, config: Config) -> None:
     changes = _coded_lookup(ref["change_kinds"])
     categories = _coded_lookup(ref["ncc_categories"])
     records = []
+    layout = sub.layout.get(sheet, SheetLayout())
+    hidden: list[int] = []
     for r in range(first_row, last_data_row(ws, cols.values()) + 1):
-        raw_row = {k: value_at(ws, r, c) for k, c in cols.items()}
+        own = {k: value_at(ws, r, c) for k, c in cols.items()}
         if "household_code" in cols:
-            raw_row["household_code"] = clean_code(cell_at(ws, r, cols["household_code"]))
-        if all(clean_text(v) == "" for k, v in raw_row.items() if k != "no"):
-            continue  # blank spacer row
-        if _is_subtotal(raw_row):
+            own["household_code"] = clean_code(cell_at(ws, r, cols["household_code"]))
+        if all(clean_text(v) == "" for k, v in own.items() if k != "no"):
+            continue  # blank spacer row (a row that only a merge reaches into is one too)
+        if _is_subtotal(own):
             continue  # "Tổng cộng", "I. Khu vực thành thị": not a household
+        raw_row = {k: layout.shown(ws, r, c) for k, c in cols.items()}  # a merge's value reaches every row
+        if "household_code" in cols:
+            raw_row["household_code"] = clean_code(cell_at(ws, *layout.merged.get((r, cols["household_code"]),
+                                                                                  (r, cols["household_code"]))))
+        if r in layout.hidden_rows:
+            hidden.append(r)
         rec: dict[str, Any] = {"excel_row": r}
         for f in schema.ROSTER_FIELDS:
             raw = raw_row.get(f.key)
@@ -624,6 +677,7 @@ def _read_roster(ws: Any, sub: Submission, config: Config) -> None:
                 rec[f.key] = None if f.kind != "flag" else False
                 sub.findings.append(_bad_value(sheet, r, header, raw, *_kind_help(f)))
         records.append(rec)
+    _warn_hidden_rows(sub, sheet, hidden, "hộ")
     if not records:
         sub.roster = _empty_roster()
         return
@@ -687,17 +741,25 @@ def _read_members(ws: Any, sub: Submission, config: Config) -> None:
             return
     categories = _coded_lookup(config.reference["ncc_categories"])
     records = []
+    layout = sub.layout.get(sheet, SheetLayout())
+    hidden: list[int] = []
+    code_col = cols["household_code"]
     for r in range(first_row, last_data_row(ws, cols.values()) + 1):
-        raw = {k: clean_text(value_at(ws, r, c)) for k, c in cols.items() if k != "no"}
-        raw["household_code"] = clean_code(cell_at(ws, r, cols["household_code"]))
-        if not any(raw.values()) or _is_subtotal(raw):
+        own = {k: clean_text(value_at(ws, r, c)) for k, c in cols.items() if k != "no"}
+        own["household_code"] = clean_code(cell_at(ws, r, code_col))
+        if not any(own.values()) or _is_subtotal(own):
             continue
+        raw = {k: clean_text(layout.shown(ws, r, c)) for k, c in cols.items() if k != "no"}
+        raw["household_code"] = clean_code(cell_at(ws, *layout.merged.get((r, code_col), (r, code_col))))
+        if r in layout.hidden_rows:
+            hidden.append(r)
         records.append({
             "household_code": raw.get("household_code") or None,
             "relation": raw.get("relation") or None,
             "category": categories.get(schema.normalize_label(raw.get("category")), raw.get("category") or None),
             "excel_row": r,
         })
+    _warn_hidden_rows(sub, sheet, hidden, "thành viên")
     sub.members = pd.DataFrame(records, columns=["household_code", "relation", "category", "excel_row"])
     sub.sheets_read.add("members")
 
@@ -713,6 +775,62 @@ def _read_narrative(ws: Any, sub: Submission, config: Config) -> None:
             sub.sheets_read.add("narrative")
     for f in schema.NARRATIVE_FIELDS:
         sub.narrative.setdefault(f.key, "")
+
+
+def _warn_hidden_rows(sub: Submission, sheet: str, rows: list[int], what: str) -> None:
+    """One warning for a sheet whose hidden rows hold data: Excel does not show them, yet they are read and
+    counted like any other row (an old line hidden instead of deleted would be counted twice)."""
+    if not rows:
+        return
+    listed = ", ".join(str(r) for r in rows[:10]) + (", …" if len(rows) > 10 else "")
+    sub.findings.append(Finding(
+        WARNING, sheet, rows[0], "", "",
+        f"Có {len(rows)} dòng đang bị ẩn nhưng có số liệu {what} (dòng {listed}); số liệu ở dòng ẩn vẫn được đọc "
+        "và tính như các dòng khác.",
+        "Nếu là số liệu cũ không còn dùng, xóa hẳn dòng (chuột phải vào số dòng → Xóa/Delete), đừng chỉ ẩn; nếu "
+        "đúng, bỏ ẩn (chọn các dòng hai bên, chuột phải → Bỏ ẩn/Unhide) để cán bộ dễ kiểm tra.", "layout"))
+
+
+def locate_findings(findings: list[Finding], sub: Submission) -> list[Finding]:
+    """Findings placed where the commune can see and fix them.
+
+    A finding on a cell that a merge covers moves to the merge's top-left cell, which holds the value (its
+    message names the merge, e.g. "ô gộp A5:A7"); the same finding reached through several covered cells is
+    kept once. A finding on a hidden row or column says so and how to unhide it. Order is kept.
+
+    Args:
+        findings: every finding of the submission (reader's and expectations').
+        sub: the submission read, for its layouts and column headers.
+    """
+    column_of = {(sheet, text): c for (sheet, c), text in sub.columns.items()}
+    out: list[Finding] = []
+    seen: set[tuple[Any, ...]] = set()
+    for f in findings:
+        layout = sub.layout.get(f.sheet)
+        if layout is None or f.row is None or f.rule == "layout":
+            out.append(f)
+            continue
+        col = column_of.get((f.sheet, f.column))
+        if col is None and f.sheet in (schema.SHEET_GENERAL, schema.SHEETS["narrative"]):
+            col = 2  # label in column A, value in column B
+        row, column, message, fix = f.row, f.column, f.message, f.fix
+        if col is not None and ((row, col) in layout.merged or (row, col) in layout.ranges):
+            row, col = layout.merged.get((row, col), (row, col))
+            column = sub.columns.get((f.sheet, col), column)
+            message = f"{message} (ô gộp {layout.ranges[(row, col)]}: giá trị ghi ở ô đầu của vùng gộp)"
+        hidden = ([f"dòng {row}"] if row in layout.hidden_rows else []) + (
+            [f"cột {column_letter(col)}"] if col is not None and col in layout.hidden_columns else [])
+        if hidden:
+            where = " và ".join(hidden)
+            message = f"{message} ({where[0].upper()}{where[1:]} đang bị ẩn.)"
+            fix = (f"{fix} " if fix else "") + (f"Bỏ ẩn {where} (chọn các dòng, cột liền kề, chuột phải → Bỏ ẩn/"
+                                                "Unhide) để xem và sửa.")
+        placed = replace(f, row=row, column=column, message=message, fix=fix)
+        key = (placed.severity, placed.sheet, placed.row, placed.column, placed.message, placed.value)
+        if key not in seen:
+            seen.add(key)
+            out.append(placed)
+    return out
 
 
 def column_letter(index: int) -> str:

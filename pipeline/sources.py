@@ -27,12 +27,13 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 
 from pipeline import fmt
 
@@ -253,72 +254,178 @@ def _check_cell(extent: SheetExtent, row: int, col: int, budget: int, name: str,
         raise _too_big(name, f"các sheet có hơn {fmt.number(limits.max_cells)} ô")
 
 
-def _scan_sheet(z: zipfile.ZipFile, member: str, extent: SheetExtent, budget: int, name: str,
-                limits: Limits) -> None:
-    """Stream one worksheet's XML, counting rows and cells without building it; stops at the first limit
-    passed. Raises UnreadableSubmission (too big, or malformed XML)."""
+CHUNK = 1 << 16  # decompressed bytes looked at a time: memory stays bounded whatever the sheet holds
+HIT_WINDOW = 1 << 20  # bytes between a cell's first content byte and its </c> (a cell holds 32,767 characters)
+ROOT_TAG = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?worksheet[\s>]")
+
+
+def _inflate(path: Path, info: zipfile.ZipInfo, z: zipfile.ZipFile) -> Iterator[bytes]:
+    """The decompressed bytes of one zip member, CHUNK at a time.
+
+    A deflated member is inflated straight from the file with zlib (no CRC is computed: the trimmed copy
+    built from it is what gets parsed); other methods go through :mod:`zipfile`."""
+    import struct
+    import zlib
+
+    if info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
+        with z.open(info) as fh:
+            while chunk := fh.read(CHUNK):
+                yield chunk
+        return
+    with path.open("rb") as fh:
+        fh.seek(info.header_offset)
+        header = fh.read(30)
+        if len(header) < 30 or header[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+        name_len, extra_len = struct.unpack("<HH", header[26:30])
+        fh.seek(info.header_offset + 30 + name_len + extra_len)
+        left = info.compress_size
+        if info.compress_type == zipfile.ZIP_STORED:
+            while left > 0 and (chunk := fh.read(min(CHUNK, left))):
+                left -= len(chunk)
+                yield chunk
+            return
+        inflater = zlib.decompressobj(-15)
+        pending = b""
+        while True:
+            if not pending:
+                if left <= 0:
+                    break
+                pending = fh.read(min(1 << 14, left))
+                if not pending:
+                    raise zipfile.BadZipFile(f"{info.filename} is truncated")
+                left -= len(pending)
+            chunk = inflater.decompress(pending, CHUNK)
+            pending = inflater.unconsumed_tail
+            if chunk:
+                yield chunk
+        if rest := inflater.flush():
+            yield rest
+        if not inflater.eof:
+            raise zipfile.BadZipFile(f"{info.filename} is truncated")
+
+
+def _trim_sheet(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo, extent: SheetExtent, budget: int,
+                name: str, limits: Limits) -> bytes:
+    """One worksheet's XML cut after the last row that holds a value: rows below it carry only formatting
+    (borders drawn down to row 50,000, say) and are dropped unread, so they cost one pass of inflating and
+    nothing else. Everything before the cut and after ``</sheetData>`` (merges, validations, …) is kept.
+
+    Two streaming passes over the member: the first finds the last cell with content (``</c>``: a cell
+    holding a value or formula is never written self-closed) and keeps the part after ``</sheetData>``; the
+    second inflates only up to the end of that cell's row. Then checks the declared dimension, the rows,
+    columns and cells kept and the merges against ``limits``, and that the kept XML is well formed.
+
+    Raises:
+        UnreadableSubmission: over a limit, or malformed XML.
+    """
     from lxml import etree
 
-    with z.open(member) as fh:
-        head = fh.read(65536)
-    m = DIMENSION.search(head)
+    first = bytearray()  # the root tag and <dimension> are within the first 64 KB
+    for chunk in _inflate(path, info, z):
+        first += chunk
+        if len(first) >= 65536:
+            break
+    root = ROOT_TAG.search(first)
+    ns = (root.group(1) + b":") if root and root.group(1) else b""
+    m = DIMENSION.search(first)
     if m:
         last = m[1].decode("ascii", "replace").split(":")[-1]
         extent.declared = _cell_ref(last) or (0, 0)
         row, col = extent.declared
         if row > limits.max_rows or col > limits.max_columns:
             raise _sheet_too_big(name, extent.name, f"vùng dữ liệu khai báo đến {_describe(row, col)}", limits)
-    row = col = 0
-    with z.open(member) as fh:
-        events = etree.iterparse(fh, events=("start", "end"), resolve_entities=False, no_network=True,
-                                 huge_tree=False)
-        try:
-            for event, el in events:
-                local = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
-                if event == "start":
-                    if local == "row":
-                        r = el.get("r")
-                        row = int(r) if r and r.isdigit() else row + 1
-                        col = 0
-                    elif local == "c":
-                        pos = _cell_ref(el.get("r") or "")
-                        row, col = (pos if pos else (row, col + 1))
-                        extent.cells += 1
-                        _check_cell(extent, row, col, budget, name, limits)
-                    elif local == "mergeCell":  # openpyxl creates a cell for every cell a merge covers
-                        first, _, last = (el.get("ref") or "").partition(":")
-                        a, b = _cell_ref(first), _cell_ref(last or first)
-                        if a and b:
-                            extent.cells += (abs(b[0] - a[0]) + 1) * (abs(b[1] - a[1]) + 1)
-                            _check_cell(extent, max(a[0], b[0]), max(a[1], b[1]), budget, name, limits)
-                    elif local == "f":
-                        extent.formulas = True
-                    continue
-                if local in ("worksheet", "sheetData", "mergeCells"):
-                    continue
-                el.clear()  # nothing else is kept: memory stays bounded whatever the sheet holds
-                parent = el.getparent()
-                while parent is not None and el.getprevious() is not None:
-                    del parent[0]
-        except etree.XMLSyntaxError as exc:
-            raise UnreadableSubmission(
-                f"Tệp {name} bị hỏng: nội dung sheet '{extent.name}' không đúng cấu trúc Excel "
-                f"(dòng {exc.lineno} của phần dữ liệu).",
-                "Mở tệp bằng Excel; nếu mở được, chọn Lưu thành (Save As) dạng Excel Workbook (.xlsx) rồi gửi lại; "
-                "nếu không, lập lại từ mẫu. Tệp sinh bằng phần mềm khác cần ghi ký tự '&' là '&amp;'.",
-            ) from exc
+    cell_end, data_end = b"</" + ns + b"c>", b"</" + ns + b"sheetData>"
+    width = len(data_end)
+    last_cell, last_hit, tail_at, offset, carry = -1, -HIT_WINDOW - 1, -1, 0, b""
+    tail: list[bytes] = []
+    for chunk in _inflate(path, info, z):  # pass 1: where the content ends, and the part after the rows
+        if tail_at >= 0:
+            tail.append(chunk)
+            offset += len(chunk)
+            continue
+        seam, seam_at = carry + chunk[:width], offset - len(carry)  # a tag cut in two by a chunk boundary
+        stop = None
+        if (at := seam.find(data_end)) >= 0:
+            stop = seam_at + at
+        elif (at := chunk.rfind(data_end)) >= 0:
+            stop = offset + at
+        # Cheap filter first (single bytes are searched at memory speed): a cell with content holds <v>, <f>
+        # or t="inlineStr"; only the stream within HIT_WINDOW after one of those bytes is searched for </c>.
+        if (hit := max(chunk.rfind(b"v"), chunk.rfind(b"f"), chunk.rfind(b"S"))) >= 0:
+            last_hit = offset + hit
+        if last_hit >= offset - HIT_WINDOW:
+            end = len(chunk) if stop is None else max(stop - offset, 0)
+            if (at := chunk.rfind(cell_end, 0, end)) >= 0:
+                last_cell = max(last_cell, offset + at)
+            elif (at := seam.rfind(cell_end)) >= 0 and (stop is None or seam_at + at < stop):
+                last_cell = max(last_cell, seam_at + at)
+        if stop is not None:
+            tail_at = stop
+            tail.append(chunk[stop - offset:] if stop >= offset else carry[stop - seam_at:] + chunk)
+        carry = chunk[-width:] if len(chunk) >= width else (carry + chunk)[-width:]
+        offset += len(chunk)
+    if tail_at < 0:  # no rows at all (<sheetData/>) or a cut-off part: kept whole, the parse below judges it
+        kept = b"".join(_inflate(path, info, z))
+    else:
+        row_end = re.compile(rb"</" + re.escape(ns) + rb"row>")
+        open_end = re.compile(rb"<" + re.escape(ns) + rb"sheetData\b[^>]*>")
+        head = bytearray()
+        for chunk in _inflate(path, info, z):  # pass 2: only as far as the end of the last content's row
+            head += chunk
+            if len(head) >= tail_at or (row_end.search(head, last_cell) if last_cell >= 0 else open_end.search(head)):
+                break
+        if last_cell >= 0:
+            end = row_end.search(head, last_cell)
+            cut = end.end() if end and end.start() < tail_at else tail_at
+        else:
+            opened = open_end.search(head)
+            cut = opened.end() if opened and opened.end() <= tail_at else tail_at
+        kept = bytes(head[:cut]) + b"".join(tail)
+        del head
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        etree.fromstring(kept, parser)
+    except etree.XMLSyntaxError as exc:
+        raise UnreadableSubmission(
+            f"Tệp {name} bị hỏng: nội dung sheet '{extent.name}' không đúng cấu trúc Excel "
+            f"(dòng {exc.lineno} của phần dữ liệu).",
+            "Mở tệp bằng Excel; nếu mở được, chọn Lưu thành (Save As) dạng Excel Workbook (.xlsx) rồi gửi lại; "
+            "nếu không, lập lại từ mẫu. Tệp sinh bằng phần mềm khác cần ghi ký tự '&' là '&amp;'.",
+        ) from exc
+    prefix = re.escape(ns)
+    refs = re.findall(rb"<" + prefix + rb"c\b[^>]*?\br=\"\$?([A-Za-z]{1,3})\$?(\d{1,7})\"", kept)
+    extent.cells = len(refs) + len(re.findall(rb"<" + prefix + rb"c(?:\s(?![^>]*\br=)[^>]*)?/?>", kept))
+    if refs:
+        from openpyxl.utils import column_index_from_string
+
+        letters = max({r[0].upper() for r in refs}, key=lambda t: (len(t), t))
+        extent.rows = max(int(r[1]) for r in refs)
+        extent.columns = column_index_from_string(letters.decode("ascii"))
+    _check_cell(extent, extent.rows, extent.columns, budget, name, limits)
+    for ref in re.finditer(rb"<" + prefix + rb"mergeCell\b[^>]*?\bref=\"([^\"]*)\"", kept):
+        # openpyxl creates a cell for every cell a merge covers
+        first_ref, _, last_ref = ref[1].decode("ascii", "replace").partition(":")
+        a, b = _cell_ref(first_ref), _cell_ref(last_ref or first_ref)
+        if a and b:
+            extent.cells += (abs(b[0] - a[0]) + 1) * (abs(b[1] - a[1]) + 1)
+            _check_cell(extent, max(a[0], b[0]), max(a[1], b[1]), budget, name, limits)
+    extent.formulas = re.search(rb"<" + prefix + rb"f[\s>/]", kept) is not None
+    return kept
 
 
-def inspect_xlsx(path: Path, name: str, limits: Limits | None = None) -> list[SheetExtent]:
-    """Check an .xlsx/.xlsm against ``limits`` without parsing it into a workbook.
+def trimmed_xlsx(path: Path, name: str, limits: Limits | None = None) -> tuple[bytes, list[SheetExtent]]:
+    """An .xlsx/.xlsm checked against ``limits`` and rewritten, in memory, without what costs and says
+    nothing: each worksheet is cut after its last row holding a value (:func:`_trim_sheet`), the VBA project
+    is dropped. The copy is what openpyxl parses — for reading and for the annotated workbook — so that
+    formatting far past the data costs one pass of inflating, not a cell object per formatted cell.
 
-    Reads the zip directory (total uncompressed size, each member's compression ratio), then streams every
-    worksheet's XML with a bounded memory footprint: the ``<dimension ref>`` at its head (a bounded read) and
-    the last row and column that actually hold a cell, and the number of cells. Source of the limits:
-    :class:`Limits`.
+    Reads the zip directory first (total uncompressed size, each member's compression ratio), then each
+    worksheet in bounded memory. Source of the limits: :class:`Limits`.
 
     Returns:
-        One :class:`SheetExtent` per worksheet.
+        (the copy as .xlsx bytes, one :class:`SheetExtent` per worksheet: declared dimension, last row and
+        column kept, cells kept, whether a formula is present).
 
     Raises:
         UnreadableSubmission: not a zip, not an Excel workbook, over a limit (saying which sheet and how to
@@ -342,16 +449,32 @@ def inspect_xlsx(path: Path, name: str, limits: Limits | None = None) -> list[Sh
                                      f"{fmt.number(limits.max_ratio)} lần (dấu hiệu tệp bị làm giả để gây quá tải)")
         if "xl/workbook.xml" not in infos:
             _not_excel(name, set(infos))
-        extents = []
+        extents, sheets = [], {}
         budget = limits.max_cells
         for member, sheet in sorted(_worksheet_names(z, infos).items()):
             if member not in infos:
                 continue
             extent = SheetExtent(sheet)
-            _scan_sheet(z, member, extent, budget, name, limits)
+            sheets[member] = _trim_sheet(path, z, infos[member], extent, budget, name, limits)
             budget -= extent.cells
             extents.append(extent)
-    return extents
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
+            for info in infos.values():
+                if info.filename.lower().endswith("vbaproject.bin"):
+                    continue  # macros are never run, nor kept
+                copy.writestr(info.filename, sheets[info.filename] if info.filename in sheets
+                              else z.read(info.filename))
+    return out.getvalue(), extents
+
+
+def inspect_xlsx(path: Path, name: str, limits: Limits | None = None) -> list[SheetExtent]:
+    """The :class:`SheetExtent` of each worksheet of an .xlsx/.xlsm, checked as :func:`trimmed_xlsx` does.
+
+    Raises:
+        UnreadableSubmission: as :func:`trimmed_xlsx`.
+    """
+    return trimmed_xlsx(path, name, limits)[1]
 
 
 def _not_excel(name: str, names: set[str]) -> None:
@@ -368,14 +491,12 @@ def _not_excel(name: str, names: set[str]) -> None:
 
 
 def _open_zip(path: Path, name: str, limits: Limits) -> Opened:
-    extents = inspect_xlsx(path, name, limits)
+    copy, extents = trimmed_xlsx(path, name, limits)
     try:
-        with path.open("rb") as fh:
-            values = load_workbook(fh, data_only=True, keep_vba=False)
+        values = load_workbook(io.BytesIO(copy), data_only=True, keep_vba=False)
         formulas = None
         if any(e.formulas for e in extents):  # the formulas are only needed to find unsaved results
-            with path.open("rb") as fh:
-                formulas = load_workbook(fh, data_only=False, keep_vba=False)
+            formulas = load_workbook(io.BytesIO(copy), data_only=False, keep_vba=False)
     except Exception as exc:  # noqa: BLE001 - openpyxl, lxml and zipfile raise many kinds on a damaged file
         raise _corrupt(name) from exc
     return Opened(values, formulas, "xlsx")
@@ -446,6 +567,12 @@ def _open_ole(path: Path, name: str, limits: Limits) -> Opened:
         for (rlo, rhi, clo, chi) in sheet.merged_cells:
             if rhi - rlo > 1 or chi - clo > 1:
                 ws.merge_cells(start_row=rlo + 1, end_row=rhi, start_column=clo + 1, end_column=chi)
+        for r, info in sheet.rowinfo_map.items():  # hidden rows and columns are read, and findings say so
+            if info.hidden and r < sheet.nrows:
+                ws.row_dimensions[r + 1].hidden = True
+        for c, info in sheet.colinfo_map.items():
+            if info.hidden and c < sheet.ncols:
+                ws.column_dimensions[get_column_letter(c + 1)].hidden = True
     return Opened(wb, None, "xls")
 
 

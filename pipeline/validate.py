@@ -24,7 +24,15 @@ import pandas as pd
 from pipeline import fmt, schema
 from pipeline.config import PROJECT_ROOT, Config, ConfigError, Period, Standard
 from pipeline.findings import ERROR, WARNING, Finding, ValidationOutcome, split_description
-from pipeline.read import Submission, UnreadableSubmission, clean_text, read_submission, roster_counts, sha256_of
+from pipeline.read import (
+    Submission,
+    UnreadableSubmission,
+    clean_text,
+    locate_findings,
+    read_submission,
+    roster_counts,
+    sha256_of,
+)
 
 log = logging.getLogger(__name__)
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
@@ -501,6 +509,7 @@ def validate_submission(path: Path, *, config: Config, period: str, history: His
     no_standard = standard_finding(sub, config, p)
     if no_standard is not None:
         findings.append(no_standard)
+    findings = locate_findings(findings, sub)
     identity_rows = {sub.general_rows.get("unit_code"), sub.general_rows.get("unit_name")} - {None}
     findings.sort(key=lambda f: (not (f.rule == "identity" or (f.sheet == schema.SHEET_GENERAL
                                                                  and f.row in identity_rows)),
