@@ -15,7 +15,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: demo test setup airflow-db system-deps receive-samples samples template lint clean
+.PHONY: demo test setup airflow-db system-deps receive-samples samples template lint bench clean
 
 ## demo: set up, register the sample submissions as received, run the DAG, print one line per unit and the
 ## report's path (exit 1 when no report was produced)
@@ -75,6 +75,10 @@ samples: setup
 template: setup
 	$(BIN)/python -m pipeline template templates/mau_bao_cao_don_vi.xlsx
 	$(BIN)/python templates/build_report_template.py
+
+## bench: the reader's benchmark: a workbook formatted down to row 50,000 against the plain sample
+bench: setup
+	$(BIN)/python -m benchmarks.read_stage
 
 ## lint: ruff (with Airflow's AIR rules) over the project
 lint: setup
