@@ -82,6 +82,13 @@ def build() -> str:
     for f in schema.NARRATIVE_FIELDS:
         w(f"- {f.header} (`{f.key}`)")
     w("\nFree text is optional; a blank section only warns.")
+    w("\n## Layout\n")
+    w("Read as Excel shows it. A merge inside the data rows (a village or a status merged over several "
+      "households) gives its value to every row it covers; a finding on it is placed once, on the merge's "
+      "top-left cell, which holds the value. Hidden rows and columns are read like the others: a finding on one "
+      "says it is hidden and how to unhide it, and hidden roster or member rows holding data give one warning "
+      "(an old line hidden instead of deleted would be counted). Only rows up to the last one holding a value "
+      "are read: borders or formats drawn far below the table cost nothing.")
     w("\n## Validation\n")
     w("Required means required: a blank required field (column *required* above) is an error (lỗi) that "
       "names the field and how to fix it — a blank *Kỳ báo cáo* never passes as any period. "
