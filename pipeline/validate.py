@@ -143,8 +143,10 @@ def build_frames(sub: Submission, config: Config, period: Period | None = None,
         frames.append(Frame("summary", summary, schema.SHEET_SUMMARY, headers))
     roster = _roster_frame(sub.roster, config)
     listed = sub.members["household_code"].value_counts() if sub.members is not None else None
+    # A household without a code cannot be matched to its members: its blank code is the one error.
     roster["members_listed"] = pd.array(
-        [int(listed.get(code, 0)) if listed is not None else pd.NA for code in roster["household_code"]],
+        [int(listed.get(code, 0)) if listed is not None and not pd.isna(code) else pd.NA
+         for code in roster["household_code"]],
         dtype="Int64")
     if period is not None:
         _add_standard_check(roster, sub, config, period)
@@ -154,7 +156,7 @@ def build_frames(sub: Submission, config: Config, period: Period | None = None,
               {f.key: sub.headers.get((schema.SHEET_ROSTER, f.key), f.header) for f in schema.ROSTER_FIELDS})
     )
     if {"summary", "roster"} <= sub.sheets_read:
-        frames.append(_reconciliation_frame(sub, roster))
+        frames.append(_reconciliation_frame(sub, roster, {s["code"] for s in config.reference["statuses"]}))
     if sub.members is not None and "roster" in sub.sheets_read:
         frames.append(_members_frame(sub))
     narrative = pd.DataFrame(
@@ -266,12 +268,18 @@ def standard_finding(sub: Submission, config: Config, period: Period) -> Finding
 
 
 def _members_frame(sub: Submission) -> Frame:
-    """Sheet "Thành viên NCC" with ``household_known``: the code is a household of the roster."""
+    """Sheet "Thành viên NCC" with ``household_known``: the code is a household of the roster (True/False),
+    or None when that cannot be told: the roster has households without a code (each its own error), at
+    least as many as the member codes it lacks, so those members may be theirs."""
     assert sub.members is not None
     frame = sub.members.copy()
     known = set(sub.roster["household_code"].dropna())
-    frame["household_known"] = pd.Series([c in known for c in frame["household_code"]], index=frame.index,
-                                         dtype=bool)
+    uncoded = int(sub.roster["household_code"].isna().sum())
+    unmatched = {c for c in frame["household_code"].dropna() if c not in known}
+    unknowable = 0 < len(unmatched) <= uncoded
+    frame["household_known"] = pd.Series(
+        [None if unknowable and c in unmatched else c in known for c in frame["household_code"]],
+        index=frame.index, dtype=object if unknowable else bool)
     return Frame("members", frame, schema.SHEET_MEMBERS,
                  {f.key: sub.headers.get((schema.SHEET_MEMBERS, f.key), f.header) for f in schema.MEMBER_FIELDS})
 
@@ -325,15 +333,17 @@ def _outlier_frame(sub: Submission, history: History, config: Config) -> Frame:
 def _roster_frame(roster: pd.DataFrame, config: Config) -> pd.DataFrame:
     frame = roster.copy()
     active = {"poor", "near_poor"}
-    # A blank status is reported by its own not-null expectation, not again as "out of scope".
+    statuses = {s["code"] for s in config.reference["statuses"]}
+    # A blank or unknown status is reported by its own expectation (not-null, in-set), not again as "out of
+    # scope" or as a change kind that does not fit it.
     frame["in_scope"] = (frame["status_baseline"].isin(active) | frame["status_current"].isin(active)
-                         | frame["status_baseline"].isna() | frame["status_current"].isna())
+                         | ~frame["status_baseline"].isin(statuses) | ~frame["status_current"].isin(statuses))
     rules = {c["code"]: c for c in config.reference["change_kinds"]}
 
     def transition_ok(row: pd.Series) -> bool:
         rule = rules.get(row["change_kind"])
-        if rule is None or pd.isna(row["status_baseline"]) or pd.isna(row["status_current"]):
-            return True  # an unknown kind or a blank status is reported by its own expectation
+        if rule is None or row["status_baseline"] not in statuses or row["status_current"] not in statuses:
+            return True  # an unknown kind, a blank or unknown status is reported by its own expectation
         if rule["to"] == "same":
             return bool(row["status_baseline"] == row["status_current"])
         return row["status_baseline"] in rule["from"] and row["status_current"] in rule["to"]
@@ -361,11 +371,16 @@ def _add_decision_window(roster: pd.DataFrame, period: Period) -> None:
                                              dtype=bool)
 
 
-def _reconciliation_frame(sub: Submission, roster: pd.DataFrame) -> Frame:
+def _reconciliation_frame(sub: Submission, roster: pd.DataFrame, statuses: set[str]) -> Frame:
+    """Summary figures of NCC households and persons against the roster's counts by status (``statuses``:
+    the configured status codes). A count that cannot be known — some household's status is blank or not a
+    configured status, or a member count is unreadable — is NA, so only that cell's own error is reported."""
     summary = sub.summary.set_index("indicator")
     records = []
     for as_of, column in (("baseline", "status_baseline"), ("current", "status_current")):
         counts: dict[str, Any] = dict(roster_counts(roster, column))
+        if (~roster[column].isin(statuses)).any():  # blank (None) or unknown text: each its own error
+            counts = dict.fromkeys(counts, pd.NA)
         for status, prefix in (("poor", "ncc_poor"), ("near_poor", "ncc_near_poor")):
             if roster.loc[roster[column] == status, "members_count"].isna().any():
                 counts[f"{prefix}_persons"] = pd.NA  # a member count that could not be read is reported once

@@ -20,9 +20,9 @@ EXPECTED = yaml.safe_load((FIXTURES / "expected.yaml").read_text(encoding="utf-8
 
 
 def test_corpus_is_complete():
-    """At least 30 fixtures, each with a written expectation, and no expectation without its file."""
+    """At least 70 fixtures, each with a written expectation, and no expectation without its file."""
     files = {p.name for p in FIXTURES.iterdir() if p.suffix not in (".py", ".md", ".yaml")}
-    assert len(EXPECTED) >= 30
+    assert len(EXPECTED) >= 70
     assert files == set(EXPECTED)
 
 
@@ -37,9 +37,12 @@ def _value(sub, path: str) -> Any:
         return len(sub.roster)
     if path.startswith("general."):
         return sub.general[path.split(".", 1)[1]]
+    if path.startswith("narrative."):
+        return sub.narrative[path.split(".", 1)[1]]
     if path.startswith("summary."):
         frame = sub.summary.set_index("indicator")
-        return int(frame.at[path.split(".", 1)[1], "value_current"])
+        indicator, _, when = path.split(".", 1)[1].partition(".")
+        return int(frame.at[indicator, "value_baseline" if when == "baseline" else "value_current"])
     m = re.fullmatch(r"roster\[(\d+)\]\.(\w+)", path)
     assert m, path
     value = sub.roster.iloc[int(m[1])][m[2]]

@@ -168,3 +168,47 @@ def test_blank_required_roster_cell_is_an_error_on_that_cell(config, ma_noi, key
     outcome = validate_submission(ma_noi, config=config, period="2023-6T")
     on_row = [f for f in _facts(outcome) if f[1] == "Danh sách hộ NCC" and f[2] == row]
     assert [f[:6] for f in on_row] == [(ERROR, "Danh sách hộ NCC", row, header, "", f"Chưa ghi '{header}'.")]
+
+
+def _set_roster(path: Path, row: int, header: str, value: Any) -> None:
+    wb = load_workbook(path)
+    ws = wb[schema.SHEET_ROSTER]
+    ws.cell(row, header_columns(ws, schema.ROSTER_HEADER_ROW)[header]).value = value
+    wb.save(path)
+
+
+@pytest.mark.parametrize("header, row, value", [
+    ("Phân loại tại ngày chốt", 6, None),  # a poor household: the summary's poor NCC figures at the cut-off
+    ("Phân loại tại 01/01", 8, None),  # a near-poor household: the near-poor figures at 01/01
+    ("Phân loại tại ngày chốt", 5, "Nghèo lắm"),  # not a status: the in-set error only
+])
+def test_unknown_status_is_the_only_error_and_the_summary_is_not_blamed(config, ma_noi, header, row, value):
+    """A blank or unknown status leaves the roster's NCC counts at that date unknown: the cell is the one
+    error; the summary's right figures are not called wrong, and the change kind is not blamed."""
+    _set_roster(ma_noi, row, header, value)
+    outcome = validate_submission(ma_noi, config=config, period="2023-6T")
+    assert (outcome.status, outcome.errors, outcome.warnings) == ("invalid", 1, 0), _facts(outcome)
+    assert _facts(outcome)[0][:5] == (ERROR, "Danh sách hộ NCC", row, header, value or "")
+
+
+def test_blank_household_code_is_the_only_error(config, ma_noi):
+    """A household without a code (22828-0003, row 7): its members cannot be matched, so neither its NCC
+    count against "Thành viên NCC" nor the member row of 22828-0003 is reported; the blank code is."""
+    _set_roster(ma_noi, 7, "Mã hộ", None)
+    outcome = validate_submission(ma_noi, config=config, period="2023-6T")
+    assert [f[:6] for f in _facts(outcome)] == [
+        (ERROR, "Danh sách hộ NCC", 7, "Mã hộ", "", "Chưa ghi 'Mã hộ'.")]
+
+
+def test_member_codes_missing_from_the_roster_are_errors_when_more_than_the_uncoded_households(config, ma_noi):
+    """One household without a code cannot account for two member codes absent from the roster: both
+    member rows are reported, besides the blank code."""
+    _set_roster(ma_noi, 7, "Mã hộ", None)
+    wb = load_workbook(ma_noi)
+    wb[schema.SHEET_MEMBERS].cell(8, 2).value = "22828-0044"  # was 22828-0004
+    wb.save(ma_noi)
+    outcome = validate_submission(ma_noi, config=config, period="2023-6T")
+    members = [f[:5] for f in _facts(outcome) if f[1] == "Thành viên NCC"]
+    assert members == [(ERROR, "Thành viên NCC", 7, "Mã hộ", "22828-0003"),
+                       (ERROR, "Thành viên NCC", 8, "Mã hộ", "22828-0044")]
+    assert (ERROR, "Danh sách hộ NCC", 7, "Mã hộ", "") in [f[:5] for f in _facts(outcome)]
