@@ -12,9 +12,11 @@ district People's Committee: **gather → validate (one mapped task per submissi
   with a Vietnamese message.
 * **Inputs:** files dropped in `inbox/<period>/`. A configured unit with no file is reported missing.
 * **Failures:** a submission with errors fails its own mapped `validate` task at once (no retries); its
-  findings file says why; a validation that crashes fails its task too and the report names that version
-  as not validated. `aggregate` runs whatever the validations did (`all_done`) and learns of invalid
-  units from the findings files — but only after a complete final intake pass: `gather` is a *setup* task,
+  findings file says why; a file whose reading or checking crashes (a system error, never the unit's
+  fault) fails its task too, with "lỗi hệ thống — cán bộ huyện đã được báo" and the exception's type; the
+  traceback (no cell value) is in the task log, and the report names that version as not validated.
+  `aggregate` runs whatever the validations did (`all_done`) and learns of invalid units from the findings
+  files — but only after a complete final intake pass: `gather` is a *setup* task,
   so when it fails (ledger unreachable, inbox unreadable, …) Airflow marks `aggregate` and `render`
   `upstream_failed` whatever their trigger rule; nothing is published, the previous report stays, and the
   run fails with `gather`'s message naming the step (and the file, when one is to blame). `render`
@@ -89,16 +91,12 @@ def periodic_report() -> None:
     @task(retries=0, map_index_template="{{ task.op_kwargs['submission']['unit_code'] or 'unknown' }}")
     def validate(submission: dict, period: str) -> dict:
         """Validate a unit's versions that need it; errors in its latest version fail this mapped task only."""
-        from pipeline.periodic import validate_one
+        from pipeline.periodic import validate_one, validation_failure
 
         config = load_config()
         result = validate_one(submission, config=config, period=config.period(period), now=dt.datetime.now(dt.UTC))
         if result["latest_status"] != "valid":
-            raise AirflowFailException(
-                f"Đơn vị {result['unit_code'] or '(không xác định)'}, phiên bản {result['latest_version']}: "
-                f"{result['errors']} lỗi, {result['warnings']} cảnh báo; phiên bản dùng cho báo cáo: "
-                f"{result['used_version'] or 'không có'} — xem {result['findings_path']}"
-            )
+            raise AirflowFailException(validation_failure(result))
         return result
 
     @task(trigger_rule=TriggerRule.ALL_DONE)

@@ -1,6 +1,7 @@
 """Command line for staff, without Airflow.
 
-    python -m pipeline validate FILE [--period 2023-6T]   findings of one workbook; exit 1 on errors
+    python -m pipeline validate FILE [--period 2023-6T]   findings of one workbook; exit 1 on errors, 3 on a
+                                                          system error (the file could not be checked)
     python -m pipeline run [PERIOD]                       whole job for a period (inbox → report); one line per
                                                           unit, then the report's path
     python -m pipeline summary PERIOD                     one line per unit of the published report, its path
@@ -25,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     ``run``, ``summary`` and ``report-path``: 0 a report was produced (or exists), 1 no report (a step failed:
     its message on stderr names the step and the file to blame), 2 usage or configuration error (a malformed
     period, a period with no configured unit, an unreadable configuration). ``validate``: 0 valid, 1 errors,
-    2 usage.
+    2 usage, 3 system error (reading or checking the file failed inside the pipeline: not the file's fault;
+    the traceback is logged, the finding printed says "lỗi hệ thống — cán bộ huyện đã được báo").
     """
     parser = argparse.ArgumentParser(prog="python -m pipeline", description="Báo cáo giảm nghèo hộ có người có công")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -128,28 +130,49 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+EXIT_SYSTEM_ERROR = 3
+"""Exit code of ``validate`` when the file could not be checked because of a system error."""
+
+
 def _validate(file: Path, period: str | None, config) -> int:
+    """``validate``: print every finding and the verdict; 0 valid, 1 errors, 2 usage, 3 system error."""
+    import logging
+
     from pipeline.config import ConfigError
-    from pipeline.read import UnreadableSubmission, read_submission
-    from pipeline.validate import validate_submission
+    from pipeline.findings import ValidationOutcome
+    from pipeline.read import UnreadableSubmission, read_submission, sha256_of
+    from pipeline.system_errors import error_type, log_system_error, system_error_finding
+    from pipeline.validate import SuiteError, validate_submission
 
     if not file.is_file():
         print(f"Không tìm thấy tệp: {file}", file=sys.stderr)
         return 2
     note = ""
-    if period is None:
-        try:
-            period = read_submission(file, config).general.get("period") or ""
-        except UnreadableSubmission:
-            period = ""
-        try:
-            config.period(period)
-        except ConfigError:
-            period = _fallback_period(config)
-            note = " — không đọc được kỳ báo cáo ghi trong tệp nên kiểm tra theo kỳ này"
-    outcome = validate_submission(file, config=config, period=period)
+    try:
+        if period is None:
+            try:
+                period = read_submission(file, config).general.get("period") or ""
+            except UnreadableSubmission:
+                period = ""
+            try:
+                config.period(period)
+            except ConfigError:
+                period = _fallback_period(config)
+                note = " — không đọc được kỳ báo cáo ghi trong tệp nên kiểm tra theo kỳ này"
+        outcome = validate_submission(file, config=config, period=period)
+    except (SuiteError, ConfigError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a fault of the pipeline on this file: say so, never blame the file
+        log_system_error(logging.getLogger("pipeline.validate"), "Validation of %s failed: system error (%s)",
+                         file.name, error_type(exc), exc=exc)
+        outcome = ValidationOutcome(file.name, sha256_of(file), None, period or "", [system_error_finding(exc)],
+                                    system_error=error_type(exc))
     for f in outcome.findings:
         print(f.as_text(file.name))
+    if outcome.system_error is not None:
+        print(f"{file.name}: CHƯA KIỂM TRA ĐƯỢC. Lỗi hệ thống — cán bộ huyện đã được báo ({outcome.system_error}); "
+              "không phải lỗi của tệp.")
+        return EXIT_SYSTEM_ERROR
     verdict = "KHÔNG HỢP LỆ" if outcome.errors else "HỢP LỆ"
     print(f"{file.name}: {verdict} — {outcome.errors} lỗi, {outcome.warnings} cảnh báo (kỳ {period}{note}).")
     return 1 if outcome.errors else 0

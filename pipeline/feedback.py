@@ -7,7 +7,9 @@
 * Status page: ``reports/<year>/<6T|9T|CN>/trang-thai-<period>.html`` — static HTML in Vietnamese, each
   unit's latest version, status and counts, and the findings masked by value (a value is shown only when
   its column is on the allow-list of non-personal columns and it has that column's shape, Decree
-  13/2023/NĐ-CP; see :func:`pipeline.schema.shown_value`).
+  13/2023/NĐ-CP; see :func:`pipeline.schema.shown_value`). A version that could not be checked because of
+  a system error reads "lỗi hệ thống — cán bộ huyện đã được báo" wherever a unit looks, and is listed for
+  district staff in a section of its own (file, unit, times, exception type; no value).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pipeline import schema
 from pipeline.config import Config, Period, data_dir
 from pipeline.findings import ERROR, ValidationOutcome
 from pipeline.publish import atomic_path, ensure_dir, write_text
+from pipeline.system_errors import SYSTEM_ERROR, SYSTEM_ERROR_TITLE
 from pipeline.textvalue import plain_text
 
 RED = "FFC7CE"
@@ -136,10 +139,36 @@ def _masked(f: Any, lists: dict[str, frozenset[str]]) -> dict[str, Any]:
             "message": m.message, "fix": m.fix}
 
 
+def _system_errors(ledger: Any, config: Config, period: Period, local: Any) -> list[dict[str, str]]:
+    """The period's versions whose reading or checking failed with a system error (ledger status ``error``),
+    for district staff: file, hash, unit, version, received, last attempt and the exception's type (from
+    the findings file) — names of files and units, times and a type: no cell value."""
+    from pipeline.findings import read_outcome
+
+    out = []
+    for v in ledger.versions(period.code):
+        if v.status != "error":
+            continue
+        kind = ""
+        if v.findings_path and Path(v.findings_path).exists():
+            kind = read_outcome(Path(v.findings_path)).system_error or ""
+        try:
+            unit = f"{config.unit(v.unit_code).full_name} ({v.unit_code})" if v.unit_code else "chưa xác định"
+        except KeyError:
+            unit = v.unit_code
+        out.append({"file": v.original_name, "sha256": v.sha256[:12], "unit": unit,
+                    "version": str(v.version) if v.version else "", "received": local(v.received_at),
+                    "failed": local(v.validated_at), "type": kind or "không rõ"})
+    return sorted(out, key=lambda e: (e["unit"], e["file"]))
+
+
 def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.datetime,
                       root: Path | None = None) -> Path:
     """Write the period's static status page (Vietnamese) from the ledger and findings files. Idempotent for
-    the same ledger state and ``now``."""
+    the same ledger state and ``now``.
+
+    A unit whose latest version hit a system error reads "Lỗi hệ thống — cán bộ huyện đã được báo" (not
+    "Không hợp lệ"); every such version of the period is listed in the section for district staff."""
     import jinja2
 
     from pipeline.findings import read_outcome
@@ -158,11 +187,13 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
             findings = [_masked(f, lists) for f in read_outcome(Path(latest.findings_path)).findings]
         status = {"valid": "Hợp lệ", "invalid": "Không hợp lệ", "missing": "Chưa nhận"}[item["status"]]
         status_class = item["status"]
+        if item["status"] == "invalid" and latest.status == "error":  # not checked: not the unit's fault
+            status, status_class = SYSTEM_ERROR_TITLE, "error"
         if item["newer_failed"]:
-            why = "có lỗi, cần gửi lại" if latest.status == "invalid" else "chưa kiểm tra được (lỗi hệ thống)"
-            status = (f"Phiên bản {latest.version} {why}; báo cáo tạm dùng phiên bản "
+            why = {"invalid": "có lỗi, cần gửi lại", "error": SYSTEM_ERROR}.get(latest.status, "chưa kiểm tra")
+            status = (f"Phiên bản {latest.version}: {why}; báo cáo tạm dùng phiên bản "
                       f"{item['used'].version} (hợp lệ)")
-            status_class = "invalid"
+            status_class = "invalid" if latest.status == "invalid" else "error"
         accepted = [
             {"label": schema.INDICATORS_BY_KEY[k].label if k in schema.INDICATORS_BY_KEY else k,
              "justification": a["justification"], "by": a["accepted_by"], "at": local(a["accepted_at"])}
@@ -178,7 +209,7 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
             "latest_found": local(latest.found_at) if latest else "",
             "latest_received": local(latest.received_at) if latest else "",
             "latest_status": {"valid": "hợp lệ", "invalid": "có lỗi", "pending": "chưa kiểm tra",
-                              "error": "lỗi hệ thống, chưa kiểm tra được"}.get(
+                              "error": SYSTEM_ERROR}.get(
                 latest.status, latest.status) if latest else "",
             "used": item["used"],
             "newer_failed": item["newer_failed"],
@@ -203,6 +234,7 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
     html = env.get_template("trang_thai.html.j2").render(
         period=period, period_label=f"{period.label} {period.year}", deadline=local(period.deadline),
         generated=local(now), rows=rows, unattributed=unattributed, local=local,
+        system_errors=_system_errors(ledger, config, period, local),
         tolerance_minutes=f"{arrival_tolerance(config).total_seconds() / 60:g}",
         skipped=read_skipped(period, root),
     )

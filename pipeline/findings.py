@@ -93,8 +93,10 @@ def split_description(description: str) -> tuple[str, str]:
 class ValidationOutcome:
     """The result of validating one submission file, as written to its findings file.
 
-    ``unit_code`` is None when the file could not be attributed to a unit. ``status`` is ``valid`` (no
-    error; warnings allowed) or ``invalid``.
+    ``unit_code`` is None when the file could not be attributed to a unit. ``system_error`` is the type of
+    the exception that stopped reading or checking the file inside the pipeline (a system error, not the
+    unit's fault; see :mod:`pipeline.system_errors`), None when the file was checked. ``status`` is
+    ``valid`` (no error; warnings allowed), ``invalid`` or ``error`` (a system error).
     """
 
     file: str
@@ -102,6 +104,7 @@ class ValidationOutcome:
     unit_code: str | None
     period: str
     findings: list[Finding] = field(default_factory=list)
+    system_error: str | None = None
 
     @property
     def errors(self) -> int:
@@ -115,7 +118,9 @@ class ValidationOutcome:
 
     @property
     def status(self) -> str:
-        """``valid`` when there is no error, else ``invalid``."""
+        """``error`` after a system error, else ``valid`` when there is no error, else ``invalid``."""
+        if self.system_error is not None:
+            return "error"
         return "invalid" if self.errors else "valid"
 
     def to_json(self) -> dict[str, Any]:
@@ -129,6 +134,7 @@ class ValidationOutcome:
             "errors": self.errors,
             "warnings": self.warnings,
             "findings": [asdict(f) for f in self.findings],
+            "system_error": self.system_error,
         }
 
     @classmethod
@@ -140,6 +146,7 @@ class ValidationOutcome:
             unit_code=data["unit_code"],
             period=data["period"],
             findings=[Finding(**f) for f in data["findings"]],
+            system_error=data.get("system_error"),  # absent from files written before it existed
         )
 
     def write(self, path: Path) -> Path:

@@ -21,7 +21,7 @@ from typing import Any
 
 from pipeline import fmt
 from pipeline.config import Config, Period, data_dir
-from pipeline.findings import ERROR, Finding, ValidationOutcome
+from pipeline.findings import ERROR, WARNING, Finding, ValidationOutcome
 from pipeline.ledger import (
     VIA_INTAKE,
     Ledger,
@@ -34,7 +34,8 @@ from pipeline.ledger import (
     arrived_on_time,
 )
 from pipeline.publish import crashpoint, sweep_stale, write_text
-from pipeline.read import read_submission
+from pipeline.read import UnreadableSubmission, read_submission
+from pipeline.system_errors import SYSTEM_ERROR_TITLE, error_type, log_system_error, system_error_finding
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +88,18 @@ def history_for(version: Version, *, config: Config, ledger: Ledger, period: Per
 
 
 def _peek_unit(path: Path, config: Config) -> str | None:
+    """The configured unit whose code is typed in the file, or None (unattributed: its findings say why).
+
+    A system error while reading is logged with its traceback and leaves the file unattributed; validation
+    then gives it the system-error outcome (:func:`validate_version`)."""
     try:
         code = read_submission(path, config).unit_code
-    except Exception as exc:  # noqa: BLE001 - unreadable for any reason: unattributed, its findings say why
+    except UnreadableSubmission as exc:
         log.info("Unit of %s not readable (%s)", path.name, type(exc).__name__)
+        return None
+    except Exception as exc:  # noqa: BLE001 - a fault of the pipeline on one file never stops the intake pass
+        log_system_error(log, "Unit of archived file %s not read: system error (%s)", path.name, error_type(exc),
+                         exc=exc)
         return None
     return code if code in {u.code for u in config.units} else None
 
@@ -272,9 +281,10 @@ def intake_pass(period: Period, *, config: Config, ledger: Ledger, now: dt.datet
 
 
 def _failed(src: Path, exc: BaseException) -> dict[str, str]:
-    log.warning("Intake: %s could not be archived (%s: %s)", src.name, type(exc).__name__, exc)
-    return {"name": src.name, "reason": f"Lỗi hệ thống khi lưu trữ tệp ({type(exc).__name__}): chưa tiếp nhận; "
-                                       "sẽ thử lại ở lần quét sau. Nếu lỗi lặp lại, báo Phòng kiểm tra."}
+    """The skip entry of a file that could not be archived (an OS error: a system error, logged at ERROR)."""
+    log.error("Intake: %s could not be archived (%s: %s)", src.name, type(exc).__name__, exc)  # paths, no cell
+    return {"name": src.name, "reason": f"{SYSTEM_ERROR_TITLE} ({type(exc).__name__}): tệp chưa được tiếp nhận; "
+                                       "hệ thống thử lại ở lần quét sau, đơn vị không cần gửi lại."}
 
 
 def _take_in(src: Path, first: os.stat_result, *, period: Period, config: Config, ledger: Ledger, now: dt.datetime,
@@ -332,10 +342,16 @@ def validate_version(version: Version, *, config: Config, ledger: Ledger, period
                      root: Path | None = None) -> tuple[ValidationOutcome, bool]:
     """Validate one version unless its fingerprint is unchanged since its last validation.
 
-    Writes the findings file and the annotated copy of the workbook for the unit's staff.
+    Writes the findings file and the annotated copy of the workbook for the unit's staff. Any exception
+    while reading or checking the file other than a broken suite is a system error: logged at ERROR with its
+    traceback (frames and type, no message: :func:`pipeline.system_errors.log_system_error`), the version's
+    outcome is :func:`system_error_outcome` and its ledger status ``error``, checked again by the next pass.
 
     Returns:
         (the outcome, whether validation actually ran).
+
+    Raises:
+        SuiteError: an expectation suite is broken (it concerns every file).
     """
     from pipeline.findings import read_outcome
 
@@ -347,7 +363,6 @@ def validate_version(version: Version, *, config: Config, ledger: Ledger, period
     from pipeline.feedback import write_annotated
     from pipeline.validate import SuiteError, validate_submission
 
-    system_error = False
     try:
         history = _history(version, prev_period, prev, accepted, config=config, period=period)
         outcome = validate_submission(Path(version.archive_path), config=config, period=period.code,
@@ -355,38 +370,59 @@ def validate_version(version: Version, *, config: Config, ledger: Ledger, period
     except SuiteError:
         raise  # a broken suite concerns every file: the run must fail
     except Exception as exc:  # noqa: BLE001 - a fault while reading or checking one file is that file's finding
-        log.exception("Validation of version %s (%s) failed", version.id, version.sha256[:12])
+        log_system_error(log, "Validation of version %s (%s, unit %s, period %s) failed: system error (%s)",
+                         version.id, version.sha256[:12], version.unit_code or "unattributed", period.code,
+                         error_type(exc), exc=exc)
         outcome = system_error_outcome(version, period, exc)
-        system_error = True
     outcome.file = version.original_name
+    if version.unit_code is None and outcome.unit_code is not None and outcome.system_error is None:
+        version = _attribute(version, outcome.unit_code, ledger=ledger, config=config)
     if version.unit_code is None and outcome.errors == 0:
-        outcome.findings.append(Finding(ERROR, "", None, "", version.original_name,
-                                        "Không xác định được đơn vị báo cáo của tệp.",
-                                        "Ghi đúng mã đơn vị ở sheet 'Thông tin chung'.", "intake"))
+        if outcome.unit_code is not None:  # its unit is known now, but a later version of the unit was sent
+            outcome.findings.append(Finding(
+                WARNING, "", None, "", version.original_name,
+                f"Tệp của {config.unit(outcome.unit_code).full_name} chưa được ghi nhận cho đơn vị vì lỗi hệ thống "
+                "lúc tiếp nhận, và đơn vị đã gửi phiên bản sau; báo cáo dùng phiên bản gửi sau.",
+                "Không phải lỗi của đơn vị; không cần gửi lại.", "intake"))
+        else:
+            outcome.findings.append(Finding(ERROR, "", None, "", version.original_name,
+                                            "Không xác định được đơn vị báo cáo của tệp.",
+                                            "Ghi đúng mã đơn vị ở sheet 'Thông tin chung'.", "intake"))
     crashpoint("validate")  # validated, nothing written yet
     outcome.write(out)
     try:
         write_annotated(version, outcome, period=period, root=root)
-    except Exception:  # noqa: BLE001 - the findings file and the status page still say everything
-        log.exception("Annotated copy of version %s (%s) not written", version.id, version.sha256[:12])
-    ledger.record_validation(version.id, status="error" if system_error else outcome.status, errors=outcome.errors,
-                             warnings=outcome.warnings, findings_path=str(out),
-                             fingerprint=None if system_error else fp, validated_at=now)
+    except Exception as exc:  # noqa: BLE001 - the findings file and the status page still say everything
+        log_system_error(log, "Annotated copy of version %s (%s) not written (%s)", version.id, version.sha256[:12],
+                         error_type(exc), exc=exc)
+    system_error = outcome.system_error is not None
+    ledger.record_validation(version.id, status=outcome.status, errors=outcome.errors, warnings=outcome.warnings,
+                             findings_path=str(out), fingerprint=None if system_error else fp, validated_at=now)
     return outcome, True
 
 
-SYSTEM_ERROR = "Lỗi hệ thống khi đọc hoặc kiểm tra tệp"
+def _attribute(version: Version, unit_code: str, *, ledger: Ledger, config: Config) -> Version:
+    """An unattributed version whose unit reads now (intake could not read it: a system error, since fixed)
+    given that unit when the numbering in order of arrival allows it (:meth:`Ledger.attribute`); else
+    ``version`` unchanged."""
+    attributed = ledger.attribute(version.id, unit_code)
+    if attributed is None:
+        log.warning("Version %s (%s) reads as unit %s, which has a later version: left unattributed", version.id,
+                    version.sha256[:12], unit_code)
+        return version
+    log.warning("Version %s (%s) attributed to unit %s as its version %s (its unit was not read at intake)",
+                version.id, version.sha256[:12], unit_code, attributed.version)
+    return attributed
 
 
 def system_error_outcome(version: Version, period: Period, exc: BaseException) -> ValidationOutcome:
-    """The outcome of a version whose reading or checking failed inside the pipeline: one error finding
-    that says so (not the unit's fault) and names the exception type only (its text may quote cell
-    values). The version is checked again by the next pass (no fingerprint is stored)."""
+    """The outcome of a version whose reading or checking failed inside the pipeline: status ``error``, one
+    error finding that says "lỗi hệ thống — cán bộ huyện đã được báo", not the unit's fault, no need to
+    resend (:func:`pipeline.system_errors.system_error_finding`), and the exception's type only (its text
+    may quote cell values). The version is checked again by the next pass (no fingerprint is stored)."""
     return ValidationOutcome(
         file=version.original_name, sha256=version.sha256, unit_code=version.unit_code, period=period.code,
-        findings=[Finding(ERROR, "", None, "", "", f"{SYSTEM_ERROR} ({type(exc).__name__}); tệp chưa được kiểm tra.",
-                          "Không phải lỗi của đơn vị: Phòng LĐ-TB&XH sẽ kiểm tra lại. Nếu cần gấp, lưu lại tệp bằng "
-                          "Excel dạng .xlsx rồi gửi lại.", "system")],
+        findings=[system_error_finding(exc)], system_error=error_type(exc),
     )
 
 
@@ -396,16 +432,21 @@ def validate_unit(unit_code: str | None, *, config: Config, ledger: Ledger, peri
 
     Returns (no personal data): ``unit_code``, ``status`` of the unit (valid: it has a valid version;
     invalid), ``used_version`` and ``used_sha256`` (latest valid, or None), ``latest_version``,
-    ``latest_status``, ``errors`` and ``warnings`` of the latest version, ``validations`` (how many
-    versions were actually validated now) and ``findings_path`` of the latest version.
+    ``latest_status`` (``valid``, ``invalid`` or ``error``: a system error), ``errors`` and ``warnings`` of the
+    latest version, ``system_error`` (the exception type of the latest version's system error, or None),
+    ``validations`` (how many versions were actually validated now) and ``findings_path`` of the latest
+    version.
     """
     ran = 0
     outcomes = {}
-    for v in ledger.versions(period.code, unit_code):
+    listed = ledger.versions(period.code, unit_code)
+    for v in listed:
         outcome, did = validate_version(v, config=config, ledger=ledger, period=period, now=now, root=root)
         outcomes[v.sha256] = outcome
         ran += did
-    vs = ledger.versions(period.code, unit_code)
+    # unattributed versions may have been given their unit meanwhile (:func:`_attribute`)
+    vs = ledger.versions(period.code, unit_code) or [v for v in (ledger.find(period.code, v.sha256) for v in listed)
+                                                     if v is not None]
     valid = [v for v in vs if v.status == "valid"]
     latest = vs[-1]
     return {
@@ -417,6 +458,7 @@ def validate_unit(unit_code: str | None, *, config: Config, ledger: Ledger, peri
         "latest_status": latest.status,
         "errors": outcomes[latest.sha256].errors,
         "warnings": outcomes[latest.sha256].warnings,
+        "system_error": outcomes[latest.sha256].system_error,
         "validations": ran,
         "findings_path": str(findings_path(period, latest.sha256, root)),
     }

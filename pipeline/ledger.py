@@ -383,6 +383,30 @@ class Ledger:
         assert found is not None
         return found
 
+    def attribute(self, version_id: int, unit_code: str) -> Version | None:
+        """Give an unattributed version (its unit could not be read when it was registered: a system error)
+        the unit read from it since, numbered one more than the unit's latest version.
+
+        Versions are numbered in order of arrival, so this is done only when no version of the unit arrived
+        after this one; otherwise nothing changes and None is returned. Runs under :meth:`intake_lock` (no
+        registration takes the number meanwhile). Idempotent: an attributed version is returned unchanged.
+        """
+        with self.intake_lock(), self.engine.begin() as c:
+            row = c.execute(sa.select(versions).where(versions.c.id == version_id)).first()
+            if row is None:
+                return None
+            if row.unit_code is not None:
+                return self._row(row)
+            mine = sa.and_(versions.c.period == row.period, versions.c.unit_code == unit_code)
+            later = c.execute(sa.select(sa.func.count()).select_from(versions).where(
+                mine, versions.c.received_at > row.received_at)).scalar()
+            if later:
+                return None
+            latest = c.execute(sa.select(sa.func.max(versions.c.version)).where(mine)).scalar()
+            c.execute(versions.update().where(versions.c.id == version_id).values(
+                unit_code=unit_code, version=(latest or 0) + 1))
+            return self._row(c.execute(sa.select(versions).where(versions.c.id == version_id)).one())
+
     def record_validation(self, version_id: int, *, status: str, errors: int, warnings: int, findings_path: str,
                           fingerprint: str, validated_at: dt.datetime) -> None:
         """Store a version's validation result."""

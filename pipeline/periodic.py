@@ -31,6 +31,7 @@ from typing import Any
 from pipeline.config import Config, ConfigError, Period, data_dir
 from pipeline.findings import ERROR, Finding, ValidationOutcome, read_outcome
 from pipeline.publish import crashpoint, ensure_dir, sweep_stale, write_text
+from pipeline.system_errors import SYSTEM_ERROR, error_type, log_system_error
 
 log = logging.getLogger(__name__)
 STEP_LABELS = {
@@ -166,6 +167,20 @@ def validate_one(item: dict[str, Any], *, config: Config, period: Period, now: d
     return result
 
 
+def validation_failure(result: dict[str, Any]) -> str:
+    """Why a unit's mapped ``validate`` task fails, from :func:`validate_one`'s result: its latest version's
+    errors and warnings, or a system error named by its exception type (never counted as the unit's error).
+    Codes, counts, a type and a path only."""
+    unit = result["unit_code"] or "(không xác định)"
+    used = result["used_version"] or "không có"
+    if result.get("system_error"):
+        what = f"{SYSTEM_ERROR} ({result['system_error']}), tệp chưa được kiểm tra"
+    else:
+        what = f"{result['errors']} lỗi, {result['warnings']} cảnh báo"
+    return (f"Đơn vị {unit}, phiên bản {result['latest_version']}: {what}; phiên bản dùng cho báo cáo: {used} — "
+            f"xem {result['findings_path']}")
+
+
 def _validated(v: Any) -> bool:
     """Whether a version's validation finished: a verdict in the ledger and its findings file on disk."""
     return v.status in ("valid", "invalid") and bool(v.findings_path) and Path(v.findings_path).exists()
@@ -283,8 +298,8 @@ def run_period(period: Period, *, config: Config, now: dt.datetime | None = None
         try:
             validate_one(item, config=config, period=period, now=now, root=root)
         except Exception as exc:  # noqa: BLE001 - one unit's crash is its system error, as a failed mapped task
-            # the type only: a library's message may quote a cell value (personal data)
-            log.error("Unit %s: validation crashed (%s, system error); its version is reported as not validated",
-                      item["unit_code"], type(exc).__name__)
+            # frames and type only: a library's message may quote a cell value (personal data)
+            log_system_error(log, "Unit %s: validation crashed (%s, system error); its version is reported as not "
+                             "validated", item["unit_code"], error_type(exc), exc=exc)
     aggregate_period(period, config=config, root=root)
     return render_period(period, config=config, now=now, root=root)

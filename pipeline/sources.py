@@ -13,8 +13,13 @@ Vietnamese text can ever be taken for a legacy one.
 Resources are bounded before any parsing (:class:`Limits`): an .xlsx/.xlsm is refused when its members
 would expand past the total or per-member ratio limits (zip bombs), when a sheet declares or holds cells
 beyond the row, column or cell limits (a stray cell at XFD1048576 makes openpyxl allocate gigabytes), or
-when a sheet's XML is malformed; .xls and CSV files are held to the same row, column and cell limits. Any
-exception a library raises while opening one file becomes that file's refusal, never the caller's crash.
+when a sheet's XML is malformed; .xls and CSV files are held to the same row, column and cell limits.
+
+A file is refused as corrupt only for real damage, known by the exception's kind
+(:data:`CORRUPTION_ERRORS`): not a zip or a damaged one, truncated or garbled compressed data, a part whose
+XML is not well-formed, a damaged Excel 97–2003 file. Any other exception — a library choking on a file it
+should read, a bug, memory exhausted — is a system error: it propagates, and the caller marks the file
+as not checked (:mod:`pipeline.system_errors`), never as the unit's fault.
 Workbooks are opened in openpyxl's normal mode (read-only mode cannot see merged cells or hidden rows);
 callers read cells through :func:`cell_at` and :func:`last_data_row`, which never create cells.
 """
@@ -24,16 +29,25 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import logging
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
+import olefile
+import xlrd
+from lxml import etree
+from olefile.olefile import OleFileError
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from xlrd.compdoc import CompDocError
 
 from pipeline import fmt
 
@@ -48,6 +62,22 @@ PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([^\"]*)\"")
 RATIO_FLOOR = MIB  # members smaller than this expand too little to matter, whatever their ratio
+ZIP_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA})
+
+CORRUPTION_ERRORS: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile,  # not a zip, a damaged directory or member header, a CRC that does not match
+    zlib.error,  # garbled deflate data
+    EOFError,  # compressed data cut short
+    etree.XMLSyntaxError,  # a part's XML is not well-formed (lxml: our checks, openpyxl)
+    ParseError,  # the same found by xml.etree.ElementTree (openpyxl's iterparse)
+    InvalidFileException,  # openpyxl: not a workbook it can open
+    xlrd.XLRDError,  # Excel 97–2003: not a workbook xlrd can read (encryption is told apart by its text)
+    CompDocError,  # Excel 97–2003: a damaged compound document
+)
+"""Exceptions that mean the file itself is damaged: it is refused as corrupt and the unit resends it. Any
+other exception while opening a file is a system error (see the module's docstring)."""
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -124,17 +154,17 @@ def open_submission(path: Path, name: str, *, max_bytes: int | None = None, limi
 
     Raises:
         UnreadableSubmission: empty, larger than the limits allow (as sent or once uncompressed, or in rows,
-            columns or cells), password-protected, corrupt (malformed XML included), or not a spreadsheet or
-            CSV. Any exception of the libraries involved is turned into this refusal.
+            columns or cells), password-protected, corrupt (one of :data:`CORRUPTION_ERRORS`, malformed XML
+            included), or not a spreadsheet or CSV.
+        Exception: anything else a library or this code raises (a bug, ``MemoryError``, a library choking on
+            well-formed content) propagates unchanged: a system error, not the file's fault.
     """
     limits = limits or Limits()
     if max_bytes is not None:
         limits = Limits(**{**limits.__dict__, "max_bytes": max_bytes})
     try:
         return _open(path, name, limits)
-    except UnreadableSubmission:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any library failure on one file is that file's refusal
+    except CORRUPTION_ERRORS as exc:  # real damage to the file: the unit must send it again
         raise _corrupt(name) from exc
 
 
@@ -219,8 +249,6 @@ class SheetExtent:
 
 def _worksheet_names(z: zipfile.ZipFile, infos: Mapping[str, zipfile.ZipInfo]) -> dict[str, str]:
     """Zip member of each worksheet → its sheet name, from ``xl/workbook.xml`` and its relationships."""
-    from lxml import etree
-
     def parse(member: str) -> Any:
         if member not in infos or infos[member].file_size > 16 * MIB:
             return None
@@ -265,7 +293,6 @@ def _inflate(path: Path, info: zipfile.ZipInfo, z: zipfile.ZipFile) -> Iterator[
     A deflated member is inflated straight from the file with zlib (no CRC is computed: the trimmed copy
     built from it is what gets parsed); other methods go through :mod:`zipfile`."""
     import struct
-    import zlib
 
     if info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
         with z.open(info) as fh:
@@ -319,8 +346,6 @@ def _trim_sheet(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo, extent: S
     Raises:
         UnreadableSubmission: over a limit, or malformed XML.
     """
-    from lxml import etree
-
     first = bytearray()  # the root tag and <dimension> are within the first 64 KB
     for chunk in _inflate(path, info, z):
         first += chunk
@@ -428,16 +453,21 @@ def trimmed_xlsx(path: Path, name: str, limits: Limits | None = None) -> tuple[b
         column kept, cells kept, whether a formula is present).
 
     Raises:
-        UnreadableSubmission: not a zip, not an Excel workbook, over a limit (saying which sheet and how to
-            fix it), or a worksheet's XML is malformed.
+        UnreadableSubmission: not a zip, a zip with encrypted members or an unknown compression method, no
+            content-types part, not an Excel workbook, over a limit (saying which sheet and how to fix it), or
+            a worksheet's XML is malformed.
+        zipfile.BadZipFile, zlib.error, EOFError, lxml.etree.XMLSyntaxError: a member is damaged (see
+            :data:`CORRUPTION_ERRORS`; :func:`open_submission` turns them into the refusal).
     """
     limits = limits or Limits()
     try:
         z = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except zipfile.BadZipFile as exc:
         raise _corrupt(name) from exc
     with z:
         infos = {i.filename: i for i in z.infolist()}
+        if any(i.flag_bits & 0x1 or i.compress_type not in ZIP_METHODS for i in infos.values()):
+            raise _corrupt(name)  # a zip tool's password or method: Excel never writes these
         total = sum(i.file_size for i in infos.values())
         if total > limits.max_uncompressed:
             raise _too_big(name, f"khi giải nén chiếm {fmt.number(total / MIB, 1)} MB, vượt giới hạn "
@@ -449,6 +479,8 @@ def trimmed_xlsx(path: Path, name: str, limits: Limits | None = None) -> tuple[b
                                      f"{fmt.number(limits.max_ratio)} lần (dấu hiệu tệp bị làm giả để gây quá tải)")
         if "xl/workbook.xml" not in infos:
             _not_excel(name, set(infos))
+        if "[Content_Types].xml" not in infos:  # every Office package has one; openpyxl reads it first
+            raise _corrupt(name)
         extents, sheets = [], {}
         budget = limits.max_cells
         for member, sheet in sorted(_worksheet_names(z, infos).items()):
@@ -492,20 +524,14 @@ def _not_excel(name: str, names: set[str]) -> None:
 
 def _open_zip(path: Path, name: str, limits: Limits) -> Opened:
     copy, extents = trimmed_xlsx(path, name, limits)
-    try:
-        values = load_workbook(io.BytesIO(copy), data_only=True, keep_vba=False)
-        formulas = None
-        if any(e.formulas for e in extents):  # the formulas are only needed to find unsaved results
-            formulas = load_workbook(io.BytesIO(copy), data_only=False, keep_vba=False)
-    except Exception as exc:  # noqa: BLE001 - openpyxl, lxml and zipfile raise many kinds on a damaged file
-        raise _corrupt(name) from exc
+    values = load_workbook(io.BytesIO(copy), data_only=True, keep_vba=False)  # damage raises one of
+    formulas = None  # CORRUPTION_ERRORS, refused by open_submission
+    if any(e.formulas for e in extents):  # the formulas are only needed to find unsaved results
+        formulas = load_workbook(io.BytesIO(copy), data_only=False, keep_vba=False)
     return Opened(values, formulas, "xlsx")
 
 
 def _open_ole(path: Path, name: str, limits: Limits) -> Opened:
-    import olefile
-    import xlrd
-
     from pipeline.textvalue import plain_text
 
     password = UnreadableSubmission(
@@ -515,19 +541,23 @@ def _open_ole(path: Path, name: str, limits: Limits) -> Opened:
     )
     try:
         ole = olefile.OleFileIO(str(path))
-    except (OSError, ValueError, IndexError) as exc:  # olefile raises these on a damaged container
-        raise _corrupt(name) from exc
-    with ole:
-        if ole.exists("EncryptedPackage") or ole.exists("EncryptionInfo"):
-            raise password
-        if not (ole.exists("Workbook") or ole.exists("Book")):
-            raise UnreadableSubmission(
-                f"Tệp {name} không phải bảng tính Excel (có thể là tài liệu Word đời cũ).",
-                "Điền số liệu vào mẫu báo cáo Excel của Phòng (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx.",
-            )
+    except (OleFileError, ValueError, IndexError) as exc:
+        # olefile's verdict on a damaged container (ValueError, IndexError from deep in its header parsing):
+        # xlrd's own compound-document reader decides below whether the file is damaged
+        log.info("%s: olefile cannot open the container (%s); left to xlrd", name, type(exc).__name__)
+        ole = None
+    if ole is not None:
+        with ole:
+            if ole.exists("EncryptedPackage") or ole.exists("EncryptionInfo"):
+                raise password
+            if not (ole.exists("Workbook") or ole.exists("Book")):
+                raise UnreadableSubmission(
+                    f"Tệp {name} không phải bảng tính Excel (có thể là tài liệu Word đời cũ).",
+                    "Điền số liệu vào mẫu báo cáo Excel của Phòng (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx.",
+                )
     try:
         book = xlrd.open_workbook(str(path), formatting_info=True)
-    except xlrd.biffh.XLRDError as exc:
+    except xlrd.XLRDError as exc:
         if "encrypt" in str(exc).lower():
             raise password from exc
         raise _corrupt(name) from exc
@@ -596,9 +626,12 @@ def _open_text(path: Path, name: str, limits: Limits) -> Opened:
             f"Tệp {name} không phải bảng tính Excel hay tệp CSV.",
             "Điền số liệu vào mẫu báo cáo Excel của Phòng (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx.",
         )
-    text, encoding = decode_text(data)
-    # Words are checked as decoded, before NFC: a Windows-1258 character then stands for exactly one byte.
-    raw = text if encoding.startswith("UTF-8") else data.decode("cp1258")
+    try:
+        text, encoding = decode_text(data)
+        # Words are checked as decoded, before NFC: a Windows-1258 character then stands for exactly one byte.
+        raw = text if encoding.startswith("UTF-8") else data.decode("cp1258")
+    except UnicodeDecodeError as exc:  # bytes no accepted text encoding has: binary data, not a CSV
+        raise _corrupt(name) from exc
     counts: dict[str, int] = {}
     first: dict[str, tuple[int, str]] = {}
     for number, line in enumerate(raw.splitlines(), start=1):
@@ -615,14 +648,17 @@ def _open_text(path: Path, name: str, limits: Limits) -> Opened:
         delimiter = ","
     rows: list[list[str]] = []
     cells = 0
-    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
-        rows.append(row)
-        cells += len(row)
-        if len(rows) > limits.max_rows or len(row) > limits.max_columns:
-            raise _too_big(name, f"bảng CSV có hơn {fmt.number(limits.max_rows)} dòng hoặc "
-                                 f"{fmt.number(limits.max_columns)} cột")
-        if cells > limits.max_cells:
-            raise _too_big(name, f"có hơn {fmt.number(limits.max_cells)} ô")
+    try:
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            rows.append(row)
+            cells += len(row)
+            if len(rows) > limits.max_rows or len(row) > limits.max_columns:
+                raise _too_big(name, f"bảng CSV có hơn {fmt.number(limits.max_rows)} dòng hoặc "
+                                     f"{fmt.number(limits.max_columns)} cột")
+            if cells > limits.max_cells:
+                raise _too_big(name, f"có hơn {fmt.number(limits.max_cells)} ô")
+    except csv.Error as exc:  # a row the CSV grammar cannot parse
+        raise _corrupt(name) from exc
     if len(rows) < 2 or max(len(r) for r in rows) < 2:
         raise UnreadableSubmission(
             f"Tệp {name} không phải bảng tính Excel, cũng không phải bảng CSV có tiêu đề cột.",

@@ -406,7 +406,7 @@ def test_failure_on_one_file_is_its_system_error(config, tmp_path, monkeypatch):
     (tan,), (lam,) = ledger.versions("2023-6T", "22810"), ledger.versions("2023-6T", "22813")
     assert (tan.status, lam.status, lam.errors, lam.fingerprint) == ("valid", "error", 1, None)
     (finding,) = json.loads(Path(lam.findings_path).read_text(encoding="utf-8"))["findings"]
-    assert finding["message"] == "Lỗi hệ thống khi đọc hoặc kiểm tra tệp (KeyError); tệp chưa được kiểm tra."
+    assert finding["message"] == "Lỗi hệ thống — cán bộ huyện đã được báo (KeyError). Tệp chưa được kiểm tra."
     assert (counts["units_valid"], counts["units_invalid"]) == (1, 1)
     monkeypatch.setattr(validate, "validate_submission", real)
     again = intake.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path)

@@ -223,6 +223,30 @@ def test_version_numbers_are_unique_per_unit(ledger_env, config):
     assert w.version == 2
 
 
+def test_attribute_keeps_numbering_in_order_of_arrival(ledger_env):
+    """An unattributed version gets its unit, numbered after the unit's latest, only when nothing of that unit
+    arrived after it; then it is idempotent. One that arrived before a version of the unit stays unattributed."""
+    root, ledger = ledger_env
+
+    def register(letter: str, unit: str | None, hours: int):
+        at = BEFORE_DEADLINE + dt.timedelta(hours=hours)
+        return ledger.register(period="2023-6T", unit_code=unit, original_name=f"{letter}.xlsx", sha256=letter * 64,
+                               size_bytes=1, found_at=at, file_mtime=at, on_time=True,
+                               archive_path=f"/nowhere/{letter}.xlsx")
+
+    register("a", "22828", 0)
+    early, late = register("b", None, 1), register("c", None, 3)
+    register("d", "22828", 2)
+    assert (early.version, late.version) == (None, None)
+    assert ledger.attribute(early.id, "22828") is None  # version 2 ("d") arrived after it
+    moved = ledger.attribute(late.id, "22828")
+    assert (moved.id, moved.unit_code, moved.version, moved.original_name) == (late.id, "22828", 3, "c.xlsx")
+    assert ledger.attribute(late.id, "22828") == moved
+    assert [(v.original_name, v.version) for v in ledger.versions("2023-6T", "22828")] == [
+        ("a.xlsx", 1), ("d.xlsx", 2), ("c.xlsx", 3)]
+    assert [v.original_name for v in ledger.versions("2023-6T", None)] == ["b.xlsx"]
+
+
 def test_rerun_revalidates_only_what_changed(ledger_env, config, monkeypatch):
     """A rerun with no changed input validates nothing; a changed rule set re-validates every version."""
     root, ledger = ledger_env
