@@ -79,7 +79,7 @@ def _imports_in(path: Path, source: bytes) -> frozenset[str]:
     return frozenset(out)
 
 
-def validation_sources() -> list[Path]:
+def validation_sources(entries: tuple[str, ...] = ENTRY_MODULES) -> list[Path]:
     """Source files of every package module reading and validation import, sorted by path.
 
     The entry modules are imported first, so a module that cannot be imported fails here rather than
@@ -88,7 +88,7 @@ def validation_sources() -> list[Path]:
     Raises:
         ImportError: an entry module cannot be imported.
     """
-    todo = list(ENTRY_MODULES)
+    todo = list(entries)
     for name in todo:
         importlib.import_module(name)
     seen: set[str] = set()
@@ -103,10 +103,10 @@ def validation_sources() -> list[Path]:
     return sorted(p for p in (module_file(n) for n in seen) if p is not None)
 
 
-def library_versions() -> dict[str, str]:
-    """Installed version of each of :data:`VALIDATION_LIBRARIES` ("absent" when not installed)."""
+def library_versions(dists: tuple[str, ...] = VALIDATION_LIBRARIES) -> dict[str, str]:
+    """Installed version of each of ``dists`` ("absent" when not installed)."""
     out = {}
-    for dist in VALIDATION_LIBRARIES:
+    for dist in dists:
         try:
             out[dist] = importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:
@@ -123,11 +123,28 @@ def hashed_files() -> list[Path]:
 def rules_hash() -> str:
     """Hex SHA-256 over :func:`hashed_files` (path relative to the project and bytes of each) and
     :func:`library_versions`. Deterministic for the same files and installed libraries."""
+    return _digest(hashed_files(), library_versions())
+
+
+READER_MODULES = ("pipeline.read", "pipeline.staging")
+"""Where reading a workbook into its canonical frames, and keeping them as a staging file, start."""
+READER_LIBRARIES = ("openpyxl", "xlrd", "olefile", "pandas", "babel", "lxml", "pyarrow")
+
+
+def reader_hash() -> str:
+    """Hex SHA-256 over what a staging file depends on: the configuration files (units, reference lists,
+    limits), the code that reading and staging import, and the versions of :data:`READER_LIBRARIES`. A
+    staging file made under another reader hash is never used (see :mod:`pipeline.staging`)."""
+    files = sorted((PROJECT_ROOT / "config").glob("*.yaml")) + validation_sources(READER_MODULES)
+    return _digest(files, library_versions(READER_LIBRARIES))
+
+
+def _digest(files: list[Path], libraries: dict[str, str]) -> str:
     h = hashlib.sha256()
-    for f in hashed_files():
+    for f in files:
         data = f.read_bytes()
         h.update(f"{f.relative_to(PROJECT_ROOT).as_posix()}\0{len(data)}\0".encode())
         h.update(data)
-    for dist, version in sorted(library_versions().items()):
+    for dist, version in sorted(libraries.items()):
         h.update(f"{dist}=={version}\0".encode())
     return h.hexdigest()

@@ -34,12 +34,12 @@ def build_data_docs(period: Period, *, config: Config, ledger: Any, root: Path |
     """
     site = data_docs_dir(period, root)
     with atomic_dir(site) as build:
-        built = _build_site(build, period, config=config, ledger=ledger)
+        built = _build_site(build, period, config=config, ledger=ledger, root=root)
     index = site / "index.html"
     return index if built and index.exists() else None
 
 
-def _build_site(site: Path, period: Period, *, config: Config, ledger: Any) -> bool:
+def _build_site(site: Path, period: Period, *, config: Config, ledger: Any, root: Path | None = None) -> bool:
     """Write the GX Data Docs site into ``site``; whether any validation result was written."""
     import great_expectations as gx
     from great_expectations.checkpoint import UpdateDataDocsAction
@@ -47,7 +47,8 @@ def _build_site(site: Path, period: Period, *, config: Config, ledger: Any) -> b
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     from pipeline.intake import history_for
-    from pipeline.read import UnreadableSubmission, read_submission
+    from pipeline.read import UnreadableSubmission
+    from pipeline.staging import staged_submission
     from pipeline.validate import build_frames, load_suite
 
     context = gx.get_context(mode="ephemeral")
@@ -67,10 +68,11 @@ def _build_site(site: Path, period: Period, *, config: Config, ledger: Any) -> b
             continue
         version = versions[-1]
         try:
-            sub = read_submission(Path(version.archive_path), config, file_name=version.original_name)
+            sub = staged_submission(Path(version.archive_path), sha256=version.sha256, period=period, config=config,
+                                    file_name=version.original_name, root=root)
         except UnreadableSubmission:
             continue
-        history = history_for(version, config=config, ledger=ledger, period=period)
+        history = history_for(version, config=config, ledger=ledger, period=period, root=root)
         for frame in build_frames(sub, config, period, history):
             if frame.name not in suites:
                 suites[frame.name] = context.suites.add(load_suite(frame.name))

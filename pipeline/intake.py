@@ -34,7 +34,7 @@ from pipeline.ledger import (
     arrived_on_time,
 )
 from pipeline.publish import crashpoint, sweep_stale, write_text
-from pipeline.read import UnreadableSubmission, read_submission
+from pipeline.read import UnreadableSubmission
 from pipeline.system_errors import SYSTEM_ERROR_TITLE, error_type, log_system_error, system_error_finding
 
 log = logging.getLogger(__name__)
@@ -68,32 +68,43 @@ def _history_inputs(version: Version, *, config: Config, ledger: Ledger, period:
 
 
 def _history(version: Version, prev_period: Period, prev: Version | None, accepted: dict[str, str], *,
-             config: Config, period: Period) -> Any:
-    """The :class:`pipeline.validate.History` to validate with (reads the previous workbook)."""
+             config: Config, period: Period, root: Path | None = None) -> Any:
+    """The :class:`pipeline.validate.History` to validate with (the previous version's staged frames)."""
+    from pipeline.staging import staged_submission
     from pipeline.validate import History
 
     if version.unit_code is None:
         return None
-    previous = read_submission(Path(prev.archive_path), config) if prev is not None else None
+    previous = None
+    if prev is not None:
+        previous = staged_submission(Path(prev.archive_path), sha256=prev.sha256, period=prev_period, config=config,
+                                     file_name=prev.original_name, root=root)
     return History(previous=previous, previous_period=prev_period.code,
                    same_year=prev_period.year == period.year, accepted=accepted)
 
 
-def history_for(version: Version, *, config: Config, ledger: Ledger, period: Period) -> Any:
+def history_for(version: Version, *, config: Config, ledger: Ledger, period: Period, root: Path | None = None
+                ) -> Any:
     """The unit's history for validating ``version``: the previous period's latest valid version of the same
     unit (if any) and the outliers accepted for this period. Returns a ``pipeline.validate.History`` or None
     for an unattributed file."""
     prev_period, prev, accepted, _ = _history_inputs(version, config=config, ledger=ledger, period=period)
-    return _history(version, prev_period, prev, accepted, config=config, period=period)
+    return _history(version, prev_period, prev, accepted, config=config, period=period, root=root)
 
 
-def _peek_unit(path: Path, config: Config) -> str | None:
-    """The configured unit whose code is typed in the file, or None (unattributed: its findings say why).
+def _peek_unit(path: Path, config: Config, *, sha256: str, period: Period, file_name: str,
+               root: Path | None = None) -> str | None:
+    """The configured unit whose code is typed in the archived file ``path``, or None (unattributed: its
+    findings say why). This is the version's one read: its frames are staged for validation and
+    aggregation (:mod:`pipeline.staging`).
 
     A system error while reading is logged with its traceback and leaves the file unattributed; validation
     then gives it the system-error outcome (:func:`validate_version`)."""
+    from pipeline.staging import staged_submission
+
     try:
-        code = read_submission(path, config).unit_code
+        code = staged_submission(path, sha256=sha256, period=period, config=config, file_name=file_name,
+                                 root=root).unit_code
     except UnreadableSubmission as exc:
         log.info("Unit of %s not readable (%s)", path.name, type(exc).__name__)
         return None
@@ -316,7 +327,9 @@ def _take_in(src: Path, first: os.stat_result, *, period: Period, config: Config
     crashpoint("intake-after-archive")
     mtime = dt.datetime.fromtimestamp(second.st_mtime, tz=dt.UTC)
     version = ledger.register(
-        period=period.code, unit_code=_peek_unit(copy, config), original_name=src.name, sha256=digest,
+        period=period.code, unit_code=_peek_unit(copy, config, sha256=digest, period=period, file_name=src.name,
+                                                 root=root),
+        original_name=src.name, sha256=digest,
         size_bytes=size, found_at=now, file_mtime=mtime, archive_path=str(copy),
         received_at=now, received_via=VIA_INTAKE,
         on_time=arrived_on_time(now, period, via=VIA_INTAKE, tolerance=arrival_tolerance(config)),
@@ -361,12 +374,16 @@ def validate_version(version: Version, *, config: Config, ledger: Ledger, period
     if version.fingerprint == fp and version.status in ("valid", "invalid") and out.exists():
         return read_outcome(out), False  # unchanged: not even the previous workbook is read
     from pipeline.feedback import write_annotated
+    from pipeline.staging import staged_submission
     from pipeline.validate import SuiteError, validate_submission
 
     try:
-        history = _history(version, prev_period, prev, accepted, config=config, period=period)
-        outcome = validate_submission(Path(version.archive_path), config=config, period=period.code,
-                                      history=history, file_name=version.original_name)
+        history = _history(version, prev_period, prev, accepted, config=config, period=period, root=root)
+        outcome = validate_submission(
+            Path(version.archive_path), config=config, period=period.code, history=history,
+            file_name=version.original_name, sha256=version.sha256,
+            load=lambda: staged_submission(Path(version.archive_path), sha256=version.sha256, period=period,
+                                           config=config, file_name=version.original_name, root=root))
     except SuiteError:
         raise  # a broken suite concerns every file: the run must fail
     except Exception as exc:  # noqa: BLE001 - a fault while reading or checking one file is that file's finding

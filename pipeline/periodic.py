@@ -201,11 +201,12 @@ def load_inputs(period: Period, *, config: Config, root: Path | None = None) -> 
 
     Raises:
         StepFailed: step ``aggregate`` — the ledger cannot be read, or the archived file of a valid version
-            cannot be read (the file is named).
+            cannot be read (the file is named). The versions' frames come from staging
+            (:mod:`pipeline.staging`): a rerun with nothing new opens no workbook.
     """
     from pipeline.aggregate import UnitInput
     from pipeline.ledger import open_ledger, unit_versions_summary
-    from pipeline.read import read_submission
+    from pipeline.staging import staged_submission
 
     try:
         summary = unit_versions_summary(open_ledger(root), config, period)
@@ -227,7 +228,8 @@ def load_inputs(period: Period, *, config: Config, root: Path | None = None) -> 
             continue
         outcome = read_outcome(Path(used.findings_path))
         try:
-            sub = read_submission(Path(used.archive_path), config, file_name=used.original_name)
+            sub = staged_submission(Path(used.archive_path), sha256=used.sha256, period=period, config=config,
+                                    file_name=used.original_name, root=root)  # staged at intake: no workbook read
         except Exception as exc:
             raise StepFailed("aggregate", error_summary(exc), period=period.code,
                              file=f"{used.original_name} (phiên bản {used.version} của {unit.full_name}, "

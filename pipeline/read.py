@@ -47,10 +47,16 @@ _ZS_SPACE = re.compile(r"[^\S\n\t\r\v\f\x1c-\x1f\x85\u2028\u2029]")  # every spa
 
 def sha256_of(path: Path) -> str:
     """Hex SHA-256 of a file's bytes."""
-    h = hashlib.sha256()
     with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 16), b""):
-            h.update(chunk)
+        return _sha256(fh)
+
+
+def _sha256(fh: Any) -> str:
+    """Hex SHA-256 of an open binary file's bytes, read 64 KB at a time from its start."""
+    h = hashlib.sha256()
+    fh.seek(0)
+    for chunk in iter(lambda: fh.read(1 << 16), b""):
+        h.update(chunk)
     return h.hexdigest()
 
 
@@ -366,9 +372,10 @@ def read_submission(path: Path, config: Config, *, file_name: str | None = None)
     Raises:
         UnreadableSubmission: the file is not an .xlsx workbook or lacks the sheet "Thông tin chung".
     """
-    sub = Submission(path=path, sha256=sha256_of(path))
     name = file_name or path.name
-    opened = open_submission(path, name, limits=reader_limits(config))
+    with path.open("rb") as fh:  # opened once: hashed, then read through the same handle
+        sub = Submission(path=path, sha256=_sha256(fh))
+        opened = open_submission(fh, name, limits=reader_limits(config))
     wb = opened.values
     for sheet_ws in wb.worksheets:
         legacy = legacy_encoding(sheet_ws)

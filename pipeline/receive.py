@@ -93,7 +93,8 @@ def receive_file(path: Path, period: Period, *, config: Config, ledger: Ledger, 
             return Receipt(existing, False)
         mtime = dt.datetime.fromtimestamp(first.st_mtime, tz=dt.UTC)
         version = ledger.register(
-            period=period.code, unit_code=_peek_unit(copy, config), original_name=path.name, sha256=digest,
+            period=period.code, original_name=path.name, sha256=digest,
+            unit_code=_peek_unit(copy, config, sha256=digest, period=period, file_name=path.name, root=root),
             size_bytes=size, found_at=now, file_mtime=mtime, archive_path=str(copy),
             received_at=received_at, received_via=VIA_STAFF, received_by=received_by.strip(),
             receipt_note=(note or "").strip() or None,

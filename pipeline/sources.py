@@ -30,6 +30,7 @@ import csv
 import functools
 import io
 import logging
+import os
 import re
 import unicodedata
 import zipfile
@@ -37,7 +38,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from xml.etree.ElementTree import ParseError
 
 import olefile
@@ -142,9 +143,12 @@ class Opened:
     notes: list[str] = field(default_factory=list)
 
 
-def open_submission(path: Path, name: str, *, max_bytes: int | None = None, limits: Limits | None = None
-                    ) -> Opened:
+def open_submission(path: Path | BinaryIO, name: str, *, max_bytes: int | None = None,
+                    limits: Limits | None = None) -> Opened:
     """Open ``path`` (sent as ``name``) whatever its file name says, within ``limits``.
+
+    ``path`` is a file name or a seekable binary file already open: the file is opened once and everything
+    (the zip directory, each sheet, the legacy .xls container, the CSV text) is read through that one handle.
 
     Args:
         path: the file.
@@ -163,14 +167,17 @@ def open_submission(path: Path, name: str, *, max_bytes: int | None = None, limi
     if max_bytes is not None:
         limits = Limits(**{**limits.__dict__, "max_bytes": max_bytes})
     try:
+        if isinstance(path, (str, os.PathLike)):
+            with open(path, "rb") as fh:
+                return _open(fh, name, limits)
         return _open(path, name, limits)
     except CORRUPTION_ERRORS as exc:  # real damage to the file: the unit must send it again
         raise _corrupt(name) from exc
 
 
-def _open(path: Path, name: str, limits: Limits) -> Opened:
+def _open(fh: BinaryIO, name: str, limits: Limits) -> Opened:
     max_bytes = limits.max_bytes
-    size = path.stat().st_size
+    size = fh.seek(0, os.SEEK_END)
     if size == 0:
         raise UnreadableSubmission(f"Tệp {name} rỗng (0 byte).", "Gửi lại tệp báo cáo đã lưu đầy đủ.")
     if size > max_bytes:
@@ -179,13 +186,13 @@ def _open(path: Path, name: str, limits: Limits) -> Opened:
             f"{fmt.number(max_bytes / 1_048_576)} MB).",
             "Xóa ảnh, sheet thừa và các dòng trống định dạng sẵn ở cuối bảng, lưu lại rồi gửi lại.",
         )
-    with path.open("rb") as fh:
-        head = fh.read(8)
+    fh.seek(0)
+    head = fh.read(8)
     if head.startswith(ZIP_MAGIC):
-        return _open_zip(path, name, limits)
+        return _open_zip(fh, name, limits)
     if head.startswith(OLE_MAGIC):
-        return _open_ole(path, name, limits)
-    return _open_text(path, name, limits)
+        return _open_ole(fh, name, limits)
+    return _open_text(fh, name, limits)
 
 
 def _corrupt(name: str) -> UnreadableSubmission:
@@ -287,7 +294,7 @@ HIT_WINDOW = 1 << 20  # bytes between a cell's first content byte and its </c> (
 ROOT_TAG = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?worksheet[\s>]")
 
 
-def _inflate(path: Path, info: zipfile.ZipInfo, z: zipfile.ZipFile) -> Iterator[bytes]:
+def _inflate(fh: BinaryIO, info: zipfile.ZipInfo, z: zipfile.ZipFile) -> Iterator[bytes]:
     """The decompressed bytes of one zip member, CHUNK at a time.
 
     A deflated member is inflated straight from the file with zlib (no CRC is computed: the trimmed copy
@@ -299,40 +306,45 @@ def _inflate(path: Path, info: zipfile.ZipInfo, z: zipfile.ZipFile) -> Iterator[
             while chunk := fh.read(CHUNK):
                 yield chunk
         return
-    with path.open("rb") as fh:
-        fh.seek(info.header_offset)
-        header = fh.read(30)
-        if len(header) < 30 or header[:4] != b"PK\x03\x04":
-            raise zipfile.BadZipFile(f"bad local header for {info.filename}")
-        name_len, extra_len = struct.unpack("<HH", header[26:30])
-        fh.seek(info.header_offset + 30 + name_len + extra_len)
-        left = info.compress_size
-        if info.compress_type == zipfile.ZIP_STORED:
-            while left > 0 and (chunk := fh.read(min(CHUNK, left))):
-                left -= len(chunk)
-                yield chunk
-            return
-        inflater = zlib.decompressobj(-15)
-        pending = b""
-        while True:
+    fh.seek(info.header_offset)
+    header = fh.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    pos = info.header_offset + 30 + name_len + extra_len  # the handle is shared: seek before every read
+    left = info.compress_size
+
+    def take(size: int) -> bytes:
+        nonlocal pos, left
+        fh.seek(pos)
+        data = fh.read(min(size, left))
+        pos, left = pos + len(data), left - len(data)
+        return data
+
+    if info.compress_type == zipfile.ZIP_STORED:
+        while left > 0 and (chunk := take(CHUNK)):
+            yield chunk
+        return
+    inflater = zlib.decompressobj(-15)
+    pending = b""
+    while True:
+        if not pending:
+            if left <= 0:
+                break
+            pending = take(1 << 14)
             if not pending:
-                if left <= 0:
-                    break
-                pending = fh.read(min(1 << 14, left))
-                if not pending:
-                    raise zipfile.BadZipFile(f"{info.filename} is truncated")
-                left -= len(pending)
-            chunk = inflater.decompress(pending, CHUNK)
-            pending = inflater.unconsumed_tail
-            if chunk:
-                yield chunk
-        if rest := inflater.flush():
-            yield rest
-        if not inflater.eof:
-            raise zipfile.BadZipFile(f"{info.filename} is truncated")
+                raise zipfile.BadZipFile(f"{info.filename} is truncated")
+        chunk = inflater.decompress(pending, CHUNK)
+        pending = inflater.unconsumed_tail
+        if chunk:
+            yield chunk
+    if rest := inflater.flush():
+        yield rest
+    if not inflater.eof:
+        raise zipfile.BadZipFile(f"{info.filename} is truncated")
 
 
-def _trim_sheet(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo, extent: SheetExtent, budget: int,
+def _trim_sheet(fh: BinaryIO, z: zipfile.ZipFile, info: zipfile.ZipInfo, extent: SheetExtent, budget: int,
                 name: str, limits: Limits) -> bytes:
     """One worksheet's XML cut after the last row that holds a value: rows below it carry only formatting
     (borders drawn down to row 50,000, say) and are dropped unread, so they cost one pass of inflating and
@@ -347,7 +359,7 @@ def _trim_sheet(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo, extent: S
         UnreadableSubmission: over a limit, or malformed XML.
     """
     first = bytearray()  # the root tag and <dimension> are within the first 64 KB
-    for chunk in _inflate(path, info, z):
+    for chunk in _inflate(fh, info, z):
         first += chunk
         if len(first) >= 65536:
             break
@@ -364,7 +376,7 @@ def _trim_sheet(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo, extent: S
     width = len(data_end)
     last_cell, last_hit, tail_at, offset, carry = -1, -HIT_WINDOW - 1, -1, 0, b""
     tail: list[bytes] = []
-    for chunk in _inflate(path, info, z):  # pass 1: where the content ends, and the part after the rows
+    for chunk in _inflate(fh, info, z):  # pass 1: where the content ends, and the part after the rows
         if tail_at >= 0:
             tail.append(chunk)
             offset += len(chunk)
@@ -391,12 +403,12 @@ def _trim_sheet(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo, extent: S
         carry = chunk[-width:] if len(chunk) >= width else (carry + chunk)[-width:]
         offset += len(chunk)
     if tail_at < 0:  # no rows at all (<sheetData/>) or a cut-off part: kept whole, the parse below judges it
-        kept = b"".join(_inflate(path, info, z))
+        kept = b"".join(_inflate(fh, info, z))
     else:
         row_end = re.compile(rb"</" + re.escape(ns) + rb"row>")
         open_end = re.compile(rb"<" + re.escape(ns) + rb"sheetData\b[^>]*>")
         head = bytearray()
-        for chunk in _inflate(path, info, z):  # pass 2: only as far as the end of the last content's row
+        for chunk in _inflate(fh, info, z):  # pass 2: only as far as the end of the last content's row
             head += chunk
             if len(head) >= tail_at or (row_end.search(head, last_cell) if last_cell >= 0 else open_end.search(head)):
                 break
@@ -439,7 +451,8 @@ def _trim_sheet(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo, extent: S
     return kept
 
 
-def trimmed_xlsx(path: Path, name: str, limits: Limits | None = None) -> tuple[bytes, list[SheetExtent]]:
+def trimmed_xlsx(path: Path | BinaryIO, name: str, limits: Limits | None = None
+                 ) -> tuple[bytes, list[SheetExtent]]:
     """An .xlsx/.xlsm checked against ``limits`` and rewritten, in memory, without what costs and says
     nothing: each worksheet is cut after its last row holding a value (:func:`_trim_sheet`), the VBA project
     is dropped. The copy is what openpyxl parses — for reading and for the annotated workbook — so that
@@ -459,9 +472,16 @@ def trimmed_xlsx(path: Path, name: str, limits: Limits | None = None) -> tuple[b
         zipfile.BadZipFile, zlib.error, EOFError, lxml.etree.XMLSyntaxError: a member is damaged (see
             :data:`CORRUPTION_ERRORS`; :func:`open_submission` turns them into the refusal).
     """
+    if isinstance(path, (str, os.PathLike)):
+        with open(path, "rb") as fh:
+            return _trimmed(fh, name, limits)
+    return _trimmed(path, name, limits)
+
+
+def _trimmed(fh: BinaryIO, name: str, limits: Limits | None) -> tuple[bytes, list[SheetExtent]]:
     limits = limits or Limits()
     try:
-        z = zipfile.ZipFile(path)
+        z = zipfile.ZipFile(fh)
     except zipfile.BadZipFile as exc:
         raise _corrupt(name) from exc
     with z:
@@ -487,7 +507,7 @@ def trimmed_xlsx(path: Path, name: str, limits: Limits | None = None) -> tuple[b
             if member not in infos:
                 continue
             extent = SheetExtent(sheet)
-            sheets[member] = _trim_sheet(path, z, infos[member], extent, budget, name, limits)
+            sheets[member] = _trim_sheet(fh, z, infos[member], extent, budget, name, limits)
             budget -= extent.cells
             extents.append(extent)
         out = io.BytesIO()
@@ -500,7 +520,7 @@ def trimmed_xlsx(path: Path, name: str, limits: Limits | None = None) -> tuple[b
     return out.getvalue(), extents
 
 
-def inspect_xlsx(path: Path, name: str, limits: Limits | None = None) -> list[SheetExtent]:
+def inspect_xlsx(path: Path | BinaryIO, name: str, limits: Limits | None = None) -> list[SheetExtent]:
     """The :class:`SheetExtent` of each worksheet of an .xlsx/.xlsm, checked as :func:`trimmed_xlsx` does.
 
     Raises:
@@ -522,8 +542,8 @@ def _not_excel(name: str, names: set[str]) -> None:
     )
 
 
-def _open_zip(path: Path, name: str, limits: Limits) -> Opened:
-    copy, extents = trimmed_xlsx(path, name, limits)
+def _open_zip(fh: BinaryIO, name: str, limits: Limits) -> Opened:
+    copy, extents = trimmed_xlsx(fh, name, limits)
     values = load_workbook(io.BytesIO(copy), data_only=True, keep_vba=False)  # damage raises one of
     formulas = None  # CORRUPTION_ERRORS, refused by open_submission
     if any(e.formulas for e in extents):  # the formulas are only needed to find unsaved results
@@ -531,7 +551,7 @@ def _open_zip(path: Path, name: str, limits: Limits) -> Opened:
     return Opened(values, formulas, "xlsx")
 
 
-def _open_ole(path: Path, name: str, limits: Limits) -> Opened:
+def _open_ole(fh: BinaryIO, name: str, limits: Limits) -> Opened:
     from pipeline.textvalue import plain_text
 
     password = UnreadableSubmission(
@@ -539,8 +559,10 @@ def _open_ole(path: Path, name: str, limits: Limits) -> Opened:
         "Mở tệp bằng Excel, vào Tệp → Thông tin → Bảo vệ sổ làm việc → Mã hóa bằng mật khẩu, xóa mật khẩu, lưu "
         "lại dạng .xlsx rồi gửi lại.",
     )
+    fh.seek(0)
+    data = fh.read()  # at most limits.max_bytes, checked by the caller
     try:
-        ole = olefile.OleFileIO(str(path))
+        ole = olefile.OleFileIO(data)
     except (OleFileError, ValueError, IndexError) as exc:
         # olefile's verdict on a damaged container (ValueError, IndexError from deep in its header parsing):
         # xlrd's own compound-document reader decides below whether the file is damaged
@@ -556,7 +578,7 @@ def _open_ole(path: Path, name: str, limits: Limits) -> Opened:
                     "Điền số liệu vào mẫu báo cáo Excel của Phòng (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx.",
                 )
     try:
-        book = xlrd.open_workbook(str(path), formatting_info=True)
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True)
     except xlrd.XLRDError as exc:
         if "encrypt" in str(exc).lower():
             raise password from exc
@@ -619,8 +641,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return unicodedata.normalize("NFC", data.decode("cp1258")), "Windows-1258"
 
 
-def _open_text(path: Path, name: str, limits: Limits) -> Opened:
-    data = path.read_bytes()  # at most limits.max_bytes, checked by the caller
+def _open_text(fh: BinaryIO, name: str, limits: Limits) -> Opened:
+    fh.seek(0)
+    data = fh.read()  # at most limits.max_bytes, checked by the caller
     if b"\0" in data[:4096] or data[:5] == b"%PDF-":
         raise UnreadableSubmission(
             f"Tệp {name} không phải bảng tính Excel hay tệp CSV.",

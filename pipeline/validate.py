@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -490,7 +491,8 @@ def run_suites(frames: list[Frame], parameters: dict[str, Any],
 
 
 def validate_submission(path: Path, *, config: Config, period: str, history: History | None = None,
-                        file_name: str | None = None) -> ValidationOutcome:
+                        file_name: str | None = None, sha256: str | None = None,
+                        load: Callable[[], Submission] | None = None) -> ValidationOutcome:
     """Read and validate one submission workbook.
 
     Args:
@@ -499,6 +501,9 @@ def validate_submission(path: Path, *, config: Config, period: str, history: His
         period: the period being compiled (``YYYY-6T``); the workbook must say the same.
         history: the unit's previous accepted submission, for the continuity and outlier rules.
         file_name: the name the file was sent under (default: ``path``'s name), used in messages.
+        sha256: the file's hex SHA-256 when known (the ledger's), so that it is not hashed again.
+        load: returns the submission already read (its staged frames, :mod:`pipeline.staging`) instead of
+            reading ``path``; may raise UnreadableSubmission like the reader.
 
     Returns:
         A :class:`ValidationOutcome` with every finding (reader's and expectations'). An unreadable file
@@ -509,10 +514,10 @@ def validate_submission(path: Path, *, config: Config, period: str, history: His
     """
     name = file_name or path.name
     try:
-        sub = read_submission(path, config, file_name=name)
+        sub = load() if load is not None else read_submission(path, config, file_name=name)
     except UnreadableSubmission as exc:
         return ValidationOutcome(
-            file=name, sha256=sha256_of(path), unit_code=None, period=period,
+            file=name, sha256=sha256 or sha256_of(path), unit_code=None, period=period,
             findings=[Finding(ERROR, "", None, "", "", str(exc), exc.fix, "read")],
         )
     p = config.period(period)

@@ -17,6 +17,14 @@ from pipeline.validate import validate_submission
 SAMPLE = Path("samples/2023-6T/22828_ma_noi.xlsx")
 
 
+
+def _peek(path, config, root):
+    """The intake's look at the unit of an archived file (it reads and stages the file)."""
+    from pipeline.read import sha256_of
+
+    return _peek_unit(path, config, sha256=sha256_of(path), period=config.period("2023-6T"), file_name=path.name,
+                      root=root / "data")
+
 def _variant(tmp_path: Path, code: str | None, name: str | None) -> Path:
     path = tmp_path / "bao_cao.xlsx"
     shutil.copy(SAMPLE, path)
@@ -41,7 +49,7 @@ def _identity(outcome) -> list:
 def test_unknown_code_is_an_error_naming_the_closest_unit_and_not_attributed(tmp_path, config):
     path = _variant(tmp_path, "22899", "Ma Nối")
     assert read_submission(path, config).unit_code == "22899"  # the name does not override the code
-    assert _peek_unit(path, config) is None
+    assert _peek(path, config, tmp_path) is None
     outcome = validate_submission(path, config=config, period="2023-6T")
     assert outcome.unit_code is None and outcome.status == "invalid"
     first = outcome.findings[0]
@@ -87,7 +95,7 @@ def test_tone_placement_and_case_give_no_finding(tmp_path, config, name):
 def test_no_code_and_a_name_that_differs_in_tones_is_never_attributed(tmp_path, config):
     path = _variant(tmp_path, None, "xã Mà Nơi")
     assert read_submission(path, config).unit_code is None
-    assert _peek_unit(path, config) is None
+    assert _peek(path, config, tmp_path) is None
     outcome = validate_submission(path, config=config, period="2023-6T")
     assert outcome.unit_code is None and outcome.status == "invalid"
     assert outcome.findings[0].column == "Mã đơn vị (mã hành chính)" and outcome.findings[0].severity == "lỗi"
@@ -95,7 +103,7 @@ def test_no_code_and_a_name_that_differs_in_tones_is_never_attributed(tmp_path, 
 
 def test_no_code_and_an_exact_name_is_attributed_with_a_warning(tmp_path, config):
     path = _variant(tmp_path, None, "Xã Ma Nới")
-    assert _peek_unit(path, config) == "22828"
+    assert _peek(path, config, tmp_path) == "22828"
     outcome = validate_submission(path, config=config, period="2023-6T")
     assert outcome.unit_code == "22828"
     first = outcome.findings[0]

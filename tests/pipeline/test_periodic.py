@@ -143,14 +143,22 @@ def test_versions_that_could_not_be_validated(tmp_path, config, monkeypatch):
     units = next(t for t in docx_tables(report) if any("Toàn huyện" in r for r in t))
     assert find_row(units, "xã Ma Nới")[-1] == "Hợp lệ"
 
-    # the archived copy of a valid version is damaged: aggregate fails naming the file, nothing is published
+    # the archived copy of a valid version is damaged: its staged frames still give the same report; once
+    # they are gone too, aggregate fails naming the file and nothing is published
+    import shutil
+
     from pipeline.ledger import open_ledger
     from pipeline.periodic import StepFailed
+    from pipeline.staging import frames_dir
 
     lam_son = open_ledger(tmp_path).versions("2023-6T", "22813")[0]
+    Path(lam_son.archive_path).chmod(0o600)
     Path(lam_son.archive_path).write_bytes(b"PK\x03\x04 damaged")
+    text = docx_text(report)
+    assert docx_text(Path(run_period(period, config=config, root=tmp_path))) == text
     published = [report, tmp_path / "work" / "2023-6T" / "aggregates.json"]
     before = [p.read_bytes() for p in published]
+    shutil.rmtree(frames_dir(period, lam_son.sha256, tmp_path))
     with pytest.raises(StepFailed) as failed:
         run_period(period, config=config, root=tmp_path)
     assert failed.value.step == "aggregate"

@@ -55,7 +55,7 @@ def failing_load_workbook(monkeypatch, kind: type[BaseException], target: str) -
     opening: list[str] = []  # the reader hands openpyxl an in-memory trimmed copy: remember whose it is
 
     def trimmed_xlsx(path, *args, **kwargs):
-        opening.append(Path(path).name)
+        opening.append(Path(getattr(path, "name", path)).name)  # a path or the open file
         return real_trimmed(path, *args, **kwargs)
 
     def load_workbook(source, *args, **kwargs):
@@ -138,23 +138,24 @@ def test_library_fault_on_one_file_is_a_system_error(config, tmp_path, monkeypat
 
 def test_validation_crash_leaves_other_units_report_lines_unchanged(config, plan_root, tmp_path, monkeypatch,
                                                                      caplog):
-    """A reading function failing (MemoryError) while Nhơn Sơn's file is validated, after intake read its
-    unit: the unit is "lỗi hệ thống" in the report and on the status page, never invalid, and every other
+    """Loading the staged frames failing (MemoryError) while Nhơn Sơn's file is validated, after intake read
+    its unit: the unit is "lỗi hệ thống" in the report and on the status page, never invalid, and every other
     unit's line of the report is the same as in the run without the fault."""
-    import pipeline.validate
+    import pipeline.staging
     from pipeline.__main__ import unit_line
     from pipeline.feedback import status_page_path
     from pipeline.ledger import open_ledger
     from pipeline.periodic import run_period
 
-    real = pipeline.validate.read_submission
+    real, failing = pipeline.staging.load, sha(FAILING)
 
-    def read_submission(path, config, **kwargs):
-        if kwargs.get("file_name") == FAILING.name:
+    def load(folder, path):
+        if folder.name.startswith(failing):
             raise MemoryError(FAULT)
-        return real(path, config, **kwargs)
+        return real(folder, path)
 
-    monkeypatch.setattr(pipeline.validate, "read_submission", read_submission)  # validation's reading only
+    # validation's reading only: intake reads the workbook and stages it; validation loads the staged frames
+    monkeypatch.setattr(pipeline.staging, "load", load)
     drop(sorted(SAMPLES.glob("*.xlsx")), tmp_path / "inbox" / "2023-6T")
     period = config.period("2023-6T")
     caplog.set_level(logging.INFO)
