@@ -358,13 +358,15 @@ def _rounded(sheet: str, row: int, column: str, value: Any, fraction: Decimal, w
         "Ghi số tiền là số nguyên đồng (trong Excel có thể dùng hàm ROUND(...; 0)).", "read")
 
 
-def read_submission(path: Path, config: Config, *, file_name: str | None = None) -> Submission:
+def read_submission(path: Path, config: Config, *, file_name: str | None = None, sha256: str | None = None
+                    ) -> Submission:
     """Read a submission workbook (.xlsx) laid out as in ``docs/submission-format.md``.
 
     Args:
         path: the workbook.
         config: gives the reference lists (statuses, change kinds, Ordinance 02/2020 categories).
         file_name: the name the file was sent under, for messages (default: ``path``'s name).
+        sha256: the file's hex SHA-256 when the caller knows it (the ledger's); otherwise it is computed.
 
     Returns:
         A :class:`Submission`; problems with single cells are in ``findings``, not raised.
@@ -374,7 +376,7 @@ def read_submission(path: Path, config: Config, *, file_name: str | None = None)
     """
     name = file_name or path.name
     with path.open("rb") as fh:  # opened once: hashed, then read through the same handle
-        sub = Submission(path=path, sha256=_sha256(fh))
+        sub = Submission(path=path, sha256=sha256 or _sha256(fh))
         opened = open_submission(fh, name, limits=reader_limits(config))
     wb = opened.values
     for sheet_ws in wb.worksheets:

@@ -291,6 +291,7 @@ def _check_cell(extent: SheetExtent, row: int, col: int, budget: int, name: str,
 
 CHUNK = 1 << 16  # decompressed bytes looked at a time: memory stays bounded whatever the sheet holds
 HIT_WINDOW = 1 << 20  # bytes between a cell's first content byte and its </c> (a cell holds 32,767 characters)
+TAIL_CHUNKS = 3  # chunks kept at the end of a sheet's stream, where </sheetData> and the part after it are
 ROOT_TAG = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?worksheet[\s>]")
 
 
@@ -344,15 +345,51 @@ def _inflate(fh: BinaryIO, info: zipfile.ZipInfo, z: zipfile.ZipFile) -> Iterato
         raise zipfile.BadZipFile(f"{info.filename} is truncated")
 
 
+def _find_in_stream(fh: BinaryIO, info: zipfile.ZipInfo, z: zipfile.ZipFile, needle: bytes, *, last: bool,
+                    before: int | None = None) -> int:
+    """Position in the inflated member of the first (or, with ``last``, the last) ``needle`` that starts
+    before ``before``; -1 when there is none. Streams the member (a needle cut by a chunk boundary is found)."""
+    found, offset, carry = -1, 0, b""
+    for chunk in _inflate(fh, info, z):
+        if before is not None and offset - len(carry) >= before:
+            break
+        seam, seam_at = carry + chunk[:len(needle)], offset - len(carry)
+        hits = [seam_at + at for at in (seam.find(needle), seam.rfind(needle)) if at >= 0]
+        hits += [offset + at for at in (chunk.find(needle), chunk.rfind(needle)) if at >= 0]
+        hits = [h for h in hits if before is None or h < before]
+        if hits and not last:
+            return min(hits)
+        if hits:
+            found = max(found, *hits)
+        carry = chunk[-len(needle):] if len(chunk) >= len(needle) else (carry + chunk)[-len(needle):]
+        offset += len(chunk)
+    return found
+
+
+def _bytes_from(fh: BinaryIO, info: zipfile.ZipInfo, z: zipfile.ZipFile, start: int, end: int | None = None
+                ) -> bytes:
+    """The inflated member's bytes from ``start`` to ``end`` (to the end when None), read as far as needed."""
+    out, offset = bytearray(), 0
+    for chunk in _inflate(fh, info, z):
+        if end is not None and offset >= end:
+            break
+        if offset + len(chunk) > start:
+            out += chunk[max(start - offset, 0):]
+        offset += len(chunk)
+    return bytes(out if end is None else out[:end - start])
+
+
 def _trim_sheet(fh: BinaryIO, z: zipfile.ZipFile, info: zipfile.ZipInfo, extent: SheetExtent, budget: int,
                 name: str, limits: Limits) -> bytes:
     """One worksheet's XML cut after the last row that holds a value: rows below it carry only formatting
     (borders drawn down to row 50,000, say) and are dropped unread, so they cost one pass of inflating and
-    nothing else. Everything before the cut and after ``</sheetData>`` (merges, validations, …) is kept.
+    nothing else. Everything before the cut and from ``</sheetData>`` on (merges, validations, …) is kept.
 
-    Two streaming passes over the member: the first finds the last cell with content (``</c>``: a cell
-    holding a value or formula is never written self-closed) and keeps the part after ``</sheetData>``; the
-    second inflates only up to the end of that cell's row. Then checks the declared dimension, the rows,
+    Pass 1 inflates the member once and finds the last cell with content (``</c>``: a cell holding a value
+    or formula is never written self-closed), looking for it only near bytes a content cell must hold (one-
+    byte searches run at memory speed); ``</sheetData>`` and what follows are found in the last chunks.
+    Pass 2 inflates only up to the end of that cell's row. Rare layouts (a long part after the rows, an
+    extension holding a ``</c>``) take one more streaming pass. Then checks the declared dimension, the rows,
     columns and cells kept and the merges against ``limits``, and that the kept XML is well formed.
 
     Raises:
@@ -373,53 +410,47 @@ def _trim_sheet(fh: BinaryIO, z: zipfile.ZipFile, info: zipfile.ZipInfo, extent:
         if row > limits.max_rows or col > limits.max_columns:
             raise _sheet_too_big(name, extent.name, f"vùng dữ liệu khai báo đến {_describe(row, col)}", limits)
     cell_end, data_end = b"</" + ns + b"c>", b"</" + ns + b"sheetData>"
-    width = len(data_end)
-    last_cell, last_hit, tail_at, offset, carry = -1, -HIT_WINDOW - 1, -1, 0, b""
-    tail: list[bytes] = []
-    for chunk in _inflate(fh, info, z):  # pass 1: where the content ends, and the part after the rows
-        if tail_at >= 0:
-            tail.append(chunk)
-            offset += len(chunk)
-            continue
-        seam, seam_at = carry + chunk[:width], offset - len(carry)  # a tag cut in two by a chunk boundary
-        stop = None
-        if (at := seam.find(data_end)) >= 0:
-            stop = seam_at + at
-        elif (at := chunk.rfind(data_end)) >= 0:
-            stop = offset + at
-        # Cheap filter first (single bytes are searched at memory speed): a cell with content holds <v>, <f>
-        # or t="inlineStr"; only the stream within HIT_WINDOW after one of those bytes is searched for </c>.
-        if (hit := max(chunk.rfind(b"v"), chunk.rfind(b"f"), chunk.rfind(b"S"))) >= 0:
+    last_cell, last_hit, offset, carry = -1, -HIT_WINDOW - 1, 0, b""
+    ring: list[tuple[int, bytes]] = []  # the last chunks, where </sheetData> and what follows are looked for
+    for chunk in _inflate(fh, info, z):  # pass 1
+        if (hit := max(chunk.rfind(b"v"), chunk.rfind(b"f"), chunk.rfind(b"S"))) >= 0:  # <v>, <f>, inlineStr
             last_hit = offset + hit
-        if last_hit >= offset - HIT_WINDOW:
-            end = len(chunk) if stop is None else max(stop - offset, 0)
-            if (at := chunk.rfind(cell_end, 0, end)) >= 0:
+        if last_hit >= offset - HIT_WINDOW:  # within a cell's reach of content: look for its </c>
+            seam, seam_at = carry + chunk[:len(cell_end)], offset - len(carry)
+            if (at := chunk.rfind(cell_end)) >= 0:
                 last_cell = max(last_cell, offset + at)
-            elif (at := seam.rfind(cell_end)) >= 0 and (stop is None or seam_at + at < stop):
+            elif (at := seam.rfind(cell_end)) >= 0:
                 last_cell = max(last_cell, seam_at + at)
-        if stop is not None:
-            tail_at = stop
-            tail.append(chunk[stop - offset:] if stop >= offset else carry[stop - seam_at:] + chunk)
-        carry = chunk[-width:] if len(chunk) >= width else (carry + chunk)[-width:]
+        ring = [*ring[-(TAIL_CHUNKS - 1):], (offset, chunk)]
+        carry = chunk[-len(cell_end):] if len(chunk) >= len(cell_end) else (carry + chunk)[-len(cell_end):]
         offset += len(chunk)
+    end_part = b"".join(c for _, c in ring)
+    tail_at = end_part.rfind(data_end)
+    tail_at = ring[0][0] + tail_at if tail_at >= 0 else _find_in_stream(fh, info, z, data_end, last=False)
     if tail_at < 0:  # no rows at all (<sheetData/>) or a cut-off part: kept whole, the parse below judges it
-        kept = b"".join(_inflate(fh, info, z))
-    else:
-        row_end = re.compile(rb"</" + re.escape(ns) + rb"row>")
-        open_end = re.compile(rb"<" + re.escape(ns) + rb"sheetData\b[^>]*>")
-        head = bytearray()
-        for chunk in _inflate(fh, info, z):  # pass 2: only as far as the end of the last content's row
-            head += chunk
-            if len(head) >= tail_at or (row_end.search(head, last_cell) if last_cell >= 0 else open_end.search(head)):
-                break
-        if last_cell >= 0:
-            end = row_end.search(head, last_cell)
-            cut = end.end() if end and end.start() < tail_at else tail_at
-        else:
-            opened = open_end.search(head)
-            cut = opened.end() if opened and opened.end() <= tail_at else tail_at
-        kept = bytes(head[:cut]) + b"".join(tail)
-        del head
+        return _check_kept(_bytes_from(fh, info, z, 0), ns, extent, budget, name, limits)
+    tail = end_part[tail_at - ring[0][0]:] if tail_at >= ring[0][0] else _bytes_from(fh, info, z, tail_at)
+    del end_part
+    if last_cell >= tail_at:  # a </c> after the rows is an extension's: the last one before them is wanted
+        last_cell = _find_in_stream(fh, info, z, cell_end, last=True, before=tail_at)
+    row_end = re.compile(rb"</" + re.escape(ns) + rb"row>")
+    open_end = re.compile(rb"<" + re.escape(ns) + rb"sheetData\b[^>]*>")
+    head = bytearray()
+    for chunk in _inflate(fh, info, z):  # pass 2: only as far as the end of the last content's row
+        head += chunk
+        if len(head) >= tail_at or (row_end.search(head, last_cell) if last_cell >= 0 else open_end.search(head)):
+            break
+    found = row_end.search(head, last_cell) if last_cell >= 0 else open_end.search(head)
+    cut = found.end() if found and found.end() <= tail_at else tail_at
+    return _check_kept(bytes(head[:cut]) + tail, ns, extent, budget, name, limits)
+
+
+def _check_kept(kept: bytes, ns: bytes, extent: SheetExtent, budget: int, name: str, limits: Limits) -> bytes:
+    """``kept`` (a trimmed worksheet) once it is known well formed and within ``limits``; fills ``extent``.
+
+    Raises:
+        UnreadableSubmission: malformed XML, or over a limit.
+    """
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
         etree.fromstring(kept, parser)

@@ -67,7 +67,7 @@ def staged_submission(path: Path, *, sha256: str, period: Period, config: Config
     if (folder / "submission.json").exists():
         return load(folder, path)
     try:
-        sub = read_submission(path, config, file_name=file_name)
+        sub = read_submission(path, config, file_name=file_name, sha256=sha256)
     except UnreadableSubmission as exc:
         _write(folder, {"format": FORMAT, "sha256": sha256, "unreadable": {"message": str(exc), "fix": exc.fix}}, {})
         raise
