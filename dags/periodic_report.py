@@ -2,7 +2,8 @@
 ### Báo cáo định kỳ giảm nghèo hộ có người có công — periodic report
 
 Compiles the communes' submissions of one reporting period into the Labour office's report to the
-district People's Committee: **gather → validate (one mapped task per submission) → aggregate → render**.
+district People's Committee: **gather → validate (one mapped task per submission) → status_page, data_docs,
+aggregate → render**.
 
 * **Schedule:** at 00:00 (Asia/Ho_Chi_Minh) of each deadline in `config/ninh_son.yaml` — 05/5, 05/8, 05/11.
   Catch-up is off.
@@ -15,17 +16,23 @@ district People's Committee: **gather → validate (one mapped task per submissi
   findings file says why; a file whose reading or checking crashes (a system error, never the unit's
   fault) fails its task too, with "lỗi hệ thống — cán bộ huyện đã được báo" and the exception's type; the
   traceback (no cell value) is in the task log, and the report names that version as not validated.
-  `aggregate` runs whatever the validations did (`all_done`) and learns of invalid units from the findings
-  files — but only after a complete final intake pass: `gather` is a *setup* task,
-  so when it fails (ledger unreachable, inbox unreadable, …) Airflow marks `aggregate` and `render`
-  `upstream_failed` whatever their trigger rule; nothing is published, the previous report stays, and the
-  run fails with `gather`'s message naming the step (and the file, when one is to blame). `render`
-  runs on a successful `aggregate` and publishes last.
+  `aggregate`, `status_page` and `data_docs` run whatever the validations did (`all_done`: the status page
+  and Data Docs are there to report failed validations) and learn of invalid units from the findings and
+  results files — but only after a complete final intake pass: `gather` is a *setup* task, so when it
+  fails (ledger unreachable, inbox unreadable, …) Airflow marks every task after it `upstream_failed`
+  whatever its trigger rule; nothing is published, the previous report, status page and Data Docs stay,
+  and the run fails with `gather`'s message naming the step (and the file, when one is to blame).
+  `render` runs on a successful `aggregate` and publishes the report; a failed `status_page` or
+  `data_docs` fails the run but keeps the report.
+* **Reads:** only `validate` opens the archived workbooks, once per version (its results are kept:
+  findings, GX's results complete and scrubbed to counts, the annotated copy); `status_page` reads the
+  ledger and findings files, `data_docs` the scrubbed results (the site is built once per run),
+  `aggregate` the valid versions, `render` `aggregates.json` alone.
 * **Rerun / back-fill:** safe. Every task overwrites its own outputs under `work/<period>/` and
   `reports/<year>/<6T|9T|CN>/`; the same inbox gives the same report. Back-fill an old period by triggering
   with its `period` Param.
-* **Outputs:** the report, the status page `trang-thai-<period>.html` and GX Data Docs `data-docs/` in
-  `reports/<year>/<6T|9T|CN>/`.
+* **Outputs:** the report (`render`), the status page `trang-thai-<period>.html` (`status_page`) and GX Data
+  Docs `data-docs/` (`data_docs`) in `reports/<year>/<6T|9T|CN>/`.
 * **Personal data:** XCom carries paths, hashes, unit codes and counts only; the task logs list findings with
   personal values hidden.
 """
@@ -75,9 +82,9 @@ def periodic_report() -> None:
         except ConfigError as exc:  # a wrong Param or configuration: retrying cannot help
             raise AirflowFailException(str(exc)) from exc
 
-    # A setup task: if it fails, every task after it (aggregate and render included, whatever their trigger
-    # rule) is upstream_failed, so no report is made from an incomplete ledger. One retry a minute later
-    # for a passing fault (database restart, network share).
+    # A setup task: if it fails, every task after it (status_page, data_docs, aggregate and render included,
+    # whatever their trigger rule) is upstream_failed, so nothing is made from an incomplete ledger. One retry
+    # a minute later for a passing fault (database restart, network share).
     # The pool "intake" has one slot, shared with the intake DAG: one intake pass at a time.
     @setup
     @task(retries=1, retry_delay=dt.timedelta(minutes=1), pool="intake")
@@ -100,6 +107,28 @@ def periodic_report() -> None:
         return result
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
+    def status_page(period: str) -> str:
+        """Refresh the status page from the ledger and findings files; returns its path.
+
+        Runs after every validation, failed or not (it reports them), but never after a failed gather.
+        """
+        from pipeline.periodic import status_page_period
+
+        config = load_config()
+        return status_page_period(config.period(period), config=config, now=dt.datetime.now(dt.UTC))
+
+    @task(trigger_rule=TriggerRule.ALL_DONE)
+    def data_docs(period: str) -> str | None:
+        """Build the Data Docs once from the kept, scrubbed results; returns the site's index.html (or None).
+
+        Runs after every validation, failed or not (it reports them), but never after a failed gather.
+        """
+        from pipeline.periodic import data_docs_period
+
+        config = load_config()
+        return data_docs_period(config.period(period), config=config)
+
+    @task(trigger_rule=TriggerRule.ALL_DONE)
     def aggregate(period: str) -> str:
         """Aggregate valid submissions (invalid ones are known from their findings files).
 
@@ -112,17 +141,17 @@ def periodic_report() -> None:
 
     @task
     def render(period: str, aggregates_path: str) -> str:
-        """Render, audit and publish the report; returns its path."""
+        """Render the report from aggregates.json alone, audit and publish it; returns its path."""
         from pipeline.periodic import render_period
 
         config = load_config()
-        return render_period(config.period(period), config=config, now=dt.datetime.now(dt.UTC))
+        return render_period(config.period(period), config=config)
 
     period = resolve_period()
     submissions = gather(period)
     validated = validate.partial(period=period).expand(submission=submissions)
     aggregated = aggregate(period)
-    validated >> aggregated
+    validated >> [status_page(period), data_docs(period), aggregated]
     render(period, aggregated)
 
 

@@ -96,7 +96,10 @@ class ValidationOutcome:
     ``unit_code`` is None when the file could not be attributed to a unit. ``system_error`` is the type of
     the exception that stopped reading or checking the file inside the pipeline (a system error, not the
     unit's fault; see :mod:`pipeline.system_errors`), None when the file was checked. ``status`` is
-    ``valid`` (no error; warnings allowed), ``invalid`` or ``error`` (a system error).
+    ``valid`` (no error; warnings allowed), ``invalid`` or ``error`` (a system error). ``suite_results``
+    holds Great Expectations' own results of the suites that ran (see
+    :func:`pipeline.validate.suite_results`; empty when none ran); it is kept in its own file
+    (:mod:`pipeline.results`), never in the findings file.
     """
 
     file: str
@@ -105,6 +108,7 @@ class ValidationOutcome:
     period: str
     findings: list[Finding] = field(default_factory=list)
     system_error: str | None = None
+    suite_results: list[dict[str, Any]] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def errors(self) -> int:

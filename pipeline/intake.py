@@ -35,6 +35,7 @@ from pipeline.ledger import (
 )
 from pipeline.publish import crashpoint, sweep_stale, write_text
 from pipeline.read import UnreadableSubmission
+from pipeline.results import counts_path, results_path, write_results
 from pipeline.system_errors import SYSTEM_ERROR_TITLE, error_type, log_system_error, system_error_finding
 
 log = logging.getLogger(__name__)
@@ -355,7 +356,9 @@ def validate_version(version: Version, *, config: Config, ledger: Ledger, period
                      root: Path | None = None) -> tuple[ValidationOutcome, bool]:
     """Validate one version unless its fingerprint is unchanged since its last validation.
 
-    Writes the findings file and the annotated copy of the workbook for the unit's staff. Any exception
+    Writes Great Expectations' own results of the version, complete and scrubbed to counts
+    (:func:`pipeline.results.write_results`: ``work/<period>/results/``), then the findings file and the
+    annotated copy of the workbook for the unit's staff, all from this one validation. Any exception
     while reading or checking the file other than a broken suite is a system error: logged at ERROR with its
     traceback (frames and type, no message: :func:`pipeline.system_errors.log_system_error`), the version's
     outcome is :func:`system_error_outcome` and its ledger status ``error``, checked again by the next pass.
@@ -371,7 +374,8 @@ def validate_version(version: Version, *, config: Config, ledger: Ledger, period
     prev_period, prev, accepted, context = _history_inputs(version, config=config, ledger=ledger, period=period)
     fp = fingerprint(version.sha256, context)
     out = findings_path(period, version.sha256, root)
-    if version.fingerprint == fp and version.status in ("valid", "invalid") and out.exists():
+    kept = (out, results_path(period, version.sha256, root), counts_path(period, version.sha256, root))
+    if version.fingerprint == fp and version.status in ("valid", "invalid") and all(p.exists() for p in kept):
         return read_outcome(out), False  # unchanged: not even the previous workbook is read
     from pipeline.feedback import write_annotated
     from pipeline.staging import staged_submission
@@ -406,6 +410,7 @@ def validate_version(version: Version, *, config: Config, ledger: Ledger, period
                                             "Không xác định được đơn vị báo cáo của tệp.",
                                             "Ghi đúng mã đơn vị ở sheet 'Thông tin chung'.", "intake"))
     crashpoint("validate")  # validated, nothing written yet
+    write_results(outcome, period=period, root=root)  # before the findings: a version with findings has its results
     outcome.write(out)
     try:
         write_annotated(version, outcome, period=period, root=root)

@@ -1,23 +1,29 @@
-"""The periodic report's steps as plain functions: gather → validate (per unit) → aggregate → render.
+"""The periodic report's steps as plain functions: gather → validate (per unit) → status page, Data Docs,
+aggregate → render.
 
 The DAG's tasks call these and pass only what they return: paths, hashes, unit codes and counts — never
 names or other personal data. Each step reads what the previous one wrote:
 
 * ledger + ``archive/<period>/<sha256>.<ext>``  gather: the final intake pass registers and archives every
   new file of ``inbox/<period>/`` (see :mod:`pipeline.ledger`, :mod:`pipeline.intake`);
-* ``work/<period>/findings/<sha256>.json`` and ``feedback/<period>/<unit>/…-gop-y.xlsx``  validate;
+* ``work/<period>/results/<sha256>.json`` (Great Expectations' results, complete and scrubbed to counts),
+  ``work/<period>/findings/<sha256>.json`` and ``feedback/<period>/<unit>/…-gop-y.xlsx``  validate: the one
+  step that opens archived workbooks, once per version;
+* ``reports/<year>/<6T|9T|CN>/trang-thai-<period>.html``  status_page: from the ledger and findings files;
+* ``reports/<year>/<6T|9T|CN>/data-docs/``  data_docs: the Great Expectations site, built once from the
+  scrubbed results;
 * ``work/<period>/aggregates.json``  aggregate: all figures of the report;
-* ``reports/<year>/<6T|9T|CN>/bao-cao-<period>.docx``, ``trang-thai-<period>.html`` and the Great
-  Expectations Data Docs site ``data-docs/``  render.
+* ``reports/<year>/<6T|9T|CN>/bao-cao-<period>.docx``  render: from ``aggregates.json`` alone.
 
 Rerun: every step overwrites its own outputs and nothing else; files already in the ledger are not
 registered again and a version is re-validated only when its validation fingerprint changed, so
 rerunning a period (or back-filling an old one) with the same inbox gives the same report.
 
-Failure: a step that feeds the figures (gather, aggregate) or publishes them (render) raises
-:class:`StepFailed`, naming the step and, when one is to blame, the file; nothing is published then. A
-unit whose validation fails (data errors) or crashes (system error) is that unit's problem only: the report
-is still made, naming it. Every published file is written atomically (:mod:`pipeline.publish`).
+Failure: a step that feeds the figures (gather, aggregate), publishes them (render) or refreshes the status
+page or the Data Docs raises :class:`StepFailed`, naming the step and, when one is to blame, the file; that
+step publishes nothing then. A unit whose validation fails (data errors) or crashes (system error) is that
+unit's problem only: the report is still made, naming it. Every published file is written atomically
+(:mod:`pipeline.publish`).
 """
 
 from __future__ import annotations
@@ -39,23 +45,33 @@ STEP_LABELS = {
     "gather": "tiếp nhận lần cuối",
     "validate": "kiểm tra số liệu",
     "aggregate": "tổng hợp số liệu",
+    "status_page": "cập nhật trang tình trạng",
+    "data_docs": "cập nhật Data Docs",
     "render": "lập và công bố báo cáo",
 }
 
 
-class StepFailed(RuntimeError):
-    """A step of the periodic report failed, so no report is published.
+STEP_KEPT = {
+    "status_page": "Trang tình trạng chưa được cập nhật; trang đã công bố trước đó (nếu có) giữ nguyên.",
+    "data_docs": "Data Docs chưa được cập nhật; bản đã công bố trước đó (nếu có) giữ nguyên.",
+}
+"""What a failed step leaves, for the steps that publish something other than the report."""
 
-    ``step`` is the step's name (``gather``, ``aggregate``, ``render``, as the DAG's task ids), ``file`` the
-    name of the file to blame or None. The message is Vietnamese and names both; it holds no cell value.
+
+class StepFailed(RuntimeError):
+    """A step of the periodic report failed: it published nothing (for gather, aggregate and render: no report).
+
+    ``step`` is the step's name (``gather``, ``status_page``, ``data_docs``, ``aggregate``, ``render``, as the
+    DAG's task ids), ``file`` the name of the file to blame or None. The message is Vietnamese and names
+    both, and what stays published (:data:`STEP_KEPT`, else the previous report); it holds no cell value.
     """
 
     def __init__(self, step: str, reason: str, *, period: str, file: str | None = None) -> None:
         self.step, self.file, self.period = step, file, period
         where = f", tệp {file}" if file else ""
-        super().__init__(
-            f"Kỳ {period}: bước {step} ({STEP_LABELS.get(step, step)}) thất bại{where}: {reason}. "
-            "Báo cáo chưa được lập hay công bố lại; báo cáo đã công bố trước đó (nếu có) giữ nguyên.")
+        kept = STEP_KEPT.get(step, "Báo cáo chưa được lập hay công bố lại; báo cáo đã công bố trước đó (nếu có) "
+                                   "giữ nguyên.")
+        super().__init__(f"Kỳ {period}: bước {step} ({STEP_LABELS.get(step, step)}) thất bại{where}: {reason}. {kept}")
 
 
 def error_summary(exc: BaseException) -> str:
@@ -260,24 +276,58 @@ def aggregate_period(period: Period, *, config: Config, root: Path | None = None
     return str(out)
 
 
-def render_period(period: Period, *, config: Config, now: dt.datetime | None = None, root: Path | None = None) -> str:
-    """Render the period's report from ``aggregates.json``, refresh the status page and the Data Docs, then
-    publish the report (last, so that a failure before leaves the previous report); returns the .docx path.
+def status_page_period(period: Period, *, config: Config, now: dt.datetime | None = None,
+                       root: Path | None = None) -> str:
+    """Refresh the period's status page from the ledger and the findings files (every unit's latest version
+    with its findings masked, system errors, skipped files); returns its path. No workbook is opened.
+
+    Runs after the validations whatever they gave (failures are what the page is for).
+
+    Raises:
+        StepFailed: step ``status_page`` failed (ledger unreadable, …); the page is left as it was.
+    """
+    from pipeline.feedback import write_status_page
+    from pipeline.ledger import open_ledger
+
+    try:
+        path = write_status_page(period, config=config, ledger=open_ledger(root), now=now or dt.datetime.now(dt.UTC),
+                                 root=root)
+    except Exception as exc:
+        raise StepFailed("status_page", error_summary(exc), period=period.code) from exc
+    return str(path)
+
+
+def data_docs_period(period: Period, *, config: Config, root: Path | None = None) -> str | None:
+    """Build and publish the period's Great Expectations Data Docs once, from the results kept when each
+    unit's latest version was validated (:mod:`pipeline.datadocs`); returns the site's index.html or None
+    when no unit has results. No workbook is opened, nothing is validated again.
+
+    Raises:
+        StepFailed: step ``data_docs`` failed; the previous site is left as it was.
+    """
+    from pipeline.datadocs import build_data_docs
+    from pipeline.ledger import open_ledger
+
+    try:
+        index = build_data_docs(period, config=config, ledger=open_ledger(root), root=root)
+    except Exception as exc:
+        raise StepFailed("data_docs", error_summary(exc), period=period.code) from exc
+    return str(index) if index is not None else None
+
+
+def render_period(period: Period, *, config: Config, root: Path | None = None) -> str:
+    """Render the period's report from ``aggregates.json`` alone, audit it and publish it; returns the .docx
+    path. Reads nothing else of the period (no ledger, no findings, no workbook) and writes only the report
+    (staged in ``work/<period>/staging/``, then published).
 
     Raises:
         StepFailed: step ``render`` failed; the published report is left as it was.
     """
-    from pipeline.datadocs import build_data_docs
-    from pipeline.feedback import write_status_page
-    from pipeline.ledger import open_ledger
     from pipeline.render import publish_report, stage_report
 
     try:
         agg = json.loads((work_dir(period, root) / "aggregates.json").read_text(encoding="utf-8"))
         staged = stage_report(agg, config=config, period=period, root=root)
-        ledger = open_ledger(root)
-        write_status_page(period, config=config, ledger=ledger, now=now or dt.datetime.now(dt.UTC), root=root)
-        build_data_docs(period, config=config, ledger=ledger, root=root)
         crashpoint("render")
         path = publish_report(staged, period=period, root=root)
         sweep_stale(path.parent)  # temporaries of writers killed long ago (report, status page, Data Docs)
@@ -287,13 +337,15 @@ def render_period(period: Period, *, config: Config, now: dt.datetime | None = N
 
 
 def run_period(period: Period, *, config: Config, now: dt.datetime | None = None, root: Path | None = None) -> str:
-    """All steps in one process, without Airflow (for the command line and tests). Returns the .docx path.
+    """All steps in one process, without Airflow (for the command line and tests): gather, validate each unit,
+    the status page and the Data Docs (after the validations, as in the DAG), aggregate, render. Returns the
+    .docx path.
 
     As in the DAG, a unit whose validation crashes is logged and shown as a system error in the report; the
     other steps stop the run.
 
     Raises:
-        StepFailed: gather, aggregate or render failed; no report was published.
+        StepFailed: gather, status_page, data_docs, aggregate or render failed; no report was published.
     """
     now = now or dt.datetime.now(dt.UTC)
     for item in gather(period, config=config, now=now, root=root):
@@ -303,5 +355,7 @@ def run_period(period: Period, *, config: Config, now: dt.datetime | None = None
             # frames and type only: a library's message may quote a cell value (personal data)
             log_system_error(log, "Unit %s: validation crashed (%s, system error); its version is reported as not "
                              "validated", item["unit_code"], error_type(exc), exc=exc)
+    status_page_period(period, config=config, now=now, root=root)
+    data_docs_period(period, config=config, root=root)
     aggregate_period(period, config=config, root=root)
-    return render_period(period, config=config, now=now, root=root)
+    return render_period(period, config=config, root=root)

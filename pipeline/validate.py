@@ -449,20 +449,25 @@ def _findings_for(frame: Frame, result: Any, labels: dict[str, dict[str, str]]) 
     return out
 
 
-def run_suites(frames: list[Frame], parameters: dict[str, Any],
-               labels: dict[str, dict[str, str]] | None = None) -> list[Finding]:
-    """Validate each frame with its suite and return the findings of the failed expectations.
+def check_frames(frames: list[Frame], parameters: dict[str, Any]) -> list[tuple[Frame, Any]]:
+    """Validate each frame with its suite; GX's own results, at its ``COMPLETE`` result format.
 
     Args:
         frames: from :func:`build_frames`.
         parameters: suite parameters (``unit_codes``: list of str, ``periods``: list of str).
-        labels: from :func:`code_labels`, to show coded values as typed.
+
+    Returns:
+        ``[(frame, ExpectationSuiteValidationResult)]`` in the order of ``frames``; each frame's data with a
+        fresh 0-based index, the one ``unexpected_index_list`` refers to.
+
+    Raises:
+        SuiteError: an expectation raised instead of giving a result (a fault of the suite, not of the file).
     """
     context = _gx_context()
     source = context.data_sources.get("submissions") if "submissions" in context.data_sources.all() else None
     if source is None:
         source = context.data_sources.add_pandas("submissions")
-    findings: list[Finding] = []
+    checked: list[tuple[Frame, Any]] = []
     for frame in frames:
         suite = load_suite(frame.name)
         data = frame.data.reset_index(drop=True)
@@ -478,16 +483,72 @@ def run_suites(frames: list[Frame], parameters: dict[str, Any],
         batch = batch_def.get_batch(batch_parameters={"dataframe": data})
         results = batch.validate(suite, expectation_parameters=parameters, result_format={"result_format": "COMPLETE"})
         for res in results.results:
-            if res.success:
-                continue
-            if res.exception_info and res.exception_info.get("raised_exception"):
+            if not res.success and res.exception_info and res.exception_info.get("raised_exception"):
                 raise SuiteError(
                     f"Expectation {res.expectation_config.type} on frame {frame.name} raised: "
                     f"{res.exception_info.get('exception_message')}"
                 )
-            findings.extend(_findings_for(Frame(frame.name, data, frame.sheet, frame.headers, frame.rows), res,
-                                          labels or {}))
+        checked.append((Frame(frame.name, data, frame.sheet, frame.headers, frame.rows), results))
+    return checked
+
+
+def findings_of(checked: list[tuple[Frame, Any]], labels: dict[str, dict[str, str]] | None = None) -> list[Finding]:
+    """The findings of the failed expectations of :func:`check_frames`' results, one per failing row.
+
+    Args:
+        checked: from :func:`check_frames`.
+        labels: from :func:`code_labels`, to show coded values as typed.
+    """
+    findings: list[Finding] = []
+    for frame, results in checked:
+        for res in results.results:
+            if not res.success:
+                findings.extend(_findings_for(frame, res, labels or {}))
     return findings
+
+
+def run_suites(frames: list[Frame], parameters: dict[str, Any],
+               labels: dict[str, dict[str, str]] | None = None) -> list[Finding]:
+    """Validate each frame with its suite and return the findings of the failed expectations
+    (:func:`check_frames` then :func:`findings_of`).
+
+    Raises:
+        SuiteError: an expectation raised.
+    """
+    return findings_of(check_frames(frames, parameters), labels)
+
+
+def _excel_rows(frame: Frame, result: Any) -> list[int]:
+    """The Excel rows of the rows an expectation found unexpected, in order, each once (no value)."""
+    field = (result.expectation_config.meta or {}).get("field")
+    rows: list[int] = []
+    for idx in result.result.get("unexpected_index_list") or []:
+        if isinstance(idx, dict):
+            continue
+        row = frame.data.loc[idx]
+        excel_row = row.get("excel_row") if frame.rows is None else frame.rows.get(field)
+        if excel_row is not None and not pd.isna(excel_row) and int(excel_row) not in rows:
+            rows.append(int(excel_row))
+    return rows
+
+
+def suite_results(checked: list[tuple[Frame, Any]]) -> list[dict[str, Any]]:
+    """GX's validation results of :func:`check_frames` as JSON dicts, to keep (:mod:`pipeline.results`).
+
+    Returns:
+        ``[{"suite": str, "sheet": str, "result": dict}]``: ``result`` is the suite's
+        ``ExpectationSuiteValidationResult.to_json_dict()`` — complete, cell values included — where each
+        failed expectation's ``meta`` also gives ``excel_rows``: the Excel rows it found unexpected (list of
+        int; empty when the problem is not in one row).
+    """
+    out = []
+    for frame, results in checked:
+        data = results.to_json_dict()
+        for res, entry in zip(results.results, data["results"], strict=True):
+            if not res.success:
+                entry["meta"] = {**(entry.get("meta") or {}), "excel_rows": _excel_rows(frame, res)}
+        out.append({"suite": frame.name, "sheet": frame.sheet, "result": data})
+    return out
 
 
 def validate_submission(path: Path, *, config: Config, period: str, history: History | None = None,
@@ -506,8 +567,9 @@ def validate_submission(path: Path, *, config: Config, period: str, history: His
             reading ``path``; may raise UnreadableSubmission like the reader.
 
     Returns:
-        A :class:`ValidationOutcome` with every finding (reader's and expectations'). An unreadable file
-        gives one error finding and ``unit_code`` None; it never raises for bad data.
+        A :class:`ValidationOutcome` with every finding (reader's and expectations') and, in
+        ``suite_results``, GX's own results of every suite (:func:`suite_results`). An unreadable file gives
+        one error finding, no suite result and ``unit_code`` None; it never raises for bad data.
 
     Raises:
         SuiteError: an expectation suite is broken (a fault of the pipeline, not of the submission).
@@ -523,7 +585,8 @@ def validate_submission(path: Path, *, config: Config, period: str, history: His
     p = config.period(period)
     parameters = {"unit_codes": [u.code for u in config.units_on(p.cutoff)], "periods": [period]}
     read_places = {(f.sheet, f.row, f.column) for f in sub.findings}
-    checked = [f for f in run_suites(build_frames(sub, config, p, history), parameters, code_labels(config))
+    results = check_frames(build_frames(sub, config, p, history), parameters)
+    checked = [f for f in findings_of(results, code_labels(config))
                if (f.sheet, f.row, f.column) not in read_places]  # one finding per bad cell: the reader's
     findings = list(sub.findings) + checked
     no_standard = standard_finding(sub, config, p)
@@ -535,4 +598,5 @@ def validate_submission(path: Path, *, config: Config, period: str, history: His
                                                                  and f.row in identity_rows)),
                                  f.severity != ERROR, f.sheet, f.row or 0, f.column))
     code = sub.unit_code if sub.unit_code in parameters["unit_codes"] else None
-    return ValidationOutcome(file=name, sha256=sub.sha256, unit_code=code, period=period, findings=findings)
+    return ValidationOutcome(file=name, sha256=sub.sha256, unit_code=code, period=period, findings=findings,
+                             suite_results=suite_results(results))

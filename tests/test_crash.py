@@ -85,7 +85,7 @@ def clean_text(tmp_path_factory) -> str:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("point", [
-    "publish-before-rename",  # the first atomic write of the run: a findings file
+    "publish-before-rename",  # the first atomic write of the run: a version's kept GX results
     "publish-before-rename@trang-thai-*.html",  # the status page
     "publish-before-rename@data-docs",  # the Data Docs site's link switch
     "publish-before-rename@bao-cao-*.docx",  # the report itself

@@ -38,14 +38,15 @@ def dag_run(tmp_path_factory, airflow_home, test_set):
 
 
 def test_task_states(dag_run):
-    """The invalid unit's mapped validate task failed; the other units', aggregate and render succeeded."""
+    """The invalid unit's mapped validate task failed; the other units', the status page, the Data Docs,
+    aggregate and render succeeded."""
     _, states, _, _ = dag_run
     validate = {k[1]: v for k, v in states.items() if k[0] == "validate"}
     assert validate.pop(INVALID_UNIT) == "failed"
     assert MISSING_UNIT not in validate
     assert set(validate.values()) == {"success"} and len(validate) == 6
-    assert states[("aggregate", None)] == "success"
-    assert states[("render", None)] == "success"
+    for task_id in ("status_page", "data_docs", "aggregate", "render"):
+        assert states[(task_id, None)] == "success", task_id
 
 
 def test_report_totals_equal_raw_cells(dag_run, test_set):

@@ -36,13 +36,30 @@ def test_dag_settings(dagbag):
     assert dag.doc_md and "Rerun" in dag.doc_md
     assert set(dag.tags) == {"giam-ngheo", "bao-cao-dinh-ky"}
     assert dag.task_dict["validate"].retries == 0
-    assert str(dag.task_dict["aggregate"].trigger_rule) in ("all_done", "TriggerRule.ALL_DONE")
-    # a failed final intake pass stops aggregate and render whatever their trigger rule
-    assert dag.task_dict["gather"].is_setup is True
-    assert [t.task_id for t in dag.task_dict["aggregate"].get_upstreams_only_setups()] == ["gather"]
-    assert [t.task_id for t in dag.task_dict["render"].get_upstreams_only_setups()] == ["gather"]
     assert dag.params["period"] == ""
     assert [t for t in dag.topological_sort()][0].task_id == "resolve_period"
+
+
+def test_each_output_is_its_own_task(dagbag):
+    """The status page and the Data Docs are tasks of their own after the validations, run whatever these
+    gave (all_done: they report failures), as aggregate is; render waits for aggregate alone (default
+    all_success); a failed final intake pass stops all of them whatever their trigger rule (gather is their
+    setup)."""
+    dag = dagbag.dags["periodic_report"]
+    assert set(dag.task_dict) == {"resolve_period", "gather", "validate", "status_page", "data_docs", "aggregate",
+                                  "render"}
+    assert dag.task_dict["gather"].is_setup is True
+    for task_id in ("status_page", "data_docs", "aggregate"):
+        task = dag.task_dict[task_id]
+        assert str(task.trigger_rule) in ("all_done", "TriggerRule.ALL_DONE"), task_id
+        assert task.upstream_task_ids == {"resolve_period", "validate"}, task_id
+        assert [t.task_id for t in task.get_upstreams_only_setups()] == ["gather"], task_id
+    render = dag.task_dict["render"]
+    assert str(render.trigger_rule) in ("all_success", "TriggerRule.ALL_SUCCESS")
+    assert render.upstream_task_ids == {"resolve_period", "aggregate"}
+    assert render.downstream_task_ids == set()
+    assert [t.task_id for t in render.get_upstreams_only_setups()] == ["gather"]
+    assert dag.task_dict["validate"].downstream_task_ids == {"status_page", "data_docs", "aggregate"}
 
 
 def test_next_three_runs_are_the_deadlines(dagbag):

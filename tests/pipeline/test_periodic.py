@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,19 @@ from tests.helpers import docx_tables, docx_text, drop, find_row, set_narrative
 ROOT = Path(__file__).resolve().parents[2]
 HCM = dt.timezone(dt.timedelta(hours=7))
 SAMPLES = sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx"))
+
+
+OPENED: list[str] | None = None
+"""Paths opened while a test listens (:func:`_record_open`); None: not listening."""
+
+
+def _record_open(event: str, args: tuple) -> None:
+    """Audit hook (never removed once added): records the path of each ``open`` event while OPENED is a list."""
+    if OPENED is not None and event == "open" and args and isinstance(args[0], str | bytes | os.PathLike):
+        OPENED.append(os.fsdecode(args[0]))
+
+
+sys.addaudithook(_record_open)
 
 
 def config_with(tmp_path: Path, edit) -> object:
@@ -166,3 +182,53 @@ def test_versions_that_could_not_be_validated(tmp_path, config, monkeypatch):
         f"Kỳ 2023-6T: bước aggregate (tổng hợp số liệu) thất bại, tệp 22813_lam_son.xlsx (phiên bản 1 của xã Lâm "
         f"Sơn, lưu trữ {lam_son.sha256}.xlsx): ")
     assert [p.read_bytes() for p in published] == before
+
+
+def test_outputs_after_validation_never_open_a_workbook(plan_root, config):
+    """On a gathered and validated period, the status page, the Data Docs and the report are made without
+    opening any archived workbook (Python's audit hook sees every open), the report opening nothing in work/
+    but aggregates.json and its own staged copy (no findings, no results); a deliberate read of an archived
+    file in the same window is seen. The report takes under 2 s of CPU and the Data Docs of the 8 units
+    under 5 s."""
+    global OPENED
+    from pipeline.ledger import open_ledger
+    from pipeline.periodic import data_docs_period, render_period, status_page_period
+
+    period = config.period("2023-6T")
+    archived = Path(open_ledger(plan_root).versions(period.code)[0].archive_path)
+    now = dt.datetime(2023, 5, 5, 8, 0, tzinfo=HCM)
+    steps = {
+        "status_page": lambda: status_page_period(period, config=config, now=now, root=plan_root),
+        "data_docs": lambda: data_docs_period(period, config=config, root=plan_root),
+        "render": lambda: render_period(period, config=config, root=plan_root),
+        "control": archived.read_bytes,
+    }
+    opened: dict[str, list[Path]] = {}
+    cpu: dict[str, float] = {}
+    returned = {}
+    OPENED = []
+    try:
+        for name, step in steps.items():
+            before, start = len(OPENED), time.process_time()
+            returned[name] = step()
+            cpu[name] = time.process_time() - start
+            opened[name] = [Path(p).resolve() for p in OPENED[before:]]
+    finally:
+        OPENED = None
+
+    def under(folder: Path) -> dict[str, list[str]]:
+        return {name: sorted({str(p.relative_to(folder)) for p in paths if p.is_relative_to(folder)})
+                for name, paths in opened.items()}
+
+    archive = (plan_root / "archive").resolve()
+    assert under(archive) == {"status_page": [], "data_docs": [], "render": [],
+                              "control": [str(archived.relative_to(archive))]}
+    # the report: from aggregates.json, staged beside it; no findings or results
+    assert under((plan_root / "work").resolve())["render"] == ["2023-6T/aggregates.json",
+                                                               "2023-6T/staging/bao-cao-2023-6T.docx"]
+    folder = plan_root / "reports" / "2023" / "6T"
+    assert [returned[n] for n in ("status_page", "data_docs", "render")] == [
+        str(folder / "trang-thai-2023-6T.html"), str(folder / "data-docs" / "index.html"),
+        str(folder / "bao-cao-2023-6T.docx")]
+    assert "05/05/2023 08:00" in (folder / "trang-thai-2023-6T.html").read_text(encoding="utf-8")
+    assert cpu["render"] < 2 and cpu["data_docs"] < 5, cpu

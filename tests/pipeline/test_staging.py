@@ -65,7 +65,7 @@ def test_staged_frames_load_as_they_were_read(path, config, tmp_path):
         if a is None:
             assert b is None
             continue
-        assert list(a.columns) == list(b.columns) and list(a.dtypes) == list(b.dtypes) and list(a.index) == list(b.index)
+        assert (list(a.columns), list(a.dtypes), list(a.index)) == (list(b.columns), list(b.dtypes), list(b.index))
         for column in a.columns:
             assert all(_same(u, v) for u, v in zip(a[column].tolist(), b[column].tolist(), strict=True)), column
     for attr in ("sha256", "general", "general_rows", "narrative", "narrative_rows", "headers", "columns", "findings",
