@@ -251,10 +251,10 @@ def _print_summary(period, config) -> int:
     last, the report's path. Returns 0, or 1 when the period has no published report."""
     import json
 
-    from pipeline.periodic import work_dir
+    from pipeline.paths import aggregates_path
     from pipeline.render import report_path
 
-    path, agg_path = report_path(period), work_dir(period) / "aggregates.json"
+    path, agg_path = report_path(period), aggregates_path(period)
     if not path.exists() or not agg_path.exists():
         print(f"Chưa có báo cáo kỳ {period.code}: {path}", file=sys.stderr)
         return 1

@@ -20,7 +20,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import Config, Period, data_dir
+from pipeline.config import Config, Period
+from pipeline.paths import data_docs_dir
 from pipeline.publish import atomic_dir
 from pipeline.results import read_counts, scrub
 
@@ -28,9 +29,6 @@ log = logging.getLogger(__name__)
 SITE_NAME = "period"
 
 
-def data_docs_dir(period: Period, root: Path | None = None) -> Path:
-    """``reports/<year>/<folder>/data-docs/``."""
-    return (root or data_dir()) / "reports" / str(period.year) / period.folder / "data-docs"
 
 
 def build_data_docs(period: Period, *, config: Config, ledger: Any, root: Path | None = None) -> Path | None:

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import schema
-from pipeline.config import Config, Period, data_dir
+from pipeline.config import Config, Period
 from pipeline.findings import ERROR, ValidationOutcome
+from pipeline.paths import feedback_path, status_page_path
 from pipeline.publish import atomic_path, ensure_dir, write_text
 from pipeline.system_errors import SYSTEM_ERROR, SYSTEM_ERROR_TITLE
 from pipeline.textvalue import plain_text
@@ -30,11 +31,6 @@ RED = "FFC7CE"
 YELLOW = "FFEB9C"
 
 
-def feedback_path(version: Any, period: Period, root: Path | None = None) -> Path:
-    """Where the annotated copy of a version goes."""
-    unit = version.unit_code or "khong-xac-dinh"
-    number = f"v{version.version}" if version.version else "v0"
-    return (root or data_dir()) / "feedback" / period.code / unit / f"{number}-{version.sha256[:8]}-gop-y.xlsx"
 
 
 def _locate_column(ws: Any, header: str, row: int | None) -> int | None:
@@ -128,9 +124,6 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
     return out
 
 
-def status_page_path(period: Period, root: Path | None = None) -> Path:
-    """``reports/<year>/<folder>/trang-thai-<period>.html``."""
-    return (root or data_dir()) / "reports" / str(period.year) / period.folder / f"trang-thai-{period.code}.html"
 
 
 def _masked(f: Any, lists: dict[str, frozenset[str]]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import fmt
-from pipeline.config import Config, Period, data_dir
+from pipeline.config import Config, Period
 from pipeline.findings import ERROR, WARNING, Finding, ValidationOutcome
 from pipeline.ledger import (
     VIA_INTAKE,
@@ -28,11 +28,11 @@ from pipeline.ledger import (
     NotRegularFile,
     SourceChanged,
     Version,
-    archive_dir,
     archive_file,
     arrival_tolerance,
     arrived_on_time,
 )
+from pipeline.paths import archive_period_dir, findings_path, inbox_dir, skipped_path
 from pipeline.publish import crashpoint, sweep_stale, write_text
 from pipeline.read import UnreadableSubmission
 from pipeline.results import counts_path, results_path, write_results
@@ -155,9 +155,6 @@ def _setting(config: Config, key: str, default: Any) -> Any:
     return default if value is None else value
 
 
-def skipped_path(period: Period, root: Path | None = None) -> Path:
-    """``work/<period>/intake-skipped.json``: the files the latest intake pass did not take, with why."""
-    return (root or data_dir()) / "work" / period.code / "intake-skipped.json"
 
 
 def read_skipped(period: Period, root: Path | None = None) -> list[dict[str, str]]:
@@ -252,11 +249,11 @@ def intake_pass(period: Period, *, config: Config, ledger: Ledger, now: dt.datet
     Returns:
         The versions registered by this pass, in registration order.
     """
-    inbox = (root or data_dir()) / "inbox" / period.code
+    inbox = inbox_dir(period, root)
     new: list[Version] = []
     skipped: list[dict[str, str]] = []
     # under the intake lock no archive copy is being written: temporaries there are from a killed pass
-    sweep_stale(archive_dir(root) / period.code, older_than=60)
+    sweep_stale(archive_period_dir(period.code, root), older_than=60)
     if inbox.is_symlink():
         log.warning("Intake %s: the drop folder is a symbolic link; not walked", period.code)
         skipped.append({"name": period.code, "reason": SKIP_PERIOD_LINK})
@@ -347,9 +344,6 @@ def superseded_unattributed(ledger: Ledger, period: Period) -> set[int]:
             if any(a.original_name == v.original_name and a.id > v.id for a in attributed)}
 
 
-def findings_path(period: Period, sha256: str, root: Path | None = None) -> Path:
-    """``work/<period>/findings/<sha256>.json``."""
-    return (root or data_dir()) / "work" / period.code / "findings" / f"{sha256}.json"
 
 
 def validate_version(version: Version, *, config: Config, ledger: Ledger, period: Period, now: dt.datetime,
@@ -491,7 +485,7 @@ def open_periods(config: Config, root: Path | None = None) -> list[str]:
     that are symbolic links, are ignored)."""
     from pipeline.config import PERIOD_RE
 
-    inbox = (root or data_dir()) / "inbox"
+    inbox = inbox_dir(None, root)
     if not inbox.is_dir():
         return []
     out = []

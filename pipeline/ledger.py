@@ -35,7 +35,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from pipeline.config import Config, Period, data_dir
+from pipeline.config import Config, Period
+from pipeline.paths import archive_period_dir, ledger_file
 from pipeline.publish import ensure_dir, private_modes, share_group
 from pipeline.read import sha256_of
 
@@ -98,7 +99,7 @@ def ledger_url(root: Path | None = None) -> str:
     url = os.environ.get("PIPELINE_LEDGER_URL")
     if url:
         return url
-    path = (root or data_dir()) / "work" / "ledger.sqlite"
+    path = ledger_file(root)
     ensure_dir(path.parent, private=True)  # work/ holds the ledger and staging: owner-only
     return f"sqlite:///{path}"
 
@@ -457,9 +458,6 @@ class Ledger:
                               "accepted_at": _aware(r.accepted_at)} for r in rows}
 
 
-def archive_dir(root: Path | None = None) -> Path:
-    """``archive/``: immutable byte-for-byte copies of every file received."""
-    return (root or data_dir()) / "archive"
 
 
 class NotRegularFile(OSError):
@@ -504,7 +502,7 @@ def archive_file(src: Path, period: Period, root: Path | None = None, *,
     from pipeline.publish import atomic_path, ensure_dir, private_modes
 
     suffix = "".join(ch for ch in src.suffix.lower() if ch.isalnum() or ch == ".")[:8]
-    folder = ensure_dir(archive_dir(root) / period.code, private=True)
+    folder = ensure_dir(archive_period_dir(period.code, root), private=True)
     try:
         fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:

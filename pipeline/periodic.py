@@ -34,8 +34,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import Config, ConfigError, Period, data_dir
+from pipeline.config import Config, ConfigError, Period
 from pipeline.findings import ERROR, Finding, ValidationOutcome, read_outcome
+from pipeline.paths import aggregates_path, data_root, work_root
 from pipeline.publish import crashpoint, ensure_dir, sweep_stale, write_text
 from pipeline.system_errors import SYSTEM_ERROR, error_type, log_system_error
 
@@ -88,7 +89,7 @@ def _blamed_file(exc: BaseException, root: Path | None) -> str | None:
         return None
     path = Path(str(name))
     try:
-        return str(path.resolve().relative_to((root or data_dir()).resolve()))
+        return str(path.resolve().relative_to(data_root(root).resolve()))
     except ValueError:
         return str(path)
 
@@ -126,9 +127,6 @@ def resolve_period(config: Config, requested: str | None, when: dt.datetime) -> 
         "báo cáo trong cấu hình. Hãy ghi rõ kỳ báo cáo (ví dụ 2023-6T) hoặc cập nhật danh sách đơn vị.")
 
 
-def work_dir(period: Period, root: Path | None = None) -> Path:
-    """``work/<period>/`` under the data root."""
-    return (root or data_dir()) / "work" / period.code
 
 
 def gather(period: Period, *, config: Config, now: dt.datetime, root: Path | None = None) -> list[dict[str, Any]]:
@@ -148,7 +146,7 @@ def gather(period: Period, *, config: Config, now: dt.datetime, root: Path | Non
     from pipeline.ledger import open_ledger
 
     try:
-        ensure_dir((root or data_dir()) / "work", private=True)  # staging, findings, aggregates: personal data
+        ensure_dir(work_root(root), private=True)  # staging, findings, aggregates: personal data
         ledger = open_ledger(root)
         intake_pass(period, config=config, ledger=ledger, now=now, root=root)
         items = []
@@ -268,7 +266,7 @@ def aggregate_period(period: Period, *, config: Config, root: Path | None = None
     inputs = load_inputs(period, config=config, root=root)
     try:
         agg = aggregate(inputs, config=config, period=period)
-        out = work_dir(period, root) / "aggregates.json"
+        out = aggregates_path(period, root)
         ensure_dir(out.parent, private=True)
         write_text(out, json.dumps(agg, ensure_ascii=False, indent=1, default=str), private=True)
     except Exception as exc:
@@ -326,7 +324,7 @@ def render_period(period: Period, *, config: Config, root: Path | None = None) -
     from pipeline.render import publish_report, stage_report
 
     try:
-        agg = json.loads((work_dir(period, root) / "aggregates.json").read_text(encoding="utf-8"))
+        agg = json.loads(aggregates_path(period, root).read_text(encoding="utf-8"))
         staged = stage_report(agg, config=config, period=period, root=root)
         crashpoint("render")
         path = publish_report(staged, period=period, root=root)

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import fmt
-from pipeline.config import PROJECT_ROOT, Config, Period, data_dir
+from pipeline.config import PROJECT_ROOT, Config, Period
+from pipeline.paths import report_path, report_staging_path
 from pipeline.publish import copy_file, ensure_dir, private_modes
 
 TEMPLATE = PROJECT_ROOT / "templates" / "bao_cao_ky.docx"
@@ -59,9 +60,6 @@ class TemplateCheckError(RenderError):
     """
 
 
-def report_path(period: Period, root: Path | None = None) -> Path:
-    """Where the report of ``period`` is published: ``reports/2023/6T/bao-cao-2023-6T.docx``."""
-    return (root or data_dir()) / "reports" / str(period.year) / period.folder / f"bao-cao-{period.code}.docx"
 
 
 def _status_text(sub: dict[str, Any], detail: bool = False) -> str:
@@ -478,8 +476,7 @@ def stage_report(agg: dict[str, Any], *, config: Config, period: Period, root: P
         RenderError: the audit fails.
     """
     check_template(TEMPLATE)
-    root = root or data_dir()
-    staging = root / "work" / period.code / "staging" / report_path(period, root).name
+    staging = report_staging_path(period, root)
     ensure_dir(staging.parent, private=True)
     staging.unlink(missing_ok=True)
     render_docx(build_context(agg, config=config, period=period), staging)

@@ -23,8 +23,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import Period, data_dir
+from pipeline.config import Period
 from pipeline.findings import ValidationOutcome
+from pipeline.paths import counts_path, results_path
 from pipeline.publish import write_text
 
 COUNT_KEYS = ("element_count", "missing_count", "missing_percent", "unexpected_count", "unexpected_percent",
@@ -34,14 +35,8 @@ BATCH_KEYS = ("datasource_name", "data_connector_name", "data_asset_name")
 """Keys of ``meta.active_batch_definition`` kept: names the pipeline gives (source, connector, frame)."""
 
 
-def results_path(period: Period, sha256: str, root: Path | None = None) -> Path:
-    """``work/<period>/results/<sha256>.json``: the complete results (cell values; owner-only)."""
-    return (root or data_dir()) / "work" / period.code / "results" / f"{sha256}.json"
 
 
-def counts_path(period: Period, sha256: str, root: Path | None = None) -> Path:
-    """``work/<period>/results/<sha256>.counts.json``: the results scrubbed to counts (:func:`scrub`)."""
-    return (root or data_dir()) / "work" / period.code / "results" / f"{sha256}.counts.json"
 
 
 def _scrub_expectation(entry: dict[str, Any]) -> dict[str, Any]:

@@ -26,8 +26,9 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.config import Config, Period, data_dir
+from pipeline.config import Config, Period
 from pipeline.findings import Finding
+from pipeline.paths import frames_path
 from pipeline.publish import ensure_dir
 from pipeline.read import SheetLayout, Submission, UnreadableSubmission, read_submission
 
@@ -36,10 +37,11 @@ FORMAT = 1
 
 
 def frames_dir(period: Period, sha256: str, root: Path | None = None) -> Path:
-    """``work/<period>/frames/<sha256>-<reader hash, 16 hex>/`` for the reader in use."""
+    """``work/<period>/frames/<sha256>-<reader hash, 16 hex>/`` for the reader in use
+    (:func:`pipeline.paths.frames_path`)."""
     from pipeline.codehash import reader_hash
 
-    return (root or data_dir()) / "work" / period.code / "frames" / f"{sha256}-{reader_hash()[:16]}"
+    return frames_path(period, sha256, reader_hash(), root)
 
 
 def staged_submission(path: Path, *, sha256: str, period: Period, config: Config, file_name: str | None = None,

@@ -1,0 +1,127 @@
+"""Every path the pipeline reads or writes under the data root, built in one place.
+
+The data root is :func:`pipeline.config.data_dir` (``PIPELINE_DATA_DIR``, default the project folder) or
+the ``root`` a caller passes (tests, back-fills into another folder). Layout::
+
+    inbox/<period>/                                 files dropped by units (read, never changed)
+    archive/<period>/<sha256>.<ext>                 byte-for-byte copies, read-only (0400)
+    work/ledger.sqlite                              the ledger (SQLite default)
+    work/<period>/findings/<sha256>.json            findings of one version
+    work/<period>/results/<sha256>.json             Great Expectations' complete results (owner-only)
+    work/<period>/results/<sha256>.counts.json      the same scrubbed to counts (for Data Docs)
+    work/<period>/frames/<sha256>-<reader hash>/    staged frames of one version
+    work/<period>/intake-skipped.json               files the intake did not take in, with the reason
+    work/<period>/aggregates.json                   every figure of the report
+    work/<period>/staging/<report name>             the report before it is published
+    feedback/<period>/<unit>/v<N>-<sha8>-gop-y.xlsx annotated copy for the unit
+    reports/<year>/<6T|9T|CN>/bao-cao-<period>.docx the report
+    reports/<year>/<6T|9T|CN>/trang-thai-<period>.html  the status page
+    reports/<year>/<6T|9T|CN>/data-docs/            Great Expectations Data Docs
+
+Light module (no pandas, no GX): the DAG files may import it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import Period, data_dir
+
+
+def data_root(root: Path | None = None) -> Path:
+    """``root`` or the configured data root."""
+    return root or data_dir()
+
+
+def inbox_dir(period: Period | None = None, root: Path | None = None) -> Path:
+    """``inbox/`` (all periods) or ``inbox/<period>/``."""
+    base = data_root(root) / "inbox"
+    return base / period.code if period is not None else base
+
+
+def archive_dir(root: Path | None = None) -> Path:
+    """``archive/`` (one folder per period code below it)."""
+    return data_root(root) / "archive"
+
+
+def archive_period_dir(period_code: str, root: Path | None = None) -> Path:
+    """``archive/<period>/``."""
+    return archive_dir(root) / period_code
+
+
+def ledger_file(root: Path | None = None) -> Path:
+    """``work/ledger.sqlite``: the embedded ledger database."""
+    return data_root(root) / "work" / "ledger.sqlite"
+
+
+def work_root(root: Path | None = None) -> Path:
+    """``work/``: everything derived, owner-only (findings, results, frames, aggregates hold personal data)."""
+    return data_root(root) / "work"
+
+
+def work_dir(period: Period, root: Path | None = None) -> Path:
+    """``work/<period>/``."""
+    return work_root(root) / period.code
+
+
+def findings_path(period: Period, sha256: str, root: Path | None = None) -> Path:
+    """``work/<period>/findings/<sha256>.json``."""
+    return work_dir(period, root) / "findings" / f"{sha256}.json"
+
+
+def results_path(period: Period, sha256: str, root: Path | None = None) -> Path:
+    """``work/<period>/results/<sha256>.json``: complete validation results (with cell values)."""
+    return work_dir(period, root) / "results" / f"{sha256}.json"
+
+
+def counts_path(period: Period, sha256: str, root: Path | None = None) -> Path:
+    """``work/<period>/results/<sha256>.counts.json``: the results scrubbed to counts."""
+    return work_dir(period, root) / "results" / f"{sha256}.counts.json"
+
+
+def frames_path(period: Period, sha256: str, reader: str, root: Path | None = None) -> Path:
+    """``work/<period>/frames/<sha256>-<reader hash, 16 hex>/``: the staged frames of one version."""
+    return work_dir(period, root) / "frames" / f"{sha256}-{reader[:16]}"
+
+
+def skipped_path(period: Period, root: Path | None = None) -> Path:
+    """``work/<period>/intake-skipped.json``."""
+    return work_dir(period, root) / "intake-skipped.json"
+
+
+def aggregates_path(period: Period, root: Path | None = None) -> Path:
+    """``work/<period>/aggregates.json``."""
+    return work_dir(period, root) / "aggregates.json"
+
+
+def report_dir(period: Period, root: Path | None = None) -> Path:
+    """``reports/<year>/<6T|9T|CN>/``."""
+    return data_root(root) / "reports" / str(period.year) / period.folder
+
+
+def report_path(period: Period, root: Path | None = None) -> Path:
+    """``reports/<year>/<6T|9T|CN>/bao-cao-<period>.docx``."""
+    return report_dir(period, root) / f"bao-cao-{period.code}.docx"
+
+
+def report_staging_path(period: Period, root: Path | None = None) -> Path:
+    """``work/<period>/staging/bao-cao-<period>.docx``: the report built and audited before publishing."""
+    return work_dir(period, root) / "staging" / report_path(period, root).name
+
+
+def status_page_path(period: Period, root: Path | None = None) -> Path:
+    """``reports/<year>/<6T|9T|CN>/trang-thai-<period>.html``."""
+    return report_dir(period, root) / f"trang-thai-{period.code}.html"
+
+
+def data_docs_dir(period: Period, root: Path | None = None) -> Path:
+    """``reports/<year>/<6T|9T|CN>/data-docs/``."""
+    return report_dir(period, root) / "data-docs"
+
+
+def feedback_path(version: Any, period: Period, root: Path | None = None) -> Path:
+    """``feedback/<period>/<unit or khong-xac-dinh>/v<N>-<sha256[:8]>-gop-y.xlsx`` for a ledger version."""
+    unit = version.unit_code or "khong-xac-dinh"
+    number = f"v{version.version}" if version.version else "v0"
+    return data_root(root) / "feedback" / period.code / unit / f"{number}-{version.sha256[:8]}-gop-y.xlsx"
