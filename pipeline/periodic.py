@@ -339,11 +339,12 @@ def run_period(period: Period, *, config: Config, now: dt.datetime | None = None
     the status page and the Data Docs (after the validations, as in the DAG), aggregate, render. Returns the
     .docx path.
 
-    As in the DAG, a unit whose validation crashes is logged and shown as a system error in the report; the
-    other steps stop the run.
+    As in the DAG, a unit whose validation crashes is logged and shown as a system error in the report, and a
+    failed status page or Data Docs is logged (at ERROR) without stopping the report, which does not use
+    them; gather, aggregate and render stop the run.
 
     Raises:
-        StepFailed: gather, status_page, data_docs, aggregate or render failed; no report was published.
+        StepFailed: gather, aggregate or render failed; no report was published.
     """
     now = now or dt.datetime.now(dt.UTC)
     for item in gather(period, config=config, now=now, root=root):
@@ -353,7 +354,11 @@ def run_period(period: Period, *, config: Config, now: dt.datetime | None = None
             # frames and type only: a library's message may quote a cell value (personal data)
             log_system_error(log, "Unit %s: validation crashed (%s, system error); its version is reported as not "
                              "validated", item["unit_code"], error_type(exc), exc=exc)
-    status_page_period(period, config=config, now=now, root=root)
-    data_docs_period(period, config=config, root=root)
+    for step, run in (("status_page", lambda: status_page_period(period, config=config, now=now, root=root)),
+                      ("data_docs", lambda: data_docs_period(period, config=config, root=root))):
+        try:
+            run()
+        except StepFailed as exc:  # its own output stays as it was; the report is still made, as in the DAG
+            log.error("%s", exc)
     aggregate_period(period, config=config, root=root)
     return render_period(period, config=config, root=root)

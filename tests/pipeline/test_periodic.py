@@ -232,3 +232,29 @@ def test_outputs_after_validation_never_open_a_workbook(plan_root, config):
         str(folder / "bao-cao-2023-6T.docx")]
     assert "05/05/2023 08:00" in (folder / "trang-thai-2023-6T.html").read_text(encoding="utf-8")
     assert cpu["render"] < 2 and cpu["data_docs"] < 5, cpu
+
+
+def test_a_failed_status_page_or_data_docs_does_not_stop_the_report(config, tmp_path, monkeypatch, caplog):
+    """As in the DAG (both are their own tasks): the status page and the Data Docs failing are logged with
+    the step's name, and the report is still made from the aggregates."""
+    import logging
+
+    import pipeline.datadocs
+    import pipeline.feedback
+    from pipeline.paths import data_docs_dir, status_page_path
+    from pipeline.periodic import run_period
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pipeline.feedback, "write_status_page", broken)
+    monkeypatch.setattr(pipeline.datadocs, "build_data_docs", broken)
+    drop(SAMPLES, tmp_path / "inbox" / "2023-6T")
+    period = config.period("2023-6T")
+    caplog.set_level(logging.ERROR)
+    report = Path(run_period(period, config=config, root=tmp_path))
+    assert report.exists() and "Tân Sơn" in docx_text(report)
+    assert not status_page_path(period, tmp_path).exists() and not data_docs_dir(period, tmp_path).exists()
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert any(m.startswith("Kỳ 2023-6T: bước status_page (") and "OSError" in m for m in errors), errors
+    assert any(m.startswith("Kỳ 2023-6T: bước data_docs (") and "OSError" in m for m in errors), errors
