@@ -354,10 +354,10 @@ def run_period(period: Period, *, config: Config, now: dt.datetime | None = None
             # frames and type only: a library's message may quote a cell value (personal data)
             log_system_error(log, "Unit %s: validation crashed (%s, system error); its version is reported as not "
                              "validated", item["unit_code"], error_type(exc), exc=exc)
-    for step, run in (("status_page", lambda: status_page_period(period, config=config, now=now, root=root)),
-                      ("data_docs", lambda: data_docs_period(period, config=config, root=root))):
+    for step in (lambda: status_page_period(period, config=config, now=now, root=root),
+                 lambda: data_docs_period(period, config=config, root=root)):
         try:
-            run()
+            step()
         except StepFailed as exc:  # its own output stays as it was; the report is still made, as in the DAG
             log.error("%s", exc)
     aggregate_period(period, config=config, root=root)
