@@ -29,7 +29,7 @@ import pandas as pd
 from pipeline.config import Config, Period
 from pipeline.findings import Finding
 from pipeline.paths import frames_path
-from pipeline.publish import ensure_dir
+from pipeline.publish import ensure_dir, sweep_stale
 from pipeline.read import SheetLayout, Submission, UnreadableSubmission, read_submission
 
 FRAMES = ("summary", "roster", "members")
@@ -159,7 +159,8 @@ def _frame(file: Path, dtypes: list[list[Any]]) -> pd.DataFrame:
 
 def _write(folder: Path, meta: dict[str, Any], frames: dict[str, pd.DataFrame]) -> None:
     ensure_dir(folder.parent, private=True)
-    tmp = folder.parent / f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp"
+    sweep_stale(folder.parent)  # build folders of writers killed long ago
+    tmp = folder.parent / f".{folder.name}.{uuid.uuid4().hex[:8]}"
     ensure_dir(tmp, private=True)
     try:
         for name, frame in frames.items():

@@ -125,3 +125,20 @@ def test_each_version_is_opened_once_and_a_rerun_opens_none(config, tmp_path, mo
     assert sorted(first) == sorted(f"{sha256_of(p)}.xlsx" for p in SAMPLES)  # each sample exactly once
     assert rerun == []
     assert corrected == [f"{sha256_of(inbox / '22810_tan_son_sua.xlsx')}.xlsx"]
+
+
+def test_a_killed_staging_write_leaves_nothing_behind_for_long(config, tmp_path):
+    """A build folder left by a killed writer is removed by the next staging in the period once it is old;
+    a recent one (a writer still running) is left alone."""
+    import os
+
+    period = config.period("2023-6T")
+    parent = frames_dir(period, "0" * 64, tmp_path).parent
+    parent.mkdir(parents=True)
+    old, recent = parent / ".dead.1a2b3c4d", parent / ".busy.5e6f7a8b"
+    for folder in (old, recent):
+        folder.mkdir()
+        (folder / "roster.parquet").write_bytes(b"partial")
+    os.utime(old, (1_600_000_000, 1_600_000_000))
+    staged_submission(SAMPLES[0], sha256=sha256_of(SAMPLES[0]), period=period, config=config, root=tmp_path)
+    assert not old.exists() and recent.exists()
