@@ -15,7 +15,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: demo test setup airflow-db system-deps receive-samples samples template lint bench clean
+.PHONY: demo test setup airflow-db system-deps receive-samples samples template lint bench clean up down services-cmd
 
 ## demo: set up, register the sample submissions as received, run the DAG, print one line per unit and the
 ## report's path (exit 1 when no report was produced)
@@ -39,7 +39,7 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-airflow-db: $(AIRFLOW_HOME)/.migrated $(AIRFLOW_HOME)/.pool-intake
+airflow-db: $(AIRFLOW_HOME)/.migrated $(AIRFLOW_HOME)/.pool-intake $(AIRFLOW_HOME)/.pool-validation
 
 $(AIRFLOW_HOME)/.migrated: $(VENV)/.installed
 	mkdir -p $(AIRFLOW_HOME)
@@ -52,6 +52,32 @@ $(AIRFLOW_HOME)/.pool-intake: $(AIRFLOW_HOME)/.migrated
 		> $(AIRFLOW_HOME)/pool.log 2>&1 || { tail -n 30 $(AIRFLOW_HOME)/pool.log; exit 1; }
 	touch $@
 
+# At most two units' workbooks validated at once (memory on a small server).
+$(AIRFLOW_HOME)/.pool-validation: $(AIRFLOW_HOME)/.migrated
+	$(BIN)/airflow pools set validation 2 "Kiểm tra báo cáo của các đơn vị: tối đa hai tệp cùng lúc" \
+		> $(AIRFLOW_HOME)/pool.log 2>&1 || { tail -n 30 $(AIRFLOW_HOME)/pool.log; exit 1; }
+	touch $@
+
+## up: run Airflow's services in the background (scheduler, DAG processor, triggerer, API server with the UI on
+## http://127.0.0.1:$(AIRFLOW_API_PORT), a Celery worker), metadata and ledger on PostgreSQL, Redis as the broker;
+## pid files and logs in .airflow-services/, UI login in .airflow-services/passwords.json
+AIRFLOW_API_PORT ?= 8080
+AIRFLOW_DB_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/airflow
+SERVICES_LEDGER_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/ledger
+up: setup
+	@AIRFLOW_API_PORT=$(AIRFLOW_API_PORT) AIRFLOW_DB_URL=$(AIRFLOW_DB_URL) PIPELINE_LEDGER_URL=$(SERVICES_LEDGER_URL) \
+		$(BIN)/python -m ops.services up
+
+## services-cmd: run CMD with the services' environment (Airflow CLI on the PostgreSQL metadata, the PostgreSQL
+## ledger), e.g. make services-cmd CMD="airflow backfill create --dag-id periodic_report --from-date 2023-01-01 ..."
+services-cmd: setup
+	@AIRFLOW_API_PORT=$(AIRFLOW_API_PORT) AIRFLOW_DB_URL=$(AIRFLOW_DB_URL) PIPELINE_LEDGER_URL=$(SERVICES_LEDGER_URL) \
+		$(BIN)/python -m ops.services exec $(CMD)
+
+## down: stop what `make up` started (the processes named by the pid files in .airflow-services/pids/)
+down:
+	@$(BIN)/python -m ops.services down
+
 ## receive-samples: register samples/$(PERIOD)/ in the ledger as received by staff at $(SAMPLES_RECEIVED_AT)
 receive-samples: setup
 	mkdir -p inbox/$(PERIOD)
@@ -60,12 +86,16 @@ receive-samples: setup
 			--by "$(SAMPLES_RECEIVED_BY)" --note "$(SAMPLES_NOTE)" || exit 1; \
 	done
 
-## system-deps: LibreOffice (PDF conversion of reports, used by the tests) from Debian's packages
+## system-deps: LibreOffice (PDF conversion of reports, used by the tests) and Chromium (the services test's
+## screenshot of the UI) from Debian's packages
 system-deps:
 	@command -v soffice >/dev/null 2>&1 || { \
 		echo "Installing LibreOffice Writer (Debian packages) ..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			libreoffice-writer-nogui fonts-liberation >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Chromium (Debian packages) ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 ## samples: regenerate samples/2023-6T from the seeded generator (same seed, same content)
 samples: setup

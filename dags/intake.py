@@ -32,7 +32,11 @@ from pipeline.config import load_config
     start_date=dt.datetime(2023, 1, 1, tzinfo=dt.UTC),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 1, "retry_delay": dt.timedelta(minutes=2)},
+    # Passing faults (ledger database restarting, network share) are retried: 1-2, then 2-4 minutes later
+    # (exponential back-off with Airflow's jitter), within the 10-minute interval. A unit's bad file never fails
+    # a task here.
+    default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=1), "retry_exponential_backoff": 2.0,
+                  "max_retry_delay": dt.timedelta(minutes=4)},
     tags=["giam-ngheo", "tiep-nhan"],
     doc_md=__doc__,
 )

@@ -84,10 +84,12 @@ def periodic_report() -> None:
 
     # A setup task: if it fails, every task after it (status_page, data_docs, aggregate and render included,
     # whatever their trigger rule) is upstream_failed, so nothing is made from an incomplete ledger. One retry
-    # a minute later for a passing fault (database restart, network share).
+    # 30 s to 1 minute later (Airflow's back-off adds up to 100 % jitter) for a passing fault (database restart,
+    # network share); the delay doubles per retry, capped at 10 minutes, should more retries be configured.
     # The pool "intake" has one slot, shared with the intake DAG: one intake pass at a time.
     @setup
-    @task(retries=1, retry_delay=dt.timedelta(minutes=1), pool="intake")
+    @task(retries=1, retry_delay=dt.timedelta(seconds=30), retry_exponential_backoff=2.0,
+          max_retry_delay=dt.timedelta(minutes=10), pool="intake")
     def gather(period: str) -> list[dict]:
         """Final intake pass into the ledger; one item per unit that sent files (codes, counts, hashes)."""
         from pipeline.periodic import gather as gather_files
@@ -95,7 +97,10 @@ def periodic_report() -> None:
         config = load_config()
         return gather_files(config.period(period), config=config, now=dt.datetime.now(dt.UTC))
 
-    @task(retries=0, map_index_template="{{ task.op_kwargs['submission']['unit_code'] or 'unknown' }}")
+    # Data errors are final (AirflowFailException, no retries). The pool "validation" (2 slots) bounds how many
+    # workbooks are read at once across runs and workers.
+    @task(retries=0, pool="validation",
+          map_index_template="{{ task.op_kwargs['submission']['unit_code'] or 'unknown' }}")
     def validate(submission: dict, period: str) -> dict:
         """Validate a unit's versions that need it; errors in its latest version fail this mapped task only."""
         from pipeline.periodic import validate_one, validation_failure

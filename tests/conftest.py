@@ -70,4 +70,9 @@ def airflow_home(tmp_path_factory) -> Path:
         env=airflow_env(home, home), capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    result = subprocess.run(
+        [str(BIN / "airflow"), "pools", "set", "validation", "2", "Kiểm tra báo cáo của các đơn vị"],
+        env=airflow_env(home, home), capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return home

@@ -118,3 +118,24 @@ def test_intake_passes_share_a_one_slot_pool(dagbag):
     assert dagbag.dags["periodic_report"].get_task("gather").pool == "intake"
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert '$(BIN)/airflow pools set intake 1 "Tiếp nhận báo cáo: mỗi lúc chỉ một lượt quét thư mục nhận"' in makefile
+
+
+def test_validation_pool_and_retries_only_for_passing_faults(dagbag):
+    """Validation runs in the two-slot pool `validation` (created by the demo and by `make up`) and never
+    retries; the final pass retries once with exponential back-off; intake's passes retry twice, 1-2 then 2-4
+    minutes apart (back-off with jitter), within their 10-minute interval."""
+    report = dagbag.dags["periodic_report"]
+    validate, gather = report.get_task("validate"), report.get_task("gather")
+    assert (validate.pool, validate.retries) == ("validation", 0)
+    assert (gather.retries, gather.retry_delay, gather.retry_exponential_backoff, gather.max_retry_delay) == (
+        1, dt.timedelta(seconds=30), 2.0, dt.timedelta(minutes=10))
+    take_in = dagbag.dags["intake"].get_task("take_in")
+    assert (take_in.retries, take_in.retry_delay, take_in.retry_exponential_backoff, take_in.max_retry_delay) == (
+        2, dt.timedelta(minutes=1), 2.0, dt.timedelta(minutes=4))
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    pool_line = '$(BIN)/airflow pools set validation 2 "Kiểm tra báo cáo của các đơn vị: tối đa hai tệp cùng lúc"'
+    assert pool_line in makefile
+    from ops.services import POOLS
+
+    assert POOLS == {"intake": (1, "Tiếp nhận báo cáo: mỗi lúc chỉ một lượt quét thư mục nhận"),
+                     "validation": (2, "Kiểm tra báo cáo của các đơn vị: tối đa hai tệp cùng lúc")}

@@ -1,0 +1,1 @@
+"""Running Airflow's services (make up / make down)."""
