@@ -9,6 +9,7 @@ denominators so that rounding happens once, half-up, when formatting.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -202,7 +203,8 @@ def submission_status(inputs: list[UnitInput]) -> list[dict[str, Any]]:
     """The state of each configured unit's submission: received (valid) / invalid / error / missing.
 
     One dict per unit: ``unit_code``, ``unit_name``, ``required`` (bool, see :class:`pipeline.config.Unit`),
-    ``status``, ``file`` (name as sent), ``sha256``, ``version`` (ledger version number), ``on_time`` (bool),
+    ``status``, ``file`` (name as sent), ``sha256``, ``version`` (ledger version number), ``received_at``
+    (its arrival, ISO 8601 with offset, UTC; stamped by the system or registered by staff), ``on_time`` (bool),
     ``errors`` and ``warnings`` (counts of findings of that version), and ``newer_failed`` (``{"version",
     "errors"}`` of a newer version not used: ``errors`` is its error count, or None when it could not be
     validated — validation crashed or is pending — or None when there is none).
@@ -218,6 +220,7 @@ def submission_status(inputs: list[UnitInput]) -> list[dict[str, Any]]:
             "file": o.file if o else None,
             "sha256": o.sha256 if o else None,
             "version": v.version if v is not None else None,
+            "received_at": v.received_at.astimezone(dt.UTC).isoformat() if v is not None else None,
             "on_time": v.on_time if v is not None else None,
             "errors": o.errors if o else None,
             "warnings": o.warnings if o else None,

@@ -27,6 +27,7 @@ from pipeline import fmt
 from pipeline.config import PROJECT_ROOT, Config, Period
 from pipeline.paths import report_path, report_staging_path
 from pipeline.publish import copy_file, ensure_dir, private_modes
+from pipeline.synthesis import capitalise, group_points, sentence
 
 TEMPLATE = PROJECT_ROOT / "templates" / "bao_cao_ky.docx"
 SUBMISSION_LABELS = {"valid": "Hợp lệ", "invalid": "Không hợp lệ", "error": "Chưa kiểm tra được (lỗi hệ thống)",
@@ -41,8 +42,8 @@ MOVEMENT_ORDER = ("escaped_poverty", "near_poor_to_poor", "fell_back_poor", "new
 # Every top-level variable the template may use: the keys of build_context's result (a test keeps them equal).
 TEMPLATE_VARIABLES = frozenset({
     "doc", "period", "intro", "text", "units", "district", "ncc_rows", "movements", "deprivation_rows",
-    "dimension_rows", "support_rows", "fund_rows", "funds", "submission_rows", "target_rows", "narratives",
-    "closing", "annex", "scope", "annex_empty",
+    "dimension_rows", "support_rows", "fund_rows", "funds", "submission_rows", "target_rows", "synthesis",
+    "narratives", "closing", "annex", "scope", "annex_empty", "sources",
 })
 # The parts of a .docx that docxtpl renders as templates (body, headers, footers).
 _TEMPLATE_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
@@ -62,21 +63,83 @@ class TemplateCheckError(RenderError):
 
 
 
-def _status_text(sub: dict[str, Any], detail: bool = False) -> str:
+def _status_text(sub: dict[str, Any]) -> str:
+    """A unit's state in a table cell: "Hợp lệ", "Không hợp lệ (2 lỗi)", "Chưa nhận", … (no version: versions
+    are named in annex III only, :func:`_source_row`)."""
     label = SUBMISSION_LABELS[sub["status"]]
     if sub["status"] == "invalid":
         label = f"{label} ({sub['errors']} lỗi)"
     if sub["status"] == "missing" and sub.get("required") is False:
         label = "Chưa gửi (đơn vị được đề nghị báo cáo, không bắt buộc)"
-    if detail and sub.get("on_time") is False:
-        label += "; trễ hạn"
-    if detail and sub.get("newer_failed"):
-        nf = sub["newer_failed"]
-        if nf["errors"] is None:
-            label += f"; phiên bản {nf['version']} gửi sau chưa kiểm tra được (lỗi hệ thống), chưa dùng"
-        else:
-            label += f"; phiên bản {nf['version']} gửi sau có {nf['errors']} lỗi, chưa dùng"
     return label
+
+
+# The parts of the units' texts synthesised in part IV: (key in the aggregates' narratives, heading, what the
+# line says of the units that raised nothing).
+SYNTHESIS_PARTS = (
+    ("difficulties", "Khó khăn, vướng mắc", "không nêu khó khăn, vướng mắc"),
+    ("proposals", "Đề xuất, kiến nghị", "không nêu đề xuất, kiến nghị"),
+)
+
+
+def _synthesis(narratives: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Part IV: for difficulties, then proposals, each point once with the units that raised it.
+
+    One dict per part: ``no`` ("1", "2"), ``title``, ``lines`` (one string per point, "Xã A, xã B: text.",
+    see :func:`pipeline.synthesis.sentence`; then, when some units raised nothing, a line naming them; a
+    single line when no unit with a valid report raised anything). The units' own texts are in the annex.
+    """
+    out = []
+    for no, (key, title, none_said) in enumerate(SYNTHESIS_PARTS, start=1):
+        points = group_points([(n["unit_name"], n.get(key)) for n in narratives])
+        lines = [sentence(p) for p in points]
+        raised = {u for p in points for u in p.units}
+        silent = [n["unit_name"] for n in narratives if n["unit_name"] not in raised]
+        if not narratives:
+            lines = ["Chưa có báo cáo hợp lệ nào."]
+        elif not points:
+            lines = [f"Các đơn vị có báo cáo hợp lệ {none_said}."]
+        elif silent:
+            lines.append(capitalise(f"{', '.join(silent)}: {none_said}."))
+        out.append({"no": str(no), "title": title, "lines": lines})
+    return out
+
+
+def _receipt_row(no: int, sub: dict[str, Any]) -> dict[str, str]:
+    """A row of the receipt table in the body: received, on time, valid — no file, version or hash (those are
+    in the annex "Nguồn số liệu", :func:`_source_row`)."""
+    status = sub["status"]
+    if status == "missing":
+        received = ("Chưa gửi (không bắt buộc)" if sub.get("required") is False else "Chưa nhận")
+    else:
+        received = "Đã nhận"
+    on_time = {True: "Đúng hạn", False: "Trễ hạn"}.get(sub.get("on_time"), "-") if status != "missing" else "-"
+    valid = _status_text(sub) if status != "missing" else "-"
+    return {"no": str(no), "name": capitalise(sub["unit_name"]), "received": received, "on_time": on_time,
+            "valid": valid}
+
+
+def _received_text(value: str | None, config: Config) -> str:
+    """An arrival (ISO 8601 with offset) as local time "dd/mm/yyyy HH:MM" in the configured time zone."""
+    if not value:
+        return "-"
+    return dt.datetime.fromisoformat(value).astimezone(config.timezone).strftime("%d/%m/%Y %H:%M")
+
+
+def _source_row(no: int, sub: dict[str, Any], config: Config) -> dict[str, str]:
+    """A row of the annex "Nguồn số liệu": the file used (name as sent), its version, arrival (local time),
+    SHA-256, counts of findings and, when a newer version was not used, why."""
+    notes = ["chưa kiểm tra được (lỗi hệ thống)" if sub["status"] == "error" or sub.get("errors") is None
+             else f"{fmt.number(sub['errors'])} lỗi, {fmt.number(sub['warnings'])} cảnh báo"]
+    if sub.get("newer_failed"):
+        nf = sub["newer_failed"]
+        notes.append(f"phiên bản {nf['version']} gửi sau chưa kiểm tra được (lỗi hệ thống), chưa dùng"
+                     if nf["errors"] is None else f"phiên bản {nf['version']} gửi sau có {nf['errors']} lỗi, chưa dùng")
+    return {"no": str(no), "name": capitalise(sub["unit_name"]), "file": sub["file"],
+            "version": str(sub["version"]) if sub.get("version") else "-",
+            "received_at": _received_text(sub.get("received_at"), config),
+            "on_time": {True: "Đúng hạn", False: "Trễ hạn"}.get(sub.get("on_time"), "-"),
+            "sha256": sub["sha256"] or "-", "note": "; ".join(notes)}
 
 
 def _assessment(agg: dict[str, Any], met: bool | None, yes: str, no: str) -> str:
@@ -134,7 +197,7 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period) -> dic
         has = u["status"] == "valid"
         units.append({
             "no": str(i),
-            "name": u["unit_name"],
+            "name": capitalise(u["unit_name"]),
             "households": fmt.number(u["households_total_current"]) if has else "-",
             "poor": fmt.number(u["poor_households_current"]) if has else "-",
             "poor_rate": fmt.rate(u["poor_households_current"], u["households_total_current"]) if has else "-",
@@ -203,13 +266,8 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period) -> dic
         {"number": f"({s['number']})", "label": s["label"], "amount": fmt.number(s["amount_vnd"])}
         for s in funds["sources"]
     ]
-    submission_rows = [
-        {"no": str(i), "name": s["unit_name"], "status": _status_text(s, detail=True),
-         "file": (f"{s['file']} (phiên bản {s['version']}, mã {s['sha256'][:8]})" if s.get("version")
-                  else f"{s['file']} (mã {s['sha256'][:8]})") if s["file"] else "-",
-         "errors": fmt.number(s["errors"]), "warnings": fmt.number(s["warnings"])}
-        for i, s in enumerate(subs, start=1)
-    ]
+    submission_rows = [_receipt_row(i, s) for i, s in enumerate(subs, start=1)]
+    sources = [_source_row(i, s, config) for i, s in enumerate((s for s in subs if s["file"]), start=1)]
     t = {x["code"]: x for x in agg["targets"]}
     assessable = agg.get("assessable", True)
     on_valid = "" if assessable else f" (tính trên {len(valid)} đơn vị có báo cáo hợp lệ)"
@@ -231,7 +289,7 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period) -> dic
         for row in target_rows:
             row["result"] = "Chưa có số liệu"
     annex = [
-        {"no": str(i), "unit_name": a["unit_name"], "household_code": a["household_code"],
+        {"no": str(i), "unit_name": capitalise(a["unit_name"]), "household_code": a["household_code"],
          "head_name": a["head_name"] or "", "village": a["village"] or "", "ethnicity": a["ethnicity"] or "",
          "members": fmt.number(a["members"]), "status_baseline": status_labels.get(a["status_baseline"], ""),
          "status_current": status_labels.get(a["status_current"], ""),
@@ -324,11 +382,13 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period) -> dic
         "funds": {"total": fmt.number(funds["total_vnd"])},
         "submission_rows": submission_rows,
         "target_rows": target_rows,
+        "synthesis": _synthesis(agg["narratives"]),
         "narratives": [
-            {"no": str(i), "unit_name": n["unit_name"], "results": n["results"] or "(không có)",
+            {"no": str(i), "unit_name": capitalise(n["unit_name"]), "results": n["results"] or "(không có)",
              "difficulties": n["difficulties"] or "(không có)", "proposals": n["proposals"] or "(không có)"}
             for i, n in enumerate(agg["narratives"], start=1)
         ],
+        "sources": sources,
         "closing": (
             f"Trên đây là báo cáo kết quả thực hiện {period.label} {period.year} của Phòng Lao động - Thương binh và "
             f"Xã hội, kính báo cáo {config.document.get('recipient_of_report', 'Ủy ban nhân dân huyện')} xem xét, "
@@ -421,17 +481,59 @@ def _literal_template_class():
     return LiteralDocxTemplate
 
 
-def render_docx(context: dict[str, Any], out: Path, template: Path = TEMPLATE) -> Path:
+def document_properties(agg: dict[str, Any], *, config: Config, period: Period) -> dict[str, Any]:
+    """The report's core properties (File > Properties): a pure function of the inputs, so the same inputs
+    give the same properties whatever the day the report is rendered.
+
+    Keys: ``author`` and ``last_modified_by`` (the issuing office and its parent body, from ``document`` in
+    the configuration), ``title`` (the report's title with its period), ``subject`` (the period and its
+    cut-off), ``keywords`` (the period's code), ``category``, ``comments``, ``language``, and ``created`` =
+    ``modified`` (aware UTC datetime): the latest arrival of the versions the aggregates used, or, when no
+    file was received, 00:00 of the period's cut-off date (local time).
+    """
+    doc = _document(config, period)
+    arrivals = [dt.datetime.fromisoformat(s["received_at"]) for s in agg["submissions"] if s.get("received_at")]
+    stamp = max(arrivals) if arrivals else dt.datetime.combine(period.cutoff, dt.time(0), config.timezone)
+    stamp = stamp.astimezone(dt.UTC).replace(microsecond=0)
+    office = f"{doc['issuer']}, {doc['issuer_parent']}"
+    return {
+        "author": office,
+        "last_modified_by": office,
+        "title": "Báo cáo " + doc["summary_line"][:1].lower() + doc["summary_line"][1:],
+        "subject": f"Kỳ báo cáo {period.label} {period.year} ({period.code}), số liệu đến ngày "
+                   f"{fmt.date_vn(period.cutoff)}",
+        "keywords": period.code,
+        "category": "Báo cáo",
+        "comments": f"Tổng hợp từ báo cáo của các đơn vị, số liệu đến ngày {fmt.date_vn(period.cutoff)}.",
+        "language": "vi-VN",
+        "created": stamp,
+        "modified": stamp,
+    }
+
+
+def render_docx(context: dict[str, Any], out: Path, template: Path = TEMPLATE, *,
+                properties: dict[str, Any] | None = None) -> Path:
     """Render ``template`` with ``context`` into ``out`` (autoescape on, undefined variables raise).
 
     Context values are data: each is rendered once, XML-escaped, and never parsed as a template, so braces,
     Jinja syntax or XML a commune typed show literally (a line break in a value becomes a line break).
+    ``properties`` (:func:`document_properties`) are set as the document's core properties; without them
+    only the author (the issuing office) and the title are set, from the context. Is idempotent.
 
     Raises:
         jinja2.exceptions.UndefinedError: the template uses a variable the context lacks.
     """
     tpl = _literal_template_class()(str(template))
     tpl.render(context, jinja_env=_jinja_env(), autoescape=True)
+    if properties is None:
+        d = context["doc"]
+        office = f"{d['issuer']}, {d['issuer_parent']}"
+        properties = {"author": office, "last_modified_by": office, "comments": "",
+                      "title": "Báo cáo " + d["summary_line"][:1].lower() + d["summary_line"][1:]}
+    core = tpl.docx.core_properties
+    for key, value in properties.items():
+        setattr(core, key, value)
+    core.revision = 1
     out.parent.mkdir(parents=True, exist_ok=True)
     tpl.save(str(out))
     return out
@@ -452,7 +554,8 @@ def document_text(path: Path) -> str:
 
 
 def audit(path: Path, unit_names: list[str]) -> None:
-    """Check a rendered report before publishing it: every configured unit's name appears in its text.
+    """Check a rendered report before publishing it: every configured unit's name appears in its text, as
+    stored ("xã Ma Nới", inside a sentence) or capitalised ("Xã Ma Nới", starting a line or a table cell).
 
     The rendered text is never searched for tag characters: it holds what communes typed, shown literally;
     the template's own tags are checked before rendering by :func:`check_template`.
@@ -461,7 +564,8 @@ def audit(path: Path, unit_names: list[str]) -> None:
         RenderError: a configured unit's name absent from the report.
     """
     text = document_text(path)
-    missing = [n for n in unit_names if n not in text]
+    # a name starts a table cell or a line capitalised ("Xã Ma Nới"), stays as stored inside a sentence
+    missing = [n for n in unit_names if n not in text and capitalise(n) not in text]
     if missing:
         raise RenderError(f"Units neither reported nor listed in {path.name}: {missing}")
 
@@ -479,7 +583,8 @@ def stage_report(agg: dict[str, Any], *, config: Config, period: Period, root: P
     staging = report_staging_path(period, root)
     ensure_dir(staging.parent, private=True)
     staging.unlink(missing_ok=True)
-    render_docx(build_context(agg, config=config, period=period), staging)
+    render_docx(build_context(agg, config=config, period=period), staging,
+                properties=document_properties(agg, config=config, period=period))
     staging.chmod(private_modes()[0])
     audit(staging, [s["unit_name"] for s in agg["submissions"]])
     return staging

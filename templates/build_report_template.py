@@ -62,6 +62,14 @@ def caption(doc, text):
     return p
 
 
+def annex_heading(doc, label, title):
+    """An annex's heading: its label ("Phụ lục II"), its title in capitals, and the report it goes with."""
+    para(doc, label, 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+    para(doc, title, 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+    para(doc, "(Kèm theo Báo cáo số {{ doc.number }}{{ doc.number_suffix }} của {{ doc.issuer_short }})", 13,
+         italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+
+
 def rule(container, indent_cm):
     """A short centred horizontal rule: a paragraph bottom border narrowed by indents."""
     p = container.add_paragraph()
@@ -286,10 +294,11 @@ def build(out: Path = OUT) -> Path:
     para(doc, "II. TÌNH HÌNH BÁO CÁO CỦA CÁC ĐƠN VỊ", bold=True, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT,
          before=6)
     para(doc, "{{ text.submissions }}")
-    caption(doc, "Bảng 8. Tình hình tiếp nhận báo cáo kỳ {{ period.label }}")
-    data_table(doc, ["TT", "Đơn vị", "Tình trạng", "Tệp số liệu đã dùng", "Lỗi", "Cảnh báo"],
-               "submission_rows", ["r.no", "r.name", "r.status", "r.file", "r.errors", "r.warnings"],
-               widths=[1.0, 3.1, 3.6, 5.0, 1.2, 1.6], size=11)
+    caption(doc, "Bảng 8. Tình hình tiếp nhận báo cáo kỳ {{ period.label }} (tệp, phiên bản, thời điểm nhận: "
+                 "Phụ lục III)")
+    data_table(doc, ["TT", "Đơn vị", "Tiếp nhận", "Thời hạn", "Kết quả kiểm tra"],
+               "submission_rows", ["r.no", "r.name", "r.received", "r.on_time", "r.valid"],
+               widths=[1.0, 4.0, 3.5, 2.5, 5.5], size=12)
 
     para(doc, "III. ĐÁNH GIÁ TIẾN ĐỘ THỰC HIỆN MỤC TIÊU KẾ HOẠCH", bold=True, indent=False,
          align=WD_ALIGN_PARAGRAPH.LEFT, before=6)
@@ -299,11 +308,13 @@ def build(out: Path = OUT) -> Path:
 
     para(doc, "IV. KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT CỦA CÁC ĐƠN VỊ", bold=True, indent=False,
          align=WD_ALIGN_PARAGRAPH.LEFT, before=6)
-    para(doc, "{%p for n in narratives %}", indent=False)
-    para(doc, "{{ n.no }}. {{ n.unit_name }}", bold=True, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
-    para(doc, "- Kết quả: {{ n.results }}", align=WD_ALIGN_PARAGRAPH.LEFT)
-    para(doc, "- Khó khăn, vướng mắc: {{ n.difficulties }}", align=WD_ALIGN_PARAGRAPH.LEFT)
-    para(doc, "- Đề xuất, kiến nghị: {{ n.proposals }}", align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(doc, "Tổng hợp từ thuyết minh của các đơn vị có báo cáo hợp lệ: mỗi nội dung nêu một lần, kèm các đơn vị "
+              "đã nêu; nguyên văn thuyết minh của từng đơn vị tại Phụ lục II.")
+    para(doc, "{%p for part in synthesis %}", indent=False)
+    para(doc, "{{ part.no }}. {{ part.title }}", bold=True, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(doc, "{%p for line in part.lines %}", indent=False)
+    para(doc, "- {{ line }}")
+    para(doc, "{%p endfor %}", indent=False)
     para(doc, "{%p endfor %}", indent=False)
     para(doc, "{{ closing }}")
 
@@ -328,7 +339,7 @@ def build(out: Path = OUT) -> Path:
     annex_sec.top_margin, annex_sec.bottom_margin = Mm(30), Mm(15)
     annex_sec.left_margin, annex_sec.right_margin = Mm(20), Mm(20)
     annex_sec.different_first_page_header_footer = False  # the annex page is numbered like the others
-    para(doc, "Phụ lục", 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+    para(doc, "Phụ lục I", 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
     para(doc, "DANH SÁCH HỘ NGHÈO CÓ THÀNH VIÊN LÀ NGƯỜI CÓ CÔNG VỚI CÁCH MẠNG", 14, bold=True,
          align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
     para(doc, "(Kèm theo Báo cáo số {{ doc.number }}{{ doc.number_suffix }} của {{ doc.issuer_short }})", 13,
@@ -339,6 +350,39 @@ def build(out: Path = OUT) -> Path:
                 "r.status_baseline", "r.status_current", "r.deprived"],
                widths=[1.0, 2.8, 2.6, 4.2, 2.8, 2.0, 1.6, 2.4, 2.4, 3.9], size=12)
     para(doc, "{% if not annex %}{{ annex_empty }}{% endif %}", 12, italic=True)
+
+    # Annex II: each unit's own texts, verbatim (line breaks kept), as part IV synthesises them.
+    text_sec = doc.add_section(WD_SECTION.NEW_PAGE)
+    text_sec.orientation = WD_ORIENT.PORTRAIT
+    text_sec.page_width, text_sec.page_height = Mm(210), Mm(297)
+    text_sec.top_margin, text_sec.bottom_margin = Mm(20), Mm(20)
+    text_sec.left_margin, text_sec.right_margin = Mm(30), Mm(15)
+    annex_heading(doc, "Phụ lục II", "THUYẾT MINH CỦA CÁC ĐƠN VỊ (NGUYÊN VĂN)")
+    para(doc, "{%p for n in narratives %}", indent=False)
+    para(doc, "{{ n.no }}. {{ n.unit_name }}", bold=True, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(doc, "- Kết quả: {{ n.results }}", align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(doc, "- Khó khăn, vướng mắc: {{ n.difficulties }}", align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(doc, "- Đề xuất, kiến nghị: {{ n.proposals }}", align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(doc, "{%p endfor %}", indent=False)
+    para(doc, "{% if not narratives %}Chưa có báo cáo hợp lệ nào.{% endif %}", 12, italic=True)
+
+    # Annex III: where the figures come from (file as sent, version, arrival, SHA-256 of the archived copy).
+    src_sec = doc.add_section(WD_SECTION.NEW_PAGE)
+    src_sec.orientation = WD_ORIENT.LANDSCAPE
+    src_sec.page_width, src_sec.page_height = Mm(297), Mm(210)
+    src_sec.top_margin, src_sec.bottom_margin = Mm(30), Mm(15)
+    src_sec.left_margin, src_sec.right_margin = Mm(20), Mm(20)
+    annex_heading(doc, "Phụ lục III", "NGUỒN SỐ LIỆU")
+    data_table(doc, ["TT", "Đơn vị", "Tệp số liệu", "Phiên bản", "Thời điểm nhận", "Thời hạn", "Mã SHA-256",
+                     "Ghi chú"], "sources",
+               ["r.no", "r.name", "r.file", "r.version", "r.received_at", "r.on_time", "r.sha256", "r.note"],
+               widths=[1.0, 3.2, 4.2, 1.6, 2.6, 2.0, 7.5, 3.6], size=11)
+    para(doc, "{% if not sources %}Chưa nhận tệp số liệu nào.{% endif %}", 12, italic=True)
+    para(doc, "Mã SHA-256 là mã băm của bản lưu trữ tệp số liệu đơn vị gửi; thời điểm nhận theo giờ Việt Nam "
+              "(UTC+7).", 12, italic=True)
+    # the template's own properties name no tool; the rendered report gets its own (pipeline.render)
+    props = doc.core_properties
+    props.author, props.comments, props.last_modified_by, props.title = "", "", "", ""
     out.parent.mkdir(parents=True, exist_ok=True)
     doc.save(out)
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -74,13 +75,19 @@ def ledger_vs_archive(root: Path) -> tuple[list, set[str]]:
     return wrong, archived - {Path(v.archive_path).name for v in rows}
 
 
+def report_text(path: Path) -> str:
+    """The report's text with the arrival times of annex III masked: two runs receive the files at their own
+    times (the system stamps arrival), everything else must be equal."""
+    return re.sub(r"\b\d{2}/\d{2}/\d{4} \d{2}:\d{2}\b", "<arrival>", docx_text(path))
+
+
 @pytest.fixture(scope="module")
 def clean_text(tmp_path_factory) -> str:
-    """The report's text after a clean run of the 8 samples."""
+    """The report's text after a clean run of the 8 samples (arrival times masked)."""
     root = fresh_root(tmp_path_factory.mktemp("clean"))
     result = run_pipeline(root)
     assert result.returncode == 0, result.stderr[-3000:]
-    return docx_text(root / REPORT)
+    return report_text(root / REPORT)
 
 
 @pytest.mark.slow
@@ -117,5 +124,5 @@ def test_kill_then_rerun(tmp_path, clean_text, point):
     assert sorted((v.unit_code, v.version, v.status) for v in rows) == [
         (code, 1, "valid") for code in ("22810", "22813", "22816", "22819", "22822", "22825", "22828", "22831")]
     assert (root / STATUS_PAGE).stat().st_size > 0
-    assert docx_text(root / REPORT) == clean_text
+    assert report_text(root / REPORT) == clean_text
     assert os.path.islink(root / "reports" / "2023" / "6T" / "data-docs")

@@ -69,7 +69,7 @@ def test_report_totals_equal_raw_cells(dag_run, test_set):
     ]
     # and per unit, Lâm Sơn's row equals its own cells
     lam_son = summary_cells(next(test_set.glob("22813_*.xlsx")))
-    row = find_row(table, "xã Lâm Sơn")
+    row = find_row(table, "Xã Lâm Sơn")
     assert row[2:4] == [fmt.number(int(lam_son["households_total"][1])), fmt.number(int(lam_son["poor_households"][1]))]
 
 
@@ -77,12 +77,15 @@ def test_missing_and_invalid_units_shown(dag_run):
     """The missing unit reads "Chưa nhận"; the invalid one "Không hợp lệ (2 lỗi)" with no figures."""
     _, _, report, _ = dag_run
     table = next(t for t in docx_tables(report) if any("Cộng các đơn vị hợp lệ" in r for r in t))
-    assert find_row(table, "xã Lương Sơn")[2:] == ["-"] * 7 + ["Chưa nhận"]
-    assert find_row(table, "xã Hòa Sơn")[2:] == ["-"] * 7 + ["Không hợp lệ (2 lỗi)"]
-    status = next(t for t in docx_tables(report) if any("Tệp số liệu đã dùng" in r for r in t))
-    hoa_son = find_row(status, "xã Hòa Sơn")
+    assert find_row(table, "Xã Lương Sơn")[2:] == ["-"] * 7 + ["Chưa nhận"]
+    assert find_row(table, "Xã Hòa Sơn")[2:] == ["-"] * 7 + ["Không hợp lệ (2 lỗi)"]
+    status = next(t for t in docx_tables(report) if any("Kết quả kiểm tra" in r for r in t))
+    assert find_row(status, "Xã Lương Sơn")[2:] == ["Chưa nhận", "-", "-"]
+    hoa_son = find_row(status, "Xã Hòa Sơn")
     # dropped into the inbox today, long after the deadline: late (arrival is stamped by the system)
-    assert hoa_son[2] == "Không hợp lệ (2 lỗi); trễ hạn" and hoa_son[4] == "2"
+    assert hoa_son[2:] == ["Đã nhận", "Trễ hạn", "Không hợp lệ (2 lỗi)"]
+    sources = next(t for t in docx_tables(report) if any("Mã SHA-256" in r for r in t))
+    assert find_row(sources, "Xã Hòa Sơn")[7] == "2 lỗi, 0 cảnh báo"
     text = docx_text(report)
     assert "Số liệu cộng chưa gồm: xã Lương Sơn, xã Hòa Sơn" in text
     # rates are of the valid units, not of the whole district

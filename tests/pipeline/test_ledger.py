@@ -90,10 +90,11 @@ def test_corrected_version_after_failed_one(ledger_env, config, test_set):
     assert cell.fill.fgColor.rgb.endswith("FFC7CE")
     from tests.helpers import docx_tables, find_row
 
-    status = next(t for t in docx_tables(report) if any("Tệp số liệu đã dùng" in r for r in t))
-    row = find_row(status, "xã Hòa Sơn")
-    assert row[2] == "Hợp lệ"
-    assert row[3] == f"22825_hoa_son.xlsx (phiên bản 2, mã {v2.sha256[:8]})"
+    status = next(t for t in docx_tables(report) if any("Kết quả kiểm tra" in r for r in t))
+    assert find_row(status, "Xã Hòa Sơn")[2:] == ["Đã nhận", "Đúng hạn", "Hợp lệ"]
+    sources = next(t for t in docx_tables(report) if any("Mã SHA-256" in r for r in t))
+    row = find_row(sources, "Xã Hòa Sơn")
+    assert (row[2], row[3], row[6]) == ("22825_hoa_son.xlsx", "2", v2.sha256)
 
 
 def test_valid_version_then_failing_one(ledger_env, config, test_set):
@@ -112,8 +113,11 @@ def test_valid_version_then_failing_one(ledger_env, config, test_set):
     assert (hoa["status"], hoa["version"], hoa["newer_failed"]) == ("valid", 1, {"version": 2, "errors": 2})
     from tests.helpers import docx_tables, find_row
 
-    status = next(t for t in docx_tables(report) if any("Tệp số liệu đã dùng" in r for r in t))
-    assert find_row(status, "xã Hòa Sơn")[2] == "Hợp lệ; phiên bản 2 gửi sau có 2 lỗi, chưa dùng"
+    status = next(t for t in docx_tables(report) if any("Kết quả kiểm tra" in r for r in t))
+    assert find_row(status, "Xã Hòa Sơn")[4] == "Hợp lệ"
+    sources = next(t for t in docx_tables(report) if any("Mã SHA-256" in r for r in t))
+    row = find_row(sources, "Xã Hòa Sơn")
+    assert (row[3], row[7]) == ("1", "0 lỗi, 0 cảnh báo; phiên bản 2 gửi sau có 2 lỗi, chưa dùng")
     assert agg["district"]["poor_households_current"] == 1551
 
 

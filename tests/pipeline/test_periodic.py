@@ -153,11 +153,13 @@ def test_versions_that_could_not_be_validated(tmp_path, config, monkeypatch):
     assert unit_line(ma_noi) == ("xã Ma Nới (22828): hợp lệ — phiên bản 1: 0 lỗi, 0 cảnh báo, trễ hạn; phiên bản 2 "
                                  "gửi sau chưa kiểm tra được (lỗi hệ thống), báo cáo chưa dùng")
     assert agg["assessable"] is True  # Nhơn Sơn validated this time
-    status = next(t for t in docx_tables(report) if any("Tệp số liệu đã dùng" in r for r in t))
-    assert find_row(status, "xã Ma Nới")[2] == (
-        "Hợp lệ; trễ hạn; phiên bản 2 gửi sau chưa kiểm tra được (lỗi hệ thống), chưa dùng")
+    status = next(t for t in docx_tables(report) if any("Kết quả kiểm tra" in r for r in t))
+    assert find_row(status, "Xã Ma Nới")[2:] == ["Đã nhận", "Trễ hạn", "Hợp lệ"]
+    sources = next(t for t in docx_tables(report) if any("Mã SHA-256" in r for r in t))
+    assert find_row(sources, "Xã Ma Nới")[7] == (
+        "0 lỗi, 0 cảnh báo; phiên bản 2 gửi sau chưa kiểm tra được (lỗi hệ thống), chưa dùng")
     units = next(t for t in docx_tables(report) if any("Toàn huyện" in r for r in t))
-    assert find_row(units, "xã Ma Nới")[-1] == "Hợp lệ"
+    assert find_row(units, "Xã Ma Nới")[-1] == "Hợp lệ"
 
     # the archived copy of a valid version is damaged: its staged frames still give the same report; once
     # they are gone too, aggregate fails naming the file and nothing is published

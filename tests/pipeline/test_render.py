@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -25,12 +26,12 @@ def test_plan_figures_in_tables(report):
     """Table cells carry 1.551, 6,39%, 1.381, 5,69%, 0,13%, 2 households / 11 persons and Ma Nới."""
     tables = docx_tables(report)
     cells = {c for t in tables for row in t for c in row}
-    for value in ("1.551", "6,39%", "1.381", "5,69%", "0,13%", "xã Ma Nới"):
+    for value in ("1.551", "6,39%", "1.381", "5,69%", "0,13%", "Xã Ma Nới"):
         assert value in cells, value
     by_unit = next(t for t in tables if any("Toàn huyện" in r for r in t))
     total = find_row(by_unit, "Toàn huyện")
     assert total[3:9] == ["1.551", "6,39%", "1.381", "5,69%", "2", "11"]
-    ma_noi = find_row(by_unit, "xã Ma Nới")
+    ma_noi = find_row(by_unit, "Xã Ma Nới")
     assert ma_noi[7:9] == ["2", "11"]
     ncc = next(t for t in tables if any("Hộ nghèo có thành viên là người có công" in r for r in t))
     row = find_row(ncc, "Hộ nghèo có thành viên là người có công")
@@ -122,3 +123,112 @@ def test_empty_annex_says_which_units_it_lacks(plan_root, config, tmp_path):
                                       "cáo hợp lệ; chưa có số liệu của: xã Ma Nới.")
     text = docx_text(render_docx(context, tmp_path / "r.docx"))
     assert context["annex_empty"] in text and "toàn huyện cùng thời điểm" not in text
+
+
+UNITS = ["Thị trấn Tân Sơn", "xã Lâm Sơn", "xã Lương Sơn", "xã Quảng Sơn", "xã Mỹ Sơn", "xã Hòa Sơn", "xã Ma Nới",
+         "xã Nhơn Sơn"]
+
+
+def test_part_iv_gives_each_point_once_with_its_units(report):
+    """The eight samples raise the same two difficulties and one proposal: part IV says each once, after the
+    eight units' names (the first capitalised, the others lower case inside the line); the texts are not
+    pasted unit by unit there."""
+    lines = docx_text(report).splitlines()
+    start = lines.index("IV. KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT CỦA CÁC ĐƠN VỊ")
+    end = next(i for i, x in enumerate(lines) if x.startswith("Trên đây là báo cáo"))
+    units = ", ".join(UNITS)
+    assert lines[start + 2:end] == [
+        "1. Khó khăn, vướng mắc",
+        f"- {units}: Một số hộ thiếu đất sản xuất, thiếu lao động.",
+        f"- {units}: Nguồn lực hỗ trợ còn hạn chế.",
+        "2. Đề xuất, kiến nghị",
+        f"- {units}: Đề nghị tiếp tục phân bổ vốn vay ưu đãi và hỗ trợ con giống cho hộ có người có công.",
+    ]
+
+
+def test_annex_ii_keeps_each_units_text_verbatim(report):
+    """Annex II holds every unit's three texts as typed, line breaks kept, under the unit's capitalised name."""
+    text = docx_text(report)
+    annex = text[text.index("Phụ lục II\nTHUYẾT MINH CỦA CÁC ĐƠN VỊ (NGUYÊN VĂN)"):]
+    assert "1. Thị trấn Tân Sơn\n- Kết quả: Đã rà soát, cập nhật danh sách hộ có người có công trên địa bàn thị trấn " \
+           "Tân Sơn.\nTổ chức 7 buổi tuyên truyền về chính sách giảm nghèo.\n- Khó khăn, vướng mắc: Một số hộ thiếu " \
+           "đất sản xuất, thiếu lao động.\nNguồn lực hỗ trợ còn hạn chế.\n" in annex
+    assert "\n7. Xã Ma Nới\n" in annex
+    assert annex.count("- Khó khăn, vướng mắc: Một số hộ thiếu đất sản xuất, thiếu lao động.") == 8
+
+
+def test_unit_names_start_rows_capitalised(report):
+    """In table cells a unit's name starts with a capital ("Thị trấn Tân Sơn", "Xã Ma Nới"): in the table by
+    unit, the receipt table, annex I and the annex of sources; inside sentences it stays as stored."""
+    tables = docx_tables(report)
+    by_unit = next(t for t in tables if any("Toàn huyện" in r for r in t))
+    assert [r[1] for r in by_unit[2:10]] == [u[:1].upper() + u[1:] for u in UNITS]
+    assert by_unit[2][:3] == ["1", "Thị trấn Tân Sơn", "5.272"]
+    households = next(t for t in tables if any("Mã hộ" in r for r in t))
+    assert [r[1] for r in households[1:]] == ["Xã Ma Nới", "Xã Ma Nới"]
+    assert "tổng số hộ nghèo (xã Ma Nới); 23 hộ cận nghèo" in docx_text(report)
+    assert not [c for t in tables for r in t for c in r if c.startswith(("xã ", "thị trấn "))]
+
+
+def test_receipt_table_says_received_on_time_valid_only(report):
+    """The body's receipt table: received / on time / valid per unit, no file name, version or hash; those,
+    with the arrival time, are in the annex "Nguồn số liệu"."""
+    import json
+
+    tables = docx_tables(report)
+    status = next(t for t in tables if any("Kết quả kiểm tra" in r for r in t))
+    assert status[0] == ["TT", "Đơn vị", "Tiếp nhận", "Thời hạn", "Kết quả kiểm tra"]
+    assert status[1] == ["1", "Thị trấn Tân Sơn", "Đã nhận", "Trễ hạn", "Hợp lệ"]
+    assert len(status) == 9 and all(r[2:] == ["Đã nhận", "Trễ hạn", "Hợp lệ"] for r in status[1:])
+    text = docx_text(report)
+    body = text[:text.index("Phụ lục III\nNGUỒN SỐ LIỆU")]
+    assert re.search(r"mã [0-9a-f]{8}|\.xlsx|phiên bản \d", body) is None
+    agg = json.loads((report.parents[3] / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
+    sources = next(t for t in tables if any("Mã SHA-256" in r for r in t))
+    assert sources[0] == ["TT", "Đơn vị", "Tệp số liệu", "Phiên bản", "Thời điểm nhận", "Thời hạn", "Mã SHA-256",
+                          "Ghi chú"]
+    tan_son = agg["submissions"][0]
+    hashes = [s["sha256"][:8] for s in agg["submissions"]]
+    cells = [c for t in tables if t is not sources for r in t for c in r]
+    assert not [c for c in cells + [body] if any(h in c for h in hashes) or ".xlsx" in c]
+    import datetime as dt
+
+    arrived = dt.datetime.fromisoformat(tan_son["received_at"]).astimezone(dt.timezone(dt.timedelta(hours=7)))
+    assert sources[1] == ["1", "Thị trấn Tân Sơn", "22810_tan_son.xlsx", "1", arrived.strftime("%d/%m/%Y %H:%M"),
+                          "Trễ hạn", tan_son["sha256"], "0 lỗi, 0 cảnh báo"]
+    assert [r[2] for r in sources[1:]] == [s["file"] for s in agg["submissions"]]
+
+
+def test_core_properties_name_the_office_title_and_a_fixed_time(report, config):
+    """File properties: the issuing office as author (not "python-docx"), the report's title and period, and
+    created = modified = the latest arrival of the files used (from the aggregates, not the clock)."""
+    import datetime as dt
+    import json
+
+    props = Document(str(report)).core_properties
+    assert props.author == "PHÒNG LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI, UBND HUYỆN NINH SƠN"
+    assert props.last_modified_by == props.author
+    assert props.title == ("Báo cáo kết quả thực hiện 6 tháng đầu năm 2023 Kế hoạch giảm nghèo đối với hộ nghèo có "
+                           "thành viên là người có công với cách mạng")
+    assert props.subject == "Kỳ báo cáo 6 tháng đầu năm 2023 (2023-6T), số liệu đến ngày 30/04/2023"
+    assert "python-docx" not in (props.comments + props.author)
+    agg = json.loads((report.parents[3] / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
+    latest = max(dt.datetime.fromisoformat(s["received_at"]) for s in agg["submissions"]).replace(microsecond=0)
+    assert props.created == props.modified == latest.astimezone(dt.UTC)
+    from pipeline.render import document_properties  # the same inputs later: the same properties
+
+    assert document_properties(agg, config=config, period=config.period("2023-6T"))["created"] == props.created
+
+
+def test_core_time_without_any_file_is_the_cutoff(config, plan_root):
+    """No file received: created is 00:00 of the cut-off date, Vietnam time (30/04/2023 00:00 = 29/04 17:00 UTC)."""
+    import datetime as dt
+    import json
+
+    from pipeline.render import document_properties
+
+    agg = json.loads((plan_root / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
+    for s in agg["submissions"]:
+        s["received_at"] = None
+    props = document_properties(agg, config=config, period=config.period("2023-6T"))
+    assert props["created"] == props["modified"] == dt.datetime(2023, 4, 29, 17, 0, tzinfo=dt.UTC)

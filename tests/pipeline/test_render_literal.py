@@ -56,11 +56,12 @@ def test_typed_template_syntax_is_shown_literally(literal_report):
 
 
 def test_file_name_with_braces_is_shown_literally(literal_report):
-    """The provenance table names the file with its braces, and Ma Nới's figures are still counted."""
-    rows = [r for t in docx_tables(literal_report) for r in t]
-    ma_noi = next(r for r in rows if len(r) > 3 and r[1] == "xã Ma Nới" and "phiên bản" in r[3])
-    assert ma_noi[2].split(";")[0] == "Hợp lệ"
-    assert ma_noi[3].startswith(FILE_NAME + " (phiên bản 1, mã ") and "49" not in ma_noi[3]
+    """The annex of sources names the file with its braces, and Ma Nới's report is still valid."""
+    sources = next(t for t in docx_tables(literal_report) if any("Mã SHA-256" in r for r in t))
+    ma_noi = next(r for r in sources if r[1] == "Xã Ma Nới")
+    assert (ma_noi[2], ma_noi[3]) == (FILE_NAME, "1")
+    status = next(t for t in docx_tables(literal_report) if any("Kết quả kiểm tra" in r for r in t))
+    assert next(r for r in status if r[1] == "Xã Ma Nới")[4] == "Hợp lệ"
 
 
 def test_values_are_rendered_once_as_escaped_text(config, plan_root, tmp_path):

@@ -1,0 +1,111 @@
+"""Part IV synthesises the units' difficulties and proposals: each point once with the units that raised it;
+points equal after normalisation (NFC, case, trailing punctuation, whitespace, bullets) are one point, points
+that only share words stay apart."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+
+from pipeline.synthesis import Point, capitalise, group_points, point_key, sentence, split_points
+from tests.helpers import docx_text
+
+UNITS = ["thị trấn Tân Sơn", "xã Lâm Sơn", "xã Lương Sơn", "xã Quảng Sơn", "xã Mỹ Sơn", "xã Hòa Sơn", "xã Ma Nới",
+         "xã Nhơn Sơn"]
+SAME = [
+    "Thiếu vốn sản xuất.",
+    "thiếu vốn sản xuất",
+    "THIẾU VỐN SẢN XUẤT;",
+    unicodedata.normalize("NFD", "Thiếu vốn sản xuất."),
+    "- Thiếu vốn sản xuất",
+    "  Thiếu\u00a0vốn   sản xuất .",
+    "• thiếu vốn sản xuất!",
+    "1. Thiếu vốn sản xuất\u200b",
+]
+
+
+def test_split_points_by_lines_and_semicolons():
+    """A point is a line or a part of a line between ";"; bullets and list numbers go, dots inside numbers
+    and sentences stay, blank parts are dropped."""
+    text = "- Thiếu đất sản xuất; thiếu lao động\r\n\n2) Hỗ trợ 1.500.000 đồng/hộ. Chưa đủ.\u2028• ;"
+    assert split_points(text) == ["Thiếu đất sản xuất", "thiếu lao động", "Hỗ trợ 1.500.000 đồng/hộ. Chưa đủ."]
+    assert split_points(None) == [] and split_points("  \n ") == []
+
+
+def test_point_key_normalises_case_form_punctuation_and_bullets():
+    """Every spelling of SAME has one key; a different point has another."""
+    assert {point_key(x) for x in SAME} == {"thiếu vốn sản xuất"}
+    assert point_key("Thiếu vốn sản xuất kinh doanh") != point_key("Thiếu vốn sản xuất")
+
+
+def test_eight_units_with_the_same_difficulty_give_it_once():
+    """Eight units typing the same difficulty in eight spellings (case, trailing period, NFD, bullets,
+    spaces): one point, the first spelling seen (NFC), with the eight units in order."""
+    points = group_points(list(zip(UNITS, SAME, strict=True)))
+    assert points == [Point("Thiếu vốn sản xuất.", UNITS)]
+    assert unicodedata.is_normalized("NFC", points[0].text)
+    assert sentence(points[0]) == ("Thị trấn Tân Sơn, xã Lâm Sơn, xã Lương Sơn, xã Quảng Sơn, xã Mỹ Sơn, xã Hòa Sơn, "
+                                   "xã Ma Nới, xã Nhơn Sơn: Thiếu vốn sản xuất.")
+
+
+def test_points_sharing_words_stay_apart():
+    """"Thiếu vốn sản xuất" and "Thiếu đất sản xuất" share words but say different things: two points; a
+    unit repeating a point is listed once."""
+    points = group_points([("xã Ma Nới", "Thiếu vốn sản xuất\nThiếu đất sản xuất; thiếu vốn sản xuất."),
+                           ("xã Lâm Sơn", "Thiếu đất sản xuất.")])
+    assert [(p.text, p.units) for p in points] == [("Thiếu vốn sản xuất", ["xã Ma Nới"]),
+                                                  ("Thiếu đất sản xuất", ["xã Ma Nới", "xã Lâm Sơn"])]
+    assert [sentence(p) for p in points] == ["Xã Ma Nới: Thiếu vốn sản xuất.",
+                                             "Xã Ma Nới, xã Lâm Sơn: Thiếu đất sản xuất."]
+
+
+def test_capitalise_only_the_first_letter():
+    assert capitalise("thị trấn Tân Sơn") == "Thị trấn Tân Sơn"
+    assert capitalise("xã Ma Nới") == "Xã Ma Nới" and capitalise("") == ""
+
+
+def test_report_groups_varied_spellings_and_keeps_texts_in_the_annex(config, plan_root, tmp_path):
+    """Rendered: the eight units' difficulty in eight spellings is one line with eight names; Ma Nới's second,
+    different point has its own line; units that raised no proposal are named; annex II keeps each text as
+    typed (line breaks, braces and "<&>" literal)."""
+    from pipeline.render import build_context, render_docx
+
+    agg = json.loads((plan_root / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
+    for n, text in zip(agg["narratives"], SAME, strict=True):
+        n["difficulties"] = text
+        n["proposals"] = None
+    agg["narratives"][6]["difficulties"] = "Thiếu vốn sản xuất.\nThiếu đất sản xuất {{ 7*7 }} <&>"
+    agg["narratives"][0]["proposals"] = "Đề nghị hỗ trợ vốn"
+    context = build_context(agg, config=config, period=config.period("2023-6T"))
+    out = render_docx(context, tmp_path / "r.docx")
+    lines = docx_text(out).splitlines()
+    start = lines.index("1. Khó khăn, vướng mắc")
+    assert lines[start:start + 6] == [
+        "1. Khó khăn, vướng mắc",
+        "- Thị trấn Tân Sơn, xã Lâm Sơn, xã Lương Sơn, xã Quảng Sơn, xã Mỹ Sơn, xã Hòa Sơn, xã Ma Nới, xã Nhơn Sơn: "
+        "Thiếu vốn sản xuất.",
+        "- Xã Ma Nới: Thiếu đất sản xuất {{ 7*7 }} <&>.",
+        "2. Đề xuất, kiến nghị",
+        "- Thị trấn Tân Sơn: Đề nghị hỗ trợ vốn.",
+        "- Xã Lâm Sơn, xã Lương Sơn, xã Quảng Sơn, xã Mỹ Sơn, xã Hòa Sơn, xã Ma Nới, xã Nhơn Sơn: không nêu đề "
+        "xuất, kiến nghị.",
+    ]
+    text = docx_text(out)
+    assert "7. Xã Ma Nới\n" in text
+    assert "- Khó khăn, vướng mắc: Thiếu vốn sản xuất.\nThiếu đất sản xuất {{ 7*7 }} <&>\n" in text
+    assert "- Đề xuất, kiến nghị: (không có)" in text
+
+
+def test_no_point_at_all(config, plan_root):
+    """No unit raised a difficulty: one line says so; no valid report: one line says that."""
+    from pipeline.render import build_context
+
+    agg = json.loads((plan_root / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
+    for n in agg["narratives"]:
+        n["difficulties"] = "  "
+    part = build_context(agg, config=config, period=config.period("2023-6T"))["synthesis"][0]
+    assert part == {"no": "1", "title": "Khó khăn, vướng mắc",
+                    "lines": ["Các đơn vị có báo cáo hợp lệ không nêu khó khăn, vướng mắc."]}
+    agg["narratives"] = []
+    parts = build_context(agg, config=config, period=config.period("2023-6T"))["synthesis"]
+    assert [p["lines"] for p in parts] == [["Chưa có báo cáo hợp lệ nào."]] * 2
