@@ -106,12 +106,19 @@ def resolve_period(config: Config, requested: str | None, when: dt.datetime) -> 
         when: an aware datetime (a run's ``run_after``, or now).
 
     Raises:
-        ConfigError: the code is malformed, the requested period has no configured unit, or no due period
-            has units (Vietnamese messages).
+        ConfigError: the code is malformed, the requested period is of a year before the plan's
+            (``plan.year``), the requested period has no configured unit, or no due period of the plan's
+            years has units (Vietnamese messages).
     """
     requested = (requested or "").strip()
+    plan_year = int(config.plan["year"])
     if requested:
         period = config.period(requested)
+        if period.year < plan_year:
+            raise ConfigError(
+                f"Kỳ {period.code} có trước năm {plan_year} của kế hoạch mà báo cáo này phục vụ "
+                f"({config.plan['issuer']}, năm {plan_year}): không lập báo cáo. Kiểm tra lại năm của kỳ báo cáo "
+                f"(ví dụ {plan_year}-6T).")
         if not config.units_on(period.cutoff):
             raise ConfigError(
                 f"Kỳ {period.code} không có đơn vị báo cáo nào trong cấu hình (không đơn vị nào còn hiệu lực "
@@ -119,6 +126,8 @@ def resolve_period(config: Config, requested: str | None, when: dt.datetime) -> 
         return period
     period = config.latest_period_due(when)
     for _ in range(80):  # 80 periods: over 26 years back
+        if period.year < plan_year:
+            break
         if config.units_on(period.cutoff):
             return period
         period = config.previous_period(period)

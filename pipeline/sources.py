@@ -290,7 +290,6 @@ def _check_cell(extent: SheetExtent, row: int, col: int, budget: int, name: str,
 
 
 CHUNK = 1 << 16  # decompressed bytes looked at a time: memory stays bounded whatever the sheet holds
-HIT_WINDOW = 1 << 20  # bytes between a cell's first content byte and its </c> (a cell holds 32,767 characters)
 TAIL_CHUNKS = 3  # chunks kept at the end of a sheet's stream, where </sheetData> and the part after it are
 ROOT_TAG = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?worksheet[\s>]")
 
@@ -385,11 +384,12 @@ def _trim_sheet(fh: BinaryIO, z: zipfile.ZipFile, info: zipfile.ZipInfo, extent:
     (borders drawn down to row 50,000, say) and are dropped unread, so they cost one pass of inflating and
     nothing else. Everything before the cut and from ``</sheetData>`` on (merges, validations, …) is kept.
 
-    Pass 1 inflates the member once and finds the last cell with content (``</c>``: a cell holding a value
-    or formula is never written self-closed), looking for it only near bytes a content cell must hold (one-
-    byte searches run at memory speed); ``</sheetData>`` and what follows are found in the last chunks.
-    Pass 2 inflates only up to the end of that cell's row. Rare layouts (a long part after the rows, an
-    extension holding a ``</c>``) take one more streaming pass. Then checks the declared dimension, the rows,
+    Pass 1 inflates the member once and finds the last cell with content — the end of its value (``</v>``),
+    inline string (``</is>``) or formula (``</f>``, ``<f …/>``); an empty formatted cell, ``<c …/>`` or
+    ``<c …></c>``, has none — looking for them only in chunks holding a byte they must hold (one-byte
+    searches run at memory speed); ``</sheetData>`` and what follows are found in the last chunks. Pass 2
+    inflates only up to the end of that cell's row. Rare layouts (a long part after the rows, an extension
+    holding a marker) take one more streaming pass. Then checks the declared dimension, the rows,
     columns and cells kept and the merges against ``limits``, and that the kept XML is well formed.
 
     Raises:
@@ -409,20 +409,28 @@ def _trim_sheet(fh: BinaryIO, z: zipfile.ZipFile, info: zipfile.ZipInfo, extent:
         row, col = extent.declared
         if row > limits.max_rows or col > limits.max_columns:
             raise _sheet_too_big(name, extent.name, f"vùng dữ liệu khai báo đến {_describe(row, col)}", limits)
-    cell_end, data_end = b"</" + ns + b"c>", b"</" + ns + b"sheetData>"
-    last_cell, last_hit, offset, carry = -1, -HIT_WINDOW - 1, 0, b""
+    data_end = b"</" + ns + b"sheetData>"
+    # the end of what makes a cell hold something: a value, an inline string, a formula (an empty formatted
+    # cell, written <c …/> or <c …></c>, holds none of them)
+    content = (b"</" + ns + b"v>", b"</" + ns + b"is>", b"</" + ns + b"f>", b"<" + ns + b"f ")
+    width = max(len(data_end), *(len(n) for n in content))
+    last_cell, offset, carry, hit_at = -1, 0, b"", -len(data_end) - 1
     ring: list[tuple[int, bytes]] = []  # the last chunks, where </sheetData> and what follows are looked for
     for chunk in _inflate(fh, info, z):  # pass 1
-        if (hit := max(chunk.rfind(b"v"), chunk.rfind(b"f"), chunk.rfind(b"S"))) >= 0:  # <v>, <f>, inlineStr
-            last_hit = offset + hit
-        if last_hit >= offset - HIT_WINDOW:  # within a cell's reach of content: look for its </c>
-            seam, seam_at = carry + chunk[:len(cell_end)], offset - len(carry)
-            if (at := chunk.rfind(cell_end)) >= 0:
-                last_cell = max(last_cell, offset + at)
-            elif (at := seam.rfind(cell_end)) >= 0:
-                last_cell = max(last_cell, seam_at + at)
+        seam, seam_at = carry + chunk[:width], offset - len(carry)  # a marker cut by the chunk boundary
+        # One-byte searches run at memory speed: a content marker holds a 'v', 'f' or 'i', so only a chunk
+        # holding one of them, or reaching less than a marker's length past one (a marker cut in two), is
+        # searched for the markers.
+        if (hit := max(chunk.rfind(b"v"), chunk.rfind(b"f"), chunk.rfind(b"i"))) >= 0:
+            hit_at = offset + hit
+        if offset <= hit_at + width:
+            for needle in content:
+                if (at := chunk.rfind(needle)) >= 0:
+                    last_cell = max(last_cell, offset + at)
+                elif (at := seam.rfind(needle)) >= 0:
+                    last_cell = max(last_cell, seam_at + at)
         ring = [*ring[-(TAIL_CHUNKS - 1):], (offset, chunk)]
-        carry = chunk[-len(cell_end):] if len(chunk) >= len(cell_end) else (carry + chunk)[-len(cell_end):]
+        carry = chunk[-width:] if len(chunk) >= width else (carry + chunk)[-width:]
         offset += len(chunk)
     end_part = b"".join(c for _, c in ring)
     tail_at = end_part.rfind(data_end)
@@ -431,8 +439,8 @@ def _trim_sheet(fh: BinaryIO, z: zipfile.ZipFile, info: zipfile.ZipInfo, extent:
         return _check_kept(_bytes_from(fh, info, z, 0), ns, extent, budget, name, limits)
     tail = end_part[tail_at - ring[0][0]:] if tail_at >= ring[0][0] else _bytes_from(fh, info, z, tail_at)
     del end_part
-    if last_cell >= tail_at:  # a </c> after the rows is an extension's: the last one before them is wanted
-        last_cell = _find_in_stream(fh, info, z, cell_end, last=True, before=tail_at)
+    if last_cell >= tail_at:  # a marker after the rows is an extension's: the last one before them is wanted
+        last_cell = max(_find_in_stream(fh, info, z, needle, last=True, before=tail_at) for needle in content)
     row_end = re.compile(rb"</" + re.escape(ns) + rb"row>")
     open_end = re.compile(rb"<" + re.escape(ns) + rb"sheetData\b[^>]*>")
     head = bytearray()

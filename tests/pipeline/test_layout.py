@@ -173,3 +173,27 @@ def test_trimming_is_the_same_whatever_the_chunk_boundaries(config, tmp_path, mo
     sub = read_submission(variant, config)
     assert sub.roster["household_code"].tolist() == [f"22828-000{i}" for i in range(1, 7)]
     assert sub.roster["head_name"].iloc[-1] == "Pinăng Ngọc Hoa"
+
+
+def test_borders_written_by_openpyxl_are_not_read(config, tmp_path):
+    """Borders drawn with openpyxl on every roster column down to row 2,000: it writes the empty cells as
+    <c r="S1500" s="12" t="n"></c> (closed, not self-closed, with column letters such as S and V), which must
+    not count as content. The copy parsed stops at the last household; the file is valid."""
+    from openpyxl.styles import Border, Side
+
+    from pipeline.sources import trimmed_xlsx
+
+    def edit(ws):
+        thin = Side(style="thin")
+        for row in ws.iter_rows(min_row=11, max_row=2_000, min_col=1, max_col=37):
+            for cell in row:
+                cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+
+    path = _edited(tmp_path, "borders.xlsx", edit)
+    with zipfile.ZipFile(path) as z:
+        assert b'<c r="S1500" s="' in z.read("xl/worksheets/sheet3.xml")
+    copy, extents = trimmed_xlsx(path, path.name)
+    roster = next(e for e in extents if e.name == ROSTER)
+    assert (roster.declared, roster.rows, roster.columns, roster.cells) == ((2_000, 37), 10, 37, 261)
+    outcome = validate_submission(path, config=config, period="2023-6T")
+    assert (outcome.status, outcome.errors, outcome.warnings) == ("valid", 0, 0)

@@ -55,6 +55,12 @@ def test_resolve_period(config):
     assert resolve_period(config, " 2023-9T ", dt.datetime(2026, 11, 29, tzinfo=HCM)).code == "2023-9T"
     with pytest.raises(ConfigError, match="Kỳ 2025-9T không có đơn vị báo cáo nào trong cấu hình"):
         resolve_period(config, "2025-9T", dt.datetime(2026, 11, 29, tzinfo=HCM))
+    # a mistyped year before the plan's: refused, never a report "of 2019" citing the 2023 plan
+    for code in ("2019-6T", "2022-CN"):
+        with pytest.raises(ConfigError) as refused:
+            resolve_period(config, code, dt.datetime(2026, 11, 29, tzinfo=HCM))
+        assert str(refused.value).startswith(f"Kỳ {code} có trước năm 2023 của kế hoạch mà báo cáo này phục vụ "
+                                             "(UBND huyện Ninh Sơn, năm 2023): không lập báo cáo.")
 
 
 def test_no_configured_unit_at_all(tmp_path, config):
