@@ -359,8 +359,9 @@ def shape_of(sheet: str, column: str) -> str | None:
 def shown_lists(config: Any = None) -> dict[str, frozenset[str]]:
     """The allowed values of each listed shape, in :func:`normalize_label` form (``unit_name`` in
     :func:`canonical_unit_name` form): statuses and change kinds (codes and labels) from
-    ``config/reference.yaml``, unit names from the configured units, relations, indicator labels, measures
-    and flag words from this module. ``config`` defaults to :func:`pipeline.config.load_config`."""
+    ``config/reference.yaml``, unit names from the configured units (and, as ``unit_name_toneless``, in
+    :func:`toneless_unit_name` form: a unit's name misspelt in its tone marks is still a place name),
+    relations, indicator labels, measures and flag words from this module. ``config`` defaults to :func:`pipeline.config.load_config`."""
     if config is None:
         from pipeline.config import ConfigError, load_config
 
@@ -382,6 +383,7 @@ def shown_lists(config: Any = None) -> dict[str, frozenset[str]]:
         "indicator": frozenset(normalize_label(i.label) for i in SUMMARY_INDICATORS),
         "measure": frozenset(normalize_label(m) for m in MEASURES),
         "unit_name": frozenset(n for u in units for n in u.canonical_names),
+        "unit_name_toneless": frozenset(toneless_unit_name(n) for u in units for n in u.canonical_names),
     }
 
 
@@ -390,8 +392,9 @@ def has_shape(shape: str, value: str, lists: dict[str, frozenset[str]]) -> bool:
     text = unicodedata.normalize("NFC", value).strip()
     if shape in SHAPES:
         return SHAPES[shape].fullmatch(text) is not None
-    if shape == "unit_name":
-        return canonical_unit_name(text) in lists["unit_name"]
+    if shape == "unit_name":  # a unit's name, also misspelt in its tone marks: a place, not a person
+        return (canonical_unit_name(text) in lists["unit_name"]
+                or toneless_unit_name(text) in lists.get("unit_name_toneless", frozenset()))
     return normalize_label(text) in lists.get(shape, frozenset())
 
 
@@ -428,7 +431,7 @@ def shown_message(text: str, lists: dict[str, frozenset[str]] | None = None) -> 
 
     def keep(m: re.Match[str]) -> str:
         inner = m.group(1)
-        if normalize_label(inner) in known or canonical_unit_name(inner) in lists["unit_name"] or any(
+        if normalize_label(inner) in known or has_shape("unit_name", inner, lists) or any(
                 SHAPES[s].fullmatch(inner.strip()) for s in ("number", "date", "period", "decision_number")):
             return m.group(0)
         return f"'{MASK}'"

@@ -223,3 +223,18 @@ def test_name_in_every_column_never_reaches_district_outputs(config, tmp_path, m
     assert not leaks
     assert "(ẩn)" in outputs["status page"] and "(ẩn)" in outputs["logs"]
     assert "22828" in outputs["status page"]  # codes stay readable
+
+
+def test_a_unit_name_misspelt_in_its_tones_is_shown_a_person_s_name_is_not():
+    """The identity warning's typed name "xã Mà Nơi" differs from xã Ma Nới only in its tone marks: a place,
+    shown on the status page so staff see what was typed; a person's name typed there stays hidden."""
+    from pipeline.findings import Finding
+
+    typed = Finding("cảnh báo", "Thông tin chung", 4, "Tên đơn vị", "xã Mà Nơi",
+                    "Tên đơn vị 'xã Mà Nơi' sai dấu thanh so với mã 22828; đúng là 'xã Ma Nới'.", "", "identity")
+    assert typed.masked().value == "xã Mà Nơi"
+    assert typed.masked().message == typed.message
+    person = Finding("lỗi", "Thông tin chung", 4, "Tên đơn vị", "Nguyễn Văn Hùng",
+                     "Tên đơn vị 'Nguyễn Văn Hùng' không khớp với mã 22828.", "", "identity")
+    assert (person.masked().value, person.masked().message) == (
+        "(ẩn)", "Tên đơn vị '(ẩn)' không khớp với mã 22828.")
