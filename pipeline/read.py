@@ -431,7 +431,8 @@ def _flag_formulas_without_value(values: Any, formulas: Any, sub: Submission) ->
             sub.findings.append(Finding(
                 ERROR, sheet_name, row, header, formula,
                 "Ô có công thức nhưng tệp không lưu kết quả tính (thường do tệp được tạo bằng phần mềm khác Excel).",
-                "Mở tệp bằng Excel hoặc LibreOffice Calc rồi lưu lại để công thức được tính, hoặc ghi thẳng giá trị (số hoặc chữ) thay cho công thức.",
+                "Mở tệp bằng Excel hoặc LibreOffice Calc rồi lưu lại để công thức được tính, hoặc ghi thẳng giá trị "
+                "(số hoặc chữ) thay cho công thức.",
                 "read"))
 
 

@@ -361,7 +361,8 @@ def shown_lists(config: Any = None) -> dict[str, frozenset[str]]:
     :func:`canonical_unit_name` form): statuses and change kinds (codes and labels) from
     ``config/reference.yaml``, unit names from the configured units (and, as ``unit_name_toneless``, in
     :func:`toneless_unit_name` form: a unit's name misspelt in its tone marks is still a place name),
-    relations, indicator labels, measures and flag words from this module. ``config`` defaults to :func:`pipeline.config.load_config`."""
+    relations, indicator labels, measures and flag words from this module. ``config`` defaults to
+    :func:`pipeline.config.load_config`."""
     if config is None:
         from pipeline.config import ConfigError, load_config
 
@@ -383,7 +384,8 @@ def shown_lists(config: Any = None) -> dict[str, frozenset[str]]:
         "indicator": frozenset(normalize_label(i.label) for i in SUMMARY_INDICATORS),
         "measure": frozenset(normalize_label(m) for m in MEASURES),
         "unit_name": frozenset(n for u in units for n in u.canonical_names),
-        "unit_name_toneless": frozenset(toneless_unit_name(n) for u in units for n in u.canonical_names),
+        "unit_name_toneless": frozenset(toneless_unit_name(n) for u in units
+                                        for n in u.canonical_names),
     }
 
 
