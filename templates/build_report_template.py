@@ -316,11 +316,14 @@ def build(out: Path = OUT) -> Path:
     para(doc, "- {{ line }}")
     para(doc, "{%p endfor %}", indent=False)
     para(doc, "{%p endfor %}", indent=False)
-    para(doc, "{{ closing }}")
+    closing = para(doc, "{{ closing }}")
+    closing.paragraph_format.keep_with_next = True  # the closing sentence stays on the signature's page
 
-    # "Nơi nhận" and signature block: a borderless two-column table.
+    # "Nơi nhận" and signature block: a borderless two-column table, never split across pages.
     sign = doc.add_table(rows=1, cols=2)
     _no_borders(sign)
+    row_props = sign.rows[0]._tr.get_or_add_trPr()
+    row_props.append(OxmlElement("w:cantSplit"))
     set_widths(sign, [8.5, 8.0])
     left, right = sign.rows[0].cells
     cell_text(left, "Nơi nhận:", 12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
