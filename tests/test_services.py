@@ -131,7 +131,7 @@ def test_report_has_the_samples_figures(services, dag_run):
     report = services.data_dir / "reports" / "2023" / "6T" / "bao-cao-2023-6T.docx"
     by_unit = next(t for t in docx_tables(report) if any("Toàn huyện" in r for r in t))
     assert find_row(by_unit, "Toàn huyện")[3:9] == ["1.551", "6,39%", "1.381", "5,69%", "2", "11"]
-    assert find_row(by_unit, "xã Ma Nới")[7:9] == ["2", "11"]
+    assert find_row(by_unit, "Xã Ma Nới")[7:9] == ["2", "11"]
     agg = json.loads((services.data_dir / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     assert [x["status"] for x in agg["submissions"]] == ["valid"] * 8
 
