@@ -54,14 +54,6 @@ def _safe(value: Any) -> Any:
     return plain_text(value) if isinstance(value, str) else value
 
 
-def _top_left(ws: Any, row: int, col: int) -> tuple[int, int]:
-    """(row, column) of the top-left cell of the merge covering (row, col), or (row, col) itself."""
-    for rng in ws.merged_cells.ranges:
-        if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
-            return rng.min_row, rng.min_col
-    return row, col
-
-
 def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period, root: Path | None = None
                     ) -> Path | None:
     """Write the annotated copy of ``version``'s workbook; None when the file is not a readable workbook.
@@ -72,6 +64,7 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
 
+    from pipeline.read import SheetLayout
     from pipeline.sources import existing_cells, trimmed_xlsx
 
     try:  # the bounded, trimmed copy the reader parses: formatting far below the data costs nothing here either
@@ -87,6 +80,7 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
             for cell in existing_cells(ws):
                 if isinstance(cell.value, str) and cell.value.startswith("="):
                     cell.data_type = "s"  # a value, never a formula
+        layouts: dict[str, Any] = {}
         for f in outcome.findings:
             ws = next((w for w in wb.worksheets if schema.normalize_label(w.title) == schema.normalize_label(f.sheet)),
                       None)
@@ -95,7 +89,9 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
             col = _locate_column(ws, f.column, f.row)
             if col is None:
                 continue
-            cell = ws.cell(*_top_left(ws, f.row, col))  # a merge takes comments on its top-left cell only
+            if ws.title not in layouts:
+                layouts[ws.title] = SheetLayout.of(ws)
+            cell = ws.cell(*layouts[ws.title].top_left(f.row, col))  # a merge takes comments on its top-left
             cell.fill = PatternFill("solid", fgColor=RED if f.severity == ERROR else YELLOW)
             text = f"[{f.severity.upper()}] {f.message}" + (f"\nCách sửa: {f.fix}" if f.fix else "")
             if cell.comment is not None:

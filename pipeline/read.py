@@ -219,9 +219,19 @@ class SheetLayout:
                 columns.update(range(first, (dim.max or first) + 1))
         return cls(merged, ranges, rows, frozenset(columns))
 
+    def top_left(self, row: int, col: int) -> tuple[int, int]:
+        """(row, column) of the cell holding what (row, col) shows: the top-left cell of the merge covering
+        it, or (row, col) itself."""
+        return self.merged.get((row, col), (row, col))
+
+    def shown_cell(self, ws: Any, row: int, col: int) -> Any:
+        """The cell whose value and number format Excel shows at (row, col) (:func:`top_left`); never creates
+        a cell."""
+        return cell_at(ws, *self.top_left(row, col))
+
     def shown(self, ws: Any, row: int, col: int) -> Any:
         """The value Excel shows at (row, col): a cell a merge covers shows the merge's top-left value."""
-        return value_at(ws, *self.merged.get((row, col), (row, col)))
+        return self.shown_cell(ws, row, col).value
 
 
 @dataclass
@@ -284,14 +294,6 @@ def _find_header_row(ws: Any, first_header: str, limit: int = 15) -> int | None:
     return None
 
 
-def _merged_value(ws: Any, row: int, col: int) -> Any:
-    """The value shown in a cell, looking through merged ranges to their top-left cell."""
-    for rng in ws.merged_cells.ranges:
-        if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
-            return value_at(ws, rng.min_row, rng.min_col)
-    return value_at(ws, row, col)
-
-
 def _map_columns(ws: Any, header_row: int, fields: tuple[schema.Field, ...], sheet: str,
                  sub: Submission) -> tuple[dict[str, int], int]:
     """Map fields to columns by their printed header; returns (key → column, first data row).
@@ -300,7 +302,8 @@ def _map_columns(ws: Any, header_row: int, fields: tuple[schema.Field, ...], she
     "Thiếu hụt: Việc làm"), headers differing in case, spacing, line breaks, Unicode form or tone placement.
     """
     wanted = {schema.normalize_label(f.header): f for f in fields}
-    top = {c: clean_text(_merged_value(ws, header_row, c)) for c in range(1, ws.max_column + 1)}
+    layout = sub.layout.get(sheet) or SheetLayout.of(ws)
+    top = {c: clean_text(layout.shown(ws, header_row, c)) for c in range(1, ws.max_column + 1)}
     below = {c: clean_text(value_at(ws, header_row + 1, c)) for c in range(1, ws.max_column + 1)}
     below_is_header = any(
         schema.normalize_label(f"{top[c]}: {below[c]}") in wanted or (
@@ -664,8 +667,7 @@ def _read_roster(ws: Any, sub: Submission, config: Config) -> None:
             continue  # "Tổng cộng", "I. Khu vực thành thị": not a household
         raw_row = {k: layout.shown(ws, r, c) for k, c in cols.items()}  # a merge's value reaches every row
         if "household_code" in cols:
-            raw_row["household_code"] = clean_code(cell_at(ws, *layout.merged.get((r, cols["household_code"]),
-                                                                                  (r, cols["household_code"]))))
+            raw_row["household_code"] = clean_code(layout.shown_cell(ws, r, cols["household_code"]))
         if r in layout.hidden_rows:
             hidden.append(r)
         rec: dict[str, Any] = {"excel_row": r}
@@ -760,7 +762,7 @@ def _read_members(ws: Any, sub: Submission, config: Config) -> None:
         if not any(own.values()) or _is_subtotal(own):
             continue
         raw = {k: clean_text(layout.shown(ws, r, c)) for k, c in cols.items() if k != "no"}
-        raw["household_code"] = clean_code(cell_at(ws, *layout.merged.get((r, code_col), (r, code_col))))
+        raw["household_code"] = clean_code(layout.shown_cell(ws, r, code_col))
         if r in layout.hidden_rows:
             hidden.append(r)
         records.append({
@@ -825,7 +827,7 @@ def locate_findings(findings: list[Finding], sub: Submission) -> list[Finding]:
             col = 2  # label in column A, value in column B
         row, column, message, fix = f.row, f.column, f.message, f.fix
         if col is not None and ((row, col) in layout.merged or (row, col) in layout.ranges):
-            row, col = layout.merged.get((row, col), (row, col))
+            row, col = layout.top_left(row, col)
             column = sub.columns.get((f.sheet, col), column)
             message = f"{message} (ô gộp {layout.ranges[(row, col)]}: giá trị ghi ở ô đầu của vùng gộp)"
         hidden = ([f"dòng {row}"] if row in layout.hidden_rows else []) + (

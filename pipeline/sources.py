@@ -302,8 +302,8 @@ def _inflate(fh: BinaryIO, info: zipfile.ZipInfo, z: zipfile.ZipFile) -> Iterato
     import struct
 
     if info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
-        with z.open(info) as fh:
-            while chunk := fh.read(CHUNK):
+        with z.open(info) as member:
+            while chunk := member.read(CHUNK):
                 yield chunk
         return
     fh.seek(info.header_offset)
@@ -414,7 +414,7 @@ def _trim_sheet(fh: BinaryIO, z: zipfile.ZipFile, info: zipfile.ZipInfo, extent:
     # cell, written <c …/> or <c …></c>, holds none of them)
     content = (b"</" + ns + b"v>", b"</" + ns + b"is>", b"</" + ns + b"f>", b"<" + ns + b"f ")
     width = max(len(data_end), *(len(n) for n in content))
-    last_cell, offset, carry, hit_at = -1, 0, b"", -len(data_end) - 1
+    last_cell, offset, carry, hit_at = -1, 0, b"", -width - 1
     ring: list[tuple[int, bytes]] = []  # the last chunks, where </sheetData> and what follows are looked for
     for chunk in _inflate(fh, info, z):  # pass 1
         seam, seam_at = carry + chunk[:width], offset - len(carry)  # a marker cut by the chunk boundary
