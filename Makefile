@@ -86,13 +86,16 @@ receive-samples: setup
 			--by "$(SAMPLES_RECEIVED_BY)" --note "$(SAMPLES_NOTE)" || exit 1; \
 	done
 
-## system-deps: LibreOffice (PDF conversion of reports, used by the tests) and Chromium (the services test's
-## screenshot of the UI) from Debian's packages
+## system-deps: LibreOffice (PDF conversion of reports), poppler-utils (the tests read the PDF's pages) and
+## Chromium (the services test's screenshot of the UI) from Debian's packages
 system-deps:
 	@command -v soffice >/dev/null 2>&1 || { \
 		echo "Installing LibreOffice Writer (Debian packages) ..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			libreoffice-writer-nogui fonts-liberation >/dev/null; }
+	@command -v pdftotext >/dev/null 2>&1 || { \
+		echo "Installing poppler-utils (Debian packages) ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Installing Chromium (Debian packages) ..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }

@@ -18,14 +18,17 @@ otherwise each says "Chưa đủ số liệu để đánh giá" and names the un
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from pipeline import fmt
+from pipeline.charts import chart_context, earlier_aggregates, embed
 from pipeline.config import PROJECT_ROOT, Config, Period
 from pipeline.paths import report_path, report_staging_path
+from pipeline.pdf import publish_pdf, stage_pdf, unpublish_pdf
 from pipeline.publish import copy_file, ensure_dir, private_modes
 from pipeline.synthesis import capitalise, group_points, sentence
 
@@ -43,7 +46,7 @@ MOVEMENT_ORDER = ("escaped_poverty", "near_poor_to_poor", "fell_back_poor", "new
 TEMPLATE_VARIABLES = frozenset({
     "doc", "period", "intro", "text", "units", "district", "ncc_rows", "movements", "deprivation_rows",
     "dimension_rows", "support_rows", "fund_rows", "funds", "submission_rows", "target_rows", "synthesis",
-    "narratives", "closing", "annex", "scope", "annex_empty", "sources",
+    "narratives", "closing", "annex", "scope", "annex_empty", "sources", "charts",
 })
 # The parts of a .docx that docxtpl renders as templates (body, headers, footers).
 _TEMPLATE_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
@@ -178,11 +181,14 @@ def _document(config: Config, period: Period) -> dict[str, Any]:
     }
 
 
-def build_context(agg: dict[str, Any], *, config: Config, period: Period) -> dict[str, Any]:
+def build_context(agg: dict[str, Any], *, config: Config, period: Period,
+                  earlier: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """The template context: every value a formatted Vietnamese string, lists of row dicts for tables.
 
     Args:
         agg: the output of :func:`pipeline.aggregate.aggregate` (as written to ``aggregates.json``).
+        earlier: the aggregates of the year's earlier periods by code, for the year chart
+            (:func:`pipeline.charts.earlier_aggregates`); None: the current period only.
     """
     d = agg["district"]
     subs = agg["submissions"]
@@ -401,6 +407,7 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period) -> dic
             "Không có hộ nghèo có thành viên là người có công trong số các đơn vị có báo cáo hợp lệ; chưa có số "
             f"liệu của: {', '.join(left_out)}."
         ),
+        "charts": chart_context(agg, config=config, period=period, earlier=earlier),
     }
 
 
@@ -518,12 +525,15 @@ def render_docx(context: dict[str, Any], out: Path, template: Path = TEMPLATE, *
     Context values are data: each is rendered once, XML-escaped, and never parsed as a template, so braces,
     Jinja syntax or XML a commune typed show literally (a line break in a value becomes a line break).
     ``properties`` (:func:`document_properties`) are set as the document's core properties; without them
-    only the author (the issuing office) and the title are set, from the context. Is idempotent.
+    only the author (the issuing office) and the title are set, from the context. Chart specs under
+    ``context["charts"]`` are drawn and embedded as images (:func:`pipeline.charts.embed`). Is idempotent: the
+    same context and properties give the same bytes (zip members dated ``properties["modified"]``).
 
     Raises:
         jinja2.exceptions.UndefinedError: the template uses a variable the context lacks.
     """
     tpl = _literal_template_class()(str(template))
+    context = embed(tpl, context)  # chart specs drawn into images of this template
     tpl.render(context, jinja_env=_jinja_env(), autoescape=True)
     if properties is None:
         d = context["doc"]
@@ -536,7 +546,19 @@ def render_docx(context: dict[str, Any], out: Path, template: Path = TEMPLATE, *
     core.revision = 1
     out.parent.mkdir(parents=True, exist_ok=True)
     tpl.save(str(out))
+    fix_zip_times(out, properties.get("modified"))
     return out
+
+
+def fix_zip_times(path: Path, stamp: dt.datetime | None) -> None:
+    """Rewrite the .docx at ``path`` with every member dated ``stamp`` (UTC; 01/01/1980 when None) instead of
+    the time of saving, so that the same inputs give the same bytes (members, order and compression kept)."""
+    when = (stamp.astimezone(dt.UTC) if stamp else dt.datetime(1980, 1, 1)).timetuple()[:6]
+    with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as zin, zipfile.ZipFile(path, "w") as zout:
+        for item in zin.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=when)
+            info.compress_type, info.external_attr = item.compress_type, item.external_attr
+            zout.writestr(info, zin.read(item.filename))
 
 
 def document_text(path: Path) -> str:
@@ -571,7 +593,8 @@ def audit(path: Path, unit_names: list[str]) -> None:
 
 
 def stage_report(agg: dict[str, Any], *, config: Config, period: Period, root: Path | None = None) -> Path:
-    """Render and audit the report of ``period`` in ``work/<period>/staging/`` (owner-only); returns its path.
+    """Render and audit the report of ``period`` in ``work/<period>/staging/`` (owner-only), and its PDF
+    beside it (:func:`pipeline.pdf.stage_pdf`); returns the .docx's path.
 
     Nothing is published. The template's own tags are checked first (:func:`check_template`).
 
@@ -583,18 +606,24 @@ def stage_report(agg: dict[str, Any], *, config: Config, period: Period, root: P
     staging = report_staging_path(period, root)
     ensure_dir(staging.parent, private=True)
     staging.unlink(missing_ok=True)
-    render_docx(build_context(agg, config=config, period=period), staging,
+    render_docx(build_context(agg, config=config, period=period,
+                              earlier=earlier_aggregates(period, config=config, root=root)), staging,
                 properties=document_properties(agg, config=config, period=period))
     staging.chmod(private_modes()[0])
     audit(staging, [s["unit_name"] for s in agg["submissions"]])
+    stage_pdf(staging)  # its PDF beside it; none (a warning logged) when LibreOffice is missing or fails
     return staging
 
 
 def publish_report(staged: Path, *, period: Period, root: Path | None = None) -> Path:
     """Publish an audited report at :func:`report_path`: copied under a temporary name beside it and renamed
-    into place, owner-only (the annex holds personal data). Returns the published path."""
+    into place, owner-only (the annex holds personal data), then its staged PDF, when there is one, beside it
+    as ``bao-cao-<period>.pdf`` (a PDF of an earlier report is removed first). Returns the .docx's path."""
     # the report holds names (annex): owner-only; its folder also holds the district-facing status page
-    return copy_file(staged, report_path(period, root), private=True, private_dir=False)
+    unpublish_pdf(report_path(period, root))  # no PDF of an earlier report beside the new one, even after a crash
+    path = copy_file(staged, report_path(period, root), private=True, private_dir=False)
+    publish_pdf(staged, path)  # the staged PDF, when there is one, beside the report
+    return path
 
 
 def render_report(agg: dict[str, Any], *, config: Config, period: Period, root: Path | None = None) -> Path:

@@ -175,6 +175,79 @@ def data_table(doc, headers, loop, cells, total=None, widths=None, size=12, head
     return table
 
 
+# The report's charts (pipeline/charts.py draws them; the template variable ``charts``): for each, words of the
+# caption of the table it follows (not its number), its caption, the Jinja condition it is shown under, its note.
+CHARTS = (
+    ("Hộ nghèo, hộ cận nghèo theo đơn vị", "poverty",
+     "Biểu đồ 1: Tỷ lệ hộ nghèo, hộ cận nghèo theo đơn vị tại ngày {{ period.cutoff }}", None, None),
+    ("Biến động hộ có thành viên là người có công", "year",
+     "Biểu đồ 2: Hộ nghèo, hộ cận nghèo có thành viên là người có công qua các kỳ báo cáo năm {{ period.year }}",
+     None,
+     "Số liệu tại ngày 01/01/{{ period.year }} và tại ngày cuối các kỳ báo cáo trong năm đã có số liệu: "
+     "{% for p in charts.year.periods %}kỳ {{ p.label }} ({{ p.cutoff }}){% if not loop.last %}, {% endif %}"
+     "{% endfor %}.{% if charts.year.missing %} Chưa có số liệu kỳ {% for p in charts.year.missing %}"
+     "{{ p.label }}{% if not loop.last %}, {% endif %}{% endfor %}.{% endif %}"
+     "{% if charts.year.partial %} (*) Số liệu chỉ cộng các đơn vị có báo cáo hợp lệ.{% endif %}"),
+    ("thiếu hụt theo chiều", "deprivation",
+     "Biểu đồ 3: Số hộ nghèo có người có công thiếu hụt theo chiều tại ngày {{ period.cutoff }} "
+     "(Nghị định 07/2021/NĐ-CP)", "charts.deprivation.shown", None),
+)
+
+
+def _after_table(doc, caption_words):
+    """The body element before which a chart goes: after the table whose caption (a "Bảng …" paragraph) holds
+    ``caption_words``, its spacer and its notes shown under a condition (a paragraph starting "{% if", or a
+    "{%p if %} … {%p endif %}" block); None when it is the body's last.
+
+    Raises:
+        LookupError: no such caption, or no table right after it.
+    """
+    body = doc.element.body
+    w_p, w_tbl = qn("w:p"), qn("w:tbl")
+
+    def text(el):
+        return "".join(t.text or "" for t in el.iter(qn("w:t")))
+
+    cap = next((el for el in body if el.tag == w_p and text(el).startswith("Bảng") and caption_words in text(el)),
+               None)
+    if cap is None or cap.getnext() is None or cap.getnext().tag != w_tbl:
+        raise LookupError(f"table captioned «…{caption_words}…» not found")
+    el, depth = cap.getnext().getnext(), 0
+    while el is not None and el.tag == w_p:
+        t = text(el).strip()
+        if t.startswith("{%p if"):
+            depth += 1
+        elif t.startswith("{%p endif") and depth:
+            depth -= 1
+        elif not (depth or not t or t.startswith("{% if")):
+            break
+        el = el.getnext()
+    return el
+
+
+def add_charts(doc):
+    """Each chart after the table it illustrates (Bảng of the units, of the movement of NCC households, of the
+    deprivations by dimension): caption (kept with the image), the image, its note; a condition wraps them in
+    ``{%p if %}``. Found by their captions' words, so this runs once, after the body is built.
+
+    Raises:
+        LookupError: a table the charts follow is not in the body.
+    """
+    places = [(_after_table(doc, words), rest) for words, *rest in CHARTS]
+    for anchor, (key, text, condition, note) in places:
+        block = []
+        if condition:
+            block.append(para(doc, "{%p if " + condition + " %}", indent=False))
+        block.append(caption(doc, text))
+        block.append(para(doc, "{{ charts." + key + ".image }}", align=WD_ALIGN_PARAGRAPH.CENTER, after=0))
+        block.append(para(doc, note, 12, italic=True) if note else para(doc, "", after=0))
+        if condition:
+            block.append(para(doc, "{%p endif %}", indent=False))
+        for p in block:
+            if anchor is not None:
+                anchor.addprevious(p._element)
+
+
 def build(out: Path = OUT) -> Path:
     doc = Document()
     normal = doc.styles["Normal"]
@@ -383,6 +456,7 @@ def build(out: Path = OUT) -> Path:
     para(doc, "{% if not sources %}Chưa nhận tệp số liệu nào.{% endif %}", 12, italic=True)
     para(doc, "Mã SHA-256 là mã băm của bản lưu trữ tệp số liệu đơn vị gửi; thời điểm nhận theo giờ Việt Nam "
               "(UTC+7).", 12, italic=True)
+    add_charts(doc)
     # the template's own properties name no tool; the rendered report gets its own (pipeline.render)
     props = doc.core_properties
     props.author, props.comments, props.last_modified_by, props.title = "", "", "", ""

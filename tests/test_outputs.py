@@ -70,7 +70,8 @@ def test_outputs_with_personal_data_are_owner_only(cli_run):
     assert stat.S_IMODE((folder / "bao-cao-2023-6T.docx").stat().st_mode) == 0o600
     public = {folder / "trang-thai-2023-6T.html"}
     others = [p for p in folder.iterdir() if p not in public and "data-docs" not in p.name]
-    assert [p.name for p in others] == ["bao-cao-2023-6T.docx"]
+    assert sorted(p.name for p in others) == ["bao-cao-2023-6T.docx", "bao-cao-2023-6T.pdf"]
+    assert stat.S_IMODE((folder / "bao-cao-2023-6T.pdf").stat().st_mode) == 0o600  # the annex lists households
     assert stat.S_IMODE((folder / "trang-thai-2023-6T.html").stat().st_mode) == 0o644
     assert stat.S_IMODE((folder / "data-docs" / "index.html").stat().st_mode) == 0o644
     # the folder holding the status page stays reachable; the report inside it is protected by its own mode
