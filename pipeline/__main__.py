@@ -11,6 +11,8 @@
                                                           accept an outlier warning with a justification
     python -m pipeline receive FILE --period P --received-at TIME --by NAME [--note TEXT]
                                                           register a file received by e-mail, Zalo or on paper
+    python -m pipeline check-template [FILE]              check a report template's tags (default: the bundled
+                                                          templates/bao_cao_ky.docx); exit 0 OK, 1 a fault
 """
 
 from __future__ import annotations
@@ -55,7 +57,12 @@ def main(argv: list[str] | None = None) -> int:
                        help="thời điểm nhận, kèm múi giờ, ví dụ 2023-05-03T09:00:00+07:00")
     p_rec.add_argument("--by", required=True, help="người ghi nhận")
     p_rec.add_argument("--note", default="", help="ghi chú: nhận qua đâu, từ ai")
+    p_chk = sub.add_parser("check-template", help="kiểm tra các thẻ của mẫu báo cáo (.docx) trước khi dùng")
+    p_chk.add_argument("file", type=Path, nargs="?", default=None,
+                       help="tệp mẫu .docx (mặc định: templates/bao_cao_ky.docx)")
     args = parser.parse_args(argv)
+    if args.command == "check-template":
+        return _check_template(args.file)
 
     from pipeline.config import ConfigError, load_config
 
@@ -128,6 +135,30 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     return 2
+
+
+def _check_template(path: Path | None) -> int:
+    """``check-template``: the template's own tags checked (:func:`pipeline.render.check_template`), never a
+    rendered report. Prints "MẪU HỢP LỆ" and returns 0, or prints the fault (the place: table, row and cell,
+    or paragraph) on stderr and returns 1 — also for a file that is missing or not a .docx."""
+    import zipfile
+
+    from pipeline.render import TEMPLATE, TemplateCheckError, check_template
+
+    path = path or TEMPLATE
+    try:
+        check_template(path)
+    except FileNotFoundError:
+        print(f"Không tìm thấy tệp mẫu: {path}", file=sys.stderr)
+        return 1
+    except (zipfile.BadZipFile, KeyError):
+        print(f"{path.name}: không phải tệp Word .docx (hãy lưu mẫu dạng Word 2007-365 .docx).", file=sys.stderr)
+        return 1
+    except TemplateCheckError as exc:
+        print(f"MẪU CÓ LỖI — {exc}", file=sys.stderr)
+        return 1
+    print(f"{path.name}: MẪU HỢP LỆ — các thẻ mẫu đúng cú pháp, chỉ dùng biến có trong dữ liệu báo cáo.")
+    return 0
 
 
 EXIT_SYSTEM_ERROR = 3

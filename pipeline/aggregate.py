@@ -157,19 +157,22 @@ def deprivations(roster: pd.DataFrame, config: Config) -> dict[str, Any]:
 def supports(roster: pd.DataFrame) -> list[dict[str, Any]]:
     """Supports delivered to NCC households, cumulative from 1 January.
 
-    One dict per support: ``label``, ``households`` (count of households that received it) and
-    ``amount_vnd`` (đồng; None for supports recorded as a yes/no flag).
+    One dict per support: ``code`` (the roster column, e.g. ``support_loan_vnd``), ``label``, ``households``
+    (count of households that received it) and ``amount_vnd`` (đồng; None for supports recorded as a yes/no flag).
     """
     out = []
     for key, label in SUPPORT_AMOUNTS[:1]:
         got = roster[key].fillna(0) > 0 if len(roster) else pd.Series(dtype=bool)
-        out.append({"label": label, "households": int(got.sum()), "amount_vnd": int(roster[key].fillna(0).sum())})
+        out.append({"code": key, "label": label, "households": int(got.sum()),
+                    "amount_vnd": int(roster[key].fillna(0).sum())})
     for key, label in SUPPORT_FLAGS:
-        out.append({"label": label, "households": int(roster[key].astype(bool).sum()) if len(roster) else 0,
+        out.append({"code": key, "label": label,
+                    "households": int(roster[key].astype(bool).sum()) if len(roster) else 0,
                     "amount_vnd": None})
     for key, label in SUPPORT_AMOUNTS[1:]:
         got = roster[key].fillna(0) > 0 if len(roster) else pd.Series(dtype=bool)
-        out.append({"label": label, "households": int(got.sum()), "amount_vnd": int(roster[key].fillna(0).sum())})
+        out.append({"code": key, "label": label, "households": int(got.sum()),
+                    "amount_vnd": int(roster[key].fillna(0).sum())})
     return out
 
 

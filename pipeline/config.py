@@ -328,15 +328,18 @@ class _PeriodKind(_Model):
 
 class _Plan(_Model):
     number: StrictStr = ""
+    number_suffix: Text = "/KH-UBND"
     date: Annotated[StrictStr, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] | None = None
     issuer: Text
     year: Annotated[StrictInt, PydanticField(ge=2000, le=2100)]
     title: Text
+    subject: Text
 
 
 class _Document(_Model):
     issuer_parent: Text
     issuer: Text
+    issuer_short: Text
     number: StrictStr = ""
     number_suffix: Text
     issue_date: dt.date | Literal[""] = ""

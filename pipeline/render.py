@@ -11,8 +11,10 @@ pure function of the period: ``reports/<year>/<6T|9T|CN>/bao-cao-<period>.docx``
 atomically and owner-only (its annex lists households by name, Decree 13/2023/NĐ-CP), see
 :mod:`pipeline.publish`.
 
-The plan's targets are assessed ("Đạt" / "Chưa đạt") only when every required unit has a valid version;
-otherwise each says "Chưa đủ số liệu để đánh giá" and names the units lacking one.
+The report's wording is in the template: the context holds figures, names, rows and the codes of the rules
+(change since 1 January, each target's outcome, a submission's status), listed with the rules in
+templates/README.md. The plan's targets are assessed only when every required unit has a valid version;
+otherwise their outcome is ``not_assessable`` and the units lacking one are named.
 """
 
 from __future__ import annotations
@@ -33,21 +35,64 @@ from pipeline.publish import copy_file, ensure_dir, private_modes
 from pipeline.synthesis import capitalise, group_points, sentence
 
 TEMPLATE = PROJECT_ROOT / "templates" / "bao_cao_ky.docx"
-SUBMISSION_LABELS = {"valid": "Hợp lệ", "invalid": "Không hợp lệ", "error": "Chưa kiểm tra được (lỗi hệ thống)",
-                     "missing": "Chưa nhận"}
-NOT_ASSESSABLE = "Chưa đủ số liệu để đánh giá"
 # Order of the movement table: changes of poor households first, then of near-poor ones (labels from
 # change_kinds in config/reference.yaml).
 MOVEMENT_ORDER = ("escaped_poverty", "near_poor_to_poor", "fell_back_poor", "new_poor", "escaped_near_poverty",
                   "fell_back_near_poor", "new_near_poor")
+# Supports of the plan's section IV.4 by group: livelihoods for households with working capacity, sponsorship
+# for those without, and supports that close a service deprivation (keys of aggregate.supports' ``code``).
+SUPPORT_GROUPS = {
+    "livelihood": ("support_loan_vnd", "support_vocational_training", "support_job_placement", "support_livestock"),
+    "sponsorship": ("sponsor_amount_vnd",),
+    "services": ("support_health_insurance", "support_housing_vnd"),
+}
 
 
-# Every top-level variable the template may use: the keys of build_context's result (a test keeps them equal).
+# Every top-level variable the template may use: the keys of build_context's result (a test keeps them equal,
+# and templates/README.md documents each).
 TEMPLATE_VARIABLES = frozenset({
-    "doc", "period", "intro", "text", "units", "district", "ncc_rows", "movements", "deprivation_rows",
-    "dimension_rows", "support_rows", "fund_rows", "funds", "submission_rows", "target_rows", "synthesis",
-    "narratives", "closing", "annex", "scope", "annex_empty", "sources", "charts",
+    "doc", "period", "scope", "units", "district", "ncc_rows", "movements", "deprivation", "deprivation_rows",
+    "dimension_rows", "supports", "support_rows", "activities", "fund_rows", "funds", "submissions",
+    "submission_rows", "targets", "synthesis", "narratives", "annex", "sources", "charts",
 })
+# The fields of each variable (of a row, for a list), first level only: check_template refuses ``x.field`` with
+# a field not listed (a misspelt field would otherwise fail only when the report is rendered). A variable not
+# listed here has its fields unchecked. A test keeps these equal to what build_context gives.
+TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
+    "doc": frozenset({"issuer_parent", "issuer", "issuer_short", "number", "number_suffix", "dateline",
+                      "summary_line", "recipient_of_report", "recipients", "archive", "signer_authority",
+                      "signer_title", "signer_name", "plan"}),
+    "period": frozenset({"code", "label", "name", "kind", "year", "previous_year", "cutoff", "baseline"}),
+    "scope": frozenset({"complete", "has_data", "valid_units", "left_out"}),
+    "units": frozenset({"no", "name", "households", "poor", "poor_rate", "near_poor", "near_poor_rate", "ncc_poor",
+                        "ncc_poor_persons", "status", "required", "errors"}),
+    "district": frozenset({"households", "poor", "poor_persons", "poor_rate", "near_poor", "near_poor_persons",
+                           "near_poor_rate", "ncc_poor", "ncc_poor_persons", "ncc_poor_share", "ncc_near_poor",
+                           "ncc_near_poor_persons", "baseline", "change", "ncc_units"}),
+    "ncc_rows": frozenset({"no", "code", "hh_baseline", "persons_baseline", "share_baseline", "hh_current",
+                           "persons_current", "share_current"}),
+    "movements": frozenset({"no", "code", "label", "households"}),
+    "deprivation": frozenset({"base", "deprived", "clean", "has_poor"}),
+    "deprivation_rows": frozenset({"no", "label", "dimension", "households", "rate"}),
+    "dimension_rows": frozenset({"no", "label", "households", "rate"}),
+    "supports": frozenset({"support_loan_vnd", "support_vocational_training", "support_job_placement",
+                           "support_livestock", "support_health_insurance", "support_housing_vnd",
+                           "sponsor_amount_vnd", "livelihood", "sponsorship", "services", "any"}),
+    "support_rows": frozenset({"no", "code", "label", "households", "amount"}),
+    "activities": frozenset({"outreach_sessions", "outreach_participants", "outreach"}),
+    "fund_rows": frozenset({"number", "label", "amount"}),
+    "funds": frozenset({"total", "any", "loan_households", "loan_disbursed"}),
+    "submissions": frozenset({"received", "expected", "on_time", "valid", "invalid", "error", "missing", "late"}),
+    "submission_rows": frozenset({"no", "name", "status", "required", "on_time", "errors"}),
+    "targets": frozenset({"assessable", "lacking", "has_data", "partial", "valid_units", "no_ncc_poor",
+                          "no_fallback", "access"}),
+    "synthesis": frozenset({"difficulties", "proposals"}),
+    "narratives": frozenset({"no", "unit_name", "results", "difficulties", "proposals"}),
+    "sources": frozenset({"no", "name", "file", "version", "received_at", "on_time", "sha256", "checked", "errors",
+                          "warnings", "newer_version", "newer_errors"}),
+    "annex": frozenset({"no", "unit_name", "household_code", "head_name", "village", "ethnicity", "members",
+                        "status_baseline", "status_current", "deprived"}),    "charts": frozenset({"poverty", "year", "deprivation"}),
+}
 # The parts of a .docx that docxtpl renders as templates (body, headers, footers).
 _TEMPLATE_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
 _TAG_FRAGMENTS = ("{{", "}}", "{%", "%}", "{#", "#}")
@@ -60,66 +105,53 @@ class RenderError(RuntimeError):
 class TemplateCheckError(RenderError):
     """The report template's own tags are broken: a syntax error, an unknown variable or a stray fragment.
 
-    The message is in Vietnamese, names the template part and quotes the text around the fault.
+    The message is in Vietnamese, names the template part and the place (table and cell, or paragraph) and
+    quotes the text around the fault.
     """
 
 
+def change(baseline: int, current: int, places: int = 0) -> dict[str, str]:
+    """The change of a count from 1 January to the cut-off, for the template to word.
 
-
-def _status_text(sub: dict[str, Any]) -> str:
-    """A unit's state in a table cell: "Hợp lệ", "Không hợp lệ (2 lỗi)", "Chưa nhận", … (no version: versions
-    are named in annex III only, :func:`_source_row`)."""
-    label = SUBMISSION_LABELS[sub["status"]]
-    if sub["status"] == "invalid":
-        label = f"{label} ({sub['errors']} lỗi)"
-    if sub["status"] == "missing" and sub.get("required") is False:
-        label = "Chưa gửi (đơn vị được đề nghị báo cáo, không bắt buộc)"
-    return label
-
-
-# The parts of the units' texts synthesised in part IV: (key in the aggregates' narratives, heading, what the
-# line says of the units that raised nothing).
-SYNTHESIS_PARTS = (
-    ("difficulties", "Khó khăn, vướng mắc", "không nêu khó khăn, vướng mắc"),
-    ("proposals", "Đề xuất, kiến nghị", "không nêu đề xuất, kiến nghị"),
-)
-
-
-def _synthesis(narratives: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Part IV: for difficulties, then proposals, each point once with the units that raised it.
-
-    One dict per part: ``no`` ("1", "2"), ``title``, ``lines`` (one string per point, "Xã A, xã B: text.",
-    see :func:`pipeline.synthesis.sentence`; then, when some units raised nothing, a line naming them; a
-    single line when no unit with a valid report raised anything). The units' own texts are in the annex.
+    Returns ``{"change": "down" | "up" | "same", "amount": formatted absolute difference ("2", "1.234")}``:
+    "same" when the two counts are equal (the template then says the count did not change), never a zero change.
     """
-    out = []
-    for no, (key, title, none_said) in enumerate(SYNTHESIS_PARTS, start=1):
+    diff = current - baseline
+    return {"change": "same" if diff == 0 else ("down" if diff < 0 else "up"), "amount": fmt.number(abs(diff))}
+
+
+def _names(names: list[str]) -> str:
+    """Unit names joined for a sentence ("xã A, xã B"), as stored (lower case inside a sentence)."""
+    return ", ".join(names)
+
+
+def _synthesis(narratives: list[dict[str, Any]]) -> dict[str, Any]:
+    """The units' difficulties and proposals, each point once with the units that raised it.
+
+    ``{"difficulties": part, "proposals": part}``, each part ``{"points": [line, …], "silent": names}``:
+    a line per point ("Xã A, xã B: text.", :func:`pipeline.synthesis.sentence`), and the units with a valid
+    report that raised nothing, joined and capitalised ("Xã C, xã D"; "" when none). With no valid report
+    both lists are empty (the template says so from ``submissions.valid``).
+    """
+    out: dict[str, Any] = {}
+    for key in ("difficulties", "proposals"):
         points = group_points([(n["unit_name"], n.get(key)) for n in narratives])
-        lines = [sentence(p) for p in points]
         raised = {u for p in points for u in p.units}
         silent = [n["unit_name"] for n in narratives if n["unit_name"] not in raised]
-        if not narratives:
-            lines = ["Chưa có báo cáo hợp lệ nào."]
-        elif not points:
-            lines = [f"Các đơn vị có báo cáo hợp lệ {none_said}."]
-        elif silent:
-            lines.append(capitalise(f"{', '.join(silent)}: {none_said}."))
-        out.append({"no": str(no), "title": title, "lines": lines})
+        out[key] = {"points": [sentence(p) for p in points], "silent": capitalise(_names(silent))}
     return out
 
 
-def _receipt_row(no: int, sub: dict[str, Any]) -> dict[str, str]:
-    """A row of the receipt table in the body: received, on time, valid — no file, version or hash (those are
-    in the annex "Nguồn số liệu", :func:`_source_row`)."""
-    status = sub["status"]
-    if status == "missing":
-        received = ("Chưa gửi (không bắt buộc)" if sub.get("required") is False else "Chưa nhận")
-    else:
-        received = "Đã nhận"
-    on_time = {True: "Đúng hạn", False: "Trễ hạn"}.get(sub.get("on_time"), "-") if status != "missing" else "-"
-    valid = _status_text(sub) if status != "missing" else "-"
-    return {"no": str(no), "name": capitalise(sub["unit_name"]), "received": received, "on_time": on_time,
-            "valid": valid}
+def _on_time(sub: dict[str, Any]) -> str:
+    """``"yes"`` / ``"no"`` (received before the deadline or not), ``""`` when nothing was received."""
+    return {True: "yes", False: "no"}.get(sub.get("on_time"), "")
+
+
+def _submission_row(no: int, sub: dict[str, Any]) -> dict[str, Any]:
+    """A unit's submission as the template words it: codes, never labels (see templates/README.md)."""
+    return {"no": str(no), "name": capitalise(sub["unit_name"]), "status": sub["status"],
+            "required": sub.get("required") is not False, "on_time": _on_time(sub),
+            "errors": fmt.number(sub["errors"]) if sub.get("errors") is not None else ""}
 
 
 def _received_text(value: str | None, config: Config) -> str:
@@ -129,30 +161,51 @@ def _received_text(value: str | None, config: Config) -> str:
     return dt.datetime.fromisoformat(value).astimezone(config.timezone).strftime("%d/%m/%Y %H:%M")
 
 
-def _source_row(no: int, sub: dict[str, Any], config: Config) -> dict[str, str]:
+def _source_row(no: int, sub: dict[str, Any], config: Config) -> dict[str, Any]:
     """A row of the annex "Nguồn số liệu": the file used (name as sent), its version, arrival (local time),
-    SHA-256, counts of findings and, when a newer version was not used, why."""
-    notes = ["chưa kiểm tra được (lỗi hệ thống)" if sub["status"] == "error" or sub.get("errors") is None
-             else f"{fmt.number(sub['errors'])} lỗi, {fmt.number(sub['warnings'])} cảnh báo"]
-    if sub.get("newer_failed"):
-        nf = sub["newer_failed"]
-        notes.append(f"phiên bản {nf['version']} gửi sau chưa kiểm tra được (lỗi hệ thống), chưa dùng"
-                     if nf["errors"] is None else f"phiên bản {nf['version']} gửi sau có {nf['errors']} lỗi, chưa dùng")
+    SHA-256, counts of findings (``checked`` False: a system error, not checked) and a newer version not
+    used (``newer_version`` "" when none; ``newer_errors`` "" when it could not be checked)."""
+    nf = sub.get("newer_failed") or {}
     return {"no": str(no), "name": capitalise(sub["unit_name"]), "file": sub["file"],
             "version": str(sub["version"]) if sub.get("version") else "-",
-            "received_at": _received_text(sub.get("received_at"), config),
-            "on_time": {True: "Đúng hạn", False: "Trễ hạn"}.get(sub.get("on_time"), "-"),
-            "sha256": sub["sha256"] or "-", "note": "; ".join(notes)}
+            "received_at": _received_text(sub.get("received_at"), config), "on_time": _on_time(sub),
+            "sha256": sub["sha256"] or "-",
+            "checked": not (sub["status"] == "error" or sub.get("errors") is None),
+            "errors": fmt.number(sub["errors"]) if sub.get("errors") is not None else "",
+            "warnings": fmt.number(sub["warnings"]) if sub.get("warnings") is not None else "",
+            "newer_version": str(nf["version"]) if nf else "",
+            "newer_errors": str(nf["errors"]) if nf and nf.get("errors") is not None else ""}
 
 
-def _assessment(agg: dict[str, Any], met: bool | None, yes: str, no: str) -> str:
-    """A target's assessment, or why it cannot be assessed (the required units lacking a valid version)."""
-    if met is None or not agg.get("assessable", True):
-        lacking = agg.get("lacking") or []
-        if lacking:
-            return f"{NOT_ASSESSABLE} (chưa có báo cáo hợp lệ của: {', '.join(lacking)})"
-        return f"{NOT_ASSESSABLE} (chưa có báo cáo hợp lệ nào)"
-    return yes if met else no
+def _outcome(met: bool | None, assessable: bool) -> str:
+    """A target's outcome code: ``met``, ``not_met`` or ``not_assessable`` (a required unit lacks a valid
+    version, or no unit has one: the plan's district-wide targets cannot be judged from part of the units)."""
+    if met is None or not assessable:
+        return "not_assessable"
+    return "met" if met else "not_met"
+
+
+def _targets(agg: dict[str, Any], config: Config, valid: int) -> dict[str, Any]:
+    """The plan's three targets (section III) with their figures and outcome codes (templates/README.md)."""
+    t = {x["code"]: x for x in agg["targets"]}
+    assessable = bool(agg.get("assessable", True))
+    goal = config.targets.get("ncc_poor_households_by_year_end", 0)
+    allowed = config.targets.get("ncc_fallback_or_new_poor", 0)
+    return {
+        "assessable": assessable,
+        "lacking": _names(agg.get("lacking") or []),
+        "has_data": valid > 0,
+        "partial": not assessable and valid > 0,
+        "valid_units": fmt.number(valid),
+        "no_ncc_poor": {"outcome": _outcome(t["no_ncc_poor"]["met"], assessable),
+                        "value": fmt.number(t["no_ncc_poor"]["value"]), "goal": fmt.number(goal),
+                        "gap": fmt.number(max(t["no_ncc_poor"]["value"] - goal, 0))},
+        "no_fallback": {"outcome": _outcome(t["no_fallback"]["met"], assessable),
+                        "value": fmt.number(t["no_fallback"]["value"]), "goal": fmt.number(allowed),
+                        "gap": fmt.number(max(t["no_fallback"]["value"] - allowed, 0))},
+        "access": {"outcome": _outcome(t["access"]["met"], assessable), "value": fmt.number(t["access"]["value"]),
+                   "dimensions": ", ".join(x.lower() for x in t["access"]["dimensions"])},
+    }
 
 
 def _document(config: Config, period: Period) -> dict[str, Any]:
@@ -163,27 +216,40 @@ def _document(config: Config, period: Period) -> dict[str, Any]:
     else:
         dateline = fmt.dateline(config.locality["place_name"], None, month=period.deadline.month, year=period.year)
     plan = config.plan
+    plan_date = str(plan.get("date") or "")
     return {
         "issuer_parent": d["issuer_parent"],
         "issuer": d["issuer"],
-        "issuer_short": "Phòng Lao động - Thương binh và Xã hội",
+        "issuer_short": d["issuer_short"],
         "number": d.get("number") or "\u00a0" * 6,
         "number_suffix": d["number_suffix"],
         "dateline": dateline,
-        "summary_line": f"Kết quả thực hiện {period.label} {period.year} Kế hoạch giảm nghèo đối với hộ nghèo "
-                        "có thành viên là người có công với cách mạng",
+        "summary_line": capitalise(f"{period.title} {period.year} {plan['subject']}"),
+        "recipient_of_report": d["recipient_of_report"],
         "recipients": list(d.get("recipients", [])),
-        "archive": d.get("recipients_archive", "Lưu: VT."),
+        "archive": d.get("recipients_archive", ""),
         "signer_authority": d.get("signer_authority") or "",
         "signer_title": d.get("signer_title") or "",
         "signer_name": d.get("signer_name") or "",
-        "plan_number": plan.get("number") or "",
+        "plan": {
+            "number": plan.get("number") or "\u00a0" * 6,
+            "number_suffix": plan["number_suffix"],
+            "month": str(int(plan_date[5:7])) if plan_date else "",
+            "year": str(plan_date[:4] if plan_date else plan.get("year", "")),
+            "issuer": plan["issuer"],
+            "subject": plan["subject"],
+            "title": plan["title"],
+            "title_in_sentence": plan["title"][:1].lower() + plan["title"][1:],
+        },
     }
 
 
 def build_context(agg: dict[str, Any], *, config: Config, period: Period,
                   earlier: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The template context: every value a formatted Vietnamese string, lists of row dicts for tables.
+    """The template context: figures formatted in Vietnamese, names, lists of row dicts for tables, and codes
+    or booleans the template's Jinja words (``change`` "down"/"up"/"same", ``outcome`` "met"/"not_met"/
+    "not_assessable", a submission's ``status`` …). No sentence is written here: every fixed word is in the
+    template, and templates/README.md lists each variable and the rules giving its codes.
 
     Args:
         agg: the output of :func:`pipeline.aggregate.aggregate` (as written to ``aggregates.json``).
@@ -212,28 +278,42 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
             if has else "-",
             "ncc_poor": fmt.number(u["ncc_poor_households_current"]) if has else "-",
             "ncc_poor_persons": fmt.number(u["ncc_poor_persons_current"]) if has else "-",
-            "status": _status_text(sub),
+            "status": sub["status"],
+            "required": sub.get("required") is not False,
+            "errors": fmt.number(sub["errors"]) if sub.get("errors") is not None else "",
         })
+
+    def figures(when: str) -> dict[str, str]:
+        return {
+            "households": fmt.number(d[f"households_total_{when}"]),
+            "poor": fmt.number(d[f"poor_households_{when}"]),
+            "poor_persons": fmt.number(d[f"poor_persons_{when}"]),
+            "poor_rate": fmt.rate(d[f"poor_households_{when}"], d[f"households_total_{when}"]),
+            "near_poor": fmt.number(d[f"near_poor_households_{when}"]),
+            "near_poor_persons": fmt.number(d[f"near_poor_persons_{when}"]),
+            "near_poor_rate": fmt.rate(d[f"near_poor_households_{when}"], d[f"households_total_{when}"]),
+            "ncc_poor": fmt.number(d[f"ncc_poor_households_{when}"]),
+            "ncc_poor_persons": fmt.number(d[f"ncc_poor_persons_{when}"]),
+            "ncc_poor_share": fmt.rate(d[f"ncc_poor_households_{when}"], d[f"poor_households_{when}"]),
+            "ncc_near_poor": fmt.number(d[f"ncc_near_poor_households_{when}"]),
+            "ncc_near_poor_persons": fmt.number(d[f"ncc_near_poor_persons_{when}"]),
+        }
+
     district = {
-        "name": "Toàn huyện" if not left_out else "Cộng các đơn vị hợp lệ",
-        "households": fmt.number(d["households_total_current"]),
-        "poor": fmt.number(d["poor_households_current"]),
-        "poor_rate": fmt.rate(d["poor_households_current"], d["households_total_current"]),
-        "near_poor": fmt.number(d["near_poor_households_current"]),
-        "near_poor_rate": fmt.rate(d["near_poor_households_current"], d["households_total_current"]),
-        "ncc_poor": fmt.number(d["ncc_poor_households_current"]),
-        "ncc_poor_persons": fmt.number(d["ncc_poor_persons_current"]),
-        "partial": (
-            f"Số liệu cộng chưa gồm: {', '.join(left_out)} (chưa có báo cáo hợp lệ)." if left_out else ""
-        ),
+        **figures("current"),
+        "baseline": figures("baseline"),
+        "change": {
+            key: change(d[f"{key}_households_baseline"], d[f"{key}_households_current"])
+            for key in ("poor", "near_poor", "ncc_poor", "ncc_near_poor")
+        },
+        "ncc_units": _names(sorted({a["unit_name"] for a in agg["annex"] if a["status_current"] == "poor"})),
     }
     ncc_rows = []
-    for no, (label, prefix, base_key) in enumerate(
-        (("Hộ nghèo có thành viên là người có công", "ncc_poor", "poor_households"),
-         ("Hộ cận nghèo có thành viên là người có công", "ncc_near_poor", "near_poor_households")), start=1):
+    for no, (code, prefix, base_key) in enumerate(
+        (("poor", "ncc_poor", "poor_households"), ("near_poor", "ncc_near_poor", "near_poor_households")), start=1):
         ncc_rows.append({
             "no": str(no),
-            "label": label,
+            "code": code,
             "hh_baseline": fmt.number(d[f"{prefix}_households_baseline"]),
             "persons_baseline": fmt.number(d[f"{prefix}_persons_baseline"]),
             "share_baseline": fmt.rate(d[f"{prefix}_households_baseline"], d[f"{base_key}_baseline"]),
@@ -245,8 +325,8 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
     change_labels = {k["code"]: k["label"] for k in config.reference["change_kinds"]}
     status_labels = {k["code"]: k["label"] for k in config.reference["statuses"]}
     movements = [
-        {"no": str(i), "label": label, "households": fmt.number(ncc[f"change_{code}"])}
-        for i, (code, label) in enumerate(((c, change_labels[c]) for c in MOVEMENT_ORDER), start=1)
+        {"no": str(i), "code": code, "label": change_labels[code], "households": fmt.number(ncc[f"change_{code}"])}
+        for i, code in enumerate(MOVEMENT_ORDER, start=1)
     ]
     depr = agg["deprivations"]
     base = depr["base"]
@@ -260,40 +340,39 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
          "rate": fmt.rate(x["households"], base)}
         for i, x in enumerate(depr["dimensions"], start=1)
     ]
-    deprived_dims = [x["label"].lower() for x in depr["dimensions"] if x["households"]]
-    clean_dims = [x["label"].lower() for x in depr["dimensions"] if not x["households"]]
+    deprivation = {
+        "base": fmt.number(base),
+        "deprived": ", ".join(x["label"].lower() for x in depr["dimensions"] if x["households"]),
+        "clean": ", ".join(x["label"].lower() for x in depr["dimensions"] if not x["households"]),
+        "has_poor": base > 0,
+    }
     support_rows = [
-        {"no": str(i), "label": s["label"], "households": fmt.number(s["households"]),
+        {"no": str(i), "code": s.get("code", ""), "label": s["label"], "households": fmt.number(s["households"]),
          "amount": fmt.number(s["amount_vnd"]) if s["amount_vnd"] is not None else "-"}
         for i, s in enumerate(agg["supports"], start=1)
     ]
+    by_code = {s.get("code"): s for s in agg["supports"]}
+    supports: dict[str, Any] = {
+        code: {"households": fmt.number(s["households"]),
+               "amount": fmt.number(s["amount_vnd"]) if s["amount_vnd"] is not None else "",
+               "any": s["households"] > 0}
+        for code, s in by_code.items() if code
+    }
+    for group, codes in SUPPORT_GROUPS.items():
+        supports[group] = any(by_code[c]["households"] > 0 for c in codes if c in by_code)
+    supports["any"] = any(s["households"] > 0 for s in agg["supports"])
+    cum = agg["cumulative"]
+    activities = {"outreach_sessions": fmt.number(cum["outreach_sessions"]),
+                  "outreach_participants": fmt.number(cum["outreach_participants"]),
+                  "outreach": cum["outreach_sessions"] > 0}
     funds = agg["funds"]
     fund_rows = [
         {"number": f"({s['number']})", "label": s["label"], "amount": fmt.number(s["amount_vnd"])}
         for s in funds["sources"]
     ]
-    submission_rows = [_receipt_row(i, s) for i, s in enumerate(subs, start=1)]
+    submission_rows = [_submission_row(i, s) for i, s in enumerate(subs, start=1)]
     sources = [_source_row(i, s, config) for i, s in enumerate((s for s in subs if s["file"]), start=1)]
-    t = {x["code"]: x for x in agg["targets"]}
-    assessable = agg.get("assessable", True)
-    on_valid = "" if assessable else f" (tính trên {len(valid)} đơn vị có báo cáo hợp lệ)"
-    access_result = ("Không còn hộ thiếu hụt các chiều này" if not t["access"]["dimensions"]
-                     else "Còn thiếu hụt: " + ", ".join(x.lower() for x in t["access"]["dimensions"]))
-    target_rows = [
-        {"no": "1", "label": "Đến cuối năm không còn hộ nghèo có thành viên là người có công",
-         "result": f"Còn {fmt.number(t['no_ncc_poor']['value'])} hộ nghèo có người có công{on_valid}",
-         "assessment": _assessment(agg, t["no_ncc_poor"]["met"], "Đã đạt", "Chưa đạt, tiếp tục hỗ trợ")},
-        {"no": "2", "label": "Không để hộ có người có công tái nghèo, phát sinh nghèo",
-         "result": f"{fmt.number(t['no_fallback']['value'])} hộ tái nghèo, phát sinh nghèo{on_valid}",
-         "assessment": _assessment(agg, t["no_fallback"]["met"], "Đạt", "Không đạt")},
-        {"no": "3", "label": "100% hộ nghèo có người có công được tiếp cận y tế, giáo dục, nhà ở, nước sạch "
-                             "và vệ sinh, thông tin",
-         "result": access_result + on_valid,
-         "assessment": _assessment(agg, t["access"]["met"], "Đạt", "Chưa đạt")},
-    ]
-    if not valid:
-        for row in target_rows:
-            row["result"] = "Chưa có số liệu"
+    targets = _targets(agg, config, len(valid))
     annex = [
         {"no": str(i), "unit_name": capitalise(a["unit_name"]), "household_code": a["household_code"],
          "head_name": a["head_name"] or "", "village": a["village"] or "", "ethnicity": a["ethnicity"] or "",
@@ -302,111 +381,49 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
          "deprived": ", ".join(str(int(k[1:])) for k in a["deprived"])}
         for i, a in enumerate(agg["annex"], start=1)
     ]
-    cum = agg["cumulative"]
-    cutoff = fmt.date_vn(period.cutoff)
-    scope = "toàn huyện" if not left_out else f"{len(valid)} đơn vị có báo cáo hợp lệ"
-    doc = _document(config, period)
-    plan_ref = (f"số {doc['plan_number']}/KH-UBND" if doc["plan_number"] else "số      /KH-UBND") + " ngày      "
-    text = {
-        "poverty_baseline": (
-            f"Tại thời điểm 01/01/{period.year} (kết quả rà soát cuối năm {period.year - 1}), {scope} có "
-            f"{fmt.number(d['poor_households_baseline'])} hộ nghèo, chiếm tỷ lệ "
-            f"{fmt.rate(d['poor_households_baseline'], d['households_total_baseline'])} tổng số hộ; "
-            f"{fmt.number(d['near_poor_households_baseline'])} hộ cận nghèo, chiếm tỷ lệ "
-            f"{fmt.rate(d['near_poor_households_baseline'], d['households_total_baseline'])}."
-        ),
-        "poverty_current": (
-            f"Tại ngày {cutoff}, {scope} có {fmt.number(d['poor_households_current'])} hộ nghèo "
-            f"({fmt.number(d['poor_persons_current'])} nhân khẩu), chiếm tỷ lệ "
-            f"{fmt.rate(d['poor_households_current'], d['households_total_current'])}; "
-            f"{fmt.number(d['near_poor_households_current'])} hộ cận nghèo "
-            f"({fmt.number(d['near_poor_persons_current'])} nhân khẩu), chiếm tỷ lệ "
-            f"{fmt.rate(d['near_poor_households_current'], d['households_total_current'])}."
-        ),
-        "ncc": (
-            f"Tại ngày {cutoff}, {scope} có {fmt.number(d['ncc_poor_households_current'])} hộ nghèo có thành viên là "
-            f"người có công với cách mạng ({fmt.number(d['ncc_poor_persons_current'])} nhân khẩu), chiếm tỷ lệ "
-            f"{fmt.rate(d['ncc_poor_households_current'], d['poor_households_current'])} tổng số hộ nghèo"
-            + (f" ({', '.join(sorted({a['unit_name'] for a in agg['annex'] if a['status_current'] == 'poor'}))})"
-               if d["ncc_poor_households_current"] else "")
-            + f"; {fmt.number(d['ncc_near_poor_households_current'])} hộ cận nghèo có thành viên là người có công."
-        ),
-        "deprivation": (
-            f"Trong {fmt.number(base)} hộ nghèo có người có công, "
-            + (f"các chiều còn thiếu hụt: {', '.join(deprived_dims)}" if deprived_dims else "không hộ nào thiếu hụt")
-            + (f"; không thiếu hụt: {', '.join(clean_dims)}." if clean_dims and deprived_dims else ".")
-            if base else ("Không còn hộ nghèo có người có công nên không phân tích thiếu hụt." if valid
-                          else "Chưa có báo cáo hợp lệ nào nên chưa phân tích thiếu hụt.")
-        ),
-        "funds_scope": (
-            "Số liệu kinh phí là tổng các nguồn các đơn vị huy động cho công tác giảm nghèo trên địa bàn (cho mọi "
-            "hộ nghèo, hộ cận nghèo), không riêng hộ có người có công; phần hỗ trợ trực tiếp hộ có người có công "
-            "nêu tại Bảng 6."
-        ),
-        "loans": (
-            f"Ngoài ra, nguồn (2) vốn vay ưu đãi của Ngân hàng Chính sách xã hội cho hộ nghèo, cận nghèo trên địa bàn "
-            f"(có hoàn trả, không cộng vào tổng kinh phí): {fmt.number(funds['loan_households'])} hộ được vay, số tiền "
-            f"giải ngân {fmt.number(funds['loan_disbursed_vnd'])} đồng."
-        ),
-        "outreach": (
-            f"Công tác tuyên truyền: tổ chức {fmt.number(cum['outreach_sessions'])} buổi tuyên truyền, vận động với "
-            f"{fmt.number(cum['outreach_participants'])} lượt người tham dự."
-        ),
-        "submissions": (
-            f"Đã nhận {sum(s['status'] != 'missing' for s in subs)}/{len(expected)} báo cáo "
-            f"({sum(s.get('on_time') is True for s in subs)} đúng hạn); {len(valid)} báo cáo hợp lệ"
-            + (f"; không hợp lệ: {', '.join(s['unit_name'] for s in subs if s['status'] == 'invalid')}"
-               if any(s["status"] == "invalid" for s in subs) else "")
-            + (f"; chưa kiểm tra được (lỗi hệ thống): "
-               f"{', '.join(s['unit_name'] for s in subs if s['status'] == 'error')}"
-               if any(s["status"] == "error" for s in subs) else "")
-            + (f"; chưa nhận: {', '.join(s['unit_name'] for s in expected if s['status'] == 'missing')}"
-               if any(s["status"] == "missing" for s in expected) else "")
-            + "."
-        ),
-    }
+    late = [s["unit_name"] for s in subs if s.get("on_time") is False]  # received after the deadline
     return {
-        "doc": doc,
-        "period": {"code": period.code, "label": f"{period.label} {period.year}", "year": str(period.year),
-                   "cutoff": cutoff},
-        "intro": (
-            f"Thực hiện Kế hoạch {plan_ref} tháng 3 năm {config.plan.get('year', period.year)} của "
-            f"{config.plan.get('issuer', 'UBND huyện')} về triển khai thực hiện các giải pháp giảm nghèo đối với hộ "
-            f"nghèo có thành viên là người có công với cách mạng; trên cơ sở báo cáo của Ủy ban nhân dân các xã, thị "
-            f"trấn, Phòng Lao động - Thương binh và Xã hội báo cáo kết quả thực hiện {period.label} {period.year} "
-            f"(số liệu đến ngày {cutoff}) như sau:"
-        ),
-        "text": text,
+        "doc": _document(config, period),
+        "period": {"code": period.code, "label": f"{period.label} {period.year}", "name": period.label,
+                   "kind": period.kind, "year": str(period.year), "previous_year": str(period.year - 1),
+                   "cutoff": fmt.date_vn(period.cutoff),
+                   "baseline": fmt.date_vn(period.baseline)},
+        "scope": {"complete": not left_out, "has_data": bool(valid), "valid_units": fmt.number(len(valid)),
+                  "left_out": _names(left_out)},
         "units": units,
         "district": district,
         "ncc_rows": ncc_rows,
         "movements": movements,
+        "deprivation": deprivation,
         "deprivation_rows": deprivation_rows,
         "dimension_rows": dimension_rows,
+        "supports": supports,
         "support_rows": support_rows,
+        "activities": activities,
         "fund_rows": fund_rows,
-        "funds": {"total": fmt.number(funds["total_vnd"])},
+        "funds": {"total": fmt.number(funds["total_vnd"]), "any": funds["total_vnd"] > 0,
+                  "loan_households": fmt.number(funds["loan_households"]),
+                  "loan_disbursed": fmt.number(funds["loan_disbursed_vnd"])},
+        "submissions": {
+            "received": fmt.number(sum(s["status"] != "missing" for s in subs)),
+            "expected": fmt.number(len(expected)),
+            "on_time": fmt.number(sum(s.get("on_time") is True for s in subs)),
+            "valid": fmt.number(len(valid)),
+            "invalid": _names([s["unit_name"] for s in subs if s["status"] == "invalid"]),
+            "error": _names([s["unit_name"] for s in subs if s["status"] == "error"]),
+            "missing": _names([s["unit_name"] for s in expected if s["status"] == "missing"]),
+            "late": _names(late),
+        },
         "submission_rows": submission_rows,
-        "target_rows": target_rows,
+        "targets": targets,
         "synthesis": _synthesis(agg["narratives"]),
         "narratives": [
-            {"no": str(i), "unit_name": capitalise(n["unit_name"]), "results": n["results"] or "(không có)",
-             "difficulties": n["difficulties"] or "(không có)", "proposals": n["proposals"] or "(không có)"}
+            {"no": str(i), "unit_name": capitalise(n["unit_name"]), "results": n["results"] or "",
+             "difficulties": n["difficulties"] or "", "proposals": n["proposals"] or ""}
             for i, n in enumerate(agg["narratives"], start=1)
         ],
         "sources": sources,
-        "closing": (
-            f"Trên đây là báo cáo kết quả thực hiện {period.label} {period.year} của Phòng Lao động - Thương binh và "
-            f"Xã hội, kính báo cáo {config.document.get('recipient_of_report', 'Ủy ban nhân dân huyện')} xem xét, "
-            "chỉ đạo./."
-        ),
         "annex": annex,
-        "scope": scope,
-        "annex_empty": (
-            "Không có hộ nghèo có thành viên là người có công." if not left_out else
-            "Không có hộ nghèo có thành viên là người có công trong số các đơn vị có báo cáo hợp lệ; chưa có số "
-            f"liệu của: {', '.join(left_out)}."
-        ),
         "charts": chart_context(agg, config=config, period=period, earlier=earlier),
     }
 
@@ -422,40 +439,223 @@ def _visible_text(xml: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]*>", "", xml)).strip()
 
 
-def check_template(path: Path = TEMPLATE, variables: frozenset[str] = TEMPLATE_VARIABLES) -> None:
-    """Check a report template's own Jinja tags, before anything is rendered with it.
+# Inside a tag, what word processors put for the ASCII quotes a Jinja string needs: LibreOffice writes ' and "
+# as XML entities, Word's and Writer's autocorrect types typographic quotes. Tags are given back their ASCII
+# quotes before docxtpl prepares them (docxtpl itself maps “ ” ‘ ’ only).
+_TAG_QUOTES = {"&apos;": "'", "&quot;": '"', "&#39;": "'", "&#34;": '"', "\u2018": "'", "\u2019": "'",
+               "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
+               "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"'}
+_TAG_QUOTE_RE = re.compile("|".join(re.escape(k) for k in _TAG_QUOTES))
+_TAG_IN_XML = re.compile(r"\{[{%#].*?[}%#]\}", re.DOTALL)
+_TAG_IN_TEXT = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
-    Each part docxtpl renders (``word/document.xml``, headers, footers) is prepared as docxtpl prepares it
-    (tags split across runs joined, :meth:`docxtpl.DocxTemplate.patch_xml`), then must parse as Jinja, use
-    only top-level variables in ``variables`` (loop variables excepted), and leave no tag fragment
-    (``{{ }} {% %} {# #}``, even split across runs) in its literal text.
+
+def _ascii_quotes(text: str) -> str:
+    return _TAG_QUOTE_RE.sub(lambda m: _TAG_QUOTES[m.group(0)], text)
+
+
+def prepare_xml(xml: str) -> str:
+    """A template part's XML as the report renders it: inside each tag (``{{ }}``, ``{% %}``, ``{# #}``, even
+    split across runs), quotes a word processor changed are ASCII again — ``&apos;``/``&quot;`` written by
+    LibreOffice, typographic quotes typed with autocorrect on. Text outside tags is left as it is."""
+    # docxtpl's first step, done here too so that a tag whose braces are in two runs is seen whole
+    xml = re.sub(r"(?<={)(<[^>]*>)+(?=[{%#])|(?<=[%}#])(<[^>]*>)+(?=})", "", xml, flags=re.DOTALL)
+    return _TAG_IN_XML.sub(lambda m: _ascii_quotes(m.group(0)), xml)
+
+
+def _patcher():
+    """docxtpl's template class with :func:`prepare_xml` run before its own preparation (patch_xml)."""
+    from docxtpl import DocxTemplate
+
+    class PreparedDocxTemplate(DocxTemplate):
+        def patch_xml(self, src_xml):
+            return super().patch_xml(prepare_xml(src_xml))
+
+    return PreparedDocxTemplate
+
+
+def _places(xml: str) -> list[tuple[str, str]]:
+    """Each paragraph of a part with where it is, in Vietnamese: ``(place, text)`` where place is "bảng thứ
+    10 «Bảng 9. Tiến độ…», dòng 2, ô 4" for a table cell (the table's rank in the part, and its caption: the
+    paragraph above it, when there is one) or "đoạn thứ 12 «Đến ngày…»" for a paragraph outside tables;
+    text is the paragraph's runs joined."""
+    from lxml import etree
+
+    root = etree.fromstring(xml.encode("utf-8"))
+    tables = list(root.iter(f"{_W}tbl"))
+    out = []
+    body_no = 0
+
+    def text_of(p) -> str:
+        return "".join(t.text or "" for t in p.iter(f"{_W}t"))
+
+    def caption_of(tbl) -> str:
+        prev = tbl.getprevious()
+        while prev is not None and prev.tag == f"{_W}p" and not text_of(prev).strip():
+            prev = prev.getprevious()
+        if prev is not None and prev.tag == f"{_W}p":
+            text = text_of(prev).strip()
+            return f" «{text[:100]}{'…' if len(text) > 100 else ''}»"
+        return ""
+
+    for p in root.iter(f"{_W}p"):
+        cell = next((a for a in p.iterancestors(f"{_W}tc")), None)
+        if cell is None:
+            body_no += 1
+            text = text_of(p)
+            out.append((f"đoạn thứ {body_no} «{text[:50].strip()}{'…' if len(text) > 50 else ''}»", text))
+            continue
+        row = cell.getparent()
+        tbl = row.getparent()
+        rows = [r for r in tbl if r.tag == f"{_W}tr"]
+        cells = [c for c in row if c.tag == f"{_W}tc"]
+        place = (f"bảng thứ {tables.index(tbl) + 1}{caption_of(tbl)}, dòng {rows.index(row) + 1}, "
+                 f"ô {cells.index(cell) + 1}")
+        out.append((place, text_of(p)))
+    return out
+
+
+def _table_of(place: str) -> str:
+    return place.split(", dòng ")[0]
+
+
+def _check_places(name: str, where: str, xml: str) -> None:
+    """Faults a word processor leaves in tags, found paragraph by paragraph with their place (see
+    :func:`check_template`)."""
+    import jinja2
+
+    env = _jinja_env()
+    blocks: dict[str, list[tuple[str, str, str]]] = {}  # table → open {%tr for/if %} (keyword, place, tag)
+    for place, text in _places(xml):
+        text = _ascii_quotes(text)
+        rest = _TAG_IN_TEXT.sub("", text)
+        for frag in ("{{", "{%", "{#"):
+            if frag in rest:
+                raise TemplateCheckError(
+                    f"{where} ({name}), {place}: thẻ mẫu mở '{frag}' không đóng trong cùng đoạn (thẻ bị ngắt "
+                    f"dòng hoặc bị tách); gần: «{rest[rest.index(frag):][:80]}»")
+        for tag in _TAG_IN_TEXT.findall(text):
+            level = re.match(r"\{%(tr|tc|p|r) ", tag)
+            body = "{%" + tag[len(level.group(0)) - 1:] if level else tag
+            try:
+                list(env.lex(body))
+            except jinja2.TemplateSyntaxError as exc:
+                raise TemplateCheckError(
+                    f"{where} ({name}), {place}: thẻ mẫu «{tag}» bị sửa hoặc gõ sai ({exc.message}); gõ lại thẻ "
+                    "bằng chữ thường, dấu nháy thẳng ' hoặc \"") from exc
+            if level and level.group(1) == "tr":
+                if " dòng " not in place:
+                    raise TemplateCheckError(
+                        f"{where} ({name}), {place}: thẻ «{tag}» chỉ đặt được trong một ô của bảng")
+                word = body[2:-2].split()[0] if body[2:-2].split() else ""
+                stack = blocks.setdefault(_table_of(place), [])
+                if word in ("for", "if"):
+                    stack.append((word, place, tag))
+                elif word in ("endfor", "endif"):
+                    if not stack or stack[-1][0] != word[3:]:
+                        raise TemplateCheckError(
+                            f"{where} ({name}), {place}: thẻ «{tag}» không có thẻ mở tương ứng trong cùng bảng "
+                            "(dòng chứa thẻ đã bị chuyển, xóa hoặc đảo thứ tự)")
+                    stack.pop()
+    for stack in blocks.values():
+        if stack:
+            word, place, tag = stack[-1]
+            raise TemplateCheckError(
+                f"{where} ({name}), {place}: thẻ «{tag}» không có thẻ đóng {{%tr end{word} %}} trong cùng bảng "
+                "(dòng chứa thẻ đóng đã bị chuyển hoặc xóa)")
+
+
+def _unknown_fields(ast, fields: dict[str, frozenset[str]]) -> list[str]:
+    """``name.field`` uses (also ``name['field']``) in a parsed template whose field is not in ``fields`` —
+    for a top-level variable, or for the loop variable of ``{% for r in <list variable> %}`` (a row's fields).
+    Returned as written ("district.poor_rat"), in order of appearance."""
+    from jinja2 import nodes
+
+    out: list[str] = []
+
+    def visit(node, rows: dict[str, str]) -> None:
+        if isinstance(node, nodes.For):
+            visit(node.iter, rows)
+            inner = dict(rows)
+            for target in node.target.find_all(nodes.Name) if not isinstance(node.target, nodes.Name) \
+                    else [node.target]:
+                inner.pop(target.name, None)
+            if isinstance(node.target, nodes.Name) and isinstance(node.iter, nodes.Name) \
+                    and node.iter.name in fields and node.iter.name not in rows:
+                inner[node.target.name] = node.iter.name
+            for child in [*node.body, *node.else_, *([node.test] if node.test else [])]:
+                visit(child, inner)
+            return
+        attr = None
+        if isinstance(node, nodes.Getattr):
+            attr = node.attr
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            attr = node.arg.value
+        if attr is not None and isinstance(node.node, nodes.Name):
+            name = node.node.name
+            known = fields.get(rows[name]) if name in rows else fields.get(name)
+            if known is not None and attr not in known:
+                out.append(f"{name}.{attr}")
+        for child in node.iter_child_nodes():
+            visit(child, rows)
+
+    visit(ast, {})
+    return out
+
+def check_template(path: Path = TEMPLATE, variables: frozenset[str] = TEMPLATE_VARIABLES,
+                   fields: dict[str, frozenset[str]] | None = None) -> None:
+    """Check a report template's own Jinja tags, before anything is rendered with it (never the output).
+
+    Each part docxtpl renders (``word/document.xml``, headers, footers) is checked paragraph by paragraph,
+    runs joined, quotes given back as :func:`prepare_xml` does: every tag opened is closed in its paragraph,
+    each tag lexes as Jinja (a dash, ellipsis or non-breaking space a word processor put in a tag is refused),
+    ``{%tr %}`` tags are in table cells and their ``for``/``if`` and ``endfor``/``endif`` pair up within one
+    table. Then the part is prepared as the report renders it (:func:`prepare_xml`, then docxtpl's
+    ``patch_xml``) and must parse as Jinja, use only top-level variables in ``variables`` (loop variables
+    excepted) and only their fields in ``fields`` (default :data:`TEMPLATE_FIELDS`; a loop over a list
+    variable: its rows' fields), and leave no tag fragment (``{{ }} {% %} {# #}``) in its literal text.
+    Messages name the part and the place: the table (its caption, the paragraph above it, and its rank), row
+    and cell, or the paragraph's rank and first words.
 
     Raises:
-        TemplateCheckError: the first fault found, with the part's name and the text around it.
+        TemplateCheckError: the first fault found, in Vietnamese.
         FileNotFoundError, zipfile.BadZipFile: ``path`` is missing or not a .docx.
     """
     import jinja2
-    from docxtpl import DocxTemplate
     from jinja2 import meta
 
+    fields = TEMPLATE_FIELDS if fields is None else fields
     env = _jinja_env()
-    patcher = DocxTemplate(str(path))  # patch_xml only transforms a string; the document is not loaded
+    patcher = _patcher()(str(path))  # patch_xml only transforms a string; the document is not loaded
+    where = f"Mẫu báo cáo {path.name}"
     with zipfile.ZipFile(path) as z:
         parts = sorted(n for n in z.namelist() if _TEMPLATE_PARTS.fullmatch(n))
         sources = {n: z.read(n).decode("utf-8") for n in parts}
     for name, xml in sources.items():
+        _check_places(name, where, xml)
         patched = patcher.patch_xml(xml)
         try:
             ast = env.parse(patched)
         except jinja2.TemplateSyntaxError as exc:
             lines = patched.splitlines()
             near = _visible_text("\n".join(lines[max((exc.lineno or 1) - 2, 0):(exc.lineno or 1) + 1]))[-200:]
-            raise TemplateCheckError(
-                f"Mẫu báo cáo {path.name} ({name}): thẻ mẫu sai cú pháp ({exc.message}); gần: «{near}»") from exc
+            raise TemplateCheckError(f"{where} ({name}): thẻ mẫu sai cú pháp ({exc.message}); gần: «{near}»") from exc
         unknown = sorted(meta.find_undeclared_variables(ast) - variables)
         if unknown:
+            found = [(place, text) for place, text in _places(xml)
+                     if re.search(r"\b" + re.escape(unknown[0]) + r"\b", " ".join(_TAG_IN_TEXT.findall(text)))]
+            at = f", {found[0][0]}" if found else ""
             raise TemplateCheckError(
-                f"Mẫu báo cáo {path.name} ({name}): dùng biến không có trong dữ liệu báo cáo: {', '.join(unknown)}")
+                f"{where} ({name}){at}: dùng biến không có trong dữ liệu báo cáo: {', '.join(unknown)}")
+        wrong = _unknown_fields(ast, fields)
+        if wrong:
+            found = [place for place, text in _places(xml)
+                     if re.search(re.escape(wrong[0]) + r"\b", " ".join(_TAG_IN_TEXT.findall(text)))]
+            at = f", {found[0]}" if found else ""
+            raise TemplateCheckError(
+                f"{where} ({name}){at}: dùng trường không có trong dữ liệu báo cáo: "
+                f"{', '.join(dict.fromkeys(wrong))} (danh sách biến và trường: templates/README.md)")
         for token in env.lex(patched):
             if token[1] != "data":
                 continue
@@ -464,20 +664,20 @@ def check_template(path: Path = TEMPLATE, variables: frozenset[str] = TEMPLATE_V
             if stray:
                 i = text.index(stray)
                 raise TemplateCheckError(
-                    f"Mẫu báo cáo {path.name} ({name}): mảnh thẻ mẫu {stray!r} lẻ loi trong văn bản; "
+                    f"{where} ({name}): mảnh thẻ mẫu {stray!r} lẻ loi trong văn bản; "
                     f"gần: «{text[max(i - 60, 0):i + 60]}»")
 
 
 def _literal_template_class():
-    """docxtpl's template class, minus its unescaping of ``{_{ }_} {_% %_}`` in the rendered part.
+    """docxtpl's template class, minus its unescaping of ``{_{ }_} {_% %_}`` in the rendered part, and with
+    the template's tags prepared by :func:`prepare_xml` first.
 
     docxtpl replaces those sequences after rendering so that a template can print tag characters; applied to
     the rendered part, it would also alter a value a commune typed ("{_{" would show as "{{"). The report
     template does not use them, so the rendered text is kept exactly as the values were.
     """
-    from docxtpl import DocxTemplate
 
-    class LiteralDocxTemplate(DocxTemplate):
+    class LiteralDocxTemplate(_patcher()):
         def render_xml_part(self, src_xml, part, context, jinja_env=None):
             src_xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", src_xml)
             self.current_rendering_part = part
@@ -518,6 +718,20 @@ def document_properties(agg: dict[str, Any], *, config: Config, period: Period) 
     }
 
 
+def _standard_core_properties_relationship(document) -> None:
+    """Give the package's relationship to its core properties the standard type, in place.
+
+    LibreOffice writes it as ``…/officedocument/2006/relationships/metadata/core-properties``; python-docx
+    looks for ``…/package/2006/relationships/metadata/core-properties`` only, and without it adds a second
+    ``docProps/core.xml`` to the file (a zip with a name twice, which Word may refuse to open).
+    """
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    for rel in document.part.package.rels.values():
+        if rel.reltype.endswith("/metadata/core-properties") and rel.reltype != RT.CORE_PROPERTIES:
+            rel._reltype = RT.CORE_PROPERTIES
+
+
 def render_docx(context: dict[str, Any], out: Path, template: Path = TEMPLATE, *,
                 properties: dict[str, Any] | None = None) -> Path:
     """Render ``template`` with ``context`` into ``out`` (autoescape on, undefined variables raise).
@@ -533,6 +747,8 @@ def render_docx(context: dict[str, Any], out: Path, template: Path = TEMPLATE, *
         jinja2.exceptions.UndefinedError: the template uses a variable the context lacks.
     """
     tpl = _literal_template_class()(str(template))
+    tpl.init_docx()
+    _standard_core_properties_relationship(tpl.docx)  # before docxtpl reads the properties
     context = embed(tpl, context)  # chart specs drawn into images of this template
     tpl.render(context, jinja_env=_jinja_env(), autoescape=True)
     if properties is None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
@@ -124,7 +124,8 @@ def data_table(doc, headers, loop, cells, total=None, widths=None, size=12, head
     """A bordered table: header row(s), a docxtpl row loop ``{%tr for … %}`` and an optional total row.
 
     ``header_rows`` is a list of rows of (text, span) for merged multi-row headers; otherwise ``headers``.
-    ``cells`` holds one Jinja expression per column; the first is left-aligned when it is a name.
+    ``cells`` holds one Jinja expression per column (or a cell's Jinja text, when it starts with "{"); the
+    second column is left-aligned.
     """
     ncols = len(cells)
     hdr = header_rows or [[(h, 1) for h in headers]]
@@ -161,7 +162,7 @@ def data_table(doc, headers, loop, cells, total=None, widths=None, size=12, head
     body._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     for j, expr in enumerate(cells):
         align = WD_ALIGN_PARAGRAPH.LEFT if j == 1 else WD_ALIGN_PARAGRAPH.CENTER
-        cell_text(body.cells[j], "{{ " + expr + " }}", size, align=align)
+        cell_text(body.cells[j], expr if expr.startswith("{") else "{{ " + expr + " }}", size, align=align)
     end = table.add_row()
     cell_text(end.cells[0], "{%tr endfor %}", size)
     if total is not None:
@@ -173,6 +174,305 @@ def data_table(doc, headers, loop, cells, total=None, widths=None, size=12, head
         set_widths(table, widths)
     para(doc, "", after=0)
     return table
+
+
+# Wording shared by several sentences of the body (Jinja; the context's fields: templates/README.md).
+SCOPE = ("{% if scope.complete %}toàn huyện{% else %}{{ scope.valid_units }} đơn vị có báo cáo hợp lệ"
+         "{% endif %}")
+CUTOFF = "ngày {{ period.cutoff }}"
+BASELINE = "ngày {{ period.baseline }}"
+# A unit's submission, as the tables of units and of receipt say it.
+STATUS = ("{% if r.status == 'valid' %}Hợp lệ{% elif r.status == 'invalid' %}Không hợp lệ ({{ r.errors }} lỗi)"
+          "{% elif r.status == 'error' %}Chưa kiểm tra được (lỗi hệ thống){% elif r.required %}Chưa nhận"
+          "{% else %}Chưa gửi (đơn vị được đề nghị báo cáo, không bắt buộc){% endif %}")
+ON_TIME = "{% if r.on_time == 'yes' %}Đúng hạn{% elif r.on_time == 'no' %}Trễ hạn{% else %}-{% endif %}"
+NOT_ASSESSABLE = ("Chưa đủ số liệu để đánh giá{% if targets.lacking %} (chưa có báo cáo hợp lệ của: "
+                  "{{ targets.lacking }}){% else %} (chưa có báo cáo hợp lệ nào){% endif %}")
+
+
+def change_words(var: str, unit: str = "hộ") -> str:
+    """How a count moved since 1 January: "không thay đổi", "giảm 2 hộ", "tăng 3 hộ" (rule: templates/README.md)."""
+    return (f"{{% if {var}.change == 'same' %}}không thay đổi{{% elif {var}.change == 'down' %}}giảm "
+            f"{{{{ {var}.amount }}}} {unit}{{% else %}}tăng {{{{ {var}.amount }}}} {unit}{{% endif %}}")
+
+
+def heading(doc, text, before=0):
+    """A part's or item's heading, kept on the page of the paragraph that follows it."""
+    p = para(doc, text, bold=True, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT, before=before)
+    p.paragraph_format.keep_with_next = True
+    return p
+
+
+def placeholder(doc, text):
+    """A place for a paragraph the specialist writes: bracketed, italic and highlighted so that it is seen and
+    filled (or deleted) before the report is signed; the pipeline has no data for it."""
+    p = para(doc, "")
+    run = _font(p.add_run(f"[Chuyên viên bổ sung: {text}]"), 14, italic=True)
+    run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+    return p
+
+
+def when(doc, condition, text, **kwargs):
+    """A paragraph shown only when ``condition`` (Jinja) holds: ``{%p if %}`` … ``{%p endif %}``."""
+    para(doc, "{%p if " + condition + " %}", indent=False)
+    p = para(doc, text, **kwargs)
+    para(doc, "{%p endif %}", indent=False)
+    return p
+
+
+def fixed_table(doc, headers, rows, widths, size=12):
+    """A bordered table of fixed rows (no loop): header row, then one row of cell texts (Jinja) per item."""
+    table = doc.add_table(rows=0, cols=len(headers))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    head = table.add_row()
+    for j, text in enumerate(headers):
+        cell_text(head.cells[j], text, size, bold=True)
+    head._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    for cells in rows:
+        row = table.add_row()
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        for j, text in enumerate(cells):
+            cell_text(row.cells[j], text, size, align=WD_ALIGN_PARAGRAPH.CENTER if j == 0 else WD_ALIGN_PARAGRAPH.LEFT)
+    set_widths(table, widths)
+    para(doc, "", after=0)
+    return table
+
+
+def report_body(doc):
+    """Parts I-VI of the report, following the plan: the situation, the results by the tasks of its section IV,
+    funds (section V), the targets (section III), the assessment and the proposals; then the closing sentence."""
+    para(doc, "Thực hiện Kế hoạch số {{ doc.plan.number }}{{ doc.plan.number_suffix }} ngày      tháng "
+              "{{ doc.plan.month }} năm {{ doc.plan.year }} của {{ doc.plan.issuer }} về "
+              "{{ doc.plan.title_in_sentence }}; "
+              "trên cơ sở báo cáo của Ủy ban nhân dân các xã, thị trấn, {{ doc.issuer_short }} báo cáo kết quả thực "
+              "hiện {{ period.label }} (số liệu đến " + CUTOFF + ") như sau:")
+
+    heading(doc, "I. TÌNH HÌNH HỘ NGHÈO, HỘ CẬN NGHÈO VÀ HỘ CÓ THÀNH VIÊN LÀ NGƯỜI CÓ CÔNG", before=6)
+    heading(doc, "1. Hộ nghèo, hộ cận nghèo trên địa bàn huyện")
+    para(doc, "Tại thời điểm {{ period.baseline }} (kết quả rà soát cuối năm {{ period.previous_year }}), "
+         + SCOPE
+         + " có {{ district.baseline.poor }} hộ nghèo, chiếm tỷ lệ {{ district.baseline.poor_rate }} tổng số hộ; "
+           "{{ district.baseline.near_poor }} hộ cận nghèo, chiếm tỷ lệ {{ district.baseline.near_poor_rate }}.")
+    para(doc, "Đến " + CUTOFF + ", " + SCOPE + " có {{ district.poor }} hộ nghèo ({{ district.poor_persons }} nhân "
+              "khẩu), chiếm tỷ lệ {{ district.poor_rate }}, số hộ " + change_words("district.change.poor")
+         + " so với " + BASELINE + "; {{ district.near_poor }} hộ cận nghèo ({{ district.near_poor_persons }} nhân "
+           "khẩu), chiếm tỷ lệ {{ district.near_poor_rate }}, số hộ " + change_words("district.change.near_poor")
+         + ".")
+    caption(doc, "Bảng 1. Hộ nghèo, hộ cận nghèo theo đơn vị tại " + CUTOFF)
+    data_table(
+        doc, None, "units",
+        ["r.no", "r.name", "r.households", "r.poor", "r.poor_rate", "r.near_poor", "r.near_poor_rate",
+         "r.ncc_poor", "r.ncc_poor_persons", STATUS],
+        total=["", "{% if scope.complete %}Toàn huyện{% else %}Cộng các đơn vị hợp lệ{% endif %}",
+               "{{ district.households }}", "{{ district.poor }}", "{{ district.poor_rate }}",
+               "{{ district.near_poor }}", "{{ district.near_poor_rate }}", "{{ district.ncc_poor }}",
+               "{{ district.ncc_poor_persons }}", ""],
+        header_rows=[
+            [("TT", 1), ("Đơn vị", 1), ("Tổng số hộ", 1), ("Hộ nghèo", 2), ("Hộ cận nghèo", 2),
+             ("Hộ nghèo có người có công", 2), ("Báo cáo", 1)],
+            [("", 1), ("", 1), ("", 1), ("Số hộ", 1), ("Tỷ lệ", 1), ("Số hộ", 1), ("Tỷ lệ", 1), ("Số hộ", 1),
+             ("Số khẩu", 1), ("", 1)],
+        ],
+        widths=[1.0, 2.7, 1.6, 1.3, 1.7, 1.3, 1.7, 1.4, 1.5, 2.3], size=11,
+    )
+    when(doc, "scope.left_out", "Số liệu cộng chưa gồm: {{ scope.left_out }} (chưa có báo cáo hợp lệ).", size=12,
+         italic=True)
+
+    heading(doc, "2. Hộ nghèo, hộ cận nghèo có thành viên là người có công với cách mạng")
+    para(doc, "Tại thời điểm {{ period.baseline }}, " + SCOPE + " có {{ district.baseline.ncc_poor }} hộ nghèo có "
+              "thành viên là người có công với cách mạng ({{ district.baseline.ncc_poor_persons }} nhân khẩu), "
+              "chiếm tỷ lệ {{ district.baseline.ncc_poor_share }} tổng số hộ nghèo; "
+              "{{ district.baseline.ncc_near_poor }} hộ cận nghèo có thành viên là người có công.")
+    para(doc, "Đến " + CUTOFF + ", " + SCOPE + " có {{ district.ncc_poor }} hộ nghèo có thành viên là người có công "
+              "với cách mạng ({{ district.ncc_poor_persons }} nhân khẩu), chiếm tỷ lệ {{ district.ncc_poor_share }} "
+              "tổng số hộ nghèo{% if district.ncc_units %} ({{ district.ncc_units }}){% endif %}, số hộ "
+         + change_words("district.change.ncc_poor") + " so với " + BASELINE + "; {{ district.ncc_near_poor }} hộ "
+           "cận nghèo có thành viên là người có công, số hộ " + change_words("district.change.ncc_near_poor") + ".")
+    caption(doc, "Bảng 2. Hộ có thành viên là người có công theo phân loại")
+    data_table(
+        doc, None, "ncc_rows",
+        ["r.no", "{% if r.code == 'poor' %}Hộ nghèo có thành viên là người có công{% else %}Hộ cận nghèo có thành "
+                 "viên là người có công{% endif %}",
+         "r.hh_baseline", "r.persons_baseline", "r.share_baseline", "r.hh_current", "r.persons_current",
+         "r.share_current"],
+        header_rows=[
+            [("TT", 1), ("Phân loại", 1), ("Tại ngày {{ period.baseline }}", 3), ("Tại ngày {{ period.cutoff }}", 3)],
+            [("", 1), ("", 1), ("Số hộ", 1), ("Số khẩu", 1), ("Tỷ lệ*", 1), ("Số hộ", 1), ("Số khẩu", 1),
+             ("Tỷ lệ*", 1)],
+        ],
+        widths=[1.2, 5.3, 1.6, 1.6, 1.6, 1.6, 1.6, 1.6], size=12,
+    )
+    para(doc, "* Tỷ lệ so với tổng số hộ nghèo (hoặc cận nghèo) của " + SCOPE + " cùng thời điểm.", 12, italic=True)
+    caption(doc, "Bảng 3. Biến động hộ có thành viên là người có công từ {{ period.baseline }} đến {{ period.cutoff }}")
+    data_table(doc, ["TT", "Loại biến động", "Số hộ"], "movements", ["r.no", "r.label", "r.households"],
+               widths=[1.2, 10, 3], size=12)
+
+    heading(doc, "II. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ, GIẢI PHÁP (Mục IV Kế hoạch)", before=6)
+    heading(doc, "1. Công tác lãnh đạo, chỉ đạo, triển khai thực hiện Kế hoạch")
+    placeholder(doc, "văn bản chỉ đạo, hướng dẫn của Phòng và của Ủy ban nhân dân các xã, thị trấn triển khai "
+                     "Kế hoạch (số, ngày, trích yếu); công tác kiểm tra, giám sát.")
+    heading(doc, "2. Công tác tuyên truyền")
+    para(doc, "{% if not scope.has_data %}Chưa có báo cáo hợp lệ nào nên chưa có số liệu tuyên truyền."
+              "{% elif activities.outreach %}Từ " + BASELINE + " đến " + CUTOFF + ", " + SCOPE + " tổ chức "
+              "{{ activities.outreach_sessions }} buổi tuyên truyền, vận động về chính sách giảm nghèo, chính sách "
+              "ưu đãi người có công với {{ activities.outreach_participants }} lượt người tham dự."
+              "{% else %}Từ " + BASELINE + " đến " + CUTOFF + ", các đơn vị có báo cáo hợp lệ chưa tổ chức buổi "
+              "tuyên truyền, vận động nào.{% endif %}")
+    placeholder(doc, "hình thức, nội dung tuyên truyền nổi bật (nếu có).")
+    heading(doc, "3. Công tác vận động, huy động nguồn lực")
+    para(doc, "Kết quả huy động kinh phí theo từng nguồn tại Mục III; vận động tổ chức, cá nhân nhận đỡ đầu hộ "
+              "không có khả năng lao động tại điểm 5 dưới đây.")
+    placeholder(doc, "các cơ quan, đơn vị, doanh nghiệp, cá nhân đã vận động (nếu có).")
+    heading(doc, "4. Hỗ trợ hộ có người có công có khả năng lao động")
+    para(doc, "{% if supports.livelihood %}Hỗ trợ phát triển sản xuất, đa dạng hóa sinh kế (lũy kế từ "
+              + BASELINE + "): vay vốn ưu đãi của Ngân hàng Chính sách xã hội "
+              "{{ supports.support_loan_vnd.households }} hộ, số tiền {{ supports.support_loan_vnd.amount }} đồng; "
+              "đào tạo nghề "
+              "{{ supports.support_vocational_training.households }} hộ; giới thiệu việc làm "
+              "{{ supports.support_job_placement.households }} hộ; hỗ trợ con giống, hướng dẫn chăn nuôi "
+              "{{ supports.support_livestock.households }} hộ (chi tiết tại Bảng 4).{% else %}Từ " + BASELINE
+         + " đến " + CUTOFF + ", các đơn vị có báo cáo hợp lệ chưa báo cáo hỗ trợ sinh kế (vay vốn, đào tạo nghề, "
+           "việc làm, con giống) cho hộ có người có công.{% endif %}")
+    caption(doc, "Bảng 4. Hỗ trợ hộ có thành viên là người có công từ {{ period.baseline }} đến {{ period.cutoff }}")
+    data_table(doc, ["TT", "Nội dung hỗ trợ", "Số hộ", "Số tiền (đồng)"], "support_rows",
+               ["r.no", "r.label", "r.households", "r.amount"], widths=[1.2, 8.3, 2.5, 3.5], size=12)
+    placeholder(doc, "mô hình giảm nghèo, kết quả sinh kế của các hộ được hỗ trợ.")
+    heading(doc, "5. Hỗ trợ hộ có người có công không có khả năng lao động")
+    para(doc, "{% if supports.sponsorship %}Vận động tổ chức, cá nhân nhận đỡ đầu: "
+              "{{ supports.sponsor_amount_vnd.households }} hộ được nhận đỡ đầu, số tiền "
+              "{{ supports.sponsor_amount_vnd.amount }} đồng.{% else %}Từ " + BASELINE + " đến " + CUTOFF
+         + ", các đơn vị có báo cáo hợp lệ chưa báo cáo hộ nào được nhận đỡ đầu.{% endif %}")
+    placeholder(doc, "số hộ không có khả năng lao động và hình thức trợ giúp thường xuyên của cộng đồng (báo cáo "
+                     "của các đơn vị không ghi khả năng lao động của hộ).")
+    heading(doc, "6. Hỗ trợ tiếp cận các dịch vụ xã hội cơ bản")
+    para(doc, "{% if deprivation.has_poor %}Trong {{ deprivation.base }} hộ nghèo có người có công, "
+              "{% if deprivation.deprived %}các chiều còn thiếu hụt: {{ deprivation.deprived }}"
+              "{% if deprivation.clean %}; không thiếu hụt: {{ deprivation.clean }}{% endif %}.{% else %}không hộ "
+              "nào thiếu hụt.{% endif %}{% elif scope.has_data %}Không còn hộ nghèo có người có công nên không phân "
+              "tích thiếu hụt.{% else %}Chưa có báo cáo hợp lệ nào nên chưa phân tích thiếu hụt.{% endif %}")
+    para(doc, "{% if supports.services %}Đã hỗ trợ (lũy kế từ " + BASELINE + "): cấp thẻ bảo hiểm y tế "
+              "{{ supports.support_health_insurance.households }} hộ; {% if supports.support_housing_vnd.any %}hỗ "
+              "trợ nhà ở {{ supports.support_housing_vnd.households }} hộ, số tiền "
+              "{{ supports.support_housing_vnd.amount }} đồng{% else %}chưa có hộ được hỗ trợ nhà ở{% endif %}."
+              "{% else %}Chưa có hộ nào được cấp thẻ bảo hiểm y tế hoặc hỗ trợ nhà ở từ " + BASELINE
+         + ".{% endif %}")
+    caption(doc, "Bảng 5. Chỉ số thiếu hụt của hộ nghèo có người có công tại " + CUTOFF
+            + " (Nghị định 07/2021/NĐ-CP)")
+    data_table(doc, ["TT", "Chỉ số thiếu hụt", "Chiều", "Số hộ thiếu hụt", "Tỷ lệ"], "deprivation_rows",
+               ["r.no", "r.label", "r.dimension", "r.households", "r.rate"], widths=[1.2, 6.3, 4.0, 2.2, 2.0],
+               size=12)
+    caption(doc, "Bảng 6. Số hộ nghèo có người có công thiếu hụt theo chiều")
+    data_table(doc, ["TT", "Chiều thiếu hụt", "Số hộ thiếu hụt", "Tỷ lệ"], "dimension_rows",
+               ["r.no", "r.label", "r.households", "r.rate"], widths=[1.2, 8.3, 3.0, 2.5], size=12)
+    placeholder(doc, "giải pháp hỗ trợ từng chiều còn thiếu hụt (học tập, nhà ở, nước sạch, thông tin …).")
+    heading(doc, "7. Công tác quản lý nhà nước, chế độ báo cáo")
+    para(doc, "Đã nhận {{ submissions.received }}/{{ submissions.expected }} báo cáo ({{ submissions.on_time }} "
+              "đúng hạn); {{ submissions.valid }} báo cáo hợp lệ"
+              "{% if submissions.invalid %}; không hợp lệ: {{ submissions.invalid }}{% endif %}"
+              "{% if submissions.error %}; chưa kiểm tra được (lỗi hệ thống): {{ submissions.error }}{% endif %}"
+              "{% if submissions.missing %}; chưa nhận: {{ submissions.missing }}{% endif %}.")
+    caption(doc, "Bảng 7. Tình hình tiếp nhận báo cáo kỳ {{ period.label }} (tệp, phiên bản, thời điểm nhận: "
+                 "Phụ lục III)")
+    data_table(doc, ["TT", "Đơn vị", "Tiếp nhận", "Thời hạn", "Kết quả kiểm tra"],
+               "submission_rows",
+               ["r.no", "r.name",
+                "{% if r.status != 'missing' %}Đã nhận{% elif r.required %}Chưa nhận{% else %}Chưa gửi (không bắt "
+                "buộc){% endif %}",
+                "{% if r.status == 'missing' %}-{% else %}" + ON_TIME + "{% endif %}",
+                "{% if r.status == 'missing' %}-{% else %}" + STATUS + "{% endif %}"],
+               widths=[1.0, 4.0, 3.5, 2.5, 5.5], size=12)
+    placeholder(doc, "rà soát, cập nhật danh sách hộ, kiểm tra, giám sát việc thực hiện chính sách.")
+
+    heading(doc, "III. KINH PHÍ THỰC HIỆN (Mục V Kế hoạch)", before=6)
+    para(doc, "Số liệu kinh phí là tổng các nguồn các đơn vị huy động cho công tác giảm nghèo trên địa bàn (cho mọi "
+              "hộ nghèo, hộ cận nghèo), không riêng hộ có người có công; phần hỗ trợ trực tiếp hộ có người có công "
+              "nêu tại Bảng 4.")
+    caption(doc, "Bảng 8. Kinh phí huy động theo nguồn từ {{ period.baseline }} đến {{ period.cutoff }}")
+    data_table(doc, ["Nguồn", "Nội dung", "Số tiền (đồng)"], "fund_rows", ["r.number", "r.label", "r.amount"],
+               total=["", "Tổng cộng (không kể vốn vay)", "{{ funds.total }}"], widths=[1.8, 9.7, 3.5], size=12)
+    para(doc, "Ngoài ra, nguồn (2) vốn vay ưu đãi của Ngân hàng Chính sách xã hội cho hộ nghèo, cận nghèo trên địa "
+              "bàn (có hoàn trả, không cộng vào tổng kinh phí): {{ funds.loan_households }} hộ được vay, số tiền giải "
+              "ngân {{ funds.loan_disbursed }} đồng.")
+
+    heading(doc, "IV. KẾT QUẢ THỰC HIỆN CÁC MỤC TIÊU (Mục III Kế hoạch)", before=6)
+    partial = "{% if targets.partial %} (tính trên {{ targets.valid_units }} đơn vị có báo cáo hợp lệ){% endif %}"
+    caption(doc, "Bảng 9. Tiến độ thực hiện các mục tiêu đến " + CUTOFF)
+    fixed_table(doc, ["TT", "Mục tiêu", "Kết quả", "Đánh giá"], [
+        ["1", "Đến cuối năm {{ period.year }} không còn hộ nghèo có thành viên là người có công",
+         "{% if targets.has_data %}Còn {{ targets.no_ncc_poor.value }} hộ nghèo có người có công" + partial
+         + "{% else %}Chưa có số liệu{% endif %}",
+         "{% if targets.no_ncc_poor.outcome == 'met' %}Đạt{% elif targets.no_ncc_poor.outcome == 'not_met' %}Chưa "
+         "đạt: còn {{ targets.no_ncc_poor.gap }} hộ{% if period.kind != 'CN' %}, tiếp tục hỗ trợ để thoát nghèo "
+         "trước 31/12/{{ period.year }}{% endif %}{% else %}" + NOT_ASSESSABLE + "{% endif %}"],
+        ["2", "Không để hộ có người có công tái nghèo, phát sinh nghèo",
+         "{% if targets.has_data %}{{ targets.no_fallback.value }} hộ tái nghèo, phát sinh nghèo" + partial
+         + "{% else %}Chưa có số liệu{% endif %}",
+         "{% if targets.no_fallback.outcome == 'met' %}Đạt{% elif targets.no_fallback.outcome == 'not_met' %}Không "
+         "đạt: {{ targets.no_fallback.gap }} hộ tái nghèo, phát sinh nghèo{% else %}" + NOT_ASSESSABLE
+         + "{% endif %}"],
+        ["3", "100% hộ nghèo có người có công được tiếp cận y tế, giáo dục, nhà ở, nước sạch và vệ sinh, thông tin",
+         "{% if not targets.has_data %}Chưa có số liệu{% elif targets.access.dimensions %}Còn thiếu hụt: "
+         "{{ targets.access.dimensions }}" + partial + "{% else %}Không còn hộ thiếu hụt các chiều này" + partial
+         + "{% endif %}",
+         "{% if targets.access.outcome == 'met' %}Đạt{% elif targets.access.outcome == 'not_met' %}Chưa đạt: còn "
+         "thiếu hụt {{ targets.access.dimensions }}{% else %}" + NOT_ASSESSABLE + "{% endif %}"],
+    ], widths=[1.2, 6.3, 4.5, 4.0])
+
+    heading(doc, "V. ĐÁNH GIÁ CHUNG", before=6)
+    heading(doc, "1. Kết quả đạt được")
+    when(doc, "targets.no_ncc_poor.outcome == 'met'", "- Không còn hộ nghèo có thành viên là người có công với cách "
+         "mạng (mục tiêu 1 của Kế hoạch đạt).")
+    when(doc, "district.change.ncc_poor.change == 'down'", "- Số hộ nghèo có thành viên là người có công giảm "
+         "{{ district.change.ncc_poor.amount }} hộ so với " + BASELINE + ".")
+    when(doc, "targets.no_fallback.outcome == 'met'", "- Không có hộ có người có công tái nghèo, phát sinh nghèo "
+         "(mục tiêu 2 của Kế hoạch đạt).")
+    when(doc, "targets.access.outcome == 'met'", "- Hộ nghèo có người có công không còn thiếu hụt y tế, giáo dục, "
+         "nhà ở, nước sạch và vệ sinh, thông tin (mục tiêu 3 của Kế hoạch đạt).")
+    when(doc, "activities.outreach", "- Tổ chức {{ activities.outreach_sessions }} buổi tuyên truyền, vận động với "
+         "{{ activities.outreach_participants }} lượt người tham dự.")
+    when(doc, "supports.any", "- Các chính sách hỗ trợ được triển khai đến hộ có người có công (chi tiết tại "
+         "Bảng 4).")
+    when(doc, "funds.any", "- Huy động {{ funds.total }} đồng cho công tác giảm nghèo (không kể vốn vay).")
+    placeholder(doc, "kết quả nổi bật khác.")
+    heading(doc, "2. Tồn tại, hạn chế")
+    when(doc, "targets.no_ncc_poor.outcome == 'not_met'", "- Còn {{ targets.no_ncc_poor.gap }} hộ nghèo có thành "
+         "viên là người có công{% if district.ncc_units %} ({{ district.ncc_units }}){% endif %}, chưa đạt mục tiêu "
+         "không còn hộ nghèo có người có công đến cuối năm {{ period.year }}{% if district.change.ncc_poor.change == "
+         "'same' %}; số hộ không thay đổi so với " + BASELINE + "{% elif district.change.ncc_poor.change == 'up' %}"
+         "; số hộ tăng {{ district.change.ncc_poor.amount }} hộ so với " + BASELINE + "{% endif %}.")
+    when(doc, "targets.no_fallback.outcome == 'not_met'", "- Có {{ targets.no_fallback.value }} hộ có người có công "
+         "tái nghèo, phát sinh nghèo, không đạt mục tiêu 2 của Kế hoạch.")
+    when(doc, "targets.access.outcome == 'not_met'", "- Hộ nghèo có người có công còn thiếu hụt: "
+         "{{ targets.access.dimensions }}.")
+    when(doc, "not targets.assessable", "- Chưa đủ số liệu để đánh giá các mục tiêu của Kế hoạch: "
+         "{% if targets.lacking %}chưa có báo cáo hợp lệ của {{ targets.lacking }}{% else %}chưa có báo cáo hợp lệ "
+         "nào{% endif %}.")
+    when(doc, "submissions.late", "- Báo cáo gửi trễ hạn: {{ submissions.late }}.")
+    para(doc, "- Khó khăn, vướng mắc các đơn vị nêu (mỗi nội dung nêu một lần, kèm các đơn vị đã nêu; nguyên văn "
+              "thuyết minh của từng đơn vị tại Phụ lục II):")
+    synthesis_lines(doc, "difficulties", "không nêu khó khăn, vướng mắc")
+    placeholder(doc, "nguyên nhân của tồn tại, hạn chế.")
+
+    heading(doc, "VI. KIẾN NGHỊ, ĐỀ XUẤT", before=6)
+    para(doc, "Đề xuất, kiến nghị của các đơn vị:")
+    synthesis_lines(doc, "proposals", "không nêu đề xuất, kiến nghị")
+    placeholder(doc, "kiến nghị của Phòng với Ủy ban nhân dân huyện.")
+    closing = para(doc, "Trên đây là báo cáo kết quả thực hiện {{ period.label }} của {{ doc.issuer_short }}, kính "
+                        "báo cáo {{ doc.recipient_of_report }} xem xét, chỉ đạo./.")
+    closing.paragraph_format.keep_with_next = True  # the closing sentence stays on the signature's page
+
+
+def synthesis_lines(doc, key, none_said):
+    """The units' points of ``synthesis.<key>``: one line each, then the units that raised nothing."""
+    part = "synthesis." + key
+    para(doc, "{%p for line in " + part + ".points %}", indent=False)
+    para(doc, "+ {{ line }}")
+    para(doc, "{%p endfor %}", indent=False)
+    when(doc, "not scope.has_data", "+ Chưa có báo cáo hợp lệ nào.")
+    when(doc, "scope.has_data and not " + part + ".points",
+         "+ Các đơn vị có báo cáo hợp lệ " + none_said + ".")
+    when(doc, part + ".points and " + part + ".silent", "+ {{ " + part + ".silent }}: " + none_said + ".")
 
 
 # The report's charts (pipeline/charts.py draws them; the template variable ``charts``): for each, words of the
@@ -292,105 +592,7 @@ def build(out: Path = OUT) -> Path:
     para(doc, "BÁO CÁO", 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=18, after=0)
     para(doc, "{{ doc.summary_line }}", 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
     rule(doc, 6.5)
-    para(doc, "{{ intro }}")
-
-    para(doc, "I. KẾT QUẢ THỰC HIỆN", bold=True, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT, before=6)
-    para(doc, "1. Hộ nghèo, hộ cận nghèo trên địa bàn huyện", bold=True, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
-    para(doc, "{{ text.poverty_baseline }}")
-    para(doc, "{{ text.poverty_current }}")
-    caption(doc, "Bảng 1. Hộ nghèo, hộ cận nghèo theo đơn vị tại ngày {{ period.cutoff }}")
-    data_table(
-        doc, None, "units",
-        ["r.no", "r.name", "r.households", "r.poor", "r.poor_rate", "r.near_poor", "r.near_poor_rate",
-         "r.ncc_poor", "r.ncc_poor_persons", "r.status"],
-        total=["", "{{ district.name }}", "{{ district.households }}", "{{ district.poor }}",
-               "{{ district.poor_rate }}",
-               "{{ district.near_poor }}", "{{ district.near_poor_rate }}", "{{ district.ncc_poor }}",
-               "{{ district.ncc_poor_persons }}", ""],
-        header_rows=[
-            [("TT", 1), ("Đơn vị", 1), ("Tổng số hộ", 1), ("Hộ nghèo", 2), ("Hộ cận nghèo", 2),
-             ("Hộ nghèo có người có công", 2), ("Báo cáo", 1)],
-            [("", 1), ("", 1), ("", 1), ("Số hộ", 1), ("Tỷ lệ", 1), ("Số hộ", 1), ("Tỷ lệ", 1), ("Số hộ", 1),
-             ("Số khẩu", 1), ("", 1)],
-        ],
-        widths=[1.0, 2.7, 1.6, 1.3, 1.7, 1.3, 1.7, 1.4, 1.5, 2.3], size=11,
-    )
-    para(doc, "{% if district.partial %}{{ district.partial }}{% endif %}", 12, italic=True)
-
-    para(doc, "2. Hộ nghèo, hộ cận nghèo có thành viên là người có công với cách mạng", bold=True, indent=False,
-         align=WD_ALIGN_PARAGRAPH.LEFT)
-    para(doc, "{{ text.ncc }}")
-    caption(doc, "Bảng 2. Hộ có thành viên là người có công theo phân loại")
-    data_table(
-        doc, None, "ncc_rows",
-        ["r.no", "r.label", "r.hh_baseline", "r.persons_baseline", "r.share_baseline", "r.hh_current",
-         "r.persons_current", "r.share_current"],
-        header_rows=[
-            [("TT", 1), ("Phân loại", 1), ("Tại ngày 01/01/{{ period.year }}", 3), ("Tại ngày {{ period.cutoff }}", 3)],
-            [("", 1), ("", 1), ("Số hộ", 1), ("Số khẩu", 1), ("Tỷ lệ*", 1), ("Số hộ", 1), ("Số khẩu", 1),
-             ("Tỷ lệ*", 1)],
-        ],
-        widths=[1.2, 5.3, 1.6, 1.6, 1.6, 1.6, 1.6, 1.6], size=12,
-    )
-    para(doc, "* Tỷ lệ so với tổng số hộ nghèo (hoặc cận nghèo) của {{ scope }} cùng thời điểm.", 12, italic=True)
-    caption(doc, "Bảng 3. Biến động hộ có thành viên là người có công từ 01/01 đến {{ period.cutoff }}")
-    data_table(doc, ["TT", "Loại biến động", "Số hộ"], "movements", ["r.no", "r.label", "r.households"],
-               widths=[1.2, 10, 3], size=12)
-
-    para(doc, "3. Mức độ thiếu hụt dịch vụ xã hội cơ bản của hộ nghèo có người có công", bold=True,
-         indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
-    para(doc, "{{ text.deprivation }}")
-    caption(doc, "Bảng 4. Chỉ số thiếu hụt của hộ nghèo có người có công tại ngày {{ period.cutoff }} "
-              "(Nghị định 07/2021/NĐ-CP)")
-    data_table(doc, ["TT", "Chỉ số thiếu hụt", "Chiều", "Số hộ thiếu hụt", "Tỷ lệ"], "deprivation_rows",
-               ["r.no", "r.label", "r.dimension", "r.households", "r.rate"], widths=[1.2, 6.3, 4.0, 2.2, 2.0],
-               size=12)
-    caption(doc, "Bảng 5. Số hộ nghèo có người có công thiếu hụt theo chiều")
-    data_table(doc, ["TT", "Chiều thiếu hụt", "Số hộ thiếu hụt", "Tỷ lệ"], "dimension_rows",
-               ["r.no", "r.label", "r.households", "r.rate"], widths=[1.2, 8.3, 3.0, 2.5], size=12)
-
-    para(doc, "4. Kết quả hỗ trợ hộ có thành viên là người có công (lũy kế từ 01/01)", bold=True, indent=False,
-         align=WD_ALIGN_PARAGRAPH.LEFT)
-    caption(doc, "Bảng 6. Hỗ trợ hộ có thành viên là người có công từ 01/01 đến {{ period.cutoff }}")
-    data_table(doc, ["TT", "Nội dung hỗ trợ", "Số hộ", "Số tiền (đồng)"], "support_rows",
-               ["r.no", "r.label", "r.households", "r.amount"], widths=[1.2, 8.3, 2.5, 3.5], size=12)
-
-    para(doc, "5. Huy động nguồn lực cho công tác giảm nghèo trên địa bàn (lũy kế từ 01/01)", bold=True,
-         indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
-    para(doc, "{{ text.funds_scope }}")
-    caption(doc, "Bảng 7. Kinh phí huy động theo nguồn (Mục V Kế hoạch)")
-    data_table(doc, ["Nguồn", "Nội dung", "Số tiền (đồng)"], "fund_rows", ["r.number", "r.label", "r.amount"],
-               total=["", "Tổng cộng (không kể vốn vay)", "{{ funds.total }}"], widths=[1.8, 9.7, 3.5], size=12)
-    para(doc, "{{ text.loans }}")
-    para(doc, "{{ text.outreach }}")
-
-    para(doc, "II. TÌNH HÌNH BÁO CÁO CỦA CÁC ĐƠN VỊ", bold=True, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT,
-         before=6)
-    para(doc, "{{ text.submissions }}")
-    caption(doc, "Bảng 8. Tình hình tiếp nhận báo cáo kỳ {{ period.label }} (tệp, phiên bản, thời điểm nhận: "
-                 "Phụ lục III)")
-    data_table(doc, ["TT", "Đơn vị", "Tiếp nhận", "Thời hạn", "Kết quả kiểm tra"],
-               "submission_rows", ["r.no", "r.name", "r.received", "r.on_time", "r.valid"],
-               widths=[1.0, 4.0, 3.5, 2.5, 5.5], size=12)
-
-    para(doc, "III. ĐÁNH GIÁ TIẾN ĐỘ THỰC HIỆN MỤC TIÊU KẾ HOẠCH", bold=True, indent=False,
-         align=WD_ALIGN_PARAGRAPH.LEFT, before=6)
-    caption(doc, "Bảng 9. Tiến độ thực hiện các mục tiêu (Mục III Kế hoạch)")
-    data_table(doc, ["TT", "Mục tiêu", "Kết quả đến {{ period.cutoff }}", "Đánh giá"], "target_rows",
-               ["r.no", "r.label", "r.result", "r.assessment"], widths=[1.2, 6.3, 4.5, 3.0], size=12)
-
-    para(doc, "IV. KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT CỦA CÁC ĐƠN VỊ", bold=True, indent=False,
-         align=WD_ALIGN_PARAGRAPH.LEFT, before=6)
-    para(doc, "Tổng hợp từ thuyết minh của các đơn vị có báo cáo hợp lệ: mỗi nội dung nêu một lần, kèm các đơn vị "
-              "đã nêu; nguyên văn thuyết minh của từng đơn vị tại Phụ lục II.")
-    para(doc, "{%p for part in synthesis %}", indent=False)
-    para(doc, "{{ part.no }}. {{ part.title }}", bold=True, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
-    para(doc, "{%p for line in part.lines %}", indent=False)
-    para(doc, "- {{ line }}")
-    para(doc, "{%p endfor %}", indent=False)
-    para(doc, "{%p endfor %}", indent=False)
-    closing = para(doc, "{{ closing }}")
-    closing.paragraph_format.keep_with_next = True  # the closing sentence stays on the signature's page
+    report_body(doc)
 
     # "Nơi nhận" and signature block: a borderless two-column table, never split across pages.
     sign = doc.add_table(rows=1, cols=2)
@@ -425,7 +627,8 @@ def build(out: Path = OUT) -> Path:
                ["r.no", "r.unit_name", "r.household_code", "r.head_name", "r.village", "r.ethnicity", "r.members",
                 "r.status_baseline", "r.status_current", "r.deprived"],
                widths=[1.0, 2.8, 2.6, 4.2, 2.8, 2.0, 1.6, 2.4, 2.4, 3.9], size=12)
-    para(doc, "{% if not annex %}{{ annex_empty }}{% endif %}", 12, italic=True)
+    when(doc, "not annex", "Không có hộ nghèo có thành viên là người có công{% if scope.left_out %} trong số các "
+         "đơn vị có báo cáo hợp lệ; chưa có số liệu của: {{ scope.left_out }}{% endif %}.", size=12, italic=True)
 
     # Annex II: each unit's own texts, verbatim (line breaks kept), as part IV synthesises them.
     text_sec = doc.add_section(WD_SECTION.NEW_PAGE)
@@ -436,9 +639,12 @@ def build(out: Path = OUT) -> Path:
     annex_heading(doc, "Phụ lục II", "THUYẾT MINH CỦA CÁC ĐƠN VỊ (NGUYÊN VĂN)")
     para(doc, "{%p for n in narratives %}", indent=False)
     para(doc, "{{ n.no }}. {{ n.unit_name }}", bold=True, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
-    para(doc, "- Kết quả: {{ n.results }}", align=WD_ALIGN_PARAGRAPH.LEFT)
-    para(doc, "- Khó khăn, vướng mắc: {{ n.difficulties }}", align=WD_ALIGN_PARAGRAPH.LEFT)
-    para(doc, "- Đề xuất, kiến nghị: {{ n.proposals }}", align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(doc, "- Kết quả: {% if n.results %}{{ n.results }}{% else %}(không có){% endif %}",
+         align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(doc, "- Khó khăn, vướng mắc: {% if n.difficulties %}{{ n.difficulties }}{% else %}(không có){% endif %}",
+         align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(doc, "- Đề xuất, kiến nghị: {% if n.proposals %}{{ n.proposals }}{% else %}(không có){% endif %}",
+         align=WD_ALIGN_PARAGRAPH.LEFT)
     para(doc, "{%p endfor %}", indent=False)
     para(doc, "{% if not narratives %}Chưa có báo cáo hợp lệ nào.{% endif %}", 12, italic=True)
 
@@ -451,7 +657,11 @@ def build(out: Path = OUT) -> Path:
     annex_heading(doc, "Phụ lục III", "NGUỒN SỐ LIỆU")
     data_table(doc, ["TT", "Đơn vị", "Tệp số liệu", "Phiên bản", "Thời điểm nhận", "Thời hạn", "Mã SHA-256",
                      "Ghi chú"], "sources",
-               ["r.no", "r.name", "r.file", "r.version", "r.received_at", "r.on_time", "r.sha256", "r.note"],
+               ["r.no", "r.name", "r.file", "r.version", "r.received_at", ON_TIME, "r.sha256",
+                "{% if r.checked %}{{ r.errors }} lỗi, {{ r.warnings }} cảnh báo{% else %}chưa kiểm tra được (lỗi "
+                "hệ thống){% endif %}{% if r.newer_version %}; phiên bản {{ r.newer_version }} gửi sau "
+                "{% if r.newer_errors %}có {{ r.newer_errors }} lỗi{% else %}chưa kiểm tra được (lỗi hệ thống)"
+                "{% endif %}, chưa dùng{% endif %}"],
                widths=[1.0, 3.2, 4.2, 1.6, 2.6, 2.0, 7.5, 3.6], size=11)
     para(doc, "{% if not sources %}Chưa nhận tệp số liệu nào.{% endif %}", 12, italic=True)
     para(doc, "Mã SHA-256 là mã băm của bản lưu trữ tệp số liệu đơn vị gửi; thời điểm nhận theo giờ Việt Nam "

@@ -43,8 +43,14 @@ def test_administrative_layout(report):
     text = docx_text(report)
     for s in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "BÁO CÁO", "Nơi nhận",
               "UBND HUYỆN NINH SƠN", "PHÒNG LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI", "TRƯỞNG PHÒNG",
-              "I. KẾT QUẢ THỰC HIỆN", "II. TÌNH HÌNH BÁO CÁO", "- UBND huyện (b/c);", "- Lưu: VT, LĐTBXH."):
+              "- UBND huyện (b/c);", "- Lưu: VT, LĐTBXH."):
         assert s in text, s
+    headings = ["I. TÌNH HÌNH HỘ NGHÈO, HỘ CẬN NGHÈO VÀ HỘ CÓ THÀNH VIÊN LÀ NGƯỜI CÓ CÔNG",
+                "II. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ, GIẢI PHÁP (Mục IV Kế hoạch)",
+                "III. KINH PHÍ THỰC HIỆN (Mục V Kế hoạch)", "IV. KẾT QUẢ THỰC HIỆN CÁC MỤC TIÊU (Mục III Kế hoạch)",
+                "V. ĐÁNH GIÁ CHUNG", "VI. KIẾN NGHỊ, ĐỀ XUẤT"]
+    lines = text.splitlines()
+    assert [lines.index(h) for h in headings] == sorted(lines.index(h) for h in headings)
     assert "Số: \u00a0\u00a0\u00a0\u00a0\u00a0\u00a0/BC-LĐTBXH" in text
     assert "Ninh Sơn, ngày      tháng 5 năm 2023" in text
     assert "{{" not in text and "{%" not in text
@@ -114,36 +120,39 @@ def test_empty_annex_says_which_units_it_lacks(plan_root, config, tmp_path):
     period = config.period("2023-6T")
     agg = json.loads((plan_root / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     agg["annex"] = []
-    assert build_context(agg, config=config, period=period)["annex_empty"] == (
-        "Không có hộ nghèo có thành viên là người có công.")
+    lines = docx_text(render_docx(build_context(agg, config=config, period=period), tmp_path / "a.docx"))
+    assert "Không có hộ nghèo có thành viên là người có công." in lines.splitlines()
     ma_noi = next(s for s in agg["submissions"] if s["unit_code"] == "22828")
     ma_noi["status"] = "invalid"
     context = build_context(agg, config=config, period=period)
-    assert context["annex_empty"] == ("Không có hộ nghèo có thành viên là người có công trong số các đơn vị có báo "
-                                      "cáo hợp lệ; chưa có số liệu của: xã Ma Nới.")
+    assert context["scope"] == {"complete": False, "has_data": True, "valid_units": "7", "left_out": "xã Ma Nới"}
     text = docx_text(render_docx(context, tmp_path / "r.docx"))
-    assert context["annex_empty"] in text and "toàn huyện cùng thời điểm" not in text
+    assert ("Không có hộ nghèo có thành viên là người có công trong số các đơn vị có báo cáo hợp lệ; chưa có số "
+            "liệu của: xã Ma Nới.") in text.splitlines()
+    assert "toàn huyện cùng thời điểm" not in text and "7 đơn vị có báo cáo hợp lệ cùng thời điểm" in text
 
 
 UNITS = ["Thị trấn Tân Sơn", "xã Lâm Sơn", "xã Lương Sơn", "xã Quảng Sơn", "xã Mỹ Sơn", "xã Hòa Sơn", "xã Ma Nới",
          "xã Nhơn Sơn"]
 
 
-def test_part_iv_gives_each_point_once_with_its_units(report):
-    """The eight samples raise the same two difficulties and one proposal: part IV says each once, after the
-    eight units' names (the first capitalised, the others lower case inside the line); the texts are not
-    pasted unit by unit there."""
+def test_units_points_go_under_assessment_and_proposals(report):
+    """The eight samples raise the same two difficulties and one proposal: the difficulties are said once each,
+    after the eight units' names (the first capitalised), under "Tồn tại, hạn chế"; the proposal under "VI.
+    KIẾN NGHỊ, ĐỀ XUẤT"; the texts are not pasted unit by unit there."""
     lines = docx_text(report).splitlines()
-    start = lines.index("IV. KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT CỦA CÁC ĐƠN VỊ")
-    end = next(i for i, x in enumerate(lines) if x.startswith("Trên đây là báo cáo"))
     units = ", ".join(UNITS)
-    assert lines[start + 2:end] == [
-        "1. Khó khăn, vướng mắc",
-        f"- {units}: Một số hộ thiếu đất sản xuất, thiếu lao động.",
-        f"- {units}: Nguồn lực hỗ trợ còn hạn chế.",
-        "2. Đề xuất, kiến nghị",
-        f"- {units}: Đề nghị tiếp tục phân bổ vốn vay ưu đãi và hỗ trợ con giống cho hộ có người có công.",
-    ]
+    start = lines.index("2. Tồn tại, hạn chế")
+    end = lines.index("VI. KIẾN NGHỊ, ĐỀ XUẤT")
+    part = lines[start:end]
+    i = next(i for i, x in enumerate(part) if x.startswith("- Khó khăn, vướng mắc các đơn vị nêu"))
+    assert part[i + 1:i + 3] == [f"+ {units}: Một số hộ thiếu đất sản xuất, thiếu lao động.",
+                                 f"+ {units}: Nguồn lực hỗ trợ còn hạn chế."]
+    assert part[i + 3].startswith("[Chuyên viên bổ sung: ")
+    after = lines[end:lines.index(next(x for x in lines if x.startswith("Trên đây là báo cáo")))]
+    assert after[1:3] == ["Đề xuất, kiến nghị của các đơn vị:",
+                          f"+ {units}: Đề nghị tiếp tục phân bổ vốn vay ưu đãi và hỗ trợ con giống cho hộ có "
+                          "người có công."]
 
 
 def test_annex_ii_keeps_each_units_text_verbatim(report):
@@ -166,7 +175,7 @@ def test_unit_names_start_rows_capitalised(report):
     assert by_unit[2][:3] == ["1", "Thị trấn Tân Sơn", "5.272"]
     households = next(t for t in tables if any("Mã hộ" in r for r in t))
     assert [r[1] for r in households[1:]] == ["Xã Ma Nới", "Xã Ma Nới"]
-    assert "tổng số hộ nghèo (xã Ma Nới); 23 hộ cận nghèo" in docx_text(report)
+    assert "tổng số hộ nghèo (xã Ma Nới), số hộ không thay đổi so với ngày 01/01/2023" in docx_text(report)
     assert not [c for t in tables for r in t for c in r if c.startswith(("xã ", "thị trấn "))]
 
 

@@ -73,9 +73,10 @@ def test_values_are_rendered_once_as_escaped_text(config, plan_root, tmp_path):
 
     agg = json.loads((plan_root / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     context = build_context(agg, config=config, period=config.period("2023-6T"))
-    context["closing"] = "{{ doc.issuer }} {% for x in units %}X{% endfor %} <b>&</b> {_{ }_}"
+    typed = "{{ doc.issuer }} {% for x in units %}X{% endfor %} <b>&</b> {_{ }_}"
+    context["synthesis"]["proposals"]["points"] = [typed]
     out = render_docx(context, tmp_path / "r.docx")
-    assert context["closing"] in docx_text(out).splitlines()
+    assert "+ " + typed in docx_text(out).splitlines()
     xml = zipfile.ZipFile(out).read("word/document.xml").decode("utf-8")
     assert "&lt;b&gt;&amp;&lt;/b&gt;" in xml
     audit(out, [s["unit_name"] for s in agg["submissions"]])  # tag characters in text are not a fault
@@ -124,11 +125,14 @@ def test_bundled_template_passes_check():
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [
-    ("{{ intro }}", "{{ intro }", r"\(word/document\.xml\): thẻ mẫu sai cú pháp .*gần: «.*»"),
-    ("{{ intro }}", "{{ intro }} }}", r"mảnh thẻ mẫu '\}\}' lẻ loi trong văn bản; gần: «.*\}\}"),
-    ("{{ intro }}", "{{ introduction }}", r"dùng biến không có trong dữ liệu báo cáo: introduction$"),
-    ("I. KẾT QUẢ THỰC HIỆN", "I. KẾT QUẢ {</w:t></w:r><w:r><w:t>{ THỰC HIỆN",
-     r"mảnh thẻ mẫu|thẻ mẫu sai cú pháp"),
+    ("{{ doc.summary_line }}", "{{ doc.summary_line }",
+     r"\(word/document\.xml\), đoạn thứ \d+ «\{\{ doc\.summary_line \}»: thẻ mẫu mở '\{\{' không đóng"),
+    ("{{ doc.summary_line }}", "{{ doc.summary_line }} }}", r"mảnh thẻ mẫu '\}\}' lẻ loi trong văn bản; gần: «.*\}\}"),
+    ("{{ doc.summary_line }}", "{{ doc_summary_line }}",
+     r"\(word/document\.xml\), đoạn thứ \d+ «\{\{ doc_summary_line \}\}»: dùng biến không có trong dữ liệu "
+     r"báo cáo: doc_summary_line$"),
+    ("V. ĐÁNH GIÁ CHUNG", "V. ĐÁNH GIÁ {</w:t></w:r><w:r><w:t>{ CHUNG",
+     r"đoạn thứ \d+ «V\. ĐÁNH GIÁ \{\{ CHUNG»: thẻ mẫu mở '\{\{' không đóng trong cùng đoạn"),
 ])
 def test_broken_template_is_refused_before_rendering(tmp_path, old, new, message):
     """A stray tag fragment (also split across runs), a syntax error or an unknown variable is refused with
@@ -146,7 +150,7 @@ def test_stage_report_refuses_broken_template_without_rendering(config, plan_roo
 
     from pipeline import render
 
-    monkeypatch.setattr(render, "TEMPLATE", broken_copy(tmp_path, "{{ intro }}", "{{ nope }}"))
+    monkeypatch.setattr(render, "TEMPLATE", broken_copy(tmp_path, "{{ doc.summary_line }}", "{{ nope }}"))
     agg = json.loads((plan_root / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     with pytest.raises(render.TemplateCheckError, match="nope"):
         render.stage_report(agg, config=config, period=config.period("2023-6T"), root=tmp_path / "data")

@@ -79,15 +79,17 @@ def test_report_groups_varied_spellings_and_keeps_texts_in_the_annex(config, pla
     context = build_context(agg, config=config, period=config.period("2023-6T"))
     out = render_docx(context, tmp_path / "r.docx")
     lines = docx_text(out).splitlines()
-    start = lines.index("1. Khó khăn, vướng mắc")
-    assert lines[start:start + 6] == [
-        "1. Khó khăn, vướng mắc",
-        "- Thị trấn Tân Sơn, xã Lâm Sơn, xã Lương Sơn, xã Quảng Sơn, xã Mỹ Sơn, xã Hòa Sơn, xã Ma Nới, xã Nhơn Sơn: "
+    start = lines.index("- Khó khăn, vướng mắc các đơn vị nêu (mỗi nội dung nêu một lần, kèm các đơn vị đã nêu; "
+                        "nguyên văn thuyết minh của từng đơn vị tại Phụ lục II):")
+    assert lines[start + 1:start + 3] == [
+        "+ Thị trấn Tân Sơn, xã Lâm Sơn, xã Lương Sơn, xã Quảng Sơn, xã Mỹ Sơn, xã Hòa Sơn, xã Ma Nới, xã Nhơn Sơn: "
         "Thiếu vốn sản xuất.",
-        "- Xã Ma Nới: Thiếu đất sản xuất {{ 7*7 }} <&>.",
-        "2. Đề xuất, kiến nghị",
-        "- Thị trấn Tân Sơn: Đề nghị hỗ trợ vốn.",
-        "- Xã Lâm Sơn, xã Lương Sơn, xã Quảng Sơn, xã Mỹ Sơn, xã Hòa Sơn, xã Ma Nới, xã Nhơn Sơn: không nêu đề "
+        "+ Xã Ma Nới: Thiếu đất sản xuất {{ 7*7 }} <&>.",
+    ]
+    start = lines.index("Đề xuất, kiến nghị của các đơn vị:")
+    assert lines[start + 1:start + 3] == [
+        "+ Thị trấn Tân Sơn: Đề nghị hỗ trợ vốn.",
+        "+ Xã Lâm Sơn, xã Lương Sơn, xã Quảng Sơn, xã Mỹ Sơn, xã Hòa Sơn, xã Ma Nới, xã Nhơn Sơn: không nêu đề "
         "xuất, kiến nghị.",
     ]
     text = docx_text(out)
@@ -96,16 +98,22 @@ def test_report_groups_varied_spellings_and_keeps_texts_in_the_annex(config, pla
     assert "- Đề xuất, kiến nghị: (không có)" in text
 
 
-def test_no_point_at_all(config, plan_root):
-    """No unit raised a difficulty: one line says so; no valid report: one line says that."""
-    from pipeline.render import build_context
+def test_no_point_at_all(config, plan_root, tmp_path):
+    """No unit raised a difficulty: one line says so; no valid report: one line says that, in both parts."""
+    from pipeline.render import build_context, render_docx
 
     agg = json.loads((plan_root / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     for n in agg["narratives"]:
         n["difficulties"] = "  "
-    part = build_context(agg, config=config, period=config.period("2023-6T"))["synthesis"][0]
-    assert part == {"no": "1", "title": "Khó khăn, vướng mắc",
-                    "lines": ["Các đơn vị có báo cáo hợp lệ không nêu khó khăn, vướng mắc."]}
+    context = build_context(agg, config=config, period=config.period("2023-6T"))
+    assert context["synthesis"]["difficulties"] == {"points": [], "silent": (
+        "Thị trấn Tân Sơn, xã Lâm Sơn, xã Lương Sơn, xã Quảng Sơn, xã Mỹ Sơn, xã Hòa Sơn, xã Ma Nới, xã Nhơn Sơn")}
+    lines = docx_text(render_docx(context, tmp_path / "a.docx")).splitlines()
+    assert "+ Các đơn vị có báo cáo hợp lệ không nêu khó khăn, vướng mắc." in lines
     agg["narratives"] = []
-    parts = build_context(agg, config=config, period=config.period("2023-6T"))["synthesis"]
-    assert [p["lines"] for p in parts] == [["Chưa có báo cáo hợp lệ nào."]] * 2
+    for s in agg["submissions"]:
+        s["status"] = "missing"
+    context = build_context(agg, config=config, period=config.period("2023-6T"))
+    assert context["synthesis"]["proposals"] == {"points": [], "silent": ""}
+    lines = docx_text(render_docx(context, tmp_path / "b.docx")).splitlines()
+    assert lines.count("+ Chưa có báo cáo hợp lệ nào.") == 2
