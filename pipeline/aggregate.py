@@ -294,6 +294,115 @@ def ncc_poor_list(roster: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+# Movement of NCC households per unit (Circular 07/2021/TT-BLĐTBXH's table of poor households' movement:
+# 1 January − decreases + increases = now), the terms of each list in the order of the annex's table.
+MOVEMENT_TERMS = {
+    "poor": ("escaped_to_near_poor", "escaped_above", "other_decrease", "from_near_poor", "fell_back", "new",
+             "other_increase"),
+    "near_poor": ("escaped", "fell_to_poor", "other_decrease", "from_poor", "fell_back", "new", "other_increase"),
+}
+
+
+def _movement(rows: pd.DataFrame, status: str, config: Config) -> dict[str, int]:
+    """Households in each term of :data:`MOVEMENT_TERMS` for list ``status``, from the kinds of change: an
+    escape from poverty is split by where it leads; kinds with ``group: other_decrease`` / ``other_increase``
+    in ``config/reference.yaml`` (if any) count as other decreases of the list left / increases of the list
+    joined."""
+    kind, base, cur = rows["change_kind"], rows["status_baseline"], rows["status_current"]
+    group = {k["code"]: k.get("group") for k in config.reference["change_kinds"]}
+    other = kind.map(lambda k: group.get(k))
+    common = {"other_decrease": (other == "other_decrease") & (base == status),
+              "other_increase": (other == "other_increase") & (cur == status)}
+    if status == "poor":
+        terms = {"escaped_to_near_poor": (kind == "escaped_poverty") & (cur == "near_poor"),
+                 "escaped_above": (kind == "escaped_poverty") & (cur != "near_poor"),
+                 "from_near_poor": kind == "near_poor_to_poor", "fell_back": kind == "fell_back_poor",
+                 "new": kind == "new_poor"}
+    else:
+        terms = {"escaped": kind == "escaped_near_poverty", "fell_to_poor": kind == "near_poor_to_poor",
+                 "from_poor": (kind == "escaped_poverty") & (cur == "near_poor"),
+                 "fell_back": kind == "fell_back_near_poor", "new": kind == "new_near_poor"}
+    masks = {**terms, **common}
+    return {t: int(masks[t].sum()) for t in MOVEMENT_TERMS[status]}
+
+
+def ncc_by_unit(inputs: list[UnitInput], roster: pd.DataFrame, config: Config) -> list[dict[str, Any]]:
+    """Per configured unit, its NCC households' movement and deprivations, from the unit's roster.
+
+    One dict per unit (configuration order): ``unit_code``, ``unit_name``, ``status`` (as
+    :func:`unit_table`); for valid units ``poor`` and ``near_poor``, each ``{"start", "start_persons",
+    "end", "end_persons", <terms>, "deprivations": {d01…d12: households}}`` where start is 1 January
+    and end the cut-off (households; persons = sum of ``members_count``), the terms are those of
+    :data:`MOVEMENT_TERMS` (households, from ``change_kind``, :func:`_movement`; start − decreases +
+    increases = end holds when the roster is consistent) and the
+    deprivations count the households of that status at the cut-off deprived in each indicator (Decree
+    07/2021/NĐ-CP, Art. 3). Units without a valid submission have ``poor`` and ``near_poor`` None.
+    """
+    out = []
+    for item in inputs:
+        row: dict[str, Any] = {"unit_code": item.unit.code, "unit_name": item.unit.full_name,
+                               "status": item.status, "poor": None, "near_poor": None}
+        if item.submission is not None:
+            mine = roster[roster["unit_code"] == item.unit.code] if len(roster) else roster
+            for status in ("poor", "near_poor"):
+                start = mine[mine["status_baseline"] == status]
+                end = mine[mine["status_current"] == status]
+                row[status] = {
+                    "start": int(len(start)), "start_persons": int(start["members_count"].fillna(0).sum()),
+                    "end": int(len(end)), "end_persons": int(end["members_count"].fillna(0).sum()),
+                    **_movement(mine, status, config),
+                    "deprivations": {k: int(end[k].astype(bool).sum()) for k in schema.DEPRIVATION_KEYS},
+                }
+        out.append(row)
+    return out
+
+
+NCC_SUPPORT_KEYS = ("support_loan_vnd", "support_housing_vnd", "sponsor_amount_vnd", "support_vocational_training",
+                    "support_job_placement", "support_livestock", "support_health_insurance")
+
+
+def ncc_households(roster: pd.DataFrame) -> list[dict[str, Any]]:
+    """NCC households poor or near-poor at 1 January or at the cut-off, for the annex that lists households
+    (personal data allowed there only, Decree 13/2023/NĐ-CP). Sorted by unit code and household code.
+
+    One dict per household: ``unit_code``, ``unit_name``, ``household_code``, ``head_name``, ``village``,
+    ``members`` (persons), ``status_baseline``, ``status_current``, ``change_kind`` (codes of
+    ``config/reference.yaml``), ``deprived`` (indicator keys d01…d12 deprived) and ``supports``
+    ({key: đồng (int, 0 when none) for ``*_vnd`` keys, bool for the others}; keys of
+    :data:`NCC_SUPPORT_KEYS`), cumulative from 1 January.
+    """
+    if not len(roster):
+        return []
+    wanted = roster["status_baseline"].isin(["poor", "near_poor"]) | roster["status_current"].isin(
+        ["poor", "near_poor"])
+    rows = roster[wanted].sort_values(["unit_code", "household_code"])
+
+    def text(value: Any) -> str:
+        return "" if value is None or pd.isna(value) else str(value)
+
+    def support(key: str, value: Any) -> int | bool:
+        if value is None or pd.isna(value):
+            return 0 if key.endswith("_vnd") else False
+        return int(value) if key.endswith("_vnd") else bool(value)
+
+    return [
+        {
+            "unit_code": r["unit_code"],
+            "unit_name": r["unit_name"],
+            "household_code": r["household_code"],
+            "head_name": text(r["head_name"]),
+            "village": text(r["village"]),
+            "members": int(r["members_count"]) if not pd.isna(r["members_count"]) else 0,
+            "status_baseline": r["status_baseline"],
+            "status_current": r["status_current"],
+            "change_kind": text(r["change_kind"]),
+            "deprived": [k for k in schema.DEPRIVATION_KEYS if bool(r[k])],
+            "supports": {k: support(k, r[k]) for k in NCC_SUPPORT_KEYS},
+        }
+        for _, r in rows.iterrows()
+    ]
+
+
 def aggregate(inputs: list[UnitInput], *, config: Config, period: Period) -> dict[str, Any]:
     """All of the report's figures as plain JSON-ready values.
 
@@ -301,7 +410,8 @@ def aggregate(inputs: list[UnitInput], *, config: Config, period: Period) -> dic
     (:func:`district_totals`), ``ncc`` (:func:`ncc_status`), ``deprivations``, ``supports``, ``cumulative``,
     ``funds``, ``submissions``, ``lacking`` (:func:`lacking_units`), ``assessable`` (bool: every required
     unit has a valid version, and at least one unit does), ``targets``, ``annex``, ``narratives`` (per valid
-    unit: name and its three texts). ``inputs`` may be empty (a period with no configured unit):
+    unit: name and its three texts), ``ncc_by_unit`` (:func:`ncc_by_unit`) and ``ncc_households``
+    (:func:`ncc_households`), for the annexes. ``inputs`` may be empty (a period with no configured unit):
     every figure is then 0 and the targets are not assessable.
     """
     units = unit_table(inputs)
@@ -330,4 +440,6 @@ def aggregate(inputs: list[UnitInput], *, config: Config, period: Period) -> dic
             {"unit_name": i.unit.full_name, **i.submission.narrative}
             for i in inputs if i.submission is not None
         ],
+        "ncc_by_unit": ncc_by_unit(inputs, roster, config),
+        "ncc_households": ncc_households(roster),
     }

@@ -15,6 +15,7 @@ the ``root`` a caller passes (tests, back-fills into another folder). Layout::
     work/<period>/staging/<report name>             the report before it is published
     feedback/<period>/<unit>/v<N>-<sha8>-gop-y.xlsx annotated copy for the unit
     reports/<year>/<6T|9T|CN>/bao-cao-<period>.docx the report
+    reports/<year>/<6T|9T|CN>/bao-cao-<period>-phu-luc.xlsx  the report's annex tables as a workbook
     reports/<year>/<6T|9T|CN>/trang-thai-<period>.html  the status page
     reports/<year>/<6T|9T|CN>/data-docs/            Great Expectations Data Docs
 
@@ -108,6 +109,16 @@ def report_path(period: Period, root: Path | None = None) -> Path:
 def report_staging_path(period: Period, root: Path | None = None) -> Path:
     """``work/<period>/staging/bao-cao-<period>.docx``: the report built and audited before publishing."""
     return work_dir(period, root) / "staging" / report_path(period, root).name
+
+
+def annex_workbook_path(period: Period, root: Path | None = None) -> Path:
+    """``reports/<year>/<6T|9T|CN>/bao-cao-<period>-phu-luc.xlsx``: the annex tables, beside the report."""
+    return report_path(period, root).with_name(f"bao-cao-{period.code}-phu-luc.xlsx")
+
+
+def annex_workbook_staging_path(period: Period, root: Path | None = None) -> Path:
+    """``work/<period>/staging/bao-cao-<period>-phu-luc.xlsx``: the annex workbook before it is published."""
+    return report_staging_path(period, root).with_name(annex_workbook_path(period, root).name)
 
 
 def status_page_path(period: Period, root: Path | None = None) -> Path:

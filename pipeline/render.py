@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import fmt
+from pipeline.annexes import annex_context, publish_workbook, stage_workbook
 from pipeline.charts import chart_context, earlier_aggregates, embed
 from pipeline.config import PROJECT_ROOT, Config, Period
-from pipeline.paths import report_path, report_staging_path
+from pipeline.paths import annex_workbook_staging_path, report_path, report_staging_path
 from pipeline.pdf import publish_pdf, stage_pdf, unpublish_pdf
 from pipeline.publish import copy_file, ensure_dir, private_modes
 from pipeline.synthesis import capitalise, group_points, sentence
@@ -53,7 +54,7 @@ SUPPORT_GROUPS = {
 TEMPLATE_VARIABLES = frozenset({
     "doc", "period", "scope", "units", "district", "ncc_rows", "movements", "deprivation", "deprivation_rows",
     "dimension_rows", "supports", "support_rows", "activities", "fund_rows", "funds", "submissions",
-    "submission_rows", "targets", "synthesis", "narratives", "annex", "sources", "charts",
+    "submission_rows", "targets", "synthesis", "narratives", "sources", "charts", "annexes",
 })
 # The fields of each variable (of a row, for a list), first level only: check_template refuses ``x.field`` with
 # a field not listed (a misspelt field would otherwise fail only when the report is rendered). A variable not
@@ -90,8 +91,9 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "narratives": frozenset({"no", "unit_name", "results", "difficulties", "proposals"}),
     "sources": frozenset({"no", "name", "file", "version", "received_at", "on_time", "sha256", "checked", "errors",
                           "warnings", "newer_version", "newer_errors"}),
-    "annex": frozenset({"no", "unit_name", "household_code", "head_name", "village", "ethnicity", "members",
-                        "status_baseline", "status_current", "deprived"}),    "charts": frozenset({"poverty", "year", "deprivation"}),
+    "charts": frozenset({"poverty", "year", "deprivation"}),
+    "annexes": frozenset({"include_household_annex", "left_out", "units_baseline", "units_current", "movement_poor",
+                          "movement_near_poor", "deprivation_poor", "deprivation_near_poor", "households"}),
 }
 # The parts of a .docx that docxtpl renders as templates (body, headers, footers).
 _TEMPLATE_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
@@ -245,7 +247,8 @@ def _document(config: Config, period: Period) -> dict[str, Any]:
 
 
 def build_context(agg: dict[str, Any], *, config: Config, period: Period,
-                  earlier: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+                  earlier: dict[str, dict[str, Any]] | None = None,
+                  include_household_annex: bool = True) -> dict[str, Any]:
     """The template context: figures formatted in Vietnamese, names, lists of row dicts for tables, and codes
     or booleans the template's Jinja words (``change`` "down"/"up"/"same", ``outcome`` "met"/"not_met"/
     "not_assessable", a submission's ``status`` …). No sentence is written here: every fixed word is in the
@@ -255,6 +258,8 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
         agg: the output of :func:`pipeline.aggregate.aggregate` (as written to ``aggregates.json``).
         earlier: the aggregates of the year's earlier periods by code, for the year chart
             (:func:`pipeline.charts.earlier_aggregates`); None: the current period only.
+        include_household_annex: render the annex listing NCC households (names: personal data, Decree
+            13/2023/NĐ-CP); False for a copy without it (``annexes`` of :func:`pipeline.annexes.annex_context`).
     """
     d = agg["district"]
     subs = agg["submissions"]
@@ -323,7 +328,6 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
         })
     ncc = agg["ncc"]
     change_labels = {k["code"]: k["label"] for k in config.reference["change_kinds"]}
-    status_labels = {k["code"]: k["label"] for k in config.reference["statuses"]}
     movements = [
         {"no": str(i), "code": code, "label": change_labels[code], "households": fmt.number(ncc[f"change_{code}"])}
         for i, code in enumerate(MOVEMENT_ORDER, start=1)
@@ -373,14 +377,6 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
     submission_rows = [_submission_row(i, s) for i, s in enumerate(subs, start=1)]
     sources = [_source_row(i, s, config) for i, s in enumerate((s for s in subs if s["file"]), start=1)]
     targets = _targets(agg, config, len(valid))
-    annex = [
-        {"no": str(i), "unit_name": capitalise(a["unit_name"]), "household_code": a["household_code"],
-         "head_name": a["head_name"] or "", "village": a["village"] or "", "ethnicity": a["ethnicity"] or "",
-         "members": fmt.number(a["members"]), "status_baseline": status_labels.get(a["status_baseline"], ""),
-         "status_current": status_labels.get(a["status_current"], ""),
-         "deprived": ", ".join(str(int(k[1:])) for k in a["deprived"])}
-        for i, a in enumerate(agg["annex"], start=1)
-    ]
     late = [s["unit_name"] for s in subs if s.get("on_time") is False]  # received after the deadline
     return {
         "doc": _document(config, period),
@@ -423,8 +419,8 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
             for i, n in enumerate(agg["narratives"], start=1)
         ],
         "sources": sources,
-        "annex": annex,
         "charts": chart_context(agg, config=config, period=period, earlier=earlier),
+        "annexes": annex_context(agg, config=config, period=period, include_household_annex=include_household_annex),
     }
 
 
@@ -822,11 +818,13 @@ def stage_report(agg: dict[str, Any], *, config: Config, period: Period, root: P
     staging = report_staging_path(period, root)
     ensure_dir(staging.parent, private=True)
     staging.unlink(missing_ok=True)
+    properties = document_properties(agg, config=config, period=period)
     render_docx(build_context(agg, config=config, period=period,
                               earlier=earlier_aggregates(period, config=config, root=root)), staging,
-                properties=document_properties(agg, config=config, period=period))
+                properties=properties)
     staging.chmod(private_modes()[0])
     audit(staging, [s["unit_name"] for s in agg["submissions"]])
+    stage_workbook(agg, config=config, period=period, properties=properties, root=root)  # the annexes as .xlsx
     stage_pdf(staging)  # its PDF beside it; none (a warning logged) when LibreOffice is missing or fails
     return staging
 
@@ -834,8 +832,13 @@ def stage_report(agg: dict[str, Any], *, config: Config, period: Period, root: P
 def publish_report(staged: Path, *, period: Period, root: Path | None = None) -> Path:
     """Publish an audited report at :func:`report_path`: copied under a temporary name beside it and renamed
     into place, owner-only (the annex holds personal data), then its staged PDF, when there is one, beside it
-    as ``bao-cao-<period>.pdf`` (a PDF of an earlier report is removed first). Returns the .docx's path."""
+    as ``bao-cao-<period>.pdf`` (a PDF of an earlier report is removed first). The annex workbook staged with
+    it is published first, beside it, the same way (:func:`pipeline.annexes.publish_workbook`). Returns the
+    .docx's path."""
     # the report holds names (annex): owner-only; its folder also holds the district-facing status page
+    workbook = annex_workbook_staging_path(period, root)
+    if workbook.exists():  # staged with the report (stage_report): the annex tables as .xlsx, beside it
+        publish_workbook(workbook, period=period, root=root)
     unpublish_pdf(report_path(period, root))  # no PDF of an earlier report beside the new one, even after a crash
     path = copy_file(staged, report_path(period, root), private=True, private_dir=False)
     publish_pdf(staged, path)  # the staged PDF, when there is one, beside the report

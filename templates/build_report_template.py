@@ -5,7 +5,8 @@ The template is committed; this script is its source, so that its layout can be 
 20/20/30/15 mm, Times New Roman, body 14 pt, two-column borderless header, page numbers centred in the top
 margin and hidden on the first page, Roman-numbered parts, "Nơi nhận" and signature block.
 
-Every figure is a template variable filled from the aggregates; none is typed here.
+Every figure is a template variable filled from the aggregates; none is typed here. The annexes by unit and the
+household list take their wording from ``templates/phu_luc.yaml``, which the annex workbook also reads.
 """
 
 from __future__ import annotations
@@ -548,6 +549,116 @@ def add_charts(doc):
                 anchor.addprevious(p._element)
 
 
+# --- Annexes by unit and the household list (wording in templates/phu_luc.yaml, shared with the workbook) ---
+
+ANNEX_WORDS = Path(__file__).resolve().parent / "phu_luc.yaml"
+
+
+def _annex_words() -> dict:
+    import yaml
+
+    words = yaml.safe_load(ANNEX_WORDS.read_text(encoding="utf-8"))
+    tables = {t["id"]: dict(t) for t in words["tables"]}
+    for t in tables.values():
+        if "same_as" in t:
+            t.setdefault("header", tables[t["same_as"]]["header"])
+            t.setdefault("columns", tables[t["same_as"]]["columns"])
+        if "same_columns" in t:
+            t["columns"] = tables[t["same_columns"]]["columns"]
+    words["tables"] = tables
+    return words
+
+
+def _jinja_words(text: str) -> str:
+    """A phu_luc.yaml text with its placeholders as template variables."""
+    return (" ".join(text.split()).replace("{year}", "{{ period.year }}").replace("{cutoff}", "{{ period.cutoff }}")
+            .replace("{units}", "{{ annexes.left_out }}"))
+
+
+def _landscape(doc):
+    sec = doc.add_section(WD_SECTION.NEW_PAGE)
+    sec.orientation = WD_ORIENT.LANDSCAPE
+    sec.page_width, sec.page_height = Mm(297), Mm(210)
+    sec.top_margin, sec.bottom_margin = Mm(30), Mm(15)
+    sec.left_margin, sec.right_margin = Mm(20), Mm(20)
+    sec.different_first_page_header_footer = False
+    return sec
+
+
+def _annex_table(doc, words, table_id, loop, size=10):
+    """One annex table of phu_luc.yaml: caption, header rows, a row per item of ``loop``, the total row (and
+    the rate row of the deprivation tables) when the context has them."""
+    spec = words["tables"][table_id]
+    if table_id != "households":  # the household list's title is its annex's heading
+        caption(doc, _jinja_words(spec["title"]))
+    header = [[(text, span) for text, span in row] for row in spec["header"]]
+    keys = [c["key"] for c in spec["columns"]]
+    total = None
+    if table_id != "households":
+        var = f"annexes.{table_id}"
+        total = ["", "{% if annexes.left_out %}" + words["total_partial"] + "{% else %}" + words["total"]
+                 + "{% endif %}"] + ["{{ " + f"{var}.total.{k}" + " }}" for k in keys[2:]]
+    widths = [float(c["width"]) for c in spec["columns"]]
+    table = data_table(doc, None, loop, [f"r.{k}" for k in keys], total=total, widths=widths, size=size,
+                       header_rows=header)
+    body = table.rows[len(header) + 1]  # the row repeated per item: names and free text read from the left
+    for j, c in enumerate(spec["columns"]):
+        if c.get("align") == "left":
+            body.cells[j].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.LEFT
+    if table_id.startswith("deprivation"):
+        row = table.add_row()
+        cell_text(row.cells[1], words["rate_row"], size - 1, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
+        for j, k in enumerate(keys[3:], start=3):
+            cell_text(row.cells[j], "{{ " + f"annexes.{table_id}.rate.{k}" + " }}", size - 1, italic=True)
+        set_widths(table, widths)
+    if table_id != "households":  # a table by unit is short: kept on one page with its caption
+        for row in table.rows[:-1]:
+            for cell in row.cells:
+                for p in cell.paragraphs:
+                    p.paragraph_format.keep_with_next = True
+    return table
+
+
+def household_annex(doc):
+    """Annex I, the list of poor and near-poor NCC households, on a landscape section rendered only when
+    ``annexes.include_household_annex``: the condition opens here and closes in :func:`household_annex_end`,
+    after the paragraph that ends this section, so that a copy without it has no empty page."""
+    words = _annex_words()
+    _landscape(doc)
+    para(doc, "{%p if annexes.include_household_annex %}", indent=False)
+    annex = words["annexes"]["households"]
+    annex_heading(doc, annex["label"], annex["title"])
+    _annex_table(doc, words, "households", "annexes.households")
+    para(doc, "{% if not annexes.households %}{% if annexes.left_out %}"
+         + _jinja_words(words["empty_households_partial"]) + "{% else %}" + _jinja_words(words["empty_households"])
+         + "{% endif %}{% endif %}", 12, italic=True)
+
+
+def household_annex_end(doc):
+    """The end of annex I's condition (first paragraph of the next section), and the line saying annex I is
+    left out of this copy."""
+    words = _annex_words()
+    para(doc, "{%p endif %}", indent=False)
+    para(doc, "{%p if not annexes.include_household_annex %}", indent=False)
+    para(doc, words["annexes"]["households"]["note"], 12, italic=True, indent=False)
+    para(doc, "{%p endif %}", indent=False)
+
+
+def statistical_annexes(doc):
+    """Annex IV (figures by unit, Biểu 1a/1b) and annex V (movement and deprivations of NCC households by
+    unit, Biểu 2a/2b/3a/3b), each on a landscape section."""
+    words = _annex_words()
+    for annex_id in ("units", "analysis"):
+        _landscape(doc)
+        annex = words["annexes"][annex_id]
+        annex_heading(doc, annex["label"], annex["title"])
+        for table_id, spec in words["tables"].items():
+            if spec["annex"] == annex_id:
+                _annex_table(doc, words, table_id, f"annexes.{table_id}.rows")
+        para(doc, "{% if annexes.left_out %}" + _jinja_words(words["partial_note"]) + "{% endif %}", 12,
+             italic=True)
+
+
 def build(out: Path = OUT) -> Path:
     doc = Document()
     normal = doc.styles["Normal"]
@@ -610,25 +721,8 @@ def build(out: Path = OUT) -> Path:
     para(right, "{{ doc.signer_title }}", 13, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=72)
     para(right, "{{ doc.signer_name }}", 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
 
-    # Annex: the list of poor NCC households (personal data: only here, Decree 13/2023/NĐ-CP).
-    annex_sec = doc.add_section(WD_SECTION.NEW_PAGE)
-    annex_sec.orientation = WD_ORIENT.LANDSCAPE
-    annex_sec.page_width, annex_sec.page_height = Mm(297), Mm(210)
-    annex_sec.top_margin, annex_sec.bottom_margin = Mm(30), Mm(15)
-    annex_sec.left_margin, annex_sec.right_margin = Mm(20), Mm(20)
-    annex_sec.different_first_page_header_footer = False  # the annex page is numbered like the others
-    para(doc, "Phụ lục I", 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
-    para(doc, "DANH SÁCH HỘ NGHÈO CÓ THÀNH VIÊN LÀ NGƯỜI CÓ CÔNG VỚI CÁCH MẠNG", 14, bold=True,
-         align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
-    para(doc, "(Kèm theo Báo cáo số {{ doc.number }}{{ doc.number_suffix }} của {{ doc.issuer_short }})", 13,
-         italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    data_table(doc, ["TT", "Đơn vị", "Mã hộ", "Chủ hộ", "Thôn", "Dân tộc", "Số khẩu", "Phân loại 01/01",
-                     "Phân loại hiện tại", "Chỉ số thiếu hụt"], "annex",
-               ["r.no", "r.unit_name", "r.household_code", "r.head_name", "r.village", "r.ethnicity", "r.members",
-                "r.status_baseline", "r.status_current", "r.deprived"],
-               widths=[1.0, 2.8, 2.6, 4.2, 2.8, 2.0, 1.6, 2.4, 2.4, 3.9], size=12)
-    when(doc, "not annex", "Không có hộ nghèo có thành viên là người có công{% if scope.left_out %} trong số các "
-         "đơn vị có báo cáo hợp lệ; chưa có số liệu của: {{ scope.left_out }}{% endif %}.", size=12, italic=True)
+    # Annex I: the list of NCC households (personal data: only here, Decree 13/2023/NĐ-CP), optional.
+    household_annex(doc)
 
     # Annex II: each unit's own texts, verbatim (line breaks kept), as part IV synthesises them.
     text_sec = doc.add_section(WD_SECTION.NEW_PAGE)
@@ -636,6 +730,7 @@ def build(out: Path = OUT) -> Path:
     text_sec.page_width, text_sec.page_height = Mm(210), Mm(297)
     text_sec.top_margin, text_sec.bottom_margin = Mm(20), Mm(20)
     text_sec.left_margin, text_sec.right_margin = Mm(30), Mm(15)
+    household_annex_end(doc)
     annex_heading(doc, "Phụ lục II", "THUYẾT MINH CỦA CÁC ĐƠN VỊ (NGUYÊN VĂN)")
     para(doc, "{%p for n in narratives %}", indent=False)
     para(doc, "{{ n.no }}. {{ n.unit_name }}", bold=True, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
@@ -667,6 +762,8 @@ def build(out: Path = OUT) -> Path:
     para(doc, "Mã SHA-256 là mã băm của bản lưu trữ tệp số liệu đơn vị gửi; thời điểm nhận theo giờ Việt Nam "
               "(UTC+7).", 12, italic=True)
     add_charts(doc)
+    # Annexes IV and V: figures, movement and deprivations by unit (templates/phu_luc.yaml).
+    statistical_annexes(doc)
     # the template's own properties name no tool; the rendered report gets its own (pipeline.render)
     props = doc.core_properties
     props.author, props.comments, props.last_modified_by, props.title = "", "", "", ""

@@ -68,9 +68,11 @@ def test_outputs_with_personal_data_are_owner_only(cli_run):
     assert _world_readable(root, "work", skip=lambda p: p.name.startswith("ledger.sqlite")) == []
     folder = root / "reports" / "2023" / "6T"
     assert stat.S_IMODE((folder / "bao-cao-2023-6T.docx").stat().st_mode) == 0o600
+    assert stat.S_IMODE((folder / "bao-cao-2023-6T-phu-luc.xlsx").stat().st_mode) == 0o600  # lists households
     public = {folder / "trang-thai-2023-6T.html"}
     others = [p for p in folder.iterdir() if p not in public and "data-docs" not in p.name]
-    assert sorted(p.name for p in others) == ["bao-cao-2023-6T.docx", "bao-cao-2023-6T.pdf"]
+    assert sorted(p.name for p in others) == ["bao-cao-2023-6T-phu-luc.xlsx", "bao-cao-2023-6T.docx",
+                                              "bao-cao-2023-6T.pdf"]
     assert stat.S_IMODE((folder / "bao-cao-2023-6T.pdf").stat().st_mode) == 0o600  # the annex lists households
     assert stat.S_IMODE((folder / "trang-thai-2023-6T.html").stat().st_mode) == 0o644
     assert stat.S_IMODE((folder / "data-docs" / "index.html").stat().st_mode) == 0o644

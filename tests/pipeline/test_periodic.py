@@ -231,9 +231,11 @@ def test_outputs_after_validation_never_open_a_workbook(plan_root, config):
     archive = (plan_root / "archive").resolve()
     assert under(archive) == {"status_page": [], "data_docs": [], "render": [],
                               "control": [str(archived.relative_to(archive))]}
-    # the report: from aggregates.json, staged beside it; no findings or results
+    # the report and its annex workbook: from aggregates.json, staged beside it; no findings or results
     assert under((plan_root / "work").resolve())["render"] == ["2023-6T/aggregates.json",
-                                                               "2023-6T/staging/bao-cao-2023-6T.docx"]
+                                                               "2023-6T/staging/bao-cao-2023-6T-phu-luc.xlsx",
+                                                               "2023-6T/staging/bao-cao-2023-6T.docx",
+                                                               "2023-6T/staging/bao-cao-2023-6T.pdf"]
     folder = plan_root / "reports" / "2023" / "6T"
     assert [returned[n] for n in ("status_page", "data_docs", "render")] == [
         str(folder / "trang-thai-2023-6T.html"), str(folder / "data-docs" / "index.html"),

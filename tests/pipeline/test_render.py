@@ -111,24 +111,27 @@ def test_plan_report_converts_to_pdf(report, tmp_path):
 
 
 def test_empty_annex_says_which_units_it_lacks(plan_root, config, tmp_path):
-    """No NCC poor household listed: a fact when every unit is valid; when the only unit that had them is not
-    valid, the sentence says the list covers the valid units and names the others."""
+    """No NCC poor or near-poor household listed: a fact when every unit is valid; when a unit is not valid,
+    the sentence says the list covers the valid units and names the others."""
     import json
 
     from pipeline.render import build_context, render_docx
 
     period = config.period("2023-6T")
     agg = json.loads((plan_root / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
-    agg["annex"] = []
-    lines = docx_text(render_docx(build_context(agg, config=config, period=period), tmp_path / "a.docx"))
-    assert "Không có hộ nghèo có thành viên là người có công." in lines.splitlines()
+    agg["ncc_households"] = []
+    context = build_context(agg, config=config, period=period)
+    assert context["annexes"]["households"] == [] and context["annexes"]["left_out"] == ""
+    text = docx_text(render_docx(context, tmp_path / "all.docx"))
+    assert "Không có hộ nghèo, hộ cận nghèo có thành viên là người có công." in text
     ma_noi = next(s for s in agg["submissions"] if s["unit_code"] == "22828")
     ma_noi["status"] = "invalid"
     context = build_context(agg, config=config, period=period)
+    assert context["annexes"]["left_out"] == "xã Ma Nới"
     assert context["scope"] == {"complete": False, "has_data": True, "valid_units": "7", "left_out": "xã Ma Nới"}
     text = docx_text(render_docx(context, tmp_path / "r.docx"))
-    assert ("Không có hộ nghèo có thành viên là người có công trong số các đơn vị có báo cáo hợp lệ; chưa có số "
-            "liệu của: xã Ma Nới.") in text.splitlines()
+    assert ("Không có hộ nghèo, hộ cận nghèo có thành viên là người có công trong số các đơn vị có báo cáo hợp lệ; "
+            "chưa có số liệu của: xã Ma Nới.") in text
     assert "toàn huyện cùng thời điểm" not in text and "7 đơn vị có báo cáo hợp lệ cùng thời điểm" in text
 
 
@@ -174,7 +177,8 @@ def test_unit_names_start_rows_capitalised(report):
     assert [r[1] for r in by_unit[2:10]] == [u[:1].upper() + u[1:] for u in UNITS]
     assert by_unit[2][:3] == ["1", "Thị trấn Tân Sơn", "5.272"]
     households = next(t for t in tables if any("Mã hộ" in r for r in t))
-    assert [r[1] for r in households[1:]] == ["Xã Ma Nới", "Xã Ma Nới"]
+    assert [r[1] for r in households[2:] if r[5] == "Nghèo"] == ["Xã Ma Nới", "Xã Ma Nới"]
+    assert {r[1] for r in households[2:]} == {u[:1].upper() + u[1:] for u in UNITS}
     assert "tổng số hộ nghèo (xã Ma Nới), số hộ không thay đổi so với ngày 01/01/2023" in docx_text(report)
     assert not [c for t in tables for r in t for c in r if c.startswith(("xã ", "thị trấn "))]
 
