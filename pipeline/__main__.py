@@ -13,6 +13,12 @@
                                                           register a file received by e-mail, Zalo or on paper
     python -m pipeline check-template [FILE]              check a report template's tags (default: the bundled
                                                           templates/bao_cao_ky.docx); exit 0 OK, 1 a fault
+    python -m pipeline approve PERIOD --version N --by NAME
+                                                          approve version N of the period's report (after
+                                                          reading it): who, when, the file's SHA-256
+    python -m pipeline deliver PERIOD [--version N] [--again]
+                                                          archive the approved report and e-mail it without
+                                                          the household annex (.docx and PDF)
 """
 
 from __future__ import annotations
@@ -60,6 +66,14 @@ def main(argv: list[str] | None = None) -> int:
     p_chk = sub.add_parser("check-template", help="kiểm tra các thẻ của mẫu báo cáo (.docx) trước khi dùng")
     p_chk.add_argument("file", type=Path, nargs="?", default=None,
                        help="tệp mẫu .docx (mặc định: templates/bao_cao_ky.docx)")
+    p_app = sub.add_parser("approve", help="phê duyệt một phiên bản báo cáo của kỳ sau khi đã đọc")
+    p_app.add_argument("period")
+    p_app.add_argument("--version", type=int, required=True, help="phiên bản báo cáo đã đọc, ví dụ 1")
+    p_app.add_argument("--by", required=True, help="người phê duyệt")
+    p_del = sub.add_parser("deliver", help="lưu trữ và gửi thư điện tử báo cáo đã phê duyệt (không kèm danh sách hộ)")
+    p_del.add_argument("period")
+    p_del.add_argument("--version", type=int, default=None, help="mặc định: phiên bản được phê duyệt sau cùng")
+    p_del.add_argument("--again", action="store_true", help="gửi lại dù phiên bản này đã được gửi")
     args = parser.parse_args(argv)
     if args.command == "check-template":
         return _check_template(args.file)
@@ -126,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "receive":
             return _receive(args, config)
+        if args.command in ("approve", "deliver"):
+            return _approve_or_deliver(args, config)
         if args.command == "template":
             from pipeline.workbook import write_submission
 
@@ -250,6 +266,52 @@ def _receive(args, config) -> int:
         return 0
     print(f"Đã ghi nhận {args.file.name} kỳ {period.code}: {unit}, nhận lúc {local(v.received_at)} — {verdict} "
           f"(hạn nộp trước {local(period.deadline)}).")
+    return 0
+
+
+EXIT_NOT_APPROVED = 4
+"""Exit code of ``deliver`` when the report has no approved version (of the one asked)."""
+EXIT_CHANGED = 5
+"""Exit code of ``deliver`` when the report file's SHA-256 differs from the one approved."""
+
+
+def _approve_or_deliver(args, config) -> int:
+    """``approve`` and ``deliver``: 0 done, 1 sending or converting failed, 2 usage (no such report version,
+    no recipients configured), 4 not approved, 5 the file changed since it was approved."""
+    import datetime as dt
+
+    from pipeline.delivery import CHANGED, NOT_APPROVED, DeliveryRefused, approve, deliver
+    from pipeline.ledger import open_ledger
+
+    period = config.period(args.period)
+    now = dt.datetime.now(dt.UTC)
+    try:
+        if args.command == "approve":
+            done = approve(period, args.version, args.by, ledger=open_ledger(), now=now)
+            print(f"Đã phê duyệt báo cáo kỳ {period.code} phiên bản {done['version']} ({done['path']}), "
+                  f"mã SHA-256 {done['sha256']}, người phê duyệt: {args.by}.")
+            return 0
+        from ops.smtp import smtp_sender  # Airflow's SMTP connection (pipeline/ never imports Airflow)
+
+        result = deliver(period, config=config, ledger=open_ledger(), send=smtp_sender(config), now=now,
+                         version=args.version, again=args.again)
+    except DeliveryRefused as exc:
+        print(exc, file=sys.stderr)
+        return {NOT_APPROVED: EXIT_NOT_APPROVED, CHANGED: EXIT_CHANGED}.get(exc.reason, 2)
+    except (ValueError, KeyError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the mail server, LibreOffice or the annex check: say so, no traceback
+        from pipeline.periodic import error_summary
+
+        print(f"Chưa gửi được báo cáo kỳ {period.code}: {error_summary(exc)}. Không ghi nhận là đã gửi; thử lại "
+              "sau hoặc báo quản trị hệ thống.", file=sys.stderr)
+        return 1
+    if not result.sent:
+        print(f"Báo cáo kỳ {period.code} phiên bản {result.version} đã được gửi trước đây; không gửi lại "
+              f"(thêm --again để gửi lại). Lưu trữ: {result.archive}")
+        return 0
+    print(f"Đã gửi báo cáo kỳ {period.code} phiên bản {result.version} (không kèm Phụ lục I) đến "
+          f"{', '.join(result.recipients)}. Lưu trữ: {result.archive}")
     return 0
 
 

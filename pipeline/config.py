@@ -172,6 +172,8 @@ class Config:
     standards: tuple[Standard, ...] = field(default=())
     validation: dict[str, Any] = field(default_factory=dict)
     intake: dict[str, Any] = field(default_factory=dict)
+    mail: dict[str, Any] = field(default_factory=dict)
+    reminders: dict[str, Any] = field(default_factory=dict)
 
     def units_on(self, day: dt.date) -> list[Unit]:
         """Units that existed on ``day``, in configuration order."""
@@ -379,6 +381,34 @@ class _Intake(_Model):
     final_pass_tolerance_minutes: Annotated[StrictFloat, PydanticField(ge=0, le=60)] = 2
 
 
+Address = Annotated[StrictStr, StringConstraints(pattern=r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")]
+
+
+class _Mail(_Model):
+    """E-mail through Airflow's SMTP connection ``smtp_conn_id``. Addresses only: never a household's data."""
+
+    smtp_conn_id: Code = "smtp_default"
+    from_address: Address | None = None  # else the connection's extra ``from_email``
+    district_staff: list[Address] = []  # district staff who follow the submissions (reminder summaries)
+    report_recipients: list[Address] = []  # who receives the approved report (python -m pipeline deliver)
+    unit_addresses: dict[Annotated[StrictStr, StringConstraints(pattern=r"^\d{5}$")], list[Address]] = {}
+    feedback_location: StrictStr = ""  # where units read their feedback (shared folder, web address); "" = paths
+
+
+class _Reminders(_Model):
+    """Reminders before each deadline: ``days_before`` the deadline day (e.g. [7, 2])."""
+
+    days_before: list[Annotated[StrictInt, PydanticField(ge=1, le=60)]] = []
+    send_hour: Annotated[StrictInt, PydanticField(ge=0, le=23)] = 8  # local time of the daily run
+
+    @field_validator("days_before")
+    @classmethod
+    def _distinct(cls, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value):
+            raise ValueError("a number of days is listed twice")
+        return sorted(value, reverse=True)
+
+
 class _Locale(_Model):
     timezone: Text = "Asia/Ho_Chi_Minh"
     locality: _Locality
@@ -389,6 +419,8 @@ class _Locale(_Model):
     targets: _Targets = _Targets()
     validation: _Validation = _Validation()
     intake: _Intake = _Intake()
+    mail: _Mail = _Mail()
+    reminders: _Reminders = _Reminders()
 
     @field_validator("timezone")
     @classmethod
@@ -408,6 +440,9 @@ class _Locale(_Model):
         missing = {"6T", "9T", "CN"} - set(self.periods)
         if missing:
             raise ValueError(f"periods lacks {', '.join(sorted(missing))}")
+        unknown = sorted(set(self.mail.unit_addresses) - set(codes))
+        if unknown:
+            raise ValueError(f"mail.unit_addresses: unknown unit codes {', '.join(unknown)}")
         return self
 
 
@@ -598,6 +633,8 @@ def config_from_files(locality: Path, reference: Path, thresholds: Path) -> Conf
         standards=standards,
         validation=as_dict(loc.validation),
         intake=as_dict(loc.intake),
+        mail=loc.mail.model_dump(mode="python"),
+        reminders=loc.reminders.model_dump(mode="python"),
     )
 
 

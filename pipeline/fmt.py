@@ -69,3 +69,9 @@ def dateline(place: str, day: dt.date | None, *, month: int | None = None, year:
     month_text = "     " if month is None else (f"{month:02d}" if month <= 2 else str(month))
     year_text = str(year) if year is not None else "     "
     return f"{place}, ngày      tháng {month_text} năm {year_text}"
+
+
+def date_admin(day: dt.date) -> str:
+    """A date as administrative letters write it (Decree 30/2020/NĐ-CP, Appendix I: days below 10 and months
+    1–2 take a leading zero): ``05/5/2023``, ``05/02/2024``, ``31/10/2023``."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year}" if day.month <= 2 else f"{day.day:02d}/{day.month}/{day.year}"

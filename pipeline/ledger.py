@@ -42,7 +42,7 @@ from pipeline.read import sha256_of
 
 log = logging.getLogger(__name__)
 
-SCHEMA_HEAD = "0003"  # the newest revision in pipeline/migrations/versions/
+SCHEMA_HEAD = "0004_mail"  # the newest revision in pipeline/migrations/versions/
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # PostgreSQL advisory lock keys (any two fixed 64-bit numbers; scoped to the ledger's database).
 SCHEMA_LOCK_KEY = 0x4C45_4447_0001
@@ -92,6 +92,43 @@ acceptances = sa.Table(
     sa.Column("accepted_by", sa.String(120), nullable=False),
     sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=False),
 )  # append-only: a later acceptance of the same indicator supersedes, the earlier ones stay as history
+
+DISTRICT = "district"  # the ``unit`` of a reminder sent to district staff (the list of units lacking a report)
+
+reminders_sent = sa.Table(
+    "reminders_sent",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("period", sa.String(8), nullable=False),
+    sa.Column("unit", sa.String(8), nullable=False),  # a unit's GSO code, or DISTRICT
+    sa.Column("kind", sa.String(32), nullable=False),  # e.g. "before-7d": which reminder of the period
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("recipients", sa.Integer, nullable=False),  # how many addresses (never the message itself)
+    sa.UniqueConstraint("period", "unit", "kind", name="uq_reminder"),
+)  # one row per reminder e-mail: claimed before sending, so a rerun or a second run never sends it twice
+
+approvals = sa.Table(
+    "report_approvals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("period", sa.String(8), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),  # the report's version
+    sa.Column("sha256", sa.String(64), nullable=False),  # of the report file approved
+    sa.Column("approved_by", sa.String(120), nullable=False),
+    sa.Column("approved_at", sa.DateTime(timezone=True), nullable=False),
+)  # append-only: approving again (e.g. a re-rendered file) adds a row; the latest one of a version is in force
+
+deliveries = sa.Table(
+    "report_deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("period", sa.String(8), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),  # of the approved report archived
+    sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("recipients", sa.Text, nullable=False),  # addresses, comma-separated
+    sa.Column("archive_path", sa.String(500), nullable=False),
+)
 
 
 def ledger_url(root: Path | None = None) -> str:
@@ -177,7 +214,7 @@ def legacy_revision(conn: sa.Connection) -> str | None:
     if "submission_versions" not in tables:
         return None
     if "received_at" in {c["name"] for c in insp.get_columns("submission_versions")}:
-        return SCHEMA_HEAD
+        return "0003"  # the last revision create_all could have built
     if "outlier_acceptances" in tables:
         uniques = insp.get_unique_constraints("outlier_acceptances")
         if any(u["name"] == "uq_acceptance" or set(u["column_names"]) == {"period", "unit_code", "indicator"}
@@ -456,6 +493,82 @@ class Ledger:
             ).order_by(acceptances.c.accepted_at, acceptances.c.id)).all()
         return {r.indicator: {"justification": r.justification, "accepted_by": r.accepted_by,
                               "accepted_at": _aware(r.accepted_at)} for r in rows}
+
+    # --- reminders, approvals, deliveries (no message body, no personal data) ---
+
+    def claim_reminder(self, *, period: str, unit: str, kind: str, recipients: int, at: dt.datetime) -> bool:
+        """Record that reminder ``kind`` of ``period`` is being sent to ``unit`` (a GSO code or
+        :data:`DISTRICT`) at ``recipients`` addresses; returns False when it was already recorded (sent by an
+        earlier or concurrent run: do not send). Call before sending; :meth:`release_reminder` if sending
+        fails. (period, unit, kind) is unique, so two runs never both claim it.
+        """
+        try:
+            with self.engine.begin() as c:
+                c.execute(reminders_sent.insert().values(period=period, unit=unit, kind=kind, sent_at=_utc(at),
+                                                         recipients=recipients))
+        except sa.exc.IntegrityError:
+            return False
+        return True
+
+    def release_reminder(self, *, period: str, unit: str, kind: str) -> None:
+        """Forget a claimed reminder whose sending failed, so the next run sends it."""
+        with self.engine.begin() as c:
+            c.execute(reminders_sent.delete().where(reminders_sent.c.period == period, reminders_sent.c.unit == unit,
+                                                    reminders_sent.c.kind == kind))
+
+    def reminders(self, period: str) -> list[dict[str, Any]]:
+        """Reminders recorded for ``period``, oldest first: ``{"unit", "kind", "sent_at", "recipients"}``."""
+        with self.engine.connect() as c:
+            rows = c.execute(sa.select(reminders_sent).where(reminders_sent.c.period == period)
+                             .order_by(reminders_sent.c.sent_at, reminders_sent.c.id)).all()
+        return [{"unit": r.unit, "kind": r.kind, "sent_at": _aware(r.sent_at), "recipients": r.recipients}
+                for r in rows]
+
+    def approve(self, *, period: str, version: int, sha256: str, approved_by: str, approved_at: dt.datetime) -> None:
+        """Record that district staff approved version ``version`` of the period's report, whose file has this
+        SHA-256. Append-only.
+
+        Raises:
+            ValueError: the approver's name is empty or the hash is not 64 hex digits.
+        """
+        if not approved_by.strip():
+            raise ValueError("Cần ghi tên người phê duyệt.")
+        if len(sha256) != 64 or any(ch not in "0123456789abcdef" for ch in sha256):
+            raise ValueError("sha256 must be 64 lower-case hex digits")
+        with self.engine.begin() as c:
+            c.execute(approvals.insert().values(period=period, version=version, sha256=sha256,
+                                                approved_by=approved_by.strip(), approved_at=_utc(approved_at)))
+
+    def approval(self, period: str, version: int | None = None) -> dict[str, Any] | None:
+        """The approval in force: the latest one of ``version`` (of any version when None), as
+        ``{"version", "sha256", "approved_by", "approved_at"}``, or None when there is none."""
+        q = sa.select(approvals).where(approvals.c.period == period)
+        if version is not None:
+            q = q.where(approvals.c.version == version)
+        with self.engine.connect() as c:
+            row = c.execute(q.order_by(approvals.c.approved_at.desc(), approvals.c.id.desc())).first()
+        if row is None:
+            return None
+        return {"version": row.version, "sha256": row.sha256, "approved_by": row.approved_by,
+                "approved_at": _aware(row.approved_at)}
+
+    def record_delivery(self, *, period: str, version: int, sha256: str, delivered_at: dt.datetime,
+                        recipients: list[str], archive_path: str) -> None:
+        """Record that the approved report (``version``, file SHA-256) was archived and e-mailed."""
+        with self.engine.begin() as c:
+            c.execute(deliveries.insert().values(period=period, version=version, sha256=sha256,
+                                                 delivered_at=_utc(delivered_at), recipients=", ".join(recipients),
+                                                 archive_path=archive_path))
+
+    def deliveries(self, period: str) -> list[dict[str, Any]]:
+        """Deliveries of ``period``'s report, oldest first: ``{"version", "sha256", "delivered_at",
+        "recipients" (list of addresses), "archive_path"}``."""
+        with self.engine.connect() as c:
+            rows = c.execute(sa.select(deliveries).where(deliveries.c.period == period)
+                             .order_by(deliveries.c.delivered_at, deliveries.c.id)).all()
+        return [{"version": r.version, "sha256": r.sha256, "delivered_at": _aware(r.delivered_at),
+                 "recipients": [a for a in r.recipients.split(", ") if a], "archive_path": r.archive_path}
+                for r in rows]
 
 
 

@@ -18,6 +18,9 @@ the ``root`` a caller passes (tests, back-fills into another folder). Layout::
     reports/<year>/<6T|9T|CN>/bao-cao-<period>-phu-luc.xlsx  the report's annex tables as a workbook
     reports/<year>/<6T|9T|CN>/trang-thai-<period>.html  the status page
     reports/<year>/<6T|9T|CN>/data-docs/            Great Expectations Data Docs
+    delivered/<period>/v<N>/                        the approved report as delivered, owner-only: the
+                                                    full report (with the household annex) and the e-mailed
+                                                    copy without it (.docx, .pdf)
 
 Light module (no pandas, no GX): the DAG files may import it.
 """
@@ -136,3 +139,8 @@ def feedback_path(version: Any, period: Period, root: Path | None = None) -> Pat
     unit = version.unit_code or "khong-xac-dinh"
     number = f"v{version.version}" if version.version else "v0"
     return data_root(root) / "feedback" / period.code / unit / f"{number}-{version.sha256[:8]}-gop-y.xlsx"
+
+
+def delivered_dir(period: Period, version: int, root: Path | None = None) -> Path:
+    """``delivered/<period>/v<N>/``: the archive of an approved report version as delivered (owner-only)."""
+    return data_root(root) / "delivered" / period.code / f"v{version}"

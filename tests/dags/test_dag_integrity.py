@@ -85,6 +85,7 @@ def test_dag_module_imports_no_heavy_library():
     """Importing the DAG file loads none of pandas, Great Expectations, docxtpl, openpyxl or matplotlib."""
     code = (
         "import sys, runpy; runpy.run_path('dags/periodic_report.py'); runpy.run_path('dags/intake.py');"
+        "runpy.run_path('dags/reminders.py');"
         "heavy = [m for m in ('pandas', 'great_expectations', 'docxtpl', 'openpyxl', 'matplotlib')"
         " if m in sys.modules];"
         "print(','.join(heavy))"
@@ -140,3 +141,24 @@ def test_validation_pool_and_retries_only_for_passing_faults(dagbag):
 
     assert POOLS == {"intake": (1, "Tiếp nhận báo cáo: mỗi lúc chỉ một lượt quét thư mục nhận"),
                      "validation": (2, "Kiểm tra báo cáo của các đơn vị: tối đa hai tệp cùng lúc")}
+
+
+def test_reminders_dag_runs_daily_and_sends_through_the_smtp_provider_at_run_time(dagbag):
+    """The reminders DAG runs every day at reminders.send_hour (08:00 +07:00), without catch-up; its file
+    imports neither the SMTP provider nor the pipeline's logic at parse time."""
+    from airflow.serialization.encoders import coerce_to_core_timetable
+    from airflow.timetables.base import TimeRestriction
+
+    dag = dagbag.dags["reminders"]
+    assert dag.catchup is False and "Rerun" in dag.doc_md
+    assert set(dag.tags) == {"giam-ngheo", "nhac-han"}
+    assert list(dag.task_dict) == ["send_reminders"]
+    timetable = coerce_to_core_timetable(dag.timetable)
+    restriction = TimeRestriction(earliest=dt.datetime(2023, 4, 27, tzinfo=dt.UTC), latest=None, catchup=True)
+    info = timetable.next_dagrun_info(last_automated_data_interval=None, restriction=restriction)
+    assert info.run_after.astimezone(HCM) == dt.datetime(2023, 4, 27, 8, 0, tzinfo=HCM)
+    source = (ROOT / "dags" / "reminders.py").read_text(encoding="utf-8")
+    top_level = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
+    assert top_level == ["from __future__ import annotations", "import datetime as dt",
+                         "from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task",
+                         "from pipeline.config import load_config"]

@@ -44,3 +44,13 @@ def test_dateline_leading_zeros():
 def test_draft_dateline_leaves_day_blank():
     """A draft's dateline leaves the day for the clerk."""
     assert fmt.dateline("Ninh Sơn", None, month=5, year=2023) == "Ninh Sơn, ngày      tháng 5 năm 2023"
+
+
+def test_date_admin():
+    """Administrative dates: day with two digits, month with two only for January and February."""
+    import datetime as dt
+
+    from pipeline.fmt import date_admin
+
+    assert [date_admin(dt.date(2023, 5, 5)), date_admin(dt.date(2024, 2, 5)), date_admin(dt.date(2023, 10, 31)),
+            date_admin(dt.date(2023, 1, 15))] == ["05/5/2023", "05/02/2024", "31/10/2023", "15/01/2023"]

@@ -446,7 +446,7 @@ def test_upgrade_from_a_ledger_created_without_migrations(backend, legacy, tmp_p
     ledger = Ledger(url)
     insp = sa.inspect(ledger.engine)
     with ledger.engine.connect() as c:
-        assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == ["0003"]
+        assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == ["0004_mail"]
     uniques = {u["name"]: u["column_names"] for u in insp.get_unique_constraints("submission_versions")}
     assert uniques == {"uq_period_sha256": ["period", "sha256"],
                        "uq_period_unit_version": ["period", "unit_code", "version"]}
@@ -504,8 +504,8 @@ def test_migrations_head_matches_the_code(tmp_path):
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     script = ScriptDirectory.from_config(cfg)
-    assert script.get_current_head() == SCHEMA_HEAD == "0003"
-    assert [r.revision for r in script.walk_revisions()] == ["0003", "0002", "0001"]
+    assert script.get_current_head() == SCHEMA_HEAD == "0004_mail"
+    assert [r.revision for r in script.walk_revisions()] == ["0004_mail", "0003", "0002", "0001"]
     insp = sa.inspect(Ledger(f"sqlite:///{tmp_path / 'l.sqlite'}").engine)
     for table in metadata.sorted_tables:
         built = {c["name"]: c["nullable"] for c in insp.get_columns(table.name)}
@@ -513,3 +513,32 @@ def test_migrations_head_matches_the_code(tmp_path):
         built_uniques = {u["name"]: u["column_names"] for u in insp.get_unique_constraints(table.name)}
         assert built_uniques == {c.name: [col.name for col in c.columns] for c in table.constraints
                                  if isinstance(c, sa.UniqueConstraint)}, table.name
+
+
+def test_reminders_approvals_and_deliveries(ledger_env):
+    """A reminder is claimed once per (period, unit, kind), released when its sending failed; the approval in
+    force is the latest of the version asked (or of any); deliveries keep their recipients in order."""
+    _, ledger = ledger_env
+    t0 = dt.datetime(2023, 4, 28, 1, 0, tzinfo=dt.UTC)
+    assert ledger.claim_reminder(period="2023-6T", unit="22813", kind="before-7d", recipients=2, at=t0) is True
+    assert ledger.claim_reminder(period="2023-6T", unit="22813", kind="before-7d", recipients=2, at=t0) is False
+    assert ledger.claim_reminder(period="2023-6T", unit="22813", kind="before-2d", recipients=2, at=t0) is True
+    ledger.release_reminder(period="2023-6T", unit="22813", kind="before-2d")
+    assert [(r["unit"], r["kind"], r["recipients"], r["sent_at"]) for r in ledger.reminders("2023-6T")] == [
+        ("22813", "before-7d", 2, t0)]
+    assert ledger.approval("2023-6T") is None
+    ledger.approve(period="2023-6T", version=1, sha256="a" * 64, approved_by="Trần Thị Hoa", approved_at=t0)
+    ledger.approve(period="2023-6T", version=1, sha256="b" * 64, approved_by=" Lê Văn Nam ",
+                   approved_at=t0 + dt.timedelta(hours=1))
+    assert ledger.approval("2023-6T", 1) == {"version": 1, "sha256": "b" * 64, "approved_by": "Lê Văn Nam",
+                                             "approved_at": t0 + dt.timedelta(hours=1)}
+    assert ledger.approval("2023-6T", 2) is None
+    with pytest.raises(ValueError, match="người phê duyệt"):
+        ledger.approve(period="2023-6T", version=1, sha256="a" * 64, approved_by=" ", approved_at=t0)
+    ledger.record_delivery(period="2023-6T", version=1, sha256="b" * 64, delivered_at=t0 + dt.timedelta(hours=2),
+                           recipients=["b@example.org", "a@example.org"], archive_path="/delivered/2023-6T/v1")
+    assert ledger.deliveries("2023-6T") == [{"version": 1, "sha256": "b" * 64,
+                                             "delivered_at": t0 + dt.timedelta(hours=2),
+                                             "recipients": ["b@example.org", "a@example.org"],
+                                             "archive_path": "/delivered/2023-6T/v1"}]
+    assert ledger.deliveries("2023-9T") == []
