@@ -11,6 +11,9 @@
                                                           accept an outlier warning with a justification
     python -m pipeline receive FILE --period P --received-at TIME --by NAME [--note TEXT]
                                                           register a file received by e-mail, Zalo or on paper
+    python -m pipeline reopen PERIOD UNIT --by NAME --reason TEXT
+                                                          open a locked period again for one unit (kept in the
+                                                          ledger: who, when, why)
     python -m pipeline check-template [FILE]              check a report template's tags (default: the bundled
                                                           templates/bao_cao_ky.docx); exit 0 OK, 1 a fault
     python -m pipeline approve PERIOD --version N --by NAME
@@ -63,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
                        help="thời điểm nhận, kèm múi giờ, ví dụ 2023-05-03T09:00:00+07:00")
     p_rec.add_argument("--by", required=True, help="người ghi nhận")
     p_rec.add_argument("--note", default="", help="ghi chú: nhận qua đâu, từ ai")
+    p_reo = sub.add_parser("reopen", help="mở lại kỳ báo cáo đã khóa sổ cho một đơn vị, có ghi lý do")
+    p_reo.add_argument("period")
+    p_reo.add_argument("unit_code")
+    p_reo.add_argument("--by", required=True, help="người mở lại (cán bộ huyện)")
+    p_reo.add_argument("--reason", required=True, help="lý do mở lại (bắt buộc)")
     p_chk = sub.add_parser("check-template", help="kiểm tra các thẻ của mẫu báo cáo (.docx) trước khi dùng")
     p_chk.add_argument("file", type=Path, nargs="?", default=None,
                        help="tệp mẫu .docx (mặc định: templates/bao_cao_ky.docx)")
@@ -142,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
             return _receive(args, config)
         if args.command in ("approve", "deliver"):
             return _approve_or_deliver(args, config)
+        if args.command == "reopen":
+            return _reopen(args, config)
         if args.command == "template":
             from pipeline.workbook import write_submission
 
@@ -264,8 +274,56 @@ def _receive(args, config) -> int:
         print(f"Tệp {args.file.name} đã có trong sổ tiếp nhận kỳ {period.code}: {unit}, nhận lúc "
               f"{local(v.received_at)} — {verdict}. Không ghi thêm.")
         return 0
+    from pipeline.timeliness import deadline, locked_out, policy_from_config
+
+    policy = policy_from_config(config)
     print(f"Đã ghi nhận {args.file.name} kỳ {period.code}: {unit}, nhận lúc {local(v.received_at)} — {verdict} "
-          f"(hạn nộp trước {local(period.deadline)}).")
+          f"(hạn nộp trước {local(deadline(period, policy))}).")
+    if locked_out([v], period, policy, open_ledger().reopenings(period.code)):
+        print(f"Tệp nhận sau ngày khóa sổ, chưa được mở lại: đã lưu trữ nhưng chưa dùng cho báo cáo. Mở lại kỳ cho đơn "
+              f"vị: python -m pipeline reopen {period.code} {v.unit_code} --by … --reason …")
+    return 0
+
+
+def _reopen(args, config, now=None) -> int:
+    """``reopen``: record that district staff opened a locked period again for one unit; 0 done, 2 usage (an
+    unknown period or unit, an empty name or reason), 1 the ledger unreachable."""
+    import datetime as dt
+
+    from pipeline.ledger import open_ledger
+    from pipeline.timeliness import lock_at, policy_from_config
+
+    period = config.period(args.period)  # ConfigError: exit 2 in main
+    try:
+        unit = config.unit(args.unit_code)
+    except KeyError:
+        print(f"Không có đơn vị mã {args.unit_code} trong cấu hình.", file=sys.stderr)
+        return 2
+    if not args.by.strip() or not args.reason.strip():
+        print("Cần ghi tên người mở lại (--by) và lý do (--reason).", file=sys.stderr)
+        return 2
+    now = now or dt.datetime.now(dt.UTC)
+    try:
+        record = open_ledger().reopen(period=period.code, unit_code=unit.code, reopened_by=args.by,
+                                      reason=args.reason, reopened_at=now)
+    except Exception as exc:  # noqa: BLE001 - the ledger is unreachable: say so, no traceback
+        from pipeline.periodic import error_summary
+
+        print(f"Không ghi được việc mở lại kỳ {period.code}: lỗi hệ thống ({error_summary(exc)}). Thử lại sau hoặc "
+              "báo quản trị hệ thống.", file=sys.stderr)
+        return 1
+
+    def local(t: dt.datetime) -> str:
+        return t.astimezone(config.timezone).strftime("%d/%m/%Y %H:%M")
+
+    lock = lock_at(period, policy_from_config(config))
+    print(f"Đã mở lại kỳ {period.code} cho {unit.full_name} ({unit.code}): {record.reopened_by}, lúc "
+          f"{local(record.reopened_at)}, lý do: {record.reason}.")
+    if lock is None:
+        print("Lưu ý: cấu hình chưa đặt ngày khóa sổ (timeliness.lock_after_days), mọi phiên bản vẫn được dùng.")
+    else:
+        print(f"Các phiên bản nhận từ {local(lock)} (ngày khóa sổ) của đơn vị được dùng từ lần tiếp nhận hoặc lập "
+              "báo cáo sau.")
     return 0
 
 
@@ -326,7 +384,9 @@ def unit_line(sub: dict) -> str:
         if sub.get("required") is False:
             return f"{name}: chưa gửi — đơn vị được đề nghị báo cáo, không tính là thiếu"
         return f"{name}: chưa nhận"
-    if status == "error":
+    if status == "locked":
+        line = f"{name}: {version} nhận sau ngày khóa sổ, chưa được mở lại — báo cáo chưa dùng"
+    elif status == "error":
         line = f"{name}: lỗi hệ thống — {version} chưa kiểm tra được{late}"
     elif status == "invalid":
         line = f"{name}: không hợp lệ — {version}: {sub['errors']} lỗi, {sub['warnings']} cảnh báo{late}"

@@ -50,7 +50,8 @@ class UnitInput:
     """One configured unit's input to aggregation.
 
     ``status`` is ``valid``, ``invalid``, ``error`` (its latest version could not be validated: validation
-    crashed or is pending — a system error, not the unit's fault) or ``missing``; ``submission`` is set only
+    crashed or is pending — a system error, not the unit's fault), ``locked`` (only versions received after the
+    period's lock date, not reopened: archived, not used) or ``missing``; ``submission`` is set only
     for valid units; ``outcome`` is the validation outcome of the submission used (None when missing).
     ``newer_failed`` is a version newer than the one used that failed validation or could not be validated.
     """
@@ -403,7 +404,8 @@ def ncc_households(roster: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def aggregate(inputs: list[UnitInput], *, config: Config, period: Period) -> dict[str, Any]:
+def aggregate(inputs: list[UnitInput], *, config: Config, period: Period,
+              timeliness: dict[str, Any] | None = None) -> dict[str, Any]:
     """All of the report's figures as plain JSON-ready values.
 
     Keys: ``period`` (code), ``units`` (records of :func:`unit_table`, NA as None), ``district``
@@ -413,6 +415,11 @@ def aggregate(inputs: list[UnitInput], *, config: Config, period: Period) -> dic
     unit: name and its three texts), ``ncc_by_unit`` (:func:`ncc_by_unit`) and ``ncc_households``
     (:func:`ncc_households`), for the annexes. ``inputs`` may be empty (a period with no configured unit):
     every figure is then 0 and the targets are not assessable.
+    unit: name and its three texts), ``timeliness`` (the argument: :func:`pipeline.timeliness.summary`, or
+    None). With ``timeliness`` given, each submission's ``on_time`` is the unit's verdict under the timeliness
+    rules (a correction within the grace days keeps it on time) and ``timeliness`` its status code.
+    ``inputs`` may be empty (a period with no configured unit): every figure is then 0 and the targets are not
+    assessable.
     """
     units = unit_table(inputs)
     roster = _rosters(inputs)
@@ -422,6 +429,15 @@ def aggregate(inputs: list[UnitInput], *, config: Config, period: Period) -> dic
     records = units.astype(object).where(units.notna(), None).to_dict(orient="records")
     lacking = lacking_units(inputs)
     assessable = not lacking and any(i.status == "valid" for i in inputs)
+    submissions = submission_status(inputs)
+    if timeliness is not None:
+        verdicts = {u["unit_code"]: u for u in timeliness["units"]}
+        for sub in submissions:
+            t = verdicts.get(sub["unit_code"])
+            if t is not None:
+                sub["timeliness"] = t["status"]
+                if sub["status"] != "missing":
+                    sub["on_time"] = t["status"] in ("on_time", "on_time_corrected")
     return {
         "period": period.code,
         "units": records,
@@ -431,7 +447,7 @@ def aggregate(inputs: list[UnitInput], *, config: Config, period: Period) -> dic
         "supports": supports(roster),
         "cumulative": cumulative,
         "funds": funds(cumulative, config),
-        "submissions": submission_status(inputs),
+        "submissions": submissions,
         "lacking": lacking,
         "assessable": assessable,
         "targets": targets(status, depr, config, assessable),
@@ -442,4 +458,5 @@ def aggregate(inputs: list[UnitInput], *, config: Config, period: Period) -> dic
         ],
         "ncc_by_unit": ncc_by_unit(inputs, roster, config),
         "ncc_households": ncc_households(roster),
+        "timeliness": timeliness,
     }

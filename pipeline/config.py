@@ -174,6 +174,7 @@ class Config:
     intake: dict[str, Any] = field(default_factory=dict)
     mail: dict[str, Any] = field(default_factory=dict)
     reminders: dict[str, Any] = field(default_factory=dict)
+    timeliness: dict[str, Any] = field(default_factory=dict)
 
     def units_on(self, day: dt.date) -> list[Unit]:
         """Units that existed on ``day``, in configuration order."""
@@ -407,6 +408,13 @@ class _Reminders(_Model):
         if len(set(value)) != len(value):
             raise ValueError("a number of days is listed twice")
         return sorted(value, reverse=True)
+class _Timeliness(_Model):
+    """Timeliness policies (see :mod:`pipeline.timeliness`)."""
+
+    correction_grace_days: Annotated[StrictInt, PydanticField(ge=0, le=366)] = 0
+    move_deadline_off_non_working_days: StrictBool = False
+    holidays: list[dt.date] = []
+    lock_after_days: Annotated[StrictInt, PydanticField(ge=0, le=366)] | None = None
 
 
 class _Locale(_Model):
@@ -421,6 +429,7 @@ class _Locale(_Model):
     intake: _Intake = _Intake()
     mail: _Mail = _Mail()
     reminders: _Reminders = _Reminders()
+    timeliness: _Timeliness = _Timeliness()
 
     @field_validator("timezone")
     @classmethod
@@ -635,6 +644,7 @@ def config_from_files(locality: Path, reference: Path, thresholds: Path) -> Conf
         intake=as_dict(loc.intake),
         mail=loc.mail.model_dump(mode="python"),
         reminders=loc.reminders.model_dump(mode="python"),
+        timeliness=as_dict(loc.timeliness),
     )
 
 

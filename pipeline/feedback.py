@@ -157,16 +157,23 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
     the same ledger state and ``now``.
 
     A unit whose latest version hit a system error reads "Lỗi hệ thống — cán bộ huyện đã được báo" (not
-    "Không hợp lệ"); every such version of the period is listed in the section for district staff."""
+    "Không hợp lệ"); every such version of the period is listed in the section for district staff. Versions
+    received after the period's lock date and not reopened read "nhận sau ngày khóa sổ, chưa được mở lại"; the
+    section on timeliness gives each unit's status, the rule that decided it and the reporting rates of the
+    year so far (:mod:`pipeline.timeliness`)."""
     import jinja2
 
     from pipeline.findings import read_outcome
     from pipeline.ledger import arrival_tolerance, unit_versions_summary
+    from pipeline.timeliness import from_ledger
+    from pipeline.timeliness import report_context as timeliness_context
 
     def local(t: dt.datetime | None) -> str:
         return t.astimezone(config.timezone).strftime("%d/%m/%Y %H:%M") if t else ""
 
     lists = schema.shown_lists(config)
+    timeliness = from_ledger(ledger, config, period)
+    reopened = {r.unit_code: r for r in ledger.reopenings(period.code)}  # the latest per unit
     rows = []
     for item in unit_versions_summary(ledger, config, period):
         unit = config.unit(item["unit_code"])
@@ -174,7 +181,8 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
         findings = []
         if latest is not None and latest.findings_path and Path(latest.findings_path).exists():
             findings = [_masked(f, lists) for f in read_outcome(Path(latest.findings_path)).findings]
-        status = {"valid": "Hợp lệ", "invalid": "Không hợp lệ", "missing": "Chưa nhận"}[item["status"]]
+        status = {"valid": "Hợp lệ", "invalid": "Không hợp lệ", "missing": "Chưa nhận",
+                  "locked": "Nhận sau ngày khóa sổ, chưa được mở lại"}[item["status"]]
         status_class = item["status"]
         if item["status"] == "invalid" and latest.status == "error":  # not checked: not the unit's fault
             status, status_class = SYSTEM_ERROR_TITLE, "error"
@@ -204,6 +212,9 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
             "newer_failed": item["newer_failed"],
             "findings": findings,
             "acceptances": accepted,
+            "locked": [str(v.version) for v in item["locked"]],
+            "reopening": {"by": reopened[unit.code].reopened_by, "at": local(reopened[unit.code].reopened_at),
+                          "reason": reopened[unit.code].reason} if unit.code in reopened else None,
         })
     from pipeline.intake import read_skipped, superseded_unattributed
 
@@ -226,5 +237,6 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
         system_errors=_system_errors(ledger, config, period, local),
         tolerance_minutes=f"{arrival_tolerance(config).total_seconds() / 60:g}",
         skipped=read_skipped(period, root),
+        timeliness=timeliness_context(timeliness, config=config),
     )
     return write_text(status_page_path(period, root), html)  # district-facing, no personal data: 0644

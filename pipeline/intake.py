@@ -37,6 +37,8 @@ from pipeline.publish import crashpoint, sweep_stale, write_text
 from pipeline.read import UnreadableSubmission
 from pipeline.results import counts_path, results_path, write_results
 from pipeline.system_errors import SYSTEM_ERROR_TITLE, error_type, log_system_error, system_error_finding
+from pipeline.timeliness import deadline as timeliness_deadline
+from pipeline.timeliness import locked_out, policy_from_config
 
 log = logging.getLogger(__name__)
 
@@ -330,7 +332,8 @@ def _take_in(src: Path, first: os.stat_result, *, period: Period, config: Config
         original_name=src.name, sha256=digest,
         size_bytes=size, found_at=now, file_mtime=mtime, archive_path=str(copy),
         received_at=now, received_via=VIA_INTAKE,
-        on_time=arrived_on_time(now, period, via=VIA_INTAKE, tolerance=arrival_tolerance(config)),
+        on_time=arrived_on_time(now, period, via=VIA_INTAKE, tolerance=arrival_tolerance(config),
+                                deadline=timeliness_deadline(period, policy_from_config(config))),
     )
     return version, None
 
@@ -446,8 +449,9 @@ def validate_unit(unit_code: str | None, *, config: Config, ledger: Ledger, peri
                   root: Path | None = None) -> dict[str, Any]:
     """Validate every version of a unit that needs it and say which one the report will use.
 
-    Returns (no personal data): ``unit_code``, ``status`` of the unit (valid: it has a valid version;
-    invalid), ``used_version`` and ``used_sha256`` (latest valid, or None), ``latest_version``,
+    Returns (no personal data): ``unit_code``, ``status`` of the unit (valid: it has a valid version not
+    locked out by the period's lock date, :func:`pipeline.timeliness.locked_out`; invalid), ``used_version``
+    and ``used_sha256`` (latest valid, or None), ``latest_version``,
     ``latest_status`` (``valid``, ``invalid`` or ``error``: a system error), ``errors`` and ``warnings`` of the
     latest version, ``system_error`` (the exception type of the latest version's system error, or None),
     ``validations`` (how many versions were actually validated now) and ``findings_path`` of the latest
@@ -463,7 +467,8 @@ def validate_unit(unit_code: str | None, *, config: Config, ledger: Ledger, peri
     # unattributed versions may have been given their unit meanwhile (:func:`_attribute`)
     vs = ledger.versions(period.code, unit_code) or [v for v in (ledger.find(period.code, v.sha256) for v in listed)
                                                      if v is not None]
-    valid = [v for v in vs if v.status == "valid"]
+    shut = locked_out(vs, period, policy_from_config(config), ledger.reopenings(period.code))  # never used
+    valid = [v for v in vs if v.status == "valid" and v.id not in shut]
     latest = vs[-1]
     return {
         "unit_code": unit_code,

@@ -42,7 +42,7 @@ from pipeline.read import sha256_of
 
 log = logging.getLogger(__name__)
 
-SCHEMA_HEAD = "0004_mail"  # the newest revision in pipeline/migrations/versions/
+SCHEMA_HEAD = "0005_timeliness"  # the newest revision in pipeline/migrations/versions/
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # PostgreSQL advisory lock keys (any two fixed 64-bit numbers; scoped to the ledger's database).
 SCHEMA_LOCK_KEY = 0x4C45_4447_0001
@@ -130,6 +130,17 @@ deliveries = sa.Table(
     sa.Column("archive_path", sa.String(500), nullable=False),
 )
 
+reopenings = sa.Table(
+    "period_reopenings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("period", sa.String(8), nullable=False),
+    sa.Column("unit_code", sa.String(5), nullable=False),
+    sa.Column("reopened_by", sa.String(120), nullable=False),
+    sa.Column("reopened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+)  # append-only: who opened a locked period again for a unit, when and why (pipeline.timeliness)
+
 
 def ledger_url(root: Path | None = None) -> str:
     """The ledger's database URL: ``PIPELINE_LEDGER_URL`` or a SQLite file ``work/ledger.sqlite``."""
@@ -207,7 +218,8 @@ def legacy_revision(conn: sa.Connection) -> str | None:
     """The revision a ledger created without migrations (``create_all``) is at, or None if it has no tables.
 
     ``0001`` when outlier acceptances still carry the unique constraint on (period, unit, indicator), ``0002``
-    when they do not, ``0003`` when the arrival columns already exist.
+    when they do not, ``0003`` when the arrival columns already exist (reopenings never existed without
+    migrations).
     """
     insp = sa.inspect(conn)
     tables = set(insp.get_table_names())
@@ -289,6 +301,18 @@ class Version:
     received_via: str
     received_by: str | None
     receipt_note: str | None
+
+
+@dataclass(frozen=True)
+class Reopening:
+    """A period opened again for a unit after its lock date (table ``period_reopenings``); aware time."""
+
+    id: int
+    period: str
+    unit_code: str
+    reopened_by: str
+    reopened_at: dt.datetime
+    reason: str
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -570,6 +594,34 @@ class Ledger:
                  "recipients": [a for a in r.recipients.split(", ") if a], "archive_path": r.archive_path}
                 for r in rows]
 
+    def reopen(self, *, period: str, unit_code: str, reopened_by: str, reason: str,
+               reopened_at: dt.datetime) -> Reopening:
+        """Record that district staff opened ``period`` again for ``unit_code`` after its lock date: the unit's
+        versions received after the lock are used from then on (:func:`pipeline.timeliness.locked_out`).
+
+        Append-only: reopening again adds a row (the history of who, when and why is kept).
+
+        Raises:
+            ValueError: the name or the reason is empty, or ``reopened_at`` is naive.
+        """
+        if not reopened_by.strip():
+            raise ValueError("Cần ghi tên người mở lại kỳ báo cáo (--by).")
+        if not reason.strip():
+            raise ValueError("Cần ghi lý do mở lại kỳ báo cáo (--reason).")
+        with self.engine.begin() as c:
+            new_id = c.execute(reopenings.insert().values(
+                period=period, unit_code=unit_code, reopened_by=reopened_by.strip(), reason=reason.strip(),
+                reopened_at=_utc(reopened_at))).inserted_primary_key[0]
+        return next(r for r in self.reopenings(period) if r.id == new_id)
+
+    def reopenings(self, period: str) -> list[Reopening]:
+        """The reopenings of ``period`` (every unit), oldest first."""
+        with self.engine.connect() as c:
+            rows = c.execute(sa.select(reopenings).where(reopenings.c.period == period)
+                             .order_by(reopenings.c.reopened_at, reopenings.c.id)).all()
+        return [Reopening(id=r.id, period=r.period, unit_code=r.unit_code, reopened_by=r.reopened_by,
+                          reopened_at=_aware(r.reopened_at), reason=r.reason) for r in rows]
+
 
 
 
@@ -673,18 +725,20 @@ def arrival_tolerance(config: Config) -> dt.timedelta:
 
 
 def arrived_on_time(received_at: dt.datetime, period: Period, *, via: str,
-                    tolerance: dt.timedelta = DEFAULT_ARRIVAL_TOLERANCE) -> bool:
+                    tolerance: dt.timedelta = DEFAULT_ARRIVAL_TOLERANCE, deadline: dt.datetime | None = None) -> bool:
     """Whether a file received at ``received_at`` counts as on time for ``period``.
 
     On time when the pipeline received it before the deadline (``period.deadline``, 00:00 of the deadline day,
     plan section VII). A pass running at the deadline — the report's final pass, or the intake run of the
     same minute, whichever lists the file first — counts files it first lists within ``tolerance`` after the
     deadline as on time. A receipt time given by district staff gets no tolerance. The file's modification
-    time plays no part: copying keeps it and anyone can set it.
+    time plays no part: copying keeps it and anyone can set it. ``deadline`` replaces ``period.deadline``
+    (the timeliness deadline moved off a weekend or holiday: :func:`pipeline.timeliness.deadline`).
     """
+    limit = period.deadline if deadline is None else deadline
     if via == VIA_INTAKE:
-        return received_at < period.deadline + tolerance
-    return received_at < period.deadline
+        return received_at < limit + tolerance
+    return received_at < limit
 
 
 def open_ledger(root: Path | None = None) -> Ledger:
@@ -695,18 +749,30 @@ def open_ledger(root: Path | None = None) -> Ledger:
 def unit_versions_summary(ledger: Ledger, config: Config, period: Period) -> list[dict[str, Any]]:
     """Per configured unit: its versions and which one the report uses.
 
-    One dict per unit: ``unit_code``, ``status`` (valid / invalid / missing), ``used`` (the latest valid
-    :class:`Version` or None), ``latest`` (the latest version or None), ``newer_failed`` (True when a version
-    newer than the one used failed validation).
+    Versions received after the period's lock date without a reopening for the unit
+    (:func:`pipeline.timeliness.locked_out`) are archived but never used.
+
+    One dict per unit: ``unit_code``, ``status`` (valid / invalid / missing, or ``locked``: only versions
+    received after the lock date, not reopened), ``used`` (the latest valid usable :class:`Version` or None),
+    ``latest`` (the latest version, locked out or not, or None), ``latest_usable`` (the latest version not
+    locked out, or None), ``newer_failed`` (True when a usable version newer than the one used failed
+    validation), ``locked`` (the versions locked out, oldest first).
     """
+    from pipeline.timeliness import locked_out, policy_from_config
+
+    policy = policy_from_config(config)
+    reopened = ledger.reopenings(period.code) if policy.lock_after_days is not None else []
     out = []
     for unit in config.units_on(period.cutoff):
-        vs = ledger.versions(period.code, unit.code)
+        every = ledger.versions(period.code, unit.code)
+        shut = locked_out(every, period, policy, reopened)
+        vs = [v for v in every if v.id not in shut]
         valid = [v for v in vs if v.status == "valid"]
         used = valid[-1] if valid else None
-        latest = vs[-1] if vs else None
+        latest = every[-1] if every else None
         newer_failed = used is not None and any(v.status != "valid" and v.version > used.version for v in vs)
-        status = "missing" if not vs else ("valid" if used else "invalid")
+        status = "missing" if not every else ("valid" if used else ("invalid" if vs else "locked"))
         out.append({"unit_code": unit.code, "status": status, "used": used, "latest": latest,
-                    "newer_failed": newer_failed})
+                    "latest_usable": vs[-1] if vs else None, "newer_failed": newer_failed,
+                    "locked": [v for v in every if v.id in shut]})
     return out

@@ -220,7 +220,9 @@ def load_inputs(period: Period, *, config: Config, root: Path | None = None) -> 
 
     Each unit's latest valid version is used and a newer version not used (it failed, or could not be
     validated: crashed or pending) is named beside it; a unit with versions but none valid is invalid, or
-    ``error`` when its latest version could not be validated; with none, missing.
+    ``error`` when its latest version could not be validated; with none, missing. Versions received after the
+    period's lock date and not reopened are never used; a unit with only such versions is ``locked``
+    (:func:`pipeline.ledger.unit_versions_summary`).
 
     Raises:
         StepFailed: step ``aggregate`` — the ledger cannot be read, or the archived file of a valid version
@@ -238,9 +240,12 @@ def load_inputs(period: Period, *, config: Config, root: Path | None = None) -> 
     inputs = []
     for item in summary:
         unit = config.unit(item["unit_code"])
-        used, latest = item["used"], item["latest"]
-        if latest is None:
+        used, latest = item["used"], item["latest_usable"]
+        if item["latest"] is None:
             inputs.append(UnitInput(unit, "missing"))
+            continue
+        if latest is None:  # only versions received after the lock date: archived, not used
+            inputs.append(UnitInput(unit, "locked", version=item["locked"][-1]))
             continue
         if used is None or not _validated(used):
             shown = used or latest
@@ -271,10 +276,13 @@ def aggregate_period(period: Period, *, config: Config, root: Path | None = None
         StepFailed: step ``aggregate`` failed; ``aggregates.json`` is left as it was.
     """
     from pipeline.aggregate import aggregate
+    from pipeline.ledger import open_ledger
+    from pipeline.timeliness import from_ledger
 
     inputs = load_inputs(period, config=config, root=root)
     try:
-        agg = aggregate(inputs, config=config, period=period)
+        agg = aggregate(inputs, config=config, period=period,
+                        timeliness=from_ledger(open_ledger(root), config, period))
         out = aggregates_path(period, root)
         ensure_dir(out.parent, private=True)
         write_text(out, json.dumps(agg, ensure_ascii=False, indent=1, default=str), private=True)

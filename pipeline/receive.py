@@ -3,7 +3,8 @@
 ``python -m pipeline receive FILE --period P --received-at "2023-05-03T09:00:00+07:00" --by NAME --note TEXT``
 archives the file exactly as an intake pass does, and registers it in the ledger with the receipt time the
 staff member gives (``received_via = staff``), who registered it and how it came. On time when that receipt
-time is before the deadline (no tolerance: see :func:`pipeline.ledger.arrived_on_time`). The next intake
+time is before the deadline (no tolerance: see :func:`pipeline.ledger.arrived_on_time`; the deadline moves
+off a weekend or holiday when configured, :func:`pipeline.timeliness.deadline`). The next intake
 pass, or the report's final pass, validates it like any other version.
 """
 
@@ -17,6 +18,8 @@ from pathlib import Path
 from pipeline.config import Config, Period
 from pipeline.ledger import VIA_STAFF, Ledger, NotRegularFile, SourceChanged, Version, archive_file, arrived_on_time
 from pipeline.read import sha256_of
+from pipeline.timeliness import deadline as timeliness_deadline
+from pipeline.timeliness import policy_from_config
 
 
 class ReceiptError(ValueError):
@@ -98,6 +101,7 @@ def receive_file(path: Path, period: Period, *, config: Config, ledger: Ledger, 
             size_bytes=size, found_at=now, file_mtime=mtime, archive_path=str(copy),
             received_at=received_at, received_via=VIA_STAFF, received_by=received_by.strip(),
             receipt_note=(note or "").strip() or None,
-            on_time=arrived_on_time(received_at, period, via=VIA_STAFF),
+            on_time=arrived_on_time(received_at, period, via=VIA_STAFF,
+                                    deadline=timeliness_deadline(period, policy_from_config(config))),
         )
     return Receipt(version, True)

@@ -34,6 +34,7 @@ from pipeline.paths import annex_workbook_staging_path, report_path, report_stag
 from pipeline.pdf import publish_pdf, stage_pdf, unpublish_pdf
 from pipeline.publish import copy_file, ensure_dir, private_modes
 from pipeline.synthesis import capitalise, group_points, sentence
+from pipeline.timeliness import report_context as timeliness_context
 
 TEMPLATE = PROJECT_ROOT / "templates" / "bao_cao_ky.docx"
 # Order of the movement table: changes of poor households first, then of near-poor ones (labels from
@@ -55,6 +56,7 @@ TEMPLATE_VARIABLES = frozenset({
     "doc", "period", "scope", "units", "district", "ncc_rows", "movements", "deprivation", "deprivation_rows",
     "dimension_rows", "supports", "support_rows", "activities", "fund_rows", "funds", "submissions",
     "submission_rows", "targets", "synthesis", "narratives", "sources", "charts", "annexes",
+    "timeliness",
 })
 # The fields of each variable (of a row, for a list), first level only: check_template refuses ``x.field`` with
 # a field not listed (a misspelt field would otherwise fail only when the report is rendered). A variable not
@@ -94,6 +96,8 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "charts": frozenset({"poverty", "year", "deprivation"}),
     "annexes": frozenset({"include_household_annex", "left_out", "units_baseline", "units_current", "movement_poor",
                           "movement_near_poor", "deprivation_poor", "deprivation_near_poor", "households"}),
+    "timeliness": frozenset({"available", "deadline", "scheduled_deadline", "deadline_moved", "grace_days", "lock",
+                             "lock_at", "year", "periods", "period_count", "rows", "totals", "year_totals"}),
 }
 # The parts of a .docx that docxtpl renders as templates (body, headers, footers).
 _TEMPLATE_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
@@ -421,6 +425,7 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
         "sources": sources,
         "charts": chart_context(agg, config=config, period=period, earlier=earlier),
         "annexes": annex_context(agg, config=config, period=period, include_household_annex=include_household_annex),
+        "timeliness": timeliness_context(agg.get("timeliness"), config=config),
     }
 
 

@@ -184,7 +184,8 @@ CUTOFF = "ngày {{ period.cutoff }}"
 BASELINE = "ngày {{ period.baseline }}"
 # A unit's submission, as the tables of units and of receipt say it.
 STATUS = ("{% if r.status == 'valid' %}Hợp lệ{% elif r.status == 'invalid' %}Không hợp lệ ({{ r.errors }} lỗi)"
-          "{% elif r.status == 'error' %}Chưa kiểm tra được (lỗi hệ thống){% elif r.required %}Chưa nhận"
+          "{% elif r.status == 'error' %}Chưa kiểm tra được (lỗi hệ thống){% elif r.status == 'locked' %}Nhận sau "
+          "ngày khóa sổ, chưa được mở lại{% elif r.required %}Chưa nhận"
           "{% else %}Chưa gửi (đơn vị được đề nghị báo cáo, không bắt buộc){% endif %}")
 ON_TIME = "{% if r.on_time == 'yes' %}Đúng hạn{% elif r.on_time == 'no' %}Trễ hạn{% else %}-{% endif %}"
 NOT_ASSESSABLE = ("Chưa đủ số liệu để đánh giá{% if targets.lacking %} (chưa có báo cáo hợp lệ của: "
@@ -659,6 +660,70 @@ def statistical_annexes(doc):
              italic=True)
 
 
+TIMELINESS_STATUS = (
+    "{% if r.status == 'on_time' %}Đúng hạn{% elif r.status == 'on_time_corrected' %}Đúng hạn (có bổ sung, sửa "
+    "đổi){% elif r.status == 'late' %}Trễ hạn{% elif r.status == 'missing' %}Chưa nhận{% else %}Chưa gửi (không "
+    "bắt buộc){% endif %}"
+)
+TIMELINESS_RULE = (
+    "{% if r.rule == 'first_on_time' %}Phiên bản đầu tiên nhận trước hạn{% elif r.rule == "
+    "'corrected_before_deadline' %}Bản bổ sung, sửa đổi cũng nhận trước hạn{% elif r.rule == "
+    "'corrected_within_grace' %}Phiên bản đầu tiên nhận trước hạn; bản bổ sung, sửa đổi nhận trong "
+    "{{ r.grace_days }} ngày sau hạn{% elif r.rule == 'corrected_after_grace' %}Bản bổ sung, sửa đổi nhận sau "
+    "{{ r.grace_days }} ngày kể từ hạn{% elif r.rule == 'first_late' %}Phiên bản đầu tiên nhận sau hạn"
+    "{% elif r.rule == 'after_lock' %}Nhận sau ngày khóa sổ, chưa được mở lại{% elif r.rule == 'no_file' %}"
+    "Đơn vị phải báo cáo, chưa gửi{% else %}Đơn vị được đề nghị báo cáo, không tính là thiếu{% endif %}"
+)
+
+
+def add_timeliness(doc):
+    """The reporting rates of this period and of the year so far (two sentences and Bảng 7a), right after the
+    receipt table, from the context variable ``timeliness`` (pipeline.timeliness.report_context); wording
+    chosen by its codes ``status`` and ``rule``. Built at the end of the body, then moved into place.
+
+    Raises:
+        LookupError: the receipt table is not in the body.
+    """
+    anchor = _after_table(doc, "Tình hình tiếp nhận báo cáo")
+    body = doc.element.body
+    before = list(body)
+    para(doc, "{% if timeliness.available %}Kỳ này có {{ timeliness.totals.expected }} đơn vị phải báo cáo: đã nhận "
+              "{{ timeliness.totals.received }} báo cáo (tỷ lệ {{ timeliness.totals.received_rate }}), đúng hạn "
+              "{{ timeliness.totals.on_time }} (tỷ lệ {{ timeliness.totals.on_time_rate }}), hợp lệ "
+              "{{ timeliness.totals.valid }} (tỷ lệ {{ timeliness.totals.valid_rate }}). Lũy kế năm "
+              "{{ timeliness.year }} ({{ timeliness.period_count }} kỳ: {{ timeliness.periods }}): phải báo cáo "
+              "{{ timeliness.year_totals.expected }} lượt, đã nhận {{ timeliness.year_totals.received }} (tỷ lệ "
+              "{{ timeliness.year_totals.received_rate }}), đúng hạn {{ timeliness.year_totals.on_time }} (tỷ lệ "
+              "{{ timeliness.year_totals.on_time_rate }}), hợp lệ {{ timeliness.year_totals.valid }} (tỷ lệ "
+              "{{ timeliness.year_totals.valid_rate }}).{% endif %}")
+    para(doc, "{% if timeliness.available %}Báo cáo được tính đúng hạn khi nhận trước {{ timeliness.deadline }}"
+              "{% if timeliness.deadline_moved %} (hạn theo kế hoạch {{ timeliness.scheduled_deadline }} rơi vào "
+              "ngày nghỉ nên được chuyển sang ngày làm việc tiếp theo){% endif %}; đơn vị có phiên bản đầu tiên "
+              "nhận trước hạn và bản bổ sung, sửa đổi hợp lệ nhận trong {{ timeliness.grace_days }} ngày sau hạn "
+              "được tính đúng hạn (có bổ sung, sửa đổi).{% if timeliness.lock %} Kỳ báo cáo khóa sổ lúc "
+              "{{ timeliness.lock_at }}; tệp nhận sau đó chỉ được dùng khi Phòng mở lại kỳ báo cáo cho đơn vị."
+              "{% endif %}{% endif %}")
+    caption(doc, "Bảng 7a. Thời hạn báo cáo kỳ này và tỷ lệ báo cáo năm {{ timeliness.year }} của các đơn vị")
+    table = data_table(
+        doc, None, "timeliness.rows",
+        ["r.no", "r.name", TIMELINESS_STATUS, TIMELINESS_RULE, "r.expected", "r.received", "r.on_time", "r.valid",
+         "r.on_time_rate"],
+        total=["", "Toàn huyện", "", "", "{{ timeliness.year_totals.expected }}",
+               "{{ timeliness.year_totals.received }}", "{{ timeliness.year_totals.on_time }}",
+               "{{ timeliness.year_totals.valid }}", "{{ timeliness.year_totals.on_time_rate }}"],
+        header_rows=[
+            [("TT", 1), ("Đơn vị", 1), ("Kỳ này", 2), ("Năm {{ timeliness.year }} (đến kỳ này)", 5)],
+            [("", 1), ("", 1), ("Thời hạn", 1), ("Căn cứ", 1), ("Phải báo cáo", 1), ("Đã nhận", 1),
+             ("Đúng hạn", 1), ("Hợp lệ", 1), ("Tỷ lệ đúng hạn", 1)],
+        ],
+        widths=[0.9, 3.0, 2.1, 3.2, 1.4, 1.3, 1.4, 1.3, 1.9], size=10,
+    )
+    table.rows[3].cells[3].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.LEFT  # the rule's words, in the row looped
+    for el in [el for el in body if not any(el is b for b in before)]:
+        if anchor is not None:
+            anchor.addprevious(el)
+
+
 def build(out: Path = OUT) -> Path:
     doc = Document()
     normal = doc.styles["Normal"]
@@ -764,6 +829,7 @@ def build(out: Path = OUT) -> Path:
     add_charts(doc)
     # Annexes IV and V: figures, movement and deprivations by unit (templates/phu_luc.yaml).
     statistical_annexes(doc)
+    add_timeliness(doc)
     # the template's own properties name no tool; the rendered report gets its own (pipeline.render)
     props = doc.core_properties
     props.author, props.comments, props.last_modified_by, props.title = "", "", "", ""
