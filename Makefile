@@ -18,7 +18,7 @@ export PYTHONPATH := $(CURDIR)
 .PHONY: demo test setup airflow-db system-deps receive-samples samples template lint bench clean up down services-cmd
 
 ## demo: set up, register the sample submissions as received, run the DAG, print one line per unit and the
-## report's path (exit 1 when no report was produced)
+## path of the report's version made (…/reports/2023/6T/v1/bao-cao-2023-6T.docx; exit 1 when none was produced)
 demo: setup airflow-db receive-samples
 	@echo "Running DAG $(DAG_ID) for $(PERIOD) (log: .airflow/demo-$(PERIOD).log) ..."
 	@$(BIN)/airflow dags test $(DAG_ID) -c '{"period": "$(PERIOD)"}' > .airflow/demo-$(PERIOD).log 2>&1 \

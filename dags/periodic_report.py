@@ -29,10 +29,12 @@ aggregate → render**.
   ledger and findings files, `data_docs` the scrubbed results (the site is built once per run),
   `aggregate` the valid versions, `render` `aggregates.json` alone.
 * **Rerun / back-fill:** safe. Every task overwrites its own outputs under `work/<period>/` and
-  `reports/<year>/<6T|9T|CN>/`; the same inbox gives the same report. Back-fill an old period by triggering
-  with its `period` Param.
-* **Outputs:** the report (`render`), the status page `trang-thai-<period>.html` (`status_page`) and GX Data
-  Docs `data-docs/` (`data_docs`) in `reports/<year>/<6T|9T|CN>/`.
+  `reports/<year>/<6T|9T|CN>/`, except the report: the same inputs re-use its latest version, new ones make the
+  next version `v<N>/` beside the older ones (never overwritten). Back-fill an old period by triggering with its
+  `period` Param.
+* **Outputs:** the report's version `v<N>/bao-cao-<period>.docx` (`render`), the status page
+  `trang-thai-<period>.html` (`status_page`) and GX Data Docs `data-docs/` (`data_docs`) in
+  `reports/<year>/<6T|9T|CN>/`.
 * **Personal data:** XCom carries paths, hashes, unit codes and counts only; the task logs list findings with
   personal values hidden.
 """
@@ -146,7 +148,8 @@ def periodic_report() -> None:
 
     @task
     def render(period: str, aggregates_path: str) -> str:
-        """Render the report from aggregates.json alone, audit and publish it; returns its path."""
+        """Render the report from aggregates.json, audit and publish it as a version (re-using the latest when
+        nothing changed); returns its path."""
         from pipeline.periodic import render_period
 
         config = load_config()

@@ -4,8 +4,9 @@
                                                           system error (the file could not be checked)
     python -m pipeline run [PERIOD]                       whole job for a period (inbox → report); one line per
                                                           unit, then the report's path
-    python -m pipeline summary PERIOD                     one line per unit of the published report, its path
-    python -m pipeline report-path PERIOD                 path of the period's published report
+    python -m pipeline summary PERIOD                     one line per unit of the latest version of the report,
+                                                          its path
+    python -m pipeline report-path PERIOD [--version N]   path of the period's report (latest version, or N)
     python -m pipeline template [OUT]                     write the blank submission workbook
     python -m pipeline accept-outlier PERIOD UNIT INDICATOR --reason TEXT --by NAME
                                                           accept an outlier warning with a justification
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     p_sum.add_argument("period")
     p_path = sub.add_parser("report-path", help="đường dẫn báo cáo của một kỳ")
     p_path.add_argument("period")
+    p_path.add_argument("--version", type=int, default=None, help="số phiên bản (mặc định: phiên bản mới nhất)")
     p_tpl = sub.add_parser("template", help="ghi mẫu báo cáo trống cho đơn vị")
     p_tpl.add_argument("out", type=Path, nargs="?", default=Path("templates/mau_bao_cao_don_vi.xlsx"))
     p_acc = sub.add_parser("accept-outlier", help="chấp nhận số liệu bất thường của đơn vị, có ghi lý do")
@@ -111,11 +113,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "summary":
             return _print_summary(config.period(args.period), config)
         if args.command == "report-path":
-            from pipeline.render import report_path
+            from pipeline.paths import report_dir, report_path
+            from pipeline.versions import latest_version
 
-            path = report_path(config.period(args.period))
-            if not path.exists():
-                print(f"Chưa có báo cáo kỳ {args.period}: {path}", file=sys.stderr)
+            period = config.period(args.period)
+            number = args.version if args.version is not None else latest_version(period)
+            path = report_path(period, version=number) if number is not None and number >= 1 else None
+            if path is None or not path.exists():
+                where = path or report_dir(period)
+                print(f"Chưa có báo cáo kỳ {args.period}: {where}", file=sys.stderr)
                 return 1
             print(path)
             return 0
@@ -400,17 +406,19 @@ def unit_line(sub: dict) -> str:
 
 
 def _print_summary(period, config) -> int:
-    """Print one line per unit of the period's report (from ``aggregates.json``), the targets' state and,
-    last, the report's path. Returns 0, or 1 when the period has no published report."""
+    """Print one line per unit of the latest version of the period's report (from the aggregates it was
+    rendered from), the targets' state and, last, the report's path. Returns 0, or 1 when the period has no
+    published report."""
     import json
 
-    from pipeline.paths import aggregates_path
-    from pipeline.render import report_path
+    from pipeline.paths import report_dir, version_aggregates_path
+    from pipeline.versions import latest_report, latest_version
 
-    path, agg_path = report_path(period), aggregates_path(period)
-    if not path.exists() or not agg_path.exists():
-        print(f"Chưa có báo cáo kỳ {period.code}: {path}", file=sys.stderr)
+    path = latest_report(period)
+    if path is None or not path.exists():
+        print(f"Chưa có báo cáo kỳ {period.code}: {path or report_dir(period)}", file=sys.stderr)
         return 1
+    agg_path = version_aggregates_path(period, latest_version(period))
     agg = json.loads(agg_path.read_text(encoding="utf-8"))
     for sub in agg["submissions"]:
         print(unit_line(sub))

@@ -34,8 +34,8 @@ from typing import Any
 
 from pipeline import fmt, schema
 from pipeline.config import PROJECT_ROOT, Config, Period
-from pipeline.paths import annex_workbook_path, annex_workbook_staging_path
-from pipeline.publish import copy_file, ensure_dir, private_modes
+from pipeline.paths import annex_workbook_staging_path
+from pipeline.publish import ensure_dir, private_modes
 from pipeline.synthesis import capitalise
 
 LABELS = PROJECT_ROOT / "templates" / "phu_luc.yaml"
@@ -415,9 +415,3 @@ def stage_workbook(agg: dict[str, Any], *, config: Config, period: Period, prope
     staged.write_bytes(build_workbook(agg, config=config, period=period, properties=properties))
     staged.chmod(private_modes()[0])
     return staged
-
-
-def publish_workbook(staged: Path, *, period: Period, root: Path | None = None) -> Path:
-    """Publish a staged annex workbook at :func:`pipeline.paths.annex_workbook_path`, beside the report:
-    copied under a temporary name and renamed, owner-only (it names households). Returns the path."""
-    return copy_file(staged, annex_workbook_path(period, root), private=True, private_dir=False)

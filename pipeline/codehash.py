@@ -139,6 +139,20 @@ def reader_hash() -> str:
     return _digest(files, library_versions(READER_LIBRARIES))
 
 
+RENDER_MODULES = ("pipeline.render", "pipeline.versions")
+"""Where rendering a report version starts (the template context, the change section, the .docx's bytes)."""
+RENDER_LIBRARIES = ("docxtpl", "python-docx", "jinja2", "lxml", "babel", "matplotlib", "pillow")
+"""Distributions whose behaviour decides a rendered report's bytes ("absent" when not installed)."""
+
+
+def render_code_hash() -> str:
+    """Hex SHA-256 over the code that rendering a report imports (followed from :data:`RENDER_MODULES`, as
+    :func:`validation_sources`) and the versions of :data:`RENDER_LIBRARIES`. Part of a report version's
+    fingerprint (:mod:`pipeline.versions`); the template and the configuration are hashed apart so that a
+    version can say which of them changed."""
+    return _digest(validation_sources(RENDER_MODULES), library_versions(RENDER_LIBRARIES))
+
+
 def _digest(files: list[Path], libraries: dict[str, str]) -> str:
     h = hashlib.sha256()
     for f in files:

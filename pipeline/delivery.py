@@ -76,17 +76,15 @@ class AnnexError(RuntimeError):
 
 
 def report_file(period: Period, version: int, root: Path | None = None) -> Path:
-    """The file of version ``version`` of ``period``'s report.
-
-    The one version lookup: for now the published report (:func:`pipeline.paths.report_path`) is version 1
-    (versioned report folders ``reports/<year>/<6T|9T|CN>/v<N>/`` will replace it here).
+    """The file of version ``version`` of ``period``'s report: ``reports/<year>/<6T|9T|CN>/v<N>/…``
+    (:func:`pipeline.paths.report_path`).
 
     Raises:
         DeliveryRefused: no such version (reason :data:`NOT_FOUND`).
     """
-    path = report_path(period, root)
-    if version != 1 or not path.is_file():
-        raise DeliveryRefused(f"Không có báo cáo kỳ {period.code} phiên bản {version} ({path}). Lập báo cáo trước "
+    path = report_path(period, root, version=version) if version >= 1 else None
+    if path is None or not path.is_file():
+        raise DeliveryRefused(f"Không có báo cáo kỳ {period.code} phiên bản {version}. Lập báo cáo trước "
                               "(python -m pipeline run), đọc rồi phê duyệt phiên bản đó.", NOT_FOUND)
     return path
 

@@ -14,8 +14,14 @@ the ``root`` a caller passes (tests, back-fills into another folder). Layout::
     work/<period>/aggregates.json                   every figure of the report
     work/<period>/staging/<report name>             the report before it is published
     feedback/<period>/<unit>/v<N>-<sha8>-gop-y.xlsx annotated copy for the unit
-    reports/<year>/<6T|9T|CN>/bao-cao-<period>.docx the report
-    reports/<year>/<6T|9T|CN>/bao-cao-<period>-phu-luc.xlsx  the report's annex tables as a workbook
+    reports/<year>/<6T|9T|CN>/v<N>/                 version N of the report, published as one folder:
+        bao-cao-<period>.docx                       the report (owner-only)
+        bao-cao-<period>-phu-luc.xlsx               its annex tables as a workbook (owner-only)
+        bao-cao-<period>.pdf                        its PDF (derived, not part of the version's identity)
+        tong-hop-<period>.json                      the aggregates it was rendered from (owner-only)
+        phien-ban.json                              its manifest: number, fingerprint, files' SHA-256
+    reports/<year>/<6T|9T|CN>/versions.json         index of the versions (rebuilt from the manifests)
+    reports/<year>/<6T|9T|CN>/hien-hanh             symbolic link to the latest version's folder
     reports/<year>/<6T|9T|CN>/trang-thai-<period>.html  the status page
     reports/<year>/<6T|9T|CN>/data-docs/            Great Expectations Data Docs
     delivered/<period>/v<N>/                        the approved report as delivered, owner-only: the
@@ -104,24 +110,67 @@ def report_dir(period: Period, root: Path | None = None) -> Path:
     return data_root(root) / "reports" / str(period.year) / period.folder
 
 
-def report_path(period: Period, root: Path | None = None) -> Path:
-    """``reports/<year>/<6T|9T|CN>/bao-cao-<period>.docx``."""
-    return report_dir(period, root) / f"bao-cao-{period.code}.docx"
+def report_name(period: Period) -> str:
+    """``bao-cao-<period>.docx``: the report's file name, the same in every version."""
+    return f"bao-cao-{period.code}.docx"
+
+
+def version_dir(period: Period, number: int, root: Path | None = None) -> Path:
+    """``reports/<year>/<6T|9T|CN>/v<N>/``: the folder of version ``number`` (1, 2, …) of the report."""
+    if number < 1:
+        raise ValueError(f"version numbers start at 1: {number}")
+    return report_dir(period, root) / f"v{number}"
+
+
+def report_path(period: Period, root: Path | None = None, *, version: int) -> Path:
+    """``reports/<year>/<6T|9T|CN>/v<N>/bao-cao-<period>.docx``: the report of version ``version``."""
+    return version_dir(period, version, root) / report_name(period)
+
+
+def version_aggregates_path(period: Period, number: int, root: Path | None = None) -> Path:
+    """``reports/<year>/<6T|9T|CN>/v<N>/tong-hop-<period>.json``: the aggregates version N was rendered from."""
+    return version_dir(period, number, root) / f"tong-hop-{period.code}.json"
+
+
+def version_manifest_path(period: Period, number: int, root: Path | None = None) -> Path:
+    """``reports/<year>/<6T|9T|CN>/v<N>/phien-ban.json``: version N's manifest."""
+    return version_dir(period, number, root) / "phien-ban.json"
+
+
+def versions_index_path(period: Period, root: Path | None = None) -> Path:
+    """``reports/<year>/<6T|9T|CN>/versions.json``: the index of the report's versions."""
+    return report_dir(period, root) / "versions.json"
+
+
+def current_version_link(period: Period, root: Path | None = None) -> Path:
+    """``reports/<year>/<6T|9T|CN>/hien-hanh``: symbolic link to the latest version's folder."""
+    return report_dir(period, root) / "hien-hanh"
+
+
+def versions_lock_path(period: Period, root: Path | None = None) -> Path:
+    """``reports/<year>/<6T|9T|CN>/.versions.lock``: held while a version is numbered and published."""
+    return report_dir(period, root) / ".versions.lock"
 
 
 def report_staging_path(period: Period, root: Path | None = None) -> Path:
     """``work/<period>/staging/bao-cao-<period>.docx``: the report built and audited before publishing."""
-    return work_dir(period, root) / "staging" / report_path(period, root).name
+    return work_dir(period, root) / "staging" / report_name(period)
 
 
-def annex_workbook_path(period: Period, root: Path | None = None) -> Path:
-    """``reports/<year>/<6T|9T|CN>/bao-cao-<period>-phu-luc.xlsx``: the annex tables, beside the report."""
-    return report_path(period, root).with_name(f"bao-cao-{period.code}-phu-luc.xlsx")
+def annex_workbook_path(period: Period, root: Path | None = None, *, version: int) -> Path:
+    """``reports/<year>/<6T|9T|CN>/v<N>/bao-cao-<period>-phu-luc.xlsx``: the annex tables of version
+    ``version``, beside its report."""
+    return version_dir(period, version, root) / annex_workbook_name(period)
+
+
+def annex_workbook_name(period: Period) -> str:
+    """``bao-cao-<period>-phu-luc.xlsx``: the annex workbook's file name, the same in every version."""
+    return f"bao-cao-{period.code}-phu-luc.xlsx"
 
 
 def annex_workbook_staging_path(period: Period, root: Path | None = None) -> Path:
     """``work/<period>/staging/bao-cao-<period>-phu-luc.xlsx``: the annex workbook before it is published."""
-    return report_staging_path(period, root).with_name(annex_workbook_path(period, root).name)
+    return report_staging_path(period, root).with_name(annex_workbook_name(period))
 
 
 def status_page_path(period: Period, root: Path | None = None) -> Path:

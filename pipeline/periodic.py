@@ -13,9 +13,12 @@ names or other personal data. Each step reads what the previous one wrote:
 * ``reports/<year>/<6T|9T|CN>/data-docs/``  data_docs: the Great Expectations site, built once from the
   scrubbed results;
 * ``work/<period>/aggregates.json``  aggregate: all figures of the report;
-* ``reports/<year>/<6T|9T|CN>/bao-cao-<period>.docx``  render: from ``aggregates.json`` alone.
+* ``reports/<year>/<6T|9T|CN>/v<N>/bao-cao-<period>.docx``  render: from ``aggregates.json`` (and the previous
+  version's copy of its aggregates, for the changes since), as a new version only when the inputs changed
+  (:mod:`pipeline.versions`).
 
-Rerun: every step overwrites its own outputs and nothing else; files already in the ledger are not
+Rerun: every step overwrites its own outputs and nothing else (the report excepted: a new version beside the
+older ones, and only when its inputs changed); files already in the ledger are not
 registered again and a version is re-validated only when its validation fingerprint changed, so
 rerunning a period (or back-filling an old one) with the same inbox gives the same report.
 
@@ -37,7 +40,7 @@ from typing import Any
 from pipeline.config import Config, ConfigError, Period
 from pipeline.findings import ERROR, Finding, ValidationOutcome, read_outcome
 from pipeline.paths import aggregates_path, data_root, work_root
-from pipeline.publish import crashpoint, ensure_dir, sweep_stale, write_text
+from pipeline.publish import ensure_dir, sweep_stale, write_text
 from pipeline.system_errors import SYSTEM_ERROR, error_type, log_system_error
 
 log = logging.getLogger(__name__)
@@ -331,21 +334,22 @@ def data_docs_period(period: Period, *, config: Config, root: Path | None = None
 
 
 def render_period(period: Period, *, config: Config, root: Path | None = None) -> str:
-    """Render the period's report from ``aggregates.json`` alone, audit it and publish it; returns the .docx
-    path. Reads nothing else of the period (no ledger, no findings, no workbook) and writes only the report
-    (staged in ``work/<period>/staging/``, then published).
+    """Render the period's report from ``aggregates.json``, audit it and publish it as a version; returns the
+    .docx path. Reads nothing else of the period (no ledger, no findings, no workbook) but the published
+    versions (their manifests, and the previous version's aggregates for the changes since), and writes only
+    the report (staged in ``work/<period>/staging/``, then published as ``v<N>/``, see
+    :func:`pipeline.versions.render_version`: the same inputs as the latest version re-use it).
 
     Raises:
-        StepFailed: step ``render`` failed; the published report is left as it was.
+        StepFailed: step ``render`` failed; the published versions are left as they were.
     """
-    from pipeline.render import publish_report, stage_report
+    from pipeline.paths import report_dir
+    from pipeline.render import render_report
 
     try:
         agg = json.loads(aggregates_path(period, root).read_text(encoding="utf-8"))
-        staged = stage_report(agg, config=config, period=period, root=root)
-        crashpoint("render")
-        path = publish_report(staged, period=period, root=root)
-        sweep_stale(path.parent)  # temporaries of writers killed long ago (report, status page, Data Docs)
+        path = render_report(agg, config=config, period=period, root=root)
+        sweep_stale(report_dir(period, root))  # temporaries of writers killed long ago (versions, pages, Data Docs)
     except Exception as exc:
         raise StepFailed("render", error_summary(exc), period=period.code) from exc
     return str(path)

@@ -12,7 +12,8 @@ District-facing outputs with no personal data (status page, Data Docs) are 0644 
 
 ``crashpoint(name)`` marks the named places where the crash tests kill the process
 (``PIPELINE_CRASH_AT=name``, or ``name@glob`` to kill only where the file being published matches the glob,
-e.g. ``publish-before-rename@bao-cao-*.docx``); it does nothing otherwise.
+e.g. ``publish-before-rename@v[0-9]*`` for a report version's folder, :mod:`pipeline.versions`); it does
+nothing otherwise.
 """
 
 from __future__ import annotations

@@ -7,9 +7,10 @@ Text is data, never template: whatever a commune typed (braces, Jinja syntax, XM
 that look like formulas) and the names of its files are context values, rendered once as escaped text and
 never parsed as a template, so they show literally. The template's own tags are checked before rendering
 (:func:`check_template`); the rendered report is never searched for tag characters. The output path is a
-pure function of the period: ``reports/<year>/<6T|9T|CN>/bao-cao-<period>.docx``; a rerun overwrites it,
-atomically and owner-only (its annex lists households by name, Decree 13/2023/NĐ-CP), see
-:mod:`pipeline.publish`.
+function of the period and the version: ``reports/<year>/<6T|9T|CN>/v<N>/bao-cao-<period>.docx``; new inputs
+make a new version beside the old ones, the same inputs re-use the latest (:mod:`pipeline.versions`), and the
+same inputs give the same bytes (:func:`pipeline.versions.normalise_docx`). Owner-only (its annex lists
+households by name, Decree 13/2023/NĐ-CP), see :mod:`pipeline.publish`.
 
 The report's wording is in the template: the context holds figures, names, rows and the codes of the rules
 (change since 1 January, each target's outcome, a submission's status), listed with the rules in
@@ -20,21 +21,21 @@ otherwise their outcome is ``not_assessable`` and the units lacking one are name
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from pipeline import fmt
-from pipeline.annexes import annex_context, publish_workbook, stage_workbook
+from pipeline.annexes import annex_context, stage_workbook
 from pipeline.charts import chart_context, earlier_aggregates, embed
 from pipeline.config import PROJECT_ROOT, Config, Period
-from pipeline.paths import annex_workbook_staging_path, report_path, report_staging_path
-from pipeline.pdf import publish_pdf, stage_pdf, unpublish_pdf
-from pipeline.publish import copy_file, ensure_dir, private_modes
+from pipeline.paths import annex_workbook_staging_path, report_staging_path
+from pipeline.pdf import stage_pdf
+from pipeline.publish import ensure_dir, private_modes
 from pipeline.synthesis import capitalise, group_points, sentence
 from pipeline.timeliness import report_context as timeliness_context
+from pipeline.versions import first_version, normalise_docx
 
 TEMPLATE = PROJECT_ROOT / "templates" / "bao_cao_ky.docx"
 # Order of the movement table: changes of poor households first, then of near-poor ones (labels from
@@ -56,7 +57,7 @@ TEMPLATE_VARIABLES = frozenset({
     "doc", "period", "scope", "units", "district", "ncc_rows", "movements", "deprivation", "deprivation_rows",
     "dimension_rows", "supports", "support_rows", "activities", "fund_rows", "funds", "submissions",
     "submission_rows", "targets", "synthesis", "narratives", "sources", "charts", "annexes",
-    "timeliness",
+    "timeliness", "version",
 })
 # The fields of each variable (of a row, for a list), first level only: check_template refuses ``x.field`` with
 # a field not listed (a misspelt field would otherwise fail only when the report is rendered). A variable not
@@ -98,6 +99,8 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
                           "movement_near_poor", "deprivation_poor", "deprivation_near_poor", "households"}),
     "timeliness": frozenset({"available", "deadline", "scheduled_deadline", "deadline_moved", "grace_days", "lock",
                              "lock_at", "year", "periods", "period_count", "rows", "totals", "year_totals"}),
+    "version": frozenset({"number", "first", "previous", "unit_changes", "figure_changes", "partial",
+                          "data_changed", "template_changed", "config_changed", "code_changed"}),
 }
 # The parts of a .docx that docxtpl renders as templates (body, headers, footers).
 _TEMPLATE_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
@@ -252,7 +255,8 @@ def _document(config: Config, period: Period) -> dict[str, Any]:
 
 def build_context(agg: dict[str, Any], *, config: Config, period: Period,
                   earlier: dict[str, dict[str, Any]] | None = None,
-                  include_household_annex: bool = True) -> dict[str, Any]:
+                  include_household_annex: bool = True,
+                  version: dict[str, Any] | None = None) -> dict[str, Any]:
     """The template context: figures formatted in Vietnamese, names, lists of row dicts for tables, and codes
     or booleans the template's Jinja words (``change`` "down"/"up"/"same", ``outcome`` "met"/"not_met"/
     "not_assessable", a submission's ``status`` …). No sentence is written here: every fixed word is in the
@@ -264,6 +268,8 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
             (:func:`pipeline.charts.earlier_aggregates`); None: the current period only.
         include_household_annex: render the annex listing NCC households (names: personal data, Decree
             13/2023/NĐ-CP); False for a copy without it (``annexes`` of :func:`pipeline.annexes.annex_context`).
+        version: the report's version and its changes (:func:`pipeline.versions.version_context`); default
+            version 1.
     """
     d = agg["district"]
     subs = agg["submissions"]
@@ -426,6 +432,7 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
         "charts": chart_context(agg, config=config, period=period, earlier=earlier),
         "annexes": annex_context(agg, config=config, period=period, include_household_annex=include_household_annex),
         "timeliness": timeliness_context(agg.get("timeliness"), config=config),
+        "version": version if version is not None else first_version(),
     }
 
 
@@ -742,7 +749,8 @@ def render_docx(context: dict[str, Any], out: Path, template: Path = TEMPLATE, *
     ``properties`` (:func:`document_properties`) are set as the document's core properties; without them
     only the author (the issuing office) and the title are set, from the context. Chart specs under
     ``context["charts"]`` are drawn and embedded as images (:func:`pipeline.charts.embed`). Is idempotent: the
-    same context and properties give the same bytes (zip members dated ``properties["modified"]``).
+    same context and properties give the same bytes (:func:`pipeline.versions.normalise_docx`: zip members
+    dated 01/01/1980, in a fixed order).
 
     Raises:
         jinja2.exceptions.UndefinedError: the template uses a variable the context lacks.
@@ -763,19 +771,7 @@ def render_docx(context: dict[str, Any], out: Path, template: Path = TEMPLATE, *
     core.revision = 1
     out.parent.mkdir(parents=True, exist_ok=True)
     tpl.save(str(out))
-    fix_zip_times(out, properties.get("modified"))
-    return out
-
-
-def fix_zip_times(path: Path, stamp: dt.datetime | None) -> None:
-    """Rewrite the .docx at ``path`` with every member dated ``stamp`` (UTC; 01/01/1980 when None) instead of
-    the time of saving, so that the same inputs give the same bytes (members, order and compression kept)."""
-    when = (stamp.astimezone(dt.UTC) if stamp else dt.datetime(1980, 1, 1)).timetuple()[:6]
-    with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as zin, zipfile.ZipFile(path, "w") as zout:
-        for item in zin.infolist():
-            info = zipfile.ZipInfo(item.filename, date_time=when)
-            info.compress_type, info.external_attr = item.compress_type, item.external_attr
-            zout.writestr(info, zin.read(item.filename))
+    return normalise_docx(out)
 
 
 def document_text(path: Path) -> str:
@@ -809,11 +805,13 @@ def audit(path: Path, unit_names: list[str]) -> None:
         raise RenderError(f"Units neither reported nor listed in {path.name}: {missing}")
 
 
-def stage_report(agg: dict[str, Any], *, config: Config, period: Period, root: Path | None = None) -> Path:
+def stage_report(agg: dict[str, Any], *, config: Config, period: Period, root: Path | None = None,
+                 version: dict[str, Any] | None = None) -> Path:
     """Render and audit the report of ``period`` in ``work/<period>/staging/`` (owner-only), and its PDF
     beside it (:func:`pipeline.pdf.stage_pdf`); returns the .docx's path.
 
-    Nothing is published. The template's own tags are checked first (:func:`check_template`).
+    Nothing is published. The template's own tags are checked first (:func:`check_template`). ``version``:
+    see :func:`build_context`.
 
     Raises:
         TemplateCheckError: the template is broken; nothing is rendered.
@@ -825,7 +823,8 @@ def stage_report(agg: dict[str, Any], *, config: Config, period: Period, root: P
     staging.unlink(missing_ok=True)
     properties = document_properties(agg, config=config, period=period)
     render_docx(build_context(agg, config=config, period=period,
-                              earlier=earlier_aggregates(period, config=config, root=root)), staging,
+                              earlier=earlier_aggregates(period, config=config, root=root), version=version),
+                staging,
                 properties=properties)
     staging.chmod(private_modes()[0])
     audit(staging, [s["unit_name"] for s in agg["submissions"]])
@@ -834,28 +833,15 @@ def stage_report(agg: dict[str, Any], *, config: Config, period: Period, root: P
     return staging
 
 
-def publish_report(staged: Path, *, period: Period, root: Path | None = None) -> Path:
-    """Publish an audited report at :func:`report_path`: copied under a temporary name beside it and renamed
-    into place, owner-only (the annex holds personal data), then its staged PDF, when there is one, beside it
-    as ``bao-cao-<period>.pdf`` (a PDF of an earlier report is removed first). The annex workbook staged with
-    it is published first, beside it, the same way (:func:`pipeline.annexes.publish_workbook`). Returns the
-    .docx's path."""
-    # the report holds names (annex): owner-only; its folder also holds the district-facing status page
-    workbook = annex_workbook_staging_path(period, root)
-    if workbook.exists():  # staged with the report (stage_report): the annex tables as .xlsx, beside it
-        publish_workbook(workbook, period=period, root=root)
-    unpublish_pdf(report_path(period, root))  # no PDF of an earlier report beside the new one, even after a crash
-    path = copy_file(staged, report_path(period, root), private=True, private_dir=False)
-    publish_pdf(staged, path)  # the staged PDF, when there is one, beside the report
-    return path
-
-
 def render_report(agg: dict[str, Any], *, config: Config, period: Period, root: Path | None = None) -> Path:
-    """Render, audit and publish the report of ``period``. Idempotent: a rerun overwrites the same file.
+    """Render, audit and publish the report of ``period`` as a version (:func:`pipeline.versions.render_version`:
+    the same inputs as the latest version re-use it, new ones make the next), with its annex workbook
+    (:func:`pipeline.annexes.stage_workbook`, part of the version) and its PDF (derived). Returns the report's
+    path."""
+    from pipeline.versions import render_version
 
-    Renders into ``work/<period>/staging/``, audits, then publishes atomically at :func:`report_path`.
+    def workbook(staged: Path) -> dict[str, Path]:  # the annex tables as .xlsx, staged with the report
+        path = annex_workbook_staging_path(period, root)
+        return {path.name: path}
 
-    Returns:
-        The published path.
-    """
-    return publish_report(stage_report(agg, config=config, period=period, root=root), period=period, root=root)
+    return render_version(agg, config=config, period=period, root=root, companions=[workbook])

@@ -177,6 +177,73 @@ def data_table(doc, headers, loop, cells, total=None, widths=None, size=12, head
     return table
 
 
+FIGURE_LABELS = {
+    "households_total": "tổng số hộ",
+    "poor_households": "số hộ nghèo",
+    "poor_persons": "số nhân khẩu hộ nghèo",
+    "near_poor_households": "số hộ cận nghèo",
+    "near_poor_persons": "số nhân khẩu hộ cận nghèo",
+    "ncc_poor_households": "số hộ nghèo có người có công",
+    "ncc_poor_persons": "số nhân khẩu hộ nghèo có người có công",
+    "ncc_near_poor_households": "số hộ cận nghèo có người có công",
+    "ncc_near_poor_persons": "số nhân khẩu hộ cận nghèo có người có công",
+    "funds_total": "tổng kinh phí huy động (đồng)",
+}
+"""Names of the figures compared between versions, inside a sentence (codes of
+pipeline.versions.DISTRICT_FIGURE_KEYS)."""
+STATUS_WORDS = {"valid": "hợp lệ", "invalid": "không hợp lệ", "error": "chưa kiểm tra được (lỗi hệ thống)",
+                "missing": "chưa nhận"}
+"""How a unit's state reads in the changes since the previous version."""
+
+
+def _words(mapping, code):
+    """A Jinja expression giving the words for ``code`` (an expression) from ``mapping``: a dict literal
+    subscripted in place (no {% set %}: a name set inside the section's {% if %} is not seen by check_template
+    as declared)."""
+    return "{" + ", ".join(f'"{k}": "{v}"' for k, v in mapping.items()) + "}[" + code + "]"
+
+
+def version_changes(doc):
+    """"Những thay đổi so với phiên bản trước", from version 2 on: the version replaced, the units whose
+    version or state changed, the figures that changed (old → new), or, with no new data, why the version was
+    made (template, configuration, programme). Version 1 has no such section."""
+    para(doc, "{%p if not version.first %}", indent=False)
+    para(doc, "Những thay đổi so với phiên bản trước", bold=True, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT,
+         before=6)
+    para(doc, "Báo cáo này là phiên bản {{ version.number }}, thay thế phiên bản {{ version.previous }} của báo cáo "
+              "kỳ {{ period.label }}.")
+    para(doc, "{%p if version.unit_changes %}", indent=False)
+    para(doc, "Đơn vị có số liệu thay đổi:")
+    para(doc, "{%p for u in version.unit_changes %}", indent=False)
+    before = "{{ " + _words(STATUS_WORDS, "u.before_status") + " }}"
+    now = "{{ " + _words(STATUS_WORDS, "u.now_status") + " }}"
+    para(doc, "- {{ u.name }}: {% if u.before_version %}phiên bản {{ u.before_version }} (" + before + ")"
+              "{% else %}" + before + "{% endif %} → {% if u.now_version %}phiên bản {{ u.now_version }}"
+              "{% if u.received_at %} nhận lúc {{ u.received_at }}{% endif %} (" + now + "){% else %}" + now
+              + "{% endif %}{% if u.newer %}; phiên bản {{ u.newer }} gửi sau chưa dùng{% endif %}.")
+    para(doc, "{%p endfor %}", indent=False)
+    para(doc, "{%p endif %}", indent=False)
+    para(doc, "{%p if version.figure_changes %}", indent=False)
+    para(doc, "Số liệu thay đổi (phiên bản {{ version.previous }} → phiên bản {{ version.number }}):")
+    para(doc, "{%p for g in version.figure_changes %}", indent=False)
+    para(doc, "- {% if g.district %}{% if version.partial %}Cộng các đơn vị hợp lệ{% else %}Toàn huyện{% endif %}"
+              "{% else %}{{ g.name }}{% endif %}: {% for f in g.figures %}{{ " + _words(FIGURE_LABELS, "f.code")
+              + " }} {{ f.before }} → {{ f.now }}{% if not loop.last %}; {% endif %}{% endfor %}.")
+    para(doc, "{%p endfor %}", indent=False)
+    para(doc, "{%p endif %}", indent=False)
+    para(doc, "{%p if not version.data_changed %}", indent=False)
+    para(doc, "Số liệu của các đơn vị không thay đổi; phiên bản này lập lại do thay đổi "
+              "{% if version.template_changed %}mẫu báo cáo{% endif %}"
+              "{% if version.template_changed and (version.config_changed or version.code_changed) %}, {% endif %}"
+              "{% if version.config_changed %}cấu hình{% endif %}"
+              "{% if version.config_changed and version.code_changed %}, {% endif %}"
+              "{% if version.code_changed %}chương trình lập báo cáo{% endif %}"
+              "{% if not (version.template_changed or version.config_changed or version.code_changed) %}"
+              "cách tổng hợp số liệu{% endif %}.")
+    para(doc, "{%p endif %}", indent=False)
+    para(doc, "{%p endif %}", indent=False)
+
+
 # Wording shared by several sentences of the body (Jinja; the context's fields: templates/README.md).
 SCOPE = ("{% if scope.complete %}toàn huyện{% else %}{{ scope.valid_units }} đơn vị có báo cáo hợp lệ"
          "{% endif %}")
@@ -249,6 +316,7 @@ def report_body(doc):
               "{{ doc.plan.title_in_sentence }}; "
               "trên cơ sở báo cáo của Ủy ban nhân dân các xã, thị trấn, {{ doc.issuer_short }} báo cáo kết quả thực "
               "hiện {{ period.label }} (số liệu đến " + CUTOFF + ") như sau:")
+    version_changes(doc)
 
     heading(doc, "I. TÌNH HÌNH HỘ NGHÈO, HỘ CẬN NGHÈO VÀ HỘ CÓ THÀNH VIÊN LÀ NGƯỜI CÓ CÔNG", before=6)
     heading(doc, "1. Hộ nghèo, hộ cận nghèo trên địa bàn huyện")

@@ -49,7 +49,7 @@ def test_failed_gather_publishes_nothing_and_names_the_step(tmp_path, airflow_ho
     drop(sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx")), inbox)
     run_period(config.period("2023-6T"), config=config, root=root)
     folder = root / "reports" / "2023" / "6T"
-    published = [folder / "bao-cao-2023-6T.docx", folder / "trang-thai-2023-6T.html",
+    published = [folder / "v1" / "bao-cao-2023-6T.docx", folder / "trang-thai-2023-6T.html",
                  folder / "data-docs" / "index.html", root / "work" / "2023-6T" / "aggregates.json"]
     before = {p: p.read_bytes() for p in published}
     if fault == "ledger unreachable":
@@ -84,7 +84,7 @@ def test_empty_param_today_falls_back_and_nothing_received_is_not_assessed(tmp_p
     assert states[("validate", -1)] == "skipped"
     assert {t: states[(t, -1)] for t in ("status_page", "data_docs", "aggregate", "render")} == dict.fromkeys(
         ("status_page", "data_docs", "aggregate", "render"), "success")
-    report = tmp_path / "reports" / "2025" / "6T" / "bao-cao-2025-6T.docx"
+    report = tmp_path / "reports" / "2025" / "6T" / "v1" / "bao-cao-2025-6T.docx"
     tables = docx_tables(report)
     targets = next(t for t in tables if any("Mục tiêu" in c for c in t[0]))
     why = "Chưa đủ số liệu để đánh giá (chưa có báo cáo hợp lệ của: " + ", ".join(UNITS_2023) + ")"

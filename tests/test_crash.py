@@ -1,5 +1,6 @@
 """A real process killed (SIGKILL) at named points of `python -m pipeline run 2023-6T`, then run again: the
-ledger and the archive agree, no published path holds a partial file, and the report reads as a clean run's."""
+ledger and the archive agree, no published path holds a partial file, the report reads as a clean run's, and
+the report's versions are whole folders: no half-written version, no duplicate after the rerun."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import docx_text, drop
+from tests.helpers import docx_text, drop, set_narrative
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx"))
-REPORT = Path("reports") / "2023" / "6T" / "bao-cao-2023-6T.docx"
+FOLDER = Path("reports") / "2023" / "6T"
+REPORT = FOLDER / "v1" / "bao-cao-2023-6T.docx"
 STATUS_PAGE = Path("reports") / "2023" / "6T" / "trang-thai-2023-6T.html"
 
 
@@ -95,7 +97,10 @@ def clean_text(tmp_path_factory) -> str:
     "publish-before-rename",  # the first atomic write of the run: a version's kept GX results
     "publish-before-rename@trang-thai-*.html",  # the status page
     "publish-before-rename@data-docs",  # the Data Docs site's link switch
-    "publish-before-rename@bao-cao-*.docx",  # the report itself
+    "publish-before-rename@v[0-9]*",  # the report's version folder (built under a hidden name)
+    "version-published",  # the version folder renamed into place, its index and link not yet written
+    "publish-before-rename@versions.json",  # the index of versions
+    "publish-before-rename@hien-hanh",  # the link to the latest version
     "intake-after-archive",  # archive copy made, ledger row not yet inserted
     "validate",  # a version validated, its findings not yet written
     "render",  # report rendered and audited, not yet published
@@ -111,7 +116,11 @@ def test_kill_then_rerun(tmp_path, clean_text, point):
     # only a kill between the archive copy and the ledger insert leaves an archived file without its row
     assert len(orphans) == (1 if point == "intake-after-archive" else 0)
     if (root / REPORT).exists():
-        assert point != "render" and not point.endswith("bao-cao-*.docx")
+        assert point != "render" and not point.endswith("@v[0-9]*")
+        names = {p.name for p in (root / REPORT).parent.iterdir()}
+        assert names - {"bao-cao-2023-6T.pdf"} == {  # the PDF when LibreOffice could make it
+            "bao-cao-2023-6T.docx", "bao-cao-2023-6T-phu-luc.xlsx", "phien-ban.json", "tong-hop-2023-6T.json"}
+    assert versions_on_disk(root) == ([1] if (root / REPORT).exists() else [])
 
     again = run_pipeline(root)
     assert again.returncode == 0, again.stderr[-3000:]
@@ -126,3 +135,54 @@ def test_kill_then_rerun(tmp_path, clean_text, point):
     assert (root / STATUS_PAGE).stat().st_size > 0
     assert report_text(root / REPORT) == clean_text
     assert os.path.islink(root / "reports" / "2023" / "6T" / "data-docs")
+    assert_versions(root, [1])
+
+
+def versions_on_disk(root: Path) -> list[int]:
+    folder = root / FOLDER
+    if not folder.exists():
+        return []
+    return sorted(int(p.name[1:]) for p in folder.iterdir() if re.fullmatch(r"v\d+", p.name))
+
+
+def assert_versions(root: Path, numbers: list[int]) -> None:
+    """Exactly these version folders; the index lists them with their reports' SHA-256, the link names the last."""
+    import hashlib
+
+    assert versions_on_disk(root) == numbers
+    index = json.loads((root / FOLDER / "versions.json").read_text(encoding="utf-8"))
+    assert [v["number"] for v in index["versions"]] == numbers and index["latest"] == numbers[-1]
+    for v in index["versions"]:
+        report = root / FOLDER / v["report"]
+        assert hashlib.sha256(report.read_bytes()).hexdigest() == v["report_sha256"]
+    assert os.readlink(root / FOLDER / "hien-hanh") == f"v{numbers[-1]}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["publish-before-rename@v2", "render"])
+def test_kill_while_publishing_v2_then_rerun(tmp_path, point):
+    """A corrected workbook after v1: the run making v2 is killed before v2's folder is in place; v1 keeps its
+    bytes, no v2 (nor a half of one) is visible; the rerun makes v2 once, naming the unit that changed."""
+    root = fresh_root(tmp_path)
+    assert run_pipeline(root).returncode == 0
+    v1 = (root / REPORT).read_bytes()
+    corrected = drop([root / "inbox" / "2023-6T" / "22813_lam_son.xlsx"], tmp_path / "sua")[0]
+    set_narrative(corrected, "results", "Bản sửa gửi sau: đã rà soát lại danh sách hộ.")
+    corrected.rename(root / "inbox" / "2023-6T" / "22813_lam_son_sua.xlsx")
+
+    crashed = run_pipeline(root, crash_at=point)
+    assert crashed.returncode == -signal.SIGKILL, (crashed.returncode, crashed.stderr[-2000:])
+    assert partial_files(root) == []
+    assert_versions(root, [1])
+    assert (root / REPORT).read_bytes() == v1
+
+    again = run_pipeline(root)
+    assert again.returncode == 0, again.stderr[-3000:]
+    v2 = root / FOLDER / "v2" / "bao-cao-2023-6T.docx"
+    assert again.stdout.strip().splitlines()[-1] == str(v2)
+    assert partial_files(root) == []
+    assert_versions(root, [1, 2])
+    assert (root / REPORT).read_bytes() == v1
+    text = docx_text(v2)
+    assert "- Xã Lâm Sơn: phiên bản 1 (hợp lệ) → phiên bản 2 nhận lúc " in text
+    assert "Bản sửa gửi sau: đã rà soát lại danh sách hộ." in text

@@ -34,7 +34,7 @@ def dag_run(tmp_path_factory, airflow_home, test_set):
             "select task_id, map_index, rendered_map_index, state from task_instance "
             "where dag_id='periodic_report' and run_id=?", (run_id,)).fetchall()
     states = {(t, r if m >= 0 else None): s for t, m, r, s in rows}
-    return root, states, root / "reports" / "2023" / "6T" / "bao-cao-2023-6T.docx", log
+    return root, states, root / "reports" / "2023" / "6T" / "v1" / "bao-cao-2023-6T.docx", log
 
 
 def test_task_states(dag_run):

@@ -37,7 +37,7 @@ def test_run_prints_one_line_per_unit_then_the_report(cli_run):
     root, result = cli_run
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.strip().splitlines()
-    assert lines[-1] == str(root / "reports" / "2023" / "6T" / "bao-cao-2023-6T.docx")
+    assert lines[-1] == str(root / "reports" / "2023" / "6T" / "v1" / "bao-cao-2023-6T.docx")
     # dropped into the inbox today, long after the deadline: late
     assert lines[0] == "thị trấn Tân Sơn (22810): hợp lệ — phiên bản 1: 0 lỗi, 0 cảnh báo, trễ hạn"
     assert [line.split(":")[0] for line in lines[:-1]] == [
@@ -67,13 +67,18 @@ def test_outputs_with_personal_data_are_owner_only(cli_run):
     assert _world_readable(root, "feedback") == []
     assert _world_readable(root, "work", skip=lambda p: p.name.startswith("ledger.sqlite")) == []
     folder = root / "reports" / "2023" / "6T"
-    assert stat.S_IMODE((folder / "bao-cao-2023-6T.docx").stat().st_mode) == 0o600
-    assert stat.S_IMODE((folder / "bao-cao-2023-6T-phu-luc.xlsx").stat().st_mode) == 0o600  # lists households
-    public = {folder / "trang-thai-2023-6T.html"}
+    assert stat.S_IMODE((folder / "v1" / "bao-cao-2023-6T.docx").stat().st_mode) == 0o600
+    # the version's folder and everything in it but its manifest (hashes, numbers) are owner-only
+    assert _world_readable(root, "reports/2023/6T/v1", skip=lambda p: p.name == "phien-ban.json") == []
+    public = {folder / "trang-thai-2023-6T.html", folder / "versions.json", folder / "hien-hanh"}
     others = [p for p in folder.iterdir() if p not in public and "data-docs" not in p.name]
-    assert sorted(p.name for p in others) == ["bao-cao-2023-6T-phu-luc.xlsx", "bao-cao-2023-6T.docx",
-                                              "bao-cao-2023-6T.pdf"]
-    assert stat.S_IMODE((folder / "bao-cao-2023-6T.pdf").stat().st_mode) == 0o600  # the annex lists households
+    assert sorted(p.name for p in others) == [".versions.lock", "v1"]
+    assert stat.S_IMODE((folder / "versions.json").stat().st_mode) == 0o644
+    assert sorted(p.name for p in (folder / "v1").iterdir()) == [
+        "bao-cao-2023-6T-phu-luc.xlsx", "bao-cao-2023-6T.docx", "bao-cao-2023-6T.pdf", "phien-ban.json",
+        "tong-hop-2023-6T.json"]
+    assert stat.S_IMODE((folder / "v1" / "bao-cao-2023-6T-phu-luc.xlsx").stat().st_mode) == 0o600  # households
+    assert stat.S_IMODE((folder / "v1" / "bao-cao-2023-6T.pdf").stat().st_mode) == 0o600  # the annex lists households
     assert stat.S_IMODE((folder / "trang-thai-2023-6T.html").stat().st_mode) == 0o644
     assert stat.S_IMODE((folder / "data-docs" / "index.html").stat().st_mode) == 0o644
     # the folder holding the status page stays reachable; the report inside it is protected by its own mode

@@ -128,7 +128,7 @@ def test_report_has_the_samples_figures(services, dag_run):
         "22810", "22813", "22816", "22819", "22822", "22825", "22828", "22831"]
     assert {v for k, v in states.items() if k[0] == "validate"} == {"success"}
     assert {t["pool"] for t in tis if t["task_id"] == "validate"} == {"validation"}
-    report = services.data_dir / "reports" / "2023" / "6T" / "bao-cao-2023-6T.docx"
+    report = services.data_dir / "reports" / "2023" / "6T" / "v1" / "bao-cao-2023-6T.docx"
     by_unit = next(t for t in docx_tables(report) if any("Toàn huyện" in r for r in t))
     assert find_row(by_unit, "Toàn huyện")[3:9] == ["1.551", "6,39%", "1.381", "5,69%", "2", "11"]
     assert find_row(by_unit, "Xã Ma Nới")[7:9] == ["2", "11"]

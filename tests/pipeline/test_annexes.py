@@ -52,7 +52,7 @@ def moved(tmp_path_factory, config) -> Path:
 
 
 def _paths(root: Path) -> tuple[Path, Path, dict]:
-    folder = root / "reports" / "2023" / "6T"
+    folder = root / "reports" / "2023" / "6T" / "hien-hanh"
     agg = json.loads((root / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     return folder / "bao-cao-2023-6T.docx", folder / "bao-cao-2023-6T-phu-luc.xlsx", agg
 

@@ -44,7 +44,7 @@ def smtp(monkeypatch, config):
 
 
 def _report(root: Path) -> Path:
-    return root / "reports" / "2023" / "6T" / "bao-cao-2023-6T.docx"
+    return root / "reports" / "2023" / "6T" / "v1" / "bao-cao-2023-6T.docx"
 
 
 def test_the_email_copy_has_no_household_annex(root, tmp_path, head_names):

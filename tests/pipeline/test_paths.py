@@ -37,9 +37,14 @@ def test_the_layout(config, tmp_path):
         "counts": paths.counts_path(p, sha, tmp_path),
         "frames": paths.frames_path(p, sha, "0123456789abcdef0123", tmp_path),
         "aggregates": paths.aggregates_path(p, tmp_path),
-        "report": paths.report_path(p, tmp_path),
+        "report": paths.report_path(p, tmp_path, version=2),
+        "version": paths.version_dir(p, 2, tmp_path),
+        "version aggregates": paths.version_aggregates_path(p, 2, tmp_path),
+        "version manifest": paths.version_manifest_path(p, 2, tmp_path),
+        "versions index": paths.versions_index_path(p, tmp_path),
+        "latest version link": paths.current_version_link(p, tmp_path),
         "staged report": paths.report_staging_path(p, tmp_path),
-        "annex workbook": paths.annex_workbook_path(p, tmp_path),
+        "annex workbook": paths.annex_workbook_path(p, tmp_path, version=1),
         "staged annex workbook": paths.annex_workbook_staging_path(p, tmp_path),
         "status": paths.status_page_path(p, tmp_path),
         "data docs": paths.data_docs_dir(p, tmp_path),
@@ -56,12 +61,24 @@ def test_the_layout(config, tmp_path):
         "counts": f"work/2023-6T/results/{sha}.counts.json",
         "frames": f"work/2023-6T/frames/{sha}-0123456789abcdef",
         "aggregates": "work/2023-6T/aggregates.json",
-        "report": "reports/2023/6T/bao-cao-2023-6T.docx",
+        "report": "reports/2023/6T/v2/bao-cao-2023-6T.docx",
+        "version": "reports/2023/6T/v2",
+        "version aggregates": "reports/2023/6T/v2/tong-hop-2023-6T.json",
+        "version manifest": "reports/2023/6T/v2/phien-ban.json",
+        "versions index": "reports/2023/6T/versions.json",
+        "latest version link": "reports/2023/6T/hien-hanh",
         "staged report": "work/2023-6T/staging/bao-cao-2023-6T.docx",
-        "annex workbook": "reports/2023/6T/bao-cao-2023-6T-phu-luc.xlsx",
+        "annex workbook": "reports/2023/6T/v1/bao-cao-2023-6T-phu-luc.xlsx",
         "staged annex workbook": "work/2023-6T/staging/bao-cao-2023-6T-phu-luc.xlsx",
         "status": "reports/2023/6T/trang-thai-2023-6T.html",
         "data docs": "reports/2023/6T/data-docs",
         "feedback": "feedback/2023-6T/22828/v2-abababab-gop-y.xlsx",
         "feedback unattributed": "feedback/2023-6T/khong-xac-dinh/v0-abababab-gop-y.xlsx",
     }
+
+
+def test_version_numbers_start_at_one(config, tmp_path):
+    import pytest
+
+    with pytest.raises(ValueError):
+        paths.version_dir(config.period("2023-6T"), 0, tmp_path)

@@ -75,9 +75,9 @@ def test_converter_arguments_and_own_profile(tmp_path):
 
 
 def test_failed_conversion_publishes_the_report_without_a_stale_pdf(tmp_path, monkeypatch, caplog, config):
-    """A failing converter: the staged PDF and the published PDF of an earlier render are removed, a warning
-    names the reason, the .docx is published."""
-    from pipeline.render import publish_report
+    """A failing converter: the staged PDF of an earlier render is removed, a warning names the reason, and the
+    version is published with its .docx and no PDF (its folder is new: no PDF of an earlier report in it)."""
+    from pipeline.versions import publish_version
 
     monkeypatch.setenv("PATH", str(Path(_fake(tmp_path, "exit 3")).parent) + os.pathsep + "/usr/bin:/bin")
     period = config.period("2023-6T")
@@ -85,24 +85,31 @@ def test_failed_conversion_publishes_the_report_without_a_stale_pdf(tmp_path, mo
     staged.parent.mkdir(parents=True)
     staged.write_bytes(b"PK docx")
     staged.with_suffix(".pdf").write_bytes(b"%PDF- old staged")
-    published = tmp_path / "reports" / "2023" / "6T" / "bao-cao-2023-6T.pdf"
-    published.parent.mkdir(parents=True)
-    published.write_bytes(b"%PDF- old report")
     with caplog.at_level(logging.WARNING, logger="pipeline.pdf"):
         assert pdf.stage_pdf(staged) is None
     assert "LibreOffice kết thúc với mã 3" in caplog.text
     assert not staged.with_suffix(".pdf").exists()
-    report = publish_report(staged, period=period, root=tmp_path)
-    assert report.read_bytes() == b"PK docx" and not published.exists()
+    folder = publish_version(period, 1, {"bao-cao-2023-6T.docx": staged}, aggregates={}, manifest={},
+                             root=tmp_path)
+    assert sorted(p.name for p in folder.iterdir()) == ["bao-cao-2023-6T.docx", "phien-ban.json",
+                                                        "tong-hop-2023-6T.json"]
 
 
 def test_staged_pdf_is_published_owner_only(tmp_path, config):
-    from pipeline.render import publish_report
+    """A version's PDF is published in its folder with the .docx, owner-only, recorded as derived."""
+    import json
+
+    from pipeline.versions import publish_version
 
     staged = tmp_path / "staging" / "bao-cao-2023-6T.docx"
     staged.parent.mkdir()
     staged.write_bytes(b"PK docx")
     staged.with_suffix(".pdf").write_bytes(b"%PDF- new")
-    report = publish_report(staged, period=config.period("2023-6T"), root=tmp_path)
-    out = report.with_suffix(".pdf")
+    folder = publish_version(config.period("2023-6T"), 1, {"bao-cao-2023-6T.docx": staged},
+                             derived={"bao-cao-2023-6T.pdf": staged.with_suffix(".pdf")}, aggregates={},
+                             manifest={}, root=tmp_path)
+    out = folder / "bao-cao-2023-6T.pdf"
     assert out.read_bytes() == b"%PDF- new" and out.stat().st_mode & 0o777 == 0o600
+    manifest = json.loads((folder / "phien-ban.json").read_text(encoding="utf-8"))
+    assert list(manifest["derived"]) == ["bao-cao-2023-6T.pdf"] and list(manifest["files"]) == [
+        "bao-cao-2023-6T.docx"]

@@ -197,7 +197,8 @@ def test_versions_that_could_not_be_validated(tmp_path, config, monkeypatch):
 def test_outputs_after_validation_never_open_a_workbook(plan_root, config):
     """On a gathered and validated period, the status page, the Data Docs and the report are made without
     opening any archived workbook (Python's audit hook sees every open), the report opening nothing in work/
-    but aggregates.json and its own staged copy (no findings, no results); a deliberate read of an archived
+    but aggregates.json (no findings, no results; with nothing new, the published version is re-used: its
+    manifest, the index and the versions lock are all it opens); a deliberate read of an archived
     file in the same window is seen. The report takes under 2 s of CPU and the Data Docs of the 8 units
     under 5 s."""
     global OPENED
@@ -233,15 +234,14 @@ def test_outputs_after_validation_never_open_a_workbook(plan_root, config):
     archive = (plan_root / "archive").resolve()
     assert under(archive) == {"status_page": [], "data_docs": [], "render": [],
                               "control": [str(archived.relative_to(archive))]}
-    # the report and its annex workbook: from aggregates.json, staged beside it; no findings or results
-    assert under((plan_root / "work").resolve())["render"] == ["2023-6T/aggregates.json",
-                                                               "2023-6T/staging/bao-cao-2023-6T-phu-luc.xlsx",
-                                                               "2023-6T/staging/bao-cao-2023-6T.docx",
-                                                               "2023-6T/staging/bao-cao-2023-6T.pdf"]
+    # the report: from aggregates.json; the inputs unchanged since the plan run, version 1 is re-used (its
+    # manifest read, nothing staged); no findings or results
+    assert under((plan_root / "work").resolve())["render"] == ["2023-6T/aggregates.json"]
     folder = plan_root / "reports" / "2023" / "6T"
+    assert under(folder.resolve())["render"] == [".versions.lock", "v1/phien-ban.json", "versions.json"]
     assert [returned[n] for n in ("status_page", "data_docs", "render")] == [
         str(folder / "trang-thai-2023-6T.html"), str(folder / "data-docs" / "index.html"),
-        str(folder / "bao-cao-2023-6T.docx")]
+        str(folder / "v1" / "bao-cao-2023-6T.docx")]
     assert "05/05/2023 08:00" in (folder / "trang-thai-2023-6T.html").read_text(encoding="utf-8")
     assert cpu["render"] < 2 and cpu["data_docs"] < 5, cpu
 

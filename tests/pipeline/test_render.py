@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def report(plan_root) -> Path:
-    path = plan_root / "reports" / "2023" / "6T" / "bao-cao-2023-6T.docx"
+    path = plan_root / "reports" / "2023" / "6T" / "v1" / "bao-cao-2023-6T.docx"
     assert path.exists()
     return path
 
@@ -196,7 +196,7 @@ def test_receipt_table_says_received_on_time_valid_only(report):
     text = docx_text(report)
     body = text[:text.index("Phụ lục III\nNGUỒN SỐ LIỆU")]
     assert re.search(r"mã [0-9a-f]{8}|\.xlsx|phiên bản \d", body) is None
-    agg = json.loads((report.parents[3] / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
+    agg = json.loads((report.parents[4] / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     sources = next(t for t in tables if any("Mã SHA-256" in r for r in t))
     assert sources[0] == ["TT", "Đơn vị", "Tệp số liệu", "Phiên bản", "Thời điểm nhận", "Thời hạn", "Mã SHA-256",
                           "Ghi chú"]
@@ -225,7 +225,7 @@ def test_core_properties_name_the_office_title_and_a_fixed_time(report, config):
                            "thành viên là người có công với cách mạng")
     assert props.subject == "Kỳ báo cáo 6 tháng đầu năm 2023 (2023-6T), số liệu đến ngày 30/04/2023"
     assert "python-docx" not in (props.comments + props.author)
-    agg = json.loads((report.parents[3] / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
+    agg = json.loads((report.parents[4] / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     latest = max(dt.datetime.fromisoformat(s["received_at"]) for s in agg["submissions"]).replace(microsecond=0)
     assert props.created == props.modified == latest.astimezone(dt.UTC)
     from pipeline.render import document_properties  # the same inputs later: the same properties

@@ -86,7 +86,7 @@ def test_audit_still_requires_every_unit(config, plan_root, tmp_path):
     """The audit's remaining check: a configured unit missing from the report is refused, by name."""
     from pipeline.render import RenderError, audit
 
-    report = plan_root / "reports" / "2023" / "6T" / "bao-cao-2023-6T.docx"
+    report = plan_root / "reports" / "2023" / "6T" / "v1" / "bao-cao-2023-6T.docx"
     audit(report, ["xã Ma Nới"])
     with pytest.raises(RenderError, match="xã Không Có"):
         audit(report, ["xã Ma Nới", "xã Không Có"])

@@ -182,7 +182,7 @@ def test_validation_crash_leaves_other_units_report_lines_unchanged(config, plan
     def status_table(path: Path) -> list[list[str]]:
         return next(t for t in docx_tables(path) if any("Kết quả kiểm tra" in r for r in t))
 
-    clean_table = status_table(plan_root / "reports" / "2023" / "6T" / "bao-cao-2023-6T.docx")
+    clean_table = status_table(plan_root / "reports" / "2023" / "6T" / "v1" / "bao-cao-2023-6T.docx")
     faulty_table = status_table(report)
     assert len(faulty_table) == len(clean_table) == 9  # the header and the 8 units that sent a file
     for clean_row, faulty_row in zip(clean_table, faulty_table, strict=True):

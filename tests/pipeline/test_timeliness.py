@@ -327,7 +327,7 @@ def test_reopen_refuses_unknown_unit_and_empty_reason(ledger_url, tmp_path, monk
 def test_report_rates_table_on_the_plan_samples(plan_root):
     """The plan samples (found by intake long after the deadline): table 7a says each unit is late by its first
     version, 1 period expected, received, none on time, valid; the district line sums them."""
-    report = plan_root / "reports" / "2023" / "6T" / "bao-cao-2023-6T.docx"
+    report = plan_root / "reports" / "2023" / "6T" / "v1" / "bao-cao-2023-6T.docx"
     rates = next(t for t in docx_tables(report) if any("Căn cứ" in r for r in t))
     assert rates[1] == ["TT", "Đơn vị", "Thời hạn", "Căn cứ", "Phải báo cáo", "Đã nhận", "Đúng hạn", "Hợp lệ",
                         "Tỷ lệ đúng hạn"]
