@@ -3,8 +3,14 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PERIOD ?= 2023-6T
-# The bundled samples are registered as received by district staff (python -m pipeline receive).
-SAMPLES_RECEIVED_AT ?= 2023-05-03T09:00:00+07:00
+# The bundled samples are registered as received by district staff (python -m pipeline receive), at 09:00 two
+# days before the period's deadline (05/5, 05/8, 05/11): on time.
+PERIOD_YEAR = $(word 1,$(subst -, ,$(PERIOD)))
+PERIOD_KIND = $(word 2,$(subst -, ,$(PERIOD)))
+SAMPLES_DAY_6T := 05-03
+SAMPLES_DAY_9T := 08-03
+SAMPLES_DAY_CN := 11-03
+SAMPLES_RECEIVED_AT ?= $(PERIOD_YEAR)-$(SAMPLES_DAY_$(PERIOD_KIND))T09:00:00+07:00
 SAMPLES_RECEIVED_BY ?= Cán bộ mẫu (dữ liệu minh họa)
 SAMPLES_NOTE ?= Bộ số liệu mẫu kèm theo dự án, không phải báo cáo thật của đơn vị
 DAG_ID := periodic_report
@@ -15,7 +21,8 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: demo test setup airflow-db system-deps receive-samples samples template lint bench clean up down services-cmd
+.PHONY: demo backfill backfill-period test setup airflow-db system-deps receive-samples samples template lint bench clean up \
+	down services-cmd
 
 ## demo: set up, register the sample submissions as received, run the DAG, print one line per unit and the
 ## path of the report's version made (…/reports/2023/6T/v1/bao-cao-2023-6T.docx; exit 1 when none was produced)
@@ -26,6 +33,24 @@ demo: setup airflow-db receive-samples
 	@grep -q "DagRun Finished: dag_id=$(DAG_ID).*state=success" .airflow/demo-$(PERIOD).log \
 		|| { echo "DAG run did not succeed; see .airflow/demo-$(PERIOD).log" >&2; exit 1; }
 	@$(BIN)/python -m pipeline summary $(PERIOD)
+
+## backfill: the year's periods in order (YEAR=2023: 2023-6T, 2023-9T, 2023-CN): register samples/<period>/ as
+## received before each deadline, run the DAG with `airflow dags test`, print each report's path. Safe to re-run:
+## the same files are not registered twice and each run overwrites its period's outputs.
+YEAR ?= 2023
+BACKFILL_KINDS ?= 6T 9T CN
+backfill: setup airflow-db
+	@for kind in $(BACKFILL_KINDS); do \
+		$(MAKE) --no-print-directory backfill-period PERIOD=$(YEAR)-$$kind || exit 1; \
+	done
+
+backfill-period: receive-samples
+	@echo "Running DAG $(DAG_ID) for $(PERIOD) (log: $(AIRFLOW_HOME)/backfill-$(PERIOD).log) ..."
+	@$(BIN)/airflow dags test $(DAG_ID) -c '{"period": "$(PERIOD)"}' > $(AIRFLOW_HOME)/backfill-$(PERIOD).log 2>&1 \
+		|| { tail -n 40 $(AIRFLOW_HOME)/backfill-$(PERIOD).log; exit 1; }
+	@grep -q "DagRun Finished: dag_id=$(DAG_ID).*state=success" $(AIRFLOW_HOME)/backfill-$(PERIOD).log \
+		|| { echo "DAG run did not succeed; see $(AIRFLOW_HOME)/backfill-$(PERIOD).log" >&2; exit 1; }
+	@$(BIN)/python -m pipeline report-path $(PERIOD)
 
 ## test: set up and run the test suite
 test: setup system-deps
@@ -80,6 +105,7 @@ down:
 
 ## receive-samples: register samples/$(PERIOD)/ in the ledger as received by staff at $(SAMPLES_RECEIVED_AT)
 receive-samples: setup
+	@test -d samples/$(PERIOD) || { echo "No sample submissions in samples/$(PERIOD)" >&2; exit 2; }
 	mkdir -p inbox/$(PERIOD)
 	@for f in samples/$(PERIOD)/*.xlsx; do \
 		$(BIN)/python -m pipeline receive "$$f" --period $(PERIOD) --received-at "$(SAMPLES_RECEIVED_AT)" \
@@ -100,9 +126,10 @@ system-deps:
 		echo "Installing Chromium (Debian packages) ..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-## samples: regenerate samples/2023-6T from the seeded generator (same seed, same content)
+## samples: regenerate samples/2023-6T, then samples/2023-9T and samples/2023-CN, from the seeded generator
 samples: setup
 	$(BIN)/python -m samples.generate
+	$(BIN)/python -m samples.generate --variant year
 
 ## template: rebuild the blank submission workbook and the report template
 template: setup

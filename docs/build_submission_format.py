@@ -58,7 +58,12 @@ def build() -> str:
     w("Every household with a member who is a person with meritorious service or such a person's relative "
       "(Ordinance 02/2020/UBTVQH14, Art. 3) that was poor or near-poor on 1 January or is now. Flags: `x` = yes, "
       "blank = no (also accepted: X, ✓, 1, có). Dates: dd/mm/yyyy. Amounts in đồng (\"1.500.000\" accepted). "
-      "A blank *Loại biến động* is read as *Không thay đổi* (and is an error if the statuses differ).\n")
+      "A blank *Loại biến động* is read as *Không thay đổi* (and is an error if the statuses differ). "
+      "A household stays in the list all year: one that moved away, died out or merged into another household "
+      "keeps its row with *Không có trên địa bàn* as its status at the cut-off and *Chuyển đi*, *Hộ không còn "
+      "(chết)* or *Nhập hộ* as its kind of change; one that moved in or split off since 1 January has *Không có "
+      "trên địa bàn* on 1 January and *Chuyển đến* or *Tách hộ*. The commune decision behind every change goes in "
+      "*Số quyết định của UBND xã* and *Ngày quyết định* (see `docs/movement.md`).\n")
     w("| header | key | kind | required |\n|---|---|---|---|")
     for f in schema.ROSTER_FIELDS:
         unit = f" ({f.unit})" if f.unit else ""
@@ -93,11 +98,13 @@ def build() -> str:
     w("Required means required: a blank required field (column *required* above) is an error (lỗi) that "
       "names the field and how to fix it — a blank *Kỳ báo cáo* never passes as any period. "
       "Suites in `expectations/`, one per sheet, plus `reconciliation` (the summary's NCC households and persons "
-      "at both dates equal the roster's counts), `continuity` (a household of the unit's accepted submission of "
-      "an earlier period of the same year may not vanish) and `outliers` (a unit total moving more than "
-      "`validation.outliers.max_change_pct` from the previous period warns until district staff accept it with "
-      "a justification: `python -m pipeline accept-outlier`). Severity `critical` is an error (lỗi) that "
-      "blocks the unit's data; `warning` is reported only (cảnh báo) — among them the comparison of each "
+      "at both dates equal the roster's counts; and the year's movement: for poor, then near-poor NCC "
+      "households, in households and persons, 1 January minus the decreases plus the increases by kind of change "
+      "equals the count by status at the cut-off, `docs/movement.md`), `continuity` (a household of the unit's "
+      "accepted submission of an earlier period of the same year may not vanish) and `outliers` (a unit total "
+      "moving more than `validation.outliers.max_change_pct` from the previous period warns until district staff "
+      "accept it with a justification: `python -m pipeline accept-outlier`). Severity `critical` is an error "
+      "(lỗi) that blocks the unit's data; `warning` is reported only (cảnh báo) — among them the comparison of each "
       "household's recognised status with Decree 07/2021/NĐ-CP (income against the unit's urban/rural line, "
       "3 or more of 12 deprivations for poor), since the commune's decision is the legal fact. "
       "Check a file: `python -m pipeline validate FILE [--period 2023-6T]`.")

@@ -10,12 +10,13 @@ denominators so that rounding happens once, half-up, when formatting.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from pipeline import schema
+from pipeline import movement, schema
 from pipeline.config import Config, Period, Unit
 from pipeline.findings import ValidationOutcome
 from pipeline.read import Submission, roster_counts
@@ -297,33 +298,15 @@ def ncc_poor_list(roster: pd.DataFrame) -> list[dict[str, Any]]:
 
 # Movement of NCC households per unit (Circular 07/2021/TT-BLĐTBXH's table of poor households' movement:
 # 1 January − decreases + increases = now), the terms of each list in the order of the annex's table.
-MOVEMENT_TERMS = {
-    "poor": ("escaped_to_near_poor", "escaped_above", "other_decrease", "from_near_poor", "fell_back", "new",
-             "other_increase"),
-    "near_poor": ("escaped", "fell_to_poor", "other_decrease", "from_poor", "fell_back", "new", "other_increase"),
-}
+MOVEMENT_TERMS = movement.TERMS
 
 
 def _movement(rows: pd.DataFrame, status: str, config: Config) -> dict[str, int]:
-    """Households in each term of :data:`MOVEMENT_TERMS` for list ``status``, from the kinds of change: an
-    escape from poverty is split by where it leads; kinds with ``group: other_decrease`` / ``other_increase``
-    in ``config/reference.yaml`` (if any) count as other decreases of the list left / increases of the list
-    joined."""
-    kind, base, cur = rows["change_kind"], rows["status_baseline"], rows["status_current"]
-    group = {k["code"]: k.get("group") for k in config.reference["change_kinds"]}
-    other = kind.map(lambda k: group.get(k))
-    common = {"other_decrease": (other == "other_decrease") & (base == status),
-              "other_increase": (other == "other_increase") & (cur == status)}
-    if status == "poor":
-        terms = {"escaped_to_near_poor": (kind == "escaped_poverty") & (cur == "near_poor"),
-                 "escaped_above": (kind == "escaped_poverty") & (cur != "near_poor"),
-                 "from_near_poor": kind == "near_poor_to_poor", "fell_back": kind == "fell_back_poor",
-                 "new": kind == "new_poor"}
-    else:
-        terms = {"escaped": kind == "escaped_near_poverty", "fell_to_poor": kind == "near_poor_to_poor",
-                 "from_poor": (kind == "escaped_poverty") & (cur == "near_poor"),
-                 "fell_back": kind == "fell_back_near_poor", "new": kind == "new_near_poor"}
-    masks = {**terms, **common}
+    """Households in each term of :data:`MOVEMENT_TERMS` for list ``status``, from the kinds of change
+    (:func:`pipeline.movement.term_masks`: an escape from poverty is split by where it leads; kinds with
+    ``group: other_decrease`` / ``other_increase`` in ``config/reference.yaml`` count as other decreases of the
+    list left / increases of the list joined)."""
+    masks = movement.term_masks(rows, status, config)
     return {t: int(masks[t].sum()) for t in MOVEMENT_TERMS[status]}
 
 
@@ -404,7 +387,33 @@ def ncc_households(roster: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+def period_figures(inputs: list[UnitInput], config: Config) -> dict[str, Any]:
+    """The district figures of one period that the annual report compares across the year's periods.
+
+    Returns ``has_data`` (bool: some unit has a valid version), ``baseline`` (NCC ``poor_households``,
+    ``poor_persons``, ``near_poor_households``, ``near_poor_persons`` on 1 January), ``ncc``
+    (:func:`ncc_status`), ``escaped_poverty`` and ``fell_back_or_new`` (households, cumulative from 1 January),
+    ``funds_total_vnd`` (đồng, sources (1), (3), (4), (5)) and ``targets`` (:func:`targets`), all over the
+    units with a valid version.
+    """
+    roster = _rosters(inputs)
+    status = ncc_status(roster, config)
+    lacking = lacking_units(inputs)
+    has_data = any(i.status == "valid" for i in inputs)
+    return {
+        "has_data": has_data,
+        "baseline": {k: status[f"{k}_baseline"] for k in ("poor_households", "poor_persons", "near_poor_households",
+                                                          "near_poor_persons")},
+        "ncc": status,
+        "escaped_poverty": status["change_escaped_poverty"],
+        "fell_back_or_new": status["change_fell_back_poor"] + status["change_new_poor"],
+        "funds_total_vnd": funds(cumulative_totals(inputs), config)["total_vnd"],
+        "targets": targets(status, deprivations(roster, config), config, not lacking and has_data),
+    }
+
+
 def aggregate(inputs: list[UnitInput], *, config: Config, period: Period,
+              earlier: Sequence[tuple[Period, list[UnitInput]]] = (),
               timeliness: dict[str, Any] | None = None) -> dict[str, Any]:
     """All of the report's figures as plain JSON-ready values.
 
@@ -413,13 +422,18 @@ def aggregate(inputs: list[UnitInput], *, config: Config, period: Period,
     ``funds``, ``submissions``, ``lacking`` (:func:`lacking_units`), ``assessable`` (bool: every required
     unit has a valid version, and at least one unit does), ``targets``, ``annex``, ``narratives`` (per valid
     unit: name and its three texts), ``ncc_by_unit`` (:func:`ncc_by_unit`) and ``ncc_households``
-    (:func:`ncc_households`), for the annexes. ``inputs`` may be empty (a period with no configured unit):
-    every figure is then 0 and the targets are not assessable.
-    unit: name and its three texts), ``timeliness`` (the argument: :func:`pipeline.timeliness.summary`, or
-    None). With ``timeliness`` given, each submission's ``on_time`` is the unit's verdict under the timeliness
-    rules (a correction within the grace days keeps it on time) and ``timeliness`` its status code.
-    ``inputs`` may be empty (a period with no configured unit): every figure is then 0 and the targets are not
-    assessable.
+    (:func:`ncc_households`), for the annexes, ``movement`` (the year's identity per unit and district,
+    :func:`pipeline.movement.movement`), ``trajectory`` (each NCC household through ``earlier`` and this period,
+    :func:`pipeline.movement.trajectory`) and ``year`` (:func:`period_figures` of each of those periods,
+    :func:`pipeline.movement.year_figures`), ``timeliness`` (the argument: :func:`pipeline.timeliness.summary`,
+    or None). ``inputs`` may be empty (a period with no configured unit): every figure is then 0 and the
+    targets are not assessable.
+
+    Args:
+        earlier: the inputs of the year's periods due before ``period``, in order
+            (:func:`pipeline.movement.year_periods`); empty for the 6-month report.
+        timeliness: with it, each submission's ``on_time`` is the unit's verdict under the timeliness rules (a
+            correction within the grace days keeps it on time) and ``timeliness`` its status code.
     """
     units = unit_table(inputs)
     roster = _rosters(inputs)
@@ -459,4 +473,10 @@ def aggregate(inputs: list[UnitInput], *, config: Config, period: Period,
         "ncc_by_unit": ncc_by_unit(inputs, roster, config),
         "ncc_households": ncc_households(roster),
         "timeliness": timeliness,
+        "movement": movement.movement(
+            [({"unit_code": i.unit.code, "unit_name": i.unit.full_name}, i.submission.roster)
+             for i in inputs if i.submission is not None], config),
+        "trajectory": movement.trajectory([(p, _rosters(i)) for p, i in [*earlier, (period, inputs)]], config,
+                                          SUPPORT_AMOUNTS[:1] + SUPPORT_FLAGS + SUPPORT_AMOUNTS[1:]),
+        "year": movement.year_figures([(p, period_figures(i, config)) for p, i in [*earlier, (period, inputs)]]),
     }

@@ -463,6 +463,7 @@ class _Coded(_Model):
 class _ChangeKind(_Coded):
     from_: list[Code] = PydanticField(alias="from")
     to: list[Code] | Literal["same"]
+    group: Literal["other_decrease", "other_increase"] | None = None
 
 
 class _Dimension(_Coded):

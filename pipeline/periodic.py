@@ -273,6 +273,9 @@ def load_inputs(period: Period, *, config: Config, root: Path | None = None) -> 
 def aggregate_period(period: Period, *, config: Config, root: Path | None = None) -> str:
     """Aggregate the period's valid submissions into ``work/<period>/aggregates.json``; returns its path.
 
+    The year's earlier periods (for 2023-CN: 2023-6T and 2023-9T) are loaded too, from the ledger and their
+    staged frames, for each household's trajectory and the comparison of the periods.
+
     The file is written atomically and owner-only (the annex list holds names).
 
     Raises:
@@ -280,11 +283,13 @@ def aggregate_period(period: Period, *, config: Config, root: Path | None = None
     """
     from pipeline.aggregate import aggregate
     from pipeline.ledger import open_ledger
+    from pipeline.movement import year_periods
     from pipeline.timeliness import from_ledger
 
     inputs = load_inputs(period, config=config, root=root)
+    earlier = [(p, load_inputs(p, config=config, root=root)) for p in year_periods(period, config)]
     try:
-        agg = aggregate(inputs, config=config, period=period,
+        agg = aggregate(inputs, config=config, period=period, earlier=earlier,
                         timeliness=from_ledger(open_ledger(root), config, period))
         out = aggregates_path(period, root)
         ensure_dir(out.parent, private=True)

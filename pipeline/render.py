@@ -26,7 +26,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from pipeline import fmt
+from pipeline import fmt, movement
 from pipeline.annexes import annex_context, stage_workbook
 from pipeline.charts import chart_context, earlier_aggregates, embed
 from pipeline.config import PROJECT_ROOT, Config, Period
@@ -57,7 +57,7 @@ TEMPLATE_VARIABLES = frozenset({
     "doc", "period", "scope", "units", "district", "ncc_rows", "movements", "deprivation", "deprivation_rows",
     "dimension_rows", "supports", "support_rows", "activities", "fund_rows", "funds", "submissions",
     "submission_rows", "targets", "synthesis", "narratives", "sources", "charts", "annexes",
-    "timeliness", "version",
+    "timeliness", "version", "movement",
 })
 # The fields of each variable (of a row, for a list), first level only: check_template refuses ``x.field`` with
 # a field not listed (a misspelt field would otherwise fail only when the report is rendered). A variable not
@@ -101,6 +101,8 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
                              "lock_at", "year", "periods", "period_count", "rows", "totals", "year_totals"}),
     "version": frozenset({"number", "first", "previous", "unit_changes", "figure_changes", "partial",
                           "data_changed", "template_changed", "config_changed", "code_changed"}),
+    "movement": frozenset({"annual", "poor", "near_poor", "unbalanced_units", "columns", "compare", "targets",
+                           "trajectory", "has_trajectory"}),
 }
 # The parts of a .docx that docxtpl renders as templates (body, headers, footers).
 _TEMPLATE_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
@@ -433,6 +435,7 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
         "annexes": annex_context(agg, config=config, period=period, include_household_annex=include_household_annex),
         "timeliness": timeliness_context(agg.get("timeliness"), config=config),
         "version": version if version is not None else first_version(),
+        "movement": movement.context(agg, config=config, period=period),
     }
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import fmt, schema
+from pipeline import fmt, movement, schema
 from pipeline.config import PROJECT_ROOT, Config, ConfigError, Period, Standard
 from pipeline.findings import ERROR, WARNING, Finding, ValidationOutcome, split_description
 from pipeline.read import (
@@ -157,7 +157,7 @@ def build_frames(sub: Submission, config: Config, period: Period | None = None,
               {f.key: sub.headers.get((schema.SHEET_ROSTER, f.key), f.header) for f in schema.ROSTER_FIELDS})
     )
     if {"summary", "roster"} <= sub.sheets_read:
-        frames.append(_reconciliation_frame(sub, roster, {s["code"] for s in config.reference["statuses"]}))
+        frames.append(_reconciliation_frame(sub, roster, {s["code"] for s in config.reference["statuses"]}, config))
     if sub.members is not None and "roster" in sub.sheets_read:
         frames.append(_members_frame(sub))
     narrative = pd.DataFrame(
@@ -233,7 +233,8 @@ def _add_standard_check(roster: pd.DataFrame, sub: Submission, config: Config, p
     for _, row in roster.iterrows():
         income = row["income_vnd_per_person_month"]
         deprived = int(sum(bool(row[k]) for k in schema.DEPRIVATION_KEYS))
-        if pd.isna(income) or row["status_current"] not in labels:
+        if pd.isna(income) or row["status_current"] not in labels or row["status_current"] == "not_listed":
+            # no longer (or not yet) a household of the unit: it has no status of its own to compare
             matches.append(True)
             details.append("")
             continue
@@ -372,10 +373,16 @@ def _add_decision_window(roster: pd.DataFrame, period: Period) -> None:
                                              dtype=bool)
 
 
-def _reconciliation_frame(sub: Submission, roster: pd.DataFrame, statuses: set[str]) -> Frame:
+def _reconciliation_frame(sub: Submission, roster: pd.DataFrame, statuses: set[str], config: Config) -> Frame:
     """Summary figures of NCC households and persons against the roster's counts by status (``statuses``:
     the configured status codes). A count that cannot be known — some household's status is blank or not a
-    configured status, or a member count is unreadable — is NA, so only that cell's own error is reported."""
+    configured status, or a member count is unreadable — is NA, so only that cell's own error is reported.
+
+    Then the year's movement identity of the roster (:func:`pipeline.movement.identity_rows`): one row per
+    list (poor, near-poor NCC households) and measure (households, persons) with ``identity_value`` (1 January
+    ∓ the movements by kind of change) and ``counted_value`` (counted from the statuses at the cut-off), on
+    the roster sheet (``sheet``), ``detail`` naming the unit and both figures. Summary rows have NA there and
+    identity rows NA in ``summary_value``/``roster_value``: each expectation skips the other's rows."""
     summary = sub.summary.set_index("indicator")
     records = []
     for as_of, column in (("baseline", "status_baseline"), ("current", "status_current")):
@@ -396,9 +403,19 @@ def _reconciliation_frame(sub: Submission, roster: pd.DataFrame, statuses: set[s
                     "column_label": sub.headers.get((schema.SHEET_SUMMARY, f"value_{as_of}"), f"value_{as_of}"),
                 }
             )
+    for record in records:
+        record["sheet"] = schema.SHEET_SUMMARY
+    status_header = sub.headers.get((schema.SHEET_ROSTER, "status_current"), "Phân loại tại ngày chốt")
+    try:
+        unit_name = config.unit(str(sub.general.get("unit_code"))).full_name
+    except KeyError:
+        unit_name = "đơn vị"
+    for row in movement.identity_rows(roster, config, unit_name, status_header):
+        records.append({**row, "as_of": "current", "excel_row": None, "sheet": schema.SHEET_ROSTER,
+                        "column_label": status_header})
     frame = pd.DataFrame.from_records(records)
-    for c in ("excel_row", "summary_value", "roster_value"):
-        frame[c] = frame[c].astype("Int64")
+    for c in ("excel_row", "summary_value", "roster_value", "identity_value", "counted_value"):
+        frame[c] = (frame[c] if c in frame else pd.Series([None] * len(frame))).astype("Int64")
     headers = {k: sub.headers.get((schema.SHEET_SUMMARY, k), k) for k in ("value_baseline", "value_current")}
     return Frame("reconciliation", frame, schema.SHEET_SUMMARY, headers)
 
@@ -433,7 +450,7 @@ def _findings_for(frame: Frame, result: Any, labels: dict[str, dict[str, str]]) 
         excel_row = row.get("excel_row") if frame.rows is None else frame.rows.get(field)
         excel_row = None if excel_row is None or pd.isna(excel_row) else int(excel_row)
         message = what
-        if frame.name == "reconciliation":
+        if frame.name == "reconciliation" and row["indicator"] in schema.INDICATORS_BY_KEY:
             label = schema.INDICATORS_BY_KEY[row["indicator"]].label
             message = f"{what} Chỉ tiêu '{label}': danh sách hộ NCC cho {_display(row[bound_column])}."
         elif bound_column is not None and not pd.isna(row[bound_column]):
@@ -445,7 +462,8 @@ def _findings_for(frame: Frame, result: Any, labels: dict[str, dict[str, str]]) 
             message = f"{message} {row[meta['detail_column']]}"
         value = _display(row[value_column])
         value = labels.get(value_column, {}).get(value, value)
-        out.append(Finding(severity, frame.sheet, excel_row, column, value, message, fix, cfg.type))
+        sheet = row["sheet"] if "sheet" in row and isinstance(row["sheet"], str) else frame.sheet
+        out.append(Finding(severity, sheet, excel_row, column, value, message, fix, cfg.type))
     return out
 
 

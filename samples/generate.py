@@ -12,7 +12,12 @@ Two data sets:
   workbook invalid (a household with more NCC members than members, and summary counts that disagree with
   the roster). Tests build it in a temporary folder.
 
-Run: ``python -m samples.generate`` rewrites ``samples/2023-6T/`` (same seed, same content).
+* ``year`` (``samples/2023-9T/``, ``samples/2023-CN/``): the same households through the rest of 2023
+  (:func:`generate_year`): the 2 poor NCC households of Ma Nới escape poverty by commune decisions, other
+  households move away, move in, rise above or fall to the near-poor line.
+
+Run: ``python -m samples.generate`` rewrites ``samples/2023-6T/`` (same seed, same content);
+``python -m samples.generate --variant year`` writes ``samples/2023-9T/`` and ``samples/2023-CN/``.
 """
 
 from __future__ import annotations
@@ -247,6 +252,112 @@ def generate_plan(out_dir: Path | None = None, config: Config | None = None) -> 
     return write_units(units, out_dir or SAMPLES_DIR / "2023-6T", "6 tháng đầu năm 2023")
 
 
+# The rest of the year (samples/2023-9T, samples/2023-CN): the same households as the 6-month set (same seed),
+# with the changes the communes decided between the reports. Each change: unit, household (by position in the
+# unit's 6-month roster, or "new" for a household that joins), the period from which it shows, and the
+# roster values it sets (statuses and kinds as staff type them, the commune decision behind it).
+YEAR_PERIODS = {"2023-9T": ("9 tháng đầu năm 2023", dt.date(2023, 8, 2)),
+                "2023-CN": ("năm 2023", dt.date(2023, 11, 2))}
+YEAR_CHANGES: tuple[tuple[str, int | str, str, dict[str, Any]], ...] = (
+    # Ma Nới: the first poor NCC household escapes to near-poor (housing built, one member placed in a job)…
+    ("22828", 0, "2023-9T", {
+        "status_current": "Cận nghèo", "change_kind": "Thoát nghèo", "decision_number": "45/QĐ-UBND",
+        "decision_date": dt.date(2023, 7, 14), **{k: k in ("d05", "d12") for k in schema.DEPRIVATION_KEYS},
+        "support_housing_vnd": 40_000_000, "support_job_placement": True}),
+    # … and the second one above the near-poor line by the annual report.
+    ("22828", 1, "2023-CN", {
+        "status_current": "Mức sống trung bình", "change_kind": "Thoát nghèo", "decision_number": "78/QĐ-UBND",
+        "decision_date": dt.date(2023, 10, 16), "income_vnd_per_person_month": 1_650_000,
+        **{k: k == "d12" for k in schema.DEPRIVATION_KEYS}, "support_housing_vnd": 40_000_000,
+        "support_vocational_training": True}),
+    # Lâm Sơn: a near-poor NCC household moves to another province.
+    ("22813", 0, "2023-9T", {
+        "status_current": "Không có trên địa bàn", "change_kind": "Chuyển đi", "decision_number": "28/QĐ-UBND",
+        "decision_date": dt.date(2023, 6, 20)}),
+    # Tân Sơn: a near-poor NCC household rises above the urban near-poor line.
+    ("22810", 0, "2023-CN", {
+        "status_current": "Mức sống trung bình", "change_kind": "Thoát cận nghèo", "decision_number": "61/QĐ-UBND",
+        "decision_date": dt.date(2023, 9, 25), "income_vnd_per_person_month": 2_300_000,
+        **dict.fromkeys(schema.DEPRIVATION_KEYS, False)}),
+    # Mỹ Sơn: a near-poor NCC household moves in from another commune.
+    ("22822", "new", "2023-CN", {
+        "status_baseline": "Không có trên địa bàn", "status_current": "Cận nghèo", "change_kind": "Chuyển đến",
+        "decision_number": "33/QĐ-UBND", "decision_date": dt.date(2023, 8, 21)}),
+    # Quảng Sơn: a household of average living standard with a war invalid becomes near-poor (illness).
+    ("22819", "new", "2023-CN", {
+        "status_baseline": "Mức sống trung bình", "status_current": "Cận nghèo", "change_kind": "Phát sinh cận nghèo",
+        "decision_number": "40/QĐ-UBND", "decision_date": dt.date(2023, 9, 12), "ncc_categories": "g",
+        "poverty_causes": "Ốm đau, bệnh nặng"}),
+)
+# District-wide poor and near-poor households at each cut-off, as a share of 1 January (monthly reviews).
+YEAR_SHARES = {"2023-9T": (0.98, 0.99, 1.5), "2023-CN": (0.93, 0.97, 2.0)}  # poor, near-poor, cumulative ×
+
+
+def _year_unit(d: UnitData, code: str, rng: random.Random) -> UnitData:
+    """The 6-month ``d`` as at ``code``'s cut-off: the changes of :data:`YEAR_CHANGES` due by then, summary
+    counts recounted from the roster, other households' counts scaled by :data:`YEAR_SHARES`, cumulative
+    activities and funds grown."""
+    order = list(YEAR_PERIODS)
+    roster = [dict(h) for h in d.roster]
+    members = list(d.members)
+    for unit_code, which, since, values in YEAR_CHANGES:
+        if unit_code != d.unit.code or order.index(since) > order.index(code):
+            continue
+        if which == "new":
+            hh = _household(rng, d.unit, len(roster) + 1, "near_poor", 4, ["d04", "d08"], False)
+            hh.update(values)
+            roster.append(hh)
+            members += members_of([hh], rng)
+        else:
+            roster[int(which)].update(values)
+    poor_share, near_share, grow = YEAR_SHARES[code]
+    summary = dict(d.summary)
+
+    def scaled(key: str, share: float, floor: int = 0) -> None:
+        base = summary[key][0] or 0
+        summary[key] = (base, max(round(base * share), floor))
+
+    ncc = {s: [h for h in roster if h["status_current"] == label]
+           for s, label in (("ncc_poor", "Nghèo"), ("ncc_near_poor", "Cận nghèo"))}
+    for prefix, hh in ncc.items():
+        summary[f"{prefix}_households"] = (summary[f"{prefix}_households"][0], len(hh))
+        summary[f"{prefix}_persons"] = (summary[f"{prefix}_persons"][0], sum(h["members_count"] for h in hh))
+    scaled("poor_households", poor_share, len(ncc["ncc_poor"]))
+    scaled("poor_persons", poor_share, summary["ncc_poor_persons"][1])
+    scaled("near_poor_households", near_share, len(ncc["ncc_near_poor"]))
+    scaled("near_poor_persons", near_share, summary["ncc_near_poor_persons"][1])
+    for key, (base, value) in d.summary.items():
+        if base is None and value is not None:
+            step = 100_000 if key.endswith("_vnd") else 1
+            summary[key] = (None, round(value * grow / step) * step)
+    per_loan = d.summary["loan_2_disbursed_vnd"][1] // d.summary["loan_2_households"][1]
+    summary["loan_2_disbursed_vnd"] = (None, summary["loan_2_households"][1] * per_loan)
+    general = {**d.general, "period": code, "prepared_on": YEAR_PERIODS[code][1]}
+    narrative = dict(d.narrative)
+    narrative["results"] = (f"Đã rà soát, cập nhật danh sách hộ có người có công trên địa bàn {d.unit.full_name}.\n"
+                            f"Tổ chức {summary['outreach_sessions'][1]} buổi tuyên truyền về chính sách giảm nghèo "
+                            "(lũy kế từ đầu năm).")
+    return UnitData(d.unit, general, summary, roster, narrative, members)
+
+
+def generate_year(periods: Sequence[str] = tuple(YEAR_PERIODS), out_root: Path | None = None,
+                  config: Config | None = None) -> list[Path]:
+    """The 9-month and annual 2023 samples (``samples/2023-9T``, ``samples/2023-CN``): the households of the
+    6-month set with the changes of :data:`YEAR_CHANGES` due by each cut-off — the 2 poor NCC households of
+    Ma Nới escape poverty by commune decisions (one by the 9-month report, the other by the annual one), a
+    household moves away, one moves in, one rises above the near-poor line, one becomes near-poor — and
+    cumulative activities and funds grown. The 6-month samples are not rewritten."""
+    config = config or load_config()
+    paths = []
+    for code in periods:
+        units = build_units(config, seed=PLAN_SEED, totals=PLAN_TOTALS, ncc_poor_units={"22828": [6, 5]},
+                            period=code, prepared_on=YEAR_PERIODS[code][1])
+        rng = random.Random(f"{PLAN_SEED}-{code}")
+        year_units = [_year_unit(d, code, rng) for d in units]
+        paths += write_units(year_units, (out_root or SAMPLES_DIR) / code, YEAR_PERIODS[code][0])
+    return paths
+
+
 MISSING_UNIT = "22816"  # Lương Sơn sends nothing in the test set
 INVALID_UNIT = "22825"  # Hòa Sơn's workbook is invalid in the test set
 
@@ -274,11 +385,13 @@ def generate_test(out_dir: Path, config: Config | None = None) -> list[Path]:
 def main() -> None:
     """Command line: regenerate the committed sample set, or write the test set to a folder."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--variant", choices=["plan", "test"], default="plan")
+    parser.add_argument("--variant", choices=["plan", "year", "test"], default="plan")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     if args.variant == "plan":
         paths = generate_plan(args.out)
+    elif args.variant == "year":
+        paths = generate_year(out_root=args.out)
     else:
         paths = generate_test(args.out or Path("samples-test"))
     for p in paths:

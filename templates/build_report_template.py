@@ -329,6 +329,7 @@ def report_body(doc):
          + " so với " + BASELINE + "; {{ district.near_poor }} hộ cận nghèo ({{ district.near_poor_persons }} nhân "
            "khẩu), chiếm tỷ lệ {{ district.near_poor_rate }}, số hộ " + change_words("district.change.near_poor")
          + ".")
+    movement_note(doc)
     caption(doc, "Bảng 1. Hộ nghèo, hộ cận nghèo theo đơn vị tại " + CUTOFF)
     data_table(
         doc, None, "units",
@@ -377,6 +378,7 @@ def report_body(doc):
     caption(doc, "Bảng 3. Biến động hộ có thành viên là người có công từ {{ period.baseline }} đến {{ period.cutoff }}")
     data_table(doc, ["TT", "Loại biến động", "Số hộ"], "movements", ["r.no", "r.label", "r.households"],
                widths=[1.2, 10, 3], size=12)
+    movement_tables(doc)
 
     heading(doc, "II. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ, GIẢI PHÁP (Mục IV Kế hoạch)", before=6)
     heading(doc, "1. Công tác lãnh đạo, chỉ đạo, triển khai thực hiện Kế hoạch")
@@ -488,6 +490,7 @@ def report_body(doc):
          "{% if targets.access.outcome == 'met' %}Đạt{% elif targets.access.outcome == 'not_met' %}Chưa đạt: còn "
          "thiếu hụt {{ targets.access.dimensions }}{% else %}" + NOT_ASSESSABLE + "{% endif %}"],
     ], widths=[1.2, 6.3, 4.5, 4.0])
+    year_comparison(doc)
 
     heading(doc, "V. ĐÁNH GIÁ CHUNG", before=6)
     heading(doc, "1. Kết quả đạt được")
@@ -792,6 +795,190 @@ def add_timeliness(doc):
             anchor.addprevious(el)
 
 
+# --- The year's movement, the periods compared and each NCC household's trajectory -------------------------
+# Context variable ``movement`` (pipeline.movement.context, templates/README.md).
+POOR_TERMS = (
+    ("Số hộ tại ngày 01/01/{{ period.year }}", "baseline"),
+    ("Giảm do thoát nghèo lên cận nghèo", "escaped_to_near_poor"),
+    ("Giảm do thoát nghèo vượt chuẩn cận nghèo", "escaped_above"),
+    ("Giảm khác (chuyển đi, hộ không còn, nhập hộ)", "other_decrease"),
+    ("Tăng do từ cận nghèo xuống nghèo", "from_near_poor"),
+    ("Tăng do tái nghèo", "fell_back"),
+    ("Tăng do phát sinh nghèo", "new"),
+    ("Tăng khác (chuyển đến, tách hộ)", "other_increase"),
+)
+NEAR_POOR_TERMS = (
+    ("Số hộ tại ngày 01/01/{{ period.year }}", "baseline"),
+    ("Giảm do thoát cận nghèo", "escaped"),
+    ("Giảm do xuống hộ nghèo", "fell_to_poor"),
+    ("Giảm khác (chuyển đi, hộ không còn, nhập hộ)", "other_decrease"),
+    ("Tăng do thoát nghèo lên cận nghèo", "from_poor"),
+    ("Tăng do tái cận nghèo", "fell_back"),
+    ("Tăng do phát sinh cận nghèo", "new"),
+    ("Tăng khác (chuyển đến, tách hộ)", "other_increase"),
+)
+COMPARED = (
+    ("Hộ nghèo có thành viên là người có công (hộ)", "poor_households"),
+    ("Nhân khẩu của hộ nghèo có người có công (người)", "poor_persons"),
+    ("Hộ cận nghèo có thành viên là người có công (hộ)", "near_poor_households"),
+    ("Nhân khẩu của hộ cận nghèo có người có công (người)", "near_poor_persons"),
+    ("Hộ có người có công thoát nghèo, lũy kế từ 01/01 (hộ)", "escaped_poverty"),
+    ("Hộ có người có công tái nghèo, phát sinh nghèo, lũy kế từ 01/01 (hộ)", "fell_back_or_new"),
+    ("Kinh phí huy động các nguồn (1), (3), (4), (5), lũy kế từ 01/01 (đồng)", "funds_total_vnd"),
+)
+TARGETS_OVER_PERIODS = (
+    ("Không còn hộ nghèo có thành viên là người có công vào cuối năm (số hộ nghèo có người có công)",
+     "no_ncc_poor"),
+    ("Không có hộ có người có công tái nghèo, phát sinh nghèo (số hộ)", "no_fallback"),
+    ("100% hộ nghèo có người có công tiếp cận y tế, giáo dục, nhà ở, nước sạch và vệ sinh, thông tin "
+     "(số chiều còn thiếu hụt)", "access"),
+)
+PERIOD_HEADERS = (("6 tháng", 1), ("9 tháng", 1), ("Ước thực hiện cả năm", 1))
+
+
+def movement_table(doc, header_rows, rows, widths, size=12, bold_rows=()):
+    """A bordered table with fixed rows (no loop): ``header_rows`` as in :func:`data_table`, then ``rows``,
+    each a list of cell texts (Jinja included); the second column is left-aligned."""
+    table = doc.add_table(rows=0, cols=len(widths))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for spec in header_rows:
+        row = table.add_row()
+        col = 0
+        for text, span in spec:
+            c = row.cells[col]
+            if span > 1:
+                c = c.merge(row.cells[col + span - 1])
+            cell_text(c, text, size, bold=True)
+            col += span
+    for i, cells in enumerate(rows):
+        row = table.add_row()
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        for j, text in enumerate(cells):
+            align = WD_ALIGN_PARAGRAPH.LEFT if j == 1 else WD_ALIGN_PARAGRAPH.CENTER
+            cell_text(row.cells[j], text, size, bold=i in bold_rows, align=align)
+    set_widths(table, widths)
+    para(doc, "", after=0)
+    return table
+
+
+def movement_note(doc):
+    """Part I.1 of the annual report, after the figures at the cut-off: they are estimates for the full year.
+
+    (Not right under the introduction: a paragraph tag there would hide a broken ``{{ intro }`` from the
+    template check, docxtpl joining the two paragraphs.)"""
+    para(doc, "{%p if movement.annual %}", indent=False)
+    para(doc, "Báo cáo năm được lập trước kỳ rà soát hộ nghèo, hộ cận nghèo hằng năm nên số liệu trong báo cáo là "
+              "số ước thực hiện cả năm {{ period.year }} (số liệu đến ngày {{ period.cutoff }}); số liệu chính thức "
+              "theo kết quả rà soát cuối năm.", italic=True)
+    para(doc, "{%p endif %}", indent=False)
+
+
+def movement_tables(doc):
+    """Part I.2: the year's movement identity of poor, then near-poor NCC households (households, persons)."""
+    for no, name, title, terms in (("3a", "poor", "hộ nghèo", POOR_TERMS),
+                                   ("3b", "near_poor", "hộ cận nghèo", NEAR_POOR_TERMS)):
+        caption(doc, f"Bảng {no}. Biến động {title} có thành viên là người có công từ 01/01 đến "
+                     "{{ period.cutoff }}{% if movement.annual %} (ước thực hiện cả năm){% endif %}")
+        rows = [[str(i), label, f"{{{{ movement.{name}.households.{key} }}}}",
+                 f"{{{{ movement.{name}.persons.{key} }}}}"] for i, (label, key) in enumerate(terms, start=1)]
+        formula = " − ".join(["(1)"] + [f"({i})" for i in range(2, 5)]) + " + " + " + ".join(
+            f"({i})" for i in range(5, 9))
+        rows.append([str(len(terms) + 1), f"Số hộ tại ngày {{{{ period.cutoff }}}} = {formula}",
+                     f"{{{{ movement.{name}.households.now }}}}", f"{{{{ movement.{name}.persons.now }}}}"])
+        movement_table(doc, [[("TT", 1), ("Chỉ tiêu", 1), ("Số hộ", 1), ("Số nhân khẩu", 1)]], rows,
+                    [1.2, 9.8, 2.0, 2.5], bold_rows=(0, len(rows) - 1))
+    para(doc, "{%p if movement.unbalanced_units %}", indent=False)
+    para(doc, "Lưu ý: số liệu biến động của {{ movement.unbalanced_units|join(', ') }} chưa cân đối (số đầu năm, "
+              "tăng, giảm không khớp số tại ngày chốt); đề nghị đơn vị rà soát lại danh sách hộ.", 12, italic=True)
+    para(doc, "{%p endif %}", indent=False)
+
+
+def _assessed(ref):
+    return (f"{{{{ {ref}.value }}}}{{% if {ref}.known %}} ({{% if {ref}.met is none %}}chưa đủ số liệu để đánh "
+            f"giá{{% elif {ref}.met %}}đạt{{% else %}}chưa đạt{{% endif %}}){{% endif %}}")
+
+
+def year_comparison(doc):
+    """After table 9 (the targets), annual report only: 6-month, 9-month and annual figures compared, and the
+    targets per period."""
+    para(doc, "{%p if movement.annual %}", indent=False)
+    caption(doc, "Bảng 9a. So sánh kết quả 6 tháng, 9 tháng và ước thực hiện cả năm {{ period.year }}")
+    rows = [[str(i), label, f"{{{{ movement.compare.{key}[0] }}}}",
+             *(f"{{{{ movement.compare.{key}[{j}] }}}}" for j in (1, 2, 3))]
+            for i, (label, key) in enumerate(COMPARED, start=1)]
+    movement_table(doc, [[("TT", 1), ("Chỉ tiêu", 1), ("01/01/{{ period.year }}", 1), *PERIOD_HEADERS]], rows,
+                [0.9, 4.9, 2.2, 2.6, 2.6, 2.8], size=11)
+    caption(doc, "Bảng 9b. Tiến độ các mục tiêu của Kế hoạch qua các kỳ báo cáo năm {{ period.year }}")
+    rows = [[str(i), label, *(_assessed(f"movement.targets.{key}[{j}]") for j in (0, 1, 2))]
+            for i, (label, key) in enumerate(TARGETS_OVER_PERIODS, start=1)]
+    movement_table(doc, [[("TT", 1), ("Mục tiêu (kết quả đo bằng)", 1), *PERIOD_HEADERS]], rows,
+                [1.0, 6.5, 2.7, 2.7, 3.1], size=11)
+    para(doc, "{%p endif %}", indent=False)
+
+
+def trajectory_annex(doc):
+    """Annual report only: each NCC household's status, deprivations, supports and decisions through the year's
+    periods (a landscape annex, the last section; absent from the 6- and 9-month reports)."""
+    para(doc, "{%p if movement.annual %}", indent=False)
+    sec = doc.add_section(WD_SECTION.NEW_PAGE)
+    sec.orientation = WD_ORIENT.LANDSCAPE
+    sec.page_width, sec.page_height = Mm(297), Mm(210)
+    sec.top_margin, sec.bottom_margin = Mm(30), Mm(15)
+    sec.left_margin, sec.right_margin = Mm(20), Mm(20)
+    annex_heading(doc, "Phụ lục VI", "DIỄN BIẾN CỦA TỪNG HỘ CÓ THÀNH VIÊN LÀ NGƯỜI CÓ CÔNG QUA CÁC KỲ BÁO CÁO "
+                                     "NĂM {{ period.year }}")
+    decisions = ("{% for d in r.decisions %}{{ d.kind }} (kỳ {{ d.period }}): Quyết định số {{ d.number }} ngày "
+                 "{{ d.date }}{% if not loop.last %}; {% endif %}{% endfor %}")
+    size = 10
+    table = doc.add_table(rows=0, cols=11)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    headers = [[("TT", 1), ("Đơn vị", 1), ("Mã hộ", 1), ("Chủ hộ", 1), ("Phân loại", 4),
+                ("Số chỉ số thiếu hụt (6 tháng / 9 tháng / cả năm)", 1), ("Hỗ trợ đã nhận (lũy kế)", 1),
+                ("Quyết định của UBND xã về thay đổi phân loại", 1)],
+               [("", 1), ("", 1), ("", 1), ("", 1), ("01/01", 1), ("6 tháng", 1), ("9 tháng", 1),
+                ("Ước cả năm", 1), ("", 1), ("", 1), ("", 1)]]
+    for spec in headers:
+        row = table.add_row()
+        col = 0
+        for text, span in spec:
+            c = row.cells[col]
+            if span > 1:
+                c = c.merge(row.cells[col + span - 1])
+            cell_text(c, text, size, bold=True)
+            col += span
+    top, bottom = table.rows[0], table.rows[1]
+    for j in range(11):
+        if bottom.cells[j].text == "" and top.cells[j].text:
+            text = top.cells[j].text
+            merged = top.cells[j].merge(bottom.cells[j])
+            for extra in merged.paragraphs[1:]:
+                extra._element.getparent().remove(extra._element)
+            cell_text(merged, text, size, bold=True)
+    for row in table.rows:
+        head = OxmlElement("w:tblHeader")
+        head.set(qn("w:val"), "true")
+        row._tr.get_or_add_trPr().append(head)
+    cell_text(table.add_row().cells[0], "{%tr for r in movement.trajectory %}", size)
+    body = table.add_row()
+    body._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    cells = ["{{ r.no }}", "{{ r.unit_name }}", "{{ r.household_code }}", "{{ r.head_name }}", "{{ r.baseline }}",
+             "{{ r.statuses[0] }}", "{{ r.statuses[1] }}", "{{ r.statuses[2] }}", "{{ r.deprived }}",
+             "{{ r.supports }}", decisions]
+    for j, text in enumerate(cells):
+        align = WD_ALIGN_PARAGRAPH.LEFT if j in (1, 3, 9, 10) else WD_ALIGN_PARAGRAPH.CENTER
+        cell_text(body.cells[j], text, size, align=align)
+    cell_text(table.add_row().cells[0], "{%tr endfor %}", size)
+    set_widths(table, [1.0, 2.2, 2.3, 3.0, 1.7, 1.7, 1.7, 1.9, 2.2, 3.4, 4.6])
+    para(doc, "", after=0)
+    para(doc, "{% if not movement.has_trajectory %}Không có hộ có thành viên là người có công trong danh sách của "
+              "các đơn vị có báo cáo hợp lệ.{% endif %}", 12, italic=True)
+    para(doc, "Phân loại theo báo cáo hợp lệ của đơn vị tại mỗi kỳ (“-”: kỳ đó đơn vị chưa có báo cáo hợp lệ "
+              "hoặc hộ chưa có trong danh sách); số liệu kỳ báo cáo năm là số ước thực hiện cả năm.", 12, italic=True)
+    para(doc, "{%p endif %}", indent=False)
+
+
 def build(out: Path = OUT) -> Path:
     doc = Document()
     normal = doc.styles["Normal"]
@@ -898,6 +1085,7 @@ def build(out: Path = OUT) -> Path:
     # Annexes IV and V: figures, movement and deprivations by unit (templates/phu_luc.yaml).
     statistical_annexes(doc)
     add_timeliness(doc)
+    trajectory_annex(doc)
     # the template's own properties name no tool; the rendered report gets its own (pipeline.render)
     props = doc.core_properties
     props.author, props.comments, props.last_modified_by, props.title = "", "", "", ""

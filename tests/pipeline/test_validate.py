@@ -289,7 +289,8 @@ def test_blank_template_has_input_rules(config):
     wb = load_workbook(ROOT / "templates" / "mau_bao_cao_don_vi.xlsx")
     assert wb.sheetnames == ["Thông tin chung", "Tổng hợp", "Danh sách hộ NCC", "Thành viên NCC", "Thuyết minh"]
     rules = {(ws.title, dv.type, dv.formula1) for ws in wb for dv in ws.data_validations.dataValidation}
-    assert ("Danh sách hộ NCC", "list", '"Nghèo,Cận nghèo,Mức sống trung bình,Không nghèo"') in rules
+    assert ("Danh sách hộ NCC", "list",
+            '"Nghèo,Cận nghèo,Mức sống trung bình,Không nghèo,Không có trên địa bàn"') in rules
     assert ("Thông tin chung", "list", '"22810,22813,22816,22819,22822,22825,22828,22831"') in rules
     assert ("Danh sách hộ NCC", "whole", "1") in rules
     assert ("Thành viên NCC", "list", '"a,b,c,d,đ,e,g,h,i,k,l,m,tn"') in rules
