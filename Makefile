@@ -131,10 +131,9 @@ samples: setup
 	$(BIN)/python -m samples.generate
 	$(BIN)/python -m samples.generate --variant year
 
-## template: rebuild the blank submission workbook and the report template
+## template: rebuild the blank submission workbook (the report template is edited in Word or Writer)
 template: setup
 	$(BIN)/python -m pipeline template templates/mau_bao_cao_don_vi.xlsx
-	$(BIN)/python templates/build_report_template.py
 
 ## bench: the reader's benchmark: a workbook formatted down to row 50,000 against the plain sample
 bench: setup

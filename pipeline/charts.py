@@ -20,7 +20,8 @@ matplotlib (every machine with the virtualenv has it, with every Vietnamese lett
 "Software" or date metadata — the same data give the same PNG bytes. Numbers are in Vietnamese format
 (:mod:`pipeline.fmt`); labels are NFC. matplotlib is imported inside the functions that draw.
 
-The words inside the images (legends, axis titles, "chưa nhận báo cáo") are in :data:`LABELS`: an image
+The words inside the images (legends, axis titles, "chưa nhận báo cáo") are in :data:`LABELS`, read from
+``templates/bieu_do.yaml``: an image
 cannot take them from the template.
 """
 
@@ -37,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import fmt
-from pipeline.config import Config, Period
+from pipeline.config import PROJECT_ROOT, Config, Period
 from pipeline.synthesis import capitalise
 
 log = logging.getLogger(__name__)
@@ -50,25 +51,18 @@ NAME_WIDTH = 24  # characters of a unit name on one line of chart 1 (longer name
 COLOURS = {"poor": "#1f4e79", "near_poor": "#e0953a", "deprived": "#1f4e79", "empty": "#808080"}
 
 # The words drawn inside the images.
-LABELS = {
-    "poor_rate": "Tỷ lệ hộ nghèo",
-    "near_poor_rate": "Tỷ lệ hộ cận nghèo",
-    "rate_axis": "Tỷ lệ so với tổng số hộ của đơn vị",
-    "district": "Toàn huyện",
-    "district_partial": "Cộng các đơn vị hợp lệ",
-    "missing": "chưa nhận báo cáo",
-    "missing_optional": "chưa gửi báo cáo (không bắt buộc)",
-    "invalid": "báo cáo không hợp lệ",
-    "error": "báo cáo chưa kiểm tra được (lỗi hệ thống)",
-    "no_data": "chưa có báo cáo hợp lệ",
-    "no_households": "báo cáo không có số hộ",
-    "ncc_poor": "Hộ nghèo có người có công",
-    "ncc_near_poor": "Hộ cận nghèo có người có công",
-    "households_axis": "Số hộ",
-    "baseline": "Đầu năm",
-    "deprived_axis": "Số hộ nghèo có người có công thiếu hụt",
-    "deprivation_base": "Tổng số hộ nghèo có người có công: {n} hộ",
-}
+LABELS_FILE = PROJECT_ROOT / "templates" / "bieu_do.yaml"
+
+
+def _labels() -> dict[str, str]:
+    """The words drawn inside the charts, from ``templates/bieu_do.yaml`` (key → text, NFC)."""
+    import yaml
+
+    return {k: unicodedata.normalize("NFC", str(v))
+            for k, v in yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8")).items()}
+
+
+LABELS = _labels()
 
 
 def nfc(text: str) -> str:
@@ -117,7 +111,7 @@ def poverty_data(agg: dict[str, Any]) -> dict[str, Any]:
     cut-off over all households, from the units' summary sheets), None for a unit without a valid report
     (its ``status`` says why: ``missing``, ``missing_optional``, ``invalid``, ``error``) or with no household
     (``no_households``).
-    The district row is named "Toàn huyện", or "Cộng các đơn vị hợp lệ" when a unit is left out.
+    The district row is named by ``district`` or, when a unit is left out, ``district_partial`` (LABELS).
     """
     required = {s["unit_code"]: s.get("required", True) for s in agg["submissions"]}
     units = []

@@ -397,3 +397,19 @@ def test_units_without_a_valid_report(test_set, config, tmp_path):
     assert f"Số liệu cộng chưa gồm: {lacking} (chưa có báo cáo hợp lệ)." in docx_text(report)
     d = agg["district"]
     assert tables["units_current"][len(codes) + 2][3] == _n(d["poor_households_current"])
+
+
+def test_workbook_wording_is_the_templates():
+    """The annexes' titles and column headers the workbook takes from templates/phu_luc.yaml are those of the
+    report template (the .docx is edited in Word: a header changed there and not in the YAML, or the reverse,
+    fails here)."""
+    from pipeline.annexes import labels
+    from pipeline.render import TEMPLATE, document_text
+
+    text = " ".join(document_text(TEMPLATE).split())
+    words = labels()
+    expected = [a["title"] for a in words["annexes"].values()] + [a["label"] for a in words["annexes"].values()]
+    for table in words["tables"].values():
+        expected += [cell for row in table["header"] for cell, _span in row if cell]
+    missing = sorted({" ".join(w.split()) for w in expected if " ".join(w.split()) not in text})
+    assert missing == []
