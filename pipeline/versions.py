@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import fmt
-from pipeline.config import Config, Period
+from pipeline.config import PROJECT_ROOT, Config, Period
 from pipeline.paths import (
     current_version_link,
     report_dir,
@@ -104,6 +104,11 @@ def _canonical(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=default).encode()
 
 
+# The report's wording kept beside the template (annex headers shared with the workbook, words drawn in the
+# charts): part of the template's identity in a version's fingerprint.
+WORDING_FILES = (PROJECT_ROOT / "templates" / "phu_luc.yaml", PROJECT_ROOT / "templates" / "bieu_do.yaml")
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -146,7 +151,8 @@ def fingerprint_components(agg: Mapping[str, Any], *, config: Config, period: Pe
     ``period`` (code), ``inputs`` (:func:`inputs_of`), ``aggregates_sha256`` (the aggregates, canonical
     JSON), ``earlier_sha256`` (the aggregates of the year's earlier periods the year chart reads,
     :func:`pipeline.charts.earlier_aggregates`), ``template_sha256`` (:func:`docx_content_hash` of the
-    template), ``config_sha256`` (:func:`config_hash`), ``code_sha256``
+    template, with the wording files beside it, :data:`WORDING_FILES`), ``config_sha256``
+    (:func:`config_hash`), ``code_sha256``
     (:func:`pipeline.codehash.render_code_hash`) and ``zlib`` (the compression library's version, which decides
     the .docx's compressed bytes).
     """
@@ -159,7 +165,8 @@ def fingerprint_components(agg: Mapping[str, Any], *, config: Config, period: Pe
         "inputs": inputs_of(agg),
         "aggregates_sha256": _sha256(_canonical(agg)),
         "earlier_sha256": _sha256(_canonical(earlier_aggregates(period, config=config, root=root))),
-        "template_sha256": docx_content_hash(template or TEMPLATE),
+        "template_sha256": _sha256("\0".join([docx_content_hash(template or TEMPLATE),
+                                               *(_sha256(f.read_bytes()) for f in WORDING_FILES)]).encode()),
         "config_sha256": config_hash(config),
         "code_sha256": render_code_hash(),
         "zlib": zlib.ZLIB_RUNTIME_VERSION,
