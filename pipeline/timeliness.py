@@ -217,7 +217,8 @@ def unit_timeliness(unit: Unit, rows: Sequence[LedgerRow], period: Period, polic
     """
     if any(r.unit_code != unit.code for r in rows):
         raise ValueError(f"rows of another unit given for {unit.code}")
-    mine = [r for r in reopenings if r.unit_code == unit.code]
+    # a reopening matters only under a lock: without one it changes nothing (nor a report version's inputs)
+    mine = [r for r in reopenings if r.unit_code == unit.code] if lock_at(period, policy) is not None else []
     reopening = max(mine, key=lambda r: r.reopened_at) if mine else None
     locked = locked_out(rows, period, policy, mine)
     usable = _order(r for r in rows if r.id not in locked)

@@ -163,6 +163,10 @@ def test_lock_leaves_late_versions_unused_until_reopened(config, tmp_path):
         "late", "corrected_after_grace", True, ())
     assert opened.reopening.reopened_by == "Nguyễn Văn A"
     assert tl.locked_out(rows, period, policy, [Reopened("22810")]) == {2}  # another unit's reopening
+    # without a lock a reopening changes nothing: the same verdict, no reopening recorded on it (so a report
+    # rendered after it has the same inputs as before)
+    free = tl.policy_from_config(config)
+    assert tl.unit_timeliness(A, rows, period, free, [Reopened(A.code)]) == tl.unit_timeliness(A, rows, period, free)
 
 
 def test_reporting_rates_over_the_years_periods(config):
