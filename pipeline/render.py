@@ -98,7 +98,7 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "annexes": frozenset({"include_household_annex", "left_out", "units_baseline", "units_current", "movement_poor",
                           "movement_near_poor", "deprivation_poor", "deprivation_near_poor", "households"}),
     "timeliness": frozenset({"available", "deadline", "scheduled_deadline", "deadline_moved", "grace_days", "lock",
-                             "lock_at", "year", "periods", "period_count", "rows", "totals", "year_totals"}),
+                             "lock_at", "year", "periods", "period_labels", "period_count", "rows", "totals", "year_totals"}),
     "version": frozenset({"number", "first", "previous", "unit_changes", "figure_changes", "partial",
                           "data_changed", "template_changed", "config_changed", "code_changed"}),
     "movement": frozenset({"annual", "poor", "near_poor", "unbalanced_units", "columns", "compare", "targets",

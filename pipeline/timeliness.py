@@ -405,7 +405,8 @@ def report_context(data: dict[str, Any] | None, *, config: Config) -> dict[str, 
     template's, chosen by the codes ``status`` and ``rule``. Keys: ``available`` (False when the aggregates
     hold no timeliness entry: every list empty), ``deadline`` and ``scheduled_deadline`` ("dd/mm/yyyy HH:MM"),
     ``deadline_moved`` (bool), ``grace_days`` ("5"), ``lock`` (bool), ``lock_at`` ("dd/mm/yyyy HH:MM" or ""),
-    ``year`` ("2023"), ``periods`` ("2023-6T, 2023-9T"), ``period_count`` ("2"), ``rows`` (one per unit:
+    ``year`` ("2023"), ``periods`` ("2023-6T, 2023-9T"), ``period_labels`` (the same periods by their names in
+    the configuration, ``periods.<kind>.label``: "6 tháng đầu năm, 9 tháng đầu năm"), ``period_count`` ("2"), ``rows`` (one per unit:
     ``no``, ``name``, ``status``, ``rule``, ``required`` (bool), ``locked`` (bool), ``reopened`` (bool),
     ``grace_days``, then the year's ``expected``, ``received``, ``on_time``, ``valid``, ``on_time_rate``),
     ``totals`` and ``year_totals`` (``expected``, ``received``, ``on_time``, ``valid`` and their
@@ -414,7 +415,8 @@ def report_context(data: dict[str, Any] | None, *, config: Config) -> dict[str, 
     if not data:
         empty = _rate_row({"expected": 0, "received": 0, "on_time": 0, "valid": 0})
         return {"available": False, "deadline": "", "scheduled_deadline": "", "deadline_moved": False,
-                "grace_days": "0", "lock": False, "lock_at": "", "year": "", "periods": "", "period_count": "0",
+                "grace_days": "0", "lock": False, "lock_at": "", "year": "", "periods": "", "period_labels": "",
+                "period_count": "0",
                 "rows": [], "totals": empty, "year_totals": empty}
     grace = fmt.number(data["correction_grace_days"])
     rows = []
@@ -437,6 +439,7 @@ def report_context(data: dict[str, Any] | None, *, config: Config) -> dict[str, 
         "lock_at": _local(data["lock_at"], config),
         "year": data["periods"][0][:4] if data["periods"] else "",
         "periods": ", ".join(data["periods"]),
+        "period_labels": ", ".join(config.period(code).label for code in data["periods"]),
         "period_count": fmt.number(len(data["periods"])),
         "rows": rows,
         "totals": _rate_row(data["totals"]),

@@ -193,6 +193,8 @@ def test_reporting_rates_over_the_years_periods(config):
     assert ctx["year_totals"]["on_time_rate"] == "81,25%"
     assert (ctx["year"], ctx["periods"], ctx["period_count"], ctx["deadline"]) == (
         "2023", "2023-6T, 2023-9T", "2", "05/08/2023 00:00")
+    # sentences name the periods, never their codes
+    assert ctx["period_labels"] == "6 tháng đầu năm, 9 tháng đầu năm"
     assert ctx["rows"][1] == {"no": "2", "name": "Xã Lâm Sơn", "status": "on_time", "rule": "first_on_time",
                               "required": True, "locked": False, "reopened": False, "grace_days": "5",
                               "expected": "2", "received": "2", "on_time": "1", "valid": "2",
