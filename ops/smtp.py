@@ -14,7 +14,7 @@ from email.utils import make_msgid
 from airflow.providers.smtp.hooks.smtp import SmtpHook
 
 from pipeline.config import Config
-from pipeline.mail import Message, Sender
+from pipeline.mail import MailError, Message, Sender, send_failure_vi
 
 log = logging.getLogger(__name__)
 
@@ -25,18 +25,30 @@ def smtp_sender(config: Config) -> Sender:
     else the connection's extra ``from_email``. Each call opens one SMTP session and sends one message.
 
     Raises (when called):
-        airflow.exceptions.AirflowException: the connection is not defined or the server cannot be reached.
-        smtplib.SMTPException: the server refused the message.
+        pipeline.mail.MailError: the connection is not defined, the server cannot be reached or refused the
+            login or the message — said in Vietnamese (:func:`pipeline.mail.send_failure_vi`, with the server's
+            host and port); the original exception is its cause.
     """
     conn_id = config.mail.get("smtp_conn_id") or "smtp_default"
     from_address = config.mail.get("from_address") or None
     domain = (from_address or "localhost").rpartition("@")[2]
 
     def send(message: Message) -> None:
-        with SmtpHook(smtp_conn_id=conn_id) as hook:
-            hook.send_email_smtp(to=list(message.to), subject=message.subject, html_content=message.html,
-                                 from_email=from_address, files=[str(p) for p in message.attachments],
-                                 custom_headers={"Message-ID": make_msgid(domain=domain)})
+        hook = SmtpHook(smtp_conn_id=conn_id)
+        try:
+            with hook:
+                hook.send_email_smtp(to=list(message.to), subject=message.subject, html_content=message.html,
+                                     from_email=from_address, files=[str(p) for p in message.attachments],
+                                     custom_headers={"Message-ID": make_msgid(domain=domain)})
+        except Exception as exc:
+            conn = getattr(hook, "smtp_connection", None)
+            host = getattr(conn, "host", None)
+            port = getattr(conn, "port", None)
+            said = send_failure_vi(exc, conn_id, host, port)
+            if said is None:
+                raise
+            log.warning("E-mail not sent through connection %s: %s", conn_id, type(exc).__name__)
+            raise MailError(said) from exc
         log.info("E-mail sent to %d address(es) through connection %s", len(message.to), conn_id)
 
     return send

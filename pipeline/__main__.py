@@ -32,6 +32,41 @@ import sys
 from pathlib import Path
 
 
+class VietnameseArgumentParser(argparse.ArgumentParser):
+    """argparse with its usage errors said in Vietnamese (missing or unknown arguments, an unknown or missing
+    command, a value of the wrong type), followed by the help command to run; exits 2 as argparse does."""
+
+    def error(self, message: str):  # noqa: D102 - argparse's hook
+        import re
+
+        help_hint = f"Xem: {self.prog} --help"
+        m = re.match(r"the following arguments are required: (.*)", message)
+        if m:
+            names = m.group(1)
+            if names == "command":
+                self.exit(2, f"Thiếu lệnh. Các lệnh: {', '.join(self._commands())}. {help_hint}\n")
+            self.exit(2, f"Thiếu tham số: {names}. {help_hint}\n")
+        m = re.match(r"argument command: invalid choice: '([^']*)'", message)
+        if m:
+            self.exit(2, f"Lệnh không có: {m.group(1)}. Các lệnh: {', '.join(self._commands())}. {help_hint}\n")
+        m = re.match(r"unrecognized arguments: (.*)", message)
+        if m:
+            self.exit(2, f"Tham số không dùng được với lệnh này: {m.group(1)}. {help_hint}\n")
+        m = re.match(r"argument ([^:]+): invalid (?:int|float) value: '([^']*)'", message)
+        if m:
+            self.exit(2, f"Tham số {m.group(1)} phải là một số, không phải «{m.group(2)}». {help_hint}\n")
+        m = re.match(r"argument ([^:]+): expected one argument", message)
+        if m:
+            self.exit(2, f"Tham số {m.group(1)} cần một giá trị. {help_hint}\n")
+        self.exit(2, f"Lệnh gõ chưa đúng. {help_hint}\n")
+
+    def _commands(self) -> list[str]:
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return list(action.choices)
+        return []
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code.
 
@@ -41,8 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     2 usage, 3 system error (reading or checking the file failed inside the pipeline: not the file's fault;
     the traceback is logged, the finding printed says "lỗi hệ thống — cán bộ huyện đã được báo").
     """
-    parser = argparse.ArgumentParser(prog="python -m pipeline", description="Báo cáo giảm nghèo hộ có người có công")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = VietnameseArgumentParser(prog="python -m pipeline", description="Báo cáo giảm nghèo hộ có người có công")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command", parser_class=VietnameseArgumentParser)
     p_val = sub.add_parser("validate", help="kiểm tra một tệp báo cáo của đơn vị")
     p_val.add_argument("file", type=Path)
     p_val.add_argument("--period", help="kỳ báo cáo (mặc định: kỳ ghi trong tệp)")
@@ -365,10 +400,23 @@ def _approve_or_deliver(args, config) -> int:
     except (ValueError, KeyError):
         raise
     except Exception as exc:  # noqa: BLE001 - the mail server, LibreOffice or the annex check: say so, no traceback
-        from pipeline.periodic import error_summary
+        import logging
 
-        print(f"Chưa gửi được báo cáo kỳ {period.code}: {error_summary(exc)}. Không ghi nhận là đã gửi; thử lại "
-              "sau hoặc báo quản trị hệ thống.", file=sys.stderr)
+        from pipeline.delivery import AnnexError
+        from pipeline.mail import send_failure_vi
+        from pipeline.pdf import PdfError
+
+        logging.getLogger("pipeline.deliver").warning("Delivery of %s failed: %s: %s", period.code,
+                                                      type(exc).__name__, exc)
+        if isinstance(exc, PdfError):
+            why = str(exc)
+        elif isinstance(exc, AnnexError):
+            why = "không tách được danh sách hộ (Phụ lục I) khỏi bản gửi thư điện tử"
+        else:
+            why = send_failure_vi(exc, config.mail.get("smtp_conn_id") or "smtp_default") \
+                or "lỗi hệ thống (chi tiết ghi trong nhật ký)"
+        print(f"Chưa gửi được báo cáo kỳ {period.code}: {why}. Không ghi nhận là đã gửi; thử lại sau hoặc báo quản "
+              "trị hệ thống.", file=sys.stderr)
         return 1
     if not result.sent:
         print(f"Báo cáo kỳ {period.code} phiên bản {result.version} đã được gửi trước đây; không gửi lại "
@@ -381,8 +429,11 @@ def _approve_or_deliver(args, config) -> int:
 
 def unit_line(sub: dict) -> str:
     """One line for a unit of ``aggregates.json``'s ``submissions``: valid, invalid with its counts, missing,
-    or system error (its version could not be validated), and a newer version not used."""
-    name = f"{sub['unit_name']} ({sub['unit_code']})"
+    or system error (its version could not be validated), and a newer version not used. The unit's name starts
+    the line, capitalised ("Thị trấn Tân Sơn (22810): …")."""
+    from pipeline.synthesis import capitalise
+
+    name = f"{capitalise(sub['unit_name'])} ({sub['unit_code']})"
     version = f"phiên bản {sub['version']}" if sub.get("version") else "tệp"
     late = "" if sub.get("on_time") is not False else ", trễ hạn"
     status = sub["status"]

@@ -98,7 +98,8 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "annexes": frozenset({"include_household_annex", "left_out", "units_baseline", "units_current", "movement_poor",
                           "movement_near_poor", "deprivation_poor", "deprivation_near_poor", "households"}),
     "timeliness": frozenset({"available", "deadline", "scheduled_deadline", "deadline_moved", "grace_days", "lock",
-                             "lock_at", "year", "periods", "period_labels", "period_count", "rows", "totals", "year_totals"}),
+                             "lock_at", "year", "periods", "period_labels", "period_count", "rows", "totals",
+                             "year_totals"}),
     "version": frozenset({"number", "first", "previous", "unit_changes", "figure_changes", "partial",
                           "data_changed", "template_changed", "config_changed", "code_changed"}),
     "movement": frozenset({"annual", "poor", "near_poor", "unbalanced_units", "columns", "compare", "targets",
@@ -527,6 +528,76 @@ def _places(xml: str) -> list[tuple[str, str]]:
     return out
 
 
+_BLOCK_OPENERS = ("if", "for", "with", "filter", "macro", "call", "block")
+_NO_PARSE = ("else", "raw", "endraw", *(f"end{w}" for w in (*_BLOCK_OPENERS, "set")))
+
+
+def jinja_message_vi(exc) -> str:
+    """A Jinja error (``jinja2.TemplateError``) said in Vietnamese for office staff: an unknown filter or test,
+    a tag left open or mistyped, a missing condition, an unknown tag or character. Other messages give a
+    generic "thẻ viết sai" (the English text is never shown)."""
+    text = str(getattr(exc, "message", None) or exc)
+    rules = [
+        (r"No filter named '([^']*)'", "bộ lọc «{0}» không có"),
+        (r"No test named '([^']*)'", "phép thử «{0}» không có"),
+        (r"(?i)unexpected end of template", "thẻ chưa đóng hoặc viết sai (thiếu phần cuối của thẻ hoặc thẻ đóng)"),
+        (r"expected token '([^']*)', got '([^']*)'", "thẻ chưa đóng hoặc viết sai (gặp «{1}» không đúng chỗ)"),
+        (r"Expected an expression, got '([^']*)'", "thẻ thiếu biểu thức (biến hoặc điều kiện)"),
+        (r"Encountered unknown tag '([^']*)'", "thẻ lệnh «{0}» không có hoặc đặt sai chỗ"),
+        (r"unexpected char '?(.+?)'? at \d+", "ký tự «{0}» không dùng được trong thẻ"),
+        (r"unexpected '([^']*)'", "gặp «{0}» không đúng chỗ"),
+    ]
+    for pattern, vi in rules:
+        m = re.search(pattern, text)
+        if m:
+            return vi.format(*m.groups())
+    return "thẻ viết sai"
+
+
+def _short(tag: str, limit: int = 120) -> str:
+    return tag if len(tag) <= limit else tag[:limit] + "…"
+
+
+def _tag_fault(env, body: str) -> str | None:
+    """The fault of one tag read on its own (``body``: ``{{ … }}`` or ``{% … %}`` without docxtpl's level
+    letter), in Vietnamese, or None. A block tag is parsed with its closing tag added; unknown filters and
+    tests are faults."""
+    import jinja2
+    from jinja2 import nodes
+
+    if body.startswith("{#"):
+        return None
+    if body.startswith("{{"):
+        source = body
+        inner = body[2:-2]
+    else:
+        inner = body[2:-2]
+        word = inner.split()[0] if inner.split() else ""
+        if word in _NO_PARSE:
+            return None
+        if word == "elif":
+            source = "{% if true %}" + body + "{% endif %}"
+        elif word in _BLOCK_OPENERS:
+            source = body + "{% end" + word + " %}"
+        elif word == "set" and "=" not in inner:
+            source = body + "{% endset %}"
+        else:
+            source = body
+    if "{{" in inner or "{%" in inner:
+        return "thẻ chưa đóng hoặc viết sai (thiếu dấu đóng trước thẻ tiếp theo trong đoạn)"
+    try:
+        ast = env.parse(source)
+    except jinja2.TemplateError as exc:
+        return jinja_message_vi(exc)
+    for node in ast.find_all(nodes.Filter):
+        if node.name not in env.filters:
+            return f"bộ lọc «{node.name}» không có"
+    for node in ast.find_all(nodes.Test):
+        if node.name not in env.tests:
+            return f"phép thử «{node.name}» không có"
+    return None
+
+
 def _table_of(place: str) -> str:
     return place.split(", dòng ")[0]
 
@@ -538,6 +609,7 @@ def _check_places(name: str, where: str, xml: str) -> None:
 
     env = _jinja_env()
     blocks: dict[str, list[tuple[str, str, str]]] = {}  # table → open {%tr for/if %} (keyword, place, tag)
+    opened: list[tuple[str, str, str]] = []  # open {% if/for … %} outside {%tr %} (keyword, place, tag)
     for place, text in _places(xml):
         text = _ascii_quotes(text)
         rest = _TAG_IN_TEXT.sub("", text)
@@ -553,8 +625,21 @@ def _check_places(name: str, where: str, xml: str) -> None:
                 list(env.lex(body))
             except jinja2.TemplateSyntaxError as exc:
                 raise TemplateCheckError(
-                    f"{where} ({name}), {place}: thẻ mẫu «{tag}» bị sửa hoặc gõ sai ({exc.message}); gõ lại thẻ "
-                    "bằng chữ thường, dấu nháy thẳng ' hoặc \"") from exc
+                    f"{where} ({name}), {place}: thẻ mẫu «{tag}» bị sửa hoặc gõ sai ({jinja_message_vi(exc)}); gõ "
+                    "lại thẻ bằng chữ thường, dấu nháy thẳng ' hoặc \"") from exc
+            fault = _tag_fault(env, body)
+            if fault:
+                raise TemplateCheckError(f"{where} ({name}), {place}: thẻ mẫu «{_short(tag)}» — {fault}")
+            word = body[2:-2].split()[0] if body.startswith("{%") and body[2:-2].split() else ""
+            if not (level and level.group(1) == "tr"):
+                if word in _BLOCK_OPENERS:
+                    opened.append((word, place, tag))
+                elif word.startswith("end") and word[3:] in _BLOCK_OPENERS:
+                    if not opened or opened[-1][0] != word[3:]:
+                        raise TemplateCheckError(
+                            f"{where} ({name}), {place}: thẻ «{tag}» không có thẻ mở {{% {word[3:]} … %}} tương ứng "
+                            "trước nó (thẻ mở đã bị xóa, hoặc các thẻ bị đảo thứ tự)")
+                    opened.pop()
             if level and level.group(1) == "tr":
                 if " dòng " not in place:
                     raise TemplateCheckError(
@@ -569,6 +654,11 @@ def _check_places(name: str, where: str, xml: str) -> None:
                             f"{where} ({name}), {place}: thẻ «{tag}» không có thẻ mở tương ứng trong cùng bảng "
                             "(dòng chứa thẻ đã bị chuyển, xóa hoặc đảo thứ tự)")
                     stack.pop()
+    if opened:
+        word, place, tag = opened[-1]
+        raise TemplateCheckError(
+            f"{where} ({name}), {place}: thẻ «{_short(tag)}» không có thẻ đóng {{% end{word} %}} (thẻ đóng đã bị xóa "
+            "hoặc gõ sai)")
     for stack in blocks.values():
         if stack:
             word, place, tag = stack[-1]
@@ -646,13 +736,17 @@ def check_template(path: Path = TEMPLATE, variables: frozenset[str] = TEMPLATE_V
     for name, xml in sources.items():
         _check_places(name, where, xml)
         patched = patcher.patch_xml(xml)
+        patched = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)  # one paragraph a line, as the report renders
         try:
             ast = env.parse(patched)
-        except jinja2.TemplateSyntaxError as exc:
+            undeclared = meta.find_undeclared_variables(ast)
+        except jinja2.TemplateError as exc:
             lines = patched.splitlines()
-            near = _visible_text("\n".join(lines[max((exc.lineno or 1) - 2, 0):(exc.lineno or 1) + 1]))[-200:]
-            raise TemplateCheckError(f"{where} ({name}): thẻ mẫu sai cú pháp ({exc.message}); gần: «{near}»") from exc
-        unknown = sorted(meta.find_undeclared_variables(ast) - variables)
+            line = (getattr(exc, "lineno", None) or 1) - 1
+            near = _visible_text(lines[line] if 0 <= line < len(lines) else "")[:200]
+            raise TemplateCheckError(
+                f"{where} ({name}): thẻ mẫu sai cú pháp ({jinja_message_vi(exc)}); gần: «{near}»") from exc
+        unknown = sorted(undeclared - variables)
         if unknown:
             found = [(place, text) for place, text in _places(xml)
                      if re.search(r"\b" + re.escape(unknown[0]) + r"\b", " ".join(_TAG_IN_TEXT.findall(text)))]

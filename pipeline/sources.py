@@ -159,7 +159,9 @@ def open_submission(path: Path | BinaryIO, name: str, *, max_bytes: int | None =
     Raises:
         UnreadableSubmission: empty, larger than the limits allow (as sent or once uncompressed, or in rows,
             columns or cells), password-protected, corrupt (one of :data:`CORRUPTION_ERRORS`, malformed XML
-            included), or not a spreadsheet or CSV.
+            included), or not a spreadsheet or CSV — by content: a file that is neither a zip (.xlsx, .xlsm)
+            nor an OLE2 container (.xls) is read as CSV text only when ``name`` ends with ".csv", and refused
+            before any other check (encoding included) otherwise.
         Exception: anything else a library or this code raises (a bug, ``MemoryError``, a library choking on
             well-formed content) propagates unchanged: a system error, not the file's fault.
     """
@@ -192,6 +194,12 @@ def _open(fh: BinaryIO, name: str, limits: Limits) -> Opened:
         return _open_zip(fh, name, limits)
     if head.startswith(OLE_MAGIC):
         return _open_ole(fh, name, limits)
+    if not name.lower().endswith(".csv"):  # a text file is read as a roster only when sent as a CSV
+        raise UnreadableSubmission(
+            f"Tệp {name} không phải bảng tính Excel (.xlsx, .xls).",
+            "Điền số liệu vào mẫu báo cáo Excel của Phòng (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx; danh sách "
+            "hộ dạng CSV thì gửi tệp có đuôi .csv.",
+        )
     return _open_text(fh, name, limits)
 
 

@@ -406,7 +406,8 @@ def report_context(data: dict[str, Any] | None, *, config: Config) -> dict[str, 
     hold no timeliness entry: every list empty), ``deadline`` and ``scheduled_deadline`` ("dd/mm/yyyy HH:MM"),
     ``deadline_moved`` (bool), ``grace_days`` ("5"), ``lock`` (bool), ``lock_at`` ("dd/mm/yyyy HH:MM" or ""),
     ``year`` ("2023"), ``periods`` ("2023-6T, 2023-9T"), ``period_labels`` (the same periods by their names in
-    the configuration, ``periods.<kind>.label``: "6 tháng đầu năm, 9 tháng đầu năm"), ``period_count`` ("2"), ``rows`` (one per unit:
+    the configuration, ``periods.<kind>.label``: "6 tháng đầu năm, 9 tháng đầu năm"), ``period_count`` ("2"),
+    ``rows`` (one per unit:
     ``no``, ``name``, ``status``, ``rule``, ``required`` (bool), ``locked`` (bool), ``reopened`` (bool),
     ``grace_days``, then the year's ``expected``, ``received``, ``on_time``, ``valid``, ``on_time_rate``),
     ``totals`` and ``year_totals`` (``expected``, ``received``, ``on_time``, ``valid`` and their

@@ -13,6 +13,14 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
+def pytest_configure(config):
+    """Import Airflow once, before any test: importing it configures logging with handlers on the streams of
+    that moment. Imported first inside a test using ``capsys`` (the SMTP connection of delivery and reminder
+    tests), its handlers would keep that test's stream, closed afterwards, and every later log line would
+    print a logging error into the next test's captured output."""
+    import airflow  # noqa: F401
+
+
 @pytest.fixture(scope="session")
 def config():
     """The project's configuration (config/ninh_son.yaml)."""

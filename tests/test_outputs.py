@@ -39,10 +39,10 @@ def test_run_prints_one_line_per_unit_then_the_report(cli_run):
     lines = result.stdout.strip().splitlines()
     assert lines[-1] == str(root / "reports" / "2023" / "6T" / "v1" / "bao-cao-2023-6T.docx")
     # dropped into the inbox today, long after the deadline: late
-    assert lines[0] == "thị trấn Tân Sơn (22810): hợp lệ — phiên bản 1: 0 lỗi, 0 cảnh báo, trễ hạn"
+    assert lines[0] == "Thị trấn Tân Sơn (22810): hợp lệ — phiên bản 1: 0 lỗi, 0 cảnh báo, trễ hạn"
     assert [line.split(":")[0] for line in lines[:-1]] == [
-        "thị trấn Tân Sơn (22810)", "xã Lâm Sơn (22813)", "xã Lương Sơn (22816)", "xã Quảng Sơn (22819)",
-        "xã Mỹ Sơn (22822)", "xã Hòa Sơn (22825)", "xã Ma Nới (22828)", "xã Nhơn Sơn (22831)"]
+        "Thị trấn Tân Sơn (22810)", "Xã Lâm Sơn (22813)", "Xã Lương Sơn (22816)", "Xã Quảng Sơn (22819)",
+        "Xã Mỹ Sơn (22822)", "Xã Hòa Sơn (22825)", "Xã Ma Nới (22828)", "Xã Nhơn Sơn (22831)"]
     assert all(": hợp lệ — phiên bản 1: 0 lỗi, " in line for line in lines[:-1])
     # `summary` prints the same lines from the published report's figures
     again = pipeline_cli(root, "summary", "2023-6T")

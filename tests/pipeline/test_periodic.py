@@ -142,7 +142,7 @@ def test_versions_that_could_not_be_validated(tmp_path, config, monkeypatch):
     agg = json.loads((tmp_path / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     nhon_son = next(s for s in agg["submissions"] if s["unit_code"] == "22831")
     assert (nhon_son["status"], nhon_son["version"], nhon_son["errors"]) == ("error", 1, 1)
-    assert unit_line(nhon_son) == "xã Nhơn Sơn (22831): lỗi hệ thống — phiên bản 1 chưa kiểm tra được, trễ hạn"
+    assert unit_line(nhon_son) == "Xã Nhơn Sơn (22831): lỗi hệ thống — phiên bản 1 chưa kiểm tra được, trễ hạn"
     assert agg["lacking"] == ["xã Nhơn Sơn"]
     targets = next(t for t in docx_tables(report) if any("Mục tiêu" in c for c in t[0]))
     assert targets[1][3] == "Chưa đủ số liệu để đánh giá (chưa có báo cáo hợp lệ của: xã Nhơn Sơn)"
@@ -158,7 +158,7 @@ def test_versions_that_could_not_be_validated(tmp_path, config, monkeypatch):
     agg = json.loads((tmp_path / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     ma_noi = next(s for s in agg["submissions"] if s["unit_code"] == "22828")
     assert (ma_noi["status"], ma_noi["version"], ma_noi["newer_failed"]) == ("valid", 1, {"version": 2, "errors": None})
-    assert unit_line(ma_noi) == ("xã Ma Nới (22828): hợp lệ — phiên bản 1: 0 lỗi, 0 cảnh báo, trễ hạn; phiên bản 2 "
+    assert unit_line(ma_noi) == ("Xã Ma Nới (22828): hợp lệ — phiên bản 1: 0 lỗi, 0 cảnh báo, trễ hạn; phiên bản 2 "
                                  "gửi sau chưa kiểm tra được (lỗi hệ thống), báo cáo chưa dùng")
     assert agg["assessable"] is True  # Nhơn Sơn validated this time
     status = next(t for t in docx_tables(report) if any("Kết quả kiểm tra" in r for r in t))

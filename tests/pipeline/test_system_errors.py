@@ -171,7 +171,7 @@ def test_validation_crash_leaves_other_units_report_lines_unchanged(config, plan
         return {s["unit_code"]: s for s in agg["submissions"]}
 
     faulty, clean = submissions(tmp_path), submissions(plan_root)
-    assert unit_line(faulty["22831"]) == "xã Nhơn Sơn (22831): lỗi hệ thống — phiên bản 1 chưa kiểm tra được, trễ hạn"
+    assert unit_line(faulty["22831"]) == "Xã Nhơn Sơn (22831): lỗi hệ thống — phiên bản 1 chưa kiểm tra được, trễ hạn"
     assert (faulty["22831"]["status"], clean["22831"]["status"]) == ("error", "valid")
     assert set(faulty) == set(clean)
     for code in set(clean) - {"22831"}:
