@@ -102,7 +102,7 @@ def _embedded_charts(docx: Path) -> dict[int, tuple[str, bytes]]:
 
 def test_each_caption_is_followed_by_its_chart(run):
     """Biểu đồ 1, 2, 3 in that order, each caption immediately followed by a paragraph holding a PNG image
-    of plausible size, the charts in part I of the report."""
+    of plausible size, each after the table it illustrates (Bảng 1, Bảng 3, Bảng 6)."""
     charts = _embedded_charts(run)
     assert sorted(charts) == [1, 2, 3]
     assert charts[1][0] == "Biểu đồ 1: Tỷ lệ hộ nghèo, hộ cận nghèo theo đơn vị tại ngày 30/04/2023"
@@ -117,8 +117,9 @@ def test_each_caption_is_followed_by_its_chart(run):
 
     texts = [p.text for p in Document(str(run)).paragraphs]
     order = [next(i for i, t in enumerate(texts) if t.startswith(s)) for s in (
-        "I. KẾT QUẢ THỰC HIỆN", "Bảng 1.", "Biểu đồ 1:", "2. Hộ nghèo", "Bảng 3.", "Biểu đồ 2:",
-        "3. Mức độ thiếu hụt", "Bảng 5.", "Biểu đồ 3:", "4. Kết quả hỗ trợ", "II. TÌNH HÌNH BÁO CÁO")]
+        "I. TÌNH HÌNH HỘ NGHÈO", "Bảng 1.", "Biểu đồ 1:", "2. Hộ nghèo, hộ cận nghèo có thành viên", "Bảng 3.",
+        "Biểu đồ 2:", "II. KẾT QUẢ THỰC HIỆN", "Bảng 5.", "Bảng 6.", "Biểu đồ 3:", "7. Công tác quản lý nhà nước",
+        "III. KINH PHÍ")]
     assert order == sorted(order)
     note = texts[texts.index(charts[2][0]) + 2]
     assert note.startswith("Số liệu tại ngày 01/01/2023 và tại ngày cuối các kỳ báo cáo trong năm đã có số liệu: "
@@ -133,7 +134,7 @@ def test_charts_show_the_workbooks_figures(run, config):
     from pipeline.paths import aggregates_path
 
     period = config.period("2023-6T")
-    root = run.parents[3]
+    root = run.parents[4]
     agg = json.loads(aggregates_path(period, root).read_text(encoding="utf-8"))
     context = chart_context(agg, config=config, period=period)
     drawn = {k: v["image"].draw() for k, v in context.items()}
@@ -187,7 +188,7 @@ def test_rendering_again_gives_the_same_docx_bytes(run, config, tmp_path):
     from pipeline.render import build_context, document_properties, render_docx
 
     period = config.period("2023-6T")
-    agg = json.loads(aggregates_path(period, run.parents[3]).read_text(encoding="utf-8"))
+    agg = json.loads(aggregates_path(period, run.parents[4]).read_text(encoding="utf-8"))
     out = []
     for i in range(2):
         out.append(render_docx(build_context(agg, config=config, period=period), tmp_path / f"r{i}.docx",
