@@ -249,18 +249,21 @@ def latest_report(period: Period, root: Path | None = None) -> Path | None:
     return report_path(period, root, version=n) if n is not None else None
 
 
+def _read_version_json(period: Period, n: int, path: Path, what: str) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise VersionError(f"Phiên bản {n} của báo cáo kỳ {period.code} thiếu hoặc hỏng {what} {path.name} "
+                           f"({type(exc).__name__})") from exc
+
+
 def read_manifest(period: Period, n: int, root: Path | None = None) -> dict[str, Any]:
     """Version ``n``'s manifest (see :func:`publish_version`).
 
     Raises:
         VersionError: the folder has no readable manifest.
     """
-    path = version_manifest_path(period, n, root)
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise VersionError(f"Phiên bản {n} của báo cáo kỳ {period.code} thiếu hoặc hỏng tệp mô tả {path.name} "
-                           f"({type(exc).__name__})") from exc
+    return _read_version_json(period, n, version_manifest_path(period, n, root), "tệp mô tả")
 
 
 def read_version_aggregates(period: Period, n: int, root: Path | None = None) -> dict[str, Any]:
@@ -269,12 +272,7 @@ def read_version_aggregates(period: Period, n: int, root: Path | None = None) ->
     Raises:
         VersionError: the copy is missing or unreadable.
     """
-    path = version_aggregates_path(period, n, root)
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise VersionError(f"Phiên bản {n} của báo cáo kỳ {period.code} thiếu bản số liệu tổng hợp {path.name} "
-                           f"({type(exc).__name__})") from exc
+    return _read_version_json(period, n, version_aggregates_path(period, n, root), "bản số liệu tổng hợp")
 
 
 # ---------------------------------------------------------------------------------------------- changes
