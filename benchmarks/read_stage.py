@@ -1,11 +1,11 @@
 """Benchmark: the read stage of a workbook formatted far past its data, against the plain workbook.
 
-Target (the reader's design, ``pipeline/sources.py``): reading the sample of xã Ma Nới with borders down to
+Target (the reader's design, ``pipeline/read/sources.py``): reading the sample of xã Ma Nới with borders down to
 row 50,000 on every roster column takes under twice the time and the memory of reading the plain sample, in
 a warm process. Two measures are printed for each file:
 
-* ``read``: :func:`pipeline.read.read_submission` alone (open, trim, parse, canonical frames);
-* ``read stage``: what the pipeline does with a new version — :func:`pipeline.staging.staged_submission`
+* ``read``: :func:`pipeline.read.reader.read_submission` alone (open, trim, parse, canonical frames);
+* ``read stage``: what the pipeline does with a new version — :func:`pipeline.read.staging.staged_submission`
   into an empty data root: read once and keep the frames as staging files.
 
 Time is the best of ``--repeat`` runs, the two files taking turns so that a busy machine slows both alike;
@@ -31,7 +31,7 @@ PLAIN = ROOT / "samples" / "2023-6T" / "22828_ma_noi.xlsx"
 
 
 def _stage(path: Path, config, sha256: str) -> None:
-    from pipeline.staging import staged_submission
+    from pipeline.read.staging import staged_submission
 
     with tempfile.TemporaryDirectory() as tmp:
         staged_submission(path, sha256=sha256, period=config.period("2023-6T"), config=config, root=Path(tmp))
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=float, default=2.0, help="highest ratio allowed (default 2)")
     args = parser.parse_args(argv)
     from pipeline.config import load_config
-    from pipeline.read import read_submission, sha256_of
+    from pipeline.read.reader import read_submission, sha256_of
 
     config = load_config()
     with tempfile.TemporaryDirectory() as tmp:

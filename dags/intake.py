@@ -44,14 +44,14 @@ def intake() -> None:
     @task
     def periods() -> list[str]:
         """Periods with a drop folder."""
-        from pipeline.intake import open_periods
+        from pipeline.intake.inbox import open_periods
 
         return open_periods(load_config())
 
     @task(map_index_template="{{ task.op_kwargs['period'] }}", pool="intake")
     def take_in(period: str) -> dict:
         """Register, archive and validate the period's new files; refresh its status page."""
-        from pipeline.intake import intake_period
+        from pipeline.intake.inbox import intake_period
 
         config = load_config()
         return intake_period(config.period(period), config=config, now=dt.datetime.now(dt.UTC))

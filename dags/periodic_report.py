@@ -74,9 +74,9 @@ CONFIG = load_config()  # small YAML file: only the schedule is taken from it at
 def periodic_report() -> None:
     @task
     def resolve_period() -> str:
-        """The period code from the Param, else the latest due period that has units (pipeline.periodic)."""
+        """The period code from the Param, else the latest due period that has units (pipeline.orchestrator)."""
         from pipeline.config import ConfigError
-        from pipeline.periodic import resolve_period as resolve
+        from pipeline.orchestrator import resolve_period as resolve
 
         context = get_current_context()
         try:
@@ -94,7 +94,7 @@ def periodic_report() -> None:
           max_retry_delay=dt.timedelta(minutes=10), pool="intake")
     def gather(period: str) -> list[dict]:
         """Final intake pass into the ledger; one item per unit that sent files (codes, counts, hashes)."""
-        from pipeline.periodic import gather as gather_files
+        from pipeline.orchestrator import gather as gather_files
 
         config = load_config()
         return gather_files(config.period(period), config=config, now=dt.datetime.now(dt.UTC))
@@ -105,7 +105,7 @@ def periodic_report() -> None:
           map_index_template="{{ task.op_kwargs['submission']['unit_code'] or 'unknown' }}")
     def validate(submission: dict, period: str) -> dict:
         """Validate a unit's versions that need it; errors in its latest version fail this mapped task only."""
-        from pipeline.periodic import validate_one, validation_failure
+        from pipeline.orchestrator import validate_one, validation_failure
 
         config = load_config()
         result = validate_one(submission, config=config, period=config.period(period), now=dt.datetime.now(dt.UTC))
@@ -119,7 +119,7 @@ def periodic_report() -> None:
 
         Runs after every validation, failed or not (it reports them), but never after a failed gather.
         """
-        from pipeline.periodic import status_page_period
+        from pipeline.orchestrator import status_page_period
 
         config = load_config()
         return status_page_period(config.period(period), config=config, now=dt.datetime.now(dt.UTC))
@@ -130,7 +130,7 @@ def periodic_report() -> None:
 
         Runs after every validation, failed or not (it reports them), but never after a failed gather.
         """
-        from pipeline.periodic import data_docs_period
+        from pipeline.orchestrator import data_docs_period
 
         config = load_config()
         return data_docs_period(config.period(period), config=config)
@@ -141,7 +141,7 @@ def periodic_report() -> None:
 
         Runs after every validation, failed or not, but never after a failed gather (a setup task).
         """
-        from pipeline.periodic import aggregate_period
+        from pipeline.orchestrator import aggregate_period
 
         config = load_config()
         return aggregate_period(config.period(period), config=config)
@@ -150,7 +150,7 @@ def periodic_report() -> None:
     def render(period: str, aggregates_path: str) -> str:
         """Render the report from aggregates.json, audit and publish it as a version (re-using the latest when
         nothing changed); returns its path."""
-        from pipeline.periodic import render_period
+        from pipeline.orchestrator import render_period
 
         config = load_config()
         return render_period(config.period(period), config=config)

@@ -44,8 +44,8 @@ def reminders() -> None:
     def send_reminders() -> list[dict]:
         """Send the reminders due on the run's day; returns codes and counts per period."""
         from ops.smtp import smtp_sender
-        from pipeline.ledger import open_ledger
-        from pipeline.reminders import send_due_reminders
+        from pipeline.ledger.store import open_ledger
+        from pipeline.staff.reminders import send_due_reminders
 
         config = load_config()
         context = get_current_context()  # the run's day: its logical date, or when it was triggered (none)

@@ -1,5 +1,5 @@
-"""Sending e-mail through Airflow's SMTP connection: the sender that :mod:`pipeline.reminders` and
-:mod:`pipeline.delivery` are given (by the DAG ``reminders`` and by ``python -m pipeline deliver``).
+"""Sending e-mail through Airflow's SMTP connection: the sender that :mod:`pipeline.staff.reminders` and
+:mod:`pipeline.staff.delivery` are given (by the DAG ``reminders`` and by ``python -m pipeline deliver``).
 
 The connection is Airflow's (Admin → Connections, or an ``AIRFLOW_CONN_<ID>`` environment variable), named by
 ``mail.smtp_conn_id`` in the configuration (default ``smtp_default``); host, port, login, TLS and the default
@@ -14,7 +14,7 @@ from email.utils import make_msgid
 from airflow.providers.smtp.hooks.smtp import SmtpHook
 
 from pipeline.config import Config
-from pipeline.mail import MailError, Message, Sender, send_failure_vi
+from pipeline.staff.mail import MailError, Message, Sender, send_failure_vi
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +25,8 @@ def smtp_sender(config: Config) -> Sender:
     else the connection's extra ``from_email``. Each call opens one SMTP session and sends one message.
 
     Raises (when called):
-        pipeline.mail.MailError: the connection is not defined, the server cannot be reached or refused the
-            login or the message — said in Vietnamese (:func:`pipeline.mail.send_failure_vi`, with the server's
+        pipeline.staff.mail.MailError: the connection is not defined, the server cannot be reached or refused the
+            login or the message — said in Vietnamese (:func:`pipeline.staff.mail.send_failure_vi`, with the server's
             host and port); the original exception is its cause.
     """
     conn_id = config.mail.get("smtp_conn_id") or "smtp_default"

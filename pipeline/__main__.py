@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             import datetime as dt
 
-            from pipeline.periodic import StepFailed, resolve_period, run_period
+            from pipeline.orchestrator import StepFailed, resolve_period, run_period
 
             period = resolve_period(config, args.period, dt.datetime.now(dt.UTC))
             try:
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             return _print_summary(config.period(args.period), config)
         if args.command == "report-path":
             from pipeline.paths import report_dir, report_path
-            from pipeline.versions import latest_version
+            from pipeline.publish.versions import latest_version
 
             period = config.period(args.period)
             number = args.version if args.version is not None else latest_version(period)
@@ -163,8 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "accept-outlier":
             import datetime as dt
 
-            from pipeline.ledger import open_ledger
-            from pipeline.validate import OUTLIER_KEYS
+            from pipeline.ledger.store import open_ledger
+            from pipeline.validate.rules import OUTLIER_KEYS
 
             if args.indicator not in OUTLIER_KEYS:
                 print(f"Chỉ tiêu không hợp lệ: {args.indicator}. Chọn một trong: {', '.join(OUTLIER_KEYS)}",
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "reopen":
             return _reopen(args, config)
         if args.command == "template":
-            from pipeline.workbook import write_submission
+            from pipeline.staff.form import write_submission
 
             print(write_submission(args.out))
             return 0
@@ -205,12 +205,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check_template(path: Path | None) -> int:
-    """``check-template``: the template's own tags checked (:func:`pipeline.render.check_template`), never a
+    """``check-template``: the template's own tags checked (:func:`pipeline.render.report.check_template`), never a
     rendered report. Prints "MẪU HỢP LỆ" and returns 0, or prints the fault (the place: table, row and cell,
     or paragraph) on stderr and returns 1 — also for a file that is missing or not a .docx."""
     import zipfile
 
-    from pipeline.render import TEMPLATE, TemplateCheckError, check_template
+    from pipeline.render.report import TEMPLATE, TemplateCheckError, check_template
 
     path = path or TEMPLATE
     try:
@@ -238,9 +238,9 @@ def _validate(file: Path, period: str | None, config) -> int:
 
     from pipeline.config import ConfigError
     from pipeline.findings import ValidationOutcome
-    from pipeline.read import UnreadableSubmission, read_submission, sha256_of
+    from pipeline.read.reader import UnreadableSubmission, read_submission, sha256_of
     from pipeline.system_errors import error_type, log_system_error, system_error_finding
-    from pipeline.validate import SuiteError, validate_submission
+    from pipeline.validate.rules import SuiteError, validate_submission
 
     if not file.is_file():
         print(f"Không tìm thấy tệp: {file}", file=sys.stderr)
@@ -261,7 +261,7 @@ def _validate(file: Path, period: str | None, config) -> int:
     except (SuiteError, ConfigError):
         raise
     except Exception as exc:  # noqa: BLE001 - a fault of the pipeline on this file: say so, never blame the file
-        log_system_error(logging.getLogger("pipeline.validate"), "Validation of %s failed: system error (%s)",
+        log_system_error(logging.getLogger("pipeline.validate.rules"), "Validation of %s failed: system error (%s)",
                          file.name, error_type(exc), exc=exc)
         outcome = ValidationOutcome(file.name, sha256_of(file), None, period or "", [system_error_finding(exc)],
                                     system_error=error_type(exc))
@@ -281,8 +281,8 @@ def _receive(args, config) -> int:
     import datetime as dt
 
     from pipeline.config import ConfigError
-    from pipeline.ledger import open_ledger
-    from pipeline.receive import ReceiptError, parse_received_at, receive_file
+    from pipeline.intake.receive import ReceiptError, parse_received_at, receive_file
+    from pipeline.ledger.store import open_ledger
 
     now = dt.datetime.now(dt.UTC)
     try:
@@ -298,7 +298,7 @@ def _receive(args, config) -> int:
         print(exc, file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - the ledger or the archive is unreachable: say so, no traceback
-        from pipeline.periodic import error_summary
+        from pipeline.orchestrator import error_summary
 
         print(f"Không ghi nhận được tệp {args.file.name}: lỗi hệ thống ({error_summary(exc)}). Tệp chưa được lưu vào "
               "sổ tiếp nhận; thử lại sau hoặc báo quản trị hệ thống.", file=sys.stderr)
@@ -315,7 +315,7 @@ def _receive(args, config) -> int:
         print(f"Tệp {args.file.name} đã có trong sổ tiếp nhận kỳ {period.code}: {unit}, nhận lúc "
               f"{local(v.received_at)} — {verdict}. Không ghi thêm.")
         return 0
-    from pipeline.timeliness import deadline, locked_out, policy_from_config
+    from pipeline.ledger.timeliness import deadline, locked_out, policy_from_config
 
     policy = policy_from_config(config)
     print(f"Đã ghi nhận {args.file.name} kỳ {period.code}: {unit}, nhận lúc {local(v.received_at)} — {verdict} "
@@ -331,8 +331,8 @@ def _reopen(args, config, now=None) -> int:
     unknown period or unit, an empty name or reason), 1 the ledger unreachable."""
     import datetime as dt
 
-    from pipeline.ledger import open_ledger
-    from pipeline.timeliness import lock_at, policy_from_config
+    from pipeline.ledger.store import open_ledger
+    from pipeline.ledger.timeliness import lock_at, policy_from_config
 
     period = config.period(args.period)  # ConfigError: exit 2 in main
     try:
@@ -348,7 +348,7 @@ def _reopen(args, config, now=None) -> int:
         record = open_ledger().reopen(period=period.code, unit_code=unit.code, reopened_by=args.by,
                                       reason=args.reason, reopened_at=now)
     except Exception as exc:  # noqa: BLE001 - the ledger is unreachable: say so, no traceback
-        from pipeline.periodic import error_summary
+        from pipeline.orchestrator import error_summary
 
         print(f"Không ghi được việc mở lại kỳ {period.code}: lỗi hệ thống ({error_summary(exc)}). Thử lại sau hoặc "
               "báo quản trị hệ thống.", file=sys.stderr)
@@ -379,8 +379,8 @@ def _approve_or_deliver(args, config) -> int:
     no recipients configured), 4 not approved, 5 the file changed since it was approved."""
     import datetime as dt
 
-    from pipeline.delivery import CHANGED, NOT_APPROVED, DeliveryRefused, approve, deliver
-    from pipeline.ledger import open_ledger
+    from pipeline.ledger.store import open_ledger
+    from pipeline.staff.delivery import CHANGED, NOT_APPROVED, DeliveryRefused, approve, deliver
 
     period = config.period(args.period)
     now = dt.datetime.now(dt.UTC)
@@ -402,9 +402,9 @@ def _approve_or_deliver(args, config) -> int:
     except Exception as exc:  # noqa: BLE001 - the mail server, LibreOffice or the annex check: say so, no traceback
         import logging
 
-        from pipeline.delivery import AnnexError
-        from pipeline.mail import send_failure_vi
-        from pipeline.pdf import PdfError
+        from pipeline.render.pdf import PdfError
+        from pipeline.staff.delivery import AnnexError
+        from pipeline.staff.mail import send_failure_vi
 
         logging.getLogger("pipeline.deliver").warning("Delivery of %s failed: %s: %s", period.code,
                                                       type(exc).__name__, exc)
@@ -463,7 +463,7 @@ def _print_summary(period, config) -> int:
     import json
 
     from pipeline.paths import report_dir, version_aggregates_path
-    from pipeline.versions import latest_report, latest_version
+    from pipeline.publish.versions import latest_report, latest_version
 
     path = latest_report(period)
     if path is None or not path.exists():
@@ -481,10 +481,10 @@ def _print_summary(period, config) -> int:
 
 
 def _fallback_period(config) -> str:
-    """The latest period already due whose reporting units are configured (see pipeline.periodic)."""
+    """The latest period already due whose reporting units are configured (see pipeline.orchestrator)."""
     import datetime as dt
 
-    from pipeline.periodic import resolve_period
+    from pipeline.orchestrator import resolve_period
 
     return resolve_period(config, None, dt.datetime.now(dt.UTC)).code
 

@@ -1,6 +1,6 @@
 """What a validation result depends on, as one hash: code, expectation suites, configuration, libraries.
 
-A version is validated again when this hash changes (see :func:`pipeline.intake.fingerprint`). The code part
+A version is validated again when this hash changes (see :func:`pipeline.intake.inbox.fingerprint`). The code part
 is not a hand-kept list: it is every module of the ``pipeline`` package that reading and validation import,
 found by following their ``import`` statements (at module level and inside functions) from
 :data:`ENTRY_MODULES`. Following the source rather than ``sys.modules`` keeps the hash the same in every
@@ -20,7 +20,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
 PACKAGE = PACKAGE_DIR.name
 
-ENTRY_MODULES = ("pipeline.read", "pipeline.validate", "pipeline.feedback")
+ENTRY_MODULES = ("pipeline.read.reader", "pipeline.validate.rules", "pipeline.staff.feedback")
 """Where reading, validation and the annotated workbook start."""
 
 VALIDATION_LIBRARIES = ("great_expectations", "openpyxl", "xlrd", "olefile", "pandas", "babel")
@@ -126,7 +126,7 @@ def rules_hash() -> str:
     return _digest(hashed_files(), library_versions())
 
 
-READER_MODULES = ("pipeline.read", "pipeline.staging")
+READER_MODULES = ("pipeline.read.reader", "pipeline.read.staging")
 """Where reading a workbook into its canonical frames, and keeping them as a staging file, start."""
 READER_LIBRARIES = ("openpyxl", "xlrd", "olefile", "pandas", "babel", "lxml", "pyarrow")
 
@@ -134,12 +134,12 @@ READER_LIBRARIES = ("openpyxl", "xlrd", "olefile", "pandas", "babel", "lxml", "p
 def reader_hash() -> str:
     """Hex SHA-256 over what a staging file depends on: the configuration files (units, reference lists,
     limits), the code that reading and staging import, and the versions of :data:`READER_LIBRARIES`. A
-    staging file made under another reader hash is never used (see :mod:`pipeline.staging`)."""
+    staging file made under another reader hash is never used (see :mod:`pipeline.read.staging`)."""
     files = sorted((PROJECT_ROOT / "config").glob("*.yaml")) + validation_sources(READER_MODULES)
     return _digest(files, library_versions(READER_LIBRARIES))
 
 
-RENDER_MODULES = ("pipeline.render", "pipeline.versions")
+RENDER_MODULES = ("pipeline.render.report", "pipeline.publish.versions")
 """Where rendering a report version starts (the template context, the change section, the .docx's bytes)."""
 RENDER_LIBRARIES = ("docxtpl", "python-docx", "jinja2", "lxml", "babel", "matplotlib", "pillow")
 """Distributions whose behaviour decides a rendered report's bytes ("absent" when not installed)."""
@@ -148,7 +148,7 @@ RENDER_LIBRARIES = ("docxtpl", "python-docx", "jinja2", "lxml", "babel", "matplo
 def render_code_hash() -> str:
     """Hex SHA-256 over the code that rendering a report imports (followed from :data:`RENDER_MODULES`, as
     :func:`validation_sources`) and the versions of :data:`RENDER_LIBRARIES`. Part of a report version's
-    fingerprint (:mod:`pipeline.versions`); the template and the configuration are hashed apart so that a
+    fingerprint (:mod:`pipeline.publish.versions`); the template and the configuration are hashed apart so that a
     version can say which of them changed."""
     return _digest(validation_sources(RENDER_MODULES), library_versions(RENDER_LIBRARIES))
 

@@ -409,7 +409,7 @@ class _Reminders(_Model):
             raise ValueError("a number of days is listed twice")
         return sorted(value, reverse=True)
 class _Timeliness(_Model):
-    """Timeliness policies (see :mod:`pipeline.timeliness`)."""
+    """Timeliness policies (see :mod:`pipeline.ledger.timeliness`)."""
 
     correction_grace_days: Annotated[StrictInt, PydanticField(ge=0, le=366)] = 0
     move_deadline_off_non_working_days: StrictBool = False

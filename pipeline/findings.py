@@ -98,8 +98,8 @@ class ValidationOutcome:
     unit's fault; see :mod:`pipeline.system_errors`), None when the file was checked. ``status`` is
     ``valid`` (no error; warnings allowed), ``invalid`` or ``error`` (a system error). ``suite_results``
     holds Great Expectations' own results of the suites that ran (see
-    :func:`pipeline.validate.suite_results`; empty when none ran); it is kept in its own file
-    (:mod:`pipeline.results`), never in the findings file.
+    :func:`pipeline.validate.rules.suite_results`; empty when none ran); it is kept in its own file
+    (:mod:`pipeline.validate.results`), never in the findings file.
     """
 
     file: str
@@ -158,7 +158,7 @@ class ValidationOutcome:
 
         Idempotent: the same outcome writes the same bytes.
         """
-        from pipeline.publish import write_text
+        from pipeline.files import write_text
 
         return write_text(path, json.dumps(self.to_json(), ensure_ascii=False, indent=1), private=True)
 

@@ -189,7 +189,7 @@ DEPRIVATION_HEADERS = (
 
 @dataclass(frozen=True)
 class PovertyRule:
-    """A poverty-classification rule the validation implements (see ``pipeline.validate.STANDARD_RULES``).
+    """A poverty-classification rule the validation implements (see ``pipeline.validate.rules.STANDARD_RULES``).
 
     ``indicators`` are the deprivation indicators the rule counts, as roster keys; ``dimensions`` how many
     dimensions group them in ``config/reference.yaml``.

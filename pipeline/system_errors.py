@@ -10,7 +10,7 @@ The log keeps the traceback's frames and the exception's type, never its message
 quote a cell (a name, an ethnicity: personal data under Decree 13/2023/NĐ-CP), and logs show no cell value
 unless it is masked (:meth:`pipeline.findings.Finding.masked`). Real damage to a file (not a zip, truncated,
 malformed XML, a damaged .xls) is no system error: it is refused as corrupt and the unit resends it
-(:data:`pipeline.sources.CORRUPTION_ERRORS`).
+(:data:`pipeline.read.sources.CORRUPTION_ERRORS`).
 """
 
 from __future__ import annotations

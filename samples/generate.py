@@ -33,7 +33,7 @@ from typing import Any
 
 from pipeline import schema
 from pipeline.config import Config, Unit, load_config
-from pipeline.workbook import write_submission
+from pipeline.staff.form import write_submission
 
 PLAN_SEED = 20230505
 TEST_SEED = 7

@@ -32,7 +32,7 @@ def config():
 @pytest.fixture(scope="session")
 def plan_root(tmp_path_factory, config) -> Path:
     """A data root whose inbox/2023-6T holds the committed plan samples, run once through the pipeline."""
-    from pipeline.periodic import run_period
+    from pipeline.orchestrator import run_period
     from tests.helpers import drop
 
     root = tmp_path_factory.mktemp("plan")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, airflow_env
-from tests.pipeline.test_movement import check_year_reports
+from tests.pipeline.aggregate.test_movement import check_year_reports
 
 
 @pytest.mark.slow
@@ -18,7 +18,7 @@ def test_make_backfill_gives_the_years_three_reports(tmp_path, airflow_home, con
     """Three report paths printed, in period order; the annual report shows 0 poor NCC households and movement
     tables equal to the counts taken from the CN workbooks (see :func:`check_year_reports`); each period's 8
     files are in the ledger once, also after `make receive-samples` again."""
-    from pipeline.ledger import open_ledger
+    from pipeline.ledger.store import open_ledger
 
     root = tmp_path / "data"
     env = airflow_env(airflow_home, root)

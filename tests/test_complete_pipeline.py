@@ -42,7 +42,7 @@ def test_failed_gather_publishes_nothing_and_names_the_step(tmp_path, airflow_ho
     data_docs, aggregate and render are upstream_failed although the first three's trigger rule is all_done
     (with the read-only ledger they could have run on the old ledger), the run fails saying "bước gather",
     and the previous report, status page, Data Docs and aggregates keep their bytes."""
-    from pipeline.periodic import run_period
+    from pipeline.orchestrator import run_period
 
     root = tmp_path / "data"
     inbox = root / "inbox" / "2023-6T"

@@ -65,8 +65,8 @@ def partial_files(root: Path) -> list[str]:
 
 def ledger_vs_archive(root: Path) -> tuple[list, set[str]]:
     """(ledger rows whose archive copy is missing or has other bytes, archive files with no ledger row)."""
-    from pipeline.ledger import Ledger
-    from pipeline.read import sha256_of
+    from pipeline.ledger.store import Ledger
+    from pipeline.read.reader import sha256_of
 
     db = root / "work" / "ledger.sqlite"
     rows = Ledger(f"sqlite:///{db}").versions("2023-6T") if db.exists() else []
@@ -127,7 +127,7 @@ def test_kill_then_rerun(tmp_path, clean_text, point):
     assert again.stdout.strip().splitlines()[-1] == str(root / REPORT)
     assert partial_files(root) == []
     assert ledger_vs_archive(root) == ([], set())
-    from pipeline.ledger import Ledger
+    from pipeline.ledger.store import Ledger
 
     rows = Ledger(f"sqlite:///{root / 'work' / 'ledger.sqlite'}").versions("2023-6T")
     assert sorted((v.unit_code, v.version, v.status) for v in rows) == [

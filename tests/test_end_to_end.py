@@ -110,7 +110,7 @@ def test_no_personal_data_in_logs_or_xcom(dag_run, test_set):
 
 def test_consistent_status_change(tmp_path, config):
     """One Ma Nới NCC household moves from poor to near-poor with a decision: district NCC poor −1, near-poor +1."""
-    from pipeline.periodic import run_period
+    from pipeline.orchestrator import run_period
 
     inbox = tmp_path / "inbox" / "2023-6T"
     drop(sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx")), inbox)
@@ -141,7 +141,7 @@ def test_consistent_status_change(tmp_path, config):
 
 def test_rerun_gives_the_same_report_figures(plan_root, config):
     """Rerunning a period with the same inbox rewrites the same aggregates (idempotent)."""
-    from pipeline.periodic import run_period
+    from pipeline.orchestrator import run_period
 
     path = plan_root / "work" / "2023-6T" / "aggregates.json"
     before = path.read_text(encoding="utf-8")
@@ -158,7 +158,7 @@ def test_intake_dag_registers_and_validates(tmp_path, airflow_home, test_set):
     result = subprocess.run([str(BIN / "airflow"), "dags", "test", "intake"], env=airflow_env(airflow_home, tmp_path),
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
-    from pipeline.ledger import Ledger
+    from pipeline.ledger.store import Ledger
 
     ledger = Ledger(f"sqlite:///{tmp_path / 'work' / 'ledger.sqlite'}")
     versions = ledger.versions("2023-6T")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.read import sha256_of
+from pipeline.read.reader import sha256_of
 from tests.helpers import docx_text, drop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,8 +34,8 @@ def _page_text(page: str) -> str:
 
 
 def _outputs(files: list[Path], root: Path, config) -> dict[str, str]:
+    from pipeline.orchestrator import run_period
     from pipeline.paths import status_page_path, work_dir
-    from pipeline.periodic import run_period
 
     period = config.period("2023-6T")
     drop(files, root / "inbox" / "2023-6T")

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from pipeline.ledger import Ledger
+from pipeline.ledger.store import Ledger
 from tests.conftest import BIN, airflow_env
 from tests.mailserver import MailServer
 

@@ -38,7 +38,7 @@ def _template(tmp_path: Path, old: str, new: str, name: str = "mau.docx") -> Pat
 
 
 def _fault(path: Path) -> str:
-    from pipeline.render import TemplateCheckError, check_template
+    from pipeline.render.report import TemplateCheckError, check_template
 
     with pytest.raises(TemplateCheckError) as info:
         check_template(path)
@@ -99,7 +99,7 @@ def test_an_if_never_closed_is_named(tmp_path, paragraph):
 def test_jinja_messages_in_vietnamese():
     import jinja2
 
-    from pipeline.render import jinja_message_vi
+    from pipeline.render.report import jinja_message_vi
 
     def said(source: str) -> str:
         with pytest.raises(jinja2.TemplateError) as info:
@@ -144,7 +144,7 @@ def _closed_port() -> int:
 def test_smtp_sender_says_why_in_vietnamese(config, monkeypatch):
     """Through Airflow's SMTP hook: no connection defined, then a server that refuses the connection."""
     from ops.smtp import smtp_sender
-    from pipeline.mail import MailError, Message
+    from pipeline.staff.mail import MailError, Message
 
     conn = config.mail.get("smtp_conn_id") or "smtp_default"
     message = Message(("phong@ninhson.example.org",), "Báo cáo", "<p>x</p>")
@@ -175,9 +175,9 @@ def test_deliver_says_why_sending_failed(config, tmp_path, monkeypatch, capsys, 
     from airflow.exceptions import AirflowException
 
     import ops.smtp
-    import pipeline.delivery
+    import pipeline.staff.delivery
     from pipeline.__main__ import main
-    from pipeline.mail import MailError, Message
+    from pipeline.staff.mail import MailError, Message
 
     assert (config.mail.get("smtp_conn_id") or "smtp_default") == "smtp_default"
     raised = {"missing": AirflowException("SMTP connection is not found."),
@@ -197,7 +197,7 @@ def test_deliver_says_why_sending_failed(config, tmp_path, monkeypatch, capsys, 
     monkeypatch.setenv("PIPELINE_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("PIPELINE_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     monkeypatch.setattr(ops.smtp, "smtp_sender", sender)
-    monkeypatch.setattr(pipeline.delivery, "deliver", fake_deliver)
+    monkeypatch.setattr(pipeline.staff.delivery, "deliver", fake_deliver)
     assert main(["deliver", "2023-6T"]) == 1
     assert len(sent) == 1
     err = capsys.readouterr().err
@@ -210,8 +210,8 @@ def test_deliver_says_why_sending_failed(config, tmp_path, monkeypatch, capsys, 
 def test_a_file_that_is_not_a_workbook_is_refused_as_such(tmp_path):
     """README.md is not a spreadsheet: said so (not "typed in TCVN3"), exit 1; text with TCVN3 bytes named
     .xlsx too, while the same text named .csv is read as a roster (and refused for its encoding)."""
-    from pipeline.read import UnreadableSubmission
-    from pipeline.sources import open_submission
+    from pipeline.read.reader import UnreadableSubmission
+    from pipeline.read.sources import open_submission
 
     result = _cli("validate", "README.md")
     assert result.returncode == 1

@@ -149,11 +149,11 @@ def test_name_in_every_column_never_reaches_district_outputs(config, tmp_path, m
     """A name typed into each of the 55 columns and fields (spread over the 8 units' workbooks, each column
     proven read or flagged) is absent from the status page, the Data Docs site, the logs and every dict the
     steps return — in NFC, NFD, escaped or partial form."""
-    from pipeline.datadocs import build_data_docs
-    from pipeline.intake import intake_period
-    from pipeline.ledger import open_ledger
-    from pipeline.periodic import gather, validate_one
-    from pipeline.read import read_submission
+    from pipeline.intake.inbox import intake_period
+    from pipeline.ledger.store import open_ledger
+    from pipeline.orchestrator import gather, validate_one
+    from pipeline.read.reader import read_submission
+    from pipeline.validate.datadocs import build_data_docs
 
     monkeypatch.setenv("PIPELINE_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     period = config.period("2023-6T")

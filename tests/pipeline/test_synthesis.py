@@ -68,7 +68,7 @@ def test_report_groups_varied_spellings_and_keeps_texts_in_the_annex(config, pla
     """Rendered: the eight units' difficulty in eight spellings is one line with eight names; Ma Nới's second,
     different point has its own line; units that raised no proposal are named; annex II keeps each text as
     typed (line breaks, braces and "<&>" literal)."""
-    from pipeline.render import build_context, render_docx
+    from pipeline.render.report import build_context, render_docx
 
     agg = json.loads((plan_root / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     for n, text in zip(agg["narratives"], SAME, strict=True):
@@ -100,7 +100,7 @@ def test_report_groups_varied_spellings_and_keeps_texts_in_the_annex(config, pla
 
 def test_no_point_at_all(config, plan_root, tmp_path):
     """No unit raised a difficulty: one line says so; no valid report: one line says that, in both parts."""
-    from pipeline.render import build_context, render_docx
+    from pipeline.render.report import build_context, render_docx
 
     agg = json.loads((plan_root / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     for n in agg["narratives"]:

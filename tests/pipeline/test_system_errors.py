@@ -49,9 +49,9 @@ def _name(source) -> str:
 def failing_load_workbook(monkeypatch, kind: type[BaseException], target: str) -> None:
     """Make openpyxl's ``load_workbook``, as the reader calls it, raise ``kind`` for the files whose name starts
     with ``target`` (an archived copy is named by its SHA-256); its message quotes a cell value."""
-    import pipeline.sources
+    import pipeline.read.sources
 
-    real, real_trimmed = pipeline.sources.load_workbook, pipeline.sources.trimmed_xlsx
+    real, real_trimmed = pipeline.read.sources.load_workbook, pipeline.read.sources.trimmed_xlsx
     opening: list[str] = []  # the reader hands openpyxl an in-memory trimmed copy: remember whose it is
 
     def trimmed_xlsx(path, *args, **kwargs):
@@ -63,8 +63,8 @@ def failing_load_workbook(monkeypatch, kind: type[BaseException], target: str) -
             raise kind(FAULT)
         return real(source, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline.sources, "trimmed_xlsx", trimmed_xlsx)
-    monkeypatch.setattr(pipeline.sources, "load_workbook", load_workbook)
+    monkeypatch.setattr(pipeline.read.sources, "trimmed_xlsx", trimmed_xlsx)
+    monkeypatch.setattr(pipeline.read.sources, "load_workbook", load_workbook)
 
 
 def assert_logged_without_values(caplog) -> str:
@@ -85,9 +85,9 @@ def test_library_fault_on_one_file_is_a_system_error(config, tmp_path, monkeypat
     is the system error with its exact wording and ledger status "error" (checked again next pass), the
     traceback is logged at ERROR without the message, and the pass registers and validates the other unit;
     the status page tells the unit not to resend and lists the file for district staff."""
-    from pipeline import intake
-    from pipeline.feedback import status_page_path
-    from pipeline.ledger import Ledger
+    from pipeline.intake import inbox as intake
+    from pipeline.ledger.store import Ledger
+    from pipeline.staff.feedback import status_page_path
 
     monkeypatch.setenv("PIPELINE_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     drop([FAILING, OTHER], tmp_path / "inbox" / "2023-6T")
@@ -141,13 +141,13 @@ def test_validation_crash_leaves_other_units_report_lines_unchanged(config, plan
     """Loading the staged frames failing (MemoryError) while Nhơn Sơn's file is validated, after intake read
     its unit: the unit is "lỗi hệ thống" in the report and on the status page, never invalid, and every other
     unit's line of the report is the same as in the run without the fault."""
-    import pipeline.staging
+    import pipeline.read.staging
     from pipeline.__main__ import unit_line
-    from pipeline.feedback import status_page_path
-    from pipeline.ledger import open_ledger
-    from pipeline.periodic import run_period
+    from pipeline.ledger.store import open_ledger
+    from pipeline.orchestrator import run_period
+    from pipeline.staff.feedback import status_page_path
 
-    real, failing = pipeline.staging.load, sha(FAILING)
+    real, failing = pipeline.read.staging.load, sha(FAILING)
 
     def load(folder, path):
         if folder.name.startswith(failing):
@@ -155,7 +155,7 @@ def test_validation_crash_leaves_other_units_report_lines_unchanged(config, plan
         return real(folder, path)
 
     # validation's reading only: intake reads the workbook and stages it; validation loads the staged frames
-    monkeypatch.setattr(pipeline.staging, "load", load)
+    monkeypatch.setattr(pipeline.read.staging, "load", load)
     drop(sorted(SAMPLES.glob("*.xlsx")), tmp_path / "inbox" / "2023-6T")
     period = config.period("2023-6T")
     caplog.set_level(logging.INFO)
@@ -268,10 +268,10 @@ def test_real_corruption_is_still_corrupt(config, tmp_path, monkeypatch):
     """Really damaged files keep "bị hỏng" and are invalid (the unit must send them again), never a system
     error: a truncated zip, garbled compressed data, a worksheet, a styles part and a shared-strings part
     whose XML is not well-formed (written by hand), and an .xls that is the OLE signature then junk."""
-    from pipeline import intake
-    from pipeline.feedback import status_page_path
-    from pipeline.ledger import Ledger
-    from pipeline.validate import validate_submission
+    from pipeline.intake import inbox as intake
+    from pipeline.ledger.store import Ledger
+    from pipeline.staff.feedback import status_page_path
+    from pipeline.validate.rules import validate_submission
 
     sample = (SAMPLES / "22828_ma_noi.xlsx").read_bytes()
     cut = tmp_path / "cut" / "22828_cat_doi.xlsx"
@@ -371,8 +371,8 @@ def test_file_left_unattributed_is_not_blamed_when_its_unit_sent_a_later_version
     later and is its version 1. Once the fault is fixed the first file reads as Nhơn Sơn, but numbering in
     order of arrival forbids attributing it: it stays unattributed with a warning that is not the unit's
     fault, never "Không xác định được đơn vị"."""
-    from pipeline import intake
-    from pipeline.ledger import Ledger
+    from pipeline.intake import inbox as intake
+    from pipeline.ledger.store import Ledger
     from tests.helpers import set_narrative
 
     monkeypatch.setenv("PIPELINE_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
@@ -406,7 +406,7 @@ def test_file_left_unattributed_is_not_blamed_when_its_unit_sent_a_later_version
 def test_failed_validate_task_names_the_system_error():
     """The message of a unit's failed ``validate`` task: counts for a unit's errors, the wording and the
     exception's type for a system error (never "1 lỗi")."""
-    from pipeline.periodic import validation_failure
+    from pipeline.orchestrator import validation_failure
 
     result = {"unit_code": "22831", "latest_version": 2, "used_version": 1, "errors": 1, "warnings": 0,
               "system_error": "MemoryError", "findings_path": "work/2023-6T/findings/abc.json"}

@@ -1,0 +1,483 @@
+"""Aggregate valid submissions into the report's indicators (the marts layer). One function per table.
+
+Inputs are the canonical frames of :mod:`pipeline.read.reader` for the units whose submission is valid; units that
+are missing or invalid appear in the unit table and the submission-status table, with no figures, and the
+district totals are the sums over valid units (the report says which units they leave out).
+Counts are households (hộ) or persons (người); amounts are đồng; rates are returned as exact numerators and
+denominators so that rounding happens once, half-up, when formatting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from pipeline import schema
+from pipeline.aggregate import movement
+from pipeline.config import Config, Period, Unit
+from pipeline.findings import ValidationOutcome
+from pipeline.read.reader import Submission, roster_counts
+
+COUNT_KEYS = (
+    "households_total",
+    "poor_households",
+    "poor_persons",
+    "near_poor_households",
+    "near_poor_persons",
+    "ncc_poor_households",
+    "ncc_poor_persons",
+    "ncc_near_poor_households",
+    "ncc_near_poor_persons",
+)
+CUMULATIVE_KEYS = tuple(i.key for i in schema.SUMMARY_INDICATORS if i.timing == "cumulative")
+SUPPORT_FLAGS = (
+    ("support_vocational_training", "Đào tạo nghề"),
+    ("support_job_placement", "Giới thiệu việc làm"),
+    ("support_livestock", "Hỗ trợ con giống, hướng dẫn chăn nuôi"),
+    ("support_health_insurance", "Cấp thẻ bảo hiểm y tế"),
+)
+SUPPORT_AMOUNTS = (
+    ("support_loan_vnd", "Vay vốn ưu đãi (NHCSXH)"),
+    ("support_housing_vnd", "Hỗ trợ nhà ở"),
+    ("sponsor_amount_vnd", "Nhận đỡ đầu"),
+)
+
+
+@dataclass
+class UnitInput:
+    """One configured unit's input to aggregation.
+
+    ``status`` is ``valid``, ``invalid``, ``error`` (its latest version could not be validated: validation
+    crashed or is pending — a system error, not the unit's fault), ``locked`` (only versions received after the
+    period's lock date, not reopened: archived, not used) or ``missing``; ``submission`` is set only
+    for valid units; ``outcome`` is the validation outcome of the submission used (None when missing).
+    ``newer_failed`` is a version newer than the one used that failed validation or could not be validated.
+    """
+
+    unit: Unit
+    status: str
+    outcome: ValidationOutcome | None = None
+    submission: Submission | None = None
+    version: Any = None  # pipeline.ledger.store.Version of the submission used (or of the latest, when invalid)
+    newer_failed: Any = None  # the newer Version that failed or was not validated, when an older one is used
+
+
+def _summary_values(sub: Submission, column: str) -> dict[str, int]:
+    s = sub.summary.set_index("indicator")[column]
+    return {k: (int(v) if not pd.isna(v) else 0) for k, v in s.items()}
+
+
+def unit_table(inputs: list[UnitInput]) -> pd.DataFrame:
+    """One row per configured unit: status and summary counts at 1 January and at the cut-off.
+
+    Columns: ``unit_code`` (str), ``unit_name`` (str, e.g. "xã Ma Nới"), ``status`` (str), then for each
+    key of :data:`COUNT_KEYS` ``<key>_baseline`` and ``<key>_current`` (Int64; households or persons;
+    NA for units without a valid submission).
+    """
+    rows = []
+    for item in inputs:
+        row: dict[str, Any] = {"unit_code": item.unit.code, "unit_name": item.unit.full_name, "status": item.status}
+        if item.submission is not None:
+            base = _summary_values(item.submission, "value_baseline")
+            cur = _summary_values(item.submission, "value_current")
+            for k in COUNT_KEYS:
+                row[f"{k}_baseline"], row[f"{k}_current"] = base[k], cur[k]
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=["unit_code", "unit_name", "status"] if not rows else None)
+    for k in COUNT_KEYS:
+        for suffix in ("baseline", "current"):
+            col = f"{k}_{suffix}"
+            frame[col] = (frame[col] if col in frame else pd.Series([pd.NA] * len(frame))).astype("Int64")
+    return frame
+
+
+def district_totals(units: pd.DataFrame) -> dict[str, int]:
+    """Sums of :func:`unit_table` over valid units: ``{<key>_baseline, <key>_current}`` → int."""
+    valid = units[units["status"] == "valid"]
+    return {
+        f"{k}_{s}": int(valid[f"{k}_{s}"].sum()) for k in COUNT_KEYS for s in ("baseline", "current")
+    }
+
+
+def _rosters(inputs: list[UnitInput]) -> pd.DataFrame:
+    frames = []
+    for item in inputs:
+        if item.submission is not None and not item.submission.roster.empty:
+            f = item.submission.roster.copy()
+            f["unit_code"] = item.unit.code
+            f["unit_name"] = item.unit.full_name
+            frames.append(f)
+    if not frames:
+        cols = [f.key for f in schema.ROSTER_FIELDS] + ["excel_row", "unit_code", "unit_name"]
+        return pd.DataFrame(columns=cols)
+    return pd.concat(frames, ignore_index=True)
+
+
+def ncc_status(roster: pd.DataFrame, config: Config) -> dict[str, int]:
+    """NCC households by status and their movement between 1 January and the cut-off.
+
+    Returns households and persons (sum of ``members_count``) poor and near-poor at both dates
+    (``poor_households_baseline``, …, ``near_poor_persons_current``), and the number of households per
+    change kind (``change_<code>`` for each code of ``change_kinds`` in ``config/reference.yaml`` other than
+    "unchanged").
+    """
+    out: dict[str, int] = {}
+    for when in ("baseline", "current"):
+        for key, value in roster_counts(roster, f"status_{when}").items():
+            out[f"{key.removeprefix('ncc_')}_{when}"] = value
+    counts = roster["change_kind"].value_counts() if len(roster) else pd.Series(dtype="int64")
+    for kind in config.reference["change_kinds"]:
+        if kind["code"] != "unchanged":
+            out[f"change_{kind['code']}"] = int(counts.get(kind["code"], 0))
+    return out
+
+
+def deprivations(roster: pd.DataFrame, config: Config) -> dict[str, Any]:
+    """Deprivation counts among NCC households poor at the cut-off (Decree 07/2021/NĐ-CP, Art. 3).
+
+    Returns ``{"base": n poor NCC households, "indicators": [{code, label, dimension, households}],
+    "dimensions": [{code, label, households}]}``; a dimension is deprived when any of its indicators is.
+    """
+    poor = roster[roster["status_current"] == "poor"]
+    labels = {i["code"]: i["label"] for i in config.reference["indicators"]}
+    dim_of = {ind: d for d in config.reference["dimensions"] for ind in d["indicators"]}
+    indicators = [
+        {"code": k, "label": labels[k], "dimension": dim_of[k]["label"],
+         "households": int(poor[k].astype(bool).sum()) if len(poor) else 0}
+        for k in schema.DEPRIVATION_KEYS
+    ]
+    dimensions = []
+    for d in config.reference["dimensions"]:
+        hit = poor[d["indicators"]].astype(bool).any(axis=1).sum() if len(poor) else 0
+        dimensions.append({"code": d["code"], "label": d["label"], "households": int(hit)})
+    return {"base": int(len(poor)), "indicators": indicators, "dimensions": dimensions}
+
+
+def supports(roster: pd.DataFrame) -> list[dict[str, Any]]:
+    """Supports delivered to NCC households, cumulative from 1 January.
+
+    One dict per support: ``code`` (the roster column, e.g. ``support_loan_vnd``), ``label``, ``households``
+    (count of households that received it) and ``amount_vnd`` (đồng; None for supports recorded as a yes/no flag).
+    """
+    out = []
+    for key, label in SUPPORT_AMOUNTS[:1]:
+        got = roster[key].fillna(0) > 0 if len(roster) else pd.Series(dtype=bool)
+        out.append({"code": key, "label": label, "households": int(got.sum()),
+                    "amount_vnd": int(roster[key].fillna(0).sum())})
+    for key, label in SUPPORT_FLAGS:
+        out.append({"code": key, "label": label,
+                    "households": int(roster[key].astype(bool).sum()) if len(roster) else 0,
+                    "amount_vnd": None})
+    for key, label in SUPPORT_AMOUNTS[1:]:
+        got = roster[key].fillna(0) > 0 if len(roster) else pd.Series(dtype=bool)
+        out.append({"code": key, "label": label, "households": int(got.sum()),
+                    "amount_vnd": int(roster[key].fillna(0).sum())})
+    return out
+
+
+def cumulative_totals(inputs: list[UnitInput]) -> dict[str, int]:
+    """Activities and funds cumulative from 1 January, summed over valid units (sessions, persons, đồng)."""
+    out = dict.fromkeys(CUMULATIVE_KEYS, 0)
+    for item in inputs:
+        if item.submission is not None:
+            cur = _summary_values(item.submission, "value_current")
+            for k in CUMULATIVE_KEYS:
+                out[k] += cur[k]
+    return out
+
+
+def funds(cumulative: dict[str, int], config: Config) -> dict[str, Any]:
+    """Funds mobilised by the plan's sources (1), (3), (4), (5) and their total (đồng); loans of source (2)
+    apart (households, đồng disbursed), since they are repayable (plan, section V)."""
+    sources = [
+        {"number": s["number"], "label": s["label"], "amount_vnd": cumulative[s["code"]]}
+        for s in config.reference["fund_sources"]
+    ]
+    return {
+        "sources": sources,
+        "total_vnd": sum(s["amount_vnd"] for s in sources),
+        "loan_households": cumulative["loan_2_households"],
+        "loan_disbursed_vnd": cumulative["loan_2_disbursed_vnd"],
+    }
+
+
+def submission_status(inputs: list[UnitInput]) -> list[dict[str, Any]]:
+    """The state of each configured unit's submission: received (valid) / invalid / error / missing.
+
+    One dict per unit: ``unit_code``, ``unit_name``, ``required`` (bool, see :class:`pipeline.config.Unit`),
+    ``status``, ``file`` (name as sent), ``sha256``, ``version`` (ledger version number), ``received_at``
+    (its arrival, ISO 8601 with offset, UTC; stamped by the system or registered by staff), ``on_time`` (bool),
+    ``errors`` and ``warnings`` (counts of findings of that version), and ``newer_failed`` (``{"version",
+    "errors"}`` of a newer version not used: ``errors`` is its error count, or None when it could not be
+    validated — validation crashed or is pending — or None when there is none).
+    """
+    out = []
+    for item in inputs:
+        o, v, newer = item.outcome, item.version, item.newer_failed
+        out.append({
+            "unit_code": item.unit.code,
+            "unit_name": item.unit.full_name,
+            "required": item.unit.required,
+            "status": item.status,
+            "file": o.file if o else None,
+            "sha256": o.sha256 if o else None,
+            "version": v.version if v is not None else None,
+            "received_at": v.received_at.astimezone(dt.UTC).isoformat() if v is not None else None,
+            "on_time": v.on_time if v is not None else None,
+            "errors": o.errors if o else None,
+            "warnings": o.warnings if o else None,
+            "newer_failed": {"version": newer.version,
+                             "errors": newer.errors if newer.status == "invalid" else None}
+            if newer is not None else None,
+        })
+    return out
+
+
+def lacking_units(inputs: list[UnitInput]) -> list[str]:
+    """Names of the required units (``unit.required``) without a valid version, in configuration order.
+
+    The targets can be assessed only when this is empty: a district-wide target ("no poor NCC household")
+    cannot be judged met from part of the communes. Units the plan only asks to report (required False)
+    never count.
+    """
+    return [i.unit.full_name for i in inputs if i.unit.required and i.status != "valid"]
+
+
+def targets(status: dict[str, int], depr: dict[str, Any], config: Config,
+            assessable: bool = True) -> list[dict[str, Any]]:
+    """Progress against the plan's three targets (section III).
+
+    1. no poor NCC household by 31/12 (value: poor NCC households now);
+    2. no NCC household falling back (tái nghèo) or newly poor (phát sinh) (value: such households);
+    3. 100 % of poor NCC households not deprived in health, education, housing, water & sanitation,
+       information (value: poor NCC households deprived in at least one of them, per dimension).
+    Each item: ``code``, ``value`` (households, over the valid units), ``met`` (bool, for 1 as of the
+    cut-off; None when not ``assessable``: a required unit lacks a valid version, or no unit has one).
+    """
+    new_or_back = status["change_fell_back_poor"] + status["change_new_poor"]
+    wanted = set(config.targets.get("ncc_poor_access_dimensions", []))
+    deprived = [d for d in depr["dimensions"] if d["code"] in wanted and d["households"] > 0]
+    out = [
+        {"code": "no_ncc_poor", "value": status["poor_households_current"],
+         "met": status["poor_households_current"] <= config.targets.get("ncc_poor_households_by_year_end", 0)},
+        {"code": "no_fallback", "value": new_or_back,
+         "met": new_or_back <= config.targets.get("ncc_fallback_or_new_poor", 0)},
+        {"code": "access", "value": len(deprived), "met": not deprived,
+         "dimensions": [d["label"] for d in deprived]},
+    ]
+    if not assessable:
+        for t in out:
+            t["met"] = None
+    return out
+
+
+def ncc_poor_list(roster: pd.DataFrame) -> list[dict[str, Any]]:
+    """Poor NCC households at 1 January or at the cut-off, for the report's annex (personal data allowed
+    there, Decree 13/2023/NĐ-CP). One dict per household, sorted by unit and household code."""
+    poor = roster[(roster["status_baseline"] == "poor") | (roster["status_current"] == "poor")]
+    poor = poor.sort_values(["unit_code", "household_code"])
+    return [
+        {
+            "unit_name": r["unit_name"],
+            "household_code": r["household_code"],
+            "head_name": r["head_name"],
+            "village": r["village"],
+            "ethnicity": r["ethnicity"],
+            "members": int(r["members_count"]),
+            "ncc_members": int(r["ncc_members_count"]),
+            "status_baseline": r["status_baseline"],
+            "status_current": r["status_current"],
+            "deprived": [k for k in schema.DEPRIVATION_KEYS if bool(r[k])],
+        }
+        for _, r in poor.iterrows()
+    ]
+
+
+# Movement of NCC households per unit (Circular 07/2021/TT-BLĐTBXH's table of poor households' movement:
+# 1 January − decreases + increases = now), the terms of each list in the order of the annex's table.
+MOVEMENT_TERMS = movement.TERMS
+
+
+def _movement(rows: pd.DataFrame, status: str, config: Config) -> dict[str, int]:
+    """Households in each term of :data:`MOVEMENT_TERMS` for list ``status``, from the kinds of change
+    (:func:`pipeline.aggregate.movement.term_masks`: an escape from poverty is split by where it leads; kinds with
+    ``group: other_decrease`` / ``other_increase`` in ``config/reference.yaml`` count as other decreases of the
+    list left / increases of the list joined)."""
+    masks = movement.term_masks(rows, status, config)
+    return {t: int(masks[t].sum()) for t in MOVEMENT_TERMS[status]}
+
+
+def ncc_by_unit(inputs: list[UnitInput], roster: pd.DataFrame, config: Config) -> list[dict[str, Any]]:
+    """Per configured unit, its NCC households' movement and deprivations, from the unit's roster.
+
+    One dict per unit (configuration order): ``unit_code``, ``unit_name``, ``status`` (as
+    :func:`unit_table`); for valid units ``poor`` and ``near_poor``, each ``{"start", "start_persons",
+    "end", "end_persons", <terms>, "deprivations": {d01…d12: households}}`` where start is 1 January
+    and end the cut-off (households; persons = sum of ``members_count``), the terms are those of
+    :data:`MOVEMENT_TERMS` (households, from ``change_kind``, :func:`_movement`; start − decreases +
+    increases = end holds when the roster is consistent) and the
+    deprivations count the households of that status at the cut-off deprived in each indicator (Decree
+    07/2021/NĐ-CP, Art. 3). Units without a valid submission have ``poor`` and ``near_poor`` None.
+    """
+    out = []
+    for item in inputs:
+        row: dict[str, Any] = {"unit_code": item.unit.code, "unit_name": item.unit.full_name,
+                               "status": item.status, "poor": None, "near_poor": None}
+        if item.submission is not None:
+            mine = roster[roster["unit_code"] == item.unit.code] if len(roster) else roster
+            for status in ("poor", "near_poor"):
+                start = mine[mine["status_baseline"] == status]
+                end = mine[mine["status_current"] == status]
+                row[status] = {
+                    "start": int(len(start)), "start_persons": int(start["members_count"].fillna(0).sum()),
+                    "end": int(len(end)), "end_persons": int(end["members_count"].fillna(0).sum()),
+                    **_movement(mine, status, config),
+                    "deprivations": {k: int(end[k].astype(bool).sum()) for k in schema.DEPRIVATION_KEYS},
+                }
+        out.append(row)
+    return out
+
+
+NCC_SUPPORT_KEYS = ("support_loan_vnd", "support_housing_vnd", "sponsor_amount_vnd", "support_vocational_training",
+                    "support_job_placement", "support_livestock", "support_health_insurance")
+
+
+def ncc_households(roster: pd.DataFrame) -> list[dict[str, Any]]:
+    """NCC households poor or near-poor at 1 January or at the cut-off, for the annex that lists households
+    (personal data allowed there only, Decree 13/2023/NĐ-CP). Sorted by unit code and household code.
+
+    One dict per household: ``unit_code``, ``unit_name``, ``household_code``, ``head_name``, ``village``,
+    ``members`` (persons), ``status_baseline``, ``status_current``, ``change_kind`` (codes of
+    ``config/reference.yaml``), ``deprived`` (indicator keys d01…d12 deprived) and ``supports``
+    ({key: đồng (int, 0 when none) for ``*_vnd`` keys, bool for the others}; keys of
+    :data:`NCC_SUPPORT_KEYS`), cumulative from 1 January.
+    """
+    if not len(roster):
+        return []
+    wanted = roster["status_baseline"].isin(["poor", "near_poor"]) | roster["status_current"].isin(
+        ["poor", "near_poor"])
+    rows = roster[wanted].sort_values(["unit_code", "household_code"])
+
+    def text(value: Any) -> str:
+        return "" if value is None or pd.isna(value) else str(value)
+
+    def support(key: str, value: Any) -> int | bool:
+        if value is None or pd.isna(value):
+            return 0 if key.endswith("_vnd") else False
+        return int(value) if key.endswith("_vnd") else bool(value)
+
+    return [
+        {
+            "unit_code": r["unit_code"],
+            "unit_name": r["unit_name"],
+            "household_code": r["household_code"],
+            "head_name": text(r["head_name"]),
+            "village": text(r["village"]),
+            "members": int(r["members_count"]) if not pd.isna(r["members_count"]) else 0,
+            "status_baseline": r["status_baseline"],
+            "status_current": r["status_current"],
+            "change_kind": text(r["change_kind"]),
+            "deprived": [k for k in schema.DEPRIVATION_KEYS if bool(r[k])],
+            "supports": {k: support(k, r[k]) for k in NCC_SUPPORT_KEYS},
+        }
+        for _, r in rows.iterrows()
+    ]
+
+
+def period_figures(inputs: list[UnitInput], config: Config) -> dict[str, Any]:
+    """The district figures of one period that the annual report compares across the year's periods.
+
+    Returns ``has_data`` (bool: some unit has a valid version), ``baseline`` (NCC ``poor_households``,
+    ``poor_persons``, ``near_poor_households``, ``near_poor_persons`` on 1 January), ``ncc``
+    (:func:`ncc_status`), ``escaped_poverty`` and ``fell_back_or_new`` (households, cumulative from 1 January),
+    ``funds_total_vnd`` (đồng, sources (1), (3), (4), (5)) and ``targets`` (:func:`targets`), all over the
+    units with a valid version.
+    """
+    roster = _rosters(inputs)
+    status = ncc_status(roster, config)
+    lacking = lacking_units(inputs)
+    has_data = any(i.status == "valid" for i in inputs)
+    return {
+        "has_data": has_data,
+        "baseline": {k: status[f"{k}_baseline"] for k in ("poor_households", "poor_persons", "near_poor_households",
+                                                          "near_poor_persons")},
+        "ncc": status,
+        "escaped_poverty": status["change_escaped_poverty"],
+        "fell_back_or_new": status["change_fell_back_poor"] + status["change_new_poor"],
+        "funds_total_vnd": funds(cumulative_totals(inputs), config)["total_vnd"],
+        "targets": targets(status, deprivations(roster, config), config, not lacking and has_data),
+    }
+
+
+def aggregate(inputs: list[UnitInput], *, config: Config, period: Period,
+              earlier: Sequence[tuple[Period, list[UnitInput]]] = (),
+              timeliness: dict[str, Any] | None = None) -> dict[str, Any]:
+    """All of the report's figures as plain JSON-ready values.
+
+    Keys: ``period`` (code), ``units`` (records of :func:`unit_table`, NA as None), ``district``
+    (:func:`district_totals`), ``ncc`` (:func:`ncc_status`), ``deprivations``, ``supports``, ``cumulative``,
+    ``funds``, ``submissions``, ``lacking`` (:func:`lacking_units`), ``assessable`` (bool: every required
+    unit has a valid version, and at least one unit does), ``targets``, ``annex``, ``narratives`` (per valid
+    unit: name and its three texts), ``ncc_by_unit`` (:func:`ncc_by_unit`) and ``ncc_households``
+    (:func:`ncc_households`), for the annexes, ``movement`` (the year's identity per unit and district,
+    :func:`pipeline.aggregate.movement.movement`), ``trajectory`` (each NCC household through ``earlier`` and this period,
+    :func:`pipeline.aggregate.movement.trajectory`) and ``year`` (:func:`period_figures` of each of those periods,
+    :func:`pipeline.aggregate.movement.year_figures`), ``timeliness`` (the argument: :func:`pipeline.ledger.timeliness.summary`,
+    or None). ``inputs`` may be empty (a period with no configured unit): every figure is then 0 and the
+    targets are not assessable.
+
+    Args:
+        earlier: the inputs of the year's periods due before ``period``, in order
+            (:func:`pipeline.aggregate.movement.year_periods`); empty for the 6-month report.
+        timeliness: with it, each submission's ``on_time`` is the unit's verdict under the timeliness rules (a
+            correction within the grace days keeps it on time) and ``timeliness`` its status code.
+    """
+    units = unit_table(inputs)
+    roster = _rosters(inputs)
+    status = ncc_status(roster, config)
+    depr = deprivations(roster, config)
+    cumulative = cumulative_totals(inputs)
+    records = units.astype(object).where(units.notna(), None).to_dict(orient="records")
+    lacking = lacking_units(inputs)
+    assessable = not lacking and any(i.status == "valid" for i in inputs)
+    submissions = submission_status(inputs)
+    if timeliness is not None:
+        verdicts = {u["unit_code"]: u for u in timeliness["units"]}
+        for sub in submissions:
+            t = verdicts.get(sub["unit_code"])
+            if t is not None:
+                sub["timeliness"] = t["status"]
+                if sub["status"] != "missing":
+                    sub["on_time"] = t["status"] in ("on_time", "on_time_corrected")
+    return {
+        "period": period.code,
+        "units": records,
+        "district": district_totals(units),
+        "ncc": status,
+        "deprivations": depr,
+        "supports": supports(roster),
+        "cumulative": cumulative,
+        "funds": funds(cumulative, config),
+        "submissions": submissions,
+        "lacking": lacking,
+        "assessable": assessable,
+        "targets": targets(status, depr, config, assessable),
+        "annex": ncc_poor_list(roster),
+        "narratives": [
+            {"unit_name": i.unit.full_name, **i.submission.narrative}
+            for i in inputs if i.submission is not None
+        ],
+        "ncc_by_unit": ncc_by_unit(inputs, roster, config),
+        "ncc_households": ncc_households(roster),
+        "timeliness": timeliness,
+        "movement": movement.movement(
+            [({"unit_code": i.unit.code, "unit_name": i.unit.full_name}, i.submission.roster)
+             for i in inputs if i.submission is not None], config),
+        "trajectory": movement.trajectory([(p, _rosters(i)) for p, i in [*earlier, (period, inputs)]], config,
+                                          SUPPORT_AMOUNTS[:1] + SUPPORT_FLAGS + SUPPORT_AMOUNTS[1:]),
+        "year": movement.year_figures([(p, period_figures(i, config)) for p, i in [*earlier, (period, inputs)]]),
+    }

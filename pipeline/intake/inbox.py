@@ -1,0 +1,534 @@
+"""Intake: register the files dropped in ``inbox/<period>/`` in the ledger and validate what needs it.
+
+Used by the intake DAG (every few minutes) and as the periodic report's final pass. A file is registered
+once per distinct content; validation runs again only when the validation fingerprint — the file's hash
+plus the hashes of the expectation suites, the configuration, the code reading and validation import and
+the versions of the libraries involved — has changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import logging
+import os
+import stat
+import time
+from pathlib import Path
+from typing import Any
+
+from pipeline import fmt
+from pipeline.config import Config, Period
+from pipeline.files import crashpoint, sweep_stale, write_text
+from pipeline.findings import ERROR, WARNING, Finding, ValidationOutcome
+from pipeline.ledger.store import (
+    VIA_INTAKE,
+    Ledger,
+    NotRegularFile,
+    SourceChanged,
+    Version,
+    archive_file,
+    arrival_tolerance,
+    arrived_on_time,
+)
+from pipeline.ledger.timeliness import deadline as timeliness_deadline
+from pipeline.ledger.timeliness import locked_out, policy_from_config
+from pipeline.paths import archive_period_dir, findings_path, inbox_dir, skipped_path
+from pipeline.read.reader import UnreadableSubmission
+from pipeline.system_errors import SYSTEM_ERROR_TITLE, error_type, log_system_error, system_error_finding
+from pipeline.validate.results import counts_path, results_path, write_results
+
+log = logging.getLogger(__name__)
+
+
+def rules_hash() -> str:
+    """SHA-256 over the expectation suites, the configuration files, the code that reading and validation
+    import and the versions of the libraries they use (see :func:`pipeline.codehash.rules_hash`)."""
+    from pipeline.codehash import rules_hash as compute
+
+    return compute()
+
+
+def fingerprint(sha256: str, context: str = "") -> str:
+    """The validation fingerprint of a file: its hash combined with :func:`rules_hash` and ``context`` (the
+    previous period's version used for comparison and the accepted outliers)."""
+    return hashlib.sha256(f"{sha256}:{rules_hash()}:{context}".encode()).hexdigest()
+
+
+def _history_inputs(version: Version, *, config: Config, ledger: Ledger, period: Period
+                    ) -> tuple[Period, Version | None, dict[str, str], str]:
+    """From the ledger only: the previous period, the unit's latest valid version of it (or None), the
+    outliers accepted for this period, and a text identifying them for the fingerprint."""
+    prev_period = config.previous_period(period)
+    if version.unit_code is None:
+        return prev_period, None, {}, ""
+    prev = [v for v in ledger.versions(prev_period.code, version.unit_code) if v.status == "valid"]
+    accepted = ledger.acceptances(period.code, version.unit_code)
+    context = f"{prev[-1].sha256 if prev else '-'}:{sorted(accepted.items())}"
+    return prev_period, prev[-1] if prev else None, accepted, context
+
+
+def _history(version: Version, prev_period: Period, prev: Version | None, accepted: dict[str, str], *,
+             config: Config, period: Period, root: Path | None = None) -> Any:
+    """The :class:`pipeline.validate.rules.History` to validate with (the previous version's staged frames)."""
+    from pipeline.read.staging import staged_submission
+    from pipeline.validate.rules import History
+
+    if version.unit_code is None:
+        return None
+    previous = None
+    if prev is not None:
+        previous = staged_submission(Path(prev.archive_path), sha256=prev.sha256, period=prev_period, config=config,
+                                     file_name=prev.original_name, root=root)
+    return History(previous=previous, previous_period=prev_period.code,
+                   same_year=prev_period.year == period.year, accepted=accepted)
+
+
+def history_for(version: Version, *, config: Config, ledger: Ledger, period: Period, root: Path | None = None
+                ) -> Any:
+    """The unit's history for validating ``version``: the previous period's latest valid version of the same
+    unit (if any) and the outliers accepted for this period. Returns a ``pipeline.validate.rules.History`` or None
+    for an unattributed file."""
+    prev_period, prev, accepted, _ = _history_inputs(version, config=config, ledger=ledger, period=period)
+    return _history(version, prev_period, prev, accepted, config=config, period=period, root=root)
+
+
+def _peek_unit(path: Path, config: Config, *, sha256: str, period: Period, file_name: str,
+               root: Path | None = None) -> str | None:
+    """The configured unit whose code is typed in the archived file ``path``, or None (unattributed: its
+    findings say why). This is the version's one read: its frames are staged for validation and
+    aggregation (:mod:`pipeline.read.staging`).
+
+    A system error while reading is logged with its traceback and leaves the file unattributed; validation
+    then gives it the system-error outcome (:func:`validate_version`)."""
+    from pipeline.read.staging import staged_submission
+
+    try:
+        code = staged_submission(path, sha256=sha256, period=period, config=config, file_name=file_name,
+                                 root=root).unit_code
+    except UnreadableSubmission as exc:
+        log.info("Unit of %s not readable (%s)", path.name, type(exc).__name__)
+        return None
+    except Exception as exc:  # noqa: BLE001 - a fault of the pipeline on one file never stops the intake pass
+        log_system_error(log, "Unit of archived file %s not read: system error (%s)", path.name, error_type(exc),
+                         exc=exc)
+        return None
+    return code if code in {u.code for u in config.units} else None
+
+
+def _serialised(func: Any) -> Any:
+    """Run an intake pass under the ledger's intake lock (:meth:`pipeline.ledger.store.Ledger.intake_lock`): listing,
+    archiving and registering of two passes — the intake DAG and the report's final pass both fire at 00:00
+    on a deadline day, and ``airflow dags test`` ignores pools — never interleave."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, ledger: Ledger, **kwargs: Any) -> Any:
+        with ledger.intake_lock():
+            return func(*args, ledger=ledger, **kwargs)
+
+    return wrapper
+
+
+TEMP_SUFFIXES = (".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".filepart")
+DEFAULT_STABLE_SECONDS = 2.0
+DEFAULT_INTAKE_MAX_MB = 200
+
+SKIP_HIDDEN = "Tệp ẩn (tên bắt đầu bằng dấu chấm): không tiếp nhận. Nếu đây là báo cáo, đổi tên rồi gửi lại."
+SKIP_LOCK = ("Tệp tạm của Excel (tên bắt đầu bằng '~$', có khi tệp đang mở): không tiếp nhận. Đóng Excel rồi chép "
+             "tệp báo cáo thật vào thư mục.")
+SKIP_PARTIAL = ("Tệp đang tải về hoặc chép dở (đuôi tạm như .part, .tmp, .crdownload): không tiếp nhận. Tệp sẽ được "
+                "nhận khi đã chép xong và có tên đầy đủ (.xlsx).")
+SKIP_LINK = ("Là liên kết (symbolic link), không phải tệp: không tiếp nhận, không đọc và không lưu nội dung nơi nó "
+             "trỏ tới. Chép chính tệp báo cáo vào thư mục.")
+SKIP_FOLDER = ("Là thư mục, không phải tệp: không tiếp nhận các tệp bên trong. Chép tệp báo cáo vào thẳng thư mục "
+               "của kỳ báo cáo.")
+SKIP_SPECIAL = "Không phải tệp thông thường (thiết bị, đường ống, socket): không tiếp nhận."
+SKIP_GROWING = ("Tệp đang được chép vào (kích thước hoặc thời điểm sửa còn thay đổi): chưa tiếp nhận; sẽ được nhận ở "
+                "lần quét sau khi đã chép xong.")
+SKIP_PERIOD_LINK = ("Thư mục của kỳ báo cáo là liên kết (symbolic link), không phải thư mục thật: không quét. Phòng "
+                    "cần thay bằng một thư mục thật.")
+
+
+def _setting(config: Config, key: str, default: Any) -> Any:
+    """A key of the ``validation:`` settings, or ``default`` when unset."""
+    value = config.validation.get(key)
+    return default if value is None else value
+
+
+
+
+def read_skipped(period: Period, root: Path | None = None) -> list[dict[str, str]]:
+    """The files the latest intake pass skipped: ``[{"name", "reason"}]`` (empty when none or never run)."""
+    path = skipped_path(period, root)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [{"name": str(d["name"]), "reason": str(d["reason"])} for d in data.get("skipped", [])]
+
+
+def _name_reason(name: str) -> str | None:
+    if name.startswith("~$"):
+        return SKIP_LOCK
+    if name.startswith("."):
+        return SKIP_HIDDEN
+    if name.lower().endswith(TEMP_SUFFIXES):
+        return SKIP_PARTIAL
+    return None
+
+
+def _kind_reason(st: os.stat_result) -> str | None:
+    if stat.S_ISLNK(st.st_mode):
+        return SKIP_LINK
+    if stat.S_ISDIR(st.st_mode):
+        return SKIP_FOLDER
+    if not stat.S_ISREG(st.st_mode):
+        return SKIP_SPECIAL
+    return None
+
+
+def scan_inbox(inbox: Path, *, max_bytes: int) -> tuple[list[tuple[Path, os.stat_result]], list[dict[str, str]]]:
+    """List a period's drop folder without following links: the candidate files with their first look
+    (``os.lstat``) and the entries skipped with the reason (Vietnamese).
+
+    Skipped: links, folders and other non-regular files; hidden and temporary names ("." or "~$" first,
+    ".part", ".tmp", ".crdownload", …); files larger than ``max_bytes``.
+
+    Returns:
+        (candidates in order of arrival: modification time, then name; ``[{"name", "reason"}]``).
+    """
+    candidates: list[tuple[Path, os.stat_result]] = []
+    skipped: list[dict[str, str]] = []
+    for path in sorted(inbox.iterdir()):
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            continue  # removed while listing
+        reason = _kind_reason(st) or _name_reason(path.name)
+        if reason is None and st.st_size > max_bytes:
+            reason = (f"Tệp quá lớn ({fmt.number(st.st_size / 1_048_576, 1)} MB; giới hạn tiếp nhận "
+                      f"{fmt.number(max_bytes / 1_048_576)} MB): không lưu trữ. Xóa ảnh, sheet thừa và các dòng "
+                      "trống định dạng sẵn, lưu lại rồi gửi lại.")
+        if reason is not None:
+            skipped.append({"name": path.name, "reason": reason})
+        else:
+            candidates.append((path, st))
+    candidates.sort(key=lambda c: (c[1].st_mtime_ns, c[0].name))
+    return candidates, skipped
+
+
+def _source_digest(path: Path) -> str:
+    """SHA-256 of a file in the drop folder, opened without following links."""
+    h = hashlib.sha256()
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb", buffering=0) as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise NotRegularFile(path.name)
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@_serialised
+def intake_pass(period: Period, *, config: Config, ledger: Ledger, now: dt.datetime,
+                root: Path | None = None, stable_seconds: float | None = None) -> list[Version]:
+    """Register every new complete file of ``inbox/<period>/`` (any name, any type).
+
+    Each file is looked at twice, ``stable_seconds`` apart (default ``validation.intake_stable_seconds``,
+    2 s); a file whose size or modification time changed is still being copied and is left for a later
+    pass — a partial file is never a version. A stable new file is copied once into the archive and the
+    copy hashed (:func:`pipeline.ledger.store.archive_file`); it is recorded with its unit (from the code inside
+    the workbook), original name, the copy's SHA-256, size, when it was found (``now``), its modification
+    time, version number and timeliness. Links, folders, other non-regular files, hidden and temporary
+    names are never followed nor copied; they, files still changing and files that failed to archive are
+    written with the reason to ``work/<period>/intake-skipped.json`` (:func:`read_skipped`). A failure on
+    one file never stops the others. A drop folder that is itself a link is not walked. Idempotent. Runs
+    under the ledger's intake lock; versions are numbered in order of arrival, then modification time, then
+    name.
+
+    Returns:
+        The versions registered by this pass, in registration order.
+    """
+    inbox = inbox_dir(period, root)
+    new: list[Version] = []
+    skipped: list[dict[str, str]] = []
+    # under the intake lock no archive copy is being written: temporaries there are from a killed pass
+    sweep_stale(archive_period_dir(period.code, root), older_than=60)
+    if inbox.is_symlink():
+        log.warning("Intake %s: the drop folder is a symbolic link; not walked", period.code)
+        skipped.append({"name": period.code, "reason": SKIP_PERIOD_LINK})
+    elif inbox.is_dir():
+        wait = float(stable_seconds if stable_seconds is not None
+                     else _setting(config, "intake_stable_seconds", DEFAULT_STABLE_SECONDS))
+        max_bytes = int(float(_setting(config, "intake_max_file_mb", DEFAULT_INTAKE_MAX_MB)) * 1_048_576)
+        first_look = time.monotonic()
+        candidates, skipped = scan_inbox(inbox, max_bytes=max_bytes)
+        unknown = []
+        for src, st in candidates:
+            try:
+                if ledger.find(period.code, _source_digest(src)) is None:
+                    unknown.append((src, st))
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                skipped.append(_failed(src, exc))
+        if unknown:
+            time.sleep(max(0.0, wait - (time.monotonic() - first_look)))
+        for src, st in unknown:
+            version, reason = _take_in(src, st, period=period, config=config, ledger=ledger, now=now, root=root)
+            if version is not None:
+                new.append(version)
+            if reason is not None:
+                skipped.append({"name": src.name, "reason": reason})
+    skipped.sort(key=lambda d: d["name"])
+    path = skipped_path(period, root)
+    if skipped or path.exists():
+        write_text(path, json.dumps({"checked_at": now.isoformat(), "skipped": skipped}, ensure_ascii=False,
+                                    indent=1), private=True)  # file names a commune chose: kept owner-only
+    log.info("Intake %s: %d new file(s), %d skipped", period.code, len(new), len(skipped))
+    return new
+
+
+def _failed(src: Path, exc: BaseException) -> dict[str, str]:
+    """The skip entry of a file that could not be archived (an OS error: a system error, logged at ERROR)."""
+    log.error("Intake: %s could not be archived (%s: %s)", src.name, type(exc).__name__, exc)  # paths, no cell
+    return {"name": src.name, "reason": f"{SYSTEM_ERROR_TITLE} ({type(exc).__name__}): tệp chưa được tiếp nhận; "
+                                       "hệ thống thử lại ở lần quét sau, đơn vị không cần gửi lại."}
+
+
+def _take_in(src: Path, first: os.stat_result, *, period: Period, config: Config, ledger: Ledger, now: dt.datetime,
+             root: Path | None) -> tuple[Version | None, str | None]:
+    """Second look, archive copy and registration of one file: (its new version or None, a skip reason or
+    None). Never raises for a fault of the file; a ledger failure is raised (it concerns every file)."""
+    try:
+        second = os.lstat(src)
+    except FileNotFoundError:
+        return None, None  # removed since the first look
+    reason = _kind_reason(second)
+    if reason is not None:
+        return None, reason
+    if (second.st_size, second.st_mtime_ns, second.st_ino) != (first.st_size, first.st_mtime_ns, first.st_ino):
+        log.info("Intake: %s is still changing; left for a later pass", src.name)
+        return None, SKIP_GROWING
+    try:
+        copy, digest, size = archive_file(src, period, root, expected=second)
+    except NotRegularFile:
+        return None, SKIP_LINK if os.path.islink(src) else SKIP_SPECIAL
+    except SourceChanged:
+        return None, SKIP_GROWING
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        return None, _failed(src, exc)["reason"]
+    if ledger.find(period.code, digest) is not None:
+        return None, None
+    crashpoint("intake-after-archive")
+    mtime = dt.datetime.fromtimestamp(second.st_mtime, tz=dt.UTC)
+    version = ledger.register(
+        period=period.code, unit_code=_peek_unit(copy, config, sha256=digest, period=period, file_name=src.name,
+                                                 root=root),
+        original_name=src.name, sha256=digest,
+        size_bytes=size, found_at=now, file_mtime=mtime, archive_path=str(copy),
+        received_at=now, received_via=VIA_INTAKE,
+        on_time=arrived_on_time(now, period, via=VIA_INTAKE, tolerance=arrival_tolerance(config),
+                                deadline=timeliness_deadline(period, policy_from_config(config))),
+    )
+    return version, None
+
+
+def superseded_unattributed(ledger: Ledger, period: Period) -> set[int]:
+    """Ids of unattributed versions whose original name was later registered as a version of a unit: the
+    same file read when incomplete (an older ledger could register a partial copy). They are history, not
+    something staff must act on."""
+    attributed = [v for v in ledger.versions(period.code) if v.unit_code is not None]
+    return {v.id for v in ledger.versions(period.code, None)
+            if any(a.original_name == v.original_name and a.id > v.id for a in attributed)}
+
+
+
+
+def validate_version(version: Version, *, config: Config, ledger: Ledger, period: Period, now: dt.datetime,
+                     root: Path | None = None) -> tuple[ValidationOutcome, bool]:
+    """Validate one version unless its fingerprint is unchanged since its last validation.
+
+    Writes Great Expectations' own results of the version, complete and scrubbed to counts
+    (:func:`pipeline.validate.results.write_results`: ``work/<period>/results/``), then the findings file and the
+    annotated copy of the workbook for the unit's staff, all from this one validation. Any exception
+    while reading or checking the file other than a broken suite is a system error: logged at ERROR with its
+    traceback (frames and type, no message: :func:`pipeline.system_errors.log_system_error`), the version's
+    outcome is :func:`system_error_outcome` and its ledger status ``error``, checked again by the next pass.
+
+    Returns:
+        (the outcome, whether validation actually ran).
+
+    Raises:
+        SuiteError: an expectation suite is broken (it concerns every file).
+    """
+    from pipeline.findings import read_outcome
+
+    prev_period, prev, accepted, context = _history_inputs(version, config=config, ledger=ledger, period=period)
+    fp = fingerprint(version.sha256, context)
+    out = findings_path(period, version.sha256, root)
+    kept = (out, results_path(period, version.sha256, root), counts_path(period, version.sha256, root))
+    if version.fingerprint == fp and version.status in ("valid", "invalid") and all(p.exists() for p in kept):
+        return read_outcome(out), False  # unchanged: not even the previous workbook is read
+    from pipeline.read.staging import staged_submission
+    from pipeline.staff.feedback import write_annotated
+    from pipeline.validate.rules import SuiteError, validate_submission
+
+    try:
+        history = _history(version, prev_period, prev, accepted, config=config, period=period, root=root)
+        outcome = validate_submission(
+            Path(version.archive_path), config=config, period=period.code, history=history,
+            file_name=version.original_name, sha256=version.sha256,
+            load=lambda: staged_submission(Path(version.archive_path), sha256=version.sha256, period=period,
+                                           config=config, file_name=version.original_name, root=root))
+    except SuiteError:
+        raise  # a broken suite concerns every file: the run must fail
+    except Exception as exc:  # noqa: BLE001 - a fault while reading or checking one file is that file's finding
+        log_system_error(log, "Validation of version %s (%s, unit %s, period %s) failed: system error (%s)",
+                         version.id, version.sha256[:12], version.unit_code or "unattributed", period.code,
+                         error_type(exc), exc=exc)
+        outcome = system_error_outcome(version, period, exc)
+    outcome.file = version.original_name
+    if version.unit_code is None and outcome.unit_code is not None and outcome.system_error is None:
+        version = _attribute(version, outcome.unit_code, ledger=ledger, config=config)
+    if version.unit_code is None and outcome.errors == 0:
+        if outcome.unit_code is not None:  # its unit is known now, but a later version of the unit was sent
+            outcome.findings.append(Finding(
+                WARNING, "", None, "", version.original_name,
+                f"Tệp của {config.unit(outcome.unit_code).full_name} chưa được ghi nhận cho đơn vị vì lỗi hệ thống "
+                "lúc tiếp nhận, và đơn vị đã gửi phiên bản sau; báo cáo dùng phiên bản gửi sau.",
+                "Không phải lỗi của đơn vị; không cần gửi lại.", "intake"))
+        else:
+            outcome.findings.append(Finding(ERROR, "", None, "", version.original_name,
+                                            "Không xác định được đơn vị báo cáo của tệp.",
+                                            "Ghi đúng mã đơn vị ở sheet 'Thông tin chung'.", "intake"))
+    crashpoint("validate")  # validated, nothing written yet
+    write_results(outcome, period=period, root=root)  # before the findings: a version with findings has its results
+    outcome.write(out)
+    try:
+        write_annotated(version, outcome, period=period, root=root)
+    except Exception as exc:  # noqa: BLE001 - the findings file and the status page still say everything
+        log_system_error(log, "Annotated copy of version %s (%s) not written (%s)", version.id, version.sha256[:12],
+                         error_type(exc), exc=exc)
+    system_error = outcome.system_error is not None
+    ledger.record_validation(version.id, status=outcome.status, errors=outcome.errors, warnings=outcome.warnings,
+                             findings_path=str(out), fingerprint=None if system_error else fp, validated_at=now)
+    return outcome, True
+
+
+def _attribute(version: Version, unit_code: str, *, ledger: Ledger, config: Config) -> Version:
+    """An unattributed version whose unit reads now (intake could not read it: a system error, since fixed)
+    given that unit when the numbering in order of arrival allows it (:meth:`Ledger.attribute`); else
+    ``version`` unchanged."""
+    attributed = ledger.attribute(version.id, unit_code)
+    if attributed is None:
+        log.warning("Version %s (%s) reads as unit %s, which has a later version: left unattributed", version.id,
+                    version.sha256[:12], unit_code)
+        return version
+    log.warning("Version %s (%s) attributed to unit %s as its version %s (its unit was not read at intake)",
+                version.id, version.sha256[:12], unit_code, attributed.version)
+    return attributed
+
+
+def system_error_outcome(version: Version, period: Period, exc: BaseException) -> ValidationOutcome:
+    """The outcome of a version whose reading or checking failed inside the pipeline: status ``error``, one
+    error finding that says "lỗi hệ thống — cán bộ huyện đã được báo", not the unit's fault, no need to
+    resend (:func:`pipeline.system_errors.system_error_finding`), and the exception's type only (its text
+    may quote cell values). The version is checked again by the next pass (no fingerprint is stored)."""
+    return ValidationOutcome(
+        file=version.original_name, sha256=version.sha256, unit_code=version.unit_code, period=period.code,
+        findings=[system_error_finding(exc)], system_error=error_type(exc),
+    )
+
+
+def validate_unit(unit_code: str | None, *, config: Config, ledger: Ledger, period: Period, now: dt.datetime,
+                  root: Path | None = None) -> dict[str, Any]:
+    """Validate every version of a unit that needs it and say which one the report will use.
+
+    Returns (no personal data): ``unit_code``, ``status`` of the unit (valid: it has a valid version not
+    locked out by the period's lock date, :func:`pipeline.ledger.timeliness.locked_out`; invalid), ``used_version``
+    and ``used_sha256`` (latest valid, or None), ``latest_version``,
+    ``latest_status`` (``valid``, ``invalid`` or ``error``: a system error), ``errors`` and ``warnings`` of the
+    latest version, ``system_error`` (the exception type of the latest version's system error, or None),
+    ``validations`` (how many versions were actually validated now) and ``findings_path`` of the latest
+    version.
+    """
+    ran = 0
+    outcomes = {}
+    listed = ledger.versions(period.code, unit_code)
+    for v in listed:
+        outcome, did = validate_version(v, config=config, ledger=ledger, period=period, now=now, root=root)
+        outcomes[v.sha256] = outcome
+        ran += did
+    # unattributed versions may have been given their unit meanwhile (:func:`_attribute`)
+    vs = ledger.versions(period.code, unit_code) or [v for v in (ledger.find(period.code, v.sha256) for v in listed)
+                                                     if v is not None]
+    shut = locked_out(vs, period, policy_from_config(config), ledger.reopenings(period.code))  # never used
+    valid = [v for v in vs if v.status == "valid" and v.id not in shut]
+    latest = vs[-1]
+    return {
+        "unit_code": unit_code,
+        "status": "valid" if valid else "invalid",
+        "used_version": valid[-1].version if valid else None,
+        "used_sha256": valid[-1].sha256 if valid else None,
+        "latest_version": latest.version,
+        "latest_status": latest.status,
+        "errors": outcomes[latest.sha256].errors,
+        "warnings": outcomes[latest.sha256].warnings,
+        "system_error": outcomes[latest.sha256].system_error,
+        "validations": ran,
+        "findings_path": str(findings_path(period, latest.sha256, root)),
+    }
+
+
+def open_periods(config: Config, root: Path | None = None) -> list[str]:
+    """Period codes that have a drop folder ``inbox/<period>/`` (folders with other names, and drop folders
+    that are symbolic links, are ignored)."""
+    from pipeline.config import PERIOD_RE
+
+    inbox = inbox_dir(None, root)
+    if not inbox.is_dir():
+        return []
+    out = []
+    for p in sorted(inbox.iterdir()):
+        if not PERIOD_RE.match(p.name):
+            continue
+        if p.is_symlink():  # a linked folder is never walked (its files could be anywhere)
+            log.warning("Drop folder %s is a symbolic link; not walked", p.name)
+            continue
+        if p.is_dir():
+            out.append(p.name)
+    return out
+
+
+def intake_period(period: Period, *, config: Config, now: dt.datetime, root: Path | None = None,
+                  stable_seconds: float | None = None) -> dict[str, int]:
+    """One intake run for a period: register new files, validate what needs it, refresh the status page.
+
+    Returns counts only: ``new_files``, ``validations``, ``units_valid``, ``units_invalid``, ``units_missing``.
+    ``stable_seconds`` is passed to :func:`intake_pass`. Is idempotent: a second run with no new file
+    registers and validates nothing.
+    """
+    from pipeline.ledger.store import open_ledger, unit_versions_summary
+    from pipeline.staff.feedback import write_status_page
+
+    ledger = open_ledger(root)
+    new = intake_pass(period, config=config, ledger=ledger, now=now, root=root, stable_seconds=stable_seconds)
+    validations = 0
+    for code in [u.code for u in config.units_on(period.cutoff)] + [None]:
+        if ledger.versions(period.code, code):
+            validations += validate_unit(code, config=config, ledger=ledger, period=period, now=now,
+                                         root=root)["validations"]
+    write_status_page(period, config=config, ledger=ledger, now=now, root=root)
+    summary = unit_versions_summary(ledger, config, period)
+    return {
+        "new_files": len(new),
+        "validations": validations,
+        "units_valid": sum(s["status"] == "valid" for s in summary),
+        "units_invalid": sum(s["status"] == "invalid" for s in summary),
+        "units_missing": sum(s["status"] == "missing" for s in summary),
+    }

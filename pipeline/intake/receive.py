@@ -1,0 +1,115 @@
+"""Staff registration of a file that reached the district outside the drop folder (e-mail, Zalo, paper).
+
+``python -m pipeline receive FILE --period P --received-at "2023-05-03T09:00:00+07:00" --by NAME --note TEXT``
+archives the file exactly as an intake pass does, and registers it in the ledger with the receipt time the
+staff member gives (``received_via = staff``), who registered it and how it came. On time when that receipt
+time is before the deadline (no tolerance: see :func:`pipeline.ledger.store.arrived_on_time`; the deadline moves
+off a weekend or holiday when configured, :func:`pipeline.ledger.timeliness.deadline`). The next intake
+pass, or the report's final pass, validates it like any other version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.config import Config, Period
+from pipeline.ledger.store import (
+    VIA_STAFF,
+    Ledger,
+    NotRegularFile,
+    SourceChanged,
+    Version,
+    archive_file,
+    arrived_on_time,
+)
+from pipeline.ledger.timeliness import deadline as timeliness_deadline
+from pipeline.ledger.timeliness import policy_from_config
+from pipeline.read.reader import sha256_of
+
+
+class ReceiptError(ValueError):
+    """A receipt that cannot be registered; the message (Vietnamese) says why."""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The outcome of :func:`receive_file`: the ledger row and whether this call created it (False: the same
+    bytes were already registered for the period, nothing was added)."""
+
+    version: Version
+    created: bool
+
+
+def parse_received_at(text: str, *, now: dt.datetime) -> dt.datetime:
+    """Parse a receipt time given by staff (ISO 8601 with its UTC offset, e.g. ``2023-05-03T09:00:00+07:00``).
+
+    Raises:
+        ReceiptError: not a time, no offset (a time without one is ambiguous), or later than ``now``.
+    """
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ReceiptError(
+            f"Thời điểm nhận không hợp lệ: {text!r}. Ghi theo dạng 2023-05-03T09:00:00+07:00.") from None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ReceiptError(
+            f"Thời điểm nhận {text!r} thiếu múi giờ. Ghi kèm múi giờ, ví dụ 2023-05-03T09:00:00+07:00.")
+    if value > now:
+        raise ReceiptError(f"Thời điểm nhận {text!r} ở tương lai: chỉ ghi nhận tệp đã nhận được.")
+    return value
+
+
+def receive_file(path: Path, period: Period, *, config: Config, ledger: Ledger, received_at: dt.datetime,
+                 received_by: str, note: str | None, now: dt.datetime, root: Path | None = None) -> Receipt:
+    """Archive ``path`` and register it for ``period`` as received by district staff at ``received_at``.
+
+    Under the ledger's intake lock (numbering stays in order of registration). The unit comes from the code
+    inside the workbook, as for intake; ``found_at`` is ``now`` (when it was registered).
+
+    Raises:
+        ReceiptError: the file does not exist or is not a regular file, ``received_by`` is empty, the period
+            has no configured unit, or ``received_at`` is before 1 January of the period's year (a typo: the
+            period's data did not exist yet).
+        OSError: the archive copy failed.
+    """
+    from pipeline.intake.inbox import _peek_unit
+
+    if path.is_symlink() or not path.is_file():
+        raise ReceiptError(f"Không tìm thấy tệp (hoặc không phải tệp thường): {path}")
+    if not received_by.strip():
+        raise ReceiptError("Cần ghi tên người ghi nhận (--by).")
+    if not config.units_on(period.cutoff):
+        raise ReceiptError(f"Kỳ {period.code} không có đơn vị báo cáo nào trong cấu hình (không đơn vị nào còn "
+                           f"hiệu lực ngày {period.cutoff:%d/%m/%Y}): kiểm tra lại kỳ báo cáo.")
+    if received_at.astimezone(config.timezone).date() < period.baseline:
+        raise ReceiptError(
+            f"Thời điểm nhận {received_at.astimezone(config.timezone):%d/%m/%Y %H:%M} trước ngày "
+            f"{period.baseline:%d/%m/%Y}, khi kỳ {period.code} chưa bắt đầu: kiểm tra lại năm đã ghi.")
+    with ledger.intake_lock():
+        digest = sha256_of(path)
+        existing = ledger.find(period.code, digest)
+        if existing is not None:
+            return Receipt(existing, False)
+        first = os.lstat(path)
+        try:
+            copy, digest, size = archive_file(path, period, root, expected=first)
+        except (NotRegularFile, SourceChanged) as exc:
+            raise ReceiptError(f"Tệp {path.name} không phải tệp thường hoặc đang thay đổi; chép xong rồi ghi nhận "
+                               "lại.") from exc
+        existing = ledger.find(period.code, digest)
+        if existing is not None:
+            return Receipt(existing, False)
+        mtime = dt.datetime.fromtimestamp(first.st_mtime, tz=dt.UTC)
+        version = ledger.register(
+            period=period.code, original_name=path.name, sha256=digest,
+            unit_code=_peek_unit(copy, config, sha256=digest, period=period, file_name=path.name, root=root),
+            size_bytes=size, found_at=now, file_mtime=mtime, archive_path=str(copy),
+            received_at=received_at, received_via=VIA_STAFF, received_by=received_by.strip(),
+            receipt_note=(note or "").strip() or None,
+            on_time=arrived_on_time(received_at, period, via=VIA_STAFF,
+                                    deadline=timeliness_deadline(period, policy_from_config(config))),
+        )
+    return Receipt(version, True)

@@ -1,0 +1,778 @@
+"""The submission ledger: every file received, stamped, archived byte for byte, versioned and judged.
+
+Storage through SQLAlchemy: a SQLite file by default (``work/ledger.sqlite``), PostgreSQL in production by
+URL (``PIPELINE_LEDGER_URL``, e.g. ``postgresql+psycopg://user@host/db``). The archive keeps each distinct
+file once, named by its SHA-256, read-only; the original name is recorded, never used as a path.
+
+Grain: one row of ``submission_versions`` per distinct file (period, SHA-256). The same bytes sent twice are
+one version; a corrected file is a new version of its unit. Version numbers are unique per (period, unit) and
+given in order of registration, which intake passes make the order of arrival (see
+:func:`pipeline.intake.inbox.intake_pass`).
+
+Arrival is stamped by the system, never taken from the file: ``received_at`` is when an intake pass first
+listed the file complete, or the receipt time district staff give when they register a file that came by
+e-mail, Zalo or on paper (``python -m pipeline receive``). The file's modification time is kept as
+information only.
+
+Schema: created and upgraded by the Alembic migrations in ``pipeline/ledger/migrations/`` when a ledger is opened,
+under a lock so two processes never run DDL at once; a ledger created before migrations existed is
+recognised and stamped at its revision first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import logging
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from pipeline.config import Config, Period
+from pipeline.files import ensure_dir, private_modes, share_group
+from pipeline.paths import archive_period_dir, ledger_file
+from pipeline.read.reader import sha256_of
+
+log = logging.getLogger(__name__)
+
+SCHEMA_HEAD = "0005_timeliness"  # the newest revision in pipeline/ledger/migrations/versions/
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# PostgreSQL advisory lock keys (any two fixed 64-bit numbers; scoped to the ledger's database).
+SCHEMA_LOCK_KEY = 0x4C45_4447_0001
+INTAKE_LOCK_KEY = 0x4C45_4447_0002
+DEFAULT_ARRIVAL_TOLERANCE = dt.timedelta(minutes=2)
+VIA_INTAKE, VIA_STAFF = "intake", "staff"
+
+# The schema at SCHEMA_HEAD, for queries; the migrations create it (never ``metadata.create_all``).
+metadata = sa.MetaData()
+
+versions = sa.Table(
+    "submission_versions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("period", sa.String(8), nullable=False),
+    sa.Column("unit_code", sa.String(5), nullable=True),  # None: the file could not be attributed to a unit
+    sa.Column("version", sa.Integer, nullable=True),  # 1, 2, … per (period, unit); None when unattributed
+    sa.Column("original_name", sa.String(255), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    sa.Column("found_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("file_mtime", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("on_time", sa.Boolean, nullable=False),
+    sa.Column("archive_path", sa.String(500), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False, server_default="pending"),  # pending|valid|invalid|error
+    sa.Column("errors", sa.Integer, nullable=True),
+    sa.Column("warnings", sa.Integer, nullable=True),
+    sa.Column("findings_path", sa.String(500), nullable=True),
+    sa.Column("fingerprint", sa.String(64), nullable=True),  # file + suites + config + code at validation
+    sa.Column("validated_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),  # arrival, stamped by the system
+    sa.Column("received_via", sa.String(10), nullable=False, server_default=VIA_INTAKE),  # intake | staff
+    sa.Column("received_by", sa.String(120), nullable=True),  # staff registration: who
+    sa.Column("receipt_note", sa.Text, nullable=True),  # staff registration: how it came
+    sa.UniqueConstraint("period", "sha256", name="uq_period_sha256"),
+    sa.UniqueConstraint("period", "unit_code", "version", name="uq_period_unit_version"),
+)
+
+acceptances = sa.Table(
+    "outlier_acceptances",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("period", sa.String(8), nullable=False),
+    sa.Column("unit_code", sa.String(5), nullable=False),
+    sa.Column("indicator", sa.String(64), nullable=False),
+    sa.Column("justification", sa.Text, nullable=False),
+    sa.Column("accepted_by", sa.String(120), nullable=False),
+    sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=False),
+)  # append-only: a later acceptance of the same indicator supersedes, the earlier ones stay as history
+
+DISTRICT = "district"  # the ``unit`` of a reminder sent to district staff (the list of units lacking a report)
+
+reminders_sent = sa.Table(
+    "reminders_sent",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("period", sa.String(8), nullable=False),
+    sa.Column("unit", sa.String(8), nullable=False),  # a unit's GSO code, or DISTRICT
+    sa.Column("kind", sa.String(32), nullable=False),  # e.g. "before-7d": which reminder of the period
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("recipients", sa.Integer, nullable=False),  # how many addresses (never the message itself)
+    sa.UniqueConstraint("period", "unit", "kind", name="uq_reminder"),
+)  # one row per reminder e-mail: claimed before sending, so a rerun or a second run never sends it twice
+
+approvals = sa.Table(
+    "report_approvals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("period", sa.String(8), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),  # the report's version
+    sa.Column("sha256", sa.String(64), nullable=False),  # of the report file approved
+    sa.Column("approved_by", sa.String(120), nullable=False),
+    sa.Column("approved_at", sa.DateTime(timezone=True), nullable=False),
+)  # append-only: approving again (e.g. a re-rendered file) adds a row; the latest one of a version is in force
+
+deliveries = sa.Table(
+    "report_deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("period", sa.String(8), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),  # of the approved report archived
+    sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("recipients", sa.Text, nullable=False),  # addresses, comma-separated
+    sa.Column("archive_path", sa.String(500), nullable=False),
+)
+
+reopenings = sa.Table(
+    "period_reopenings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("period", sa.String(8), nullable=False),
+    sa.Column("unit_code", sa.String(5), nullable=False),
+    sa.Column("reopened_by", sa.String(120), nullable=False),
+    sa.Column("reopened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+)  # append-only: who opened a locked period again for a unit, when and why (pipeline.ledger.timeliness)
+
+
+def ledger_url(root: Path | None = None) -> str:
+    """The ledger's database URL: ``PIPELINE_LEDGER_URL`` or a SQLite file ``work/ledger.sqlite``."""
+    url = os.environ.get("PIPELINE_LEDGER_URL")
+    if url:
+        return url
+    path = ledger_file(root)
+    ensure_dir(path.parent, private=True)  # work/ holds the ledger and staging: owner-only
+    return f"sqlite:///{path}"
+
+
+def _sqlite_file(url: sa.engine.URL) -> Path | None:
+    """The database file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database).resolve()
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` if absent and make it owner-only (0600, or 0640 with the share group)."""
+    mode = private_modes()[0]
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, mode))
+    os.chmod(path, mode)
+    gid = share_group()
+    if gid is not None:
+        with contextlib.suppress(PermissionError):
+            os.chown(path, -1, gid)
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (created owner-only); released on exit or when the process dies."""
+    _private_file(path)
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+@contextlib.contextmanager
+def _advisory_lock(engine: sa.Engine, key: int) -> Iterator[sa.Connection]:
+    """Hold PostgreSQL's session advisory lock ``key`` on a connection of its own (released on exit or when
+    the connection drops); yields that connection."""
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": key})
+        conn.commit()
+        try:
+            yield conn
+        finally:
+            with contextlib.suppress(sa.exc.SQLAlchemyError):
+                conn.rollback()
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.commit()
+
+
+def _alembic_config(conn: sa.Connection) -> Any:
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def _current_revision(conn: sa.Connection) -> str | None:
+    """The revision stamped in ``alembic_version``, or None when the table is absent or empty."""
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def legacy_revision(conn: sa.Connection) -> str | None:
+    """The revision a ledger created without migrations (``create_all``) is at, or None if it has no tables.
+
+    ``0001`` when outlier acceptances still carry the unique constraint on (period, unit, indicator), ``0002``
+    when they do not, ``0003`` when the arrival columns already exist (reopenings never existed without
+    migrations).
+    """
+    insp = sa.inspect(conn)
+    tables = set(insp.get_table_names())
+    if "submission_versions" not in tables:
+        return None
+    if "received_at" in {c["name"] for c in insp.get_columns("submission_versions")}:
+        return "0003"  # the last revision create_all could have built
+    if "outlier_acceptances" in tables:
+        uniques = insp.get_unique_constraints("outlier_acceptances")
+        if any(u["name"] == "uq_acceptance" or set(u["column_names"]) == {"period", "unit_code", "indicator"}
+               for u in uniques):
+            return "0001"
+    return "0002"
+
+
+def upgrade_schema(engine: sa.Engine) -> str:
+    """Bring the ledger database to :data:`SCHEMA_HEAD` with the Alembic migrations; returns the revision.
+
+    Nothing is done (and no lock taken) when the database is already at the head. Otherwise the upgrade runs
+    under an exclusive lock — PostgreSQL's advisory lock :data:`SCHEMA_LOCK_KEY`, or for SQLite an ``flock``
+    on ``<database>.schema-lock`` beside the file — so concurrent openings never run DDL at once; the state
+    is read again once the lock is held. A ledger without ``alembic_version`` but with tables (created by
+    ``create_all`` before migrations) is stamped at :func:`legacy_revision` first, then upgraded.
+    """
+    with engine.connect() as conn:
+        if _current_revision(conn) == SCHEMA_HEAD and sa.inspect(conn).has_table("submission_versions"):
+            return SCHEMA_HEAD
+    db_file = _sqlite_file(engine.url)
+    if engine.dialect.name == "postgresql":
+        guard: Any = _advisory_lock(engine, SCHEMA_LOCK_KEY)
+    elif db_file is not None:
+        guard = _file_lock(db_file.with_name(db_file.name + ".schema-lock"))
+    else:
+        guard = contextlib.nullcontext()
+    from alembic import command
+
+    with guard, engine.connect() as conn:
+        current = _current_revision(conn)
+        has_tables = sa.inspect(conn).has_table("submission_versions")
+        if current is not None and not has_tables:  # the tables were dropped: an empty database again
+            conn.execute(sa.text("DELETE FROM alembic_version"))
+            current = None
+        conn.commit()
+        cfg = _alembic_config(conn)
+        if current is None and has_tables:
+            legacy = legacy_revision(conn)
+            conn.commit()
+            log.info("Ledger created without migrations: stamped at revision %s", legacy)
+            command.stamp(cfg, legacy)
+            conn.commit()
+        if current != SCHEMA_HEAD:
+            command.upgrade(cfg, "head")
+            conn.commit()
+        return _current_revision(conn) or ""
+
+
+@dataclass(frozen=True)
+class Version:
+    """One ledger row (see the table ``submission_versions``); times are aware datetimes."""
+
+    id: int
+    period: str
+    unit_code: str | None
+    version: int | None
+    original_name: str
+    sha256: str
+    size_bytes: int
+    found_at: dt.datetime
+    file_mtime: dt.datetime
+    on_time: bool
+    archive_path: str
+    status: str
+    errors: int | None
+    warnings: int | None
+    findings_path: str | None
+    fingerprint: str | None
+    validated_at: dt.datetime | None
+    received_at: dt.datetime
+    received_via: str
+    received_by: str | None
+    receipt_note: str | None
+
+
+@dataclass(frozen=True)
+class Reopening:
+    """A period opened again for a unit after its lock date (table ``period_reopenings``); aware time."""
+
+    id: int
+    period: str
+    unit_code: str
+    reopened_by: str
+    reopened_at: dt.datetime
+    reason: str
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """Store times in UTC (SQLite keeps no offset)."""
+    if value.tzinfo is None:
+        raise ValueError("ledger times must be timezone-aware")
+    return value.astimezone(dt.UTC)
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    # SQLite returns naive datetimes; they were stored in UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+class Ledger:
+    """Access to the ledger database. Create with a SQLAlchemy URL; the schema is created or upgraded to
+    :data:`SCHEMA_HEAD` by :func:`upgrade_schema`.
+
+    A SQLite ledger file is owner-only (0600, or 0640 with ``PIPELINE_SHARE_GROUP``): it names every file
+    received; a folder created for it is 0700 (0750). SQLite waits up to 60 s for another process's
+    write to finish instead of failing at once.
+    """
+
+    def __init__(self, url: str) -> None:
+        parsed = sa.engine.make_url(url)
+        self._db_file = _sqlite_file(parsed)
+        connect_args: dict[str, Any] = {}
+        if self._db_file is not None:
+            if not self._db_file.parent.exists():  # an existing folder named by the URL keeps its mode
+                ensure_dir(self._db_file.parent, private=True)
+            _private_file(self._db_file)
+            connect_args["timeout"] = 60
+        self.engine = sa.create_engine(parsed, future=True, connect_args=connect_args)
+        self._intake_depth = 0
+        upgrade_schema(self.engine)
+
+    @contextlib.contextmanager
+    def intake_lock(self) -> Iterator[None]:
+        """Hold the ledger's intake lock: one intake pass or staff registration at a time, across processes.
+
+        PostgreSQL: advisory lock :data:`INTAKE_LOCK_KEY` on a connection of its own; SQLite: ``flock`` on
+        ``<database>.intake-lock`` beside the file. Blocks until free; released on exit or when the process
+        dies. Re-entrant within one :class:`Ledger` object.
+        """
+        if self._intake_depth:
+            self._intake_depth += 1
+            try:
+                yield
+            finally:
+                self._intake_depth -= 1
+            return
+        if self.engine.dialect.name == "postgresql":
+            guard: Any = _advisory_lock(self.engine, INTAKE_LOCK_KEY)
+        elif self._db_file is not None:
+            guard = _file_lock(self._db_file.with_name(self._db_file.name + ".intake-lock"))
+        else:
+            guard = contextlib.nullcontext()
+        with guard:
+            self._intake_depth = 1
+            try:
+                yield
+            finally:
+                self._intake_depth = 0
+
+    def _row(self, row: Any) -> Version:
+        d = dict(row._mapping)
+        for k in ("found_at", "file_mtime", "validated_at", "received_at"):
+            d[k] = _aware(d[k])
+        return Version(**d)
+
+    def find(self, period: str, sha256: str) -> Version | None:
+        """The version of ``period`` with these bytes, if already registered."""
+        with self.engine.connect() as c:
+            row = c.execute(
+                sa.select(versions).where(versions.c.period == period, versions.c.sha256 == sha256)
+            ).first()
+        return self._row(row) if row else None
+
+    def register(self, *, period: str, unit_code: str | None, original_name: str, sha256: str, size_bytes: int,
+                 found_at: dt.datetime, file_mtime: dt.datetime, on_time: bool, archive_path: str,
+                 received_at: dt.datetime | None = None, received_via: str = VIA_INTAKE,
+                 received_by: str | None = None, receipt_note: str | None = None) -> Version:
+        """Record a new distinct file; its version number is one more than the unit's latest.
+
+        Callers number in order of arrival by registering under :meth:`intake_lock` in that order. The
+        insert is also conflict-safe on its own: (period, unit, version) and (period, SHA-256) are unique, and
+        a conflicting insert is retried with the next number (up to 20 times).
+
+        Args:
+            received_at: arrival stamped by the system (default ``found_at``); aware.
+            received_via: ``intake`` (found by a pass) or ``staff`` (registered by district staff).
+            received_by, receipt_note: who registered it and how it came (staff registrations).
+
+        Idempotent: registering bytes already in the ledger for the period returns the existing row.
+
+        Raises:
+            ValueError: a naive time or an unknown ``received_via``.
+            sqlalchemy.exc.IntegrityError: still conflicting after the retries.
+        """
+        if received_via not in (VIA_INTAKE, VIA_STAFF):
+            raise ValueError(f"received_via must be {VIA_INTAKE!r} or {VIA_STAFF!r}, not {received_via!r}")
+        values = dict(
+            period=period, unit_code=unit_code, original_name=original_name, sha256=sha256,
+            size_bytes=size_bytes, found_at=_utc(found_at), file_mtime=_utc(file_mtime), on_time=on_time,
+            archive_path=archive_path, status="pending", received_at=_utc(received_at or found_at),
+            received_via=received_via, received_by=received_by, receipt_note=receipt_note,
+        )
+        for attempt in range(20):
+            existing = self.find(period, sha256)
+            if existing is not None:
+                return existing
+            try:
+                with self.engine.begin() as c:
+                    number = None
+                    if unit_code is not None:
+                        latest = c.execute(
+                            sa.select(sa.func.max(versions.c.version)).where(
+                                versions.c.period == period, versions.c.unit_code == unit_code)
+                        ).scalar()
+                        number = (latest or 0) + 1
+                    c.execute(versions.insert().values(version=number, **values))
+                break
+            except sa.exc.IntegrityError:
+                if attempt == 19:
+                    raise
+                log.info("Version number taken by another registration; retrying")
+        found = self.find(period, sha256)
+        assert found is not None
+        return found
+
+    def attribute(self, version_id: int, unit_code: str) -> Version | None:
+        """Give an unattributed version (its unit could not be read when it was registered: a system error)
+        the unit read from it since, numbered one more than the unit's latest version.
+
+        Versions are numbered in order of arrival, so this is done only when no version of the unit arrived
+        after this one; otherwise nothing changes and None is returned. Runs under :meth:`intake_lock` (no
+        registration takes the number meanwhile). Idempotent: an attributed version is returned unchanged.
+        """
+        with self.intake_lock(), self.engine.begin() as c:
+            row = c.execute(sa.select(versions).where(versions.c.id == version_id)).first()
+            if row is None:
+                return None
+            if row.unit_code is not None:
+                return self._row(row)
+            mine = sa.and_(versions.c.period == row.period, versions.c.unit_code == unit_code)
+            later = c.execute(sa.select(sa.func.count()).select_from(versions).where(
+                mine, versions.c.received_at > row.received_at)).scalar()
+            if later:
+                return None
+            latest = c.execute(sa.select(sa.func.max(versions.c.version)).where(mine)).scalar()
+            c.execute(versions.update().where(versions.c.id == version_id).values(
+                unit_code=unit_code, version=(latest or 0) + 1))
+            return self._row(c.execute(sa.select(versions).where(versions.c.id == version_id)).one())
+
+    def record_validation(self, version_id: int, *, status: str, errors: int, warnings: int, findings_path: str,
+                          fingerprint: str, validated_at: dt.datetime) -> None:
+        """Store a version's validation result."""
+        with self.engine.begin() as c:
+            c.execute(versions.update().where(versions.c.id == version_id).values(
+                status=status, errors=errors, warnings=warnings, findings_path=findings_path,
+                fingerprint=fingerprint, validated_at=_utc(validated_at)))
+
+    def versions(self, period: str, unit_code: str | None = ..., ) -> list[Version]:  # type: ignore[assignment]
+        """Versions of a period (of one unit when ``unit_code`` is given), oldest first."""
+        q = sa.select(versions).where(versions.c.period == period)
+        if unit_code is not ...:
+            q = q.where(versions.c.unit_code == unit_code) if unit_code is not None else q.where(
+                versions.c.unit_code.is_(None))
+        with self.engine.connect() as c:
+            rows = c.execute(q.order_by(versions.c.version, versions.c.id)).all()
+        return [self._row(r) for r in rows]
+
+    def accept_outlier(self, *, period: str, unit_code: str, indicator: str, justification: str,
+                       accepted_by: str, accepted_at: dt.datetime) -> None:
+        """Keep district staff's written justification for accepting an outlier warning.
+
+        Append-only: accepting the same indicator again adds a row; the latest one is in force.
+
+        Raises:
+            ValueError: the justification or the name of who accepts is empty.
+        """
+        if not justification.strip():
+            raise ValueError("Cần ghi lý do chấp nhận số liệu bất thường.")
+        if not accepted_by.strip():
+            raise ValueError("Cần ghi tên người chấp nhận.")
+        with self.engine.begin() as c:
+            c.execute(acceptances.insert().values(
+                period=period, unit_code=unit_code, indicator=indicator, justification=justification.strip(),
+                accepted_by=accepted_by, accepted_at=_utc(accepted_at)))
+
+    def acceptances(self, period: str, unit_code: str) -> dict[str, str]:
+        """Accepted outliers of a unit and period in force: indicator key → justification (the latest)."""
+        return {k: v["justification"] for k, v in self.acceptance_records(period, unit_code).items()}
+
+    def acceptance_records(self, period: str, unit_code: str) -> dict[str, dict[str, Any]]:
+        """The acceptance in force per indicator: ``{"justification", "accepted_by", "accepted_at"}``."""
+        with self.engine.connect() as c:
+            rows = c.execute(sa.select(acceptances).where(
+                acceptances.c.period == period, acceptances.c.unit_code == unit_code
+            ).order_by(acceptances.c.accepted_at, acceptances.c.id)).all()
+        return {r.indicator: {"justification": r.justification, "accepted_by": r.accepted_by,
+                              "accepted_at": _aware(r.accepted_at)} for r in rows}
+
+    # --- reminders, approvals, deliveries (no message body, no personal data) ---
+
+    def claim_reminder(self, *, period: str, unit: str, kind: str, recipients: int, at: dt.datetime) -> bool:
+        """Record that reminder ``kind`` of ``period`` is being sent to ``unit`` (a GSO code or
+        :data:`DISTRICT`) at ``recipients`` addresses; returns False when it was already recorded (sent by an
+        earlier or concurrent run: do not send). Call before sending; :meth:`release_reminder` if sending
+        fails. (period, unit, kind) is unique, so two runs never both claim it.
+        """
+        try:
+            with self.engine.begin() as c:
+                c.execute(reminders_sent.insert().values(period=period, unit=unit, kind=kind, sent_at=_utc(at),
+                                                         recipients=recipients))
+        except sa.exc.IntegrityError:
+            return False
+        return True
+
+    def release_reminder(self, *, period: str, unit: str, kind: str) -> None:
+        """Forget a claimed reminder whose sending failed, so the next run sends it."""
+        with self.engine.begin() as c:
+            c.execute(reminders_sent.delete().where(reminders_sent.c.period == period, reminders_sent.c.unit == unit,
+                                                    reminders_sent.c.kind == kind))
+
+    def reminders(self, period: str) -> list[dict[str, Any]]:
+        """Reminders recorded for ``period``, oldest first: ``{"unit", "kind", "sent_at", "recipients"}``."""
+        with self.engine.connect() as c:
+            rows = c.execute(sa.select(reminders_sent).where(reminders_sent.c.period == period)
+                             .order_by(reminders_sent.c.sent_at, reminders_sent.c.id)).all()
+        return [{"unit": r.unit, "kind": r.kind, "sent_at": _aware(r.sent_at), "recipients": r.recipients}
+                for r in rows]
+
+    def approve(self, *, period: str, version: int, sha256: str, approved_by: str, approved_at: dt.datetime) -> None:
+        """Record that district staff approved version ``version`` of the period's report, whose file has this
+        SHA-256. Append-only.
+
+        Raises:
+            ValueError: the approver's name is empty or the hash is not 64 hex digits.
+        """
+        if not approved_by.strip():
+            raise ValueError("Cần ghi tên người phê duyệt.")
+        if len(sha256) != 64 or any(ch not in "0123456789abcdef" for ch in sha256):
+            raise ValueError("sha256 must be 64 lower-case hex digits")
+        with self.engine.begin() as c:
+            c.execute(approvals.insert().values(period=period, version=version, sha256=sha256,
+                                                approved_by=approved_by.strip(), approved_at=_utc(approved_at)))
+
+    def approval(self, period: str, version: int | None = None) -> dict[str, Any] | None:
+        """The approval in force: the latest one of ``version`` (of any version when None), as
+        ``{"version", "sha256", "approved_by", "approved_at"}``, or None when there is none."""
+        q = sa.select(approvals).where(approvals.c.period == period)
+        if version is not None:
+            q = q.where(approvals.c.version == version)
+        with self.engine.connect() as c:
+            row = c.execute(q.order_by(approvals.c.approved_at.desc(), approvals.c.id.desc())).first()
+        if row is None:
+            return None
+        return {"version": row.version, "sha256": row.sha256, "approved_by": row.approved_by,
+                "approved_at": _aware(row.approved_at)}
+
+    def record_delivery(self, *, period: str, version: int, sha256: str, delivered_at: dt.datetime,
+                        recipients: list[str], archive_path: str) -> None:
+        """Record that the approved report (``version``, file SHA-256) was archived and e-mailed."""
+        with self.engine.begin() as c:
+            c.execute(deliveries.insert().values(period=period, version=version, sha256=sha256,
+                                                 delivered_at=_utc(delivered_at), recipients=", ".join(recipients),
+                                                 archive_path=archive_path))
+
+    def deliveries(self, period: str) -> list[dict[str, Any]]:
+        """Deliveries of ``period``'s report, oldest first: ``{"version", "sha256", "delivered_at",
+        "recipients" (list of addresses), "archive_path"}``."""
+        with self.engine.connect() as c:
+            rows = c.execute(sa.select(deliveries).where(deliveries.c.period == period)
+                             .order_by(deliveries.c.delivered_at, deliveries.c.id)).all()
+        return [{"version": r.version, "sha256": r.sha256, "delivered_at": _aware(r.delivered_at),
+                 "recipients": [a for a in r.recipients.split(", ") if a], "archive_path": r.archive_path}
+                for r in rows]
+
+    def reopen(self, *, period: str, unit_code: str, reopened_by: str, reason: str,
+               reopened_at: dt.datetime) -> Reopening:
+        """Record that district staff opened ``period`` again for ``unit_code`` after its lock date: the unit's
+        versions received after the lock are used from then on (:func:`pipeline.ledger.timeliness.locked_out`).
+
+        Append-only: reopening again adds a row (the history of who, when and why is kept).
+
+        Raises:
+            ValueError: the name or the reason is empty, or ``reopened_at`` is naive.
+        """
+        if not reopened_by.strip():
+            raise ValueError("Cần ghi tên người mở lại kỳ báo cáo (--by).")
+        if not reason.strip():
+            raise ValueError("Cần ghi lý do mở lại kỳ báo cáo (--reason).")
+        with self.engine.begin() as c:
+            new_id = c.execute(reopenings.insert().values(
+                period=period, unit_code=unit_code, reopened_by=reopened_by.strip(), reason=reason.strip(),
+                reopened_at=_utc(reopened_at))).inserted_primary_key[0]
+        return next(r for r in self.reopenings(period) if r.id == new_id)
+
+    def reopenings(self, period: str) -> list[Reopening]:
+        """The reopenings of ``period`` (every unit), oldest first."""
+        with self.engine.connect() as c:
+            rows = c.execute(sa.select(reopenings).where(reopenings.c.period == period)
+                             .order_by(reopenings.c.reopened_at, reopenings.c.id)).all()
+        return [Reopening(id=r.id, period=r.period, unit_code=r.unit_code, reopened_by=r.reopened_by,
+                          reopened_at=_aware(r.reopened_at), reason=r.reason) for r in rows]
+
+
+
+
+class NotRegularFile(OSError):
+    """The path is a symbolic link, a folder, a FIFO, a device or a socket: never followed nor copied."""
+
+
+class SourceChanged(OSError):
+    """The file changed (size, modification time or identity) while it was being copied: not yet complete."""
+
+
+def _same(a: os.stat_result, b: os.stat_result) -> bool:
+    return (a.st_size, a.st_mtime_ns, a.st_ino, a.st_dev) == (b.st_size, b.st_mtime_ns, b.st_ino, b.st_dev)
+
+
+def archive_file(src: Path, period: Period, root: Path | None = None, *,
+                 expected: os.stat_result | None = None) -> tuple[Path, str, int]:
+    """Copy ``src`` once into ``archive/<period>/``, hash the copy, publish it read-only under its hash.
+
+    The source is opened without following links (``O_NOFOLLOW``) and must be a regular file. Its bytes
+    are copied to a temporary file in the archive folder, the copy is hashed, and published atomically as
+    ``archive/<period>/<sha256 of the copy><suffix>`` with its final owner-only read-only mode (0400, or
+    0440 with the share group of :func:`pipeline.files.private_modes`); the folder is owner-only. The
+    suffix is kept (lower-cased, letters and digits only) so the copy opens in its program; the original
+    name is never used as a path. When a copy with that hash already exists it is kept and the new one
+    discarded.
+
+    Args:
+        src: the file in the drop folder.
+        period: its period.
+        root: the data root (default :func:`pipeline.config.data_dir`).
+        expected: the ``os.lstat`` of ``src`` taken when it was judged stable; the copy is refused when the
+            file opened differs from it.
+
+    Returns:
+        (archive path, hex SHA-256 of the archived copy, its size in bytes).
+
+    Raises:
+        NotRegularFile: ``src`` is a link or not a regular file (nothing is copied).
+        SourceChanged: ``src`` changed before or during the copy (the copy is discarded).
+        OSError: reading or writing failed.
+    """
+    from pipeline.files import atomic_path, ensure_dir, private_modes
+
+    suffix = "".join(ch for ch in src.suffix.lower() if ch.isalnum() or ch == ".")[:8]
+    folder = ensure_dir(archive_period_dir(period.code, root), private=True)
+    try:
+        fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if os.path.islink(src):
+            raise NotRegularFile(f"{src.name} is a symbolic link") from exc
+        raise
+    staged: Path | None = None
+    try:
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode):
+            raise NotRegularFile(f"{src.name} is not a regular file")
+        if expected is not None and not _same(before, expected):
+            raise SourceChanged(f"{src.name} changed since it was judged stable")
+        tmp_fd, tmp_name = tempfile.mkstemp(prefix=".archive.", suffix=".tmp", dir=folder)
+        staged = Path(tmp_name)
+        copied = 0
+        with os.fdopen(tmp_fd, "wb") as out, os.fdopen(os.dup(fd), "rb", buffering=0) as inp:
+            for chunk in iter(lambda: inp.read(1 << 20), b""):
+                out.write(chunk)
+                copied += len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        after = os.fstat(fd)
+        try:
+            now = os.lstat(src)
+        except FileNotFoundError as exc:
+            raise SourceChanged(f"{src.name} was removed during the copy") from exc
+        if not (_same(before, after) and _same(before, now)) or copied != before.st_size:
+            raise SourceChanged(f"{src.name} changed during the copy")
+        digest = sha256_of(staged)
+        dst = folder / f"{digest}{suffix}"
+        if dst.exists():
+            staged.unlink()
+        else:
+            with atomic_path(dst, private=True, mode=private_modes()[0] & 0o444) as tmp:
+                os.replace(staged, tmp)
+        staged = None
+        return dst, digest, copied
+    finally:
+        os.close(fd)
+        if staged is not None:
+            with contextlib.suppress(FileNotFoundError):
+                staged.unlink()
+
+
+def arrival_tolerance(config: Config) -> dt.timedelta:
+    """How long after the deadline a file an intake pass first lists still counts as on time.
+
+    ``intake.final_pass_tolerance_minutes`` in the configuration; default 2 minutes
+    (:data:`DEFAULT_ARRIVAL_TOLERANCE`): the report's final pass fires at the deadline and may start a little
+    late.
+    """
+    minutes = config.intake.get("final_pass_tolerance_minutes")
+    return DEFAULT_ARRIVAL_TOLERANCE if minutes is None else dt.timedelta(minutes=float(minutes))
+
+
+def arrived_on_time(received_at: dt.datetime, period: Period, *, via: str,
+                    tolerance: dt.timedelta = DEFAULT_ARRIVAL_TOLERANCE, deadline: dt.datetime | None = None) -> bool:
+    """Whether a file received at ``received_at`` counts as on time for ``period``.
+
+    On time when the pipeline received it before the deadline (``period.deadline``, 00:00 of the deadline day,
+    plan section VII). A pass running at the deadline — the report's final pass, or the intake run of the
+    same minute, whichever lists the file first — counts files it first lists within ``tolerance`` after the
+    deadline as on time. A receipt time given by district staff gets no tolerance. The file's modification
+    time plays no part: copying keeps it and anyone can set it. ``deadline`` replaces ``period.deadline``
+    (the timeliness deadline moved off a weekend or holiday: :func:`pipeline.ledger.timeliness.deadline`).
+    """
+    limit = period.deadline if deadline is None else deadline
+    if via == VIA_INTAKE:
+        return received_at < limit + tolerance
+    return received_at < limit
+
+
+def open_ledger(root: Path | None = None) -> Ledger:
+    """The ledger at :func:`ledger_url`."""
+    return Ledger(ledger_url(root))
+
+
+def unit_versions_summary(ledger: Ledger, config: Config, period: Period) -> list[dict[str, Any]]:
+    """Per configured unit: its versions and which one the report uses.
+
+    Versions received after the period's lock date without a reopening for the unit
+    (:func:`pipeline.ledger.timeliness.locked_out`) are archived but never used.
+
+    One dict per unit: ``unit_code``, ``status`` (valid / invalid / missing, or ``locked``: only versions
+    received after the lock date, not reopened), ``used`` (the latest valid usable :class:`Version` or None),
+    ``latest`` (the latest version, locked out or not, or None), ``latest_usable`` (the latest version not
+    locked out, or None), ``newer_failed`` (True when a usable version newer than the one used failed
+    validation), ``locked`` (the versions locked out, oldest first).
+    """
+    from pipeline.ledger.timeliness import locked_out, policy_from_config
+
+    policy = policy_from_config(config)
+    reopened = ledger.reopenings(period.code) if policy.lock_after_days is not None else []
+    out = []
+    for unit in config.units_on(period.cutoff):
+        every = ledger.versions(period.code, unit.code)
+        shut = locked_out(every, period, policy, reopened)
+        vs = [v for v in every if v.id not in shut]
+        valid = [v for v in vs if v.status == "valid"]
+        used = valid[-1] if valid else None
+        latest = every[-1] if every else None
+        newer_failed = used is not None and any(v.status != "valid" and v.version > used.version for v in vs)
+        status = "missing" if not every else ("valid" if used else ("invalid" if vs else "locked"))
+        out.append({"unit_code": unit.code, "status": status, "used": used, "latest": latest,
+                    "latest_usable": vs[-1] if vs else None, "newer_failed": newer_failed,
+                    "locked": [v for v in every if v.id in shut]})
+    return out

@@ -1,0 +1,390 @@
+"""The periodic report's steps as plain functions: gather → validate (per unit) → status page, Data Docs,
+aggregate → render.
+
+The DAG's tasks call these and pass only what they return: paths, hashes, unit codes and counts — never
+names or other personal data. Each step reads what the previous one wrote:
+
+* ledger + ``archive/<period>/<sha256>.<ext>``  gather: the final intake pass registers and archives every
+  new file of ``inbox/<period>/`` (see :mod:`pipeline.ledger.store`, :mod:`pipeline.intake.inbox`);
+* ``work/<period>/results/<sha256>.json`` (Great Expectations' results, complete and scrubbed to counts),
+  ``work/<period>/findings/<sha256>.json`` and ``feedback/<period>/<unit>/…-gop-y.xlsx``  validate: the one
+  step that opens archived workbooks, once per version;
+* ``reports/<year>/<6T|9T|CN>/trang-thai-<period>.html``  status_page: from the ledger and findings files;
+* ``reports/<year>/<6T|9T|CN>/data-docs/``  data_docs: the Great Expectations site, built once from the
+  scrubbed results;
+* ``work/<period>/aggregates.json``  aggregate: all figures of the report;
+* ``reports/<year>/<6T|9T|CN>/v<N>/bao-cao-<period>.docx``  render: from ``aggregates.json`` (and the previous
+  version's copy of its aggregates, for the changes since), as a new version only when the inputs changed
+  (:mod:`pipeline.publish.versions`).
+
+Rerun: every step overwrites its own outputs and nothing else (the report excepted: a new version beside the
+older ones, and only when its inputs changed); files already in the ledger are not
+registered again and a version is re-validated only when its validation fingerprint changed, so
+rerunning a period (or back-filling an old one) with the same inbox gives the same report.
+
+Failure: a step that feeds the figures (gather, aggregate), publishes them (render) or refreshes the status
+page or the Data Docs raises :class:`StepFailed`, naming the step and, when one is to blame, the file; that
+step publishes nothing then. A unit whose validation fails (data errors) or crashes (system error) is that
+unit's problem only: the report is still made, naming it. Every published file is written atomically
+(:mod:`pipeline.files`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import Config, ConfigError, Period
+from pipeline.files import ensure_dir, sweep_stale, write_text
+from pipeline.findings import ERROR, Finding, ValidationOutcome, read_outcome
+from pipeline.paths import aggregates_path, data_root, work_root
+from pipeline.system_errors import SYSTEM_ERROR, error_type, log_system_error
+
+log = logging.getLogger(__name__)
+STEP_LABELS = {
+    "resolve_period": "xác định kỳ báo cáo",
+    "gather": "tiếp nhận lần cuối",
+    "validate": "kiểm tra số liệu",
+    "aggregate": "tổng hợp số liệu",
+    "status_page": "cập nhật trang tình trạng",
+    "data_docs": "cập nhật Data Docs",
+    "render": "lập và công bố báo cáo",
+}
+
+
+STEP_KEPT = {
+    "status_page": "Trang tình trạng chưa được cập nhật; trang đã công bố trước đó (nếu có) giữ nguyên.",
+    "data_docs": "Data Docs chưa được cập nhật; bản đã công bố trước đó (nếu có) giữ nguyên.",
+}
+"""What a failed step leaves, for the steps that publish something other than the report."""
+
+
+class StepFailed(RuntimeError):
+    """A step of the periodic report failed: it published nothing (for gather, aggregate and render: no report).
+
+    ``step`` is the step's name (``gather``, ``status_page``, ``data_docs``, ``aggregate``, ``render``, as the
+    DAG's task ids), ``file`` the name of the file to blame or None. The message is Vietnamese and names
+    both, and what stays published (:data:`STEP_KEPT`, else the previous report); it holds no cell value.
+    """
+
+    def __init__(self, step: str, reason: str, *, period: str, file: str | None = None) -> None:
+        self.step, self.file, self.period = step, file, period
+        where = f", tệp {file}" if file else ""
+        kept = STEP_KEPT.get(step, "Báo cáo chưa được lập hay công bố lại; báo cáo đã công bố trước đó (nếu có) "
+                                   "giữ nguyên.")
+        super().__init__(f"Kỳ {period}: bước {step} ({STEP_LABELS.get(step, step)}) thất bại{where}: {reason}. {kept}")
+
+
+def error_summary(exc: BaseException) -> str:
+    """One line naming an exception: its type and the start of its text (300 characters), for messages that
+    say which step failed. Only for system faults (database, files), whose text quotes no cell value."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:300]}" if text else type(exc).__name__
+
+
+def _blamed_file(exc: BaseException, root: Path | None) -> str | None:
+    """The file an OS error names, relative to the data root when under it."""
+    name = getattr(exc, "filename", None)
+    if not name:
+        return None
+    path = Path(str(name))
+    try:
+        return str(path.resolve().relative_to(data_root(root).resolve()))
+    except ValueError:
+        return str(path)
+
+
+def resolve_period(config: Config, requested: str | None, when: dt.datetime) -> Period:
+    """The period a run compiles: the requested code, else the latest period due at ``when`` that has units.
+
+    Units change with administrative reforms (the configured communes end on 30/06/2025), so the latest due
+    period may have no configured unit; then the latest earlier due period that has units is used. The one
+    place for this rule (the DAG's Param, the command line).
+
+    Args:
+        requested: a period code (``2023-6T``) or empty / None for the latest due.
+        when: an aware datetime (a run's ``run_after``, or now).
+
+    Raises:
+        ConfigError: the code is malformed, the requested period is of a year before the plan's
+            (``plan.year``), the requested period has no configured unit, or no due period of the plan's
+            years has units (Vietnamese messages).
+    """
+    requested = (requested or "").strip()
+    plan_year = int(config.plan["year"])
+    if requested:
+        period = config.period(requested)
+        if period.year < plan_year:
+            raise ConfigError(
+                f"Kỳ {period.code} có trước năm {plan_year} của kế hoạch mà báo cáo này phục vụ "
+                f"({config.plan['issuer']}, năm {plan_year}): không lập báo cáo. Kiểm tra lại năm của kỳ báo cáo "
+                f"(ví dụ {plan_year}-6T).")
+        if not config.units_on(period.cutoff):
+            raise ConfigError(
+                f"Kỳ {period.code} không có đơn vị báo cáo nào trong cấu hình (không đơn vị nào còn hiệu lực "
+                f"ngày {period.cutoff:%d/%m/%Y}). Kiểm tra danh sách đơn vị trong tệp cấu hình, hoặc chọn kỳ khác.")
+        return period
+    period = config.latest_period_due(when)
+    for _ in range(80):  # 80 periods: over 26 years back
+        if period.year < plan_year:
+            break
+        if config.units_on(period.cutoff):
+            return period
+        period = config.previous_period(period)
+    raise ConfigError(
+        f"Không có kỳ báo cáo nào đã đến hạn (tính đến {when.astimezone(config.timezone):%d/%m/%Y}) có đơn vị "
+        "báo cáo trong cấu hình. Hãy ghi rõ kỳ báo cáo (ví dụ 2023-6T) hoặc cập nhật danh sách đơn vị.")
+
+
+
+
+def gather(period: Period, *, config: Config, now: dt.datetime, root: Path | None = None) -> list[dict[str, Any]]:
+    """Final intake pass, then one item per unit that has sent anything (and one for unattributed files).
+
+    Every new file of ``inbox/<period>/`` is archived and registered in the ledger (see
+    :func:`pipeline.intake.inbox.intake_pass`). Configured units with no file are missing.
+
+    Returns:
+        ``[{"unit_code": str | None, "versions": int, "latest_sha256": str}]`` — codes, counts and hashes only.
+
+    Raises:
+        StepFailed: the pass failed (ledger unreachable, inbox unreadable, …): step ``gather``, with the file
+            an OS error names.
+    """
+    from pipeline.intake.inbox import intake_pass
+    from pipeline.ledger.store import open_ledger
+
+    try:
+        ensure_dir(work_root(root), private=True)  # staging, findings, aggregates: personal data
+        ledger = open_ledger(root)
+        intake_pass(period, config=config, ledger=ledger, now=now, root=root)
+        items = []
+        codes = [u.code for u in config.units_on(period.cutoff)] + [None]
+        for code in codes:
+            vs = ledger.versions(period.code, code)
+            if vs:
+                items.append({"unit_code": code, "versions": len(vs), "latest_sha256": vs[-1].sha256})
+    except Exception as exc:
+        raise StepFailed("gather", error_summary(exc), period=period.code, file=_blamed_file(exc, root)) from exc
+    log.info("Period %s: %d unit(s) with submissions, %d configured", period.code,
+             sum(i["unit_code"] is not None for i in items), len(codes) - 1)
+    return items
+
+
+def validate_one(item: dict[str, Any], *, config: Config, period: Period, now: dt.datetime,
+                 root: Path | None = None) -> dict[str, Any]:
+    """Validate the versions of one unit that need it (see :func:`pipeline.intake.inbox.validate_unit`).
+
+    Returns its summary: codes, versions, hashes, counts and the findings path — no personal data.
+    """
+    from pipeline.intake.inbox import validate_unit
+    from pipeline.ledger.store import open_ledger
+
+    result = validate_unit(item["unit_code"], config=config, ledger=open_ledger(root), period=period, now=now,
+                           root=root)
+    outcome = read_outcome(Path(result["findings_path"]))
+    log.info("Unit %s, version %s: %d error(s), %d warning(s); version used for the report: %s",
+             result["unit_code"], result["latest_version"], outcome.errors, outcome.warnings, result["used_version"])
+    for finding in outcome.findings:
+        log.info("%s", finding.masked().as_text(outcome.file))
+    return result
+
+
+def validation_failure(result: dict[str, Any]) -> str:
+    """Why a unit's mapped ``validate`` task fails, from :func:`validate_one`'s result: its latest version's
+    errors and warnings, or a system error named by its exception type (never counted as the unit's error).
+    Codes, counts, a type and a path only."""
+    unit = result["unit_code"] or "(không xác định)"
+    used = result["used_version"] or "không có"
+    if result.get("system_error"):
+        what = f"{SYSTEM_ERROR} ({result['system_error']}), tệp chưa được kiểm tra"
+    else:
+        what = f"{result['errors']} lỗi, {result['warnings']} cảnh báo"
+    return (f"Đơn vị {unit}, phiên bản {result['latest_version']}: {what}; phiên bản dùng cho báo cáo: {used} — "
+            f"xem {result['findings_path']}")
+
+
+def _validated(v: Any) -> bool:
+    """Whether a version's validation finished: a verdict in the ledger and its findings file on disk."""
+    return v.status in ("valid", "invalid") and bool(v.findings_path) and Path(v.findings_path).exists()
+
+
+def _system_error(v: Any, unit_code: str, period: Period) -> ValidationOutcome:
+    return ValidationOutcome(v.original_name, v.sha256, unit_code, period.code, [
+        Finding(ERROR, "", None, "", "", "Chưa kiểm tra được tệp (lỗi hệ thống khi kiểm tra hoặc đang chờ kiểm tra).",
+                "Không phải lỗi của đơn vị: Phòng LĐ-TB&XH chạy lại việc kiểm tra.", "pipeline")])
+
+
+def load_inputs(period: Period, *, config: Config, root: Path | None = None) -> list[Any]:
+    """Build :class:`pipeline.aggregate.tables.UnitInput` for every configured unit from the ledger.
+
+    Each unit's latest valid version is used and a newer version not used (it failed, or could not be
+    validated: crashed or pending) is named beside it; a unit with versions but none valid is invalid, or
+    ``error`` when its latest version could not be validated; with none, missing. Versions received after the
+    period's lock date and not reopened are never used; a unit with only such versions is ``locked``
+    (:func:`pipeline.ledger.store.unit_versions_summary`).
+
+    Raises:
+        StepFailed: step ``aggregate`` — the ledger cannot be read, or the archived file of a valid version
+            cannot be read (the file is named). The versions' frames come from staging
+            (:mod:`pipeline.read.staging`): a rerun with nothing new opens no workbook.
+    """
+    from pipeline.aggregate.tables import UnitInput
+    from pipeline.ledger.store import open_ledger, unit_versions_summary
+    from pipeline.read.staging import staged_submission
+
+    try:
+        summary = unit_versions_summary(open_ledger(root), config, period)
+    except Exception as exc:
+        raise StepFailed("aggregate", error_summary(exc), period=period.code) from exc
+    inputs = []
+    for item in summary:
+        unit = config.unit(item["unit_code"])
+        used, latest = item["used"], item["latest_usable"]
+        if item["latest"] is None:
+            inputs.append(UnitInput(unit, "missing"))
+            continue
+        if latest is None:  # only versions received after the lock date: archived, not used
+            inputs.append(UnitInput(unit, "locked", version=item["locked"][-1]))
+            continue
+        if used is None or not _validated(used):
+            shown = used or latest
+            if not _validated(shown):
+                inputs.append(UnitInput(unit, "error", _system_error(shown, unit.code, period), version=shown))
+            else:
+                inputs.append(UnitInput(unit, "invalid", read_outcome(Path(shown.findings_path)), version=shown))
+            continue
+        outcome = read_outcome(Path(used.findings_path))
+        try:
+            sub = staged_submission(Path(used.archive_path), sha256=used.sha256, period=period, config=config,
+                                    file_name=used.original_name, root=root)  # staged at intake: no workbook read
+        except Exception as exc:
+            raise StepFailed("aggregate", error_summary(exc), period=period.code,
+                             file=f"{used.original_name} (phiên bản {used.version} của {unit.full_name}, "
+                                  f"lưu trữ {Path(used.archive_path).name})") from exc
+        newer = latest if latest.version != used.version else None
+        inputs.append(UnitInput(unit, "valid", outcome, sub, version=used, newer_failed=newer))
+    return inputs
+
+
+def aggregate_period(period: Period, *, config: Config, root: Path | None = None) -> str:
+    """Aggregate the period's valid submissions into ``work/<period>/aggregates.json``; returns its path.
+
+    The year's earlier periods (for 2023-CN: 2023-6T and 2023-9T) are loaded too, from the ledger and their
+    staged frames, for each household's trajectory and the comparison of the periods.
+
+    The file is written atomically and owner-only (the annex list holds names).
+
+    Raises:
+        StepFailed: step ``aggregate`` failed; ``aggregates.json`` is left as it was.
+    """
+    from pipeline.aggregate.movement import year_periods
+    from pipeline.aggregate.tables import aggregate
+    from pipeline.ledger.store import open_ledger
+    from pipeline.ledger.timeliness import from_ledger
+
+    inputs = load_inputs(period, config=config, root=root)
+    earlier = [(p, load_inputs(p, config=config, root=root)) for p in year_periods(period, config)]
+    try:
+        agg = aggregate(inputs, config=config, period=period, earlier=earlier,
+                        timeliness=from_ledger(open_ledger(root), config, period))
+        out = aggregates_path(period, root)
+        ensure_dir(out.parent, private=True)
+        write_text(out, json.dumps(agg, ensure_ascii=False, indent=1, default=str), private=True)
+    except Exception as exc:
+        raise StepFailed("aggregate", error_summary(exc), period=period.code) from exc
+    return str(out)
+
+
+def status_page_period(period: Period, *, config: Config, now: dt.datetime | None = None,
+                       root: Path | None = None) -> str:
+    """Refresh the period's status page from the ledger and the findings files (every unit's latest version
+    with its findings masked, system errors, skipped files); returns its path. No workbook is opened.
+
+    Runs after the validations whatever they gave (failures are what the page is for).
+
+    Raises:
+        StepFailed: step ``status_page`` failed (ledger unreadable, …); the page is left as it was.
+    """
+    from pipeline.ledger.store import open_ledger
+    from pipeline.staff.feedback import write_status_page
+
+    try:
+        path = write_status_page(period, config=config, ledger=open_ledger(root), now=now or dt.datetime.now(dt.UTC),
+                                 root=root)
+    except Exception as exc:
+        raise StepFailed("status_page", error_summary(exc), period=period.code) from exc
+    return str(path)
+
+
+def data_docs_period(period: Period, *, config: Config, root: Path | None = None) -> str | None:
+    """Build and publish the period's Great Expectations Data Docs once, from the results kept when each
+    unit's latest version was validated (:mod:`pipeline.validate.datadocs`); returns the site's index.html or None
+    when no unit has results. No workbook is opened, nothing is validated again.
+
+    Raises:
+        StepFailed: step ``data_docs`` failed; the previous site is left as it was.
+    """
+    from pipeline.ledger.store import open_ledger
+    from pipeline.validate.datadocs import build_data_docs
+
+    try:
+        index = build_data_docs(period, config=config, ledger=open_ledger(root), root=root)
+    except Exception as exc:
+        raise StepFailed("data_docs", error_summary(exc), period=period.code) from exc
+    return str(index) if index is not None else None
+
+
+def render_period(period: Period, *, config: Config, root: Path | None = None) -> str:
+    """Render the period's report from ``aggregates.json``, audit it and publish it as a version; returns the
+    .docx path. Reads nothing else of the period (no ledger, no findings, no workbook) but the published
+    versions (their manifests, and the previous version's aggregates for the changes since), and writes only
+    the report (staged in ``work/<period>/staging/``, then published as ``v<N>/``, see
+    :func:`pipeline.publish.versions.render_version`: the same inputs as the latest version re-use it).
+
+    Raises:
+        StepFailed: step ``render`` failed; the published versions are left as they were.
+    """
+    from pipeline.paths import report_dir
+    from pipeline.render.report import render_report
+
+    try:
+        agg = json.loads(aggregates_path(period, root).read_text(encoding="utf-8"))
+        path = render_report(agg, config=config, period=period, root=root)
+        sweep_stale(report_dir(period, root))  # temporaries of writers killed long ago (versions, pages, Data Docs)
+    except Exception as exc:
+        raise StepFailed("render", error_summary(exc), period=period.code) from exc
+    return str(path)
+
+
+def run_period(period: Period, *, config: Config, now: dt.datetime | None = None, root: Path | None = None) -> str:
+    """All steps in one process, without Airflow (for the command line and tests): gather, validate each unit,
+    the status page and the Data Docs (after the validations, as in the DAG), aggregate, render. Returns the
+    .docx path.
+
+    As in the DAG, a unit whose validation crashes is logged and shown as a system error in the report, and a
+    failed status page or Data Docs is logged (at ERROR) without stopping the report, which does not use
+    them; gather, aggregate and render stop the run.
+
+    Raises:
+        StepFailed: gather, aggregate or render failed; no report was published.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    for item in gather(period, config=config, now=now, root=root):
+        try:
+            validate_one(item, config=config, period=period, now=now, root=root)
+        except Exception as exc:  # noqa: BLE001 - one unit's crash is its system error, as a failed mapped task
+            # frames and type only: a library's message may quote a cell value (personal data)
+            log_system_error(log, "Unit %s: validation crashed (%s, system error); its version is reported as not "
+                             "validated", item["unit_code"], error_type(exc), exc=exc)
+    for step in (lambda: status_page_period(period, config=config, now=now, root=root),
+                 lambda: data_docs_period(period, config=config, root=root)):
+        try:
+            step()
+        except StepFailed as exc:  # its own output stays as it was; the report is still made, as in the DAG
+            log.error("%s", exc)
+    aggregate_period(period, config=config, root=root)
+    return render_period(period, config=config, root=root)

@@ -1,0 +1,444 @@
+"""The periodic report's charts: PNG images drawn with matplotlib (Agg), embedded with docxtpl's InlineImage.
+
+Three charts, numbered in the order they appear in the report (captions and notes are in the template):
+
+1. ``poverty`` — poverty and near-poverty rates (% of all households) by unit at the cut-off, then the
+   district (or the sum of the units with a valid report); a unit without a valid report shows why, never a
+   bar of 0;
+2. ``year`` — NCC households poor and near-poor (by their status in the roster) at 1 January and at the
+   cut-off of each period of the year reported so far: the earlier periods' ``work/<period>/aggregates.json``
+   when they exist, the current period always; a period without its aggregates, or without any valid report,
+   is left out and the template's note names the periods shown and missing;
+3. ``deprivation`` — poor NCC households deprived in each of the 6 dimensions of Decree 07/2021/NĐ-CP
+   (Art. 3, clause 1.b; ``dimensions`` in ``config/reference.yaml``); shown only when there is a poor NCC
+   household (it is last, so leaving it out renumbers nothing).
+
+The template context (:func:`chart_context`) carries :class:`ChartSpec` objects: data only, cheap to build.
+:func:`embed` draws them and turns them into ``InlineImage`` objects once the ``DocxTemplate`` exists
+(:func:`pipeline.render.report.render_docx`). Drawing is deterministic: the font is DejaVu Sans as bundled with
+matplotlib (every machine with the virtualenv has it, with every Vietnamese letter), fixed size and dpi, no
+"Software" or date metadata — the same data give the same PNG bytes. Numbers are in Vietnamese format
+(:mod:`pipeline.fmt`); labels are NFC. matplotlib is imported inside the functions that draw.
+
+The words inside the images (legends, axis titles, "chưa nhận báo cáo") are in :data:`LABELS`, read from
+``templates/bieu_do.yaml``: an image
+cannot take them from the template.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import textwrap
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pipeline import fmt
+from pipeline.config import PROJECT_ROOT, Config, Period
+from pipeline.synthesis import capitalise
+
+log = logging.getLogger(__name__)
+
+DPI = 200
+FONT_FAMILY = "DejaVu Sans"  # bundled with matplotlib (mpl-data/fonts/ttf); has every Vietnamese letter
+FONT_SIZE = 10.5
+WIDTH_MM = 160.0  # the body is 165 mm wide (A4, margins 30/15 mm)
+NAME_WIDTH = 24  # characters of a unit name on one line of chart 1 (longer names wrap)
+COLOURS = {"poor": "#1f4e79", "near_poor": "#e0953a", "deprived": "#1f4e79", "empty": "#808080"}
+
+# The words drawn inside the images.
+LABELS_FILE = PROJECT_ROOT / "templates" / "bieu_do.yaml"
+
+
+def _labels() -> dict[str, str]:
+    """The words drawn inside the charts, from ``templates/bieu_do.yaml`` (key → text, NFC)."""
+    import yaml
+
+    return {k: unicodedata.normalize("NFC", str(v))
+            for k, v in yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8")).items()}
+
+
+LABELS = _labels()
+
+
+def nfc(text: str) -> str:
+    """``text`` in Unicode NFC (precomposed Vietnamese letters, as the font has them)."""
+    return unicodedata.normalize("NFC", text)
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A drawn chart: ``png`` (bytes) and ``values``, what was plotted, read back from the drawn bars (bar
+    lengths in the chart's unit — % or households — with the labels shown), for checks."""
+
+    png: bytes
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """A chart to embed: ``kind`` (``poverty``, ``year`` or ``deprivation``), its ``data`` (built by
+    :func:`poverty_data`, :func:`year_data`, :func:`deprivation_data`) and its printed size in mm."""
+
+    kind: str
+    data: dict[str, Any] = field(hash=False)
+    width_mm: float = WIDTH_MM
+    height_mm: float = 100.0
+
+    def draw(self) -> Drawn:
+        """Draw the chart (PNG). Raises KeyError for an unknown kind."""
+        return _DRAWERS[self.kind](self.data, self.width_mm, self.height_mm)
+
+
+# ---------------------------------------------------------------------------------------------------- data
+
+
+def _left_out(agg: dict[str, Any]) -> bool:
+    """Whether the district totals leave out a unit (the same rule as the report's Bảng 1)."""
+    return any(s["status"] != "valid" and not (s["status"] == "missing" and s.get("required") is False)
+               for s in agg["submissions"])
+
+
+def poverty_data(agg: dict[str, Any]) -> dict[str, Any]:
+    """Data of chart 1 from the aggregates.
+
+    Returns ``{"units": [{"name", "status", "poor_rate", "near_poor_rate"}], "district": {...}}``: names
+    capitalised (NFC), rates in % as exact :class:`~decimal.Decimal` (poor or near-poor households at the
+    cut-off over all households, from the units' summary sheets), None for a unit without a valid report
+    (its ``status`` says why: ``missing``, ``missing_optional``, ``invalid``, ``error``) or with no household
+    (``no_households``).
+    The district row is named by ``district`` or, when a unit is left out, ``district_partial`` (LABELS).
+    """
+    required = {s["unit_code"]: s.get("required", True) for s in agg["submissions"]}
+    units = []
+    for u in agg["units"]:
+        valid = u["status"] == "valid" and bool(u["households_total_current"])
+        status = u["status"]
+        if status == "missing" and required.get(u["unit_code"]) is False:
+            status = "missing_optional"
+        elif status == "valid" and not valid:
+            status = "no_households"  # a valid report of a unit without households (no rate to draw)
+        units.append({
+            "name": nfc(capitalise(u["unit_name"])),
+            "status": status,
+            "poor_rate": fmt.percent(u["poor_households_current"], u["households_total_current"]) if valid else None,
+            "near_poor_rate": fmt.percent(u["near_poor_households_current"], u["households_total_current"])
+            if valid else None,
+        })
+    d = agg["district"]
+    any_valid = any(u["status"] == "valid" for u in agg["units"]) and bool(d["households_total_current"])
+    district = {
+        "name": LABELS["district_partial"] if _left_out(agg) else LABELS["district"],
+        "status": "valid" if any_valid else "no_data",
+        "poor_rate": fmt.percent(d["poor_households_current"], d["households_total_current"]) if any_valid else None,
+        "near_poor_rate": fmt.percent(d["near_poor_households_current"], d["households_total_current"])
+        if any_valid else None,
+    }
+    return {"units": units, "district": district}
+
+
+def deprivation_data(agg: dict[str, Any]) -> dict[str, Any]:
+    """Data of chart 3: ``{"base": poor NCC households at the cut-off, "dimensions": [{"label",
+    "households"}]}`` in the order of ``dimensions`` in ``config/reference.yaml`` (Decree 07/2021/NĐ-CP); a
+    household is deprived in a dimension when it is in any of its indicators (:func:`pipeline.aggregate.tables.
+    deprivations`)."""
+    depr = agg["deprivations"]
+    return {"base": int(depr["base"]),
+            "dimensions": [{"label": nfc(x["label"]), "households": int(x["households"])} for x in depr["dimensions"]]}
+
+
+def _usable(agg: Any) -> bool:
+    """Whether earlier aggregates hold what chart 2 reads (files written by older versions may not)."""
+    try:
+        return (all({"status", "unit_code"} <= set(u) for u in agg["units"])
+                and all({"status", "unit_code"} <= set(s) for s in agg["submissions"])
+                and all(isinstance(agg["ncc"][f"{k}_households_current"], int) for k in ("poor", "near_poor")))
+    except (KeyError, TypeError):
+        return False
+
+
+def earlier_aggregates(period: Period, *, config: Config, root: Path | None = None) -> dict[str, dict[str, Any]]:
+    """The aggregates of the periods of ``period``'s year due before it, by period code, read from
+    ``work/<period>/aggregates.json`` (:func:`pipeline.paths.aggregates_path`); a period whose file is
+    missing, unreadable or without the figures chart 2 needs is left out (the last two logged as a warning,
+    with the path only)."""
+    from pipeline.paths import aggregates_path
+
+    kinds = sorted(config.period_kinds, key=lambda k: config.period_kinds[k]["deadline"])
+    out = {}
+    for kind in kinds[:kinds.index(period.kind)]:
+        earlier = config.period(f"{period.year}-{kind}")
+        path = aggregates_path(earlier, root)
+        if not path.exists():
+            continue
+        try:
+            agg = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            log.warning("Aggregates of %s unreadable (%s): left out of the year chart", path, type(exc).__name__)
+            continue
+        if not _usable(agg):
+            log.warning("Aggregates of %s lack the NCC households by status: left out of the year chart", path)
+            continue
+        out[earlier.code] = agg
+    return out
+
+
+def _has_valid(agg: dict[str, Any]) -> bool:
+    return any(u["status"] == "valid" for u in agg["units"])
+
+
+def _ncc_point(label: str, date: str, agg: dict[str, Any], when: str) -> dict[str, Any]:
+    ncc = agg["ncc"]
+    has = _has_valid(agg)
+    return {"label": nfc(label), "date": date, "partial": has and _left_out(agg),
+            "poor": int(ncc[f"poor_households_{when}"]) if has else None,
+            "near_poor": int(ncc[f"near_poor_households_{when}"]) if has else None}
+
+
+def year_data(agg: dict[str, Any], *, config: Config, period: Period,
+              earlier: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Data of chart 2: NCC households poor and near-poor (roster statuses, :func:`pipeline.aggregate.tables.
+    ncc_status`) at 1 January (from the current period's aggregates, or the latest earlier ones when the
+    current period has no valid report) and at the cut-off of each period of the year up to ``period``.
+
+    Args:
+        earlier: aggregates of the year's earlier periods by code (:func:`earlier_aggregates`); a period
+            absent from it, or whose aggregates have no valid report, is left out. The current period is
+            always shown (without bars when it has no valid report).
+
+    Returns:
+        ``{"points": [{"label", "date", "poor", "near_poor", "partial"}], "shown": [period codes],
+        "missing": [period codes of the year before ``period`` left out]}``: counts in households (None: no
+        valid report), ``partial`` True when the counts leave out a unit without a valid report.
+    """
+    earlier = earlier or {}
+    kinds = sorted(config.period_kinds, key=lambda k: config.period_kinds[k]["deadline"])
+    # 1 January as the current aggregates give it, or, without any valid report now, the latest earlier ones
+    with_data = [a for a in (agg, *reversed([earlier[c] for c in sorted(earlier)])) if _has_valid(a)]
+    points = [_ncc_point(LABELS["baseline"], fmt.date_vn(period.baseline), (with_data or [agg])[0], "baseline")]
+    shown, missing = [], []
+    for kind in kinds[:kinds.index(period.kind) + 1]:
+        p = config.period(f"{period.year}-{kind}")
+        a = agg if p.code == period.code else earlier.get(p.code)
+        if p.code != period.code and (a is None or not _has_valid(a)):
+            missing.append(p.code)
+            continue
+        points.append(_ncc_point(capitalise(p.label), fmt.date_vn(p.cutoff), a, "current"))
+        shown.append(p.code)
+    return {"points": points, "shown": shown, "missing": missing}
+
+
+def chart_context(agg: dict[str, Any], *, config: Config, period: Period,
+                  earlier: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The template variable ``charts`` (see ``templates/README.md``).
+
+    ``{"poverty": {"image"}, "year": {"image", "periods", "missing", "partial"}, "deprivation": {"image",
+    "shown"}}``: ``image`` a :class:`ChartSpec` (turned into an image by :func:`embed`); ``periods`` the
+    periods shown in chart 2 and ``missing`` the year's earlier periods left out (no aggregates, or no valid
+    report), each ``[{"label": "6 tháng đầu năm", "cutoff": "30/04/2023"}]``; ``partial`` (bool) whether a
+    point of chart 2 leaves out a unit without a valid report (its label is marked "(*)"); ``shown`` (bool)
+    whether chart 3 is drawn (some NCC household is poor at the cut-off).
+    """
+    year = year_data(agg, config=config, period=period, earlier=earlier)
+
+    def rows(codes: list[str]) -> list[dict[str, str]]:
+        return [{"label": p.label, "cutoff": fmt.date_vn(p.cutoff)} for p in map(config.period, codes)]
+
+    n_units = len(agg["units"]) + 1
+    depr = deprivation_data(agg)
+    return {
+        "poverty": {"image": ChartSpec("poverty", poverty_data(agg), height_mm=min(28 + 10 * n_units, 200))},
+        "year": {"image": ChartSpec("year", year, height_mm=80), "periods": rows(year["shown"]),
+                 "missing": rows(year["missing"]), "partial": any(p["partial"] for p in year["points"])},
+        "deprivation": {"image": ChartSpec("deprivation", depr, height_mm=72), "shown": depr["base"] > 0},
+    }
+
+
+def embed(tpl: Any, context: dict[str, Any]) -> dict[str, Any]:
+    """``context`` with each :class:`ChartSpec` under ``context["charts"]`` drawn and replaced by a docxtpl
+    ``InlineImage`` of ``tpl`` (a ``DocxTemplate``) at the chart's width. Other values are left as they are;
+    a context without ``charts`` is returned unchanged."""
+    charts = context.get("charts")
+    if not isinstance(charts, dict):
+        return context
+    from docx.shared import Mm
+    from docxtpl import InlineImage
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, ChartSpec):
+            return InlineImage(tpl, io.BytesIO(value.draw().png), width=Mm(value.width_mm))
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        return value
+
+    return {**context, "charts": convert(charts)}
+
+
+# ------------------------------------------------------------------------------------------------- drawing
+
+
+def _figure(width_mm: float, height_mm: float):
+    """A figure of the printed size (1 pt on the figure = 1 pt on paper), constrained layout, Agg canvas."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width_mm / 25.4, height_mm / 25.4), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _rc():
+    import matplotlib
+
+    return matplotlib.rc_context({
+        "font.family": FONT_FAMILY, "font.size": FONT_SIZE, "axes.titlesize": FONT_SIZE,
+        "axes.labelsize": FONT_SIZE, "xtick.labelsize": FONT_SIZE, "ytick.labelsize": FONT_SIZE,
+        "legend.fontsize": FONT_SIZE, "axes.spines.top": False, "axes.spines.right": False,
+        "svg.hashsalt": "charts", "axes.unicode_minus": False,
+    })
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _pct_tick(value: float, _pos: Any = None) -> str:
+    """An axis tick in %: 2 → "2%", 2.5 → "2,5%" (Vietnamese decimal comma)."""
+    d = Decimal(str(round(float(value), 6))).normalize()
+    places = max(0, -d.as_tuple().exponent)
+    return fmt.number(d, places) + "%"
+
+
+def _int_tick(value: float, _pos: Any = None) -> str:
+    return fmt.number(int(round(value)))
+
+
+def _draw_poverty(data: dict[str, Any], width_mm: float, height_mm: float) -> Drawn:
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    rows = [*data["units"], data["district"]]
+    with _rc():
+        fig = _figure(width_mm, height_mm)
+        ax = fig.add_subplot()
+        n = len(rows)
+        ys = [n - 1 - i + (-0.35 if i == n - 1 else 0) for i in range(n)]  # top to bottom; the district apart
+        h = 0.36
+        top = max([float(r[k]) for r in rows for k in ("poor_rate", "near_poor_rate") if r[k] is not None] or [1])
+        values = {"units": [], "district": None}
+        bars = {"poor": [], "near_poor": []}
+        for y, r in zip(ys, rows, strict=True):
+            if r["poor_rate"] is None:
+                ax.text(top * 0.01, y, LABELS.get(r["status"], LABELS["no_data"]), va="center", ha="left",
+                        style="italic", color=COLOURS["empty"])
+                drawn = {"name": r["name"], "poor_rate": None, "near_poor_rate": None}
+            else:
+                drawn = {"name": r["name"]}
+                for key, dy in (("poor", h / 2), ("near_poor", -h / 2)):
+                    rate = r[f"{key}_rate"]
+                    (bar,) = ax.barh(y + dy, float(rate), height=h, color=COLOURS[key])
+                    bars[key].append(bar)
+                    ax.text(float(rate) + top * 0.01, y + dy, fmt.pct(rate), va="center", ha="left",
+                            fontsize=FONT_SIZE - 1)
+                    drawn[f"{key}_rate"] = float(bar.get_width())
+                    drawn[f"{key}_label"] = fmt.pct(rate)
+            if r is data["district"]:
+                values["district"] = drawn
+            else:
+                values["units"].append(drawn)
+        ax.set_yticks(ys, [textwrap.fill(r["name"], NAME_WIDTH) for r in rows])
+        ax.get_yticklabels()[-1].set_fontweight("bold")
+        ax.axhline(ys[-1] + 0.6, color="#b0b0b0", linewidth=0.6)
+        ax.set_ylim(ys[-1] - 0.7, ys[0] + 0.7)
+        ax.set_xlim(0, top * 1.16)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+        ax.xaxis.set_major_formatter(FuncFormatter(_pct_tick))
+        ax.set_xlabel(LABELS["rate_axis"])
+        ax.tick_params(axis="y", length=0)
+        ax.grid(axis="x", color="#e0e0e0", linewidth=0.5)
+        ax.set_axisbelow(True)
+        if not bars["poor"]:
+            ax.set_xticks([])  # nothing drawn: no scale
+        else:
+            fig.legend([bars["poor"][0], bars["near_poor"][0]], [LABELS["poor_rate"], LABELS["near_poor_rate"]],
+                       loc="outside upper center", ncols=2, frameon=False)
+        return Drawn(_png(fig), values)
+
+
+def _draw_year(data: dict[str, Any], width_mm: float, height_mm: float) -> Drawn:
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    points = data["points"]
+    with _rc():
+        fig = _figure(width_mm, height_mm)
+        ax = fig.add_subplot()
+        w = 0.36
+        top = max([p[k] for p in points for k in ("poor", "near_poor") if p[k] is not None] or [1]) or 1
+        values = []
+        handles = {}
+        for x, p in enumerate(points):
+            if p["poor"] is None:
+                ax.text(x, top * 0.05, LABELS["no_data"], ha="center", va="bottom", style="italic",
+                        color=COLOURS["empty"])
+                values.append({"label": p["label"], "poor": None, "near_poor": None})
+                continue
+            drawn = {"label": p["label"]}
+            for key, dx in (("poor", -w / 2), ("near_poor", w / 2)):
+                (bar,) = ax.bar(x + dx, p[key], width=w, color=COLOURS[key])
+                handles[key] = bar
+                ax.text(x + dx, p[key] + top * 0.02, fmt.number(p[key]), ha="center", va="bottom")
+                drawn[key] = int(bar.get_height())
+            values.append(drawn)
+        ax.set_xticks(range(len(points)),
+                      [f"{p['label']}{' (*)' if p['partial'] else ''}\n({p['date']})" for p in points])
+        ax.set_xlim(-0.6, max(len(points), 2) - 0.4)
+        ax.set_ylim(0, top * 1.18)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        ax.yaxis.set_major_formatter(FuncFormatter(_int_tick))
+        ax.set_ylabel(LABELS["households_axis"])
+        ax.tick_params(axis="x", length=0)
+        ax.grid(axis="y", color="#e0e0e0", linewidth=0.5)
+        ax.set_axisbelow(True)
+        keys = [k for k in ("poor", "near_poor") if k in handles]
+        if keys:
+            fig.legend([handles[k] for k in keys], [LABELS[f"ncc_{k}"] for k in keys], loc="outside upper center",
+                       ncols=2, frameon=False)
+        return Drawn(_png(fig), {"points": values})
+
+
+def _draw_deprivation(data: dict[str, Any], width_mm: float, height_mm: float) -> Drawn:
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    dims, base = data["dimensions"], data["base"]
+    with _rc():
+        fig = _figure(width_mm, height_mm)
+        ax = fig.add_subplot()
+        n = len(dims)
+        top = max([base] + [d["households"] for d in dims]) or 1
+        values = []
+        for i, d in enumerate(dims):
+            y = n - 1 - i
+            (bar,) = ax.barh(y, d["households"], height=0.6, color=COLOURS["deprived"])
+            label = f"{fmt.number(d['households'])} hộ ({fmt.rate(d['households'], base)})" if base else "0"
+            ax.text(d["households"] + top * 0.02, y, label, va="center", ha="left", fontsize=FONT_SIZE - 1)
+            values.append({"label": d["label"], "households": int(bar.get_width()), "text": label})
+        ax.set_yticks([n - 1 - i for i in range(n)], [d["label"] for d in dims])
+        ax.axvline(base, color="#808080", linewidth=0.8, linestyle="--")
+        ax.set_xlim(0, top * 1.3)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+        ax.xaxis.set_major_formatter(FuncFormatter(_int_tick))
+        ax.set_xlabel(LABELS["deprived_axis"])
+        ax.set_title(LABELS["deprivation_base"].format(n=fmt.number(base)), loc="left", fontsize=FONT_SIZE - 0.5,
+                     style="italic", color="#404040")
+        ax.tick_params(axis="y", length=0)
+        ax.grid(axis="x", color="#e0e0e0", linewidth=0.5)
+        ax.set_axisbelow(True)
+        return Drawn(_png(fig), {"base": base, "dimensions": values})
+
+
+_DRAWERS = {"poverty": _draw_poverty, "year": _draw_year, "deprivation": _draw_deprivation}

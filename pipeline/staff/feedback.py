@@ -1,0 +1,242 @@
+"""Feedback staff can act on: an annotated copy of their workbook and the period's status page.
+
+* Annotated copy: ``feedback/<period>/<unit>/v<N>-<sha8>-gop-y.xlsx`` — the unit's own workbook with each
+  failing cell filled (red: lỗi, yellow: cảnh báo) and a comment saying what is wrong and how to fix it,
+  plus a sheet "Góp ý" listing every finding. Values are written back as values (text, never formulas);
+  macros are not kept; the archived original is never touched. Owner-only (a roster: personal data).
+* Status page: ``reports/<year>/<6T|9T|CN>/trang-thai-<period>.html`` — static HTML in Vietnamese, each
+  unit's latest version, status and counts, and the findings masked by value (a value is shown only when
+  its column is on the allow-list of non-personal columns and it has that column's shape, Decree
+  13/2023/NĐ-CP; see :func:`pipeline.schema.shown_value`). A version that could not be checked because of
+  a system error reads "lỗi hệ thống — cán bộ huyện đã được báo" wherever a unit looks, and is listed for
+  district staff in a section of its own (file, unit, times, exception type; no value).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+from typing import Any
+
+from pipeline import schema
+from pipeline.config import PROJECT_ROOT, Config, Period
+from pipeline.files import atomic_path, ensure_dir, write_text
+from pipeline.findings import ERROR, ValidationOutcome
+from pipeline.paths import feedback_path, status_page_path
+from pipeline.system_errors import SYSTEM_ERROR, SYSTEM_ERROR_TITLE
+from pipeline.textvalue import plain_text
+
+RED = "FFC7CE"
+YELLOW = "FFEB9C"
+
+
+
+
+def _locate_column(ws: Any, header: str, row: int | None) -> int | None:
+    """Column of a finding's cell: the header's column, or the value column next to a label in column A."""
+    target = schema.normalize_label(header)
+    if not target:
+        return None
+    from pipeline.read.sources import value_at
+
+    for r in range(1, min(ws.max_row, 15) + 1):
+        for c in range(1, ws.max_column + 1):
+            if schema.normalize_label(value_at(ws, r, c)) == target:
+                return c
+    if row is not None and schema.normalize_label(value_at(ws, row, 1)) == target:
+        return 2
+    return None
+
+
+def _safe(value: Any) -> Any:
+    """A value openpyxl can write: text made plain (:func:`pipeline.textvalue.plain_text`), others as given."""
+    return plain_text(value) if isinstance(value, str) else value
+
+
+def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period, root: Path | None = None
+                    ) -> Path | None:
+    """Write the annotated copy of ``version``'s workbook; None when the file is not a readable workbook.
+
+    Idempotent: the same version and outcome give the same annotations.
+    """
+    from openpyxl import Workbook, load_workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+
+    from pipeline.read.reader import SheetLayout
+    from pipeline.read.sources import existing_cells, trimmed_xlsx
+
+    try:  # the bounded, trimmed copy the reader parses: formatting far below the data costs nothing here either
+        copy, _ = trimmed_xlsx(Path(version.archive_path), version.original_name)
+        wb = load_workbook(io.BytesIO(copy), data_only=True, keep_vba=False)
+    except Exception:  # noqa: BLE001 - not a workbook openpyxl can open within the limits (UnreadableSubmission
+        wb = None  # included): the findings file still explains it
+    if wb is None:
+        wb = Workbook()
+        wb.active.title = "Góp ý"
+    else:
+        for ws in wb.worksheets:
+            for cell in existing_cells(ws):
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # a value, never a formula
+        layouts: dict[str, Any] = {}
+        for f in outcome.findings:
+            ws = next((w for w in wb.worksheets if schema.normalize_label(w.title) == schema.normalize_label(f.sheet)),
+                      None)
+            if ws is None or f.row is None:
+                continue
+            col = _locate_column(ws, f.column, f.row)
+            if col is None:
+                continue
+            if ws.title not in layouts:
+                layouts[ws.title] = SheetLayout.of(ws)
+            cell = ws.cell(*layouts[ws.title].top_left(f.row, col))  # a merge takes comments on its top-left
+            cell.fill = PatternFill("solid", fgColor=RED if f.severity == ERROR else YELLOW)
+            text = f"[{f.severity.upper()}] {f.message}" + (f"\nCách sửa: {f.fix}" if f.fix else "")
+            if cell.comment is not None:
+                text = cell.comment.text + "\n\n" + text
+            cell.comment = Comment(plain_text(text), "Phòng LĐ-TB&XH", width=320, height=160)
+        if "Góp ý" in wb.sheetnames:  # a resubmitted annotated copy: replace the old list
+            del wb["Góp ý"]
+        wb.create_sheet("Góp ý", 0)
+    sheet = wb["Góp ý"]
+    sheet.append([_safe(f"Kết quả kiểm tra tệp {outcome.file} (SHA-256 {outcome.sha256[:12]}): "
+                  f"{outcome.errors} lỗi, {outcome.warnings} cảnh báo")])
+    sheet["A1"].font = Font(bold=True)
+    sheet.append(["Mức độ", "Sheet", "Dòng", "Cột", "Giá trị", "Vấn đề", "Cách sửa"])
+    for f in outcome.findings:
+        sheet.append([_safe(v) for v in (f.severity, f.sheet, f.row, f.column, f.value, f.message, f.fix)])
+    for row in sheet.iter_rows(min_row=3):
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
+    for col, width in zip("ABCDEFG", (10, 18, 6, 30, 20, 60, 60), strict=True):
+        sheet.column_dimensions[col].width = width
+    out = feedback_path(version, period, root)
+    ensure_dir(out.parent.parent.parent, private=True)  # feedback/: rosters of every unit
+    with atomic_path(out, private=True) as tmp:  # the unit's roster: personal data, owner-only
+        wb.save(tmp)
+    return out
+
+
+
+
+def _masked(f: Any, lists: dict[str, frozenset[str]]) -> dict[str, Any]:
+    m = f.masked(lists)
+    return {"severity": m.severity, "sheet": m.sheet, "row": m.row or "", "column": m.column, "value": m.value,
+            "message": m.message, "fix": m.fix}
+
+
+def _system_errors(ledger: Any, config: Config, period: Period, local: Any) -> list[dict[str, str]]:
+    """The period's versions whose reading or checking failed with a system error (ledger status ``error``),
+    for district staff: file, hash, unit, version, received, last attempt and the exception's type (from
+    the findings file) — names of files and units, times and a type: no cell value."""
+    from pipeline.findings import read_outcome
+
+    out = []
+    for v in ledger.versions(period.code):
+        if v.status != "error":
+            continue
+        kind = ""
+        if v.findings_path and Path(v.findings_path).exists():
+            kind = read_outcome(Path(v.findings_path)).system_error or ""
+        try:
+            unit = f"{config.unit(v.unit_code).full_name} ({v.unit_code})" if v.unit_code else "chưa xác định"
+        except KeyError:
+            unit = v.unit_code
+        out.append({"file": v.original_name, "sha256": v.sha256[:12], "unit": unit,
+                    "version": str(v.version) if v.version else "", "received": local(v.received_at),
+                    "failed": local(v.validated_at), "type": kind or "không rõ"})
+    return sorted(out, key=lambda e: (e["unit"], e["file"]))
+
+
+def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.datetime,
+                      root: Path | None = None) -> Path:
+    """Write the period's static status page (Vietnamese) from the ledger and findings files. Idempotent for
+    the same ledger state and ``now``.
+
+    A unit whose latest version hit a system error reads "Lỗi hệ thống — cán bộ huyện đã được báo" (not
+    "Không hợp lệ"); every such version of the period is listed in the section for district staff. Versions
+    received after the period's lock date and not reopened read "nhận sau ngày khóa sổ, chưa được mở lại"; the
+    section on timeliness gives each unit's status, the rule that decided it and the reporting rates of the
+    year so far (:mod:`pipeline.ledger.timeliness`)."""
+    import jinja2
+
+    from pipeline.findings import read_outcome
+    from pipeline.ledger.store import arrival_tolerance, unit_versions_summary
+    from pipeline.ledger.timeliness import from_ledger
+    from pipeline.ledger.timeliness import report_context as timeliness_context
+
+    def local(t: dt.datetime | None) -> str:
+        return t.astimezone(config.timezone).strftime("%d/%m/%Y %H:%M") if t else ""
+
+    lists = schema.shown_lists(config)
+    timeliness = from_ledger(ledger, config, period)
+    reopened = {r.unit_code: r for r in ledger.reopenings(period.code)}  # the latest per unit
+    rows = []
+    for item in unit_versions_summary(ledger, config, period):
+        unit = config.unit(item["unit_code"])
+        latest = item["latest"]
+        findings = []
+        if latest is not None and latest.findings_path and Path(latest.findings_path).exists():
+            findings = [_masked(f, lists) for f in read_outcome(Path(latest.findings_path)).findings]
+        status = {"valid": "Hợp lệ", "invalid": "Không hợp lệ", "missing": "Chưa nhận",
+                  "locked": "Nhận sau ngày khóa sổ, chưa được mở lại"}[item["status"]]
+        status_class = item["status"]
+        if item["status"] == "invalid" and latest.status == "error":  # not checked: not the unit's fault
+            status, status_class = SYSTEM_ERROR_TITLE, "error"
+        if item["newer_failed"]:
+            why = {"invalid": "có lỗi, cần gửi lại", "error": SYSTEM_ERROR}.get(latest.status, "chưa kiểm tra")
+            status = (f"Phiên bản {latest.version}: {why}; báo cáo tạm dùng phiên bản "
+                      f"{item['used'].version} (hợp lệ)")
+            status_class = "invalid" if latest.status == "invalid" else "error"
+        accepted = [
+            {"label": schema.INDICATORS_BY_KEY[k].label if k in schema.INDICATORS_BY_KEY else k,
+             "justification": a["justification"], "by": a["accepted_by"], "at": local(a["accepted_at"])}
+            for k, a in ledger.acceptance_records(period.code, unit.code).items()
+        ]
+        rows.append({
+            "name": unit.full_name,
+            "code": unit.code,
+            "status": status,
+            "status_class": status_class,
+            "latest_mtime": local(latest.file_mtime) if latest else "",
+            "latest": latest,
+            "latest_found": local(latest.found_at) if latest else "",
+            "latest_received": local(latest.received_at) if latest else "",
+            "latest_status": {"valid": "hợp lệ", "invalid": "có lỗi", "pending": "chưa kiểm tra",
+                              "error": SYSTEM_ERROR}.get(
+                latest.status, latest.status) if latest else "",
+            "used": item["used"],
+            "newer_failed": item["newer_failed"],
+            "findings": findings,
+            "acceptances": accepted,
+            "locked": [str(v.version) for v in item["locked"]],
+            "reopening": {"by": reopened[unit.code].reopened_by, "at": local(reopened[unit.code].reopened_at),
+                          "reason": reopened[unit.code].reason} if unit.code in reopened else None,
+        })
+    from pipeline.intake.inbox import read_skipped, superseded_unattributed
+
+    hidden = superseded_unattributed(ledger, period)  # an old partial copy of a file registered since
+    unattributed = []  # each with its masked findings: why the file was refused or not attributed
+    for v in ledger.versions(period.code, None):
+        if v.id in hidden:
+            continue
+        found = []
+        if v.findings_path and Path(v.findings_path).exists():
+            found = [_masked(f, lists) for f in read_outcome(Path(v.findings_path)).findings if f.severity == "lỗi"]
+        unattributed.append({"version": v, "findings": found[:5], "more": max(0, len(found) - 5)})
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(PROJECT_ROOT / "templates")),
+        autoescape=True, undefined=jinja2.StrictUndefined,
+    )
+    html = env.get_template("trang_thai.html.j2").render(
+        period=period, period_label=f"{period.label} {period.year}", deadline=local(period.deadline),
+        generated=local(now), rows=rows, unattributed=unattributed, local=local,
+        system_errors=_system_errors(ledger, config, period, local),
+        tolerance_minutes=f"{arrival_tolerance(config).total_seconds() / 60:g}",
+        skipped=read_skipped(period, root),
+        timeliness=timeliness_context(timeliness, config=config),
+    )
+    return write_text(status_page_path(period, root), html)  # district-facing, no personal data: 0644

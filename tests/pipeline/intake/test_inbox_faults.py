@@ -1,0 +1,493 @@
+"""Intake under hostile and broken files: one file never stops the others, nothing partial becomes a version,
+links are never followed, and reading stays within bounded memory.
+
+The hostile files are made here, in temporary folders, from the committed samples: a file still being
+written, a workbook whose sheet XML holds a raw '&', one that declares and holds a cell at XFD1048576, a
+zip bomb, and a legitimate 10,000-household workbook.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pipeline.ledger.store import Ledger
+from tests.helpers import drop
+
+ROOT = Path(__file__).resolve().parents[3]
+SAMPLES = ROOT / "samples" / "2023-6T"
+HCM = dt.timezone(dt.timedelta(hours=7))
+BEFORE_DEADLINE = dt.datetime(2023, 5, 3, 8, 0, tzinfo=HCM)
+ROSTER = "Danh sách hộ NCC"
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _sheet_member(path: Path, sheet: str) -> str:
+    """The zip member holding ``sheet`` (the samples keep sheets in workbook order)."""
+    from openpyxl import load_workbook
+
+    index = load_workbook(path, read_only=True).sheetnames.index(sheet) + 1
+    return f"xl/worksheets/sheet{index}.xml"
+
+
+def rewrite_member(src: Path, dst: Path, member: str, edit) -> Path:
+    """Copy the workbook ``src`` to ``dst`` with one zip member's bytes replaced by ``edit(bytes)``."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            zout.writestr(info, edit(data) if info.filename == member else data)
+    return dst
+
+
+def make_malformed_xml(dst: Path) -> Path:
+    """Ma Nới's workbook with one raw '&' typed into the roster sheet's XML (as a home-made export writes)."""
+    src = SAMPLES / "22828_ma_noi.xlsx"
+    member = _sheet_member(src, ROSTER)
+    return rewrite_member(src, dst, member, lambda b: b.replace(b"<t>Raglai</t>", b"<t>Raglai & Kinh</t>", 1))
+
+
+def make_huge_dimension(dst: Path) -> Path:
+    """Lâm Sơn's workbook with one stray value at XFD1048576 of the roster sheet (declared and held)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(SAMPLES / "22813_lam_son.xlsx")
+    wb[ROSTER]["XFD1048576"] = "x"
+    wb.save(dst)
+    return dst
+
+
+def make_zip_bomb(dst: Path, expanded_mb: int = 512) -> Path:
+    """A workbook whose roster sheet XML expands to ``expanded_mb`` MB: one row of empty cells ``<c/>``
+    repeated (about 0.5 MB zipped at the default: deflate's best ratio, about 1000)."""
+    src = SAMPLES / "22816_luong_son.xlsx"
+    member = _sheet_member(src, ROSTER)
+    block = b"<c/>" * 262_144  # 1 MB
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zout:
+        for info in zin.infolist():
+            if info.filename != member:
+                zout.writestr(info, zin.read(info.filename))
+                continue
+            head, _, tail = zin.read(member).partition(b"<sheetData>")
+            big = zipfile.ZipInfo(member, date_time=info.date_time)
+            big.compress_type = zipfile.ZIP_DEFLATED
+            big._compresslevel = 9
+            with zout.open(big, "w", force_zip64=True) as out:
+                out.write(head + b"<sheetData><row r=\"5\">")
+                for _ in range(expanded_mb):
+                    out.write(block)
+                out.write(b"</row></sheetData></worksheet>")
+    return dst
+
+
+def make_roster_workbook(dst: Path, households: int) -> Path:
+    """Hòa Sơn's workbook with its roster extended to ``households`` rows by repeating its rows under new
+    household codes (22825-00001 …), as a large commune would fill it."""
+    from openpyxl import load_workbook
+
+    rng = random.Random(households)
+    wb = load_workbook(SAMPLES / "22825_hoa_son.xlsx")
+    ws = wb[ROSTER]
+    first, last = 5, ws.max_row
+    template = [[c.value for c in ws[r]] for r in range(first, last + 1)]
+    styles = [c._style for c in ws[first]]
+    for i in range(households):
+        values = list(template[i % len(template)])
+        values[0], values[1] = i + 1, f"22825-{i + 1:05d}"
+        values[2] = f"{values[2]} {chr(65 + i % 26)}{i}"  # head of household: a distinct name per row
+        values[3] = f"Thôn {i % 57 + 1}, tổ {i % 13 + 1}"
+        values[14] = 900_000 + (i * 7919) % 600_000  # income, đồng/person/month
+        values[28] = f"Cán bộ {i % 97}"
+        values[27] = f"{values[27] or 'Thiếu vốn'}; ghi chú {rng.getrandbits(64):x}"  # free text of the clerk
+        for c, v in enumerate(values, start=1):
+            cell = ws.cell(first + i, c, v)
+            cell._style = copy.copy(styles[c - 1])
+    wb.save(dst)
+    return dst
+
+
+def test_large_legitimate_roster_is_read(config, tmp_path):
+    """A real 10,000-household workbook of several MB stays within the limits and is read whole."""
+    from pipeline.read.reader import read_submission
+    from pipeline.read.sources import inspect_xlsx
+
+    path = make_roster_workbook(tmp_path / "22825_hoa_son_lon.xlsx", 10_000)
+    assert path.stat().st_size > 1_500_000
+    with zipfile.ZipFile(path) as z:
+        assert sum(i.file_size for i in z.infolist()) > 10_000_000
+    extents = {e.name: e for e in inspect_xlsx(path, path.name)}
+    assert (extents[ROSTER].rows, extents[ROSTER].columns) == (10_004, 37)
+    sub = read_submission(path, config)
+    assert len(sub.roster) == 10_000
+    last = sub.roster.iloc[-1]
+    assert (last["household_code"], int(last["excel_row"])) == ("22825-10000", 10_004)
+    assert not [f for f in sub.findings if f.rule == "read" and not f.sheet]
+
+
+def test_hostile_workbooks_are_refused_with_their_reason(config, tmp_path):
+    """Malformed XML, a cell at XFD1048576, a zip bomb and a broken styles part: each is refused with a
+    message that says what is wrong and how to fix it; nothing escapes as an exception."""
+    from pipeline.validate.rules import validate_submission
+
+    bad_styles = rewrite_member(SAMPLES / "22810_tan_son.xlsx", tmp_path / "styles.xlsx", "xl/styles.xml",
+                                lambda b: b.replace(b"<fonts", b"<fonts & ", 1))
+    merge_bomb = rewrite_member(  # one merge over 200 columns × 100,000 rows: openpyxl makes 20 million cells
+        SAMPLES / "22819_quang_son.xlsx", tmp_path / "merge.xlsx", _sheet_member(SAMPLES / "22819_quang_son.xlsx",
+                                                                                 ROSTER),
+        lambda b: re.sub(rb"<mergeCells[^>]*>", b'<mergeCells count="2"><mergeCell ref="A20:GR100000"/>', b, count=1)
+        if b"<mergeCells" in b else b.replace(b"</sheetData>", b'</sheetData><mergeCells count="1">'
+                                              b'<mergeCell ref="A20:GR100000"/></mergeCells>', 1))
+    cases = {
+        make_malformed_xml(tmp_path / "amp.xlsx"): ("bị hỏng: nội dung sheet 'Danh sách hộ NCC' không đúng "
+                                                   "cấu trúc Excel", "'&amp;'"),
+        make_huge_dimension(tmp_path / "far.xlsx"): ("sheet 'Danh sách hộ NCC': vùng dữ liệu khai báo đến ô "
+                                                     "XFD1048576 (1.048.576 dòng, 16.384 cột), vượt giới hạn "
+                                                     "100.000 dòng, 200 cột", "Ctrl+Shift+↓"),
+        make_zip_bomb(tmp_path / "bomb.xlsx", 300): ("khi giải nén chiếm 300", "xóa ảnh, sheet thừa"),
+        bad_styles: ("bị hỏng hoặc không phải bảng tính Excel", "Save As"),
+        merge_bomb: ("các sheet có hơn 1.000.000 ô", "các dòng, cột trống định dạng sẵn"),
+    }
+    assert (tmp_path / "far.xlsx").stat().st_size < 20_000
+    for path, (says, fix) in cases.items():
+        outcome = validate_submission(path, config=config, period="2023-6T")
+        (finding,) = outcome.findings
+        assert (outcome.status, outcome.unit_code, finding.rule) == ("invalid", None, "read")
+        assert says in finding.message, (path.name, finding.message)
+        assert fix in finding.fix, (path.name, finding.fix)
+
+
+def test_limits_come_from_configuration(config, tmp_path):
+    """The row limit is a setting: a 10,000-household roster is refused under a 5,000-row limit."""
+    import dataclasses
+
+    from pipeline.read.reader import read_submission
+    from pipeline.read.sources import UnreadableSubmission
+
+    path = make_roster_workbook(tmp_path / "lon.xlsx", 10_000)
+    strict = dataclasses.replace(config, validation={**config.validation, "max_sheet_rows": 5000})
+    with pytest.raises(UnreadableSubmission) as err:
+        read_submission(path, strict)
+    assert ("sheet 'Danh sách hộ NCC': vùng dữ liệu khai báo đến ô AK10004 (10.004 dòng, 37 cột), vượt giới hạn "
+            "5.000 dòng, 200 cột") in str(err.value)
+
+
+def _appender(path: Path, data: bytes, seconds: float) -> threading.Thread:
+    """Write ``data`` to ``path`` in pieces over ``seconds``: a file still being copied into the inbox."""
+    pieces = 30
+    step = len(data) // pieces + 1
+    path.write_bytes(data[:step])
+
+    def run() -> None:
+        for i in range(1, pieces + 1):
+            time.sleep(seconds / pieces)
+            with path.open("ab") as fh:
+                fh.write(data[i * step:(i + 1) * step])
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+PASS_SCRIPT = r"""
+import datetime as dt, json, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from pipeline.config import load_config
+from pipeline.intake import inbox as intake
+from tests.pipeline.intake.test_inbox_faults import _appender
+
+root, growing, final = Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])
+config = load_config()
+thread = _appender(growing, final.read_bytes(), 6.0)
+counts = intake.intake_period(config.period("2023-6T"), config=config,
+                              now=dt.datetime(2023, 5, 3, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))), root=root,
+                              stable_seconds=1.0)
+thread.join()
+# this process's own peak: VmHWM belongs to the memory image made at exec; ru_maxrss would also count the
+# parent's (pytest's) size at fork, which Linux carries across exec
+hwm = next(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
+           if line.startswith("VmHWM:"))
+print(json.dumps({"counts": counts, "maxrss_kb": hwm}))
+"""
+
+
+@pytest.mark.slow
+def test_one_file_cannot_stop_the_intake(config, tmp_path, monkeypatch):
+    """Beside the 8 samples: a file still being written, a malformed-XML workbook, a cell at XFD1048576 and a
+    zip bomb. One intake pass, in its own process: the 8 samples registered and valid, the three hostile
+    files refused with their reason, the growing file left for later, peak memory under 1 GB. A later pass
+    registers the grown file with its final bytes' hash."""
+    root = tmp_path / "data"
+    inbox = root / "inbox" / "2023-6T"
+    drop(sorted(SAMPLES.glob("*.xlsx")), inbox)
+    bad = {
+        "z_amp.xlsx": make_malformed_xml(inbox / "z_amp.xlsx"),
+        "z_far.xlsx": make_huge_dimension(inbox / "z_far.xlsx"),
+        "z_bomb.xlsx": make_zip_bomb(inbox / "z_bomb.xlsx"),
+    }
+    assert bad["z_bomb.xlsx"].stat().st_size < 600_000
+    final = make_roster_workbook(tmp_path / "final.xlsx", 40)  # Hòa Sơn's corrected, larger roster
+    growing = inbox / "22825_hoa_son_bo_sung.xlsx"
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    env = {**os.environ, "PIPELINE_LEDGER_URL": url, "PYTHONPATH": str(ROOT)}
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-c", PASS_SCRIPT, str(ROOT), str(root), str(growing), str(final)],
+                            env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    print("peak memory of the pass (MB):", report["maxrss_kb"] // 1024)
+    assert report["maxrss_kb"] < 1_048_576, report
+    assert time.monotonic() - started < 300
+    ledger = Ledger(url)
+    versions = ledger.versions("2023-6T")
+    by_name = {v.original_name: v for v in versions}
+    samples = sorted(p.name for p in SAMPLES.glob("*.xlsx"))
+    assert [(by_name[n].unit_code, by_name[n].version, by_name[n].status) for n in samples] == [
+        (n[:5], 1, "valid") for n in samples]
+    assert growing.name not in by_name  # never a partial version
+    assert len(versions) == 11
+    for name, says in (("z_amp.xlsx", "không đúng cấu trúc Excel"), ("z_far.xlsx", "XFD1048576"),
+                       ("z_bomb.xlsx", "khi giải nén chiếm 512")):
+        v = by_name[name]
+        assert (v.unit_code, v.status, v.errors) == (None, "invalid", 1), name
+        findings = json.loads(Path(v.findings_path).read_text(encoding="utf-8"))["findings"]
+        assert says in findings[0]["message"], (name, findings)
+        assert Path(v.archive_path).read_bytes() == bad[name].read_bytes()
+    assert report["counts"] == {"new_files": 11, "validations": 11, "units_valid": 8, "units_invalid": 0,
+                                "units_missing": 0}
+    from pipeline.intake.inbox import SKIP_GROWING, intake_pass, read_skipped
+    from pipeline.staff.feedback import status_page_path
+
+    period = config.period("2023-6T")
+    assert read_skipped(period, root) == [{"name": growing.name, "reason": SKIP_GROWING}]
+    html = status_page_path(period, root).read_text(encoding="utf-8")
+    assert f"<td>{growing.name}</td><td>{SKIP_GROWING}</td>" in html
+
+    assert growing.read_bytes() == final.read_bytes()  # the copy finished after the pass
+    (later,) = intake_pass(period, config=config, ledger=ledger, now=BEFORE_DEADLINE + dt.timedelta(minutes=10),
+                           root=root, stable_seconds=0.2)
+    assert (later.original_name, later.unit_code, later.version) == (growing.name, "22825", 2)
+    assert later.sha256 == sha(final) == sha(Path(later.archive_path))
+    assert later.size_bytes == final.stat().st_size
+    assert read_skipped(period, root) == []
+
+
+def test_growing_file_waits_for_a_later_pass(config, tmp_path, monkeypatch):
+    """A file appended to during the pass is not registered (no partial version, nothing archived for it);
+    the next pass after the copy finished registers it with its final hash."""
+    from pipeline.intake.inbox import SKIP_GROWING, intake_pass, read_skipped
+
+    monkeypatch.setenv("PIPELINE_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    period = config.period("2023-6T")
+    inbox = tmp_path / "inbox" / "2023-6T"
+    drop([SAMPLES / "22828_ma_noi.xlsx"], inbox)
+    final = SAMPLES / "22831_nhon_son.xlsx"
+    growing = inbox / "22831.xlsx"
+    thread = _appender(growing, final.read_bytes(), 2.0)
+    try:
+        new = intake_pass(period, config=config, ledger=ledger, now=BEFORE_DEADLINE, root=tmp_path,
+                          stable_seconds=0.5)
+    finally:
+        thread.join()
+    assert [v.original_name for v in new] == ["22828_ma_noi.xlsx"]
+    assert read_skipped(period, tmp_path) == [{"name": "22831.xlsx", "reason": SKIP_GROWING}]
+    archived = sorted(p.name for p in (tmp_path / "archive" / "2023-6T").iterdir())
+    assert archived == [f"{sha(SAMPLES / '22828_ma_noi.xlsx')}.xlsx"]
+    (v,) = intake_pass(period, config=config, ledger=ledger, now=BEFORE_DEADLINE, root=tmp_path,
+                       stable_seconds=0.2)
+    assert (v.original_name, v.unit_code, v.version, v.sha256) == ("22831.xlsx", "22831", 1, sha(final))
+    assert read_skipped(period, tmp_path) == []
+
+
+def test_archive_copy_is_hashed_private_and_read_only(config, tmp_path, monkeypatch):
+    """The archive copy is named by the hash of the copy, owner-only read-only (0400, whatever the umask), in
+    an owner-only folder; a source that changed since it was judged stable is not archived."""
+    from pipeline.ledger.store import SourceChanged, archive_file
+
+    monkeypatch.delenv("PIPELINE_SHARE_GROUP", raising=False)
+    period = config.period("2023-6T")
+    (src,) = drop([SAMPLES / "22810_tan_son.xlsx"], tmp_path / "inbox" / "2023-6T")
+    old = os.umask(0o022)
+    try:
+        stable = os.lstat(src)
+        path, digest, size = archive_file(src, period, tmp_path, expected=stable)
+    finally:
+        os.umask(old)
+    assert (path.name, digest, size) == (f"{sha(src)}.xlsx", sha(src), src.stat().st_size)
+    assert (path.stat().st_mode & 0o777, path.parent.stat().st_mode & 0o777) == (0o400, 0o700)
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left
+    with src.open("ab") as fh:
+        fh.write(b"more")
+    with pytest.raises(SourceChanged):
+        archive_file(src, period, tmp_path, expected=stable)
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
+
+
+def test_links_and_special_entries_are_refused_not_followed(config, tmp_path, monkeypatch):
+    """A link to a file outside the inbox, a folder, a FIFO, hidden and temporary names: none is archived or
+    registered, each is listed with its reason on the status page; a linked period folder is not walked."""
+    from pipeline.intake import inbox as intake
+    from pipeline.staff.feedback import status_page_path
+
+    monkeypatch.setenv("PIPELINE_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    period = config.period("2023-6T")
+    inbox = tmp_path / "inbox" / "2023-6T"
+    (sample,) = drop([SAMPLES / "22819_quang_son.xlsx"], inbox)
+    outside = tmp_path / "outside" / "bi-mat.xlsx"
+    outside.parent.mkdir()
+    shutil.copyfile(SAMPLES / "22822_my_son.xlsx", outside)
+    os.symlink(outside, inbox / "22822_my_son.xlsx")
+    os.symlink("/etc/passwd", inbox / "passwd.csv")
+    (inbox / "thu muc con").mkdir()
+    shutil.copyfile(SAMPLES / "22831_nhon_son.xlsx", inbox / "thu muc con" / "22831.xlsx")
+    os.mkfifo(inbox / "ong.xlsx")
+    for name in (".~lock.x.xlsx#", "~$22819_quang_son.xlsx", "22816.xlsx.part", "22816.xlsx.crdownload", "a.tmp"):
+        (inbox / name).write_bytes(b"PK\x03\x04 partial")
+    linked = tmp_path / "inbox" / "2023-9T"
+    os.symlink(tmp_path / "outside", linked)
+
+    counts = intake.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path)
+    assert counts["new_files"] == 1
+    (v,) = ledger.versions("2023-6T")
+    assert (v.original_name, v.unit_code) == (sample.name, "22819")
+    assert sorted(p.name for p in (tmp_path / "archive" / "2023-6T").iterdir()) == [f"{sha(sample)}.xlsx"]
+    reasons = {s["name"]: s["reason"] for s in intake.read_skipped(period, tmp_path)}
+    assert reasons == {
+        "22822_my_son.xlsx": intake.SKIP_LINK, "passwd.csv": intake.SKIP_LINK, "thu muc con": intake.SKIP_FOLDER,
+        "ong.xlsx": intake.SKIP_SPECIAL, ".~lock.x.xlsx#": intake.SKIP_HIDDEN, "~$22819_quang_son.xlsx":
+        intake.SKIP_LOCK, "22816.xlsx.part": intake.SKIP_PARTIAL, "22816.xlsx.crdownload": intake.SKIP_PARTIAL,
+        "a.tmp": intake.SKIP_PARTIAL}
+    html = status_page_path(period, tmp_path).read_text(encoding="utf-8")
+    assert "<td>22822_my_son.xlsx</td><td>Là liên kết (symbolic link), không phải tệp" in html
+    assert html.count("<td>Là liên kết") == 2
+
+    assert intake.open_periods(config, tmp_path) == ["2023-6T"]
+    nine = config.period("2023-9T")
+    assert intake.intake_pass(nine, config=config, ledger=ledger, now=BEFORE_DEADLINE, root=tmp_path) == []
+    assert ledger.versions("2023-9T") == []
+    assert not (tmp_path / "archive" / "2023-9T").exists()
+    assert intake.read_skipped(nine, tmp_path) == [{"name": "2023-9T", "reason": intake.SKIP_PERIOD_LINK}]
+
+
+def test_failure_on_one_file_is_its_system_error(config, tmp_path, monkeypatch):
+    """A library failing on one file while it is checked makes that version a system error (checked again
+    next pass); the other units are validated as usual."""
+    from pipeline.intake import inbox as intake
+    from pipeline.validate import rules as validate
+
+    monkeypatch.setenv("PIPELINE_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    inbox = tmp_path / "inbox" / "2023-6T"
+    drop([SAMPLES / "22810_tan_son.xlsx", SAMPLES / "22813_lam_son.xlsx"], inbox)
+    broken = sha(SAMPLES / "22813_lam_son.xlsx")
+    real = validate.validate_submission
+
+    def failing(path, **kw):
+        if path.name.startswith(broken):
+            raise KeyError("a library fault")
+        return real(path, **kw)
+
+    monkeypatch.setattr(validate, "validate_submission", failing)
+    period = config.period("2023-6T")
+    counts = intake.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path, stable_seconds=0.1)
+    ledger = Ledger(os.environ["PIPELINE_LEDGER_URL"])
+    (tan,), (lam,) = ledger.versions("2023-6T", "22810"), ledger.versions("2023-6T", "22813")
+    assert (tan.status, lam.status, lam.errors, lam.fingerprint) == ("valid", "error", 1, None)
+    (finding,) = json.loads(Path(lam.findings_path).read_text(encoding="utf-8"))["findings"]
+    assert finding["message"] == "Lỗi hệ thống — cán bộ huyện đã được báo (KeyError). Tệp chưa được kiểm tra."
+    assert (counts["units_valid"], counts["units_invalid"]) == (1, 1)
+    monkeypatch.setattr(validate, "validate_submission", real)
+    again = intake.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path)
+    assert (again["validations"], again["units_valid"]) == (1, 2)
+
+
+def test_status_page_says_why_a_file_was_not_attributed(config, tmp_path, monkeypatch):
+    """Files archived but with no readable unit (empty, not a workbook, malformed XML) are listed on the
+    district page with the reason and the fix, values masked; the valid unit beside them is unaffected."""
+    from pipeline.intake import inbox as intake
+    from pipeline.staff.feedback import status_page_path
+
+    monkeypatch.setenv("PIPELINE_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    inbox = tmp_path / "inbox" / "2023-6T"
+    drop([SAMPLES / "22810_tan_son.xlsx"], inbox)
+    (inbox / "rong.xlsx").write_bytes(b"")
+    (inbox / "ghi-chu.xlsx").write_text("Báo cáo gửi sau\n", encoding="utf-8")
+    make_malformed_xml(inbox / "22813_lam_son_sua.xlsx")
+    period = config.period("2023-6T")
+    counts = intake.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path, stable_seconds=0.1)
+    assert (counts["new_files"], counts["units_valid"]) == (4, 1)
+    page = status_page_path(period, tmp_path).read_text(encoding="utf-8")
+    section = page.split("Tệp không xác định được đơn vị", 1)[1]
+    items = re.findall(r"<li>([^<]+?) \(nhận lúc", section)
+    assert sorted(items) == ["22813_lam_son_sua.xlsx", "ghi-chu.xlsx", "rong.xlsx"]
+    assert "Tệp rong.xlsx rỗng (0 byte). Cách sửa: Gửi lại tệp báo cáo đã lưu đầy đủ." in section
+    empty_reason = section.split("ghi-chu.xlsx", 1)[1].split("</ul>", 1)[0]
+    assert "Cách sửa:" in empty_reason and "Báo cáo gửi sau" not in page
+
+
+def test_old_unattributed_partial_does_not_haunt_the_status_page(config, tmp_path, monkeypatch):
+    """A partial copy registered by an older ledger as an unattributed version is not listed once the same
+    file name was registered complete as a unit's version."""
+    from pipeline.intake import inbox as intake
+    from pipeline.staff.feedback import status_page_path
+
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    monkeypatch.setenv("PIPELINE_LEDGER_URL", url)
+    ledger = Ledger(url)
+    period = config.period("2023-6T")
+    full = (SAMPLES / "22828_ma_noi.xlsx").read_bytes()
+    partial = tmp_path / "partial.xlsx"
+    partial.write_bytes(full[: len(full) // 3])
+    ledger.register(period="2023-6T", unit_code=None, original_name="22828_ma_noi.xlsx",
+                    sha256=hashlib.sha256(partial.read_bytes()).hexdigest(), size_bytes=partial.stat().st_size,
+                    found_at=BEFORE_DEADLINE, file_mtime=BEFORE_DEADLINE, on_time=True, archive_path=str(partial))
+    drop([SAMPLES / "22828_ma_noi.xlsx"], tmp_path / "inbox" / "2023-6T")
+    lone = tmp_path / "inbox" / "2023-6T" / "khong_ro.csv"
+    lone.write_text("Mã hộ;Tên\n1;2\n", encoding="utf-8")
+    intake.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path)
+    html = status_page_path(period, tmp_path).read_text(encoding="utf-8")
+    section = html.split("Tệp không xác định được đơn vị", 1)[1]
+    assert "khong_ro.csv" in section
+    assert "22828_ma_noi.xlsx" not in section
+    assert re.search(r"xã Ma Nới \(22828\)</td>\s*<td class=\"valid\">Hợp lệ", html)
+
+
+def test_xls_and_csv_are_held_to_the_same_limits(config, tmp_path):
+    """An .xls and a CSV beyond the configured row limit are refused before they become a workbook; within
+    the limit they are read."""
+    import dataclasses
+
+    from pipeline.read.reader import read_submission
+    from pipeline.read.sources import UnreadableSubmission
+
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures"
+    strict = dataclasses.replace(config, validation={**config.validation, "max_sheet_rows": 6})
+    with pytest.raises(UnreadableSubmission) as err:
+        read_submission(fixtures / "libreoffice_real.xls", strict)
+    assert re.search(r"sheet '[^']+': có dữ liệu đến ô [A-Z]+\d+ \([\d.]+ dòng, \d+ cột\), vượt giới hạn 6 dòng, "
+                     r"200 cột", str(err.value)), str(err.value)
+    rows = (fixtures / "roster_utf8.csv").read_text(encoding="utf-8").splitlines()
+    big = tmp_path / "lon.csv"
+    big.write_text("\n".join(rows[:1] + rows[1:2] * 7) + "\n", encoding="utf-8")
+    with pytest.raises(UnreadableSubmission) as err:
+        read_submission(big, strict)
+    assert "bảng CSV có hơn 6 dòng hoặc 200 cột" in str(err.value)
+    big.write_text("\n".join(rows[:1] + rows[1:2] * 5) + "\n", encoding="utf-8")
+    assert len(read_submission(big, strict).roster) == 5
