@@ -51,7 +51,7 @@ def intake() -> None:
     @task(map_index_template="{{ task.op_kwargs['period'] }}", pool="intake")
     def take_in(period: str) -> dict:
         """Register, archive and validate the period's new files; refresh its status page."""
-        from pipeline.intake.inbox import intake_period
+        from pipeline.orchestrator import intake_period
 
         config = load_config()
         return intake_period(config.period(period), config=config, now=dt.datetime.now(dt.UTC))

@@ -106,10 +106,11 @@ def periodic_report() -> None:
     def validate(submission: dict, period: str) -> dict:
         """Validate a unit's versions that need it; errors in its latest version fail this mapped task only."""
         from pipeline.orchestrator import validate_one, validation_failure
+        from pipeline.status import VersionStatus
 
         config = load_config()
         result = validate_one(submission, config=config, period=config.period(period), now=dt.datetime.now(dt.UTC))
-        if result["latest_status"] != "valid":
+        if result["latest_status"] != VersionStatus.VALID:
             raise AirflowFailException(validation_failure(result))
         return result
 

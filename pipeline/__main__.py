@@ -31,6 +31,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipeline.status import UnitStatus
+
 
 class VietnameseArgumentParser(argparse.ArgumentParser):
     """argparse with its usage errors said in Vietnamese (missing or unknown arguments, an unknown or missing
@@ -237,8 +239,9 @@ def _validate(file: Path, period: str | None, config) -> int:
     import logging
 
     from pipeline.config import ConfigError
+    from pipeline.files import sha256_of
     from pipeline.findings import ValidationOutcome
-    from pipeline.read.reader import UnreadableSubmission, read_submission, sha256_of
+    from pipeline.read.reader import UnreadableSubmission, read_submission
     from pipeline.system_errors import error_type, log_system_error, system_error_finding
     from pipeline.validate.rules import SuiteError, validate_submission
 
@@ -436,16 +439,16 @@ def unit_line(sub: dict) -> str:
     name = f"{capitalise(sub['unit_name'])} ({sub['unit_code']})"
     version = f"phiên bản {sub['version']}" if sub.get("version") else "tệp"
     late = "" if sub.get("on_time") is not False else ", trễ hạn"
-    status = sub["status"]
-    if status == "missing":
+    status = UnitStatus(sub["status"])
+    if status == UnitStatus.MISSING:
         if sub.get("required") is False:
             return f"{name}: chưa gửi — đơn vị được đề nghị báo cáo, không tính là thiếu"
         return f"{name}: chưa nhận"
-    if status == "locked":
+    if status == UnitStatus.LOCKED:
         line = f"{name}: {version} nhận sau ngày khóa sổ, chưa được mở lại — báo cáo chưa dùng"
-    elif status == "error":
+    elif status == UnitStatus.ERROR:
         line = f"{name}: lỗi hệ thống — {version} chưa kiểm tra được{late}"
-    elif status == "invalid":
+    elif status == UnitStatus.INVALID:
         line = f"{name}: không hợp lệ — {version}: {sub['errors']} lỗi, {sub['warnings']} cảnh báo{late}"
     else:
         line = f"{name}: hợp lệ — {version}: {sub['errors']} lỗi, {sub['warnings']} cảnh báo{late}"

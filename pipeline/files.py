@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import hashlib
 import os
 import shutil
 import signal
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 PUBLIC_FILE = 0o644
 PUBLIC_DIR = 0o755
@@ -219,3 +222,72 @@ def sweep_stale(folder: Path, *, older_than: float = STALE_AFTER_SECONDS, now: f
             continue
         removed.append(p.name)
     return sorted(removed)
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    with path.open("rb") as fh:
+        return sha256_of_open(fh)
+
+
+def sha256_of_open(fh: BinaryIO) -> str:
+    """Hex SHA-256 of an open binary file's bytes, read 64 KB at a time from its start."""
+    h = hashlib.sha256()
+    fh.seek(0)
+    for chunk in iter(lambda: fh.read(1 << 16), b""):
+        h.update(chunk)
+    return h.hexdigest()
+
+
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+"""The timestamp of every entry of a normalised .docx or .xlsx (the earliest a zip entry can hold)."""
+_FIRST_ENTRIES = ("[Content_Types].xml", "_rels/.rels")
+
+
+def normalise_docx(path: Path) -> Path:
+    """Rewrite the .docx (or any zip: an .xlsx beside the report) at ``path`` so that its bytes depend only on
+    its entries' contents: every entry
+    stamped :data:`ZIP_EPOCH`, ``[Content_Types].xml`` and ``_rels/.rels`` first and the others sorted by
+    name, deflated at level 6, no extra fields or comments, Unix attributes 0644. The rewrite goes through a
+    temporary file beside ``path``, renamed over it. Returns ``path``.
+
+    python-docx stamps each entry with the time of saving; nothing else it or docxtpl writes is random (no
+    rsid or uuid is generated: tests/pipeline/publish/test_versions.py checks it).
+    """
+    path = Path(path)
+    with zipfile.ZipFile(path) as z:
+        entries = {name: z.read(name) for name in z.namelist()}
+    order = [n for n in _FIRST_ENTRIES if n in entries] + sorted(n for n in entries if n not in _FIRST_ENTRIES)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp_name, "w") as out:
+            for name in order:
+                info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.create_system = 3
+                info.external_attr = 0o100644 << 16
+                out.writestr(info, entries[name], compresslevel=6)
+        os.chmod(tmp_name, path.stat().st_mode & 0o777)
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+    return path
+
+
+def zip_content_hash(path: Path) -> str:
+    """Hex SHA-256 over a .docx's entries (name and bytes, sorted by name): its content, whatever the zip's
+    timestamps and order (a template rebuilt with the same content hashes the same).
+
+    Raises:
+        FileNotFoundError, zipfile.BadZipFile: ``path`` is missing or not a zip.
+    """
+    h = hashlib.sha256()
+    with zipfile.ZipFile(path) as z:
+        for name in sorted(z.namelist()):
+            data = z.read(name)
+            h.update(f"{name}\0{len(data)}\0".encode())
+            h.update(data)
+    return h.hexdigest()

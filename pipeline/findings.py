@@ -12,6 +12,10 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pipeline.files import write_text
+from pipeline.schema import shown_column, shown_message, shown_value
+from pipeline.status import VersionStatus
+
 ERROR = "lỗi"
 WARNING = "cảnh báo"
 FIX_SEPARATOR = " Cách sửa: "
@@ -41,7 +45,7 @@ class Finding:
     fix: str = ""
     rule: str = ""
 
-    def masked(self, lists: dict[str, frozenset[str]] | None = None) -> Finding:
+    def masked(self, lists: dict[str, frozenset[str]]) -> Finding:
         """A copy safe for district-facing pages, logs and XCom (Decree 13/2023/NĐ-CP).
 
         The value is kept only when its column is on the allow-list of non-personal columns and the value has
@@ -51,12 +55,8 @@ class Finding:
         the same way.
 
         Args:
-            lists: from :func:`pipeline.schema.shown_lists` for the configuration in use; loaded from the
-                default configuration when omitted.
+            lists: from :func:`pipeline.schema.shown_lists` for the configuration in use.
         """
-        from pipeline.schema import shown_column, shown_lists, shown_message, shown_value
-
-        lists = lists if lists is not None else shown_lists()
         return replace(self, column=shown_column(self.column),
                        value=shown_value(self.sheet, self.column, self.value, lists),
                        message=shown_message(self.message, lists))
@@ -121,11 +121,12 @@ class ValidationOutcome:
         return sum(f.severity == WARNING for f in self.findings)
 
     @property
-    def status(self) -> str:
-        """``error`` after a system error, else ``valid`` when there is no error, else ``invalid``."""
+    def status(self) -> VersionStatus:
+        """The version's verdict: ``error`` after a system error, else ``valid`` when there is no error, else
+        ``invalid``."""
         if self.system_error is not None:
-            return "error"
-        return "invalid" if self.errors else "valid"
+            return VersionStatus.ERROR
+        return VersionStatus.INVALID if self.errors else VersionStatus.VALID
 
     def to_json(self) -> dict[str, Any]:
         """Serialisable form (used for the findings file)."""
@@ -158,8 +159,6 @@ class ValidationOutcome:
 
         Idempotent: the same outcome writes the same bytes.
         """
-        from pipeline.files import write_text
-
         return write_text(path, json.dumps(self.to_json(), ensure_ascii=False, indent=1), private=True)
 
 

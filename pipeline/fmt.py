@@ -51,6 +51,15 @@ def rate(numerator: int | None, denominator: int | None, places: int = 2) -> str
     return pct(percent(numerator, denominator), places)
 
 
+def local_time(value: dt.datetime | str | None, tz: dt.tzinfo) -> str:
+    """An instant (aware datetime, or ISO 8601 text with an offset) as local "dd/mm/yyyy HH:MM" in ``tz``;
+    "" for None or ""."""
+    if not value:
+        return ""
+    when = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return when.astimezone(tz).strftime("%d/%m/%Y %H:%M")
+
+
 def date_vn(day: dt.date) -> str:
     """A date in dd/mm/yyyy form: ``05/05/2023``."""
     return format_date(day, "dd/MM/y", locale=LOCALE)

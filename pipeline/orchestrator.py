@@ -32,16 +32,42 @@ unit's problem only: the report is still made, naming it. Every published file i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
+import zlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pipeline import codehash, schema
+from pipeline.aggregate.movement import year_periods
+from pipeline.aggregate.tables import UnitInput, aggregate
 from pipeline.config import Config, ConfigError, Period
-from pipeline.files import ensure_dir, sweep_stale, write_text
+from pipeline.files import crashpoint, ensure_dir, sha256_of, sweep_stale, write_text
 from pipeline.findings import ERROR, Finding, ValidationOutcome, read_outcome
-from pipeline.paths import aggregates_path, data_root, work_root
-from pipeline.system_errors import SYSTEM_ERROR, error_type, log_system_error
+from pipeline.intake.inbox import intake_pass
+from pipeline.ledger.state import UnitState, unit_states
+from pipeline.ledger.store import open_ledger
+from pipeline.ledger.timeliness import from_ledger
+from pipeline.paths import (
+    aggregates_path,
+    annex_workbook_staging_path,
+    data_root,
+    report_dir,
+    report_name,
+    report_path,
+    work_root,
+)
+from pipeline.publish import versions
+from pipeline.read.staging import staged_submission
+from pipeline.render.changes import version_context
+from pipeline.render.report import TEMPLATE, stage_report, template_identity
+from pipeline.staff.feedback import write_annotated, write_status_page
+from pipeline.status import SYSTEM_ERROR, UnitStatus
+from pipeline.system_errors import error_type, log_system_error
+from pipeline.validate.datadocs import build_data_docs
+from pipeline.validate.run import Annotate, validate_unit
 
 log = logging.getLogger(__name__)
 STEP_LABELS = {
@@ -154,9 +180,6 @@ def gather(period: Period, *, config: Config, now: dt.datetime, root: Path | Non
         StepFailed: the pass failed (ledger unreachable, inbox unreadable, …): step ``gather``, with the file
             an OS error names.
     """
-    from pipeline.intake.inbox import intake_pass
-    from pipeline.ledger.store import open_ledger
-
     try:
         ensure_dir(work_root(root), private=True)  # staging, findings, aggregates: personal data
         ledger = open_ledger(root)
@@ -174,22 +197,31 @@ def gather(period: Period, *, config: Config, now: dt.datetime, root: Path | Non
     return items
 
 
+def annotator(period: Period, root: Path | None) -> Annotate:
+    """The step validation calls once a version's findings are written: the annotated copy of its workbook
+    for the unit's staff (:func:`pipeline.staff.feedback.write_annotated`)."""
+    return functools.partial(_annotate, period=period, root=root)
+
+
+def _annotate(version: Any, outcome: ValidationOutcome, *, period: Period, root: Path | None) -> None:
+    write_annotated(version, outcome, period=period, root=root)
+
+
 def validate_one(item: dict[str, Any], *, config: Config, period: Period, now: dt.datetime,
                  root: Path | None = None) -> dict[str, Any]:
-    """Validate the versions of one unit that need it (see :func:`pipeline.intake.inbox.validate_unit`).
+    """Validate the versions of one unit that need it (see :func:`pipeline.validate.run.validate_unit`),
+    writing the annotated copy of each version validated.
 
     Returns its summary: codes, versions, hashes, counts and the findings path — no personal data.
     """
-    from pipeline.intake.inbox import validate_unit
-    from pipeline.ledger.store import open_ledger
-
     result = validate_unit(item["unit_code"], config=config, ledger=open_ledger(root), period=period, now=now,
-                           root=root)
+                           root=root, annotate=annotator(period, root))
     outcome = read_outcome(Path(result["findings_path"]))
     log.info("Unit %s, version %s: %d error(s), %d warning(s); version used for the report: %s",
              result["unit_code"], result["latest_version"], outcome.errors, outcome.warnings, result["used_version"])
+    lists = schema.shown_lists(config)
     for finding in outcome.findings:
-        log.info("%s", finding.masked().as_text(outcome.file))
+        log.info("%s", finding.masked(lists).as_text(outcome.file))
     return result
 
 
@@ -207,66 +239,74 @@ def validation_failure(result: dict[str, Any]) -> str:
             f"xem {result['findings_path']}")
 
 
-def _validated(v: Any) -> bool:
-    """Whether a version's validation finished: a verdict in the ledger and its findings file on disk."""
-    return v.status in ("valid", "invalid") and bool(v.findings_path) and Path(v.findings_path).exists()
+def intake_period(period: Period, *, config: Config, now: dt.datetime, root: Path | None = None,
+                  stable_seconds: float | None = None) -> dict[str, int]:
+    """One intake run for a period (the intake DAG): register new files, validate what needs it (writing the
+    annotated copies), refresh the status page.
+
+    Returns counts only: ``new_files``, ``validations``, ``units_valid``, ``units_invalid`` (invalid, system
+    error or locked out), ``units_missing``. ``stable_seconds`` is passed to
+    :func:`pipeline.intake.inbox.intake_pass`. Idempotent: a second run with no new file registers and
+    validates nothing.
+    """
+    ledger = open_ledger(root)
+    new = intake_pass(period, config=config, ledger=ledger, now=now, root=root, stable_seconds=stable_seconds)
+    validations = 0
+    for code in [u.code for u in config.units_on(period.cutoff)] + [None]:
+        if ledger.versions(period.code, code):
+            validations += validate_unit(code, config=config, ledger=ledger, period=period, now=now, root=root,
+                                         annotate=annotator(period, root))["validations"]
+    write_status_page(period, config=config, ledger=ledger, now=now, root=root)
+    states = unit_states(ledger, config, period)
+    return {
+        "new_files": len(new),
+        "validations": validations,
+        "units_valid": sum(s.status == UnitStatus.VALID for s in states),
+        "units_invalid": sum(s.status not in (UnitStatus.VALID, UnitStatus.MISSING) for s in states),
+        "units_missing": sum(s.status == UnitStatus.MISSING for s in states),
+    }
 
 
-def _system_error(v: Any, unit_code: str, period: Period) -> ValidationOutcome:
-    return ValidationOutcome(v.original_name, v.sha256, unit_code, period.code, [
+def _not_checked(state: UnitState, period: Period) -> ValidationOutcome:
+    """The outcome shown for a unit whose version could not be validated (crashed or pending)."""
+    v = state.shown
+    return ValidationOutcome(v.original_name, v.sha256, state.unit.code, period.code, [
         Finding(ERROR, "", None, "", "", "Chưa kiểm tra được tệp (lỗi hệ thống khi kiểm tra hoặc đang chờ kiểm tra).",
                 "Không phải lỗi của đơn vị: Phòng LĐ-TB&XH chạy lại việc kiểm tra.", "pipeline")])
 
 
-def load_inputs(period: Period, *, config: Config, root: Path | None = None) -> list[Any]:
-    """Build :class:`pipeline.aggregate.tables.UnitInput` for every configured unit from the ledger.
-
-    Each unit's latest valid version is used and a newer version not used (it failed, or could not be
-    validated: crashed or pending) is named beside it; a unit with versions but none valid is invalid, or
-    ``error`` when its latest version could not be validated; with none, missing. Versions received after the
-    period's lock date and not reopened are never used; a unit with only such versions is ``locked``
-    (:func:`pipeline.ledger.store.unit_versions_summary`).
+def load_inputs(period: Period, *, config: Config, root: Path | None = None) -> list[UnitInput]:
+    """Build :class:`pipeline.aggregate.tables.UnitInput` for every configured unit from its state
+    (:func:`pipeline.ledger.state.unit_states`, which decides the status and the version used): the outcome of
+    the version shown, and for valid units the submission read from the version's staged frames.
 
     Raises:
         StepFailed: step ``aggregate`` — the ledger cannot be read, or the archived file of a valid version
             cannot be read (the file is named). The versions' frames come from staging
             (:mod:`pipeline.read.staging`): a rerun with nothing new opens no workbook.
     """
-    from pipeline.aggregate.tables import UnitInput
-    from pipeline.ledger.store import open_ledger, unit_versions_summary
-    from pipeline.read.staging import staged_submission
-
     try:
-        summary = unit_versions_summary(open_ledger(root), config, period)
+        states = unit_states(open_ledger(root), config, period)
     except Exception as exc:
         raise StepFailed("aggregate", error_summary(exc), period=period.code) from exc
     inputs = []
-    for item in summary:
-        unit = config.unit(item["unit_code"])
-        used, latest = item["used"], item["latest_usable"]
-        if item["latest"] is None:
-            inputs.append(UnitInput(unit, "missing"))
-            continue
-        if latest is None:  # only versions received after the lock date: archived, not used
-            inputs.append(UnitInput(unit, "locked", version=item["locked"][-1]))
-            continue
-        if used is None or not _validated(used):
-            shown = used or latest
-            if not _validated(shown):
-                inputs.append(UnitInput(unit, "error", _system_error(shown, unit.code, period), version=shown))
-            else:
-                inputs.append(UnitInput(unit, "invalid", read_outcome(Path(shown.findings_path)), version=shown))
-            continue
-        outcome = read_outcome(Path(used.findings_path))
-        try:
-            sub = staged_submission(Path(used.archive_path), sha256=used.sha256, period=period, config=config,
-                                    file_name=used.original_name, root=root)  # staged at intake: no workbook read
-        except Exception as exc:
-            raise StepFailed("aggregate", error_summary(exc), period=period.code,
-                             file=f"{used.original_name} (phiên bản {used.version} của {unit.full_name}, "
-                                  f"lưu trữ {Path(used.archive_path).name})") from exc
-        newer = latest if latest.version != used.version else None
-        inputs.append(UnitInput(unit, "valid", outcome, sub, version=used, newer_failed=newer))
+    for state in states:
+        if state.status in (UnitStatus.MISSING, UnitStatus.LOCKED):
+            inputs.append(UnitInput(state))
+        elif state.status == UnitStatus.ERROR:
+            inputs.append(UnitInput(state, _not_checked(state, period)))
+        elif state.status == UnitStatus.INVALID:
+            inputs.append(UnitInput(state, read_outcome(Path(str(state.shown.findings_path)))))
+        else:
+            used = state.used
+            try:
+                sub = staged_submission(Path(used.archive_path), sha256=used.sha256, period=period, config=config,
+                                        file_name=used.original_name, root=root)  # staged at intake: no workbook
+            except Exception as exc:
+                raise StepFailed("aggregate", error_summary(exc), period=period.code,
+                                 file=f"{used.original_name} (phiên bản {used.version} của {state.unit.full_name}, "
+                                      f"lưu trữ {Path(used.archive_path).name})") from exc
+            inputs.append(UnitInput(state, read_outcome(Path(str(used.findings_path))), sub))
     return inputs
 
 
@@ -274,18 +314,14 @@ def aggregate_period(period: Period, *, config: Config, root: Path | None = None
     """Aggregate the period's valid submissions into ``work/<period>/aggregates.json``; returns its path.
 
     The year's earlier periods (for 2023-CN: 2023-6T and 2023-9T) are loaded too, from the ledger and their
-    staged frames, for each household's trajectory and the comparison of the periods.
+    staged frames, for each household's trajectory and the comparison of the periods (the year table and
+    chart 2 read the same ``year`` entry).
 
     The file is written atomically and owner-only (the annex list holds names).
 
     Raises:
         StepFailed: step ``aggregate`` failed; ``aggregates.json`` is left as it was.
     """
-    from pipeline.aggregate.movement import year_periods
-    from pipeline.aggregate.tables import aggregate
-    from pipeline.ledger.store import open_ledger
-    from pipeline.ledger.timeliness import from_ledger
-
     inputs = load_inputs(period, config=config, root=root)
     earlier = [(p, load_inputs(p, config=config, root=root)) for p in year_periods(period, config)]
     try:
@@ -309,9 +345,6 @@ def status_page_period(period: Period, *, config: Config, now: dt.datetime | Non
     Raises:
         StepFailed: step ``status_page`` failed (ledger unreadable, …); the page is left as it was.
     """
-    from pipeline.ledger.store import open_ledger
-    from pipeline.staff.feedback import write_status_page
-
     try:
         path = write_status_page(period, config=config, ledger=open_ledger(root), now=now or dt.datetime.now(dt.UTC),
                                  root=root)
@@ -322,15 +355,12 @@ def status_page_period(period: Period, *, config: Config, now: dt.datetime | Non
 
 def data_docs_period(period: Period, *, config: Config, root: Path | None = None) -> str | None:
     """Build and publish the period's Great Expectations Data Docs once, from the results kept when each
-    unit's latest version was validated (:mod:`pipeline.validate.datadocs`); returns the site's index.html or None
-    when no unit has results. No workbook is opened, nothing is validated again.
+    unit's latest version was validated (:mod:`pipeline.validate.datadocs`); returns the site's index.html or
+    None when no unit has results. No workbook is opened, nothing is validated again.
 
     Raises:
         StepFailed: step ``data_docs`` failed; the previous site is left as it was.
     """
-    from pipeline.ledger.store import open_ledger
-    from pipeline.validate.datadocs import build_data_docs
-
     try:
         index = build_data_docs(period, config=config, ledger=open_ledger(root), root=root)
     except Exception as exc:
@@ -338,26 +368,113 @@ def data_docs_period(period: Period, *, config: Config, root: Path | None = None
     return str(index) if index is not None else None
 
 
+def fingerprint_components(agg: Mapping[str, Any], *, config: Config, period: Period,
+                           template: Path = TEMPLATE) -> dict[str, Any]:
+    """What a report version is a function of, as hashes (:func:`pipeline.publish.versions.fingerprint` over
+    them): ``period`` (code), ``inputs`` (:func:`pipeline.publish.versions.inputs_of`), ``aggregates_sha256``
+    (the aggregates, canonical JSON: the year series included, so nothing outside them is read),
+    ``template_sha256`` (:func:`pipeline.render.report.template_identity`), ``config_sha256``
+    (:func:`pipeline.publish.versions.config_hash`), ``code_sha256``
+    (:func:`pipeline.codehash.render_code_hash`) and ``zlib`` (the compression library's version, which decides
+    the .docx's compressed bytes)."""
+    return {
+        "period": period.code,
+        "inputs": versions.inputs_of(agg),
+        "aggregates_sha256": versions.canonical_sha256(agg),
+        "template_sha256": template_identity(template),
+        "config_sha256": versions.config_hash(config),
+        "code_sha256": codehash.render_code_hash(),
+        "zlib": zlib.ZLIB_RUNTIME_VERSION,
+    }
+
+
+def _stage_version(agg: dict[str, Any], *, config: Config, period: Period, root: Path | None,
+                   context: dict[str, Any]) -> tuple[dict[str, Path], dict[str, Path]]:
+    """Render and audit the report with the version ``context`` in the staging folder: (the files that make
+    the version — the report, then its annex workbook — and the files derived from it — its PDF, when
+    LibreOffice could make it), by published name."""
+    staged = stage_report(agg, config=config, period=period, root=root, version=context)
+    workbook = annex_workbook_staging_path(period, root)
+    files = {report_name(period): staged, workbook.name: workbook}
+    pdf = staged.with_suffix(".pdf")
+    derived = {Path(report_name(period)).with_suffix(".pdf").name: pdf} if pdf.is_file() else {}
+    return files, derived
+
+
+def _renders_as(number: int, manifest: Mapping[str, Any], agg: dict[str, Any], *, config: Config, period: Period,
+                root: Path | None) -> bool:
+    """Whether today's code renders, from ``agg``, the same files as version ``number`` holds: rendered as
+    that version (its own "changes since" section, from its manifest's components and the version before it)
+    and compared byte for byte with its files. The PDF, derived, is not compared."""
+    previous = versions.read_manifest(period, number - 1, root) if number > 1 else None
+    previous_agg = versions.read_version_aggregates(period, number - 1, root) if number > 1 else None
+    context = version_context(number, agg, manifest.get("components", {}), config=config, previous=previous,
+                              previous_agg=previous_agg)
+    files, _ = _stage_version(agg, config=config, period=period, root=root, context=context)
+    kept = manifest.get("files", {})
+    return set(files) == set(kept) and all(
+        sha256_of(path) == kept[name] for name, path in files.items())
+
+
 def render_period(period: Period, *, config: Config, root: Path | None = None) -> str:
     """Render the period's report from ``aggregates.json``, audit it and publish it as a version; returns the
     .docx path. Reads nothing else of the period (no ledger, no findings, no workbook) but the published
     versions (their manifests, and the previous version's aggregates for the changes since), and writes only
-    the report (staged in ``work/<period>/staging/``, then published as ``v<N>/``, see
-    :func:`pipeline.publish.versions.render_version`: the same inputs as the latest version re-use it).
+    its staging folder (``work/<period>/staging/``), from which the version store publishes ``v<N>/``.
+
+    Under the period's versions lock (:func:`pipeline.publish.versions.versions_lock`):
+
+    * the latest version is re-used when its fingerprint (:func:`fingerprint_components`) is the inputs';
+    * else, when the units' files used are the latest version's (the code, the template, its wording files or
+      the configuration changed), the report is rendered again as the latest version and compared with it:
+      the same bytes mean the change did not change what the report says (code moved between modules, a
+      comment edited), the fingerprint is recorded as equivalent and the version re-used;
+    * else the report is rendered with the changes since the latest version
+      (:func:`pipeline.render.changes.version_context`), with its annex workbook (part of the version) and
+      its PDF (derived), and published as the next version.
 
     Raises:
         StepFailed: step ``render`` failed; the published versions are left as they were.
     """
-    from pipeline.paths import report_dir
-    from pipeline.render.report import render_report
-
     try:
         agg = json.loads(aggregates_path(period, root).read_text(encoding="utf-8"))
-        path = render_report(agg, config=config, period=period, root=root)
+        with versions.versions_lock(period, root):
+            path = _publish(agg, config=config, period=period, root=root)
         sweep_stale(report_dir(period, root))  # temporaries of writers killed long ago (versions, pages, Data Docs)
     except Exception as exc:
         raise StepFailed("render", error_summary(exc), period=period.code) from exc
     return str(path)
+
+
+def _publish(agg: dict[str, Any], *, config: Config, period: Period, root: Path | None) -> Path:
+    components = fingerprint_components(agg, config=config, period=period)
+    fp = versions.fingerprint(components)
+    latest = versions.latest_version(period, root)
+    previous = versions.read_manifest(period, latest, root) if latest is not None else None
+    if latest is not None and report_path(period, root, version=latest).is_file():
+        if versions.reusable(previous, fp):
+            log.info("Period %s: inputs unchanged since version %d, re-used", period.code, latest)
+            versions.refresh_index(period, root)
+            return report_path(period, root, version=latest)
+        same_inputs = all(previous.get("components", {}).get(k) == components[k] for k in ("period", "inputs"))
+        if same_inputs and _renders_as(latest, previous, agg, config=config, period=period, root=root):
+            log.info("Period %s: version %d renders the same with today's code, re-used", period.code, latest)
+            versions.record_equivalent(period, latest, fp, root)
+            versions.refresh_index(period, root)
+            return report_path(period, root, version=latest)
+    number = (latest or 0) + 1
+    previous_agg = versions.read_version_aggregates(period, latest, root) if latest is not None else None
+    context = version_context(number, agg, components, config=config, previous=previous, previous_agg=previous_agg)
+    files, derived = _stage_version(agg, config=config, period=period, root=root, context=context)
+    crashpoint("render")
+    created_from = None if previous is None else {
+        "number": previous["number"], "fingerprint": previous.get("fingerprint"),
+        "report_sha256": previous.get("report_sha256")}
+    manifest = {"fingerprint": fp, "components": components, "created_from": created_from}
+    folder = versions.publish_version(period, number, files, aggregates=agg, manifest=manifest, derived=derived,
+                                      root=root)
+    log.info("Period %s: version %d published (%s)", period.code, number, folder.name)
+    return folder / report_name(period)
 
 
 def run_period(period: Period, *, config: Config, now: dt.datetime | None = None, root: Path | None = None) -> str:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
+
+from pipeline.textvalue import plain_text
 
 SHEET_GENERAL = "Thông tin chung"
 SHEET_SUMMARY = "Tổng hợp"
@@ -32,8 +34,6 @@ def normalize_label(text: object) -> str:
     (:func:`pipeline.textvalue.plain_text`). Line breaks, non-breaking and zero-width spaces count as
     spaces; a trailing colon is dropped; tone placement is standardised (:func:`standard_tones`).
     """
-    from pipeline.textvalue import plain_text
-
     s = unicodedata.normalize("NFC", plain_text(str(text or ""))).replace("\u00d0", "\u0110")
     s = s.replace("\u200b", "").replace("\ufeff", "")
     s = re.sub(r"\s+", " ", s.replace("\u00a0", " ")).strip().rstrip(":").strip()
@@ -356,20 +356,24 @@ def shape_of(sheet: str, column: str) -> str | None:
     return _SHOWN_BY_HEADER.get((normalize_label(sheet), normalize_label(column)))
 
 
-def shown_lists(config: Any = None) -> dict[str, frozenset[str]]:
+class ListsSource(Protocol):
+    """What :func:`shown_lists` reads of a configuration (:class:`pipeline.config.Config` has both)."""
+
+    reference: dict[str, Any]
+    units: Any
+
+
+def shown_lists(config: ListsSource | None) -> dict[str, frozenset[str]]:
     """The allowed values of each listed shape, in :func:`normalize_label` form (``unit_name`` in
     :func:`canonical_unit_name` form): statuses and change kinds (codes and labels) from
     ``config/reference.yaml``, unit names from the configured units (and, as ``unit_name_toneless``, in
     :func:`toneless_unit_name` form: a unit's name misspelt in its tone marks is still a place name),
-    relations, indicator labels, measures and flag words from this module. ``config`` defaults to
-    :func:`pipeline.config.load_config`."""
-    if config is None:
-        from pipeline.config import ConfigError, load_config
+    relations, indicator labels, measures and flag words from this module.
 
-        try:
-            config = load_config()
-        except ConfigError:  # no configured lists: statuses, change kinds and unit names are all hidden
-            config = None
+    Args:
+        config: the configuration in use (:class:`pipeline.config.Config`); None when there is none, and then
+            statuses, change kinds and unit names are all hidden.
+    """
     ref = config.reference if config is not None else {"statuses": [], "change_kinds": []}
     units = config.units if config is not None else ()
 
@@ -400,15 +404,15 @@ def has_shape(shape: str, value: str, lists: dict[str, frozenset[str]]) -> bool:
     return normalize_label(text) in lists.get(shape, frozenset())
 
 
-def shown_value(sheet: str, column: str, value: str, lists: dict[str, frozenset[str]] | None = None) -> str:
+def shown_value(sheet: str, column: str, value: str, lists: dict[str, frozenset[str]]) -> str:
     """``value`` when ``column`` of ``sheet`` is on the allow-list and the value has its shape, else
-    :data:`MASK` ("" stays ""). ``lists`` from :func:`shown_lists` (loaded when omitted)."""
+    :data:`MASK` ("" stays ""). ``lists`` from :func:`shown_lists`."""
     if value == "":
         return ""
     shape = shape_of(sheet, column)
     if shape is None:
         return MASK
-    return value if has_shape(shape, value, lists if lists is not None else shown_lists()) else MASK
+    return value if has_shape(shape, value, lists) else MASK
 
 
 def shown_column(column: str) -> str:
@@ -422,12 +426,11 @@ def shown_column(column: str) -> str:
 _QUOTED = re.compile(r"'([^'\n]{1,200})'")
 
 
-def shown_message(text: str, lists: dict[str, frozenset[str]] | None = None) -> str:
+def shown_message(text: str, lists: dict[str, frozenset[str]]) -> str:
     """A finding's message with every quoted part ('…') that is not a sheet name, a template header or
     label, a listed value or a number, date or code replaced by :data:`MASK`. Messages are built from
     fixed text, labels and numbers; this catches the few that quote a cell (a sample of legacy-encoded
     text) or a name typed by the unit."""
-    lists = lists if lists is not None else shown_lists()
     known = KNOWN_COLUMNS | {normalize_label(s) for s in SHEETS.values()} | {
         n for name in ("status", "change", "relation", "indicator", "measure") for n in lists[name]}
 

@@ -19,11 +19,8 @@ import logging
 from typing import Any
 
 from pipeline.findings import ERROR, Finding
+from pipeline.status import SYSTEM_ERROR_TITLE
 
-SYSTEM_ERROR = "lỗi hệ thống — cán bộ huyện đã được báo"
-"""What a unit reads where its file could not be read or checked because of a system error."""
-SYSTEM_ERROR_TITLE = SYSTEM_ERROR[0].upper() + SYSTEM_ERROR[1:]
-"""The same at the start of a sentence or a table cell."""
 SYSTEM_ERROR_FIX = ("Không phải lỗi của đơn vị: đơn vị không cần gửi lại tệp (trừ khi Phòng LĐ-TB&XH đề nghị). "
                     "Tệp sẽ được kiểm tra lại sau khi lỗi được khắc phục.")
 SYSTEM_ERROR_RULE = "system"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.read.reader import sha256_of
+from pipeline.files import sha256_of
 from tests.helpers import docx_text, drop
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,7 +20,10 @@ from pipeline import schema
 from pipeline.aggregate import movement
 from pipeline.config import Config, Period, Unit
 from pipeline.findings import ValidationOutcome
+from pipeline.ledger.state import UnitState
+from pipeline.ledger.store import Version
 from pipeline.read.reader import Submission, roster_counts
+from pipeline.status import ON_TIME_STATUSES, UnitStatus, VersionStatus
 
 COUNT_KEYS = (
     "households_total",
@@ -49,21 +52,31 @@ SUPPORT_AMOUNTS = (
 
 @dataclass
 class UnitInput:
-    """One configured unit's input to aggregation.
+    """One configured unit's input to aggregation: its :class:`pipeline.ledger.state.UnitState` (status,
+    versions used and shown), the validation ``outcome`` of the version shown (None when missing or locked)
+    and, for valid units only, the ``submission`` read from that version's staged frames."""
 
-    ``status`` is ``valid``, ``invalid``, ``error`` (its latest version could not be validated: validation
-    crashed or is pending — a system error, not the unit's fault), ``locked`` (only versions received after the
-    period's lock date, not reopened: archived, not used) or ``missing``; ``submission`` is set only
-    for valid units; ``outcome`` is the validation outcome of the submission used (None when missing).
-    ``newer_failed`` is a version newer than the one used that failed validation or could not be validated.
-    """
-
-    unit: Unit
-    status: str
+    state: UnitState
     outcome: ValidationOutcome | None = None
     submission: Submission | None = None
-    version: Any = None  # pipeline.ledger.store.Version of the submission used (or of the latest, when invalid)
-    newer_failed: Any = None  # the newer Version that failed or was not validated, when an older one is used
+
+    @property
+    def unit(self) -> Unit:
+        return self.state.unit
+
+    @property
+    def status(self) -> UnitStatus:
+        return self.state.status
+
+    @property
+    def version(self) -> Version | None:
+        """The version used (valid units), else the one that decided the status (None when missing)."""
+        return self.state.shown
+
+    @property
+    def newer_failed(self) -> Version | None:
+        """A version newer than the one used that failed validation or could not be validated."""
+        return self.state.newer
 
 
 def _summary_values(sub: Submission, column: str) -> dict[str, int]:
@@ -97,7 +110,7 @@ def unit_table(inputs: list[UnitInput]) -> pd.DataFrame:
 
 def district_totals(units: pd.DataFrame) -> dict[str, int]:
     """Sums of :func:`unit_table` over valid units: ``{<key>_baseline, <key>_current}`` → int."""
-    valid = units[units["status"] == "valid"]
+    valid = units[units["status"] == UnitStatus.VALID]
     return {
         f"{k}_{s}": int(valid[f"{k}_{s}"].sum()) for k in COUNT_KEYS for s in ("baseline", "current")
     }
@@ -231,20 +244,29 @@ def submission_status(inputs: list[UnitInput]) -> list[dict[str, Any]]:
             "errors": o.errors if o else None,
             "warnings": o.warnings if o else None,
             "newer_failed": {"version": newer.version,
-                             "errors": newer.errors if newer.status == "invalid" else None}
+                             "errors": newer.errors if newer.status == VersionStatus.INVALID else None}
             if newer is not None else None,
         })
     return out
 
 
-def lacking_units(inputs: list[UnitInput]) -> list[str]:
-    """Names of the required units (``unit.required``) without a valid version, in configuration order.
+def coverage(inputs: list[UnitInput]) -> dict[str, Any]:
+    """Which units the district totals cover, which they leave out and why, and which required units lack a
+    valid version — decided once here from each unit's state, read by the report, the annexes, the charts and
+    the versions' "what changed" (nobody recomputes it).
 
-    The targets can be assessed only when this is empty: a district-wide target ("no poor NCC household")
-    cannot be judged met from part of the communes. Units the plan only asks to report (required False)
-    never count.
+    Returns ``{"covered": [unit codes with a valid version], "left_out": [{"unit_code", "unit_name",
+    "status"}] (every unit without a valid version except a unit the plan only asks to report that sent
+    nothing, :func:`pipeline.status.left_out`), "lacking": [names of required units without a valid version]}``,
+    in configuration order. The targets can be assessed only when ``lacking`` is empty and some unit is
+    covered: a district-wide target ("no poor NCC household") cannot be judged met from part of the communes.
     """
-    return [i.unit.full_name for i in inputs if i.unit.required and i.status != "valid"]
+    return {
+        "covered": [i.unit.code for i in inputs if i.status == UnitStatus.VALID],
+        "left_out": [{"unit_code": i.unit.code, "unit_name": i.unit.full_name, "status": str(i.status)}
+                     for i in inputs if i.state.left_out],
+        "lacking": [i.unit.full_name for i in inputs if i.state.lacking],
+    }
 
 
 def targets(status: dict[str, int], depr: dict[str, Any], config: Config,
@@ -391,7 +413,8 @@ def ncc_households(roster: pd.DataFrame) -> list[dict[str, Any]]:
 def period_figures(inputs: list[UnitInput], config: Config) -> dict[str, Any]:
     """The district figures of one period that the annual report compares across the year's periods.
 
-    Returns ``has_data`` (bool: some unit has a valid version), ``baseline`` (NCC ``poor_households``,
+    Returns ``has_data`` (bool: some unit has a valid version), ``left_out`` (codes of the units the figures
+    leave out, :func:`coverage`), ``baseline`` (NCC ``poor_households``,
     ``poor_persons``, ``near_poor_households``, ``near_poor_persons`` on 1 January), ``ncc``
     (:func:`ncc_status`), ``escaped_poverty`` and ``fell_back_or_new`` (households, cumulative from 1 January),
     ``funds_total_vnd`` (đồng, sources (1), (3), (4), (5)) and ``targets`` (:func:`targets`), all over the
@@ -399,17 +422,18 @@ def period_figures(inputs: list[UnitInput], config: Config) -> dict[str, Any]:
     """
     roster = _rosters(inputs)
     status = ncc_status(roster, config)
-    lacking = lacking_units(inputs)
-    has_data = any(i.status == "valid" for i in inputs)
+    cover = coverage(inputs)
+    has_data = bool(cover["covered"])
     return {
         "has_data": has_data,
+        "left_out": [u["unit_code"] for u in cover["left_out"]],
         "baseline": {k: status[f"{k}_baseline"] for k in ("poor_households", "poor_persons", "near_poor_households",
                                                           "near_poor_persons")},
         "ncc": status,
         "escaped_poverty": status["change_escaped_poverty"],
         "fell_back_or_new": status["change_fell_back_poor"] + status["change_new_poor"],
         "funds_total_vnd": funds(cumulative_totals(inputs), config)["total_vnd"],
-        "targets": targets(status, deprivations(roster, config), config, not lacking and has_data),
+        "targets": targets(status, deprivations(roster, config), config, not cover["lacking"] and has_data),
     }
 
 
@@ -420,15 +444,17 @@ def aggregate(inputs: list[UnitInput], *, config: Config, period: Period,
 
     Keys: ``period`` (code), ``units`` (records of :func:`unit_table`, NA as None), ``district``
     (:func:`district_totals`), ``ncc`` (:func:`ncc_status`), ``deprivations``, ``supports``, ``cumulative``,
-    ``funds``, ``submissions``, ``lacking`` (:func:`lacking_units`), ``assessable`` (bool: every required
+    ``funds``, ``submissions``, ``coverage`` (:func:`coverage`: the units the totals cover and leave out),
+    ``lacking`` (``coverage``'s, kept for the template), ``assessable`` (bool: every required
     unit has a valid version, and at least one unit does), ``targets``, ``annex``, ``narratives`` (per valid
     unit: name and its three texts), ``ncc_by_unit`` (:func:`ncc_by_unit`) and ``ncc_households``
     (:func:`ncc_households`), for the annexes, ``movement`` (the year's identity per unit and district,
-    :func:`pipeline.aggregate.movement.movement`), ``trajectory`` (each NCC household through ``earlier`` and this period,
-    :func:`pipeline.aggregate.movement.trajectory`) and ``year`` (:func:`period_figures` of each of those periods,
-    :func:`pipeline.aggregate.movement.year_figures`), ``timeliness`` (the argument: :func:`pipeline.ledger.timeliness.summary`,
-    or None). ``inputs`` may be empty (a period with no configured unit): every figure is then 0 and the
-    targets are not assessable.
+    :func:`pipeline.aggregate.movement.movement`), ``trajectory`` (each NCC household through ``earlier`` and
+    this period, :func:`pipeline.aggregate.movement.trajectory`) and ``year`` (:func:`period_figures` of each of
+    those periods, :func:`pipeline.aggregate.movement.year_figures`: the one source of the report's year table
+    and chart 2), ``timeliness`` (the argument: :func:`pipeline.ledger.timeliness.summary`, or None).
+    ``inputs`` may be empty (a period with no configured unit): every figure is then 0 and the targets are not
+    assessable.
 
     Args:
         earlier: the inputs of the year's periods due before ``period``, in order
@@ -442,8 +468,8 @@ def aggregate(inputs: list[UnitInput], *, config: Config, period: Period,
     depr = deprivations(roster, config)
     cumulative = cumulative_totals(inputs)
     records = units.astype(object).where(units.notna(), None).to_dict(orient="records")
-    lacking = lacking_units(inputs)
-    assessable = not lacking and any(i.status == "valid" for i in inputs)
+    cover = coverage(inputs)
+    assessable = not cover["lacking"] and bool(cover["covered"])
     submissions = submission_status(inputs)
     if timeliness is not None:
         verdicts = {u["unit_code"]: u for u in timeliness["units"]}
@@ -451,8 +477,8 @@ def aggregate(inputs: list[UnitInput], *, config: Config, period: Period,
             t = verdicts.get(sub["unit_code"])
             if t is not None:
                 sub["timeliness"] = t["status"]
-                if sub["status"] != "missing":
-                    sub["on_time"] = t["status"] in ("on_time", "on_time_corrected")
+                if sub["status"] != UnitStatus.MISSING:
+                    sub["on_time"] = t["status"] in ON_TIME_STATUSES
     return {
         "period": period.code,
         "units": records,
@@ -463,7 +489,8 @@ def aggregate(inputs: list[UnitInput], *, config: Config, period: Period,
         "cumulative": cumulative,
         "funds": funds(cumulative, config),
         "submissions": submissions,
-        "lacking": lacking,
+        "lacking": cover["lacking"],
+        "coverage": cover,
         "assessable": assessable,
         "targets": targets(status, depr, config, assessable),
         "annex": ncc_poor_list(roster),

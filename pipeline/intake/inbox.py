@@ -1,9 +1,9 @@
-"""Intake: register the files dropped in ``inbox/<period>/`` in the ledger and validate what needs it.
+"""Intake: register the files dropped in ``inbox/<period>/`` in the ledger, each archived byte for byte.
 
-Used by the intake DAG (every few minutes) and as the periodic report's final pass. A file is registered
-once per distinct content; validation runs again only when the validation fingerprint — the file's hash
-plus the hashes of the expectation suites, the configuration, the code reading and validation import and
-the versions of the libraries involved — has changed.
+Used by the intake DAG (every few minutes) and as the periodic report's final pass, through
+:mod:`pipeline.orchestrator`, which validates what a pass registered (:mod:`pipeline.validate.run`). A file
+is registered once per distinct content, with its unit read from the workbook (the version's one read: its
+frames are staged for validation and aggregation).
 """
 
 from __future__ import annotations
@@ -22,77 +22,20 @@ from typing import Any
 from pipeline import fmt
 from pipeline.config import Config, Period
 from pipeline.files import crashpoint, sweep_stale, write_text
-from pipeline.findings import ERROR, WARNING, Finding, ValidationOutcome
 from pipeline.ledger.store import (
-    VIA_INTAKE,
     Ledger,
     NotRegularFile,
     SourceChanged,
     Version,
     archive_file,
-    arrival_tolerance,
-    arrived_on_time,
 )
-from pipeline.ledger.timeliness import deadline as timeliness_deadline
-from pipeline.ledger.timeliness import locked_out, policy_from_config
-from pipeline.paths import archive_period_dir, findings_path, inbox_dir, skipped_path
+from pipeline.ledger.timeliness import arrived_on_time, policy_from_config
+from pipeline.paths import archive_period_dir, inbox_dir, skipped_path
 from pipeline.read.reader import UnreadableSubmission
-from pipeline.system_errors import SYSTEM_ERROR_TITLE, error_type, log_system_error, system_error_finding
-from pipeline.validate.results import counts_path, results_path, write_results
+from pipeline.status import SYSTEM_ERROR_TITLE, Arrival
+from pipeline.system_errors import error_type, log_system_error
 
 log = logging.getLogger(__name__)
-
-
-def rules_hash() -> str:
-    """SHA-256 over the expectation suites, the configuration files, the code that reading and validation
-    import and the versions of the libraries they use (see :func:`pipeline.codehash.rules_hash`)."""
-    from pipeline.codehash import rules_hash as compute
-
-    return compute()
-
-
-def fingerprint(sha256: str, context: str = "") -> str:
-    """The validation fingerprint of a file: its hash combined with :func:`rules_hash` and ``context`` (the
-    previous period's version used for comparison and the accepted outliers)."""
-    return hashlib.sha256(f"{sha256}:{rules_hash()}:{context}".encode()).hexdigest()
-
-
-def _history_inputs(version: Version, *, config: Config, ledger: Ledger, period: Period
-                    ) -> tuple[Period, Version | None, dict[str, str], str]:
-    """From the ledger only: the previous period, the unit's latest valid version of it (or None), the
-    outliers accepted for this period, and a text identifying them for the fingerprint."""
-    prev_period = config.previous_period(period)
-    if version.unit_code is None:
-        return prev_period, None, {}, ""
-    prev = [v for v in ledger.versions(prev_period.code, version.unit_code) if v.status == "valid"]
-    accepted = ledger.acceptances(period.code, version.unit_code)
-    context = f"{prev[-1].sha256 if prev else '-'}:{sorted(accepted.items())}"
-    return prev_period, prev[-1] if prev else None, accepted, context
-
-
-def _history(version: Version, prev_period: Period, prev: Version | None, accepted: dict[str, str], *,
-             config: Config, period: Period, root: Path | None = None) -> Any:
-    """The :class:`pipeline.validate.rules.History` to validate with (the previous version's staged frames)."""
-    from pipeline.read.staging import staged_submission
-    from pipeline.validate.rules import History
-
-    if version.unit_code is None:
-        return None
-    previous = None
-    if prev is not None:
-        previous = staged_submission(Path(prev.archive_path), sha256=prev.sha256, period=prev_period, config=config,
-                                     file_name=prev.original_name, root=root)
-    return History(previous=previous, previous_period=prev_period.code,
-                   same_year=prev_period.year == period.year, accepted=accepted)
-
-
-def history_for(version: Version, *, config: Config, ledger: Ledger, period: Period, root: Path | None = None
-                ) -> Any:
-    """The unit's history for validating ``version``: the previous period's latest valid version of the same
-    unit (if any) and the outliers accepted for this period. Returns a ``pipeline.validate.rules.History`` or None
-    for an unattributed file."""
-    prev_period, prev, accepted, _ = _history_inputs(version, config=config, ledger=ledger, period=period)
-    return _history(version, prev_period, prev, accepted, config=config, period=period, root=root)
 
 
 def _peek_unit(path: Path, config: Config, *, sha256: str, period: Period, file_name: str,
@@ -331,9 +274,8 @@ def _take_in(src: Path, first: os.stat_result, *, period: Period, config: Config
                                                  root=root),
         original_name=src.name, sha256=digest,
         size_bytes=size, found_at=now, file_mtime=mtime, archive_path=str(copy),
-        received_at=now, received_via=VIA_INTAKE,
-        on_time=arrived_on_time(now, period, via=VIA_INTAKE, tolerance=arrival_tolerance(config),
-                                deadline=timeliness_deadline(period, policy_from_config(config))),
+        received_at=now, received_via=Arrival.INTAKE,
+        on_time=arrived_on_time(now, Arrival.INTAKE, period, policy_from_config(config)),
     )
     return version, None
 
@@ -347,142 +289,6 @@ def superseded_unattributed(ledger: Ledger, period: Period) -> set[int]:
             if any(a.original_name == v.original_name and a.id > v.id for a in attributed)}
 
 
-
-
-def validate_version(version: Version, *, config: Config, ledger: Ledger, period: Period, now: dt.datetime,
-                     root: Path | None = None) -> tuple[ValidationOutcome, bool]:
-    """Validate one version unless its fingerprint is unchanged since its last validation.
-
-    Writes Great Expectations' own results of the version, complete and scrubbed to counts
-    (:func:`pipeline.validate.results.write_results`: ``work/<period>/results/``), then the findings file and the
-    annotated copy of the workbook for the unit's staff, all from this one validation. Any exception
-    while reading or checking the file other than a broken suite is a system error: logged at ERROR with its
-    traceback (frames and type, no message: :func:`pipeline.system_errors.log_system_error`), the version's
-    outcome is :func:`system_error_outcome` and its ledger status ``error``, checked again by the next pass.
-
-    Returns:
-        (the outcome, whether validation actually ran).
-
-    Raises:
-        SuiteError: an expectation suite is broken (it concerns every file).
-    """
-    from pipeline.findings import read_outcome
-
-    prev_period, prev, accepted, context = _history_inputs(version, config=config, ledger=ledger, period=period)
-    fp = fingerprint(version.sha256, context)
-    out = findings_path(period, version.sha256, root)
-    kept = (out, results_path(period, version.sha256, root), counts_path(period, version.sha256, root))
-    if version.fingerprint == fp and version.status in ("valid", "invalid") and all(p.exists() for p in kept):
-        return read_outcome(out), False  # unchanged: not even the previous workbook is read
-    from pipeline.read.staging import staged_submission
-    from pipeline.staff.feedback import write_annotated
-    from pipeline.validate.rules import SuiteError, validate_submission
-
-    try:
-        history = _history(version, prev_period, prev, accepted, config=config, period=period, root=root)
-        outcome = validate_submission(
-            Path(version.archive_path), config=config, period=period.code, history=history,
-            file_name=version.original_name, sha256=version.sha256,
-            load=lambda: staged_submission(Path(version.archive_path), sha256=version.sha256, period=period,
-                                           config=config, file_name=version.original_name, root=root))
-    except SuiteError:
-        raise  # a broken suite concerns every file: the run must fail
-    except Exception as exc:  # noqa: BLE001 - a fault while reading or checking one file is that file's finding
-        log_system_error(log, "Validation of version %s (%s, unit %s, period %s) failed: system error (%s)",
-                         version.id, version.sha256[:12], version.unit_code or "unattributed", period.code,
-                         error_type(exc), exc=exc)
-        outcome = system_error_outcome(version, period, exc)
-    outcome.file = version.original_name
-    if version.unit_code is None and outcome.unit_code is not None and outcome.system_error is None:
-        version = _attribute(version, outcome.unit_code, ledger=ledger, config=config)
-    if version.unit_code is None and outcome.errors == 0:
-        if outcome.unit_code is not None:  # its unit is known now, but a later version of the unit was sent
-            outcome.findings.append(Finding(
-                WARNING, "", None, "", version.original_name,
-                f"Tệp của {config.unit(outcome.unit_code).full_name} chưa được ghi nhận cho đơn vị vì lỗi hệ thống "
-                "lúc tiếp nhận, và đơn vị đã gửi phiên bản sau; báo cáo dùng phiên bản gửi sau.",
-                "Không phải lỗi của đơn vị; không cần gửi lại.", "intake"))
-        else:
-            outcome.findings.append(Finding(ERROR, "", None, "", version.original_name,
-                                            "Không xác định được đơn vị báo cáo của tệp.",
-                                            "Ghi đúng mã đơn vị ở sheet 'Thông tin chung'.", "intake"))
-    crashpoint("validate")  # validated, nothing written yet
-    write_results(outcome, period=period, root=root)  # before the findings: a version with findings has its results
-    outcome.write(out)
-    try:
-        write_annotated(version, outcome, period=period, root=root)
-    except Exception as exc:  # noqa: BLE001 - the findings file and the status page still say everything
-        log_system_error(log, "Annotated copy of version %s (%s) not written (%s)", version.id, version.sha256[:12],
-                         error_type(exc), exc=exc)
-    system_error = outcome.system_error is not None
-    ledger.record_validation(version.id, status=outcome.status, errors=outcome.errors, warnings=outcome.warnings,
-                             findings_path=str(out), fingerprint=None if system_error else fp, validated_at=now)
-    return outcome, True
-
-
-def _attribute(version: Version, unit_code: str, *, ledger: Ledger, config: Config) -> Version:
-    """An unattributed version whose unit reads now (intake could not read it: a system error, since fixed)
-    given that unit when the numbering in order of arrival allows it (:meth:`Ledger.attribute`); else
-    ``version`` unchanged."""
-    attributed = ledger.attribute(version.id, unit_code)
-    if attributed is None:
-        log.warning("Version %s (%s) reads as unit %s, which has a later version: left unattributed", version.id,
-                    version.sha256[:12], unit_code)
-        return version
-    log.warning("Version %s (%s) attributed to unit %s as its version %s (its unit was not read at intake)",
-                version.id, version.sha256[:12], unit_code, attributed.version)
-    return attributed
-
-
-def system_error_outcome(version: Version, period: Period, exc: BaseException) -> ValidationOutcome:
-    """The outcome of a version whose reading or checking failed inside the pipeline: status ``error``, one
-    error finding that says "lỗi hệ thống — cán bộ huyện đã được báo", not the unit's fault, no need to
-    resend (:func:`pipeline.system_errors.system_error_finding`), and the exception's type only (its text
-    may quote cell values). The version is checked again by the next pass (no fingerprint is stored)."""
-    return ValidationOutcome(
-        file=version.original_name, sha256=version.sha256, unit_code=version.unit_code, period=period.code,
-        findings=[system_error_finding(exc)], system_error=error_type(exc),
-    )
-
-
-def validate_unit(unit_code: str | None, *, config: Config, ledger: Ledger, period: Period, now: dt.datetime,
-                  root: Path | None = None) -> dict[str, Any]:
-    """Validate every version of a unit that needs it and say which one the report will use.
-
-    Returns (no personal data): ``unit_code``, ``status`` of the unit (valid: it has a valid version not
-    locked out by the period's lock date, :func:`pipeline.ledger.timeliness.locked_out`; invalid), ``used_version``
-    and ``used_sha256`` (latest valid, or None), ``latest_version``,
-    ``latest_status`` (``valid``, ``invalid`` or ``error``: a system error), ``errors`` and ``warnings`` of the
-    latest version, ``system_error`` (the exception type of the latest version's system error, or None),
-    ``validations`` (how many versions were actually validated now) and ``findings_path`` of the latest
-    version.
-    """
-    ran = 0
-    outcomes = {}
-    listed = ledger.versions(period.code, unit_code)
-    for v in listed:
-        outcome, did = validate_version(v, config=config, ledger=ledger, period=period, now=now, root=root)
-        outcomes[v.sha256] = outcome
-        ran += did
-    # unattributed versions may have been given their unit meanwhile (:func:`_attribute`)
-    vs = ledger.versions(period.code, unit_code) or [v for v in (ledger.find(period.code, v.sha256) for v in listed)
-                                                     if v is not None]
-    shut = locked_out(vs, period, policy_from_config(config), ledger.reopenings(period.code))  # never used
-    valid = [v for v in vs if v.status == "valid" and v.id not in shut]
-    latest = vs[-1]
-    return {
-        "unit_code": unit_code,
-        "status": "valid" if valid else "invalid",
-        "used_version": valid[-1].version if valid else None,
-        "used_sha256": valid[-1].sha256 if valid else None,
-        "latest_version": latest.version,
-        "latest_status": latest.status,
-        "errors": outcomes[latest.sha256].errors,
-        "warnings": outcomes[latest.sha256].warnings,
-        "system_error": outcomes[latest.sha256].system_error,
-        "validations": ran,
-        "findings_path": str(findings_path(period, latest.sha256, root)),
-    }
 
 
 def open_periods(config: Config, root: Path | None = None) -> list[str]:
@@ -505,30 +311,3 @@ def open_periods(config: Config, root: Path | None = None) -> list[str]:
     return out
 
 
-def intake_period(period: Period, *, config: Config, now: dt.datetime, root: Path | None = None,
-                  stable_seconds: float | None = None) -> dict[str, int]:
-    """One intake run for a period: register new files, validate what needs it, refresh the status page.
-
-    Returns counts only: ``new_files``, ``validations``, ``units_valid``, ``units_invalid``, ``units_missing``.
-    ``stable_seconds`` is passed to :func:`intake_pass`. Is idempotent: a second run with no new file
-    registers and validates nothing.
-    """
-    from pipeline.ledger.store import open_ledger, unit_versions_summary
-    from pipeline.staff.feedback import write_status_page
-
-    ledger = open_ledger(root)
-    new = intake_pass(period, config=config, ledger=ledger, now=now, root=root, stable_seconds=stable_seconds)
-    validations = 0
-    for code in [u.code for u in config.units_on(period.cutoff)] + [None]:
-        if ledger.versions(period.code, code):
-            validations += validate_unit(code, config=config, ledger=ledger, period=period, now=now,
-                                         root=root)["validations"]
-    write_status_page(period, config=config, ledger=ledger, now=now, root=root)
-    summary = unit_versions_summary(ledger, config, period)
-    return {
-        "new_files": len(new),
-        "validations": validations,
-        "units_valid": sum(s["status"] == "valid" for s in summary),
-        "units_invalid": sum(s["status"] == "invalid" for s in summary),
-        "units_missing": sum(s["status"] == "missing" for s in summary),
-    }

@@ -3,7 +3,7 @@
 ``python -m pipeline receive FILE --period P --received-at "2023-05-03T09:00:00+07:00" --by NAME --note TEXT``
 archives the file exactly as an intake pass does, and registers it in the ledger with the receipt time the
 staff member gives (``received_via = staff``), who registered it and how it came. On time when that receipt
-time is before the deadline (no tolerance: see :func:`pipeline.ledger.store.arrived_on_time`; the deadline moves
+time is before the deadline (no tolerance: see :func:`pipeline.ledger.timeliness.arrived_on_time`; the deadline moves
 off a weekend or holiday when configured, :func:`pipeline.ledger.timeliness.deadline`). The next intake
 pass, or the report's final pass, validates it like any other version.
 """
@@ -16,18 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import Config, Period
+from pipeline.files import sha256_of
 from pipeline.ledger.store import (
-    VIA_STAFF,
     Ledger,
     NotRegularFile,
     SourceChanged,
     Version,
     archive_file,
-    arrived_on_time,
 )
-from pipeline.ledger.timeliness import deadline as timeliness_deadline
-from pipeline.ledger.timeliness import policy_from_config
-from pipeline.read.reader import sha256_of
+from pipeline.ledger.timeliness import arrived_on_time, policy_from_config
+from pipeline.status import Arrival
 
 
 class ReceiptError(ValueError):
@@ -107,9 +105,8 @@ def receive_file(path: Path, period: Period, *, config: Config, ledger: Ledger, 
             period=period.code, original_name=path.name, sha256=digest,
             unit_code=_peek_unit(copy, config, sha256=digest, period=period, file_name=path.name, root=root),
             size_bytes=size, found_at=now, file_mtime=mtime, archive_path=str(copy),
-            received_at=received_at, received_via=VIA_STAFF, received_by=received_by.strip(),
+            received_at=received_at, received_via=Arrival.STAFF, received_by=received_by.strip(),
             receipt_note=(note or "").strip() or None,
-            on_time=arrived_on_time(received_at, period, via=VIA_STAFF,
-                                    deadline=timeliness_deadline(period, policy_from_config(config))),
+            on_time=arrived_on_time(received_at, Arrival.STAFF, period, policy_from_config(config)),
         )
     return Receipt(version, True)

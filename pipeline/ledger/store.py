@@ -35,10 +35,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from pipeline.config import Config, Period
-from pipeline.files import ensure_dir, private_modes, share_group
+from pipeline.config import Period
+from pipeline.files import ensure_dir, private_modes, sha256_of, share_group
 from pipeline.paths import archive_period_dir, ledger_file
-from pipeline.read.reader import sha256_of
+from pipeline.status import Arrival, VersionStatus
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,6 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # PostgreSQL advisory lock keys (any two fixed 64-bit numbers; scoped to the ledger's database).
 SCHEMA_LOCK_KEY = 0x4C45_4447_0001
 INTAKE_LOCK_KEY = 0x4C45_4447_0002
-DEFAULT_ARRIVAL_TOLERANCE = dt.timedelta(minutes=2)
-VIA_INTAKE, VIA_STAFF = "intake", "staff"
 
 # The schema at SCHEMA_HEAD, for queries; the migrations create it (never ``metadata.create_all``).
 metadata = sa.MetaData()
@@ -67,14 +65,14 @@ versions = sa.Table(
     sa.Column("file_mtime", sa.DateTime(timezone=True), nullable=False),
     sa.Column("on_time", sa.Boolean, nullable=False),
     sa.Column("archive_path", sa.String(500), nullable=False),
-    sa.Column("status", sa.String(10), nullable=False, server_default="pending"),  # pending|valid|invalid|error
+    sa.Column("status", sa.String(10), nullable=False, server_default=VersionStatus.PENDING.value),  # VersionStatus
     sa.Column("errors", sa.Integer, nullable=True),
     sa.Column("warnings", sa.Integer, nullable=True),
     sa.Column("findings_path", sa.String(500), nullable=True),
     sa.Column("fingerprint", sa.String(64), nullable=True),  # file + suites + config + code at validation
     sa.Column("validated_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),  # arrival, stamped by the system
-    sa.Column("received_via", sa.String(10), nullable=False, server_default=VIA_INTAKE),  # intake | staff
+    sa.Column("received_via", sa.String(10), nullable=False, server_default=Arrival.INTAKE.value),  # intake | staff
     sa.Column("received_by", sa.String(120), nullable=True),  # staff registration: who
     sa.Column("receipt_note", sa.Text, nullable=True),  # staff registration: how it came
     sa.UniqueConstraint("period", "sha256", name="uq_period_sha256"),
@@ -395,7 +393,7 @@ class Ledger:
 
     def register(self, *, period: str, unit_code: str | None, original_name: str, sha256: str, size_bytes: int,
                  found_at: dt.datetime, file_mtime: dt.datetime, on_time: bool, archive_path: str,
-                 received_at: dt.datetime | None = None, received_via: str = VIA_INTAKE,
+                 received_at: dt.datetime | None = None, received_via: str = Arrival.INTAKE,
                  received_by: str | None = None, receipt_note: str | None = None) -> Version:
         """Record a new distinct file; its version number is one more than the unit's latest.
 
@@ -414,12 +412,12 @@ class Ledger:
             ValueError: a naive time or an unknown ``received_via``.
             sqlalchemy.exc.IntegrityError: still conflicting after the retries.
         """
-        if received_via not in (VIA_INTAKE, VIA_STAFF):
-            raise ValueError(f"received_via must be {VIA_INTAKE!r} or {VIA_STAFF!r}, not {received_via!r}")
+        if received_via not in tuple(Arrival):
+            raise ValueError(f"received_via must be one of {[str(a) for a in Arrival]}, not {received_via!r}")
         values = dict(
             period=period, unit_code=unit_code, original_name=original_name, sha256=sha256,
             size_bytes=size_bytes, found_at=_utc(found_at), file_mtime=_utc(file_mtime), on_time=on_time,
-            archive_path=archive_path, status="pending", received_at=_utc(received_at or found_at),
+            archive_path=archive_path, status=VersionStatus.PENDING, received_at=_utc(received_at or found_at),
             received_via=received_via, received_by=received_by, receipt_note=receipt_note,
         )
         for attempt in range(20):
@@ -713,66 +711,6 @@ def archive_file(src: Path, period: Period, root: Path | None = None, *,
                 staged.unlink()
 
 
-def arrival_tolerance(config: Config) -> dt.timedelta:
-    """How long after the deadline a file an intake pass first lists still counts as on time.
-
-    ``intake.final_pass_tolerance_minutes`` in the configuration; default 2 minutes
-    (:data:`DEFAULT_ARRIVAL_TOLERANCE`): the report's final pass fires at the deadline and may start a little
-    late.
-    """
-    minutes = config.intake.get("final_pass_tolerance_minutes")
-    return DEFAULT_ARRIVAL_TOLERANCE if minutes is None else dt.timedelta(minutes=float(minutes))
-
-
-def arrived_on_time(received_at: dt.datetime, period: Period, *, via: str,
-                    tolerance: dt.timedelta = DEFAULT_ARRIVAL_TOLERANCE, deadline: dt.datetime | None = None) -> bool:
-    """Whether a file received at ``received_at`` counts as on time for ``period``.
-
-    On time when the pipeline received it before the deadline (``period.deadline``, 00:00 of the deadline day,
-    plan section VII). A pass running at the deadline — the report's final pass, or the intake run of the
-    same minute, whichever lists the file first — counts files it first lists within ``tolerance`` after the
-    deadline as on time. A receipt time given by district staff gets no tolerance. The file's modification
-    time plays no part: copying keeps it and anyone can set it. ``deadline`` replaces ``period.deadline``
-    (the timeliness deadline moved off a weekend or holiday: :func:`pipeline.ledger.timeliness.deadline`).
-    """
-    limit = period.deadline if deadline is None else deadline
-    if via == VIA_INTAKE:
-        return received_at < limit + tolerance
-    return received_at < limit
-
-
 def open_ledger(root: Path | None = None) -> Ledger:
     """The ledger at :func:`ledger_url`."""
     return Ledger(ledger_url(root))
-
-
-def unit_versions_summary(ledger: Ledger, config: Config, period: Period) -> list[dict[str, Any]]:
-    """Per configured unit: its versions and which one the report uses.
-
-    Versions received after the period's lock date without a reopening for the unit
-    (:func:`pipeline.ledger.timeliness.locked_out`) are archived but never used.
-
-    One dict per unit: ``unit_code``, ``status`` (valid / invalid / missing, or ``locked``: only versions
-    received after the lock date, not reopened), ``used`` (the latest valid usable :class:`Version` or None),
-    ``latest`` (the latest version, locked out or not, or None), ``latest_usable`` (the latest version not
-    locked out, or None), ``newer_failed`` (True when a usable version newer than the one used failed
-    validation), ``locked`` (the versions locked out, oldest first).
-    """
-    from pipeline.ledger.timeliness import locked_out, policy_from_config
-
-    policy = policy_from_config(config)
-    reopened = ledger.reopenings(period.code) if policy.lock_after_days is not None else []
-    out = []
-    for unit in config.units_on(period.cutoff):
-        every = ledger.versions(period.code, unit.code)
-        shut = locked_out(every, period, policy, reopened)
-        vs = [v for v in every if v.id not in shut]
-        valid = [v for v in vs if v.status == "valid"]
-        used = valid[-1] if valid else None
-        latest = every[-1] if every else None
-        newer_failed = used is not None and any(v.status != "valid" and v.version > used.version for v in vs)
-        status = "missing" if not every else ("valid" if used else ("invalid" if vs else "locked"))
-        out.append({"unit_code": unit.code, "status": status, "used": used, "latest": latest,
-                    "latest_usable": vs[-1] if vs else None, "newer_failed": newer_failed,
-                    "locked": [v for v in every if v.id in shut]})
-    return out

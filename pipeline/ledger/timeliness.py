@@ -24,11 +24,11 @@ The deadline is :attr:`pipeline.config.Period.deadline` (00:00 of 05/5, 05/8, 05
 VII, "trước ngày 05/5"), moved to 00:00 of the next working day when ``move_deadline_off_non_working_days``
 is on and that day is a Saturday, a Sunday (Decision 188/1999/QĐ-TTg: state offices work Monday to Friday) or
 a configured public holiday (Labour Code 2019, Art. 112). Files first listed by an intake pass within the
-intake tolerance after the deadline count as on time (see :func:`pipeline.ledger.store.arrived_on_time`); a receipt
-time given by staff gets no tolerance.
+intake tolerance after the deadline count as on time (:func:`arrived_on_time`, the one on-time rule: intake
+and the receipt of files by staff stamp each version with it); a receipt time given by staff gets no tolerance.
 
-Statuses and rules are short codes (:class:`Status`, :class:`Rule`); the report's template and the status
-page's template turn them into Vietnamese.
+Statuses and rules are short codes (:class:`pipeline.status.Timeliness`, :class:`Rule`); the report's template
+and the status page's template turn them into Vietnamese.
 """
 
 from __future__ import annotations
@@ -39,22 +39,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from pipeline import fmt
 from pipeline.config import Config, Period, Unit
-from pipeline.synthesis import capitalise
+from pipeline.status import ON_TIME_STATUSES, Arrival, Timeliness, VersionStatus
 
-VIA_INTAKE = "intake"  # as pipeline.ledger.store.VIA_INTAKE (not imported: the ledger imports this module)
 DEFAULT_TOLERANCE = dt.timedelta(minutes=2)
-
-
-class Status(enum.StrEnum):
-    """A unit's timeliness for one period."""
-
-    ON_TIME = "on_time"
-    ON_TIME_CORRECTED = "on_time_corrected"
-    LATE = "late"
-    MISSING = "missing"
-    NOT_EXPECTED = "not_expected"
 
 
 class Rule(enum.StrEnum):
@@ -70,7 +58,6 @@ class Rule(enum.StrEnum):
     NOT_REQUIRED = "not_required"  # a unit the plan only asks to report sent nothing
 
 
-ON_TIME_STATUSES = frozenset({Status.ON_TIME, Status.ON_TIME_CORRECTED})
 
 
 class LedgerRow(Protocol):
@@ -149,12 +136,13 @@ def lock_at(period: Period, policy: Policy) -> dt.datetime | None:
 def arrived_on_time(received_at: dt.datetime, via: str, period: Period, policy: Policy) -> bool:
     """Whether a file received at ``received_at`` (aware) beats :func:`deadline`.
 
-    A file an intake pass first listed (``via == "intake"``) within ``policy.intake_tolerance`` after the
-    deadline counts as on time (the pass at the deadline may start a little late); a receipt time registered
-    by staff gets no tolerance.
+    A file an intake pass first listed (``via`` :attr:`pipeline.status.Arrival.INTAKE`) within
+    ``policy.intake_tolerance`` after the deadline counts as on time (the pass at the deadline may start a
+    little late); a receipt time registered by staff gets no tolerance. The one on-time rule: intake and
+    ``python -m pipeline receive`` stamp each version with it, and :func:`unit_timeliness` applies it.
     """
     limit = deadline(period, policy)
-    if via == VIA_INTAKE:
+    if via == Arrival.INTAKE:
         limit += policy.intake_tolerance
     return received_at < limit
 
@@ -186,7 +174,7 @@ class UnitTimeliness:
     """
 
     unit: Unit
-    status: Status
+    status: Timeliness
     rule: Rule
     expected: bool
     received: bool
@@ -224,32 +212,32 @@ def unit_timeliness(unit: Unit, rows: Sequence[LedgerRow], period: Period, polic
     usable = _order(r for r in rows if r.id not in locked)
     locked_rows = _order(r for r in rows if r.id in locked)
     base = dict(unit=unit, expected=unit.required, received=bool(rows),
-                valid=any(r.status == "valid" for r in usable),
+                valid=any(r.status == VersionStatus.VALID for r in usable),
                 locked_versions=tuple(r.version for r in locked_rows if r.version is not None), reopening=reopening)
     if not rows:
         if unit.required:
-            return UnitTimeliness(status=Status.MISSING, rule=Rule.NO_FILE, **base)
-        return UnitTimeliness(status=Status.NOT_EXPECTED, rule=Rule.NOT_REQUIRED, **base)
+            return UnitTimeliness(status=Timeliness.MISSING, rule=Rule.NO_FILE, **base)
+        return UnitTimeliness(status=Timeliness.NOT_EXPECTED, rule=Rule.NOT_REQUIRED, **base)
     if not usable:
         last = locked_rows[-1]
-        return UnitTimeliness(status=Status.LATE, rule=Rule.AFTER_LOCK, version=last.version,
+        return UnitTimeliness(status=Timeliness.LATE, rule=Rule.AFTER_LOCK, version=last.version,
                               received_at=last.received_at, **base)
     first = usable[0]
     if not arrived_on_time(first.received_at, first.received_via, period, policy):
-        return UnitTimeliness(status=Status.LATE, rule=Rule.FIRST_LATE, version=first.version,
+        return UnitTimeliness(status=Timeliness.LATE, rule=Rule.FIRST_LATE, version=first.version,
                               received_at=first.received_at, **base)
-    valid = [r for r in usable if r.status == "valid"]
+    valid = [r for r in usable if r.status == VersionStatus.VALID]
     used = valid[-1] if valid else first
     if used.id == first.id:
-        return UnitTimeliness(status=Status.ON_TIME, rule=Rule.FIRST_ON_TIME, version=first.version,
+        return UnitTimeliness(status=Timeliness.ON_TIME, rule=Rule.FIRST_ON_TIME, version=first.version,
                               received_at=first.received_at, **base)
     when = dict(version=used.version, received_at=used.received_at)
     if arrived_on_time(used.received_at, used.received_via, period, policy):
-        return UnitTimeliness(status=Status.ON_TIME, rule=Rule.CORRECTED_BEFORE_DEADLINE, **when, **base)
+        return UnitTimeliness(status=Timeliness.ON_TIME, rule=Rule.CORRECTED_BEFORE_DEADLINE, **when, **base)
     grace_end = deadline(period, policy) + dt.timedelta(days=policy.correction_grace_days)
     if used.received_at < grace_end:
-        return UnitTimeliness(status=Status.ON_TIME_CORRECTED, rule=Rule.CORRECTED_WITHIN_GRACE, **when, **base)
-    return UnitTimeliness(status=Status.LATE, rule=Rule.CORRECTED_AFTER_GRACE, **when, **base)
+        return UnitTimeliness(status=Timeliness.ON_TIME_CORRECTED, rule=Rule.CORRECTED_WITHIN_GRACE, **when, **base)
+    return UnitTimeliness(status=Timeliness.LATE, rule=Rule.CORRECTED_AFTER_GRACE, **when, **base)
 
 
 def period_timeliness(period: Period, *, units: Sequence[Unit], rows: Iterable[LedgerRow], policy: Policy,
@@ -261,28 +249,6 @@ def period_timeliness(period: Period, *, units: Sequence[Unit], rows: Iterable[L
         if r.unit_code in by_unit:
             by_unit[r.unit_code].append(r)
     return [unit_timeliness(u, by_unit[u.code], period, policy, reopenings) for u in units]
-
-
-def units_without_valid(period: Period, *, config: Config, rows: Iterable[LedgerRow],
-                        reopenings: Sequence[ReopeningRow] = (), policy: Policy | None = None,
-                        include_requested: bool = False) -> list[Unit]:
-    """The units of ``period`` that have no usable valid version: nothing sent, only invalid, unchecked or
-    erroneous versions, or only versions locked out (:func:`locked_out`). For reminders.
-
-    Args:
-        rows: the period's ledger rows (``Ledger.versions(period.code)``).
-        reopenings: the period's reopenings (``Ledger.reopenings(period.code)``).
-        policy: default :func:`policy_from_config` of ``config``.
-        include_requested: also list units the plan only asks to report (``required: false``); by default
-            only required units, which are the ones counted as missing.
-
-    Returns:
-        Units active on the period's cut-off date, in configuration order.
-    """
-    policy = policy or policy_from_config(config)
-    units = [u for u in config.units_on(period.cutoff) if u.required or include_requested]
-    return [t.unit for t in period_timeliness(period, units=units, rows=rows, policy=policy, reopenings=reopenings)
-            if not t.valid]
 
 
 def year_periods(config: Config, period: Period) -> list[Period]:
@@ -300,9 +266,9 @@ def _counts(items: Iterable[UnitTimeliness]) -> dict[str, int]:
         "expected": len(exp),
         "received": sum(t.received for t in exp),
         "on_time": sum(t.status in ON_TIME_STATUSES for t in exp),
-        "on_time_corrected": sum(t.status == Status.ON_TIME_CORRECTED for t in exp),
-        "late": sum(t.status == Status.LATE for t in exp),
-        "missing": sum(t.status == Status.MISSING for t in exp),
+        "on_time_corrected": sum(t.status == Timeliness.ON_TIME_CORRECTED for t in exp),
+        "late": sum(t.status == Timeliness.LATE for t in exp),
+        "missing": sum(t.status == Timeliness.MISSING for t in exp),
         "valid": sum(t.valid for t in exp),
     }
 
@@ -382,68 +348,3 @@ def from_ledger(ledger: Any, config: Config, period: Period, policy: Policy | No
     return summary(period, config=config, policy=policy,
                    rows_by_period={p.code: ledger.versions(p.code) for p in periods},
                    reopenings_by_period={p.code: ledger.reopenings(p.code) for p in periods})
-
-
-def _local(value: str | None, config: Config) -> str:
-    if not value:
-        return ""
-    return dt.datetime.fromisoformat(value).astimezone(config.timezone).strftime("%d/%m/%Y %H:%M")
-
-
-def _rate_row(counts: dict[str, int]) -> dict[str, str]:
-    n = counts["expected"]
-    return {"expected": fmt.number(n), "received": fmt.number(counts["received"]),
-            "on_time": fmt.number(counts["on_time"]), "valid": fmt.number(counts["valid"]),
-            "received_rate": fmt.rate(counts["received"], n), "on_time_rate": fmt.rate(counts["on_time"], n),
-            "valid_rate": fmt.rate(counts["valid"], n)}
-
-
-def report_context(data: dict[str, Any] | None, *, config: Config) -> dict[str, Any]:
-    """The template's ``timeliness`` variable, from the ``timeliness`` entry of ``aggregates.json``.
-
-    Figures formatted (:mod:`pipeline.fmt`), names capitalised for table cells, dates local; wording is the
-    template's, chosen by the codes ``status`` and ``rule``. Keys: ``available`` (False when the aggregates
-    hold no timeliness entry: every list empty), ``deadline`` and ``scheduled_deadline`` ("dd/mm/yyyy HH:MM"),
-    ``deadline_moved`` (bool), ``grace_days`` ("5"), ``lock`` (bool), ``lock_at`` ("dd/mm/yyyy HH:MM" or ""),
-    ``year`` ("2023"), ``periods`` ("2023-6T, 2023-9T"), ``period_labels`` (the same periods by their names in
-    the configuration, ``periods.<kind>.label``: "6 tháng đầu năm, 9 tháng đầu năm"), ``period_count`` ("2"),
-    ``rows`` (one per unit:
-    ``no``, ``name``, ``status``, ``rule``, ``required`` (bool), ``locked`` (bool), ``reopened`` (bool),
-    ``grace_days``, then the year's ``expected``, ``received``, ``on_time``, ``valid``, ``on_time_rate``),
-    ``totals`` and ``year_totals`` (``expected``, ``received``, ``on_time``, ``valid`` and their
-    ``*_rate`` over expected, e.g. "87,50%").
-    """
-    if not data:
-        empty = _rate_row({"expected": 0, "received": 0, "on_time": 0, "valid": 0})
-        return {"available": False, "deadline": "", "scheduled_deadline": "", "deadline_moved": False,
-                "grace_days": "0", "lock": False, "lock_at": "", "year": "", "periods": "", "period_labels": "",
-                "period_count": "0",
-                "rows": [], "totals": empty, "year_totals": empty}
-    grace = fmt.number(data["correction_grace_days"])
-    rows = []
-    for i, u in enumerate(data["units"], start=1):
-        y = u["year"]
-        rows.append({
-            "no": str(i), "name": capitalise(u["unit_name"]), "status": u["status"], "rule": u["rule"],
-            "required": u["required"], "locked": bool(u["locked_versions"]), "reopened": u["reopened"],
-            "grace_days": grace, "expected": fmt.number(y["expected"]), "received": fmt.number(y["received"]),
-            "on_time": fmt.number(y["on_time"]), "valid": fmt.number(y["valid"]),
-            "on_time_rate": fmt.rate(y["on_time"], y["expected"]),
-        })
-    return {
-        "available": True,
-        "deadline": _local(data["deadline"], config),
-        "scheduled_deadline": _local(data["scheduled_deadline"], config),
-        "deadline_moved": data["deadline_moved"],
-        "grace_days": grace,
-        "lock": data["lock_at"] is not None,
-        "lock_at": _local(data["lock_at"], config),
-        "year": data["periods"][0][:4] if data["periods"] else "",
-        "periods": ", ".join(data["periods"]),
-        "period_labels": ", ".join(config.period(code).label for code in data["periods"]),
-        "period_count": fmt.number(len(data["periods"])),
-        "rows": rows,
-        "totals": _rate_row(data["totals"]),
-        "year_totals": _rate_row(data["year_totals"]),
-    }
-

@@ -8,7 +8,6 @@ Unicode NFC with "Ð" (U+00D0) mapped to "Đ".
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 import re
 import unicodedata
@@ -23,6 +22,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 
 from pipeline import fmt, schema
 from pipeline.config import Config, Unit
+from pipeline.files import sha256_of_open
 from pipeline.findings import ERROR, WARNING, Finding
 from pipeline.read.sources import (
     Limits,
@@ -37,27 +37,12 @@ from pipeline.read.sources import (
 )
 from pipeline.textvalue import plain_text, strip_spaces
 
-__all__ = ["Submission", "UnreadableSubmission", "clean_text", "read_submission", "roster_counts", "sha256_of"]
+__all__ = ["Submission", "UnreadableSubmission", "clean_text", "read_submission", "roster_counts"]
 SUBTOTAL = re.compile(r"^(tổng|cộng|tong|cong|[ivxlc]+[.)]|[a-z][.)])(\s|$)", re.IGNORECASE)
 
 TRUE_FLAGS = {"x", "✓", "✔", "1", "có", "co", "yes", "true", "v"}
 FALSE_FLAGS = {"", "0", "không", "khong", "no", "false", "-"}
 _ZS_SPACE = re.compile(r"[^\S\n\t\r\v\f\x1c-\x1f\x85\u2028\u2029]")  # every space but line breaks and TAB
-
-
-def sha256_of(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    with path.open("rb") as fh:
-        return _sha256(fh)
-
-
-def _sha256(fh: Any) -> str:
-    """Hex SHA-256 of an open binary file's bytes, read 64 KB at a time from its start."""
-    h = hashlib.sha256()
-    fh.seek(0)
-    for chunk in iter(lambda: fh.read(1 << 16), b""):
-        h.update(chunk)
-    return h.hexdigest()
 
 
 def clean_text(value: Any) -> str:
@@ -379,7 +364,7 @@ def read_submission(path: Path, config: Config, *, file_name: str | None = None,
     """
     name = file_name or path.name
     with path.open("rb") as fh:  # opened once: hashed, then read through the same handle
-        sub = Submission(path=path, sha256=sha256 or _sha256(fh))
+        sub = Submission(path=path, sha256=sha256 or sha256_of_open(fh))
         opened = open_submission(fh, name, limits=reader_limits(config))
     wb = opened.values
     for sheet_ws in wb.worksheets:

@@ -36,6 +36,8 @@ from pipeline import fmt, schema
 from pipeline.config import PROJECT_ROOT, Config, Period
 from pipeline.files import ensure_dir, private_modes
 from pipeline.paths import annex_workbook_staging_path
+from pipeline.render.changes import left_out_units
+from pipeline.status import UnitStatus
 from pipeline.synthesis import capitalise
 
 LABELS = PROJECT_ROOT / "templates" / "phu_luc.yaml"
@@ -93,10 +95,9 @@ def labels(path: Path = LABELS) -> dict[str, Any]:
 
 
 def left_out(agg: dict[str, Any]) -> list[str]:
-    """Names of the units whose figures the totals leave out: without a valid version, except units the plan
-    only asks to report (``required`` False) that sent nothing. Configuration order."""
-    return [s["unit_name"] for s in agg["submissions"]
-            if s["status"] != "valid" and not (s["status"] == "missing" and s.get("required") is False)]
+    """Names of the units the district totals leave out (``coverage`` of the aggregates,
+    :func:`pipeline.render.changes.left_out_units`), in configuration order."""
+    return [u["unit_name"] for u in left_out_units(agg)]
 
 
 def _unit_rows(agg: dict[str, Any], when: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -115,7 +116,7 @@ def _unit_rows(agg: dict[str, Any], when: str) -> tuple[list[dict[str, Any]], di
 
     rows = []
     for i, u in enumerate(agg["units"], start=1):
-        valid = u["status"] == "valid"
+        valid = u["status"] == UnitStatus.VALID
         row = figures(u) if valid else dict.fromkeys(figures(u))  # no figures for a unit without a valid version
         rows.append({"no": str(i), "name": capitalise(u["unit_name"]), **row})
     return rows, figures(agg["district"])
@@ -126,7 +127,7 @@ def _sum(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[str, int]:
 
 
 def _movement_rows(agg: dict[str, Any], table: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    from pipeline.aggregate.tables import MOVEMENT_TERMS  # pandas: only when the annexes are built
+    from pipeline.aggregate.movement import TERMS as MOVEMENT_TERMS  # pandas: only when the annexes are built
 
     status = table.removeprefix("movement_")
     keys = MOVEMENT_TERMS[status]

@@ -6,9 +6,9 @@ Three charts, numbered in the order they appear in the report (captions and note
    district (or the sum of the units with a valid report); a unit without a valid report shows why, never a
    bar of 0;
 2. ``year`` — NCC households poor and near-poor (by their status in the roster) at 1 January and at the
-   cut-off of each period of the year reported so far: the earlier periods' ``work/<period>/aggregates.json``
-   when they exist, the current period always; a period without its aggregates, or without any valid report,
-   is left out and the template's note names the periods shown and missing;
+   cut-off of each period of the year so far, from the aggregates' ``year`` entry (the same figures as the
+   report's table comparing the periods); an earlier period without any valid report is left out, the
+   current period is always shown, and the template's note names the periods shown and missing;
 3. ``deprivation`` — poor NCC households deprived in each of the 6 dimensions of Decree 07/2021/NĐ-CP
    (Art. 3, clause 1.b; ``dimensions`` in ``config/reference.yaml``); shown only when there is a poor NCC
    household (it is last, so leaving it out renumbers nothing).
@@ -28,17 +28,17 @@ cannot take them from the template.
 from __future__ import annotations
 
 import io
-import json
 import logging
 import textwrap
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from pipeline import fmt
 from pipeline.config import PROJECT_ROOT, Config, Period
+from pipeline.render.changes import left_out_units
+from pipeline.status import UnitStatus
 from pipeline.synthesis import capitalise
 
 log = logging.getLogger(__name__)
@@ -97,12 +97,6 @@ class ChartSpec:
 # ---------------------------------------------------------------------------------------------------- data
 
 
-def _left_out(agg: dict[str, Any]) -> bool:
-    """Whether the district totals leave out a unit (the same rule as the report's Bảng 1)."""
-    return any(s["status"] != "valid" and not (s["status"] == "missing" and s.get("required") is False)
-               for s in agg["submissions"])
-
-
 def poverty_data(agg: dict[str, Any]) -> dict[str, Any]:
     """Data of chart 1 from the aggregates.
 
@@ -116,11 +110,11 @@ def poverty_data(agg: dict[str, Any]) -> dict[str, Any]:
     required = {s["unit_code"]: s.get("required", True) for s in agg["submissions"]}
     units = []
     for u in agg["units"]:
-        valid = u["status"] == "valid" and bool(u["households_total_current"])
+        valid = u["status"] == UnitStatus.VALID and bool(u["households_total_current"])
         status = u["status"]
-        if status == "missing" and required.get(u["unit_code"]) is False:
+        if status == UnitStatus.MISSING and required.get(u["unit_code"]) is False:
             status = "missing_optional"
-        elif status == "valid" and not valid:
+        elif status == UnitStatus.VALID and not valid:
             status = "no_households"  # a valid report of a unit without households (no rate to draw)
         units.append({
             "name": nfc(capitalise(u["unit_name"])),
@@ -130,10 +124,10 @@ def poverty_data(agg: dict[str, Any]) -> dict[str, Any]:
             if valid else None,
         })
     d = agg["district"]
-    any_valid = any(u["status"] == "valid" for u in agg["units"]) and bool(d["households_total_current"])
+    any_valid = any(u["status"] == UnitStatus.VALID for u in agg["units"]) and bool(d["households_total_current"])
     district = {
-        "name": LABELS["district_partial"] if _left_out(agg) else LABELS["district"],
-        "status": "valid" if any_valid else "no_data",
+        "name": LABELS["district_partial"] if left_out_units(agg) else LABELS["district"],
+        "status": UnitStatus.VALID if any_valid else "no_data",
         "poor_rate": fmt.percent(d["poor_households_current"], d["households_total_current"]) if any_valid else None,
         "near_poor_rate": fmt.percent(d["near_poor_households_current"], d["households_total_current"])
         if any_valid else None,
@@ -151,99 +145,56 @@ def deprivation_data(agg: dict[str, Any]) -> dict[str, Any]:
             "dimensions": [{"label": nfc(x["label"]), "households": int(x["households"])} for x in depr["dimensions"]]}
 
 
-def _usable(agg: Any) -> bool:
-    """Whether earlier aggregates hold what chart 2 reads (files written by older versions may not)."""
-    try:
-        return (all({"status", "unit_code"} <= set(u) for u in agg["units"])
-                and all({"status", "unit_code"} <= set(s) for s in agg["submissions"])
-                and all(isinstance(agg["ncc"][f"{k}_households_current"], int) for k in ("poor", "near_poor")))
-    except (KeyError, TypeError):
-        return False
-
-
-def earlier_aggregates(period: Period, *, config: Config, root: Path | None = None) -> dict[str, dict[str, Any]]:
-    """The aggregates of the periods of ``period``'s year due before it, by period code, read from
-    ``work/<period>/aggregates.json`` (:func:`pipeline.paths.aggregates_path`); a period whose file is
-    missing, unreadable or without the figures chart 2 needs is left out (the last two logged as a warning,
-    with the path only)."""
-    from pipeline.paths import aggregates_path
-
-    kinds = sorted(config.period_kinds, key=lambda k: config.period_kinds[k]["deadline"])
-    out = {}
-    for kind in kinds[:kinds.index(period.kind)]:
-        earlier = config.period(f"{period.year}-{kind}")
-        path = aggregates_path(earlier, root)
-        if not path.exists():
-            continue
-        try:
-            agg = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            log.warning("Aggregates of %s unreadable (%s): left out of the year chart", path, type(exc).__name__)
-            continue
-        if not _usable(agg):
-            log.warning("Aggregates of %s lack the NCC households by status: left out of the year chart", path)
-            continue
-        out[earlier.code] = agg
-    return out
-
-
-def _has_valid(agg: dict[str, Any]) -> bool:
-    return any(u["status"] == "valid" for u in agg["units"])
-
-
-def _ncc_point(label: str, date: str, agg: dict[str, Any], when: str) -> dict[str, Any]:
-    ncc = agg["ncc"]
-    has = _has_valid(agg)
-    return {"label": nfc(label), "date": date, "partial": has and _left_out(agg),
+def _ncc_point(label: str, date: str, figures: dict[str, Any], when: str) -> dict[str, Any]:
+    has = bool(figures["has_data"])
+    ncc = figures["ncc"]
+    return {"label": nfc(label), "date": date, "partial": has and bool(figures.get("left_out")),
             "poor": int(ncc[f"poor_households_{when}"]) if has else None,
             "near_poor": int(ncc[f"near_poor_households_{when}"]) if has else None}
 
 
-def year_data(agg: dict[str, Any], *, config: Config, period: Period,
-              earlier: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+def year_data(agg: dict[str, Any], *, config: Config, period: Period) -> dict[str, Any]:
     """Data of chart 2: NCC households poor and near-poor (roster statuses, :func:`pipeline.aggregate.tables.
-    ncc_status`) at 1 January (from the current period's aggregates, or the latest earlier ones when the
-    current period has no valid report) and at the cut-off of each period of the year up to ``period``.
-
-    Args:
-        earlier: aggregates of the year's earlier periods by code (:func:`earlier_aggregates`); a period
-            absent from it, or whose aggregates have no valid report, is left out. The current period is
-            always shown (without bars when it has no valid report).
+    ncc_status`) at 1 January and at the cut-off of each period of the year up to ``period``, from the
+    aggregates' ``year`` entry (:func:`pipeline.aggregate.movement.year_figures`) — the same figures as the
+    report's table comparing the year's periods. 1 January is taken from the current period, or, when it has
+    no valid report, from the latest earlier period that has one. An earlier period without a valid report is
+    left out; the current period is always shown (without bars when it has no valid report).
 
     Returns:
         ``{"points": [{"label", "date", "poor", "near_poor", "partial"}], "shown": [period codes],
         "missing": [period codes of the year before ``period`` left out]}``: counts in households (None: no
         valid report), ``partial`` True when the counts leave out a unit without a valid report.
     """
-    earlier = earlier or {}
+    by_period = agg["year"]["by_period"]
     kinds = sorted(config.period_kinds, key=lambda k: config.period_kinds[k]["deadline"])
-    # 1 January as the current aggregates give it, or, without any valid report now, the latest earlier ones
-    with_data = [a for a in (agg, *reversed([earlier[c] for c in sorted(earlier)])) if _has_valid(a)]
-    points = [_ncc_point(LABELS["baseline"], fmt.date_vn(period.baseline), (with_data or [agg])[0], "baseline")]
+    codes = [f"{period.year}-{k}" for k in kinds[:kinds.index(period.kind) + 1]]
+    with_data = [c for c in reversed(codes) if c in by_period and by_period[c]["has_data"]]
+    points = [_ncc_point(LABELS["baseline"], fmt.date_vn(period.baseline),
+                         by_period[(with_data or [period.code])[0]], "baseline")]
     shown, missing = [], []
-    for kind in kinds[:kinds.index(period.kind) + 1]:
-        p = config.period(f"{period.year}-{kind}")
-        a = agg if p.code == period.code else earlier.get(p.code)
-        if p.code != period.code and (a is None or not _has_valid(a)):
-            missing.append(p.code)
+    for code in codes:
+        p = config.period(code)
+        figures = by_period.get(code)
+        if code != period.code and (figures is None or not figures["has_data"]):
+            missing.append(code)
             continue
-        points.append(_ncc_point(capitalise(p.label), fmt.date_vn(p.cutoff), a, "current"))
-        shown.append(p.code)
+        points.append(_ncc_point(capitalise(p.label), fmt.date_vn(p.cutoff), figures, "current"))
+        shown.append(code)
     return {"points": points, "shown": shown, "missing": missing}
 
 
-def chart_context(agg: dict[str, Any], *, config: Config, period: Period,
-                  earlier: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+def chart_context(agg: dict[str, Any], *, config: Config, period: Period) -> dict[str, Any]:
     """The template variable ``charts`` (see ``templates/README.md``).
 
     ``{"poverty": {"image"}, "year": {"image", "periods", "missing", "partial"}, "deprivation": {"image",
     "shown"}}``: ``image`` a :class:`ChartSpec` (turned into an image by :func:`embed`); ``periods`` the
-    periods shown in chart 2 and ``missing`` the year's earlier periods left out (no aggregates, or no valid
-    report), each ``[{"label": "6 tháng đầu năm", "cutoff": "30/04/2023"}]``; ``partial`` (bool) whether a
+    periods shown in chart 2 and ``missing`` the year's earlier periods left out (no valid report), each
+    ``[{"label": "6 tháng đầu năm", "cutoff": "30/04/2023"}]``; ``partial`` (bool) whether a
     point of chart 2 leaves out a unit without a valid report (its label is marked "(*)"); ``shown`` (bool)
     whether chart 3 is drawn (some NCC household is poor at the cut-off).
     """
-    year = year_data(agg, config=config, period=period, earlier=earlier)
+    year = year_data(agg, config=config, period=period)
 
     def rows(codes: list[str]) -> list[dict[str, str]]:
         return [{"label": p.label, "cutoff": fmt.date_vn(p.cutoff)} for p in map(config.period, codes)]

@@ -1,16 +1,16 @@
 """Render the periodic report (.docx) from the aggregates: build the template context, render, audit, publish.
 
-The only writer of reports. Rendering uses docxtpl with Jinja autoescape on and undefined variables as
+The only renderer of reports. Rendering uses docxtpl with Jinja autoescape on and undefined variables as
 errors; every figure is formatted here with :mod:`pipeline.fmt` (Babel ``vi``, half-up).
 
 Text is data, never template: whatever a commune typed (braces, Jinja syntax, XML special characters, things
 that look like formulas) and the names of its files are context values, rendered once as escaped text and
 never parsed as a template, so they show literally. The template's own tags are checked before rendering
 (:func:`check_template`); the rendered report is never searched for tag characters. The output path is a
-function of the period and the version: ``reports/<year>/<6T|9T|CN>/v<N>/bao-cao-<period>.docx``; new inputs
-make a new version beside the old ones, the same inputs re-use the latest (:mod:`pipeline.publish.versions`), and the
-same inputs give the same bytes (:func:`pipeline.publish.versions.normalise_docx`). Owner-only (its annex lists
-households by name, Decree 13/2023/NĐ-CP), see :mod:`pipeline.files`.
+function of the period: ``work/<period>/staging/bao-cao-<period>.docx``, from which the orchestrator publishes
+it as a version (:mod:`pipeline.publish.versions`); the same inputs give the same bytes
+(:func:`pipeline.files.normalise_docx`). Owner-only (its annex lists households by name, Decree 13/2023/NĐ-CP),
+see :mod:`pipeline.files`.
 
 The report's wording is in the template: the context holds figures, names, rows and the codes of the rules
 (change since 1 January, each target's outcome, a submission's status), listed with the rules in
@@ -21,6 +21,7 @@ otherwise their outcome is ``not_assessable`` and the units lacking one are name
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import zipfile
 from pathlib import Path
@@ -29,16 +30,32 @@ from typing import Any
 from pipeline import fmt
 from pipeline.aggregate import movement
 from pipeline.config import PROJECT_ROOT, Config, Period
-from pipeline.files import ensure_dir, private_modes
-from pipeline.ledger.timeliness import report_context as timeliness_context
-from pipeline.paths import annex_workbook_staging_path, report_staging_path
-from pipeline.publish.versions import first_version, normalise_docx
+from pipeline.files import ensure_dir, normalise_docx, private_modes, zip_content_hash
+from pipeline.paths import report_staging_path
 from pipeline.render.annexes import annex_context, stage_workbook
-from pipeline.render.charts import chart_context, earlier_aggregates, embed
+from pipeline.render.changes import first_version, left_out_units
+from pipeline.render.charts import chart_context, embed
 from pipeline.render.pdf import stage_pdf
+from pipeline.render.timeliness import report_context as timeliness_context
+from pipeline.status import UnitStatus
 from pipeline.synthesis import capitalise, group_points, sentence
 
 TEMPLATE = PROJECT_ROOT / "templates" / "bao_cao_ky.docx"
+WORDING_FILES = (PROJECT_ROOT / "templates" / "phu_luc.yaml", PROJECT_ROOT / "templates" / "bieu_do.yaml")
+"""The report's wording kept beside the template (annex headers shared with the workbook, words drawn in the
+charts): part of the template's identity (:func:`template_identity`)."""
+
+
+def template_identity(template: Path = TEMPLATE) -> str:
+    """Hex SHA-256 of what the report's wording is: the template's content (:func:`pipeline.files.
+    zip_content_hash`, whatever its zip timestamps) and the wording files beside it (:data:`WORDING_FILES`).
+    Part of a report version's identity.
+
+    Raises:
+        FileNotFoundError, zipfile.BadZipFile: the template is missing or not a .docx.
+    """
+    parts = [zip_content_hash(template), *(hashlib.sha256(f.read_bytes()).hexdigest() for f in WORDING_FILES)]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 # Order of the movement table: changes of poor households first, then of near-poor ones (labels from
 # change_kinds in config/reference.yaml).
 MOVEMENT_ORDER = ("escaped_poverty", "near_poor_to_poor", "fell_back_poor", "new_poor", "escaped_near_poverty",
@@ -183,7 +200,7 @@ def _source_row(no: int, sub: dict[str, Any], config: Config) -> dict[str, Any]:
             "version": str(sub["version"]) if sub.get("version") else "-",
             "received_at": _received_text(sub.get("received_at"), config), "on_time": _on_time(sub),
             "sha256": sub["sha256"] or "-",
-            "checked": not (sub["status"] == "error" or sub.get("errors") is None),
+            "checked": not (sub["status"] == UnitStatus.ERROR or sub.get("errors") is None),
             "errors": fmt.number(sub["errors"]) if sub.get("errors") is not None else "",
             "warnings": fmt.number(sub["warnings"]) if sub.get("warnings") is not None else "",
             "newer_version": str(nf["version"]) if nf else "",
@@ -258,7 +275,6 @@ def _document(config: Config, period: Period) -> dict[str, Any]:
 
 
 def build_context(agg: dict[str, Any], *, config: Config, period: Period,
-                  earlier: dict[str, dict[str, Any]] | None = None,
                   include_household_annex: bool = True,
                   version: dict[str, Any] | None = None) -> dict[str, Any]:
     """The template context: figures formatted in Vietnamese, names, lists of row dicts for tables, and codes
@@ -268,24 +284,21 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
 
     Args:
         agg: the output of :func:`pipeline.aggregate.tables.aggregate` (as written to ``aggregates.json``).
-        earlier: the aggregates of the year's earlier periods by code, for the year chart
-            (:func:`pipeline.render.charts.earlier_aggregates`); None: the current period only.
         include_household_annex: render the annex listing NCC households (names: personal data, Decree
             13/2023/NĐ-CP); False for a copy without it (``annexes`` of :func:`pipeline.render.annexes.annex_context`).
-        version: the report's version and its changes (:func:`pipeline.publish.versions.version_context`); default
+        version: the report's version and its changes (:func:`pipeline.render.changes.version_context`); default
             version 1.
     """
     d = agg["district"]
     subs = agg["submissions"]
-    valid = [s for s in subs if s["status"] == "valid"]
+    valid = [s for s in subs if s["status"] == UnitStatus.VALID]
     # units the plan only asks to report do not make the totals partial when they send nothing
-    left_out = [s["unit_name"] for s in subs
-                if s["status"] != "valid" and not (s["status"] == "missing" and s.get("required") is False)]
-    expected = [s for s in subs if s.get("required", True) or s["status"] != "missing"]
+    left_out = [u["unit_name"] for u in left_out_units(agg)]
+    expected = [s for s in subs if s.get("required", True) or s["status"] != UnitStatus.MISSING]
     units = []
     for i, u in enumerate(agg["units"], start=1):
         sub = next(s for s in subs if s["unit_code"] == u["unit_code"])
-        has = u["status"] == "valid"
+        has = u["status"] == UnitStatus.VALID
         units.append({
             "no": str(i),
             "name": capitalise(u["unit_name"]),
@@ -415,13 +428,13 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
                   "loan_households": fmt.number(funds["loan_households"]),
                   "loan_disbursed": fmt.number(funds["loan_disbursed_vnd"])},
         "submissions": {
-            "received": fmt.number(sum(s["status"] != "missing" for s in subs)),
+            "received": fmt.number(sum(s["status"] != UnitStatus.MISSING for s in subs)),
             "expected": fmt.number(len(expected)),
             "on_time": fmt.number(sum(s.get("on_time") is True for s in subs)),
             "valid": fmt.number(len(valid)),
-            "invalid": _names([s["unit_name"] for s in subs if s["status"] == "invalid"]),
-            "error": _names([s["unit_name"] for s in subs if s["status"] == "error"]),
-            "missing": _names([s["unit_name"] for s in expected if s["status"] == "missing"]),
+            "invalid": _names([s["unit_name"] for s in subs if s["status"] == UnitStatus.INVALID]),
+            "error": _names([s["unit_name"] for s in subs if s["status"] == UnitStatus.ERROR]),
+            "missing": _names([s["unit_name"] for s in expected if s["status"] == UnitStatus.MISSING]),
             "late": _names(late),
         },
         "submission_rows": submission_rows,
@@ -433,7 +446,7 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
             for i, n in enumerate(agg["narratives"], start=1)
         ],
         "sources": sources,
-        "charts": chart_context(agg, config=config, period=period, earlier=earlier),
+        "charts": chart_context(agg, config=config, period=period),
         "annexes": annex_context(agg, config=config, period=period, include_household_annex=include_household_annex),
         "timeliness": timeliness_context(agg.get("timeliness"), config=config),
         "version": version if version is not None else first_version(),
@@ -847,7 +860,7 @@ def render_docx(context: dict[str, Any], out: Path, template: Path = TEMPLATE, *
     ``properties`` (:func:`document_properties`) are set as the document's core properties; without them
     only the author (the issuing office) and the title are set, from the context. Chart specs under
     ``context["charts"]`` are drawn and embedded as images (:func:`pipeline.render.charts.embed`). Is idempotent: the
-    same context and properties give the same bytes (:func:`pipeline.publish.versions.normalise_docx`: zip members
+    same context and properties give the same bytes (:func:`pipeline.files.normalise_docx`: zip members
     dated 01/01/1980, in a fixed order).
 
     Raises:
@@ -920,26 +933,9 @@ def stage_report(agg: dict[str, Any], *, config: Config, period: Period, root: P
     ensure_dir(staging.parent, private=True)
     staging.unlink(missing_ok=True)
     properties = document_properties(agg, config=config, period=period)
-    render_docx(build_context(agg, config=config, period=period,
-                              earlier=earlier_aggregates(period, config=config, root=root), version=version),
-                staging,
-                properties=properties)
+    render_docx(build_context(agg, config=config, period=period, version=version), staging, properties=properties)
     staging.chmod(private_modes()[0])
     audit(staging, [s["unit_name"] for s in agg["submissions"]])
     stage_workbook(agg, config=config, period=period, properties=properties, root=root)  # the annexes as .xlsx
     stage_pdf(staging)  # its PDF beside it; none (a warning logged) when LibreOffice is missing or fails
     return staging
-
-
-def render_report(agg: dict[str, Any], *, config: Config, period: Period, root: Path | None = None) -> Path:
-    """Render, audit and publish the report of ``period`` as a version (:func:`pipeline.publish.versions.render_version`:
-    the same inputs as the latest version re-use it, new ones make the next), with its annex workbook
-    (:func:`pipeline.render.annexes.stage_workbook`, part of the version) and its PDF (derived). Returns the report's
-    path."""
-    from pipeline.publish.versions import render_version
-
-    def workbook(staged: Path) -> dict[str, Path]:  # the annex tables as .xlsx, staged with the report
-        path = annex_workbook_staging_path(period, root)
-        return {path.name: path}
-
-    return render_version(agg, config=config, period=period, root=root, companions=[workbook])

@@ -37,10 +37,9 @@ from typing import Any
 
 from pipeline import fmt
 from pipeline.config import Config, Period
-from pipeline.files import copy_file, ensure_dir, private_modes
+from pipeline.files import copy_file, ensure_dir, private_modes, sha256_of
 from pipeline.ledger.store import Ledger
 from pipeline.paths import aggregates_path, delivered_dir, report_path
-from pipeline.read.reader import sha256_of
 from pipeline.render.pdf import to_pdf
 from pipeline.staff.mail import Sender, compose
 

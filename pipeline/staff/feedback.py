@@ -19,12 +19,17 @@ import io
 from pathlib import Path
 from typing import Any
 
-from pipeline import schema
+from pipeline import fmt, schema
 from pipeline.config import PROJECT_ROOT, Config, Period
 from pipeline.files import atomic_path, ensure_dir, write_text
-from pipeline.findings import ERROR, ValidationOutcome
+from pipeline.findings import ERROR, ValidationOutcome, read_outcome
+from pipeline.intake.inbox import read_skipped, superseded_unattributed
+from pipeline.ledger.state import unit_states
+from pipeline.ledger.store import Ledger
+from pipeline.ledger.timeliness import from_ledger, policy_from_config
 from pipeline.paths import feedback_path, status_page_path
-from pipeline.system_errors import SYSTEM_ERROR, SYSTEM_ERROR_TITLE
+from pipeline.render.timeliness import report_context as timeliness_context
+from pipeline.status import SYSTEM_ERROR, UNIT_LABELS, VERSION_LABELS, UnitStatus, VersionStatus
 from pipeline.textvalue import plain_text
 
 RED = "FFC7CE"
@@ -132,11 +137,9 @@ def _system_errors(ledger: Any, config: Config, period: Period, local: Any) -> l
     """The period's versions whose reading or checking failed with a system error (ledger status ``error``),
     for district staff: file, hash, unit, version, received, last attempt and the exception's type (from
     the findings file) — names of files and units, times and a type: no cell value."""
-    from pipeline.findings import read_outcome
-
     out = []
     for v in ledger.versions(period.code):
-        if v.status != "error":
+        if v.status != VersionStatus.ERROR:
             continue
         kind = ""
         if v.findings_path and Path(v.findings_path).exists():
@@ -151,7 +154,7 @@ def _system_errors(ledger: Any, config: Config, period: Period, local: Any) -> l
     return sorted(out, key=lambda e: (e["unit"], e["file"]))
 
 
-def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.datetime,
+def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt.datetime,
                       root: Path | None = None) -> Path:
     """Write the period's static status page (Vietnamese) from the ledger and findings files. Idempotent for
     the same ledger state and ``now``.
@@ -163,34 +166,26 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
     year so far (:mod:`pipeline.ledger.timeliness`)."""
     import jinja2
 
-    from pipeline.findings import read_outcome
-    from pipeline.ledger.store import arrival_tolerance, unit_versions_summary
-    from pipeline.ledger.timeliness import from_ledger
-    from pipeline.ledger.timeliness import report_context as timeliness_context
-
     def local(t: dt.datetime | None) -> str:
-        return t.astimezone(config.timezone).strftime("%d/%m/%Y %H:%M") if t else ""
+        return fmt.local_time(t, config.timezone)
 
     lists = schema.shown_lists(config)
     timeliness = from_ledger(ledger, config, period)
     reopened = {r.unit_code: r for r in ledger.reopenings(period.code)}  # the latest per unit
     rows = []
-    for item in unit_versions_summary(ledger, config, period):
-        unit = config.unit(item["unit_code"])
-        latest = item["latest"]
+    for state in unit_states(ledger, config, period):
+        unit, latest = state.unit, state.latest
         findings = []
         if latest is not None and latest.findings_path and Path(latest.findings_path).exists():
             findings = [_masked(f, lists) for f in read_outcome(Path(latest.findings_path)).findings]
-        status = {"valid": "Hợp lệ", "invalid": "Không hợp lệ", "missing": "Chưa nhận",
-                  "locked": "Nhận sau ngày khóa sổ, chưa được mở lại"}[item["status"]]
-        status_class = item["status"]
-        if item["status"] == "invalid" and latest.status == "error":  # not checked: not the unit's fault
-            status, status_class = SYSTEM_ERROR_TITLE, "error"
-        if item["newer_failed"]:
-            why = {"invalid": "có lỗi, cần gửi lại", "error": SYSTEM_ERROR}.get(latest.status, "chưa kiểm tra")
-            status = (f"Phiên bản {latest.version}: {why}; báo cáo tạm dùng phiên bản "
-                      f"{item['used'].version} (hợp lệ)")
-            status_class = "invalid" if latest.status == "invalid" else "error"
+        status, status_class = UNIT_LABELS[state.status], str(state.status)
+        if state.newer is not None:
+            newer = VersionStatus(state.newer.status)
+            why = "có lỗi, cần gửi lại" if newer == VersionStatus.INVALID else (
+                SYSTEM_ERROR if newer == VersionStatus.ERROR else VERSION_LABELS[VersionStatus.PENDING])
+            status = (f"Phiên bản {state.newer.version}: {why}; báo cáo tạm dùng phiên bản "
+                      f"{state.used.version} (hợp lệ)")
+            status_class = str(UnitStatus.INVALID if newer == VersionStatus.INVALID else UnitStatus.ERROR)
         accepted = [
             {"label": schema.INDICATORS_BY_KEY[k].label if k in schema.INDICATORS_BY_KEY else k,
              "justification": a["justification"], "by": a["accepted_by"], "at": local(a["accepted_at"])}
@@ -205,19 +200,15 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
             "latest": latest,
             "latest_found": local(latest.found_at) if latest else "",
             "latest_received": local(latest.received_at) if latest else "",
-            "latest_status": {"valid": "hợp lệ", "invalid": "có lỗi", "pending": "chưa kiểm tra",
-                              "error": SYSTEM_ERROR}.get(
-                latest.status, latest.status) if latest else "",
-            "used": item["used"],
-            "newer_failed": item["newer_failed"],
+            "latest_status": VERSION_LABELS[VersionStatus(latest.status)] if latest else "",
+            "used": state.used,
+            "newer_failed": state.newer is not None,
             "findings": findings,
             "acceptances": accepted,
-            "locked": [str(v.version) for v in item["locked"]],
+            "locked": [str(v.version) for v in state.locked],
             "reopening": {"by": reopened[unit.code].reopened_by, "at": local(reopened[unit.code].reopened_at),
                           "reason": reopened[unit.code].reason} if unit.code in reopened else None,
         })
-    from pipeline.intake.inbox import read_skipped, superseded_unattributed
-
     hidden = superseded_unattributed(ledger, period)  # an old partial copy of a file registered since
     unattributed = []  # each with its masked findings: why the file was refused or not attributed
     for v in ledger.versions(period.code, None):
@@ -225,7 +216,7 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
             continue
         found = []
         if v.findings_path and Path(v.findings_path).exists():
-            found = [_masked(f, lists) for f in read_outcome(Path(v.findings_path)).findings if f.severity == "lỗi"]
+            found = [_masked(f, lists) for f in read_outcome(Path(v.findings_path)).findings if f.severity == ERROR]
         unattributed.append({"version": v, "findings": found[:5], "more": max(0, len(found) - 5)})
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(PROJECT_ROOT / "templates")),
@@ -235,7 +226,7 @@ def write_status_page(period: Period, *, config: Config, ledger: Any, now: dt.da
         period=period, period_label=f"{period.label} {period.year}", deadline=local(period.deadline),
         generated=local(now), rows=rows, unattributed=unattributed, local=local,
         system_errors=_system_errors(ledger, config, period, local),
-        tolerance_minutes=f"{arrival_tolerance(config).total_seconds() / 60:g}",
+        tolerance_minutes=f"{policy_from_config(config).intake_tolerance.total_seconds() / 60:g}",
         skipped=read_skipped(period, root),
         timeliness=timeliness_context(timeliness, config=config),
     )

@@ -7,8 +7,8 @@ day the scheduler missed is made up the next day, and each reminder is sent once
 the ledger (period, unit, kind) before it is sent (``reminders_sent``), so a rerun of the same day, or a
 second run at once, sends nothing twice. A failed send releases its claim: the next run tries again.
 
-Who lacks a valid report comes from :func:`submission_gaps`, the one place that decides it (from the
-ledger's latest versions, as the report's aggregation and the status page do).
+Who lacks a valid report comes from :func:`submission_gaps`, from each unit's state
+(:func:`pipeline.ledger.state.unit_states`, as the report's aggregation and the status page).
 
 Messages (``templates/mail/nhac_han_*``) carry unit names, counts, the period, the deadline and paths only:
 no household's name, ethnicity or NCC category. Logs carry codes and counts.
@@ -24,9 +24,11 @@ from typing import Any
 
 from pipeline import fmt
 from pipeline.config import Config, Period, Unit
-from pipeline.ledger.store import DISTRICT, Ledger, unit_versions_summary
+from pipeline.ledger.state import unit_states
+from pipeline.ledger.store import DISTRICT, Ledger
 from pipeline.paths import data_root, feedback_path, status_page_path
 from pipeline.staff.mail import Sender, compose
+from pipeline.status import UnitStatus
 from pipeline.synthesis import capitalise
 
 log = logging.getLogger(__name__)
@@ -40,15 +42,15 @@ class RemindersFailed(RuntimeError):
 class Gap:
     """A required unit without a valid report for a period.
 
-    ``state``: ``missing`` (no file received), ``invalid`` (its latest version has errors) or ``unchecked``
-    (its latest version could not be validated — a system error or still pending — not the unit's fault: the
-    unit is not reminded, district staff are told). ``version``, ``errors``, ``warnings``: of the latest
-    version (None when missing). ``feedback_file``: the annotated copy of that version, relative to the data
-    root (None when missing).
+    ``state``: the unit's :class:`pipeline.status.UnitStatus` — ``missing`` (no file received), ``invalid``
+    (the version shown has errors) or ``error`` (it could not be validated — a system error or still pending
+    — not the unit's fault: the unit is not reminded, district staff are told); ``locked`` cannot occur before
+    a deadline. ``version``, ``errors``, ``warnings``: of the version shown (None when missing).
+    ``feedback_file``: the annotated copy of that version, relative to the data root (None unless invalid).
     """
 
     unit: Unit
-    state: str
+    state: UnitStatus
     version: int | None = None
     errors: int | None = None
     warnings: int | None = None
@@ -64,25 +66,21 @@ def _relative(path: Path, root: Path | None) -> str:
 
 def submission_gaps(ledger: Ledger, config: Config, period: Period, root: Path | None = None) -> list[Gap]:
     """Required units of ``period`` (those existing at its cut-off) with no valid version in the ledger, in
-    configuration order.
-
-    The one function that decides who lacks a report (the rule of :func:`pipeline.ledger.store.unit_versions_summary`,
-    which the report's aggregation and the status page use: a unit is valid when any of its versions is
-    valid); a unit marked ``required: false`` is never missing (plan: units only asked to report).
-    """
+    configuration order: the units whose state (:func:`pipeline.ledger.state.unit_states`, the one decider the
+    report and the status page use too) is ``lacking``. A unit marked ``required: false`` is never missing
+    (plan: units only asked to report)."""
     gaps = []
-    for item in unit_versions_summary(ledger, config, period):
-        unit = config.unit(item["unit_code"])
-        if item["status"] == "valid" or not unit.required:
+    for state in unit_states(ledger, config, period):
+        if not state.lacking:
             continue
-        latest = item["latest"]
-        if latest is None:
-            gaps.append(Gap(unit, "missing"))
-        elif latest.status == "invalid":
-            gaps.append(Gap(unit, "invalid", latest.version, latest.errors, latest.warnings,
-                            _relative(feedback_path(latest, period, root), root)))
+        shown = state.shown
+        if shown is None:
+            gaps.append(Gap(state.unit, UnitStatus.MISSING))
+        elif state.status == UnitStatus.INVALID:
+            gaps.append(Gap(state.unit, UnitStatus.INVALID, shown.version, shown.errors, shown.warnings,
+                            _relative(feedback_path(shown, period, root), root)))
         else:
-            gaps.append(Gap(unit, "unchecked", latest.version))
+            gaps.append(Gap(state.unit, UnitStatus.ERROR, shown.version))
     return gaps
 
 
@@ -134,7 +132,7 @@ def unit_message(gap: Gap, addresses: list[str], *, config: Config, period: Peri
     is missing (no file, or its latest version's error and warning counts and where its feedback is)."""
     context = {**_common(config, period, now, root), "unit_name": capitalise(gap.unit.full_name),
                "unit_full_name": gap.unit.full_name,
-               "state": gap.state, "version": gap.version, "errors": gap.errors, "warnings": gap.warnings,
+               "state": str(gap.state), "version": gap.version, "errors": gap.errors, "warnings": gap.warnings,
                "feedback_file": gap.feedback_file}
     return compose("nhac_han_don_vi", context, addresses)
 
@@ -144,7 +142,7 @@ def district_message(gaps: list[Gap], reminded: dict[str, int | None], addresses
     """The e-mail to district staff (``templates/mail/nhac_han_huyen``): every unit lacking a valid report,
     its state, and how many addresses its reminder went to (0: none configured, staff call the unit; None:
     sending failed, the next run tries again)."""
-    rows = [{"unit_name": capitalise(g.unit.full_name), "state": g.state, "version": g.version, "errors": g.errors,
+    rows = [{"unit_name": capitalise(g.unit.full_name), "state": str(g.state), "version": g.version, "errors": g.errors,
              "addresses": reminded.get(g.unit.code, 0)} for g in gaps]
     total = sum(1 for u in config.units_on(period.cutoff) if u.required)
     return compose("nhac_han_huyen", {**_common(config, period, now, root), "rows": rows, "total": total},
@@ -183,7 +181,7 @@ def send_period_reminders(period: Period, days: int, *, config: Config, ledger: 
                               "already_sent": [], "no_address": [], "failed": []}
     reminded: dict[str, int | None] = {}  # unit code → addresses its reminder went to (None: sending failed)
     for gap in gaps:
-        if gap.state == "unchecked":
+        if gap.state == UnitStatus.ERROR:
             continue
         to = addresses.get(gap.unit.code, [])
         if not to:

@@ -25,6 +25,7 @@ import pandas as pd
 from pipeline import fmt, schema
 from pipeline.aggregate import movement
 from pipeline.config import PROJECT_ROOT, Config, ConfigError, Period, Standard
+from pipeline.files import sha256_of
 from pipeline.findings import ERROR, WARNING, Finding, ValidationOutcome, split_description
 from pipeline.read.reader import (
     Submission,
@@ -33,7 +34,6 @@ from pipeline.read.reader import (
     locate_findings,
     read_submission,
     roster_counts,
-    sha256_of,
 )
 
 log = logging.getLogger(__name__)

@@ -47,7 +47,7 @@ def _inbox(root: Path, correction: Path) -> tuple[str, str]:
 
     Returns the SHA-256 of Hòa Sơn's first and second versions.
     """
-    from pipeline.read.reader import sha256_of
+    from pipeline.files import sha256_of
 
     inbox = root / "inbox" / "2023-6T"
     inbox.mkdir(parents=True)

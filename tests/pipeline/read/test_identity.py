@@ -20,7 +20,7 @@ SAMPLE = Path("samples/2023-6T/22828_ma_noi.xlsx")
 
 def _peek(path, config, root):
     """The intake's look at the unit of an archived file (it reads and stages the file)."""
-    from pipeline.read.reader import sha256_of
+    from pipeline.files import sha256_of
 
     return _peek_unit(path, config, sha256=sha256_of(path), period=config.period("2023-6T"), file_name=path.name,
                       root=root / "data")

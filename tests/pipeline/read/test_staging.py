@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.read.reader import UnreadableSubmission, read_submission, sha256_of
+from pipeline.files import sha256_of
+from pipeline.read.reader import UnreadableSubmission, read_submission
 from pipeline.read.staging import frames_dir, staged_submission
 from tests.helpers import docx_text, drop
 

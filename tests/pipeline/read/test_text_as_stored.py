@@ -175,7 +175,7 @@ def test_annotated_workbook_is_written_when_a_value_holds_controls(config, ma_no
     from types import SimpleNamespace
 
     from pipeline.findings import Finding, ValidationOutcome
-    from pipeline.read.reader import sha256_of
+    from pipeline.files import sha256_of
     from pipeline.staff.feedback import write_annotated
 
     version = SimpleNamespace(unit_code="22828", version=1, sha256=sha256_of(ma_noi), archive_path=str(ma_noi),

@@ -81,7 +81,7 @@ def test_approve_needs_an_existing_version(root, capsys):
 
 def test_deliver_refuses_a_report_changed_since_approval(root, smtp, capsys):
     from pipeline.ledger.store import open_ledger
-    from pipeline.read.reader import sha256_of
+    from pipeline.files import sha256_of
 
     before = sha256_of(_report(root))
     assert main(["approve", "2023-6T", "--version", "1", "--by", "Trần Thị Hoa"]) == 0
@@ -104,7 +104,7 @@ def test_approved_report_is_archived_and_emailed_without_household_names(root, s
     configured recipients get one e-mail with the copy without the household annex as .docx and PDF; no
     household name in the message or its attachments; a second deliver sends nothing."""
     from pipeline.ledger.store import open_ledger
-    from pipeline.read.reader import sha256_of
+    from pipeline.files import sha256_of
 
     digest = sha256_of(_report(root))
     assert main(["approve", "2023-6T", "--version", "1", "--by", "Trần Thị Hoa"]) == 0
