@@ -20,7 +20,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
 PACKAGE = PACKAGE_DIR.name
 
-ENTRY_MODULES = ("pipeline.read.reader", "pipeline.validate.rules", "pipeline.staff.feedback")
+ENTRY_MODULES = ("pipeline.read.reader", "pipeline.validate.rules", "pipeline.validate.run", "pipeline.staff.feedback")
 """Where reading, validation and the annotated workbook start."""
 
 VALIDATION_LIBRARIES = ("great_expectations", "openpyxl", "xlrd", "olefile", "pandas", "babel")
@@ -88,9 +88,10 @@ def validation_sources(entries: tuple[str, ...] = ENTRY_MODULES) -> list[Path]:
     Raises:
         ImportError: an entry module cannot be imported.
     """
-    todo = list(entries)
-    for name in todo:
+    for name in entries:
         importlib.import_module(name)
+    # an entry's packages are imported with it (pipeline.staff for pipeline.staff.feedback)
+    todo = [".".join(name.split(".")[:i]) for name in entries for i in range(1, name.count(".") + 2)]
     seen: set[str] = set()
     while todo:
         name = todo.pop()

@@ -157,12 +157,6 @@ def report_staging_path(period: Period, root: Path | None = None) -> Path:
     return work_dir(period, root) / "staging" / report_name(period)
 
 
-def annex_workbook_path(period: Period, root: Path | None = None, *, version: int) -> Path:
-    """``reports/<year>/<6T|9T|CN>/v<N>/bao-cao-<period>-phu-luc.xlsx``: the annex tables of version
-    ``version``, beside its report."""
-    return version_dir(period, version, root) / annex_workbook_name(period)
-
-
 def annex_workbook_name(period: Period) -> str:
     """``bao-cao-<period>-phu-luc.xlsx``: the annex workbook's file name, the same in every version."""
     return f"bao-cao-{period.code}-phu-luc.xlsx"

@@ -65,8 +65,8 @@ def partial_files(root: Path) -> list[str]:
 
 def ledger_vs_archive(root: Path) -> tuple[list, set[str]]:
     """(ledger rows whose archive copy is missing or has other bytes, archive files with no ledger row)."""
-    from pipeline.ledger.store import Ledger
     from pipeline.files import sha256_of
+    from pipeline.ledger.store import Ledger
 
     db = root / "work" / "ledger.sqlite"
     rows = Ledger(f"sqlite:///{db}").versions("2023-6T") if db.exists() else []

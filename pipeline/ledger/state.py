@@ -46,17 +46,17 @@ class UnitState:
     it is newer than ``used`` and not used (it failed validation or is not validated yet). ``locked``: the
     versions not used because of the lock, oldest first. ``required``: the unit's ``required`` flag (a unit the
     plan only asks to report never counts as missing). ``timeliness``: its verdict under the timeliness
-    rules (:func:`pipeline.ledger.timeliness.unit_timeliness`).
+    rules (:func:`pipeline.ledger.timeliness.unit_timeliness`; None only for a state built by hand).
     """
 
     unit: Unit
     status: UnitStatus
-    used: Version | None
-    shown: Version | None
-    latest: Version | None
-    newer: Version | None
-    locked: tuple[Version, ...]
-    timeliness: UnitTimeliness
+    used: Version | None = None
+    shown: Version | None = None
+    latest: Version | None = None
+    newer: Version | None = None
+    locked: tuple[Version, ...] = ()
+    timeliness: UnitTimeliness | None = None
 
     @property
     def required(self) -> bool:

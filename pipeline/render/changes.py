@@ -36,7 +36,7 @@ def left_out_units(agg: Mapping[str, Any]) -> list[dict[str, Any]]:
     coverage = agg.get("coverage")
     if coverage is not None:
         return list(coverage["left_out"])
-    return [{"unit_code": s["unit_code"], "unit_name": s["unit_name"], "status": s["status"]}
+    return [{"unit_code": s["unit_code"], "unit_name": s.get("unit_name", ""), "status": s["status"]}
             for s in agg["submissions"] if left_out(s["status"], s.get("required") is not False)]
 
 

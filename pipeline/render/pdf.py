@@ -25,7 +25,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from pipeline.files import copy_file, private_modes
+from pipeline.files import private_modes
 
 log = logging.getLogger(__name__)
 
@@ -98,18 +98,3 @@ def stage_pdf(staged_docx: Path, *, timeout: float = TIMEOUT_SECONDS) -> Path | 
         return None
     pdf.chmod(private_modes()[0])
     return pdf
-
-
-def unpublish_pdf(report: Path) -> None:
-    """Remove the PDF beside the published report ``report`` (.docx), if any: called before a new report is
-    published, so that no PDF of an earlier report stays beside it."""
-    Path(report).with_suffix(".pdf").unlink(missing_ok=True)
-
-
-def publish_pdf(staged_docx: Path, report: Path) -> Path | None:
-    """Publish the staged PDF of ``staged_docx`` (:func:`stage_pdf`) beside the published ``report`` under the
-    same name with ``.pdf``, atomically and owner-only; returns its path, or None when there is no staged PDF."""
-    staged = Path(staged_docx).with_suffix(".pdf")
-    if not staged.is_file():
-        return None
-    return copy_file(staged, Path(report).with_suffix(".pdf"), private=True, private_dir=False)

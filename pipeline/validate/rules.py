@@ -526,17 +526,6 @@ def findings_of(checked: list[tuple[Frame, Any]], labels: dict[str, dict[str, st
     return findings
 
 
-def run_suites(frames: list[Frame], parameters: dict[str, Any],
-               labels: dict[str, dict[str, str]] | None = None) -> list[Finding]:
-    """Validate each frame with its suite and return the findings of the failed expectations
-    (:func:`check_frames` then :func:`findings_of`).
-
-    Raises:
-        SuiteError: an expectation raised.
-    """
-    return findings_of(check_frames(frames, parameters), labels)
-
-
 def _excel_rows(frame: Frame, result: Any) -> list[int]:
     """The Excel rows of the rows an expectation found unexpected, in order, each once (no value)."""
     field = (result.expectation_config.meta or {}).get("field")

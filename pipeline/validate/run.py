@@ -25,8 +25,9 @@ from pipeline.paths import findings_path
 from pipeline.read.staging import staged_submission
 from pipeline.status import UnitStatus, VersionStatus
 from pipeline.system_errors import error_type, log_system_error, system_error_finding
+from pipeline.validate import rules
 from pipeline.validate.results import counts_path, results_path, write_results
-from pipeline.validate.rules import History, SuiteError, validate_submission
+from pipeline.validate.rules import History, SuiteError
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ def validate_version(version: Version, *, config: Config, ledger: Ledger, period
         return read_outcome(out), False  # unchanged: not even the previous workbook is read
     try:
         history = _history(version, prev_period, prev, accepted, config=config, period=period, root=root)
-        outcome = validate_submission(
+        outcome = rules.validate_submission(  # looked up on the module: tests replace it
             Path(version.archive_path), config=config, period=period.code, history=history,
             file_name=version.original_name, sha256=version.sha256,
             load=lambda: staged_submission(Path(version.archive_path), sha256=version.sha256, period=period,

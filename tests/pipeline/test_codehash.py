@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from pipeline import codehash
-from pipeline.intake import inbox as intake
+from pipeline.validate import run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,29 +31,29 @@ def test_every_module_python_imports_is_hashed():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=120)
     loaded = {Path(f).resolve() for f in json.loads(out.stdout)}
-    assert Path(ROOT / "pipeline" / "sources.py").resolve() in loaded
+    assert Path(ROOT / "pipeline" / "read" / "sources.py").resolve() in loaded
     assert loaded <= set(codehash.validation_sources())
 
 
 def test_library_version_changes_the_hash(monkeypatch):
     """Another openpyxl version gives another fingerprint, so every version is validated again."""
-    before = intake.rules_hash()
+    before = run.rules_hash()
     assert codehash.library_versions()["openpyxl"] == "3.1.5"
     real = codehash.importlib.metadata.version
     monkeypatch.setattr(codehash.importlib.metadata, "version",
                         lambda dist: "3.1.6" if dist == "openpyxl" else real(dist))
     assert codehash.library_versions()["openpyxl"] == "3.1.6"
-    after = intake.rules_hash()
+    after = run.rules_hash()
     assert after != before
-    assert intake.fingerprint("ab" * 32) != intake.fingerprint("ab" * 32, "other context")
+    assert run.fingerprint("ab" * 32) != run.fingerprint("ab" * 32, "other context")
     monkeypatch.undo()
-    assert intake.rules_hash() == before  # deterministic
+    assert run.rules_hash() == before  # deterministic
 
 
 def test_source_change_changes_the_hash(monkeypatch):
     """Editing any hashed source (here the reader's helper module) changes the hash."""
     before = codehash.rules_hash()
-    target = (ROOT / "pipeline" / "sources.py").resolve()
+    target = (ROOT / "pipeline" / "read" / "sources.py").resolve()
     real = Path.read_bytes
     monkeypatch.setattr(Path, "read_bytes", lambda self: real(self) + b"\n# edited" if self.resolve() == target
                         else real(self))

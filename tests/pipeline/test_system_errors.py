@@ -85,7 +85,7 @@ def test_library_fault_on_one_file_is_a_system_error(config, tmp_path, monkeypat
     is the system error with its exact wording and ledger status "error" (checked again next pass), the
     traceback is logged at ERROR without the message, and the pass registers and validates the other unit;
     the status page tells the unit not to resend and lists the file for district staff."""
-    from pipeline.intake import inbox as intake
+    from pipeline import orchestrator
     from pipeline.ledger.store import Ledger
     from pipeline.staff.feedback import status_page_path
 
@@ -94,7 +94,7 @@ def test_library_fault_on_one_file_is_a_system_error(config, tmp_path, monkeypat
     failing_load_workbook(monkeypatch, kind, sha(FAILING))
     period = config.period("2023-6T")
     caplog.set_level(logging.INFO)
-    counts = intake.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path, stable_seconds=0.1)
+    counts = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path, stable_seconds=0.1)
 
     ledger = Ledger(os.environ["PIPELINE_LEDGER_URL"])
     (tan,) = ledger.versions("2023-6T", "22810")
@@ -128,7 +128,7 @@ def test_library_fault_on_one_file_is_a_system_error(config, tmp_path, monkeypat
     # Nhơn Sơn arrived after it); the valid unit is not validated again
     monkeypatch.undo()
     monkeypatch.setenv("PIPELINE_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    again = intake.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path)
+    again = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path)
     assert (again["new_files"], again["validations"], again["units_valid"]) == (0, 1, 2)
     assert ledger.versions("2023-6T", None) == []
     (nhon_son,) = ledger.versions("2023-6T", "22831")
@@ -268,7 +268,7 @@ def test_real_corruption_is_still_corrupt(config, tmp_path, monkeypatch):
     """Really damaged files keep "bị hỏng" and are invalid (the unit must send them again), never a system
     error: a truncated zip, garbled compressed data, a worksheet, a styles part and a shared-strings part
     whose XML is not well-formed (written by hand), and an .xls that is the OLE signature then junk."""
-    from pipeline.intake import inbox as intake
+    from pipeline import orchestrator
     from pipeline.ledger.store import Ledger
     from pipeline.staff.feedback import status_page_path
     from pipeline.validate.rules import validate_submission
@@ -303,7 +303,7 @@ def test_real_corruption_is_still_corrupt(config, tmp_path, monkeypatch):
     monkeypatch.setenv("PIPELINE_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     drop(cases, tmp_path / "inbox" / "2023-6T")
     period = config.period("2023-6T")
-    intake.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path, stable_seconds=0.1)
+    orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path, stable_seconds=0.1)
     versions = Ledger(os.environ["PIPELINE_LEDGER_URL"]).versions("2023-6T", None)
     assert sorted((v.original_name, v.status) for v in versions) == sorted((p.name, "invalid") for p in cases)
     assert "Tệp gặp lỗi hệ thống" not in status_page_path(period, tmp_path).read_text(encoding="utf-8")
@@ -371,7 +371,7 @@ def test_file_left_unattributed_is_not_blamed_when_its_unit_sent_a_later_version
     later and is its version 1. Once the fault is fixed the first file reads as Nhơn Sơn, but numbering in
     order of arrival forbids attributing it: it stays unattributed with a warning that is not the unit's
     fault, never "Không xác định được đơn vị"."""
-    from pipeline.intake import inbox as intake
+    from pipeline import orchestrator
     from pipeline.ledger.store import Ledger
     from tests.helpers import set_narrative
 
@@ -380,15 +380,15 @@ def test_file_left_unattributed_is_not_blamed_when_its_unit_sent_a_later_version
     period = config.period("2023-6T")
     drop([FAILING], inbox)
     failing_load_workbook(monkeypatch, TypeError, sha(FAILING))
-    intake.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path, stable_seconds=0.1)
+    orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path, stable_seconds=0.1)
     corrected = drop([FAILING], tmp_path / "sua")[0]
     set_narrative(corrected, "results", "Bản sửa: bổ sung kết quả hỗ trợ.")
     corrected.rename(inbox / "22831_nhon_son_sua.xlsx")
     later = BEFORE_DEADLINE + dt.timedelta(hours=1)
-    intake.intake_period(period, config=config, now=later, root=tmp_path, stable_seconds=0.1)
+    orchestrator.intake_period(period, config=config, now=later, root=tmp_path, stable_seconds=0.1)
     monkeypatch.undo()
     monkeypatch.setenv("PIPELINE_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    intake.intake_period(period, config=config, now=later + dt.timedelta(hours=1), root=tmp_path)
+    orchestrator.intake_period(period, config=config, now=later + dt.timedelta(hours=1), root=tmp_path)
 
     ledger = Ledger(os.environ["PIPELINE_LEDGER_URL"])
     (first,) = ledger.versions("2023-6T", None)

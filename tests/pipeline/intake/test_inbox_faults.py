@@ -210,12 +210,13 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from pipeline.config import load_config
 from pipeline.intake import inbox as intake
+from pipeline import orchestrator
 from tests.pipeline.intake.test_inbox_faults import _appender
 
 root, growing, final = Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])
 config = load_config()
 thread = _appender(growing, final.read_bytes(), 6.0)
-counts = intake.intake_period(config.period("2023-6T"), config=config,
+counts = orchestrator.intake_period(config.period("2023-6T"), config=config,
                               now=dt.datetime(2023, 5, 3, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))), root=root,
                               stable_seconds=1.0)
 thread.join()
@@ -343,6 +344,7 @@ def test_archive_copy_is_hashed_private_and_read_only(config, tmp_path, monkeypa
 def test_links_and_special_entries_are_refused_not_followed(config, tmp_path, monkeypatch):
     """A link to a file outside the inbox, a folder, a FIFO, hidden and temporary names: none is archived or
     registered, each is listed with its reason on the status page; a linked period folder is not walked."""
+    from pipeline import orchestrator
     from pipeline.intake import inbox as intake
     from pipeline.staff.feedback import status_page_path
 
@@ -364,7 +366,7 @@ def test_links_and_special_entries_are_refused_not_followed(config, tmp_path, mo
     linked = tmp_path / "inbox" / "2023-9T"
     os.symlink(tmp_path / "outside", linked)
 
-    counts = intake.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path)
+    counts = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path)
     assert counts["new_files"] == 1
     (v,) = ledger.versions("2023-6T")
     assert (v.original_name, v.unit_code) == (sample.name, "22819")
@@ -390,7 +392,7 @@ def test_links_and_special_entries_are_refused_not_followed(config, tmp_path, mo
 def test_failure_on_one_file_is_its_system_error(config, tmp_path, monkeypatch):
     """A library failing on one file while it is checked makes that version a system error (checked again
     next pass); the other units are validated as usual."""
-    from pipeline.intake import inbox as intake
+    from pipeline import orchestrator
     from pipeline.validate import rules as validate
 
     monkeypatch.setenv("PIPELINE_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
@@ -406,7 +408,7 @@ def test_failure_on_one_file_is_its_system_error(config, tmp_path, monkeypatch):
 
     monkeypatch.setattr(validate, "validate_submission", failing)
     period = config.period("2023-6T")
-    counts = intake.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path, stable_seconds=0.1)
+    counts = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path, stable_seconds=0.1)
     ledger = Ledger(os.environ["PIPELINE_LEDGER_URL"])
     (tan,), (lam,) = ledger.versions("2023-6T", "22810"), ledger.versions("2023-6T", "22813")
     assert (tan.status, lam.status, lam.errors, lam.fingerprint) == ("valid", "error", 1, None)
@@ -414,14 +416,14 @@ def test_failure_on_one_file_is_its_system_error(config, tmp_path, monkeypatch):
     assert finding["message"] == "Lỗi hệ thống — cán bộ huyện đã được báo (KeyError). Tệp chưa được kiểm tra."
     assert (counts["units_valid"], counts["units_invalid"]) == (1, 1)
     monkeypatch.setattr(validate, "validate_submission", real)
-    again = intake.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path)
+    again = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path)
     assert (again["validations"], again["units_valid"]) == (1, 2)
 
 
 def test_status_page_says_why_a_file_was_not_attributed(config, tmp_path, monkeypatch):
     """Files archived but with no readable unit (empty, not a workbook, malformed XML) are listed on the
     district page with the reason and the fix, values masked; the valid unit beside them is unaffected."""
-    from pipeline.intake import inbox as intake
+    from pipeline import orchestrator
     from pipeline.staff.feedback import status_page_path
 
     monkeypatch.setenv("PIPELINE_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
@@ -431,7 +433,7 @@ def test_status_page_says_why_a_file_was_not_attributed(config, tmp_path, monkey
     (inbox / "ghi-chu.xlsx").write_text("Báo cáo gửi sau\n", encoding="utf-8")
     make_malformed_xml(inbox / "22813_lam_son_sua.xlsx")
     period = config.period("2023-6T")
-    counts = intake.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path, stable_seconds=0.1)
+    counts = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path, stable_seconds=0.1)
     assert (counts["new_files"], counts["units_valid"]) == (4, 1)
     page = status_page_path(period, tmp_path).read_text(encoding="utf-8")
     section = page.split("Tệp không xác định được đơn vị", 1)[1]
@@ -445,7 +447,7 @@ def test_status_page_says_why_a_file_was_not_attributed(config, tmp_path, monkey
 def test_old_unattributed_partial_does_not_haunt_the_status_page(config, tmp_path, monkeypatch):
     """A partial copy registered by an older ledger as an unattributed version is not listed once the same
     file name was registered complete as a unit's version."""
-    from pipeline.intake import inbox as intake
+    from pipeline import orchestrator
     from pipeline.staff.feedback import status_page_path
 
     url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
@@ -461,7 +463,7 @@ def test_old_unattributed_partial_does_not_haunt_the_status_page(config, tmp_pat
     drop([SAMPLES / "22828_ma_noi.xlsx"], tmp_path / "inbox" / "2023-6T")
     lone = tmp_path / "inbox" / "2023-6T" / "khong_ro.csv"
     lone.write_text("Mã hộ;Tên\n1;2\n", encoding="utf-8")
-    intake.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path)
+    orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path)
     html = status_page_path(period, tmp_path).read_text(encoding="utf-8")
     section = html.split("Tệp không xác định được đơn vị", 1)[1]
     assert "khong_ro.csv" in section

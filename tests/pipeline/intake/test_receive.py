@@ -50,7 +50,7 @@ def test_receive_registers_with_the_given_receipt_time(data_root):
     assert Path(v.archive_path).read_bytes() == (SAMPLES / "22828_ma_noi.xlsx").read_bytes()
 
     from pipeline.config import load_config
-    from pipeline.intake.inbox import intake_period
+    from pipeline.orchestrator import intake_period
     from pipeline.staff.feedback import status_page_path
 
     config = load_config()

@@ -126,9 +126,9 @@ def test_timeliness_at_the_final_pass(ledger_env, config):
     at 00:01), not later ones (00:03); the modification time — before the deadline for both — plays no part."""
     root, ledger = ledger_env
     from pipeline.intake.inbox import intake_pass
-    from pipeline.ledger.store import arrival_tolerance
+    from pipeline.ledger.timeliness import policy_from_config
 
-    assert arrival_tolerance(config) == dt.timedelta(minutes=2)
+    assert policy_from_config(config).intake_tolerance == dt.timedelta(minutes=2)
     period = config.period("2023-6T")
     inbox = root / "inbox" / "2023-6T"
     drop([SAMPLES / "22810_tan_son.xlsx"], inbox, sent_at=dt.datetime(2023, 5, 4, 23, 59, tzinfo=HCM))
@@ -254,23 +254,24 @@ def test_attribute_keeps_numbering_in_order_of_arrival(ledger_env):
 def test_rerun_revalidates_only_what_changed(ledger_env, config, monkeypatch):
     """A rerun with no changed input validates nothing; a changed rule set re-validates every version."""
     root, ledger = ledger_env
-    from pipeline.intake import inbox as intake
+    from pipeline import orchestrator
+    from pipeline.validate import run
 
     period = config.period("2023-6T")
     drop(sorted(SAMPLES.glob("*.xlsx")), root / "inbox" / "2023-6T")
-    first = intake.intake_period(period, config=config, now=BEFORE_DEADLINE, root=root)
+    first = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=root)
     assert (first["new_files"], first["validations"], first["units_valid"]) == (8, 8, 8)
-    again = intake.intake_period(period, config=config, now=BEFORE_DEADLINE, root=root)
+    again = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=root)
     assert (again["new_files"], again["validations"]) == (0, 0)
-    monkeypatch.setattr(intake, "rules_hash", lambda: "changed-suite")
-    changed = intake.intake_period(period, config=config, now=BEFORE_DEADLINE, root=root)
+    monkeypatch.setattr(run, "rules_hash", lambda: "changed-suite")
+    changed = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=root)
     assert changed["validations"] == 8
 
 
 def test_warning_only_submission_is_accepted_and_shown(ledger_env, config, tmp_path):
     """An income outlier is a warning: the unit stays valid and the status page lists the warning."""
     root, ledger = ledger_env
-    from pipeline.intake import inbox as intake
+    from pipeline import orchestrator
 
     period = config.period("2023-6T")
     work = tmp_path / "edit"
@@ -280,7 +281,7 @@ def test_warning_only_submission_is_accepted_and_shown(ledger_env, config, tmp_p
     rows = roster_rows(path)
     row = edit_roster(path, rows[0]["household_code"], income_vnd_per_person_month=1200)
     drop([path], root / "inbox" / "2023-6T")
-    counts = intake.intake_period(period, config=config, now=BEFORE_DEADLINE, root=root)
+    counts = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=root)
     assert counts["units_valid"] == 1
     from pipeline.staff.feedback import status_page_path
 
@@ -304,10 +305,10 @@ def test_household_cannot_vanish_within_the_year(ledger_env, config, tmp_path):
     root, ledger = ledger_env
     from openpyxl import load_workbook
 
-    from pipeline.intake import inbox as intake
+    from pipeline import orchestrator
 
     drop([SAMPLES / "22828_ma_noi.xlsx"], root / "inbox" / "2023-6T")
-    intake.intake_period(config.period("2023-6T"), config=config, now=BEFORE_DEADLINE, root=root)
+    orchestrator.intake_period(config.period("2023-6T"), config=config, now=BEFORE_DEADLINE, root=root)
     nine = _as_9t(SAMPLES / "22828_ma_noi.xlsx", tmp_path / "22828_ma_noi_9T.xlsx")
     wb = load_workbook(nine)
     ws = wb["Danh sách hộ NCC"]
@@ -327,7 +328,7 @@ def test_household_cannot_vanish_within_the_year(ledger_env, config, tmp_path):
     edit_summary(nine, "ncc_near_poor_persons", baseline=cells["ncc_near_poor_persons"][0] - persons,
                  current=cells["ncc_near_poor_persons"][1] - persons)
     drop([nine], root / "inbox" / "2023-9T", sent_at=dt.datetime(2023, 8, 1, tzinfo=HCM))
-    counts = intake.intake_period(config.period("2023-9T"), config=config,
+    counts = orchestrator.intake_period(config.period("2023-9T"), config=config,
                                   now=dt.datetime(2023, 8, 1, 9, tzinfo=HCM), root=root)
     assert counts["units_invalid"] == 1
     (v,) = ledger.versions("2023-9T", "22828")
@@ -343,19 +344,19 @@ def test_outlier_warns_until_accepted_with_justification(ledger_env, config, tmp
     """Poor households up by half since the last period warn; once accepted, the warning is gone and the
     justification is shown on the status page."""
     root, ledger = ledger_env
-    from pipeline.intake import inbox as intake
+    from pipeline import orchestrator
     from pipeline.staff.feedback import status_page_path
     from tests.helpers import edit_summary, summary_cells
 
     drop([SAMPLES / "22828_ma_noi.xlsx"], root / "inbox" / "2023-6T")
-    intake.intake_period(config.period("2023-6T"), config=config, now=BEFORE_DEADLINE, root=root)
+    orchestrator.intake_period(config.period("2023-6T"), config=config, now=BEFORE_DEADLINE, root=root)
     nine = _as_9t(SAMPLES / "22828_ma_noi.xlsx", tmp_path / "22828_ma_noi_9T.xlsx")
     poor = summary_cells(nine)["poor_households"][1]
     edit_summary(nine, "poor_households", current=poor + poor // 2)
     drop([nine], root / "inbox" / "2023-9T", sent_at=dt.datetime(2023, 8, 1, tzinfo=HCM))
     period = config.period("2023-9T")
     later = dt.datetime(2023, 8, 1, 9, tzinfo=HCM)
-    counts = intake.intake_period(period, config=config, now=later, root=root)
+    counts = orchestrator.intake_period(period, config=config, now=later, root=root)
     assert counts["units_valid"] == 1
     (v,) = ledger.versions("2023-9T", "22828")
     assert v.warnings == 1
@@ -364,7 +365,7 @@ def test_outlier_warns_until_accepted_with_justification(ledger_env, config, tmp
     ledger.accept_outlier(period="2023-9T", unit_code="22828", indicator="poor_households",
                           justification="Sáp nhập thôn Tà Nôi mới, bổ sung 129 hộ nghèo theo QĐ 77/QĐ-UBND",
                           accepted_by="Chuyên viên Phòng LĐ-TB&XH", accepted_at=later)
-    again = intake.intake_period(period, config=config, now=later, root=root)
+    again = orchestrator.intake_period(period, config=config, now=later, root=root)
     assert again["validations"] == 1  # the acceptance changed the fingerprint
     (v,) = ledger.versions("2023-9T", "22828")
     assert v.warnings == 0

@@ -20,6 +20,7 @@ import yaml
 from pipeline.config import Unit
 from pipeline.ledger import timeliness as tl
 from pipeline.ledger.store import Ledger
+from pipeline.render.timeliness import report_context
 from tests.helpers import docx_tables, drop, find_row, reset_database, set_narrative
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -102,7 +103,7 @@ def test_correction_within_the_grace_days_stays_on_time(config):
 
 def test_required_unit_missing_requested_unit_not(config):
     """Nothing from a required unit: missing; nothing from a unit only requested: not expected, never counted
-    as missing; units_without_valid lists the required one only (unless asked for requested ones too)."""
+    as missing."""
     period = config.period("2023-6T")
     policy = tl.policy_from_config(config)
     missing = tl.unit_timeliness(A, [], period, policy)
@@ -111,11 +112,6 @@ def test_required_unit_missing_requested_unit_not(config):
     assert (front.status, front.rule, front.expected) == ("not_expected", "not_required", False)
     counts = tl._counts([missing, front])
     assert (counts["expected"], counts["missing"], counts["received"]) == (1, 1, 0)
-
-    rows = [Row(i, u.code, 1, DEADLINE_6T - MINUTE) for i, u in enumerate(config.units, start=1)
-            if u.code not in ("22828", "22825")]
-    rows.append(Row(99, "22825", 1, DEADLINE_6T - MINUTE, status="invalid"))
-    assert [u.code for u in tl.units_without_valid(period, config=config, rows=rows)] == ["22825", "22828"]
 
 
 def test_weekend_rule_moves_the_timeliness_deadline_to_monday(config, tmp_path):
@@ -187,7 +183,7 @@ def test_reporting_rates_over_the_years_periods(config):
     by_code = {u["unit_code"]: u for u in out["units"]}
     assert by_code["22813"]["year"] == {"expected": 2, "received": 2, "on_time": 1, "valid": 2}
     assert by_code["22831"]["status"] == "missing" and by_code["22831"]["year"]["received"] == 1
-    ctx = tl.report_context(json.loads(json.dumps(out)), config=config)
+    ctx = report_context(json.loads(json.dumps(out)), config=config)
     assert ctx["totals"] == {"expected": "8", "received": "6", "on_time": "6", "valid": "5",
                              "received_rate": "75,00%", "on_time_rate": "75,00%", "valid_rate": "62,50%"}
     assert ctx["year_totals"]["on_time_rate"] == "81,25%"

@@ -231,7 +231,8 @@ def test_rendering_is_normalised_and_adds_nothing_random(plan_root, config, tmp_
 def test_a_version_with_no_new_data_says_why(plan_root, config, tmp_path):
     """A configuration change alone makes a new version: its section says the units' data did not change and
     the configuration did, with no list of units or figures."""
-    from pipeline.publish.versions import fingerprint_components, version_context
+    from pipeline.orchestrator import fingerprint_components
+    from pipeline.render.changes import version_context
     from pipeline.render.report import build_context, render_docx
 
     period = config.period("2023-6T")
@@ -291,9 +292,9 @@ def test_publish_is_all_or_nothing(config, tmp_path, monkeypatch):
     assert versions.latest_version(config.period("2023-9T"), tmp_path) is None
 
 
-def test_a_derived_file_joins_a_version_without_changing_its_identity(config, tmp_path):
-    """A PDF made after the version was published is added beside its report, owner-only, recorded as derived
-    in the manifest and the index; the version's own files cannot be replaced that way."""
+def test_an_equivalent_fingerprint_is_recorded_without_changing_the_version(config, tmp_path):
+    """A fingerprint recorded as rendering the same files as version 1 makes it re-usable for those inputs;
+    the version's files, own fingerprint and index entry are unchanged, and recording twice adds nothing."""
     import pipeline.publish.versions as versions
 
     period = config.period("2023-6T")
@@ -301,16 +302,17 @@ def test_a_derived_file_joins_a_version_without_changing_its_identity(config, tm
     staged.write_bytes(b"PK report")
     versions.publish_version(period, 1, {"bao-cao-2023-6T.docx": staged}, aggregates={"period": "2023-6T"},
                              manifest={"fingerprint": "f1"}, root=tmp_path)
-    pdf = tmp_path / "r.pdf"
-    pdf.write_bytes(b"%PDF-1.7 report")
-    out = versions.add_derived_file(period, 1, "bao-cao-2023-6T.pdf", pdf, tmp_path)
-    assert out == tmp_path / "reports" / "2023" / "6T" / "v1" / "bao-cao-2023-6T.pdf"
-    assert stat.S_IMODE(out.stat().st_mode) == 0o600 and out.read_bytes() == b"%PDF-1.7 report"
-    manifest = versions.read_manifest(period, 1, tmp_path)
-    assert manifest["files"] == {"bao-cao-2023-6T.docx": sha256(staged)}
-    assert manifest["derived"] == {"bao-cao-2023-6T.pdf": sha256(pdf)}
-    index = json.loads((tmp_path / "reports" / "2023" / "6T" / "versions.json").read_text(encoding="utf-8"))
-    assert index["versions"][0]["derived"] == {"bao-cao-2023-6T.pdf": sha256(pdf)}
-    with pytest.raises(versions.VersionError):
-        versions.add_derived_file(period, 1, "bao-cao-2023-6T.docx", pdf, tmp_path)
+    before = versions.read_manifest(period, 1, tmp_path)
+    assert versions.reusable(before, "f1") and not versions.reusable(before, "f2")
+    assert not versions.reusable(None, "f1")
+    versions.record_equivalent(period, 1, "f2", tmp_path)
+    versions.record_equivalent(period, 1, "f2", tmp_path)
+    after = versions.read_manifest(period, 1, tmp_path)
+    assert after["equivalent_fingerprints"] == ["f2"]
+    assert versions.reusable(after, "f2") and not versions.reusable(after, "f3")
+    assert {k: v for k, v in after.items() if k != "equivalent_fingerprints"} == before
+    index = versions.index(period, tmp_path)
+    assert [v["fingerprint"] for v in index["versions"]] == ["f1"]
     assert (tmp_path / "reports" / "2023" / "6T" / "v1" / "bao-cao-2023-6T.docx").read_bytes() == b"PK report"
+    with pytest.raises(versions.VersionError):
+        versions.record_equivalent(period, 2, "f2", tmp_path)

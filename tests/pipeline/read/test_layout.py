@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from benchmarks.far_formatting import far_formatted
 from pipeline import schema
-from pipeline.findings import ERROR, WARNING
 from pipeline.files import sha256_of
+from pipeline.findings import ERROR, WARNING
 from pipeline.read.reader import read_submission
 from pipeline.validate.rules import validate_submission
 

@@ -15,7 +15,9 @@ from openpyxl import load_workbook
 from pipeline import schema
 from pipeline.aggregate.tables import UnitInput, unit_table
 from pipeline.findings import ERROR, WARNING
+from pipeline.ledger.state import UnitState
 from pipeline.read.reader import clean_text, parse_dong, parse_whole_number, read_submission
+from pipeline.status import UnitStatus
 from pipeline.textvalue import plain_text
 from pipeline.validate.rules import validate_submission
 from tests.helpers import edit_roster, edit_summary, roster_rows, set_narrative, summary_cells
@@ -78,7 +80,8 @@ def test_line_break_escape_in_narrative_and_count(config, ma_noi):
     assert int(sub.summary.set_index("indicator").at["poor_households", "value_current"]) == poor_cur
     outcome = validate_submission(ma_noi, config=config, period="2023-6T")
     assert (outcome.status, outcome.errors, outcome.warnings) == ("valid", 0, 0)
-    table = unit_table([UnitInput(unit=config.unit("22828"), status="valid", outcome=outcome, submission=sub)])
+    state = UnitState(config.unit("22828"), UnitStatus.VALID)
+    table = unit_table([UnitInput(state, outcome=outcome, submission=sub)])
     row = table.iloc[0]
     assert (int(row["poor_households_baseline"]), int(row["poor_households_current"])) == (poor_base, poor_cur)
     assert not any("_x000" in str(v) for v in [*row.tolist(), *sub.narrative.values(), *sub.general.values()])
@@ -174,8 +177,8 @@ def test_annotated_workbook_is_written_when_a_value_holds_controls(config, ma_no
     the annotated workbook as plain text (line breaks kept), never an openpyxl error."""
     from types import SimpleNamespace
 
-    from pipeline.findings import Finding, ValidationOutcome
     from pipeline.files import sha256_of
+    from pipeline.findings import Finding, ValidationOutcome
     from pipeline.staff.feedback import write_annotated
 
     version = SimpleNamespace(unit_code="22828", version=1, sha256=sha256_of(ma_noi), archive_path=str(ma_noi),

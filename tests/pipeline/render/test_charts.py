@@ -4,7 +4,6 @@ bytes, a unit without a valid report drawn as such (no bar), the year chart's pe
 from __future__ import annotations
 
 import copy
-import json
 import struct
 import unicodedata
 import warnings
@@ -29,26 +28,36 @@ def _unit(code, name, status, total=None, poor=None, near=None):
             "near_poor_households_current": near if has else None}
 
 
-def _agg(statuses=("valid", "valid", "missing")) -> dict:
+def _agg(statuses=("valid", "valid", "missing"), period: str = "2023-6T") -> dict:
     """Aggregates of three units (figures typed here; the third has no valid report by default)."""
     rows = [("22810", "thị trấn Tân Sơn", 5272, 112, 200), ("22828", "xã Ma Nới", 1138, 257, 147),
             ("22816", "xã Lương Sơn", 3144, 240, 196)]
     units = [_unit(c, n, s, t, p, q) for (c, n, t, p, q), s in zip(rows, statuses, strict=True)]
     valid = [u for u in units if u["status"] == "valid"]
+    ncc = {"poor_households_baseline": 3, "near_poor_households_baseline": 20, "poor_households_current": 2,
+           "near_poor_households_current": 23}
     return {
         "units": units,
         "submissions": [{"unit_code": u["unit_code"], "unit_name": u["unit_name"], "status": u["status"],
                          "required": True} for u in units],
         "district": {k: sum(u[k] for u in valid) for k in
                      ("households_total_current", "poor_households_current", "near_poor_households_current")},
-        "ncc": {"poor_households_baseline": 3, "near_poor_households_baseline": 20, "poor_households_current": 2,
-                "near_poor_households_current": 23},
+        "ncc": ncc,
         "deprivations": {"base": 2, "dimensions": [
             {"code": c, "label": lab, "households": n} for c, lab, n in (
                 ("employment", "Việc làm", 2), ("health", "Y tế", 0), ("education", "Giáo dục", 1),
                 ("housing", "Nhà ở", 2), ("water_sanitation", "Nước sinh hoạt và vệ sinh", 2),
                 ("information", "Thông tin", 1))]},
+        "year": {"periods": [period], "by_period": {period: _figures(units, ncc)}},
     }
+
+
+def _figures(units: list[dict], ncc: dict, left_out: list[str] | None = None) -> dict:
+    """One period's entry of the aggregates' year series (:func:`pipeline.aggregate.tables.period_figures`, the
+    fields chart 2 reads): whether a unit has a valid report, the units left out, the NCC households."""
+    return {"has_data": any(u["status"] == "valid" for u in units),
+            "left_out": [u["unit_code"] for u in units if u["status"] != "valid"] if left_out is None else left_out,
+            "ncc": dict(ncc)}
 
 
 def _draw_all(context: dict) -> dict[str, charts.Drawn]:
@@ -158,24 +167,26 @@ def test_no_valid_report_at_all(config):
     assert context["deprivation"]["shown"] is False
 
 
-def test_year_chart_uses_the_years_earlier_aggregates(config, tmp_path, caplog):
-    """The annual report's year chart: 1 January and 6T from 2023-6T's aggregates file, CN from the current
-    ones; 9T, whose file lacks the NCC households (an older version's), is left out with a warning and named;
-    a period of another year is never read."""
-    from pipeline.paths import aggregates_path
+def _with_year(agg: dict, period: str, earlier: dict[str, dict]) -> dict:
+    """``agg`` of ``period`` with the year series holding ``earlier`` (period code → figures) before it."""
+    out = copy.deepcopy(agg)
+    own = out["year"]["by_period"].pop(next(iter(out["year"]["by_period"])))
+    out["year"] = {"periods": [*earlier, period], "by_period": {**earlier, period: own}}
+    return out
 
+
+def test_year_chart_reads_the_years_series(config):
+    """The annual report's year chart comes from the aggregates' year series alone: 1 January and 6T from
+    2023-6T's figures, CN from the current ones; 9T, without any valid report that period, is left out and
+    named; a period of another year in the series is never shown."""
     six = _agg(("valid", "valid", "valid"))
-    six["ncc"].update(poor_households_current=3, near_poor_households_current=21)
-    for code, data in (("2023-6T", six), ("2022-CN", _agg()), ("2023-9T", {"units": [], "district": {}})):
-        path = aggregates_path(config.period(code), tmp_path)
-        path.parent.mkdir(parents=True)
-        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    period = config.period("2023-CN")
-    with caplog.at_level("WARNING", logger="pipeline.render.charts"):
-        earlier = charts.earlier_aggregates(period, config=config, root=tmp_path)
-    assert sorted(earlier) == ["2023-6T"]
-    assert "2023-9T" in caplog.text and "left out of the year chart" in caplog.text
-    context = charts.chart_context(_agg(), config=config, period=period, earlier=earlier)
+    six_figures = _figures(six["units"], {**six["ncc"], "poor_households_current": 3,
+                                          "near_poor_households_current": 21})
+    nine_figures = _figures([{"status": "missing", "unit_code": "22810"}], six["ncc"])
+    earlier = {"2022-CN": _figures(six["units"], {**six["ncc"], "poor_households_current": 99}),
+               "2023-6T": six_figures, "2023-9T": nine_figures}
+    context = charts.chart_context(_with_year(_agg(period="2023-CN"), "2023-CN", earlier), config=config,
+                                   period=config.period("2023-CN"))
     year = context["year"]
     assert year["periods"] == [{"label": "6 tháng đầu năm", "cutoff": "30/04/2023"},
                                {"label": "năm", "cutoff": "31/10/2023"}]
@@ -186,17 +197,41 @@ def test_year_chart_uses_the_years_earlier_aggregates(config, tmp_path, caplog):
                       {"label": "6 tháng đầu năm", "poor": 3, "near_poor": 21},
                       {"label": "Năm", "poor": 2, "near_poor": 23}]
     # the 6-month report itself shows 1 January and its own cut-off only
-    first = charts.chart_context(six, config=config, period=config.period("2023-6T"),
-                                 earlier=charts.earlier_aggregates(config.period("2023-6T"), config=config,
-                                                                   root=tmp_path))["year"]
+    first = charts.chart_context(six, config=config, period=config.period("2023-6T"))["year"]
     assert [p["label"] for p in first["periods"]] == ["6 tháng đầu năm"] and first["missing"] == []
     assert first["partial"] is False
-    # the 9-month report without any valid report: 1 January from the 6-month aggregates, 9T without bars
-    nothing = charts.chart_context(_agg(("missing", "invalid", "error")), config=config,
-                                   period=config.period("2023-9T"), earlier=earlier)["year"]
+    # the 9-month report without any valid report: 1 January from the 6-month figures, 9T without bars
+    nothing = charts.chart_context(
+        _with_year(_agg(("missing", "invalid", "error"), period="2023-9T"), "2023-9T", {"2023-6T": six_figures}),
+        config=config, period=config.period("2023-9T"))["year"]
     assert nothing["image"].draw().values["points"] == [
         {"label": "Đầu năm", "poor": 3, "near_poor": 20}, {"label": "6 tháng đầu năm", "poor": 3, "near_poor": 21},
         {"label": "9 tháng đầu năm", "poor": None, "near_poor": None}]
+
+
+def test_year_chart_and_the_year_table_share_one_field(config):
+    """Chart 2 and the report's table comparing the year's periods read the same ``year.by_period`` entry: a
+    change of an earlier period's figures there changes both, and nothing else is read (the files of earlier
+    periods on disk play no part: :func:`pipeline.render.charts.year_data` takes no path)."""
+    from pipeline.aggregate.movement import context as year_table
+
+    six = _agg(("valid", "valid", "valid"))
+    figures = _figures(six["units"], {**six["ncc"], "poor_households_current": 3, "near_poor_households_current": 21,
+                                      "poor_persons_current": 9, "near_poor_persons_current": 63})
+    figures.update(baseline={"poor_households": 3, "poor_persons": 9, "near_poor_households": 20,
+                             "near_poor_persons": 60}, escaped_poverty=0, fell_back_or_new=0, funds_total_vnd=0,
+                   targets=[{"code": "no_ncc_poor", "value": 3, "met": False}])
+    nine = _with_year(_agg(period="2023-9T"), "2023-9T", {"2023-6T": figures})
+    nine["year"]["by_period"]["2023-9T"] = copy.deepcopy(figures)
+    changed = copy.deepcopy(nine)
+    changed["year"]["by_period"]["2023-6T"]["ncc"]["poor_households_current"] = 7
+    point = [charts.year_data(a, config=config, period=config.period("2023-9T"))["points"][1]["poor"]
+             for a in (nine, changed)]
+    assert point == [3, 7]
+    assert "earlier" not in charts.year_data.__code__.co_varnames
+    table = [year_table(a, config=config, period=config.period("2023-9T")) for a in (nine, changed)]
+    assert table[0]["columns"][:2] == ["2023-6T", "2023-9T"]
+    assert [t["compare"]["poor_households"][1] for t in table] == ["3", "7"]  # 6T's column, as chart 2's point
 
 
 def test_deprivation_chart_counts_and_labels(config):

@@ -80,8 +80,8 @@ def test_approve_needs_an_existing_version(root, capsys):
 
 
 def test_deliver_refuses_a_report_changed_since_approval(root, smtp, capsys):
-    from pipeline.ledger.store import open_ledger
     from pipeline.files import sha256_of
+    from pipeline.ledger.store import open_ledger
 
     before = sha256_of(_report(root))
     assert main(["approve", "2023-6T", "--version", "1", "--by", "Trần Thị Hoa"]) == 0
@@ -103,8 +103,8 @@ def test_approved_report_is_archived_and_emailed_without_household_names(root, s
     """The approved version is archived owner-only (full report, with its annex, byte for byte), and the
     configured recipients get one e-mail with the copy without the household annex as .docx and PDF; no
     household name in the message or its attachments; a second deliver sends nothing."""
-    from pipeline.ledger.store import open_ledger
     from pipeline.files import sha256_of
+    from pipeline.ledger.store import open_ledger
 
     digest = sha256_of(_report(root))
     assert main(["approve", "2023-6T", "--version", "1", "--by", "Trần Thị Hoa"]) == 0

@@ -82,7 +82,7 @@ def test_gaps_from_the_ledger(config, ledger, tmp_path):
 
     gaps = submission_gaps(ledger, config, config.period("2023-6T"), tmp_path)
     assert [(g.unit.code, g.state, g.version, g.errors) for g in gaps] == [
-        ("22813", "invalid", 1, 3), ("22816", "unchecked", 1, None), ("22819", "missing", None, None),
+        ("22813", "invalid", 1, 3), ("22816", "error", 1, None), ("22819", "missing", None, None),
         ("22822", "missing", None, None), ("22825", "missing", None, None), ("22831", "missing", None, None)]
     assert gaps[0].feedback_file == f"feedback/2023-6T/22813/v1-{'b' * 8}-gop-y.xlsx"
 
