@@ -1,0 +1,96 @@
+"""A data root made by an earlier release, rerun by today's code: no new report version while what the report
+says is the same, and the year's chart never reads the earlier periods' files on disk.
+
+The earlier release is the commit before the code was cut into one folder per step (its own tree, taken from
+git, run with its own ``python -m pipeline``): the ledger, the archive, ``work/`` and the published versions
+are exactly what that release left.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from pipeline.render.changes import first_version
+from pipeline.render.report import stage_report
+from tests.conftest import ROOT
+
+BEFORE_THE_MOVE = "5f9631aa17c44ccace9a27b6a74b76039ca2d5e2"
+"""The last commit with the flat ``pipeline/`` folder (before the step packages)."""
+RECEIVED = {"6T": "2023-05-03T09:00:00+07:00", "9T": "2023-08-03T09:00:00+07:00"}
+
+
+def _release(commit: str, dest: Path) -> Path:
+    """The tree of ``commit`` (``git archive``) in ``dest``."""
+    archive = dest.with_suffix(".tar")
+    with archive.open("wb") as out:
+        subprocess.run(["git", "archive", "--format=tar", commit], cwd=ROOT, stdout=out, check=True, timeout=120)
+    dest.mkdir()
+    with tarfile.open(archive) as tar:
+        tar.extractall(dest, filter="data")
+    return dest
+
+
+def _cli(tree: Path, data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m pipeline ARGS`` of the code in ``tree`` on the data root ``data`` (SQLite ledger in it)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
+    env.update(PYTHONPATH=str(tree), PIPELINE_DATA_DIR=str(data))
+    result = subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=tree, env=env, capture_output=True,
+                            text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    return result
+
+
+def _files(data: Path) -> dict[str, bytes]:
+    """Every published version's files, by path under ``reports/``: the report, its annex workbook and the
+    aggregates it was rendered from (derived PDFs and the manifests, which gain equivalent fingerprints, left
+    out)."""
+    return {p.relative_to(data / "reports").as_posix(): p.read_bytes()
+            for p in sorted((data / "reports").glob("*/*/v*/*")) if p.suffix != ".pdf" and p.name != "phien-ban.json"}
+
+
+@pytest.mark.slow
+def test_a_data_root_from_before_the_move_gets_no_new_version(tmp_path, config):
+    """2023-6T and 2023-9T compiled by the release before the move; today's code reruns both: no v2, the
+    reports and annex workbooks are byte for byte the same, and each version's manifest records today's
+    fingerprint as equivalent (the next rerun re-uses it at once). Then 2023-6T's ``aggregates.json`` on
+    disk is replaced by figures of nothing — the 9-month report's chart 2 and year table read only the
+    9-month aggregates — and the 9-month rerun still makes no new version; rendered again, the 9-month report
+    has the same bytes."""
+    old = _release(BEFORE_THE_MOVE, tmp_path / "release")
+    data = tmp_path / "data"
+    for kind, received in RECEIVED.items():
+        for workbook in sorted((ROOT / "samples" / f"2023-{kind}").glob("*.xlsx")):
+            _cli(old, data, "receive", str(workbook), "--period", f"2023-{kind}", "--received-at", received,
+                 "--by", "Cán bộ kiểm thử")
+        _cli(old, data, "run", f"2023-{kind}")
+    before = _files(data)
+    assert sorted({k.rsplit("/", 1)[0] for k in before}) == ["2023/6T/v1", "2023/9T/v1"]
+    assert len(before) == 6
+
+    for kind in RECEIVED:
+        out = _cli(ROOT, data, "run", f"2023-{kind}").stdout
+        assert out.strip().splitlines()[-1].endswith(f"reports/2023/{kind}/v1/bao-cao-2023-{kind}.docx")
+    assert _files(data) == before
+    for kind in RECEIVED:
+        manifest = json.loads((data / "reports" / "2023" / kind / "v1" / "phien-ban.json").read_text("utf-8"))
+        assert len(manifest["equivalent_fingerprints"]) == 1
+
+    six = data / "work" / "2023-6T" / "aggregates.json"
+    agg = json.loads(six.read_text(encoding="utf-8"))
+    agg["ncc"] = {k: 0 for k in agg["ncc"]}
+    agg["units"], agg["submissions"] = [], []
+    six.write_text(json.dumps(agg), encoding="utf-8")
+    _cli(ROOT, data, "run", "2023-9T")
+    assert _files(data) == before
+    # rendered again (not re-used by its fingerprint): the same bytes as the 9-month report of v1
+    nine = config.period("2023-9T")
+    staged = stage_report(json.loads((data / "work" / "2023-9T" / "aggregates.json").read_text("utf-8")),
+                          config=config, period=nine, root=data, version=first_version())
+    assert staged.read_bytes() == before["2023/9T/v1/bao-cao-2023-9T.docx"]
