@@ -251,16 +251,15 @@ def test_a_failed_status_page_or_data_docs_does_not_stop_the_report(config, tmp_
     the step's name, and the report is still made from the aggregates."""
     import logging
 
-    import pipeline.staff.feedback
-    import pipeline.validate.datadocs
+    import pipeline.orchestrator
     from pipeline.orchestrator import run_period
     from pipeline.paths import data_docs_dir, status_page_path
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pipeline.staff.feedback, "write_status_page", broken)
-    monkeypatch.setattr(pipeline.validate.datadocs, "build_data_docs", broken)
+    monkeypatch.setattr(pipeline.orchestrator, "write_status_page", broken)
+    monkeypatch.setattr(pipeline.orchestrator, "build_data_docs", broken)
     drop(SAMPLES, tmp_path / "inbox" / "2023-6T")
     period = config.period("2023-6T")
     caplog.set_level(logging.ERROR)

@@ -90,10 +90,10 @@ def test_each_version_is_opened_once_and_a_rerun_opens_none(config, tmp_path, mo
     """Across whole runs (intake, validation, aggregation, render, status page, Data Docs): the 8 samples are
     opened once each; a rerun with nothing new opens no archived workbook; a corrected file dropped later is
     opened once. The annotated copies, written from the archived originals, are not counted."""
-    import pipeline.staff.feedback
+    import pipeline.orchestrator
     from pipeline.orchestrator import run_period
 
-    real = pipeline.staff.feedback.write_annotated
+    real = pipeline.orchestrator.write_annotated
 
     def annotated(*args, **kwargs):
         _OPENS["paused"] = True
@@ -102,7 +102,7 @@ def test_each_version_is_opened_once_and_a_rerun_opens_none(config, tmp_path, mo
         finally:
             _OPENS["paused"] = False
 
-    monkeypatch.setattr(pipeline.staff.feedback, "write_annotated", annotated)
+    monkeypatch.setattr(pipeline.orchestrator, "write_annotated", annotated)
     period = config.period("2023-6T")
     inbox = tmp_path / "inbox" / "2023-6T"
     drop(SAMPLES, inbox)

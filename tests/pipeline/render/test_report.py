@@ -126,6 +126,7 @@ def test_empty_annex_says_which_units_it_lacks(plan_root, config, tmp_path):
     assert "Không có hộ nghèo, hộ cận nghèo có thành viên là người có công." in text
     ma_noi = next(s for s in agg["submissions"] if s["unit_code"] == "22828")
     ma_noi["status"] = "invalid"
+    agg["coverage"]["left_out"] = [{"unit_code": "22828", "unit_name": "xã Ma Nới", "status": "invalid"}]
     context = build_context(agg, config=config, period=period)
     assert context["annexes"]["left_out"] == "xã Ma Nới"
     assert context["scope"] == {"complete": False, "has_data": True, "valid_units": "7", "left_out": "xã Ma Nới"}

@@ -40,13 +40,18 @@ def sample_head_names() -> list[str]:
     return sorted(names)
 
 
-def _version(ledger: Ledger, unit: str, tag: str, status: str, errors: int | None = None, warnings: int = 0):
+def _version(ledger: Ledger, unit: str, tag: str, status: str, errors: int | None = None, warnings: int = 0,
+             folder: Path | None = None):
+    """A version of ``unit`` with verdict ``status``; a validated one has its findings file in ``folder``."""
+    findings = (folder or Path("/findings")) / f"{tag}.json"
+    if folder is not None and status in ("valid", "invalid"):
+        findings.write_text("{}", encoding="utf-8")
     v = ledger.register(period="2023-6T", unit_code=unit, original_name=f"{tag}.xlsx", sha256=tag * 64,
                         size_bytes=10, found_at=RECEIVED, file_mtime=RECEIVED, on_time=True,
                         archive_path=f"/archive/{tag}.xlsx")
     if status in ("valid", "invalid"):
         ledger.record_validation(v.id, status=status, errors=errors or 0, warnings=warnings,
-                                 findings_path=f"/findings/{tag}.json", fingerprint="f", validated_at=RECEIVED)
+                                 findings_path=str(findings), fingerprint="f", validated_at=RECEIVED)
     elif status == "error":
         ledger.record_validation(v.id, status="error", errors=0, warnings=0, findings_path="", fingerprint="f",
                                  validated_at=RECEIVED)
@@ -58,11 +63,11 @@ def ledger(tmp_path) -> Ledger:
     """2023-6T: Tân Sơn valid; Lâm Sơn invalid (3 errors, 1 warning); Lương Sơn's file hit a system error; Ma Nới
     sent an invalid version 1 then a valid version 2; the four others sent nothing."""
     led = Ledger(f"sqlite:///{tmp_path / 'work' / 'ledger.sqlite'}")
-    _version(led, "22810", "a", "valid")
-    _version(led, "22813", "b", "invalid", errors=3, warnings=1)
-    _version(led, "22816", "c", "error")
-    _version(led, "22828", "d", "invalid", errors=5)
-    _version(led, "22828", "e", "valid")
+    _version(led, "22810", "a", "valid", folder=tmp_path)
+    _version(led, "22813", "b", "invalid", errors=3, warnings=1, folder=tmp_path)
+    _version(led, "22816", "c", "error", folder=tmp_path)
+    _version(led, "22828", "d", "invalid", errors=5, folder=tmp_path)
+    _version(led, "22828", "e", "valid", folder=tmp_path)
     return led
 
 
@@ -157,7 +162,7 @@ def test_reminders_through_airflow_smtp(config, ledger, smtp, tmp_path, sample_h
     assert again[0]["already_sent"] == ["22813", "22819", "22822", "22825", "22831", DISTRICT]
 
     # Quảng Sơn sends a valid report; 2 days before the deadline the others get their second reminder
-    _version(ledger, "22819", "f", "valid")
+    _version(ledger, "22819", "f", "valid", folder=tmp_path)
     _send(config, ledger, dt.datetime(2023, 5, 3, 8, 0, tzinfo=VN), tmp_path)
     got = _by_recipients(smtp.received)
     assert tuple(addresses["22819"]) not in got
