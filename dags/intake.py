@@ -22,7 +22,7 @@ import datetime as dt
 
 from airflow.sdk import dag, task
 
-from pipeline.config import load_config
+from pipeline.workspace import Workspace
 
 
 @dag(
@@ -46,15 +46,17 @@ def intake() -> None:
         """Periods with a drop folder."""
         from pipeline.intake.inbox import open_periods
 
-        return open_periods(load_config())
+        workspace = Workspace.from_environment()
+        return open_periods(workspace.config(), workspace.root)
 
     @task(map_index_template="{{ task.op_kwargs['period'] }}", pool="intake")
     def take_in(period: str) -> dict:
         """Register, archive and validate the period's new files; refresh its status page."""
         from pipeline.orchestrator import intake_period
 
-        config = load_config()
-        return intake_period(config.period(period), config=config, now=dt.datetime.now(dt.UTC))
+        workspace = Workspace.from_environment()
+        config = workspace.config()
+        return intake_period(config.period(period), config=config, now=workspace.now(), workspace=workspace)
 
     take_in.expand(period=periods())
 

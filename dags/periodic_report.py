@@ -46,9 +46,9 @@ import datetime as dt
 from airflow.sdk import CronTriggerTimetable, Param, TriggerRule, dag, get_current_context, setup, task
 from airflow.sdk.exceptions import AirflowFailException
 
-from pipeline.config import load_config
+from pipeline.workspace import Workspace
 
-CONFIG = load_config()  # small YAML file: only the schedule is taken from it at parse time
+CONFIG = Workspace.from_environment().config()  # small YAML file: only the schedule is taken at parse time
 
 
 @dag(
@@ -80,7 +80,8 @@ def periodic_report() -> None:
 
         context = get_current_context()
         try:
-            return resolve(load_config(), context["params"].get("period"), context["dag_run"].run_after).code
+            config = Workspace.from_environment().config()
+            return resolve(config, context["params"].get("period"), context["dag_run"].run_after).code
         except ConfigError as exc:  # a wrong Param or configuration: retrying cannot help
             raise AirflowFailException(str(exc)) from exc
 
@@ -96,8 +97,9 @@ def periodic_report() -> None:
         """Final intake pass into the ledger; one item per unit that sent files (codes, counts, hashes)."""
         from pipeline.orchestrator import gather as gather_files
 
-        config = load_config()
-        return gather_files(config.period(period), config=config, now=dt.datetime.now(dt.UTC))
+        workspace = Workspace.from_environment()
+        config = workspace.config()
+        return gather_files(config.period(period), config=config, now=workspace.now(), workspace=workspace)
 
     # Data errors are final (AirflowFailException, no retries). The pool "validation" (2 slots) bounds how many
     # workbooks are read at once across runs and workers.
@@ -108,8 +110,10 @@ def periodic_report() -> None:
         from pipeline.orchestrator import validate_one, validation_failure
         from pipeline.status import VersionStatus
 
-        config = load_config()
-        result = validate_one(submission, config=config, period=config.period(period), now=dt.datetime.now(dt.UTC))
+        workspace = Workspace.from_environment()
+        config = workspace.config()
+        result = validate_one(submission, config=config, period=config.period(period), now=workspace.now(),
+                              workspace=workspace)
         if result["latest_status"] != VersionStatus.VALID:
             raise AirflowFailException(validation_failure(result))
         return result
@@ -122,8 +126,9 @@ def periodic_report() -> None:
         """
         from pipeline.orchestrator import status_page_period
 
-        config = load_config()
-        return status_page_period(config.period(period), config=config, now=dt.datetime.now(dt.UTC))
+        workspace = Workspace.from_environment()
+        config = workspace.config()
+        return status_page_period(config.period(period), config=config, now=workspace.now(), workspace=workspace)
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
     def data_docs(period: str) -> str | None:
@@ -133,8 +138,9 @@ def periodic_report() -> None:
         """
         from pipeline.orchestrator import data_docs_period
 
-        config = load_config()
-        return data_docs_period(config.period(period), config=config)
+        workspace = Workspace.from_environment()
+        config = workspace.config()
+        return data_docs_period(config.period(period), config=config, workspace=workspace)
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
     def aggregate(period: str) -> str:
@@ -144,8 +150,9 @@ def periodic_report() -> None:
         """
         from pipeline.orchestrator import aggregate_period
 
-        config = load_config()
-        return aggregate_period(config.period(period), config=config)
+        workspace = Workspace.from_environment()
+        config = workspace.config()
+        return aggregate_period(config.period(period), config=config, workspace=workspace)
 
     @task
     def render(period: str, aggregates_path: str) -> str:
@@ -153,8 +160,9 @@ def periodic_report() -> None:
         nothing changed); returns its path."""
         from pipeline.orchestrator import render_period
 
-        config = load_config()
-        return render_period(config.period(period), config=config)
+        workspace = Workspace.from_environment()
+        config = workspace.config()
+        return render_period(config.period(period), config=config, workspace=workspace)
 
     period = resolve_period()
     submissions = gather(period)

@@ -23,9 +23,9 @@ import datetime as dt
 
 from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task
 
-from pipeline.config import load_config
+from pipeline.workspace import Workspace
 
-CONFIG = load_config()  # small YAML file: only the schedule is taken from it at parse time
+CONFIG = Workspace.from_environment().config()  # small YAML file: only the schedule is taken at parse time
 
 
 @dag(
@@ -47,10 +47,12 @@ def reminders() -> None:
         from pipeline.ledger.store import open_ledger
         from pipeline.staff.reminders import send_due_reminders
 
-        config = load_config()
+        workspace = Workspace.from_environment()
+        config = workspace.config()
         context = get_current_context()  # the run's day: its logical date, or when it was triggered (none)
         when = context.get("logical_date") or context["dag_run"].run_after
-        return send_due_reminders(config=config, ledger=open_ledger(), send=smtp_sender(config), now=when)
+        return send_due_reminders(config=config, ledger=open_ledger(workspace), send=smtp_sender(config), now=when,
+                                  root=workspace.root)
 
     send_reminders()
 

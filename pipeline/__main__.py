@@ -125,10 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check-template":
         return _check_template(args.file)
 
-    from pipeline.config import ConfigError, load_config
+    from pipeline.config import ConfigError
+    from pipeline.workspace import Workspace
 
+    workspace = Workspace.from_environment()  # the one place the command reads the environment
     try:
-        config = load_config()
+        config = workspace.config()
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -140,24 +142,24 @@ def main(argv: list[str] | None = None) -> int:
 
             from pipeline.orchestrator import StepFailed, resolve_period, run_period
 
-            period = resolve_period(config, args.period, dt.datetime.now(dt.UTC))
+            period = resolve_period(config, args.period, workspace.now())
             try:
-                run_period(period, config=config)
+                run_period(period, config=config, workspace=workspace)
             except StepFailed as exc:
                 print(f"KHÔNG CÓ BÁO CÁO — {exc}", file=sys.stderr)
                 return 1
-            return _print_summary(period, config)
+            return _print_summary(period, config, workspace)
         if args.command == "summary":
-            return _print_summary(config.period(args.period), config)
+            return _print_summary(config.period(args.period), config, workspace)
         if args.command == "report-path":
             from pipeline.paths import report_dir, report_path
             from pipeline.publish.versions import latest_version
 
             period = config.period(args.period)
-            number = args.version if args.version is not None else latest_version(period)
-            path = report_path(period, version=number) if number is not None and number >= 1 else None
+            number = args.version if args.version is not None else latest_version(period, workspace.root)
+            path = report_path(period, workspace.root, version=number) if number is not None and number >= 1 else None
             if path is None or not path.exists():
-                where = path or report_dir(period)
+                where = path or report_dir(period, workspace.root)
                 print(f"Chưa có báo cáo kỳ {args.period}: {where}", file=sys.stderr)
                 return 1
             print(path)
@@ -178,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             except KeyError:
                 print(f"Không có đơn vị mã {args.unit_code} trong cấu hình.", file=sys.stderr)
                 return 2
-            ledger = open_ledger()
+            ledger = open_ledger(workspace)
             if not ledger.versions(args.period, args.unit_code):
                 print(f"Đơn vị {args.unit_code} chưa gửi báo cáo kỳ {args.period}: không có gì để chấp nhận.",
                       file=sys.stderr)
@@ -190,11 +192,11 @@ def main(argv: list[str] | None = None) -> int:
                   "Lần tiếp nhận sau sẽ kiểm tra lại.")
             return 0
         if args.command == "receive":
-            return _receive(args, config)
+            return _receive(args, config, workspace)
         if args.command in ("approve", "deliver"):
-            return _approve_or_deliver(args, config)
+            return _approve_or_deliver(args, config, workspace)
         if args.command == "reopen":
-            return _reopen(args, config)
+            return _reopen(args, config, workspace)
         if args.command == "template":
             from pipeline.staff.form import write_submission
 
@@ -279,7 +281,7 @@ def _validate(file: Path, period: str | None, config) -> int:
     return 1 if outcome.errors else 0
 
 
-def _receive(args, config) -> int:
+def _receive(args, config, workspace) -> int:
     """``receive``: archive and register a file with the receipt time staff give; print the verdict."""
     import datetime as dt
 
@@ -295,8 +297,8 @@ def _receive(args, config) -> int:
         return 2
     try:
         received_at = parse_received_at(args.received_at, now=now)
-        receipt = receive_file(args.file, period, config=config, ledger=open_ledger(), received_at=received_at,
-                               received_by=args.by, note=args.note, now=now)
+        receipt = receive_file(args.file, period, config=config, ledger=open_ledger(workspace), received_at=received_at,
+                               received_by=args.by, note=args.note, now=now, root=workspace.root)
     except ReceiptError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -323,13 +325,13 @@ def _receive(args, config) -> int:
     policy = policy_from_config(config)
     print(f"Đã ghi nhận {args.file.name} kỳ {period.code}: {unit}, nhận lúc {local(v.received_at)} — {verdict} "
           f"(hạn nộp trước {local(deadline(period, policy))}).")
-    if locked_out([v], period, policy, open_ledger().reopenings(period.code)):
+    if locked_out([v], period, policy, open_ledger(workspace).reopenings(period.code)):
         print(f"Tệp nhận sau ngày khóa sổ, chưa được mở lại: đã lưu trữ nhưng chưa dùng cho báo cáo. Mở lại kỳ cho đơn "
               f"vị: python -m pipeline reopen {period.code} {v.unit_code} --by … --reason …")
     return 0
 
 
-def _reopen(args, config, now=None) -> int:
+def _reopen(args, config, workspace, now=None) -> int:
     """``reopen``: record that district staff opened a locked period again for one unit; 0 done, 2 usage (an
     unknown period or unit, an empty name or reason), 1 the ledger unreachable."""
     import datetime as dt
@@ -348,7 +350,7 @@ def _reopen(args, config, now=None) -> int:
         return 2
     now = now or dt.datetime.now(dt.UTC)
     try:
-        record = open_ledger().reopen(period=period.code, unit_code=unit.code, reopened_by=args.by,
+        record = open_ledger(workspace).reopen(period=period.code, unit_code=unit.code, reopened_by=args.by,
                                       reason=args.reason, reopened_at=now)
     except Exception as exc:  # noqa: BLE001 - the ledger is unreachable: say so, no traceback
         from pipeline.orchestrator import error_summary
@@ -377,7 +379,7 @@ EXIT_CHANGED = 5
 """Exit code of ``deliver`` when the report file's SHA-256 differs from the one approved."""
 
 
-def _approve_or_deliver(args, config) -> int:
+def _approve_or_deliver(args, config, workspace) -> int:
     """``approve`` and ``deliver``: 0 done, 1 sending or converting failed, 2 usage (no such report version,
     no recipients configured), 4 not approved, 5 the file changed since it was approved."""
     import datetime as dt
@@ -389,13 +391,14 @@ def _approve_or_deliver(args, config) -> int:
     now = dt.datetime.now(dt.UTC)
     try:
         if args.command == "approve":
-            done = approve(period, args.version, args.by, ledger=open_ledger(), now=now)
+            done = approve(period, args.version, args.by, ledger=open_ledger(workspace), now=now, root=workspace.root)
             print(f"Đã phê duyệt báo cáo kỳ {period.code} phiên bản {done['version']} ({done['path']}), "
                   f"mã SHA-256 {done['sha256']}, người phê duyệt: {args.by}.")
             return 0
         from ops.smtp import smtp_sender  # Airflow's SMTP connection (pipeline/ never imports Airflow)
 
-        result = deliver(period, config=config, ledger=open_ledger(), send=smtp_sender(config), now=now,
+        result = deliver(period, config=config, ledger=open_ledger(workspace), send=smtp_sender(config), now=now,
+                         root=workspace.root,
                          version=args.version, again=args.again)
     except DeliveryRefused as exc:
         print(exc, file=sys.stderr)
@@ -459,7 +462,7 @@ def unit_line(sub: dict) -> str:
     return line
 
 
-def _print_summary(period, config) -> int:
+def _print_summary(period, config, workspace) -> int:
     """Print one line per unit of the latest version of the period's report (from the aggregates it was
     rendered from), the targets' state and, last, the report's path. Returns 0, or 1 when the period has no
     published report."""
@@ -468,11 +471,12 @@ def _print_summary(period, config) -> int:
     from pipeline.paths import report_dir, version_aggregates_path
     from pipeline.publish.versions import latest_report, latest_version
 
-    path = latest_report(period)
+    root = workspace.root
+    path = latest_report(period, root)
     if path is None or not path.exists():
-        print(f"Chưa có báo cáo kỳ {period.code}: {path or report_dir(period)}", file=sys.stderr)
+        print(f"Chưa có báo cáo kỳ {period.code}: {path or report_dir(period, root)}", file=sys.stderr)
         return 1
-    agg_path = version_aggregates_path(period, latest_version(period))
+    agg_path = version_aggregates_path(period, latest_version(period, root), root)
     agg = json.loads(agg_path.read_text(encoding="utf-8"))
     for sub in agg["submissions"]:
         print(unit_line(sub))

@@ -9,7 +9,6 @@ heavier than PyYAML and pydantic (which Airflow loads anyway), so DAG files may 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -42,24 +41,13 @@ from pipeline.schema import (
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "config"
+DEFAULT_CONFIG = CONFIG_DIR / "ninh_son.yaml"
+"""The locality file used when none is named (:class:`pipeline.workspace.Workspace` reads ``PIPELINE_CONFIG``)."""
 PERIOD_RE = re.compile(r"^(?P<year>\d{4})-(?P<kind>6T|9T|CN)$")
 
 
 class ConfigError(ValueError):
     """A configuration file or a value derived from it (a period code, a date) is invalid."""
-
-
-def data_dir() -> Path:
-    """Root of the pipeline's data folders (``inbox/``, ``work/``, ``reports/``).
-
-    ``PIPELINE_DATA_DIR`` overrides the default, the project root; tests point it at a temporary folder.
-    """
-    return Path(os.environ.get("PIPELINE_DATA_DIR", PROJECT_ROOT)).resolve()
-
-
-def config_path() -> Path:
-    """Path of the locality configuration file (``PIPELINE_CONFIG`` overrides ``config/ninh_son.yaml``)."""
-    return Path(os.environ.get("PIPELINE_CONFIG", CONFIG_DIR / "ninh_son.yaml"))
 
 
 @dataclass(frozen=True)
@@ -659,9 +647,10 @@ def load_config(path: Path | str | None = None) -> Config:
     ``config/thresholds.yaml`` (see :func:`config_from_files`).
 
     Args:
-        path: the locality file; default :func:`config_path`.
+        path: the locality file; default :data:`DEFAULT_CONFIG` (the environment's choice is the workspace's:
+            :meth:`pipeline.workspace.Workspace.config`).
 
     Raises:
         ConfigError: a file is missing, not YAML, or does not have the expected keys and types.
     """
-    return _load(str(path or config_path()))
+    return _load(str(path or DEFAULT_CONFIG))

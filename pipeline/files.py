@@ -30,6 +30,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from pipeline.workspace import CRASH_AT, SHARE_GROUP, setting
+
 PUBLIC_FILE = 0o644
 PUBLIC_DIR = 0o755
 
@@ -40,7 +42,7 @@ def share_group() -> int | None:
     Raises:
         KeyError: the group does not exist on this machine.
     """
-    name = os.environ.get("PIPELINE_SHARE_GROUP", "").strip()
+    name = setting(SHARE_GROUP)
     if not name:
         return None
     if name.isdigit():
@@ -91,7 +93,7 @@ def crashpoint(name: str, target: str | None = None) -> None:
     ``PIPELINE_CRASH_AT`` is ``name`` (kill at the first pass here) or ``name@glob`` (kill only when
     ``target``, the name of the file being published, matches the glob).
     """
-    wanted = os.environ.get("PIPELINE_CRASH_AT")
+    wanted = setting(CRASH_AT)
     if not wanted:
         return
     point, _, pattern = wanted.partition("@")

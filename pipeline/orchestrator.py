@@ -68,6 +68,7 @@ from pipeline.status import SYSTEM_ERROR, UnitStatus
 from pipeline.system_errors import error_type, log_system_error
 from pipeline.validate.datadocs import build_data_docs
 from pipeline.validate.run import Annotate, validate_unit
+from pipeline.workspace import Workspace
 
 log = logging.getLogger(__name__)
 STEP_LABELS = {
@@ -111,7 +112,7 @@ def error_summary(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[:300]}" if text else type(exc).__name__
 
 
-def _blamed_file(exc: BaseException, root: Path | None) -> str | None:
+def _blamed_file(exc: BaseException, root: Path) -> str | None:
     """The file an OS error names, relative to the data root when under it."""
     name = getattr(exc, "filename", None)
     if not name:
@@ -167,7 +168,7 @@ def resolve_period(config: Config, requested: str | None, when: dt.datetime) -> 
 
 
 
-def gather(period: Period, *, config: Config, now: dt.datetime, root: Path | None = None) -> list[dict[str, Any]]:
+def gather(period: Period, *, config: Config, now: dt.datetime, workspace: Workspace) -> list[dict[str, Any]]:
     """Final intake pass, then one item per unit that has sent anything (and one for unattributed files).
 
     Every new file of ``inbox/<period>/`` is archived and registered in the ledger (see
@@ -180,9 +181,10 @@ def gather(period: Period, *, config: Config, now: dt.datetime, root: Path | Non
         StepFailed: the pass failed (ledger unreachable, inbox unreadable, …): step ``gather``, with the file
             an OS error names.
     """
+    root = workspace.root
     try:
         ensure_dir(work_root(root), private=True)  # staging, findings, aggregates: personal data
-        ledger = open_ledger(root)
+        ledger = open_ledger(workspace)
         intake_pass(period, config=config, ledger=ledger, now=now, root=root)
         items = []
         codes = [u.code for u in config.units_on(period.cutoff)] + [None]
@@ -197,24 +199,25 @@ def gather(period: Period, *, config: Config, now: dt.datetime, root: Path | Non
     return items
 
 
-def annotator(period: Period, root: Path | None) -> Annotate:
+def annotator(period: Period, root: Path) -> Annotate:
     """The step validation calls once a version's findings are written: the annotated copy of its workbook
     for the unit's staff (:func:`pipeline.staff.feedback.write_annotated`)."""
     return functools.partial(_annotate, period=period, root=root)
 
 
-def _annotate(version: Any, outcome: ValidationOutcome, *, period: Period, root: Path | None) -> None:
+def _annotate(version: Any, outcome: ValidationOutcome, *, period: Period, root: Path) -> None:
     write_annotated(version, outcome, period=period, root=root)
 
 
 def validate_one(item: dict[str, Any], *, config: Config, period: Period, now: dt.datetime,
-                 root: Path | None = None) -> dict[str, Any]:
+                 workspace: Workspace) -> dict[str, Any]:
     """Validate the versions of one unit that need it (see :func:`pipeline.validate.run.validate_unit`),
     writing the annotated copy of each version validated.
 
     Returns its summary: codes, versions, hashes, counts and the findings path — no personal data.
     """
-    result = validate_unit(item["unit_code"], config=config, ledger=open_ledger(root), period=period, now=now,
+    root = workspace.root
+    result = validate_unit(item["unit_code"], config=config, ledger=open_ledger(workspace), period=period, now=now,
                            root=root, annotate=annotator(period, root))
     outcome = read_outcome(Path(result["findings_path"]))
     log.info("Unit %s, version %s: %d error(s), %d warning(s); version used for the report: %s",
@@ -239,7 +242,7 @@ def validation_failure(result: dict[str, Any]) -> str:
             f"xem {result['findings_path']}")
 
 
-def intake_period(period: Period, *, config: Config, now: dt.datetime, root: Path | None = None,
+def intake_period(period: Period, *, config: Config, now: dt.datetime, workspace: Workspace,
                   stable_seconds: float | None = None) -> dict[str, int]:
     """One intake run for a period (the intake DAG): register new files, validate what needs it (writing the
     annotated copies), refresh the status page.
@@ -249,7 +252,8 @@ def intake_period(period: Period, *, config: Config, now: dt.datetime, root: Pat
     :func:`pipeline.intake.inbox.intake_pass`. Idempotent: a second run with no new file registers and
     validates nothing.
     """
-    ledger = open_ledger(root)
+    root = workspace.root
+    ledger = open_ledger(workspace)
     new = intake_pass(period, config=config, ledger=ledger, now=now, root=root, stable_seconds=stable_seconds)
     validations = 0
     for code in [u.code for u in config.units_on(period.cutoff)] + [None]:
@@ -275,7 +279,7 @@ def _not_checked(state: UnitState, period: Period) -> ValidationOutcome:
                 "Không phải lỗi của đơn vị: Phòng LĐ-TB&XH chạy lại việc kiểm tra.", "pipeline")])
 
 
-def load_inputs(period: Period, *, config: Config, root: Path | None = None) -> list[UnitInput]:
+def load_inputs(period: Period, *, config: Config, workspace: Workspace) -> list[UnitInput]:
     """Build :class:`pipeline.aggregate.tables.UnitInput` for every configured unit from its state
     (:func:`pipeline.ledger.state.unit_states`, which decides the status and the version used): the outcome of
     the version shown, and for valid units the submission read from the version's staged frames.
@@ -285,8 +289,9 @@ def load_inputs(period: Period, *, config: Config, root: Path | None = None) -> 
             cannot be read (the file is named). The versions' frames come from staging
             (:mod:`pipeline.read.staging`): a rerun with nothing new opens no workbook.
     """
+    root = workspace.root
     try:
-        states = unit_states(open_ledger(root), config, period)
+        states = unit_states(open_ledger(workspace), config, period)
     except Exception as exc:
         raise StepFailed("aggregate", error_summary(exc), period=period.code) from exc
     inputs = []
@@ -310,7 +315,7 @@ def load_inputs(period: Period, *, config: Config, root: Path | None = None) -> 
     return inputs
 
 
-def aggregate_period(period: Period, *, config: Config, root: Path | None = None) -> str:
+def aggregate_period(period: Period, *, config: Config, workspace: Workspace) -> str:
     """Aggregate the period's valid submissions into ``work/<period>/aggregates.json``; returns its path.
 
     The year's earlier periods (for 2023-CN: 2023-6T and 2023-9T) are loaded too, from the ledger and their
@@ -322,11 +327,12 @@ def aggregate_period(period: Period, *, config: Config, root: Path | None = None
     Raises:
         StepFailed: step ``aggregate`` failed; ``aggregates.json`` is left as it was.
     """
-    inputs = load_inputs(period, config=config, root=root)
-    earlier = [(p, load_inputs(p, config=config, root=root)) for p in year_periods(period, config)]
+    root = workspace.root
+    inputs = load_inputs(period, config=config, workspace=workspace)
+    earlier = [(p, load_inputs(p, config=config, workspace=workspace)) for p in year_periods(period, config)]
     try:
         agg = aggregate(inputs, config=config, period=period, earlier=earlier,
-                        timeliness=from_ledger(open_ledger(root), config, period))
+                        timeliness=from_ledger(open_ledger(workspace), config, period))
         out = aggregates_path(period, root)
         ensure_dir(out.parent, private=True)
         write_text(out, json.dumps(agg, ensure_ascii=False, indent=1, default=str), private=True)
@@ -336,7 +342,7 @@ def aggregate_period(period: Period, *, config: Config, root: Path | None = None
 
 
 def status_page_period(period: Period, *, config: Config, now: dt.datetime | None = None,
-                       root: Path | None = None) -> str:
+                       workspace: Workspace) -> str:
     """Refresh the period's status page from the ledger and the findings files (every unit's latest version
     with its findings masked, system errors, skipped files); returns its path. No workbook is opened.
 
@@ -345,15 +351,16 @@ def status_page_period(period: Period, *, config: Config, now: dt.datetime | Non
     Raises:
         StepFailed: step ``status_page`` failed (ledger unreadable, …); the page is left as it was.
     """
+    root = workspace.root
     try:
-        path = write_status_page(period, config=config, ledger=open_ledger(root), now=now or dt.datetime.now(dt.UTC),
+        path = write_status_page(period, config=config, ledger=open_ledger(workspace), now=now or workspace.now(),
                                  root=root)
     except Exception as exc:
         raise StepFailed("status_page", error_summary(exc), period=period.code) from exc
     return str(path)
 
 
-def data_docs_period(period: Period, *, config: Config, root: Path | None = None) -> str | None:
+def data_docs_period(period: Period, *, config: Config, workspace: Workspace) -> str | None:
     """Build and publish the period's Great Expectations Data Docs once, from the results kept when each
     unit's latest version was validated (:mod:`pipeline.validate.datadocs`); returns the site's index.html or
     None when no unit has results. No workbook is opened, nothing is validated again.
@@ -361,8 +368,9 @@ def data_docs_period(period: Period, *, config: Config, root: Path | None = None
     Raises:
         StepFailed: step ``data_docs`` failed; the previous site is left as it was.
     """
+    root = workspace.root
     try:
-        index = build_data_docs(period, config=config, ledger=open_ledger(root), root=root)
+        index = build_data_docs(period, config=config, ledger=open_ledger(workspace), root=root)
     except Exception as exc:
         raise StepFailed("data_docs", error_summary(exc), period=period.code) from exc
     return str(index) if index is not None else None
@@ -388,7 +396,7 @@ def fingerprint_components(agg: Mapping[str, Any], *, config: Config, period: Pe
     }
 
 
-def _stage_version(agg: dict[str, Any], *, config: Config, period: Period, root: Path | None,
+def _stage_version(agg: dict[str, Any], *, config: Config, period: Period, root: Path,
                    context: dict[str, Any]) -> tuple[dict[str, Path], dict[str, Path]]:
     """Render and audit the report with the version ``context`` in the staging folder: (the files that make
     the version — the report, then its annex workbook — and the files derived from it — its PDF, when
@@ -402,7 +410,7 @@ def _stage_version(agg: dict[str, Any], *, config: Config, period: Period, root:
 
 
 def _renders_as(number: int, manifest: Mapping[str, Any], agg: dict[str, Any], *, config: Config, period: Period,
-                root: Path | None) -> bool:
+                root: Path) -> bool:
     """Whether today's code renders, from ``agg``, the same files as version ``number`` holds: rendered as
     that version (its own "changes since" section, from its manifest's components and the version before it)
     and compared byte for byte with its files. The PDF, derived, is not compared."""
@@ -416,7 +424,7 @@ def _renders_as(number: int, manifest: Mapping[str, Any], agg: dict[str, Any], *
         sha256_of(path) == kept[name] for name, path in files.items())
 
 
-def render_period(period: Period, *, config: Config, root: Path | None = None) -> str:
+def render_period(period: Period, *, config: Config, workspace: Workspace) -> str:
     """Render the period's report from ``aggregates.json``, audit it and publish it as a version; returns the
     .docx path. Reads nothing else of the period (no ledger, no findings, no workbook) but the published
     versions (their manifests, and the previous version's aggregates for the changes since), and writes only
@@ -436,6 +444,7 @@ def render_period(period: Period, *, config: Config, root: Path | None = None) -
     Raises:
         StepFailed: step ``render`` failed; the published versions are left as they were.
     """
+    root = workspace.root
     try:
         agg = json.loads(aggregates_path(period, root).read_text(encoding="utf-8"))
         with versions.versions_lock(period, root):
@@ -446,7 +455,7 @@ def render_period(period: Period, *, config: Config, root: Path | None = None) -
     return str(path)
 
 
-def _publish(agg: dict[str, Any], *, config: Config, period: Period, root: Path | None) -> Path:
+def _publish(agg: dict[str, Any], *, config: Config, period: Period, root: Path) -> Path:
     components = fingerprint_components(agg, config=config, period=period)
     fp = versions.fingerprint(components)
     latest = versions.latest_version(period, root)
@@ -477,7 +486,7 @@ def _publish(agg: dict[str, Any], *, config: Config, period: Period, root: Path 
     return folder / report_name(period)
 
 
-def run_period(period: Period, *, config: Config, now: dt.datetime | None = None, root: Path | None = None) -> str:
+def run_period(period: Period, *, config: Config, now: dt.datetime | None = None, workspace: Workspace) -> str:
     """All steps in one process, without Airflow (for the command line and tests): gather, validate each unit,
     the status page and the Data Docs (after the validations, as in the DAG), aggregate, render. Returns the
     .docx path.
@@ -489,19 +498,19 @@ def run_period(period: Period, *, config: Config, now: dt.datetime | None = None
     Raises:
         StepFailed: gather, aggregate or render failed; no report was published.
     """
-    now = now or dt.datetime.now(dt.UTC)
-    for item in gather(period, config=config, now=now, root=root):
+    now = now or workspace.now()
+    for item in gather(period, config=config, now=now, workspace=workspace):
         try:
-            validate_one(item, config=config, period=period, now=now, root=root)
+            validate_one(item, config=config, period=period, now=now, workspace=workspace)
         except Exception as exc:  # noqa: BLE001 - one unit's crash is its system error, as a failed mapped task
             # frames and type only: a library's message may quote a cell value (personal data)
             log_system_error(log, "Unit %s: validation crashed (%s, system error); its version is reported as not "
                              "validated", item["unit_code"], error_type(exc), exc=exc)
-    for step in (lambda: status_page_period(period, config=config, now=now, root=root),
-                 lambda: data_docs_period(period, config=config, root=root)):
+    for step in (lambda: status_page_period(period, config=config, now=now, workspace=workspace),
+                 lambda: data_docs_period(period, config=config, workspace=workspace)):
         try:
             step()
         except StepFailed as exc:  # its own output stays as it was; the report is still made, as in the DAG
             log.error("%s", exc)
-    aggregate_period(period, config=config, root=root)
-    return render_period(period, config=config, root=root)
+    aggregate_period(period, config=config, workspace=workspace)
+    return render_period(period, config=config, workspace=workspace)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import workspace_at
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -37,7 +39,7 @@ def plan_root(tmp_path_factory, config) -> Path:
 
     root = tmp_path_factory.mktemp("plan")
     drop(sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx")), root / "inbox" / "2023-6T")
-    run_period(config.period("2023-6T"), config=config, root=root)
+    run_period(config.period("2023-6T"), config=config, workspace=workspace_at(root))
     return root
 
 

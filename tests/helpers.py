@@ -138,3 +138,11 @@ def find_row(table: list[list[str]], first_text: str) -> list[str]:
         if first_text in row:
             return row
     raise KeyError(first_text)
+
+
+def workspace_at(root: Path):
+    """The workspace of a test's own data root (the ledger, the configuration and the clock as the environment
+    names them: a test that sets ``PIPELINE_LEDGER_URL`` gets that ledger)."""
+    from pipeline.workspace import Workspace
+
+    return Workspace.from_environment(root=root)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, airflow_env
+from tests.helpers import workspace_at
 from tests.pipeline.aggregate.test_movement import check_year_reports
 
 
@@ -33,5 +34,5 @@ def test_make_backfill_gives_the_years_three_reports(tmp_path, airflow_home, con
                             f"AIRFLOW_HOME={airflow_home}"], cwd=ROOT, env=env, capture_output=True, text=True,
                            timeout=600)
     assert again.returncode == 0 and again.stdout.count("Không ghi thêm.") == 8
-    ledger = open_ledger(root)
+    ledger = open_ledger(workspace_at(root))
     assert [len(ledger.versions(f"2023-{k}")) for k in ("6T", "9T", "CN")] == [8, 8, 8]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import BIN, ROOT, airflow_env
-from tests.helpers import docx_tables, docx_text, drop, find_row, set_narrative
+from tests.helpers import docx_tables, docx_text, drop, find_row, set_narrative, workspace_at
 
 UNITS_2023 = ["thị trấn Tân Sơn", "xã Lâm Sơn", "xã Lương Sơn", "xã Quảng Sơn", "xã Mỹ Sơn", "xã Hòa Sơn",
               "xã Ma Nới", "xã Nhơn Sơn"]
@@ -47,7 +47,7 @@ def test_failed_gather_publishes_nothing_and_names_the_step(tmp_path, airflow_ho
     root = tmp_path / "data"
     inbox = root / "inbox" / "2023-6T"
     drop(sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx")), inbox)
-    run_period(config.period("2023-6T"), config=config, root=root)
+    run_period(config.period("2023-6T"), config=config, workspace=workspace_at(root))
     folder = root / "reports" / "2023" / "6T"
     published = [folder / "v1" / "bao-cao-2023-6T.docx", folder / "trang-thai-2023-6T.html",
                  folder / "data-docs" / "index.html", root / "work" / "2023-6T" / "aggregates.json"]

@@ -13,7 +13,17 @@ from openpyxl import load_workbook
 from pipeline import fmt
 from samples.generate import INVALID_UNIT, MISSING_UNIT
 from tests.conftest import BIN, ROOT, airflow_env
-from tests.helpers import docx_tables, docx_text, drop, edit_roster, edit_summary, find_row, roster_rows, summary_cells
+from tests.helpers import (
+    docx_tables,
+    docx_text,
+    drop,
+    edit_roster,
+    edit_summary,
+    find_row,
+    roster_rows,
+    summary_cells,
+    workspace_at,
+)
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +135,7 @@ def test_consistent_status_change(tmp_path, config):
                        ("ncc_poor_persons", -members), ("ncc_near_poor_households", 1),
                        ("ncc_near_poor_persons", members)):
         edit_summary(wb_path, key, current=int(s[key][1]) + delta)
-    report = Path(run_period(config.period("2023-6T"), config=config, root=tmp_path))
+    report = Path(run_period(config.period("2023-6T"), config=config, workspace=workspace_at(tmp_path)))
     agg = json.loads((tmp_path / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     assert [x["status"] for x in agg["submissions"]] == ["valid"] * 8
     d = agg["district"]
@@ -145,7 +155,7 @@ def test_rerun_gives_the_same_report_figures(plan_root, config):
 
     path = plan_root / "work" / "2023-6T" / "aggregates.json"
     before = path.read_text(encoding="utf-8")
-    run_period(config.period("2023-6T"), config=config, root=plan_root)
+    run_period(config.period("2023-6T"), config=config, workspace=workspace_at(plan_root))
     assert path.read_text(encoding="utf-8") == before
     wb = load_workbook(ROOT / "samples" / "2023-6T" / "22828_ma_noi.xlsx")
     assert wb.sheetnames == ["Thông tin chung", "Tổng hợp", "Danh sách hộ NCC", "Thành viên NCC", "Thuyết minh"]

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.files import sha256_of
-from tests.helpers import docx_text, drop
+from tests.helpers import docx_text, drop, workspace_at
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
@@ -39,7 +39,7 @@ def _outputs(files: list[Path], root: Path, config) -> dict[str, str]:
 
     period = config.period("2023-6T")
     drop(files, root / "inbox" / "2023-6T")
-    report = Path(run_period(period, config=config, now=NOW, root=root))
+    report = Path(run_period(period, config=config, now=NOW, workspace=workspace_at(root)))
     findings = {}
     for path in sorted((work_dir(period, root) / "findings").glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 
 def _peek_unit(path: Path, config: Config, *, sha256: str, period: Period, file_name: str,
-               root: Path | None = None) -> str | None:
+               root: Path) -> str | None:
     """The configured unit whose code is typed in the archived file ``path``, or None (unattributed: its
     findings say why). This is the version's one read: its frames are staged for validation and
     aggregation (:mod:`pipeline.read.staging`).
@@ -102,7 +102,7 @@ def _setting(config: Config, key: str, default: Any) -> Any:
 
 
 
-def read_skipped(period: Period, root: Path | None = None) -> list[dict[str, str]]:
+def read_skipped(period: Period, root: Path) -> list[dict[str, str]]:
     """The files the latest intake pass skipped: ``[{"name", "reason"}]`` (empty when none or never run)."""
     path = skipped_path(period, root)
     try:
@@ -176,7 +176,7 @@ def _source_digest(path: Path) -> str:
 
 @_serialised
 def intake_pass(period: Period, *, config: Config, ledger: Ledger, now: dt.datetime,
-                root: Path | None = None, stable_seconds: float | None = None) -> list[Version]:
+                root: Path, stable_seconds: float | None = None) -> list[Version]:
     """Register every new complete file of ``inbox/<period>/`` (any name, any type).
 
     Each file is looked at twice, ``stable_seconds`` apart (default ``validation.intake_stable_seconds``,
@@ -242,7 +242,7 @@ def _failed(src: Path, exc: BaseException) -> dict[str, str]:
 
 
 def _take_in(src: Path, first: os.stat_result, *, period: Period, config: Config, ledger: Ledger, now: dt.datetime,
-             root: Path | None) -> tuple[Version | None, str | None]:
+             root: Path) -> tuple[Version | None, str | None]:
     """Second look, archive copy and registration of one file: (its new version or None, a skip reason or
     None). Never raises for a fault of the file; a ledger failure is raised (it concerns every file)."""
     try:
@@ -291,7 +291,7 @@ def superseded_unattributed(ledger: Ledger, period: Period) -> set[int]:
 
 
 
-def open_periods(config: Config, root: Path | None = None) -> list[str]:
+def open_periods(config: Config, root: Path) -> list[str]:
     """Period codes that have a drop folder ``inbox/<period>/`` (folders with other names, and drop folders
     that are symbolic links, are ignored)."""
     from pipeline.config import PERIOD_RE

@@ -61,7 +61,7 @@ def parse_received_at(text: str, *, now: dt.datetime) -> dt.datetime:
 
 
 def receive_file(path: Path, period: Period, *, config: Config, ledger: Ledger, received_at: dt.datetime,
-                 received_by: str, note: str | None, now: dt.datetime, root: Path | None = None) -> Receipt:
+                 received_by: str, note: str | None, now: dt.datetime, root: Path) -> Receipt:
     """Archive ``path`` and register it for ``period`` as received by district staff at ``received_at``.
 
     Under the ledger's intake lock (numbering stays in order of registration). The unit comes from the code

@@ -39,6 +39,7 @@ from pipeline.config import Period
 from pipeline.files import ensure_dir, private_modes, sha256_of, share_group
 from pipeline.paths import archive_period_dir, ledger_file
 from pipeline.status import Arrival, VersionStatus
+from pipeline.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -138,16 +139,6 @@ reopenings = sa.Table(
     sa.Column("reopened_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
 )  # append-only: who opened a locked period again for a unit, when and why (pipeline.ledger.timeliness)
-
-
-def ledger_url(root: Path | None = None) -> str:
-    """The ledger's database URL: ``PIPELINE_LEDGER_URL`` or a SQLite file ``work/ledger.sqlite``."""
-    url = os.environ.get("PIPELINE_LEDGER_URL")
-    if url:
-        return url
-    path = ledger_file(root)
-    ensure_dir(path.parent, private=True)  # work/ holds the ledger and staging: owner-only
-    return f"sqlite:///{path}"
 
 
 def _sqlite_file(url: sa.engine.URL) -> Path | None:
@@ -635,7 +626,7 @@ def _same(a: os.stat_result, b: os.stat_result) -> bool:
     return (a.st_size, a.st_mtime_ns, a.st_ino, a.st_dev) == (b.st_size, b.st_mtime_ns, b.st_ino, b.st_dev)
 
 
-def archive_file(src: Path, period: Period, root: Path | None = None, *,
+def archive_file(src: Path, period: Period, root: Path, *,
                  expected: os.stat_result | None = None) -> tuple[Path, str, int]:
     """Copy ``src`` once into ``archive/<period>/``, hash the copy, publish it read-only under its hash.
 
@@ -711,6 +702,13 @@ def archive_file(src: Path, period: Period, root: Path | None = None, *,
                 staged.unlink()
 
 
-def open_ledger(root: Path | None = None) -> Ledger:
-    """The ledger at :func:`ledger_url`."""
-    return Ledger(ledger_url(root))
+def open_ledger(workspace: Workspace) -> Ledger:
+    """The ledger of ``workspace`` (:meth:`pipeline.workspace.Workspace.database_url`); for the SQLite default,
+    ``work/`` under the data root is made first, owner-only (it holds the ledger and staging).
+
+    Raises:
+        sqlalchemy.exc.SQLAlchemyError: the database cannot be reached or upgraded.
+    """
+    if workspace.ledger_url is None:
+        ensure_dir(ledger_file(workspace.root).parent, private=True)
+    return Ledger(workspace.database_url())

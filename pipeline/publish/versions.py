@@ -119,7 +119,7 @@ def reusable(manifest: Mapping[str, Any] | None, fp: str) -> bool:
     return fp == manifest.get("fingerprint") or fp in manifest.get("equivalent_fingerprints", [])
 
 
-def record_equivalent(period: Period, n: int, fp: str, root: Path | None = None) -> None:
+def record_equivalent(period: Period, n: int, fp: str, root: Path) -> None:
     """Record in version ``n``'s manifest that inputs of fingerprint ``fp`` render the same files as it (so the
     next run re-uses it without rendering again): ``equivalent_fingerprints``, rewritten atomically. The
     version's files and own fingerprint are unchanged. Call under :func:`versions_lock`.
@@ -138,14 +138,14 @@ def record_equivalent(period: Period, n: int, fp: str, root: Path | None = None)
 # ---------------------------------------------------------------------------------------------- reading
 
 
-def version_path(period: Period, n: int, root: Path | None = None) -> Path:
+def version_path(period: Period, n: int, root: Path) -> Path:
     """The folder of version ``n`` of ``period``'s report: ``reports/<year>/<6T|9T|CN>/v<n>/`` (whether or not
     it exists). The report is ``version_path(...) / pipeline.paths.report_name(period)``; files other steps
     publish with the version sit beside it."""
     return version_dir(period, n, root)
 
 
-def version_numbers(period: Period, root: Path | None = None) -> list[int]:
+def version_numbers(period: Period, root: Path) -> list[int]:
     """Numbers of the versions published for ``period`` (folders ``v<N>``; build folders are hidden), sorted."""
     folder = report_dir(period, root)
     if not folder.is_dir():
@@ -158,13 +158,13 @@ def version_numbers(period: Period, root: Path | None = None) -> list[int]:
     return sorted(out)
 
 
-def latest_version(period: Period, root: Path | None = None) -> int | None:
+def latest_version(period: Period, root: Path) -> int | None:
     """The number of the latest published version of ``period``'s report, or None when there is none."""
     numbers = version_numbers(period, root)
     return numbers[-1] if numbers else None
 
 
-def latest_report(period: Period, root: Path | None = None) -> Path | None:
+def latest_report(period: Period, root: Path) -> Path | None:
     """The report (.docx) of the latest published version, or None when no version was published."""
     n = latest_version(period, root)
     return report_path(period, root, version=n) if n is not None else None
@@ -178,7 +178,7 @@ def _read_version_json(period: Period, n: int, path: Path, what: str) -> dict[st
                            f"({type(exc).__name__})") from exc
 
 
-def read_manifest(period: Period, n: int, root: Path | None = None) -> dict[str, Any]:
+def read_manifest(period: Period, n: int, root: Path) -> dict[str, Any]:
     """Version ``n``'s manifest (see :func:`publish_version`).
 
     Raises:
@@ -187,7 +187,7 @@ def read_manifest(period: Period, n: int, root: Path | None = None) -> dict[str,
     return _read_version_json(period, n, version_manifest_path(period, n, root), "tệp mô tả")
 
 
-def read_version_aggregates(period: Period, n: int, root: Path | None = None) -> dict[str, Any]:
+def read_version_aggregates(period: Period, n: int, root: Path) -> dict[str, Any]:
     """The aggregates version ``n`` was rendered from (the copy kept in its folder).
 
     Raises:
@@ -200,7 +200,7 @@ def read_version_aggregates(period: Period, n: int, root: Path | None = None) ->
 
 
 @contextlib.contextmanager
-def versions_lock(period: Period, root: Path | None = None) -> Iterator[None]:
+def versions_lock(period: Period, root: Path) -> Iterator[None]:
     """Hold the period's versions lock (an exclusive ``flock`` on a hidden file in the period's folder) while a
     version is numbered, rendered and published: two writers never take the same number."""
     import fcntl
@@ -246,7 +246,7 @@ def _write_synced(dst: Path, data: bytes, mode: int) -> None:
 
 def publish_version(period: Period, number: int, files: Mapping[str, Path], *, aggregates: Mapping[str, Any],
                     manifest: Mapping[str, Any], derived: Mapping[str, Path] | None = None,
-                    root: Path | None = None) -> Path:
+                    root: Path) -> Path:
     """Publish version ``number`` of ``period``'s report as one folder ``v<number>``, all files at once.
 
     The files are copied into a hidden build folder beside it with the aggregates' copy and the manifest,
@@ -300,7 +300,7 @@ def publish_version(period: Period, number: int, files: Mapping[str, Path], *, a
     return folder
 
 
-def index(period: Period, root: Path | None = None) -> dict[str, Any]:
+def index(period: Period, root: Path) -> dict[str, Any]:
     """The period's versions as recorded in their manifests: ``{"period", "latest" (number or None),
     "current" (the folder name the ``hien-hanh`` link names), "versions": [{"number", "folder", "report",
     "fingerprint", "created_from" (number or None), "report_sha256", "files", "derived", "inputs",
@@ -322,7 +322,7 @@ def index(period: Period, root: Path | None = None) -> dict[str, Any]:
     return {"period": period.code, "latest": latest, "current": f"v{latest}" if latest else None, "versions": rows}
 
 
-def refresh_index(period: Period, root: Path | None = None) -> None:
+def refresh_index(period: Period, root: Path) -> None:
     """Rewrite ``versions.json`` from the manifests and point ``hien-hanh`` at the latest version, each only
     when it differs (both atomically: the index written under a temporary name and renamed, the link made
     under a temporary name and renamed over the old one). Public (0644): it holds no personal data."""
@@ -339,7 +339,7 @@ def refresh_index(period: Period, root: Path | None = None) -> None:
         switch_current(period, data["latest"], root)
 
 
-def switch_current(period: Period, n: int, root: Path | None = None) -> Path:
+def switch_current(period: Period, n: int, root: Path) -> Path:
     """Point the ``hien-hanh`` link of ``period``'s folder at ``v<n>`` (relative), atomically. Returns the link.
 
     Raises:

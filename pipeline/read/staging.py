@@ -36,7 +36,7 @@ FRAMES = ("summary", "roster", "members")
 FORMAT = 1
 
 
-def frames_dir(period: Period, sha256: str, root: Path | None = None) -> Path:
+def frames_dir(period: Period, sha256: str, root: Path) -> Path:
     """``work/<period>/frames/<sha256>-<reader hash, 16 hex>/`` for the reader in use
     (:func:`pipeline.paths.frames_path`)."""
     from pipeline.codehash import reader_hash
@@ -45,7 +45,7 @@ def frames_dir(period: Period, sha256: str, root: Path | None = None) -> Path:
 
 
 def staged_submission(path: Path, *, sha256: str, period: Period, config: Config, file_name: str | None = None,
-                      root: Path | None = None) -> Submission:
+                      root: Path) -> Submission:
     """The submission of the archived file ``path`` (whose SHA-256 is ``sha256``): loaded from staging when
     this reader has staged it, otherwise read from the workbook once and staged.
 

@@ -407,7 +407,7 @@ def build_workbook(agg: dict[str, Any], *, config: Config, period: Period, prope
 
 
 def stage_workbook(agg: dict[str, Any], *, config: Config, period: Period, properties: dict[str, Any],
-                   root: Path | None = None) -> Path:
+                   root: Path) -> Path:
     """Write the annex workbook to ``work/<period>/staging/`` (owner-only: it lists households); returns its
     path. Nothing is published."""
     staged = annex_workbook_staging_path(period, root)

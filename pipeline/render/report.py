@@ -916,7 +916,7 @@ def audit(path: Path, unit_names: list[str]) -> None:
         raise RenderError(f"Units neither reported nor listed in {path.name}: {missing}")
 
 
-def stage_report(agg: dict[str, Any], *, config: Config, period: Period, root: Path | None = None,
+def stage_report(agg: dict[str, Any], *, config: Config, period: Period, root: Path,
                  version: dict[str, Any] | None = None) -> Path:
     """Render and audit the report of ``period`` in ``work/<period>/staging/`` (owner-only), and its PDF
     beside it (:func:`pipeline.render.pdf.stage_pdf`); returns the .docx's path.

@@ -74,7 +74,7 @@ class AnnexError(RuntimeError):
     """The household annex could not be removed, or household data remains in the copy to e-mail."""
 
 
-def report_file(period: Period, version: int, root: Path | None = None) -> Path:
+def report_file(period: Period, version: int, root: Path) -> Path:
     """The file of version ``version`` of ``period``'s report: ``reports/<year>/<6T|9T|CN>/v<N>/…``
     (:func:`pipeline.paths.report_path`).
 
@@ -123,7 +123,7 @@ def email_copy(report: Path, out: Path) -> Path:
     return out
 
 
-def household_names(period: Period, root: Path | None = None) -> list[str]:
+def household_names(period: Period, root: Path) -> list[str]:
     """Names of heads of the households the period's report lists (``aggregates.json``'s annex); empty when
     the period has not been aggregated. Used only to check that no e-mail carries one."""
     path = aggregates_path(period, root)
@@ -150,7 +150,7 @@ def _pdf_text(pdf: Path) -> str | None:
 
 
 def approve(period: Period, version: int, approved_by: str, *, ledger: Ledger, now: dt.datetime,
-            root: Path | None = None) -> dict[str, Any]:
+            root: Path) -> dict[str, Any]:
     """Record district staff's approval of version ``version`` of ``period``'s report, after reading it: who,
     when, the version and the SHA-256 of its file.
 
@@ -182,7 +182,7 @@ class Delivery:
 
 
 def deliver(period: Period, *, config: Config, ledger: Ledger, send: Sender, now: dt.datetime,
-            version: int | None = None, again: bool = False, root: Path | None = None) -> Delivery:
+            version: int | None = None, again: bool = False, root: Path) -> Delivery:
     """Deliver the approved version of ``period``'s report (the latest approval, or that of ``version``):
     archive it under ``delivered/<period>/v<N>/``, e-mail its copy without the household annex (.docx and
     PDF) to ``mail.report_recipients``, record the delivery. A version already delivered with the same hash

@@ -59,7 +59,7 @@ def _safe(value: Any) -> Any:
     return plain_text(value) if isinstance(value, str) else value
 
 
-def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period, root: Path | None = None
+def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period, root: Path
                     ) -> Path | None:
     """Write the annotated copy of ``version``'s workbook; None when the file is not a readable workbook.
 
@@ -155,7 +155,7 @@ def _system_errors(ledger: Any, config: Config, period: Period, local: Any) -> l
 
 
 def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt.datetime,
-                      root: Path | None = None) -> Path:
+                      root: Path) -> Path:
     """Write the period's static status page (Vietnamese) from the ledger and findings files. Idempotent for
     the same ledger state and ``now``.
 

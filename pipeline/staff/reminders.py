@@ -57,14 +57,14 @@ class Gap:
     feedback_file: str | None = None
 
 
-def _relative(path: Path, root: Path | None) -> str:
+def _relative(path: Path, root: Path) -> str:
     try:
         return str(path.relative_to(data_root(root)))
     except ValueError:
         return str(path)
 
 
-def submission_gaps(ledger: Ledger, config: Config, period: Period, root: Path | None = None) -> list[Gap]:
+def submission_gaps(ledger: Ledger, config: Config, period: Period, root: Path) -> list[Gap]:
     """Required units of ``period`` (those existing at its cut-off) with no valid version in the ledger, in
     configuration order: the units whose state (:func:`pipeline.ledger.state.unit_states`, the one decider the
     report and the status page use too) is ``lacking``. A unit marked ``required: false`` is never missing
@@ -113,7 +113,7 @@ def periods_due(config: Config, today: dt.date) -> list[tuple[Period, int]]:
     return sorted(out, key=lambda pd: pd[0].deadline)
 
 
-def _common(config: Config, period: Period, now: dt.datetime, root: Path | None) -> dict[str, Any]:
+def _common(config: Config, period: Period, now: dt.datetime, root: Path) -> dict[str, Any]:
     local = now.astimezone(config.timezone)
     return {
         "district": config.locality["district"],
@@ -127,7 +127,7 @@ def _common(config: Config, period: Period, now: dt.datetime, root: Path | None)
 
 
 def unit_message(gap: Gap, addresses: list[str], *, config: Config, period: Period, now: dt.datetime,
-                 root: Path | None = None) -> Any:
+                 root: Path) -> Any:
     """The reminder e-mail to a unit (``templates/mail/nhac_han_don_vi``): the period, the deadline, and what
     is missing (no file, or its latest version's error and warning counts and where its feedback is)."""
     context = {**_common(config, period, now, root), "unit_name": capitalise(gap.unit.full_name),
@@ -138,7 +138,7 @@ def unit_message(gap: Gap, addresses: list[str], *, config: Config, period: Peri
 
 
 def district_message(gaps: list[Gap], reminded: dict[str, int | None], addresses: list[str], *, config: Config,
-                     period: Period, now: dt.datetime, root: Path | None = None) -> Any:
+                     period: Period, now: dt.datetime, root: Path) -> Any:
     """The e-mail to district staff (``templates/mail/nhac_han_huyen``): every unit lacking a valid report,
     its state, and how many addresses its reminder went to (0: none configured, staff call the unit; None:
     sending failed, the next run tries again)."""
@@ -165,7 +165,7 @@ def _send_once(ledger: Ledger, send: Sender, message: Any, *, period: Period, un
 
 
 def send_period_reminders(period: Period, days: int, *, config: Config, ledger: Ledger, send: Sender,
-                          now: dt.datetime, root: Path | None = None) -> dict[str, Any]:
+                          now: dt.datetime, root: Path) -> dict[str, Any]:
     """Send reminder ``days`` (days before the deadline day) of ``period``: one e-mail to each unit lacking a
     valid report (``missing`` or ``invalid``; at the addresses of ``mail.unit_addresses``), then one to the
     ``mail.district_staff`` listing every unit lacking one. Each is sent at most once (see the module).
@@ -203,7 +203,7 @@ def send_period_reminders(period: Period, days: int, *, config: Config, ledger: 
 
 
 def send_due_reminders(*, config: Config, ledger: Ledger, send: Sender, now: dt.datetime,
-                       root: Path | None = None) -> list[dict[str, Any]]:
+                       root: Path) -> list[dict[str, Any]]:
     """Send every reminder due at ``now`` (an aware datetime; its local date decides, :func:`periods_due`).
     Idempotent within a day and across days: each reminder goes out once.
 

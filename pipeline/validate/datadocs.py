@@ -31,7 +31,7 @@ SITE_NAME = "period"
 
 
 
-def build_data_docs(period: Period, *, config: Config, ledger: Any, root: Path | None = None) -> Path | None:
+def build_data_docs(period: Period, *, config: Config, ledger: Any, root: Path) -> Path | None:
     """Publish the period's Data Docs from the kept results of each unit's latest version; returns its
     index.html.
 
@@ -46,7 +46,7 @@ def build_data_docs(period: Period, *, config: Config, ledger: Any, root: Path |
     return index if built and index.exists() else None
 
 
-def latest_results(period: Period, *, config: Config, ledger: Any, root: Path | None = None
+def latest_results(period: Period, *, config: Config, ledger: Any, root: Path
                    ) -> list[tuple[Any, dict[str, Any]]]:
     """``[(version, scrubbed results)]``: for each configured unit, its latest version and that version's
     results scrubbed to counts, when it has any suite result (ledger and ``work/`` only)."""
@@ -65,7 +65,7 @@ def latest_results(period: Period, *, config: Config, ledger: Any, root: Path | 
     return out
 
 
-def _build_site(site: Path, period: Period, *, config: Config, ledger: Any, root: Path | None) -> bool:
+def _build_site(site: Path, period: Period, *, config: Config, ledger: Any, root: Path) -> bool:
     """Write the GX Data Docs site into ``site``; whether any validation result was put in it."""
     import great_expectations as gx
     from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResultSchema

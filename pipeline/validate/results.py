@@ -87,7 +87,7 @@ def _document(outcome: ValidationOutcome, suites: list[dict[str, Any]]) -> str:
                        "suites": suites}, ensure_ascii=False, indent=1, default=str)
 
 
-def write_results(outcome: ValidationOutcome, *, period: Period, root: Path | None = None) -> tuple[Path, Path]:
+def write_results(outcome: ValidationOutcome, *, period: Period, root: Path) -> tuple[Path, Path]:
     """Write ``outcome.suite_results`` complete and scrubbed (see the module); returns (complete, counts).
 
     Both files are written atomically and owner-only (the folder too). Idempotent for the same results.
@@ -99,7 +99,7 @@ def write_results(outcome: ValidationOutcome, *, period: Period, root: Path | No
     return complete, counts
 
 
-def read_counts(period: Period, sha256: str, root: Path | None = None) -> dict[str, Any] | None:
+def read_counts(period: Period, sha256: str, root: Path) -> dict[str, Any] | None:
     """The scrubbed results of a version (the module's shape), or None when it has none on disk."""
     try:
         return json.loads(counts_path(period, sha256, root).read_text(encoding="utf-8"))

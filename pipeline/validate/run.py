@@ -62,7 +62,7 @@ def _history_inputs(version: Version, *, config: Config, ledger: Ledger, period:
 
 
 def _history(version: Version, prev_period: Period, prev: Version | None, accepted: dict[str, str], *,
-             config: Config, period: Period, root: Path | None = None) -> Any:
+             config: Config, period: Period, root: Path) -> Any:
     """The :class:`pipeline.validate.rules.History` to validate with (the previous version's staged frames)."""
     if version.unit_code is None:
         return None
@@ -75,7 +75,7 @@ def _history(version: Version, prev_period: Period, prev: Version | None, accept
 
 
 def validate_version(version: Version, *, config: Config, ledger: Ledger, period: Period, now: dt.datetime,
-                     root: Path | None = None, annotate: Annotate | None = None) -> tuple[ValidationOutcome, bool]:
+                     root: Path, annotate: Annotate | None = None) -> tuple[ValidationOutcome, bool]:
     """Validate one version unless its fingerprint is unchanged since its last validation.
 
     Writes Great Expectations' own results of the version, complete and scrubbed to counts
@@ -166,7 +166,7 @@ def system_error_outcome(version: Version, period: Period, exc: BaseException) -
 
 
 def validate_unit(unit_code: str | None, *, config: Config, ledger: Ledger, period: Period, now: dt.datetime,
-                  root: Path | None = None, annotate: Annotate | None = None) -> dict[str, Any]:
+                  root: Path, annotate: Annotate | None = None) -> dict[str, Any]:
     """Validate every version of a unit that needs it (:func:`validate_version`) and say which one the report
     will use (the unit's state, :func:`pipeline.ledger.state.unit_state`).
 

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from pipeline import schema
 from pipeline.findings import ERROR, Finding, read_outcome
+from tests.helpers import workspace_at
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples" / "2023-6T"
@@ -171,11 +172,12 @@ def test_name_in_every_column_never_reaches_district_outputs(config, tmp_path, m
 
     caplog.set_level(logging.INFO)
     now = dt.datetime(2023, 5, 3, 8, 0, tzinfo=HCM)
-    returned = [intake_period(period, config=config, now=now, root=tmp_path)]
-    items = gather(period, config=config, now=now, root=tmp_path)
+    returned = [intake_period(period, config=config, now=now, workspace=workspace_at(tmp_path))]
+    items = gather(period, config=config, now=now, workspace=workspace_at(tmp_path))
     returned.append(items)
-    returned += [validate_one(item, config=config, period=period, now=now, root=tmp_path) for item in items]
-    ledger = open_ledger(tmp_path)
+    returned += [validate_one(item, config=config, period=period, now=now,
+                              workspace=workspace_at(tmp_path)) for item in items]
+    ledger = open_ledger(workspace_at(tmp_path))
     index = build_data_docs(period, config=config, ledger=ledger, root=tmp_path)
     assert index is not None and index.is_file()
 

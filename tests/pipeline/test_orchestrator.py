@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import docx_tables, docx_text, drop, find_row, set_narrative
+from tests.helpers import docx_tables, docx_text, drop, find_row, set_narrative, workspace_at
 
 ROOT = Path(__file__).resolve().parents[2]
 HCM = dt.timezone(dt.timedelta(hours=7))
@@ -95,7 +95,7 @@ def test_requested_unit_never_counts_missing(tmp_path):
     config = config_with(tmp_path, add_front)
     assert config.unit("22899").required is False and config.unit("22810").required is True
     drop(SAMPLES, tmp_path / "inbox" / "2023-6T")
-    report = Path(run_period(config.period("2023-6T"), config=config, root=tmp_path))
+    report = Path(run_period(config.period("2023-6T"), config=config, workspace=workspace_at(tmp_path)))
     agg = json.loads((tmp_path / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     assert agg["lacking"] == [] and agg["assessable"] is True
     assert [(t["code"], t["value"], t["met"]) for t in agg["targets"]] == [
@@ -138,7 +138,7 @@ def test_versions_that_could_not_be_validated(tmp_path, config, monkeypatch):
     inbox = tmp_path / "inbox" / "2023-6T"
     drop(SAMPLES, inbox)
     period = config.period("2023-6T")
-    report = Path(run_period(period, config=config, root=tmp_path))
+    report = Path(run_period(period, config=config, workspace=workspace_at(tmp_path)))
     agg = json.loads((tmp_path / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     nhon_son = next(s for s in agg["submissions"] if s["unit_code"] == "22831")
     assert (nhon_son["status"], nhon_son["version"], nhon_son["errors"]) == ("error", 1, 1)
@@ -154,7 +154,7 @@ def test_versions_that_could_not_be_validated(tmp_path, config, monkeypatch):
     newer = drop([inbox / "22828_ma_noi.xlsx"], tmp_path / "moi")[0]
     set_narrative(newer, "results", "Bản sửa: bổ sung kết quả hỗ trợ.")
     newer.rename(inbox / "22828_ma_noi_sua.xlsx")
-    report = Path(run_period(period, config=config, root=tmp_path))
+    report = Path(run_period(period, config=config, workspace=workspace_at(tmp_path)))
     agg = json.loads((tmp_path / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     ma_noi = next(s for s in agg["submissions"] if s["unit_code"] == "22828")
     assert (ma_noi["status"], ma_noi["version"], ma_noi["newer_failed"]) == ("valid", 1, {"version": 2, "errors": None})
@@ -177,16 +177,16 @@ def test_versions_that_could_not_be_validated(tmp_path, config, monkeypatch):
     from pipeline.orchestrator import StepFailed
     from pipeline.read.staging import frames_dir
 
-    lam_son = open_ledger(tmp_path).versions("2023-6T", "22813")[0]
+    lam_son = open_ledger(workspace_at(tmp_path)).versions("2023-6T", "22813")[0]
     Path(lam_son.archive_path).chmod(0o600)
     Path(lam_son.archive_path).write_bytes(b"PK\x03\x04 damaged")
     text = docx_text(report)
-    assert docx_text(Path(run_period(period, config=config, root=tmp_path))) == text
+    assert docx_text(Path(run_period(period, config=config, workspace=workspace_at(tmp_path)))) == text
     published = [report, tmp_path / "work" / "2023-6T" / "aggregates.json"]
     before = [p.read_bytes() for p in published]
     shutil.rmtree(frames_dir(period, lam_son.sha256, tmp_path))
     with pytest.raises(StepFailed) as failed:
-        run_period(period, config=config, root=tmp_path)
+        run_period(period, config=config, workspace=workspace_at(tmp_path))
     assert failed.value.step == "aggregate"
     assert str(failed.value).startswith(
         f"Kỳ 2023-6T: bước aggregate (tổng hợp số liệu) thất bại, tệp 22813_lam_son.xlsx (phiên bản 1 của xã Lâm "
@@ -206,12 +206,12 @@ def test_outputs_after_validation_never_open_a_workbook(plan_root, config):
     from pipeline.orchestrator import data_docs_period, render_period, status_page_period
 
     period = config.period("2023-6T")
-    archived = Path(open_ledger(plan_root).versions(period.code)[0].archive_path)
+    archived = Path(open_ledger(workspace_at(plan_root)).versions(period.code)[0].archive_path)
     now = dt.datetime(2023, 5, 5, 8, 0, tzinfo=HCM)
     steps = {
-        "status_page": lambda: status_page_period(period, config=config, now=now, root=plan_root),
-        "data_docs": lambda: data_docs_period(period, config=config, root=plan_root),
-        "render": lambda: render_period(period, config=config, root=plan_root),
+        "status_page": lambda: status_page_period(period, config=config, now=now, workspace=workspace_at(plan_root)),
+        "data_docs": lambda: data_docs_period(period, config=config, workspace=workspace_at(plan_root)),
+        "render": lambda: render_period(period, config=config, workspace=workspace_at(plan_root)),
         "control": archived.read_bytes,
     }
     opened: dict[str, list[Path]] = {}
@@ -263,7 +263,7 @@ def test_a_failed_status_page_or_data_docs_does_not_stop_the_report(config, tmp_
     drop(SAMPLES, tmp_path / "inbox" / "2023-6T")
     period = config.period("2023-6T")
     caplog.set_level(logging.ERROR)
-    report = Path(run_period(period, config=config, root=tmp_path))
+    report = Path(run_period(period, config=config, workspace=workspace_at(tmp_path)))
     assert report.exists() and "Tân Sơn" in docx_text(report)
     assert not status_page_path(period, tmp_path).exists() and not data_docs_dir(period, tmp_path).exists()
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]

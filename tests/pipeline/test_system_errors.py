@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import docx_tables, drop, find_row, roster_rows
+from tests.helpers import docx_tables, drop, find_row, roster_rows, workspace_at
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples" / "2023-6T"
@@ -94,7 +94,8 @@ def test_library_fault_on_one_file_is_a_system_error(config, tmp_path, monkeypat
     failing_load_workbook(monkeypatch, kind, sha(FAILING))
     period = config.period("2023-6T")
     caplog.set_level(logging.INFO)
-    counts = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path, stable_seconds=0.1)
+    counts = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE,
+                                        workspace=workspace_at(tmp_path), stable_seconds=0.1)
 
     ledger = Ledger(os.environ["PIPELINE_LEDGER_URL"])
     (tan,) = ledger.versions("2023-6T", "22810")
@@ -128,7 +129,7 @@ def test_library_fault_on_one_file_is_a_system_error(config, tmp_path, monkeypat
     # Nhơn Sơn arrived after it); the valid unit is not validated again
     monkeypatch.undo()
     monkeypatch.setenv("PIPELINE_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    again = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path)
+    again = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, workspace=workspace_at(tmp_path))
     assert (again["new_files"], again["validations"], again["units_valid"]) == (0, 1, 2)
     assert ledger.versions("2023-6T", None) == []
     (nhon_son,) = ledger.versions("2023-6T", "22831")
@@ -159,9 +160,9 @@ def test_validation_crash_leaves_other_units_report_lines_unchanged(config, plan
     drop(sorted(SAMPLES.glob("*.xlsx")), tmp_path / "inbox" / "2023-6T")
     period = config.period("2023-6T")
     caplog.set_level(logging.INFO)
-    report = Path(run_period(period, config=config, root=tmp_path))
+    report = Path(run_period(period, config=config, workspace=workspace_at(tmp_path)))
 
-    (nhon_son,) = open_ledger(tmp_path).versions("2023-6T", "22831")
+    (nhon_son,) = open_ledger(workspace_at(tmp_path)).versions("2023-6T", "22831")
     assert (nhon_son.status, nhon_son.errors, nhon_son.fingerprint) == ("error", 1, None)
     text = assert_logged_without_values(caplog)
     assert "MessageWithheld: MemoryError (message not logged" in text and "in validate_submission" in text
@@ -303,7 +304,8 @@ def test_real_corruption_is_still_corrupt(config, tmp_path, monkeypatch):
     monkeypatch.setenv("PIPELINE_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     drop(cases, tmp_path / "inbox" / "2023-6T")
     period = config.period("2023-6T")
-    orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path, stable_seconds=0.1)
+    orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE,
+                               workspace=workspace_at(tmp_path), stable_seconds=0.1)
     versions = Ledger(os.environ["PIPELINE_LEDGER_URL"]).versions("2023-6T", None)
     assert sorted((v.original_name, v.status) for v in versions) == sorted((p.name, "invalid") for p in cases)
     assert "Tệp gặp lỗi hệ thống" not in status_page_path(period, tmp_path).read_text(encoding="utf-8")
@@ -380,15 +382,17 @@ def test_file_left_unattributed_is_not_blamed_when_its_unit_sent_a_later_version
     period = config.period("2023-6T")
     drop([FAILING], inbox)
     failing_load_workbook(monkeypatch, TypeError, sha(FAILING))
-    orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path, stable_seconds=0.1)
+    orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE,
+                               workspace=workspace_at(tmp_path), stable_seconds=0.1)
     corrected = drop([FAILING], tmp_path / "sua")[0]
     set_narrative(corrected, "results", "Bản sửa: bổ sung kết quả hỗ trợ.")
     corrected.rename(inbox / "22831_nhon_son_sua.xlsx")
     later = BEFORE_DEADLINE + dt.timedelta(hours=1)
-    orchestrator.intake_period(period, config=config, now=later, root=tmp_path, stable_seconds=0.1)
+    orchestrator.intake_period(period, config=config, now=later, workspace=workspace_at(tmp_path), stable_seconds=0.1)
     monkeypatch.undo()
     monkeypatch.setenv("PIPELINE_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    orchestrator.intake_period(period, config=config, now=later + dt.timedelta(hours=1), root=tmp_path)
+    orchestrator.intake_period(period, config=config, now=later + dt.timedelta(hours=1),
+                               workspace=workspace_at(tmp_path))
 
     ledger = Ledger(os.environ["PIPELINE_LEDGER_URL"])
     (first,) = ledger.versions("2023-6T", None)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from tests.helpers import docx_tables, docx_text
+from tests.helpers import docx_tables, docx_text, workspace_at
 
 ROOT = Path(__file__).resolve().parents[3]
 RECEIVED = {"6T": "2023-05-03T09:00:00+07:00", "9T": "2023-08-03T09:00:00+07:00", "CN": "2023-11-03T09:00:00+07:00"}
@@ -230,14 +230,14 @@ def year_root(tmp_path_factory, config):
     from pipeline.orchestrator import run_period
 
     root = tmp_path_factory.mktemp("year")
-    ledger = open_ledger(root)
+    ledger = open_ledger(workspace_at(root))
     paths = []
     for kind, at in RECEIVED.items():
         period = config.period(f"2023-{kind}")
         for f in sorted((ROOT / "samples" / period.code).glob("*.xlsx")):
             receive_file(f, period, config=config, ledger=ledger, received_at=dt.datetime.fromisoformat(at),
                          received_by="Cán bộ mẫu", note=None, now=dt.datetime.now(dt.UTC), root=root)
-        paths.append(Path(run_period(period, config=config, root=root)))
+        paths.append(Path(run_period(period, config=config, workspace=workspace_at(root))))
     return root, paths
 
 
@@ -264,7 +264,7 @@ def test_year_aggregates_and_receipts_are_not_duplicated(year_root, config):
     assert len(agg["movement"]["units"]) == 8 and len(agg["trajectory"]) == 27
     assert agg["year"]["periods"] == ["2023-6T", "2023-9T", "2023-CN"]
     assert [agg["year"]["by_period"][p]["ncc"]["poor_households_current"] for p in agg["year"]["periods"]] == [2, 1, 0]
-    ledger = open_ledger(root)
+    ledger = open_ledger(workspace_at(root))
     period = config.period("2023-9T")
     before = len(ledger.versions(period.code))
     for f in sorted((ROOT / "samples" / period.code).glob("*.xlsx")):

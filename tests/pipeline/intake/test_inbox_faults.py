@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.ledger.store import Ledger
-from tests.helpers import drop
+from tests.helpers import drop, workspace_at
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = ROOT / "samples" / "2023-6T"
@@ -217,7 +217,8 @@ root, growing, final = Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])
 config = load_config()
 thread = _appender(growing, final.read_bytes(), 6.0)
 counts = orchestrator.intake_period(config.period("2023-6T"), config=config,
-                              now=dt.datetime(2023, 5, 3, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))), root=root,
+                              now=dt.datetime(2023, 5, 3, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))),
+                              workspace=workspace_at(root),
                               stable_seconds=1.0)
 thread.join()
 # this process's own peak: VmHWM belongs to the memory image made at exec; ru_maxrss would also count the
@@ -366,7 +367,7 @@ def test_links_and_special_entries_are_refused_not_followed(config, tmp_path, mo
     linked = tmp_path / "inbox" / "2023-9T"
     os.symlink(tmp_path / "outside", linked)
 
-    counts = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path)
+    counts = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, workspace=workspace_at(tmp_path))
     assert counts["new_files"] == 1
     (v,) = ledger.versions("2023-6T")
     assert (v.original_name, v.unit_code) == (sample.name, "22819")
@@ -408,7 +409,8 @@ def test_failure_on_one_file_is_its_system_error(config, tmp_path, monkeypatch):
 
     monkeypatch.setattr(validate, "validate_submission", failing)
     period = config.period("2023-6T")
-    counts = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path, stable_seconds=0.1)
+    counts = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE,
+                                        workspace=workspace_at(tmp_path), stable_seconds=0.1)
     ledger = Ledger(os.environ["PIPELINE_LEDGER_URL"])
     (tan,), (lam,) = ledger.versions("2023-6T", "22810"), ledger.versions("2023-6T", "22813")
     assert (tan.status, lam.status, lam.errors, lam.fingerprint) == ("valid", "error", 1, None)
@@ -416,7 +418,7 @@ def test_failure_on_one_file_is_its_system_error(config, tmp_path, monkeypatch):
     assert finding["message"] == "Lỗi hệ thống — cán bộ huyện đã được báo (KeyError). Tệp chưa được kiểm tra."
     assert (counts["units_valid"], counts["units_invalid"]) == (1, 1)
     monkeypatch.setattr(validate, "validate_submission", real)
-    again = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path)
+    again = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, workspace=workspace_at(tmp_path))
     assert (again["validations"], again["units_valid"]) == (1, 2)
 
 
@@ -433,7 +435,8 @@ def test_status_page_says_why_a_file_was_not_attributed(config, tmp_path, monkey
     (inbox / "ghi-chu.xlsx").write_text("Báo cáo gửi sau\n", encoding="utf-8")
     make_malformed_xml(inbox / "22813_lam_son_sua.xlsx")
     period = config.period("2023-6T")
-    counts = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path, stable_seconds=0.1)
+    counts = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE,
+                                        workspace=workspace_at(tmp_path), stable_seconds=0.1)
     assert (counts["new_files"], counts["units_valid"]) == (4, 1)
     page = status_page_path(period, tmp_path).read_text(encoding="utf-8")
     section = page.split("Tệp không xác định được đơn vị", 1)[1]
@@ -463,7 +466,7 @@ def test_old_unattributed_partial_does_not_haunt_the_status_page(config, tmp_pat
     drop([SAMPLES / "22828_ma_noi.xlsx"], tmp_path / "inbox" / "2023-6T")
     lone = tmp_path / "inbox" / "2023-6T" / "khong_ro.csv"
     lone.write_text("Mã hộ;Tên\n1;2\n", encoding="utf-8")
-    orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=tmp_path)
+    orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, workspace=workspace_at(tmp_path))
     html = status_page_path(period, tmp_path).read_text(encoding="utf-8")
     section = html.split("Tệp không xác định được đơn vị", 1)[1]
     assert "khong_ro.csv" in section

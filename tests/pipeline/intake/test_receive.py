@@ -13,6 +13,7 @@ import pytest
 
 from pipeline.__main__ import main
 from pipeline.ledger.store import Ledger
+from tests.helpers import workspace_at
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = ROOT / "samples" / "2023-6T"
@@ -55,7 +56,8 @@ def test_receive_registers_with_the_given_receipt_time(data_root):
 
     config = load_config()
     period = config.period("2023-6T")
-    counts = intake_period(period, config=config, now=dt.datetime(2023, 5, 3, 10, tzinfo=HCM), root=data_root)
+    counts = intake_period(period, config=config, now=dt.datetime(2023, 5, 3, 10, tzinfo=HCM),
+                           workspace=workspace_at(data_root))
     assert (counts["new_files"], counts["validations"], counts["units_valid"]) == (0, 1, 1)
     html = status_page_path(period, data_root).read_text(encoding="utf-8")
     assert "<td>03/05/2023 09:00<br><small>tệp sửa lần cuối" in html

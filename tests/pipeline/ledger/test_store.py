@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.ledger.store import Ledger
-from tests.helpers import SENT_AT, drop, edit_roster, reset_database, roster_rows
+from tests.helpers import SENT_AT, drop, edit_roster, reset_database, roster_rows, workspace_at
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = ROOT / "samples" / "2023-6T"
@@ -66,12 +66,13 @@ def test_corrected_version_after_failed_one(ledger_env, config, test_set):
     drop([p for p in SAMPLES.glob("*.xlsx") if not p.name.startswith("22825")], inbox)
     (bad,) = drop([next(test_set.glob("22825_*.xlsx"))], inbox)
     bad_bytes = bad.read_bytes()
-    run_period(period, config=config, now=BEFORE_DEADLINE, root=root)
+    run_period(period, config=config, now=BEFORE_DEADLINE, workspace=workspace_at(root))
     (v1,) = ledger.versions("2023-6T", "22825")
     assert (v1.status, v1.errors) == ("invalid", 2)
     bad.unlink()  # the clerk replaces the file with the corrected one
     (good,) = drop([SAMPLES / "22825_hoa_son.xlsx"], inbox, sent_at=BEFORE_DEADLINE + dt.timedelta(hours=3))
-    report = Path(run_period(period, config=config, now=BEFORE_DEADLINE + dt.timedelta(hours=4), root=root))
+    report = Path(run_period(period, config=config, now=BEFORE_DEADLINE + dt.timedelta(hours=4),
+                             workspace=workspace_at(root)))
     v1, v2 = ledger.versions("2023-6T", "22825")
     assert (v1.version, v1.status, v2.version, v2.status) == (1, "invalid", 2, "valid")
     assert v1.sha256 != v2.sha256
@@ -105,9 +106,10 @@ def test_valid_version_then_failing_one(ledger_env, config, test_set):
     period = config.period("2023-6T")
     inbox = root / "inbox" / "2023-6T"
     drop(sorted(SAMPLES.glob("*.xlsx")), inbox)
-    run_period(period, config=config, now=BEFORE_DEADLINE, root=root)
+    run_period(period, config=config, now=BEFORE_DEADLINE, workspace=workspace_at(root))
     drop([next(test_set.glob("22825_*.xlsx"))], inbox, sent_at=BEFORE_DEADLINE + dt.timedelta(hours=1))
-    report = Path(run_period(period, config=config, now=BEFORE_DEADLINE + dt.timedelta(hours=2), root=root))
+    report = Path(run_period(period, config=config, now=BEFORE_DEADLINE + dt.timedelta(hours=2),
+                             workspace=workspace_at(root)))
     agg = json.loads((root / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     hoa = next(s for s in agg["submissions"] if s["unit_code"] == "22825")
     assert (hoa["status"], hoa["version"], hoa["newer_failed"]) == ("valid", 1, {"version": 2, "errors": 2})
@@ -259,12 +261,12 @@ def test_rerun_revalidates_only_what_changed(ledger_env, config, monkeypatch):
 
     period = config.period("2023-6T")
     drop(sorted(SAMPLES.glob("*.xlsx")), root / "inbox" / "2023-6T")
-    first = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=root)
+    first = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, workspace=workspace_at(root))
     assert (first["new_files"], first["validations"], first["units_valid"]) == (8, 8, 8)
-    again = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=root)
+    again = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, workspace=workspace_at(root))
     assert (again["new_files"], again["validations"]) == (0, 0)
     monkeypatch.setattr(run, "rules_hash", lambda: "changed-suite")
-    changed = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=root)
+    changed = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, workspace=workspace_at(root))
     assert changed["validations"] == 8
 
 
@@ -281,7 +283,7 @@ def test_warning_only_submission_is_accepted_and_shown(ledger_env, config, tmp_p
     rows = roster_rows(path)
     row = edit_roster(path, rows[0]["household_code"], income_vnd_per_person_month=1200)
     drop([path], root / "inbox" / "2023-6T")
-    counts = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, root=root)
+    counts = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, workspace=workspace_at(root))
     assert counts["units_valid"] == 1
     from pipeline.staff.feedback import status_page_path
 
@@ -308,7 +310,8 @@ def test_household_cannot_vanish_within_the_year(ledger_env, config, tmp_path):
     from pipeline import orchestrator
 
     drop([SAMPLES / "22828_ma_noi.xlsx"], root / "inbox" / "2023-6T")
-    orchestrator.intake_period(config.period("2023-6T"), config=config, now=BEFORE_DEADLINE, root=root)
+    orchestrator.intake_period(config.period("2023-6T"), config=config, now=BEFORE_DEADLINE,
+                               workspace=workspace_at(root))
     nine = _as_9t(SAMPLES / "22828_ma_noi.xlsx", tmp_path / "22828_ma_noi_9T.xlsx")
     wb = load_workbook(nine)
     ws = wb["Danh sách hộ NCC"]
@@ -329,7 +332,7 @@ def test_household_cannot_vanish_within_the_year(ledger_env, config, tmp_path):
                  current=cells["ncc_near_poor_persons"][1] - persons)
     drop([nine], root / "inbox" / "2023-9T", sent_at=dt.datetime(2023, 8, 1, tzinfo=HCM))
     counts = orchestrator.intake_period(config.period("2023-9T"), config=config,
-                                  now=dt.datetime(2023, 8, 1, 9, tzinfo=HCM), root=root)
+                                  now=dt.datetime(2023, 8, 1, 9, tzinfo=HCM), workspace=workspace_at(root))
     assert counts["units_invalid"] == 1
     (v,) = ledger.versions("2023-9T", "22828")
     from pipeline.findings import read_outcome
@@ -349,14 +352,15 @@ def test_outlier_warns_until_accepted_with_justification(ledger_env, config, tmp
     from tests.helpers import edit_summary, summary_cells
 
     drop([SAMPLES / "22828_ma_noi.xlsx"], root / "inbox" / "2023-6T")
-    orchestrator.intake_period(config.period("2023-6T"), config=config, now=BEFORE_DEADLINE, root=root)
+    orchestrator.intake_period(config.period("2023-6T"), config=config, now=BEFORE_DEADLINE,
+                               workspace=workspace_at(root))
     nine = _as_9t(SAMPLES / "22828_ma_noi.xlsx", tmp_path / "22828_ma_noi_9T.xlsx")
     poor = summary_cells(nine)["poor_households"][1]
     edit_summary(nine, "poor_households", current=poor + poor // 2)
     drop([nine], root / "inbox" / "2023-9T", sent_at=dt.datetime(2023, 8, 1, tzinfo=HCM))
     period = config.period("2023-9T")
     later = dt.datetime(2023, 8, 1, 9, tzinfo=HCM)
-    counts = orchestrator.intake_period(period, config=config, now=later, root=root)
+    counts = orchestrator.intake_period(period, config=config, now=later, workspace=workspace_at(root))
     assert counts["units_valid"] == 1
     (v,) = ledger.versions("2023-9T", "22828")
     assert v.warnings == 1
@@ -365,7 +369,7 @@ def test_outlier_warns_until_accepted_with_justification(ledger_env, config, tmp
     ledger.accept_outlier(period="2023-9T", unit_code="22828", indicator="poor_households",
                           justification="Sáp nhập thôn Tà Nôi mới, bổ sung 129 hộ nghèo theo QĐ 77/QĐ-UBND",
                           accepted_by="Chuyên viên Phòng LĐ-TB&XH", accepted_at=later)
-    again = orchestrator.intake_period(period, config=config, now=later, root=root)
+    again = orchestrator.intake_period(period, config=config, now=later, workspace=workspace_at(root))
     assert again["validations"] == 1  # the acceptance changed the fingerprint
     (v,) = ledger.versions("2023-9T", "22828")
     assert v.warnings == 0
@@ -476,7 +480,7 @@ def test_sqlite_ledger_is_owner_only(tmp_path, monkeypatch):
     (tmp_path / "default" / "work").mkdir(parents=True, mode=0o755)
     old = os.umask(0o022)
     try:
-        open_ledger(tmp_path / "default")
+        open_ledger(workspace_at(tmp_path / "default"))
         ledger = Ledger(f"sqlite:///{tmp_path / 'data' / 'work' / 'ledger.sqlite'}")
         ledger.register(period="2023-6T", unit_code="22828", original_name="a.xlsx", sha256="a" * 64,
                         size_bytes=1, found_at=BEFORE_DEADLINE, file_mtime=BEFORE_DEADLINE, on_time=True,

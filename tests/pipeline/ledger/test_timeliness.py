@@ -21,7 +21,7 @@ from pipeline.config import Unit
 from pipeline.ledger import timeliness as tl
 from pipeline.ledger.store import Ledger
 from pipeline.render.timeliness import report_context
-from tests.helpers import docx_tables, drop, find_row, reset_database, set_narrative
+from tests.helpers import docx_tables, drop, find_row, reset_database, set_narrative, workspace_at
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = ROOT / "samples" / "2023-6T"
@@ -267,7 +267,7 @@ def test_version_after_the_lock_is_used_only_once_reopened(ledger_url, tmp_path,
     root = tmp_path
     period = config.period("2023-6T")
     drop([SAMPLES / "22828_ma_noi.xlsx"], root / "inbox" / "2023-6T")
-    run_period(period, config=config, now=DEADLINE_6T - dt.timedelta(days=2), root=root)
+    run_period(period, config=config, now=DEADLINE_6T - dt.timedelta(days=2), workspace=workspace_at(root))
     corrected = tmp_path / "sent" / "22828_ma_noi_bo_sung.xlsx"
     corrected.parent.mkdir()
     shutil.copyfile(SAMPLES / "22828_ma_noi.xlsx", corrected)
@@ -278,7 +278,7 @@ def test_version_after_the_lock_is_used_only_once_reopened(ledger_url, tmp_path,
                            received_by="Trần Thị B", note="nhận qua Zalo", now=late_at, root=root)
     assert (receipt.version.version, receipt.version.on_time) == (2, False)
     assert Path(receipt.version.archive_path).read_bytes() == corrected.read_bytes()
-    report = Path(run_period(period, config=config, now=late_at + dt.timedelta(hours=1), root=root))
+    report = Path(run_period(period, config=config, now=late_at + dt.timedelta(hours=1), workspace=workspace_at(root)))
     agg = json.loads((root / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     ma_noi = next(s for s in agg["submissions"] if s["unit_code"] == "22828")
     assert (ma_noi["status"], ma_noi["version"], ma_noi["on_time"], ma_noi["newer_failed"]) == ("valid", 1, True, None)
@@ -301,7 +301,7 @@ def test_version_after_the_lock_is_used_only_once_reopened(ledger_url, tmp_path,
     assert (record.unit_code, record.reopened_by, record.reason) == ("22828", "Nguyễn Văn A",
                                                                      "UBND huyện cho phép bổ sung")
     assert abs(record.reopened_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
-    run_period(period, config=config, now=late_at + dt.timedelta(hours=2), root=root)
+    run_period(period, config=config, now=late_at + dt.timedelta(hours=2), workspace=workspace_at(root))
     agg = json.loads((root / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     ma_noi = next(s for s in agg["submissions"] if s["unit_code"] == "22828")
     assert (ma_noi["status"], ma_noi["version"], ma_noi["on_time"]) == ("valid", 2, False)

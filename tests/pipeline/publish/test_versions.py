@@ -16,7 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import docx_tables, docx_text, edit_roster, edit_summary, find_row, roster_rows, summary_cells
+from tests.helpers import (
+    docx_tables,
+    docx_text,
+    edit_roster,
+    edit_summary,
+    find_row,
+    roster_rows,
+    summary_cells,
+    workspace_at,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx"))
@@ -53,7 +62,7 @@ def receive(root: Path, config, files: list[Path], at: dt.datetime) -> None:
     from pipeline.intake.receive import receive_file
     from pipeline.ledger.store import open_ledger
 
-    ledger = open_ledger(root)
+    ledger = open_ledger(workspace_at(root))
     for f in files:
         receive_file(f, config.period("2023-6T"), config=config, ledger=ledger, received_at=at,
                      received_by="Cán bộ tiếp nhận", note="nhận qua thư điện tử", now=at + dt.timedelta(hours=1),
@@ -63,7 +72,7 @@ def receive(root: Path, config, files: list[Path], at: dt.datetime) -> None:
 def run(root: Path, config, now: dt.datetime) -> Path:
     from pipeline.orchestrator import run_period
 
-    return Path(run_period(config.period("2023-6T"), config=config, now=now, root=root))
+    return Path(run_period(config.period("2023-6T"), config=config, now=now, workspace=workspace_at(root)))
 
 
 def make_history(root: Path, config, corrected: Path) -> dict[str, object]:

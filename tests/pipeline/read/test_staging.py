@@ -16,7 +16,7 @@ import pytest
 from pipeline.files import sha256_of
 from pipeline.read.reader import UnreadableSubmission, read_submission
 from pipeline.read.staging import frames_dir, staged_submission
-from tests.helpers import docx_text, drop
+from tests.helpers import docx_text, drop, workspace_at
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx"))
@@ -108,10 +108,10 @@ def test_each_version_is_opened_once_and_a_rerun_opens_none(config, tmp_path, mo
     drop(SAMPLES, inbox)
     _OPENS.update(archive=tmp_path / "archive", paths=[])
     try:
-        report = Path(run_period(period, config=config, root=tmp_path))
+        report = Path(run_period(period, config=config, workspace=workspace_at(tmp_path)))
         first = list(_OPENS["paths"])
         _OPENS["paths"] = []
-        assert docx_text(Path(run_period(period, config=config, root=tmp_path))) == docx_text(report)
+        assert docx_text(Path(run_period(period, config=config, workspace=workspace_at(tmp_path)))) == docx_text(report)
         rerun = list(_OPENS["paths"])
         _OPENS["paths"] = []
         newer = drop([SAMPLES[0]], tmp_path / "moi")[0]
@@ -119,7 +119,7 @@ def test_each_version_is_opened_once_and_a_rerun_opens_none(config, tmp_path, mo
 
         set_narrative(newer, "results", "Bản sửa: bổ sung kết quả hỗ trợ.")
         newer.rename(inbox / "22810_tan_son_sua.xlsx")
-        run_period(period, config=config, root=tmp_path)
+        run_period(period, config=config, workspace=workspace_at(tmp_path))
         corrected = list(_OPENS["paths"])
     finally:
         _OPENS.update(archive=None, paths=[])

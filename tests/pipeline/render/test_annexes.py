@@ -13,7 +13,16 @@ from docx import Document
 from openpyxl import load_workbook
 
 from pipeline import schema
-from tests.helpers import docx_tables, docx_text, drop, edit_roster, edit_summary, roster_rows, summary_cells
+from tests.helpers import (
+    docx_tables,
+    docx_text,
+    drop,
+    edit_roster,
+    edit_summary,
+    roster_rows,
+    summary_cells,
+    workspace_at,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -47,7 +56,7 @@ def moved(tmp_path_factory, config) -> Path:
             edit_summary(path, f"{prefix}_households", current=int(s[f"{prefix}_households"][1]) + delta)
             edit_summary(path, f"{prefix}_persons",
                          current=int(s[f"{prefix}_persons"][1]) + delta * household["members_count"])
-    run_period(config.period("2023-6T"), config=config, root=root)
+    run_period(config.period("2023-6T"), config=config, workspace=workspace_at(root))
     return root
 
 
@@ -380,7 +389,7 @@ def test_units_without_a_valid_report(test_set, config, tmp_path):
     from samples.generate import INVALID_UNIT, MISSING_UNIT
 
     drop(sorted(test_set.glob("*.xlsx")), tmp_path / "inbox" / "2023-6T")
-    run_period(config.period("2023-6T"), config=config, root=tmp_path)
+    run_period(config.period("2023-6T"), config=config, workspace=workspace_at(tmp_path))
     report, workbook, agg = _paths(tmp_path)
     codes = [u.code for u in _units(config)]
     tables = _annex_tables(report)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from tests.helpers import docx_tables, docx_text, drop, find_row, set_narrative
+from tests.helpers import docx_tables, docx_text, drop, find_row, set_narrative, workspace_at
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -81,7 +81,7 @@ def test_free_text_special_characters_and_line_breaks(tmp_path, config):
     drop(sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx")), inbox)
     typed = "Thiếu vốn & đất <sản xuất> > 50% hộ\nDòng thứ hai: \"trích dẫn\""
     set_narrative(inbox / "22828_ma_noi.xlsx", "difficulties", typed)
-    report = Path(run_period(config.period("2023-6T"), config=config, root=tmp_path))
+    report = Path(run_period(config.period("2023-6T"), config=config, workspace=workspace_at(tmp_path)))
     doc = Document(str(report))
     para = next(p for p in doc.paragraphs if p.text.startswith("- Khó khăn, vướng mắc: Thiếu vốn"))
     assert para.text == "- Khó khăn, vướng mắc: " + typed

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from pipeline import schema
-from tests.helpers import docx_tables, docx_text, drop, set_narrative
+from tests.helpers import docx_tables, docx_text, drop, set_narrative, workspace_at
 
 ROOT = Path(__file__).resolve().parents[3]
 TYPED = ["a }} b", "{{ 7*7 }}", "{% if x %}", "<w:t>&amp;</w:t>", "{_{ x }_}", "{# c #}"]
@@ -43,7 +43,7 @@ def literal_report(tmp_path_factory, config) -> Path:
     set_narrative(ma_noi, "results", " | ".join(TYPED))
     set_narrative_text(ma_noi, "proposals", "=SUM(A1)")
     ma_noi.rename(inbox / FILE_NAME)  # the sending time (mtime) is kept
-    return Path(run_period(config.period("2023-6T"), config=config, root=root))
+    return Path(run_period(config.period("2023-6T"), config=config, workspace=workspace_at(root)))
 
 
 def test_typed_template_syntax_is_shown_literally(literal_report):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from tests.helpers import drop, roster_rows, summary_cells
+from tests.helpers import drop, roster_rows, summary_cells, workspace_at
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx"))
@@ -38,7 +38,7 @@ def run(tmp_path_factory, config) -> Path:
 
     root = tmp_path_factory.mktemp("pdf")
     drop([p for p in SAMPLES if not p.name.startswith(ABSENT)], root / "inbox" / "2023-6T")
-    return Path(run_period(config.period("2023-6T"), config=config, root=root))
+    return Path(run_period(config.period("2023-6T"), config=config, workspace=workspace_at(root)))
 
 
 def _page_text(pdf: Path, page: int) -> str:

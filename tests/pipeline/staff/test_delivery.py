@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.__main__ import EXIT_CHANGED, EXIT_NOT_APPROVED, main
-from tests.helpers import docx_text, roster_rows
+from tests.helpers import docx_text, roster_rows, workspace_at
 from tests.mailserver import MailServer, parts_text
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -85,7 +85,7 @@ def test_deliver_refuses_a_report_changed_since_approval(root, smtp, capsys):
 
     before = sha256_of(_report(root))
     assert main(["approve", "2023-6T", "--version", "1", "--by", "Trần Thị Hoa"]) == 0
-    approval = open_ledger(root).approval("2023-6T", 1)
+    approval = open_ledger(workspace_at(root)).approval("2023-6T", 1)
     assert (approval["version"], approval["sha256"], approval["approved_by"]) == (1, before, "Trần Thị Hoa")
     assert f"mã SHA-256 {before}" in capsys.readouterr().out
     report = _report(root)
@@ -94,7 +94,7 @@ def test_deliver_refuses_a_report_changed_since_approval(root, smtp, capsys):
     err = capsys.readouterr().err
     assert "đã thay đổi sau khi phê duyệt" in err and before[:12] in err
     assert smtp.received == []
-    assert open_ledger(root).deliveries("2023-6T") == []
+    assert open_ledger(workspace_at(root)).deliveries("2023-6T") == []
 
 
 @pytest.mark.slow
@@ -146,7 +146,7 @@ def test_approved_report_is_archived_and_emailed_without_household_names(root, s
     assert {oct(p.stat().st_mode & 0o777) for p in archive.iterdir()} == {"0o600"}
     assert sha256_of(archive / "bao-cao-2023-6T-ban-gui.docx") == sha256_of(docx_file)
 
-    [record] = open_ledger(root).deliveries("2023-6T")
+    [record] = open_ledger(workspace_at(root)).deliveries("2023-6T")
     assert (record["version"], record["sha256"], record["recipients"]) == (1, digest, recipients)
     assert record["archive_path"] == str(archive)
 
@@ -154,4 +154,4 @@ def test_approved_report_is_archived_and_emailed_without_household_names(root, s
     assert main(["deliver", "2023-6T"]) == 0
     assert "đã được gửi trước đây; không gửi lại" in capsys.readouterr().out
     assert smtp.received == []
-    assert len(open_ledger(root).deliveries("2023-6T")) == 1
+    assert len(open_ledger(workspace_at(root)).deliveries("2023-6T")) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import roster_rows
+from tests.helpers import roster_rows, workspace_at
 
 ROOT = Path(__file__).resolve().parents[3]
 SUITES = ["general", "summary", "roster", "reconciliation", "members", "narrative"]
@@ -46,7 +46,7 @@ def test_site_rendered_once_from_kept_results(plan_root, config, monkeypatch):
 
     monkeypatch.setattr(SiteBuilder, "build", counting_build)
     monkeypatch.setattr(Batch, "validate", no_validate)
-    index = data_docs_period(config.period("2023-6T"), config=config, root=plan_root)
+    index = data_docs_period(config.period("2023-6T"), config=config, workspace=workspace_at(plan_root))
     assert index == str(plan_root / "reports" / "2023" / "6T" / "data-docs" / "index.html")
     assert calls == {"build": 1, "validate": 0}
     pages = list((plan_root / "reports" / "2023" / "6T" / "data-docs" / "validations").rglob("*.html"))

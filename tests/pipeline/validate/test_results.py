@@ -8,7 +8,7 @@ import shutil
 import stat
 from pathlib import Path
 
-from tests.helpers import edit_roster
+from tests.helpers import edit_roster, workspace_at
 
 ROOT = Path(__file__).resolve().parents[3]
 SUITES = ["general", "summary", "roster", "reconciliation", "members", "narrative"]
@@ -22,7 +22,7 @@ def test_results_kept_per_version(plan_root, config):
     from pipeline.validate.results import counts_path, results_path
 
     period = config.period("2023-6T")
-    versions = open_ledger(plan_root).versions(period.code)
+    versions = open_ledger(workspace_at(plan_root)).versions(period.code)
     assert len(versions) == 8
     folder = plan_root / "work" / "2023-6T" / "results"
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
