@@ -27,6 +27,7 @@ import pandas as pd
 
 from pipeline import fmt
 from pipeline.config import Config, Period
+from pipeline.schema import DEPRIVATION_KEYS
 
 POOR, NEAR_POOR = "poor", "near_poor"
 LISTS = (POOR, NEAR_POOR)
@@ -220,8 +221,6 @@ def trajectory(periods: Sequence[tuple[Period, pd.DataFrame]], config: Config,
         change of status between consecutive periods: ``period``, ``kind`` code, ``number``, ``date``
         ISO or None, ``from`` and ``to`` status codes).
     """
-    from pipeline.schema import DEPRIVATION_KEYS
-
     seen: dict[tuple[str, str], dict[str, Any]] = {}
     for period, roster in periods:
         for _, r in roster.iterrows():

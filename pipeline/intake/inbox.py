@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import fmt
-from pipeline.config import Config, Period
+from pipeline.config import PERIOD_RE, Config, Period
 from pipeline.files import crashpoint, sweep_stale, write_text
 from pipeline.ledger.store import (
     Ledger,
@@ -32,13 +32,14 @@ from pipeline.ledger.store import (
 from pipeline.ledger.timeliness import arrived_on_time, policy_from_config
 from pipeline.paths import archive_period_dir, inbox_dir, skipped_path
 from pipeline.read.reader import UnreadableSubmission
+from pipeline.read.staging import staged_submission
 from pipeline.status import SYSTEM_ERROR_TITLE, Arrival
 from pipeline.system_errors import error_type, log_system_error
 
 log = logging.getLogger(__name__)
 
 
-def _peek_unit(path: Path, config: Config, *, sha256: str, period: Period, file_name: str,
+def peek_unit(path: Path, config: Config, *, sha256: str, period: Period, file_name: str,
                root: Path) -> str | None:
     """The configured unit whose code is typed in the archived file ``path``, or None (unattributed: its
     findings say why). This is the version's one read: its frames are staged for validation and
@@ -46,8 +47,6 @@ def _peek_unit(path: Path, config: Config, *, sha256: str, period: Period, file_
 
     A system error while reading is logged with its traceback and leaves the file unattributed; validation
     then gives it the system-error outcome (:func:`validate_version`)."""
-    from pipeline.read.staging import staged_submission
-
     try:
         code = staged_submission(path, sha256=sha256, period=period, config=config, file_name=file_name,
                                  root=root).unit_code
@@ -270,7 +269,7 @@ def _take_in(src: Path, first: os.stat_result, *, period: Period, config: Config
     crashpoint("intake-after-archive")
     mtime = dt.datetime.fromtimestamp(second.st_mtime, tz=dt.UTC)
     version = ledger.register(
-        period=period.code, unit_code=_peek_unit(copy, config, sha256=digest, period=period, file_name=src.name,
+        period=period.code, unit_code=peek_unit(copy, config, sha256=digest, period=period, file_name=src.name,
                                                  root=root),
         original_name=src.name, sha256=digest,
         size_bytes=size, found_at=now, file_mtime=mtime, archive_path=str(copy),
@@ -294,8 +293,6 @@ def superseded_unattributed(ledger: Ledger, period: Period) -> set[int]:
 def open_periods(config: Config, root: Path) -> list[str]:
     """Period codes that have a drop folder ``inbox/<period>/`` (folders with other names, and drop folders
     that are symbolic links, are ignored)."""
-    from pipeline.config import PERIOD_RE
-
     inbox = inbox_dir(None, root)
     if not inbox.is_dir():
         return []

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pipeline.config import Config, Period
 from pipeline.files import sha256_of
+from pipeline.intake.inbox import peek_unit
 from pipeline.ledger.store import (
     Ledger,
     NotRegularFile,
@@ -73,8 +74,6 @@ def receive_file(path: Path, period: Period, *, config: Config, ledger: Ledger, 
             period's data did not exist yet).
         OSError: the archive copy failed.
     """
-    from pipeline.intake.inbox import _peek_unit
-
     if path.is_symlink() or not path.is_file():
         raise ReceiptError(f"Không tìm thấy tệp (hoặc không phải tệp thường): {path}")
     if not received_by.strip():
@@ -103,7 +102,7 @@ def receive_file(path: Path, period: Period, *, config: Config, ledger: Ledger, 
         mtime = dt.datetime.fromtimestamp(first.st_mtime, tz=dt.UTC)
         version = ledger.register(
             period=period.code, original_name=path.name, sha256=digest,
-            unit_code=_peek_unit(copy, config, sha256=digest, period=period, file_name=path.name, root=root),
+            unit_code=peek_unit(copy, config, sha256=digest, period=period, file_name=path.name, root=root),
             size_bytes=size, found_at=now, file_mtime=mtime, archive_path=str(copy),
             received_at=received_at, received_via=Arrival.STAFF, received_by=received_by.strip(),
             receipt_note=(note or "").strip() or None,

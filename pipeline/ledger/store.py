@@ -36,7 +36,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from pipeline.config import Period
-from pipeline.files import ensure_dir, private_modes, sha256_of, share_group
+from pipeline.files import atomic_path, ensure_dir, private_modes, sha256_of, share_group
 from pipeline.paths import archive_period_dir, ledger_file
 from pipeline.status import Arrival, VersionStatus
 from pipeline.workspace import Workspace
@@ -653,8 +653,6 @@ def archive_file(src: Path, period: Period, root: Path, *,
         SourceChanged: ``src`` changed before or during the copy (the copy is discarded).
         OSError: reading or writing failed.
     """
-    from pipeline.files import atomic_path, ensure_dir, private_modes
-
     suffix = "".join(ch for ch in src.suffix.lower() if ch.isalnum() or ch == ".")[:8]
     folder = ensure_dir(archive_period_dir(period.code, root), private=True)
     try:

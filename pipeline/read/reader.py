@@ -35,6 +35,7 @@ from pipeline.read.sources import (
     open_submission,
     value_at,
 )
+from pipeline.schema import loose_unit_name
 from pipeline.textvalue import plain_text, strip_spaces
 
 __all__ = ["Submission", "UnreadableSubmission", "clean_text", "read_submission", "roster_counts"]
@@ -475,7 +476,6 @@ def closest_units(config: Config, name: object, code: object, n: int = 3) -> lis
     with ``code`` in the same positions (ties: the smaller numeric difference)."""
     import difflib
 
-    from pipeline.schema import loose_unit_name
 
     out: list[Unit] = []
     if name:

@@ -50,7 +50,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from xlrd.compdoc import CompDocError
 
-from pipeline import fmt
+from pipeline import fmt, schema
+from pipeline.textvalue import plain_text
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -599,8 +600,6 @@ def _open_zip(fh: BinaryIO, name: str, limits: Limits) -> Opened:
 
 
 def _open_ole(fh: BinaryIO, name: str, limits: Limits) -> Opened:
-    from pipeline.textvalue import plain_text
-
     password = UnreadableSubmission(
         f"Tệp {name} được đặt mật khẩu nên không đọc được.",
         "Mở tệp bằng Excel, vào Tệp → Thông tin → Bảo vệ sổ làm việc → Mã hóa bằng mật khẩu, xóa mật khẩu, lưu "
@@ -740,8 +739,6 @@ def _open_text(fh: BinaryIO, name: str, limits: Limits) -> Opened:
 def _csv_workbook(rows: list[list[str]], name: str) -> Any:
     """A CSV holds one table: the roster of "Danh sách hộ NCC" with, on each row, the unit's code, name and
     period in columns "Mã đơn vị", "Tên đơn vị", "Kỳ báo cáo". It becomes a workbook with those two sheets."""
-    from pipeline import schema
-
     header = [schema.normalize_label(h) for h in rows[0]]
     if schema.normalize_label("Mã hộ") not in header:
         raise UnreadableSubmission(

@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.codehash import reader_hash
 from pipeline.config import Config, Period
 from pipeline.files import ensure_dir, sweep_stale
 from pipeline.findings import Finding
@@ -39,8 +40,6 @@ FORMAT = 1
 def frames_dir(period: Period, sha256: str, root: Path) -> Path:
     """``work/<period>/frames/<sha256>-<reader hash, 16 hex>/`` for the reader in use
     (:func:`pipeline.paths.frames_path`)."""
-    from pipeline.codehash import reader_hash
-
     return frames_path(period, sha256, reader_hash(), root)
 
 

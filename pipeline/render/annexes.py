@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import fmt, schema
+from pipeline.aggregate.movement import TERMS as MOVEMENT_TERMS
 from pipeline.config import PROJECT_ROOT, Config, Period
 from pipeline.files import ensure_dir, private_modes
 from pipeline.paths import annex_workbook_staging_path
@@ -127,8 +128,6 @@ def _sum(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[str, int]:
 
 
 def _movement_rows(agg: dict[str, Any], table: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    from pipeline.aggregate.movement import TERMS as MOVEMENT_TERMS  # pandas: only when the annexes are built
-
     status = table.removeprefix("movement_")
     keys = MOVEMENT_TERMS[status]
     columns = ("start", "start_persons", *MOVEMENT_COLUMNS, "end", "end_persons")

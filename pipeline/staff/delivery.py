@@ -40,7 +40,9 @@ from pipeline.config import Config, Period
 from pipeline.files import copy_file, ensure_dir, private_modes, sha256_of
 from pipeline.ledger.store import Ledger
 from pipeline.paths import aggregates_path, delivered_dir, report_path
+from pipeline.render.annexes import labels
 from pipeline.render.pdf import to_pdf
+from pipeline.render.report import document_text
 from pipeline.staff.mail import Sender, compose
 
 log = logging.getLogger(__name__)
@@ -52,8 +54,6 @@ ANNEX_HEADER = "chủ hộ"  # in a column header of the annex's table (names of
 def _annex_wording() -> tuple[str, str]:
     """The household annex's label ("Phụ lục I") and title, as the template and the workbook word them
     (``annexes.households`` in ``templates/phu_luc.yaml``)."""
-    from pipeline.render.annexes import labels
-
     annex = labels()["annexes"]["households"]
     return annex["label"], annex["title"]
 
@@ -227,7 +227,6 @@ def deliver(period: Period, *, config: Config, ledger: Ledger, send: Sender, now
         os.chmod(build, private_modes()[1])
         copy = email_copy(path, build / names[0].name)
         pdf = to_pdf(copy, build)  # LibreOffice headless (pipeline.render.pdf)
-        from pipeline.render.report import document_text
 
         texts = {copy.name: document_text(copy)}
         pdf_text = _pdf_text(pdf)

@@ -28,6 +28,8 @@ from pipeline.ledger.state import unit_states
 from pipeline.ledger.store import Ledger
 from pipeline.ledger.timeliness import from_ledger, policy_from_config
 from pipeline.paths import feedback_path, status_page_path
+from pipeline.read.reader import SheetLayout
+from pipeline.read.sources import existing_cells, trimmed_xlsx, value_at
 from pipeline.render.timeliness import report_context as timeliness_context
 from pipeline.status import SYSTEM_ERROR, UNIT_LABELS, VERSION_LABELS, UnitStatus, VersionStatus
 from pipeline.textvalue import plain_text
@@ -43,7 +45,6 @@ def _locate_column(ws: Any, header: str, row: int | None) -> int | None:
     target = schema.normalize_label(header)
     if not target:
         return None
-    from pipeline.read.sources import value_at
 
     for r in range(1, min(ws.max_row, 15) + 1):
         for c in range(1, ws.max_column + 1):
@@ -69,8 +70,6 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
 
-    from pipeline.read.reader import SheetLayout
-    from pipeline.read.sources import existing_cells, trimmed_xlsx
 
     try:  # the bounded, trimmed copy the reader parses: formatting far below the data costs nothing here either
         copy, _ = trimmed_xlsx(Path(version.archive_path), version.original_name)

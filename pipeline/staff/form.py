@@ -18,6 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from pipeline import schema
 from pipeline.config import Config, load_config
+from pipeline.files import atomic_path
 
 _BOLD = Font(name="Times New Roman", bold=True, size=12)
 _NORMAL = Font(name="Times New Roman", size=12)
@@ -223,7 +224,6 @@ def write_submission(
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 100
 
-    from pipeline.files import atomic_path
 
     with atomic_path(Path(path)) as tmp:  # a blank form: no personal data, 0644
         wb.save(tmp)

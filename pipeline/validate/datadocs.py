@@ -24,6 +24,7 @@ from pipeline.config import Config, Period
 from pipeline.files import atomic_dir
 from pipeline.paths import data_docs_dir
 from pipeline.validate.results import read_counts, scrub
+from pipeline.validate.rules import load_suite
 
 log = logging.getLogger(__name__)
 SITE_NAME = "period"
@@ -76,7 +77,6 @@ def _build_site(site: Path, period: Period, *, config: Config, ledger: Any, root
         ValidationResultIdentifier,
     )
 
-    from pipeline.validate.rules import load_suite
 
     kept = latest_results(period, config=config, ledger=ledger, root=root)
     if not kept:

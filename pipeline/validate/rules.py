@@ -31,6 +31,7 @@ from pipeline.read.reader import (
     Submission,
     UnreadableSubmission,
     clean_text,
+    closest_units,
     locate_findings,
     read_submission,
     roster_counts,
@@ -178,8 +179,6 @@ def build_frames(sub: Submission, config: Config, period: Period | None = None,
 
 def _unit_suggestion(name: object, config: Config) -> str:
     """The configured units whose names are closest to ``name`` (for a message), or ""."""
-    from pipeline.read.reader import closest_units
-
     units = closest_units(config, name, None) if name else []
     if not units:
         return ""
