@@ -161,4 +161,4 @@ def test_reminders_dag_runs_daily_and_sends_through_the_smtp_provider_at_run_tim
     top_level = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
     assert top_level == ["from __future__ import annotations", "import datetime as dt",
                          "from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task",
-                         "from pipeline.config import load_config"]
+                         "from pipeline.workspace import Workspace"]
