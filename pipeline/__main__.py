@@ -31,7 +31,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.status import UnitStatus
+from pipeline.status import UNIT_LINE_LABELS, UnitStatus
 
 
 class VietnameseArgumentParser(argparse.ArgumentParser):
@@ -446,15 +446,14 @@ def unit_line(sub: dict) -> str:
     if status == UnitStatus.MISSING:
         if sub.get("required") is False:
             return f"{name}: chưa gửi — đơn vị được đề nghị báo cáo, không tính là thiếu"
-        return f"{name}: chưa nhận"
+        return f"{name}: {UNIT_LINE_LABELS[status]}"
+    word = UNIT_LINE_LABELS[status]
     if status == UnitStatus.LOCKED:
-        line = f"{name}: {version} nhận sau ngày khóa sổ, chưa được mở lại — báo cáo chưa dùng"
+        line = f"{name}: {version} {word}, chưa được mở lại — báo cáo chưa dùng"
     elif status == UnitStatus.ERROR:
-        line = f"{name}: lỗi hệ thống — {version} chưa kiểm tra được{late}"
-    elif status == UnitStatus.INVALID:
-        line = f"{name}: không hợp lệ — {version}: {sub['errors']} lỗi, {sub['warnings']} cảnh báo{late}"
+        line = f"{name}: {word} — {version} chưa kiểm tra được{late}"
     else:
-        line = f"{name}: hợp lệ — {version}: {sub['errors']} lỗi, {sub['warnings']} cảnh báo{late}"
+        line = f"{name}: {word} — {version}: {sub['errors']} lỗi, {sub['warnings']} cảnh báo{late}"
     newer = sub.get("newer_failed")
     if newer:
         why = "chưa kiểm tra được (lỗi hệ thống)" if newer["errors"] is None else f"có {newer['errors']} lỗi"

@@ -70,7 +70,8 @@ UNIT_LINE_LABELS: dict[UnitStatus, str] = {
     UnitStatus.LOCKED: "nhận sau ngày khóa sổ",
     UnitStatus.MISSING: "chưa nhận",
 }
-"""A unit's status as the command line's one line per unit words it (after the unit's name)."""
+"""A unit's status as the command line's one line per unit words it (after the unit's name, or, for
+``locked``, after the version: "phiên bản 2 nhận sau ngày khóa sổ, chưa được mở lại")."""
 
 
 def left_out(status: str, required: bool) -> bool:
