@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from pipeline import schema
-from pipeline.intake.inbox import _peek_unit
+from pipeline.intake.inbox import peek_unit
 from pipeline.read.reader import read_submission
 from pipeline.validate.rules import validate_submission
 
@@ -22,7 +22,7 @@ def _peek(path, config, root):
     """The intake's look at the unit of an archived file (it reads and stages the file)."""
     from pipeline.files import sha256_of
 
-    return _peek_unit(path, config, sha256=sha256_of(path), period=config.period("2023-6T"), file_name=path.name,
+    return peek_unit(path, config, sha256=sha256_of(path), period=config.period("2023-6T"), file_name=path.name,
                       root=root / "data")
 
 def _variant(tmp_path: Path, code: str | None, name: str | None) -> Path:
