@@ -22,7 +22,7 @@ export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: demo backfill backfill-period test setup airflow-db system-deps receive-samples samples template lint \
-	lint-imports bench clean up down services-cmd
+	lint-imports typecheck bench clean up down services-cmd
 
 ## demo: set up, register the sample submissions as received, run the DAG, print one line per unit and the
 ## path of the report's version made (…/reports/2023/6T/v1/bao-cao-2023-6T.docx; exit 1 when none was produced)
@@ -139,10 +139,15 @@ template: setup
 bench: setup
 	$(BIN)/python -m benchmarks.read_stage
 
-## lint: ruff (with Airflow's AIR rules) over the project, then the import contracts
+## lint: ruff (with Airflow's AIR rules) over the project, the import contracts, then the types (mypy)
 lint: setup
 	$(BIN)/ruff check .
 	$(MAKE) --no-print-directory lint-imports
+	$(MAKE) --no-print-directory typecheck
+
+## typecheck: mypy over pipeline/, dags/ and ops/ ([tool.mypy] in pyproject.toml)
+typecheck: setup
+	$(BIN)/mypy
 
 ## lint-imports: the import contracts of pipeline/ ([tool.importlinter] in pyproject.toml: layers of the steps,
 ## basics below them, no cycles); no cache, so nothing is written into the tree

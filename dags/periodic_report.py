@@ -42,6 +42,7 @@ aggregate → render**.
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from airflow.sdk import CronTriggerTimetable, Param, TriggerRule, dag, get_current_context, setup, task
 from airflow.sdk.exceptions import AirflowFailException
@@ -164,12 +165,13 @@ def periodic_report() -> None:
         config = workspace.config()
         return render_period(config.period(period), config=config, workspace=workspace)
 
-    period = resolve_period()
+    # TaskFlow passes each task's XCom (an XComArg here) as the next task's argument, resolved at run time
+    period = cast(str, resolve_period())
     submissions = gather(period)
     validated = validate.partial(period=period).expand(submission=submissions)
     aggregated = aggregate(period)
     validated >> [status_page(period), data_docs(period), aggregated]
-    render(period, aggregated)
+    render(period, cast(str, aggregated))
 
 
 periodic_report()

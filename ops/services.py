@@ -418,7 +418,7 @@ def stop(settings: Settings, timeout: float = 60) -> list[str]:
     """Stop every process group whose pid file is in ``pids/`` (SIGTERM, then SIGKILL after ``timeout``
     seconds); pid files are removed. Returns the names stopped. Processes not started here are never touched.
     """
-    stopped = []
+    stopped: list[str] = []
     if not settings.pids_dir.is_dir():
         return stopped
     pid_files = sorted(settings.pids_dir.glob("*.pid"), key=lambda p: p.stem == "redis")  # Redis last

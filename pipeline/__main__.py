@@ -471,11 +471,12 @@ def _print_summary(period, config, workspace) -> int:
     from pipeline.publish.versions import latest_report, latest_version
 
     root = workspace.root
+    number = latest_version(period, root)
     path = latest_report(period, root)
-    if path is None or not path.exists():
+    if number is None or path is None or not path.exists():
         print(f"Chưa có báo cáo kỳ {period.code}: {path or report_dir(period, root)}", file=sys.stderr)
         return 1
-    agg_path = version_aggregates_path(period, latest_version(period, root), root)
+    agg_path = version_aggregates_path(period, number, root)
     agg = json.loads(agg_path.read_text(encoding="utf-8"))
     for sub in agg["submissions"]:
         print(unit_line(sub))

@@ -27,8 +27,9 @@ def percent(numerator: int, denominator: int) -> Decimal | None:
     return Decimal(numerator) * 100 / Decimal(denominator)
 
 
-def number(value: int | Decimal | None, places: int = 0) -> str:
-    """A count or amount: ``1551`` → ``"1.551"``; ``None`` → ``"-"`` (no data)."""
+def number(value: int | float | Decimal | None, places: int = 0) -> str:
+    """A count or amount: ``1551`` → ``"1.551"``, ``12.34`` with ``places=1`` → ``"12,3"`` (half-up);
+    ``None`` → ``"-"`` (no data)."""
     if value is None:
         return "-"
     if places:

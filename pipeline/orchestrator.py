@@ -274,6 +274,7 @@ def intake_period(period: Period, *, config: Config, now: dt.datetime, workspace
 def _not_checked(state: UnitState, period: Period) -> ValidationOutcome:
     """The outcome shown for a unit whose version could not be validated (crashed or pending)."""
     v = state.shown
+    assert v is not None  # an error state always shows the version that could not be checked
     return ValidationOutcome(v.original_name, v.sha256, state.unit.code, period.code, [
         Finding(ERROR, "", None, "", "", "Chưa kiểm tra được tệp (lỗi hệ thống khi kiểm tra hoặc đang chờ kiểm tra).",
                 "Không phải lỗi của đơn vị: Phòng LĐ-TB&XH chạy lại việc kiểm tra.", "pipeline")])
@@ -301,9 +302,11 @@ def load_inputs(period: Period, *, config: Config, workspace: Workspace) -> list
         elif state.status == UnitStatus.ERROR:
             inputs.append(UnitInput(state, _not_checked(state, period)))
         elif state.status == UnitStatus.INVALID:
+            assert state.shown is not None  # an invalid state shows the version that decided it
             inputs.append(UnitInput(state, read_outcome(Path(str(state.shown.findings_path)))))
         else:
             used = state.used
+            assert used is not None  # a valid state names the version used
             try:
                 sub = staged_submission(Path(used.archive_path), sha256=used.sha256, period=period, config=config,
                                         file_name=used.original_name, root=root)  # staged at intake: no workbook
@@ -460,7 +463,7 @@ def _publish(agg: dict[str, Any], *, config: Config, period: Period, root: Path)
     fp = versions.fingerprint(components)
     latest = versions.latest_version(period, root)
     previous = versions.read_manifest(period, latest, root) if latest is not None else None
-    if latest is not None and report_path(period, root, version=latest).is_file():
+    if latest is not None and previous is not None and report_path(period, root, version=latest).is_file():
         if versions.reusable(previous, fp):
             log.info("Period %s: inputs unchanged since version %d, re-used", period.code, latest)
             versions.refresh_index(period, root)

@@ -359,8 +359,10 @@ def shape_of(sheet: str, column: str) -> str | None:
 class ListsSource(Protocol):
     """What :func:`shown_lists` reads of a configuration (:class:`pipeline.config.Config` has both)."""
 
-    reference: dict[str, Any]
-    units: Any
+    @property
+    def reference(self) -> dict[str, Any]: ...
+    @property
+    def units(self) -> Any: ...
 
 
 def shown_lists(config: ListsSource | None) -> dict[str, frozenset[str]]:

@@ -106,6 +106,9 @@ def clean_text(tmp_path_factory) -> str:
     "render",  # report rendered and audited, not yet published
 ])
 def test_kill_then_rerun(tmp_path, clean_text, point):
+    """Killed at each point: no partial published file, the ledger and the archive agree (one unregistered archive copy
+    only when killed before the ledger insert), and a v1 present is whole. The rerun exits 0 with the 8 units valid at
+    version 1, one version v1, and the report reads as a clean run's."""
     root = fresh_root(tmp_path)
     crashed = run_pipeline(root, crash_at=point)
     assert crashed.returncode == -signal.SIGKILL, (crashed.returncode, crashed.stderr[-2000:])

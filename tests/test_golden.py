@@ -59,6 +59,8 @@ def _outputs(files: list[Path], root: Path, config) -> dict[str, str]:
 
 @pytest.mark.parametrize("data_set", ["samples", "test_set"])
 def test_outputs_are_as_kept(data_set, config, tmp_path, request):
+    """On the samples and on the test set, the report's text, the status page's text and the findings equal the files
+    kept in tests/golden/<data set>/ (rewritten first when PIPELINE_UPDATE_GOLDEN=1)."""
     files = (sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx")) if data_set == "samples"
              else sorted(request.getfixturevalue("test_set").glob("*.xlsx")))
     outputs = _outputs(files, tmp_path, config)

@@ -81,7 +81,7 @@ class UnitInput:
 
 def _summary_values(sub: Submission, column: str) -> dict[str, int]:
     s = sub.summary.set_index("indicator")[column]
-    return {k: (int(v) if not pd.isna(v) else 0) for k, v in s.items()}
+    return {str(k): (int(v) if not pd.isna(v) else 0) for k, v in s.items()}
 
 
 def unit_table(inputs: list[UnitInput]) -> pd.DataFrame:

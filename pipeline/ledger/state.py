@@ -19,11 +19,11 @@ one unit of one period:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.config import Config, Period, Unit
-from pipeline.ledger.store import Ledger, Version
+from pipeline.ledger.store import Ledger, Reopening, Version
 from pipeline.ledger.timeliness import UnitTimeliness, locked_out, policy_from_config, unit_timeliness
 from pipeline.status import UnitStatus, VersionStatus, left_out
 
@@ -74,29 +74,28 @@ class UnitState:
 
 
 def decide(unit: Unit, versions: Sequence[Version], period: Period, config: Config,
-           reopenings: Sequence[object] = ()) -> UnitState:
+           reopenings: Sequence[Reopening] = ()) -> UnitState:
     """The :class:`UnitState` of ``unit`` from its versions of ``period`` (oldest first) and the period's
     reopenings, by the module's rules."""
     policy = policy_from_config(config)
-    mine = [r for r in reopenings if getattr(r, "unit_code", None) == unit.code]
+    mine = [r for r in reopenings if r.unit_code == unit.code]
     shut = locked_out(versions, period, policy, mine)
     usable = [v for v in versions if v.id not in shut]
     locked = tuple(v for v in versions if v.id in shut)
-    timeliness = unit_timeliness(unit, list(versions), period, policy, mine)  # type: ignore[arg-type]
+    timeliness = unit_timeliness(unit, list(versions), period, policy, mine)
     latest = versions[-1] if versions else None
-    base = dict(unit=unit, latest=latest, locked=locked, timeliness=timeliness)
+    base = UnitState(unit=unit, status=UnitStatus.MISSING, latest=latest, locked=locked, timeliness=timeliness)
     if latest is None:
-        return UnitState(status=UnitStatus.MISSING, used=None, shown=None, newer=None, **base)
+        return base
     if not usable:
-        return UnitState(status=UnitStatus.LOCKED, used=None, shown=locked[-1], newer=None, **base)
+        return replace(base, status=UnitStatus.LOCKED, shown=locked[-1])
     valid = [v for v in usable if v.status == VersionStatus.VALID]
     last_valid = valid[-1] if valid else None
     if last_valid is not None and validated(last_valid):
         newer = usable[-1] if usable[-1].version != last_valid.version else None
-        return UnitState(status=UnitStatus.VALID, used=last_valid, shown=last_valid, newer=newer, **base)
+        return replace(base, status=UnitStatus.VALID, used=last_valid, shown=last_valid, newer=newer)
     shown = last_valid or usable[-1]
-    status = UnitStatus.INVALID if validated(shown) else UnitStatus.ERROR
-    return UnitState(status=status, used=None, shown=shown, newer=None, **base)
+    return replace(base, status=UnitStatus.INVALID if validated(shown) else UnitStatus.ERROR, shown=shown)
 
 
 def unit_states(ledger: Ledger, config: Config, period: Period) -> list[UnitState]:

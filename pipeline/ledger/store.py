@@ -31,7 +31,8 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import EllipsisType
+from typing import Any, overload
 
 import sqlalchemy as sa
 
@@ -257,7 +258,7 @@ def upgrade_schema(engine: sa.Engine) -> str:
             legacy = legacy_revision(conn)
             conn.commit()
             log.info("Ledger created without migrations: stamped at revision %s", legacy)
-            command.stamp(cfg, legacy)
+            command.stamp(cfg, legacy or "0001")  # has_tables: legacy_revision gives a revision
             conn.commit()
         if current != SCHEMA_HEAD:
             command.upgrade(cfg, "head")
@@ -311,6 +312,10 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
+@overload
+def _aware(value: dt.datetime) -> dt.datetime: ...
+@overload
+def _aware(value: None) -> None: ...
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
     # SQLite returns naive datetimes; they were stored in UTC.
     if value is not None and value.tzinfo is None:
@@ -459,17 +464,18 @@ class Ledger:
             return self._row(c.execute(sa.select(versions).where(versions.c.id == version_id)).one())
 
     def record_validation(self, version_id: int, *, status: str, errors: int, warnings: int, findings_path: str,
-                          fingerprint: str, validated_at: dt.datetime) -> None:
-        """Store a version's validation result."""
+                          fingerprint: str | None, validated_at: dt.datetime) -> None:
+        """Store a version's validation result (``fingerprint`` None: validated again by the next pass)."""
         with self.engine.begin() as c:
             c.execute(versions.update().where(versions.c.id == version_id).values(
                 status=status, errors=errors, warnings=warnings, findings_path=findings_path,
                 fingerprint=fingerprint, validated_at=_utc(validated_at)))
 
-    def versions(self, period: str, unit_code: str | None = ..., ) -> list[Version]:  # type: ignore[assignment]
-        """Versions of a period (of one unit when ``unit_code`` is given), oldest first."""
+    def versions(self, period: str, unit_code: str | None | EllipsisType = ...) -> list[Version]:
+        """Versions of a period (of one unit when ``unit_code`` is given; None: the unattributed ones), oldest
+        first."""
         q = sa.select(versions).where(versions.c.period == period)
-        if unit_code is not ...:
+        if not isinstance(unit_code, EllipsisType):
             q = q.where(versions.c.unit_code == unit_code) if unit_code is not None else q.where(
                 versions.c.unit_code.is_(None))
         with self.engine.connect() as c:
@@ -598,9 +604,11 @@ class Ledger:
         if not reason.strip():
             raise ValueError("Cần ghi lý do mở lại kỳ báo cáo (--reason).")
         with self.engine.begin() as c:
-            new_id = c.execute(reopenings.insert().values(
+            key = c.execute(reopenings.insert().values(
                 period=period, unit_code=unit_code, reopened_by=reopened_by.strip(), reason=reason.strip(),
-                reopened_at=_utc(reopened_at))).inserted_primary_key[0]
+                reopened_at=_utc(reopened_at))).inserted_primary_key
+        assert key is not None  # an insert returns its key
+        new_id = key[0]
         return next(r for r in self.reopenings(period) if r.id == new_id)
 
     def reopenings(self, period: str) -> list[Reopening]:

@@ -36,7 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from pipeline.config import Config, Period, Unit
@@ -63,21 +63,31 @@ class Rule(enum.StrEnum):
 class LedgerRow(Protocol):
     """What this module reads of a ledger row (:class:`pipeline.ledger.store.Version`)."""
 
-    id: int
-    unit_code: str | None
-    version: int | None
-    received_at: dt.datetime
-    received_via: str
-    status: str
+    @property
+    def id(self) -> int: ...
+    @property
+    def unit_code(self) -> str | None: ...
+    @property
+    def version(self) -> int | None: ...
+    @property
+    def received_at(self) -> dt.datetime: ...
+    @property
+    def received_via(self) -> str: ...
+    @property
+    def status(self) -> str: ...
 
 
 class ReopeningRow(Protocol):
     """What this module reads of a reopening (:class:`pipeline.ledger.store.Reopening`)."""
 
-    unit_code: str
-    reopened_by: str
-    reopened_at: dt.datetime
-    reason: str
+    @property
+    def unit_code(self) -> str: ...
+    @property
+    def reopened_by(self) -> str: ...
+    @property
+    def reopened_at(self) -> dt.datetime: ...
+    @property
+    def reason(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -211,33 +221,34 @@ def unit_timeliness(unit: Unit, rows: Sequence[LedgerRow], period: Period, polic
     locked = locked_out(rows, period, policy, mine)
     usable = _order(r for r in rows if r.id not in locked)
     locked_rows = _order(r for r in rows if r.id in locked)
-    base = dict(unit=unit, expected=unit.required, received=bool(rows),
-                valid=any(r.status == VersionStatus.VALID for r in usable),
-                locked_versions=tuple(r.version for r in locked_rows if r.version is not None), reopening=reopening)
+    base = UnitTimeliness(unit=unit, status=Timeliness.MISSING, rule=Rule.NO_FILE, expected=unit.required,
+                          received=bool(rows), valid=any(r.status == VersionStatus.VALID for r in usable),
+                          locked_versions=tuple(r.version for r in locked_rows if r.version is not None),
+                          reopening=reopening)
     if not rows:
         if unit.required:
-            return UnitTimeliness(status=Timeliness.MISSING, rule=Rule.NO_FILE, **base)
-        return UnitTimeliness(status=Timeliness.NOT_EXPECTED, rule=Rule.NOT_REQUIRED, **base)
+            return base
+        return replace(base, status=Timeliness.NOT_EXPECTED, rule=Rule.NOT_REQUIRED)
     if not usable:
         last = locked_rows[-1]
-        return UnitTimeliness(status=Timeliness.LATE, rule=Rule.AFTER_LOCK, version=last.version,
-                              received_at=last.received_at, **base)
+        return replace(base, status=Timeliness.LATE, rule=Rule.AFTER_LOCK, version=last.version,
+                       received_at=last.received_at)
     first = usable[0]
     if not arrived_on_time(first.received_at, first.received_via, period, policy):
-        return UnitTimeliness(status=Timeliness.LATE, rule=Rule.FIRST_LATE, version=first.version,
-                              received_at=first.received_at, **base)
+        return replace(base, status=Timeliness.LATE, rule=Rule.FIRST_LATE, version=first.version,
+                       received_at=first.received_at)
     valid = [r for r in usable if r.status == VersionStatus.VALID]
     used = valid[-1] if valid else first
     if used.id == first.id:
-        return UnitTimeliness(status=Timeliness.ON_TIME, rule=Rule.FIRST_ON_TIME, version=first.version,
-                              received_at=first.received_at, **base)
-    when = dict(version=used.version, received_at=used.received_at)
+        return replace(base, status=Timeliness.ON_TIME, rule=Rule.FIRST_ON_TIME, version=first.version,
+                       received_at=first.received_at)
+    corrected = replace(base, version=used.version, received_at=used.received_at)
     if arrived_on_time(used.received_at, used.received_via, period, policy):
-        return UnitTimeliness(status=Timeliness.ON_TIME, rule=Rule.CORRECTED_BEFORE_DEADLINE, **when, **base)
+        return replace(corrected, status=Timeliness.ON_TIME, rule=Rule.CORRECTED_BEFORE_DEADLINE)
     grace_end = deadline(period, policy) + dt.timedelta(days=policy.correction_grace_days)
     if used.received_at < grace_end:
-        return UnitTimeliness(status=Timeliness.ON_TIME_CORRECTED, rule=Rule.CORRECTED_WITHIN_GRACE, **when, **base)
-    return UnitTimeliness(status=Timeliness.LATE, rule=Rule.CORRECTED_AFTER_GRACE, **when, **base)
+        return replace(corrected, status=Timeliness.ON_TIME_CORRECTED, rule=Rule.CORRECTED_WITHIN_GRACE)
+    return replace(corrected, status=Timeliness.LATE, rule=Rule.CORRECTED_AFTER_GRACE)
 
 
 def period_timeliness(period: Period, *, units: Sequence[Unit], rows: Iterable[LedgerRow], policy: Policy,

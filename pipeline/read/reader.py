@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from babel.numbers import NumberFormatError, parse_decimal
@@ -601,7 +601,8 @@ def _read_summary(ws: Any, sub: Submission, config: Config) -> None:
     parents = [schema.INDICATORS_BY_KEY[k].parent for k in frame["indicator"]]
     frame["parent"] = pd.Series(parents, dtype="object")
     for key in ("value_baseline", "value_current"):
-        frame[f"parent_{key}"] = pd.array([values.at[p, key] if p else pd.NA for p in parents], dtype="Int64")
+        parent_values: list[Any] = [values.at[p, key] if p else pd.NA for p in parents]
+        frame[f"parent_{key}"] = pd.array(parent_values, dtype="Int64")
     sub.summary = frame
 
 
@@ -610,8 +611,11 @@ def _empty_roster() -> pd.DataFrame:
                          "excel_row": pd.Series(dtype="int64")})
 
 
-def _dtype(f: schema.Field) -> str:
-    return {"count": "Int64", "vnd": "Int64", "flag": "bool"}.get(f.kind, "object")
+def _dtype(f: schema.Field) -> Literal["Int64", "bool", "object"]:
+    """The pandas dtype of a roster field: nullable integers for counts and đồng, bool for flags, else object."""
+    if f.kind in ("count", "vnd"):
+        return "Int64"
+    return "bool" if f.kind == "flag" else "object"
 
 
 def _read_roster(ws: Any, sub: Submission, config: Config) -> None:

@@ -637,7 +637,7 @@ def _open_ole(fh: BinaryIO, name: str, limits: Limits) -> Opened:
     if cells > limits.max_cells:
         raise _too_big(name, f"các sheet có hơn {fmt.number(limits.max_cells)} ô")
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])
     fonts = book.font_list
     for sheet in book.sheets():
         ws = wb.create_sheet(sheet.name[:31])
@@ -757,7 +757,7 @@ def _csv_workbook(rows: list[list[str]], name: str) -> Any:
             "Phòng (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx.",
         )
     wb = Workbook()
-    info = wb.active
+    info = wb.worksheets[0]
     info.title = schema.SHEET_GENERAL
     first = rows[1]
     for i, f in enumerate(schema.GENERAL_FIELDS, start=4):
@@ -815,7 +815,7 @@ def vietnamese_syllable(word: str) -> bool:
     tones = [ch for ch in decomposed if ch in _TONES]
     if len(tones) > 1:
         return False
-    base_chars = []
+    base_chars: list[str] = []
     for ch in decomposed:
         if ch in _TONES:
             previous = next((c for c in reversed(base_chars) if not unicodedata.combining(c)), "")

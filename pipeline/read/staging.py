@@ -78,7 +78,7 @@ def staged_submission(path: Path, *, sha256: str, period: Period, config: Config
 
 def store(sub: Submission, folder: Path) -> None:
     """Write ``sub`` into ``folder`` (replaced atomically: written under a temporary name, then renamed)."""
-    meta = {
+    meta: dict[str, Any] = {
         "format": FORMAT,
         "sha256": sub.sha256,
         "general": {k: _tagged(v) for k, v in sub.general.items()},

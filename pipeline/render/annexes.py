@@ -371,7 +371,7 @@ def build_workbook(agg: dict[str, Any], *, config: Config, period: Period, prope
     tables = annex_tables(agg, config=config)
     names = left_out(agg)
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])
     for table_id, table in words["tables"].items():
         if table_id == "households" and not include_households:
             continue

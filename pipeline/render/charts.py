@@ -262,7 +262,8 @@ def _png(fig) -> bytes:
 def _pct_tick(value: float, _pos: Any = None) -> str:
     """An axis tick in %: 2 → "2%", 2.5 → "2,5%" (Vietnamese decimal comma)."""
     d = Decimal(str(round(float(value), 6))).normalize()
-    places = max(0, -d.as_tuple().exponent)
+    exponent = d.as_tuple().exponent
+    places = max(0, -exponent) if isinstance(exponent, int) else 0
     return fmt.number(d, places) + "%"
 
 
@@ -281,13 +282,13 @@ def _draw_poverty(data: dict[str, Any], width_mm: float, height_mm: float) -> Dr
         ys = [n - 1 - i + (-0.35 if i == n - 1 else 0) for i in range(n)]  # top to bottom; the district apart
         h = 0.36
         top = max([float(r[k]) for r in rows for k in ("poor_rate", "near_poor_rate") if r[k] is not None] or [1])
-        values = {"units": [], "district": None}
-        bars = {"poor": [], "near_poor": []}
+        values: dict[str, Any] = {"units": [], "district": None}
+        bars: dict[str, list[Any]] = {"poor": [], "near_poor": []}
         for y, r in zip(ys, rows, strict=True):
             if r["poor_rate"] is None:
                 ax.text(top * 0.01, y, LABELS.get(r["status"], LABELS["no_data"]), va="center", ha="left",
                         style="italic", color=COLOURS["empty"])
-                drawn = {"name": r["name"], "poor_rate": None, "near_poor_rate": None}
+                drawn: dict[str, Any] = {"name": r["name"], "poor_rate": None, "near_poor_rate": None}
             else:
                 drawn = {"name": r["name"]}
                 for key, dy in (("poor", h / 2), ("near_poor", -h / 2)):

@@ -174,7 +174,8 @@ def _synthesis(narratives: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _on_time(sub: dict[str, Any]) -> str:
     """``"yes"`` / ``"no"`` (received before the deadline or not), ``""`` when nothing was received."""
-    return {True: "yes", False: "no"}.get(sub.get("on_time"), "")
+    on_time = sub.get("on_time")
+    return "yes" if on_time is True else "no" if on_time is False else ""
 
 
 def _submission_row(no: int, sub: dict[str, Any]) -> dict[str, Any]:
@@ -769,9 +770,9 @@ def check_template(path: Path = TEMPLATE, variables: frozenset[str] = TEMPLATE_V
                 f"{where} ({name}){at}: dùng biến không có trong dữ liệu báo cáo: {', '.join(unknown)}")
         wrong = _unknown_fields(ast, fields)
         if wrong:
-            found = [place for place, text in _places(xml)
+            spots = [place for place, text in _places(xml)
                      if re.search(re.escape(wrong[0]) + r"\b", " ".join(_TAG_IN_TEXT.findall(text)))]
-            at = f", {found[0]}" if found else ""
+            at = f", {spots[0]}" if spots else ""
             raise TemplateCheckError(
                 f"{where} ({name}){at}: dùng trường không có trong dữ liệu báo cáo: "
                 f"{', '.join(dict.fromkeys(wrong))} (danh sách biến và trường: templates/README.md)")
@@ -796,7 +797,7 @@ def _literal_template_class():
     template does not use them, so the rendered text is kept exactly as the values were.
     """
 
-    class LiteralDocxTemplate(_patcher()):
+    class LiteralDocxTemplate(_patcher()):  # type: ignore[misc]  # docxtpl's class, imported when first needed
         def render_xml_part(self, src_xml, part, context, jinja_env=None):
             src_xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", src_xml)
             self.current_rendering_part = part

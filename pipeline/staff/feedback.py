@@ -78,10 +78,10 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
         wb = None  # included): the findings file still explains it
     if wb is None:
         wb = Workbook()
-        wb.active.title = "Góp ý"
+        wb.worksheets[0].title = "Góp ý"
     else:
-        for ws in wb.worksheets:
-            for cell in existing_cells(ws):
+        for sheet_in in wb.worksheets:
+            for cell in existing_cells(sheet_in):
                 if isinstance(cell.value, str) and cell.value.startswith("="):
                     cell.data_type = "s"  # a value, never a formula
         layouts: dict[str, Any] = {}
@@ -115,8 +115,8 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
         for cell in row:
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"
-    for col, width in zip("ABCDEFG", (10, 18, 6, 30, 20, 60, 60), strict=True):
-        sheet.column_dimensions[col].width = width
+    for letter, width in zip("ABCDEFG", (10, 18, 6, 30, 20, 60, 60), strict=True):
+        sheet.column_dimensions[letter].width = width
     out = feedback_path(version, period, root)
     ensure_dir(out.parent.parent.parent, private=True)  # feedback/: rosters of every unit
     with atomic_path(out, private=True) as tmp:  # the unit's roster: personal data, owner-only
@@ -178,7 +178,7 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
         if latest is not None and latest.findings_path and Path(latest.findings_path).exists():
             findings = [_masked(f, lists) for f in read_outcome(Path(latest.findings_path)).findings]
         status, status_class = UNIT_LABELS[state.status], str(state.status)
-        if state.newer is not None:
+        if state.newer is not None and state.used is not None:  # a newer version beside the one used
             newer = VersionStatus(state.newer.status)
             why = "có lỗi, cần gửi lại" if newer == VersionStatus.INVALID else (
                 SYSTEM_ERROR if newer == VersionStatus.ERROR else VERSION_LABELS[VersionStatus.PENDING])

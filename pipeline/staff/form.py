@@ -96,7 +96,7 @@ def write_submission(
     narrative = narrative or {}
     config = config or load_config()
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]
     ws.title = schema.SHEET_GENERAL
     ws["A1"] = "BÁO CÁO KẾT QUẢ GIẢM NGHÈO HỘ CÓ NGƯỜI CÓ CÔNG VỚI CÁCH MẠNG"
     ws["A1"].font = _BOLD

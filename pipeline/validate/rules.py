@@ -314,7 +314,8 @@ def _outlier_frame(sub: Submission, history: History, config: Config) -> Frame:
     prev = history.previous.summary.set_index("indicator")
     rows = []
     for key in OUTLIER_KEYS:
-        now_v, before = cur.at[key, "value_current"], prev.at[key, "value_current"]
+        now_v: Any = cur.at[key, "value_current"]  # a count or NA (pandas types the cell as any scalar)
+        before: Any = prev.at[key, "value_current"]
         if pd.isna(now_v) or pd.isna(before):
             continue
         change = int(now_v) - int(before)
@@ -447,7 +448,8 @@ def _findings_for(frame: Frame, result: Any, labels: dict[str, dict[str, str]]) 
             continue
         row = data.loc[idx]
         column = row["column_label"] if "column_label" in row else frame.headers.get(field, field)
-        excel_row = row.get("excel_row") if frame.rows is None else frame.rows.get(field)
+        excel_row = row.get("excel_row") if frame.rows is None else (
+            frame.rows.get(field) if field is not None else None)
         excel_row = None if excel_row is None or pd.isna(excel_row) else int(excel_row)
         message = what
         if frame.name == "reconciliation" and row["indicator"] in schema.INDICATORS_BY_KEY:
@@ -533,7 +535,8 @@ def _excel_rows(frame: Frame, result: Any) -> list[int]:
         if isinstance(idx, dict):
             continue
         row = frame.data.loc[idx]
-        excel_row = row.get("excel_row") if frame.rows is None else frame.rows.get(field)
+        excel_row = row.get("excel_row") if frame.rows is None else (
+            frame.rows.get(field) if field is not None else None)
         if excel_row is not None and not pd.isna(excel_row) and int(excel_row) not in rows:
             rows.append(int(excel_row))
     return rows

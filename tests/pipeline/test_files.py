@@ -18,6 +18,7 @@ def _mode(p: Path) -> int:
 
 
 def test_failed_write_leaves_the_old_file(tmp_path):
+    """A writer failing inside atomic_path leaves the old bytes at the target and no temporary file beside it."""
     target = tmp_path / "bao-cao.docx"
     publish.write_bytes(target, b"old")
     with pytest.raises(RuntimeError), publish.atomic_path(target) as tmp:
@@ -28,6 +29,8 @@ def test_failed_write_leaves_the_old_file(tmp_path):
 
 
 def test_private_file_in_a_public_folder(tmp_path):
+    """Under umask 022: a private copy into a public folder is 0600 in a 0755 folder; a private write creates its
+    folders 0700 and the file 0600."""
     old = os.umask(0o022)
     try:
         report = publish.copy_file(publish.write_text(tmp_path / "src.txt", "x"), tmp_path / "r" / "a.docx",
@@ -40,6 +43,7 @@ def test_private_file_in_a_public_folder(tmp_path):
 
 
 def test_folder_switch_keeps_one_site(tmp_path):
+    """Publishing a folder twice with atomic_dir: the link shows the second build and only one build folder remains."""
     for text in ("v1", "v2"):
         with publish.atomic_dir(tmp_path / "data-docs") as build:
             (build / "index.html").write_text(text)
@@ -48,6 +52,8 @@ def test_folder_switch_keeps_one_site(tmp_path):
 
 
 def test_sweep_removes_only_old_hidden_temporaries(tmp_path):
+    """sweep_stale removes a hidden .tmp file and a hidden build folder older than 6 hours; it keeps a fresh temporary,
+    the published file and the old build the site's link points to."""
     with publish.atomic_dir(tmp_path / "data-docs") as build:
         (build / "index.html").write_text("site")
     live_site = os.readlink(tmp_path / "data-docs")

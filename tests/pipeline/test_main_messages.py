@@ -67,6 +67,7 @@ def test_unknown_filter_is_named_with_its_place_in_vietnamese(tmp_path, paragrap
 
 
 def test_unknown_test_is_named(tmp_path, paragraph):
+    """An unknown test (`is frob`) in a condition: the paragraph and the tag named, "phép thử «frob» không có"."""
     broken = _template(tmp_path, SENTENCE, "{% if district.poor_rate is frob %}x{% endif %}, số hộ")
     assert _fault(broken) == (f"Mẫu báo cáo mau.docx (word/document.xml), {paragraph}: thẻ mẫu "
                               "«{% if district.poor_rate is frob %}» — phép thử «frob» không có")
@@ -91,12 +92,16 @@ def test_syntax_faults_name_their_paragraph(tmp_path, paragraph, new, tag, why):
 
 
 def test_an_if_never_closed_is_named(tmp_path, paragraph):
+    """An `{% if %}` with its `{% endif %}` removed: the paragraph and the opening tag named, saying it has no closing
+    tag."""
     message = _fault(_template(tmp_path, SENTENCE, "{% if district.poor_rate %}{{ district.poor_rate }}, số hộ"))
     assert message == (f"Mẫu báo cáo mau.docx (word/document.xml), {paragraph}: thẻ «{{% if district.poor_rate %}}» "
                        "không có thẻ đóng {% endif %} (thẻ đóng đã bị xóa hoặc gõ sai)")
 
 
 def test_jinja_messages_in_vietnamese():
+    """Jinja's parse errors (a block left open, a stray word, an empty condition, a bad character) and an unknown filter
+    are each put in one Vietnamese phrase."""
     import jinja2
 
     from pipeline.render.report import jinja_message_vi

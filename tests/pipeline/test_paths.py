@@ -15,6 +15,8 @@ JOINED = re.compile(r"/\s*\"(inbox|archive|work|reports|feedback|findings|result
 
 
 def test_every_output_path_is_built_in_paths():
+    """No module directly under pipeline/ other than paths.py joins a data-root folder name (inbox, archive, work, …) or
+    a file name (aggregates.json, ledger.sqlite, intake-skipped.json) onto a path, comments aside."""
     offenders = []
     for module in sorted(PACKAGE.glob("*.py")):
         if module.name == "paths.py":
@@ -26,6 +28,8 @@ def test_every_output_path_is_built_in_paths():
 
 
 def test_the_layout(config, tmp_path):
+    """Each path builder gives its place under the data root for 2023-6T, e.g. work/2023-6T/frames/<sha256>-<first 16 of
+    the reader hash>, reports/2023/6T/v2/… and feedback/2023-6T/khong-xac-dinh/v0-… for an unattributed file."""
     p = config.period("2023-6T")
     sha = "ab" * 32
     rel = {name: str(fn.relative_to(tmp_path)) for name, fn in {
@@ -76,6 +80,7 @@ def test_the_layout(config, tmp_path):
 
 
 def test_version_numbers_start_at_one(config, tmp_path):
+    """A version folder numbered 0 is refused (ValueError)."""
     import pytest
 
     with pytest.raises(ValueError):

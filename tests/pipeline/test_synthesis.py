@@ -60,6 +60,8 @@ def test_points_sharing_words_stay_apart():
 
 
 def test_capitalise_only_the_first_letter():
+    """capitalise upper-cases the first letter only ("thị trấn Tân Sơn" → "Thị trấn Tân Sơn"); an empty text stays
+    empty."""
     assert capitalise("thị trấn Tân Sơn") == "Thị trấn Tân Sơn"
     assert capitalise("xã Ma Nới") == "Xã Ma Nới" and capitalise("") == ""
 

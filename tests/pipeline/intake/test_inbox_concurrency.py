@@ -64,6 +64,9 @@ def _inbox(root: Path, correction: Path) -> tuple[str, str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_two_intake_passes_at_once(backend, tmp_path, test_set):
+    """Twenty times, two intake processes started together on the 8 samples and Hòa Sơn's correction: both exit 0, one
+    takes in all 9 files and the other none, each unit's versions are numbered 1..n, Hòa Sơn's in order of modification
+    (not of name), and the archive holds exactly the 9 registered files."""
     correction = next(test_set.glob("22825_*.xlsx"))
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     for i in range(REPETITIONS):

@@ -67,6 +67,8 @@ def test_receive_registers_with_the_given_receipt_time(data_root):
 
 
 def test_same_bytes_again_registers_nothing(data_root, capsys):
+    """The same file received again with another time and a note: the message says it is already registered as version
+    1, received 05/05/2023 08:30, late; nothing is added and the first receipt (time, lateness, no note) is kept."""
     args = ["receive", str(SAMPLES / "22810_tan_son.xlsx"), "--period", "2023-6T", "--by", "Nguyễn Văn A"]
     assert main([*args, "--received-at", "2023-05-05T08:30:00+07:00"]) == 0
     assert capsys.readouterr().out == ("Đã ghi nhận 22810_tan_son.xlsx kỳ 2023-6T: thị trấn Tân Sơn (22810), phiên "

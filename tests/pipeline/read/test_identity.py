@@ -47,6 +47,9 @@ def _identity(outcome) -> list:
 
 
 def test_unknown_code_is_an_error_naming_the_closest_unit_and_not_attributed(tmp_path, config):
+    """Code 22899 (no such unit) with the name 'Ma Nối': the code read stays 22899, the file is not attributed and is
+    invalid, and its first finding is one identity error naming the closest unit, 22828 (xã Ma Nới), and how to fix the
+    code."""
     path = _variant(tmp_path, "22899", "Ma Nối")
     assert read_submission(path, config).unit_code == "22899"  # the name does not override the code
     assert _peek(path, config, tmp_path) is None
@@ -61,6 +64,7 @@ def test_unknown_code_is_an_error_naming_the_closest_unit_and_not_attributed(tmp
 
 
 def test_closest_by_code_digits_when_the_name_says_nothing(tmp_path, config):
+    """Code 22827 with the name 'Không rõ': the identity error first names 22828 (xã Ma Nới), one digit away."""
     outcome = validate_submission(_variant(tmp_path, "22827", "Không rõ"), config=config, period="2023-6T")
     first = outcome.findings[0]
     assert first.rule == "identity"
@@ -69,6 +73,8 @@ def test_closest_by_code_digits_when_the_name_says_nothing(tmp_path, config):
 
 @pytest.mark.parametrize("name", ["xã Mạ Nới", "xã Mà Nơi"])
 def test_tone_misspelling_with_right_code_is_one_warning_with_the_right_spelling(tmp_path, config, name):
+    """'xã Mạ Nới' or 'xã Mà Nơi' with the right code 22828: attributed to 22828, with one identity warning, first,
+    saying the tones are wrong and giving 'xã Ma Nới'."""
     outcome = validate_submission(_variant(tmp_path, "22828", name), config=config, period="2023-6T")
     assert outcome.unit_code == "22828"
     found = _identity(outcome)
@@ -79,6 +85,8 @@ def test_tone_misspelling_with_right_code_is_one_warning_with_the_right_spelling
 
 
 def test_alias_with_right_code_is_a_warning_giving_the_right_spelling(tmp_path, config):
+    """The configured alias 'xã Ma Nối' with code 22828: attributed to 22828, with one warning, first, calling it
+    another spelling of xã Ma Nới and giving the right one."""
     outcome = validate_submission(_variant(tmp_path, "22828", "xã Ma Nối"), config=config, period="2023-6T")
     found = _identity(outcome)
     assert [f.message for f in found] == [
@@ -88,11 +96,15 @@ def test_alias_with_right_code_is_a_warning_giving_the_right_spelling(tmp_path, 
 
 @pytest.mark.parametrize("name", ["Xã Hoà Sơn", "xã Hòa Sơn", "XÃ HÒA SƠN"])
 def test_tone_placement_and_case_give_no_finding(tmp_path, config, name):
+    """'Xã Hoà Sơn', 'xã Hòa Sơn' and 'XÃ HÒA SƠN' with code 22825 (old or new tone placement, any case): attributed, no
+    identity finding."""
     outcome = validate_submission(_variant(tmp_path, "22825", name), config=config, period="2023-6T")
     assert _identity(outcome) == [] and outcome.unit_code == "22825"
 
 
 def test_no_code_and_a_name_that_differs_in_tones_is_never_attributed(tmp_path, config):
+    """No code and 'xã Mà Nơi' (Ma Nới with other tones): neither the reader nor the intake attributes it, and it is
+    invalid with an error on the missing code first."""
     path = _variant(tmp_path, None, "xã Mà Nơi")
     assert read_submission(path, config).unit_code is None
     assert _peek(path, config, tmp_path) is None
@@ -102,6 +114,8 @@ def test_no_code_and_a_name_that_differs_in_tones_is_never_attributed(tmp_path, 
 
 
 def test_no_code_and_an_exact_name_is_attributed_with_a_warning(tmp_path, config):
+    """No code and the exact name 'Xã Ma Nới': the intake and the validation attribute it to 22828, the first finding a
+    warning saying the unit was identified by its name."""
     path = _variant(tmp_path, None, "Xã Ma Nới")
     assert _peek(path, config, tmp_path) == "22828"
     outcome = validate_submission(path, config=config, period="2023-6T")
@@ -112,6 +126,7 @@ def test_no_code_and_an_exact_name_is_attributed_with_a_warning(tmp_path, config
 
 
 def test_other_units_name_with_a_code_is_an_error_first(tmp_path, config):
+    """Code 22828 with another unit's name, 'xã Hòa Sơn': invalid, the first finding an error on Tên đơn vị."""
     outcome = validate_submission(_variant(tmp_path, "22828", "xã Hòa Sơn"), config=config, period="2023-6T")
     first = outcome.findings[0]
     assert first.severity == "lỗi" and first.column == "Tên đơn vị" and outcome.status == "invalid"

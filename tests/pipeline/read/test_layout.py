@@ -107,6 +107,8 @@ def test_a_hidden_row_is_read_and_its_findings_say_it_is_hidden(config, tmp_path
 
 
 def test_a_finding_in_a_hidden_column_says_the_column_is_hidden(config, tmp_path):
+    """'không rõ' in row 6 of column I (Có khả năng lao động), hidden: the only finding, and its message ends
+    with '(Cột I đang bị ẩn.)'."""
     def edit(ws):
         ws["I6"] = "không rõ"
         ws.column_dimensions["I"].hidden = True

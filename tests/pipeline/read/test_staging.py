@@ -75,6 +75,8 @@ def test_staged_frames_load_as_they_were_read(path, config, tmp_path):
 
 
 def test_staging_is_owner_only_and_keyed_by_the_reader(config, tmp_path):
+    """A staged version's folder is named <sha256>-<16 hex of the reader's hash> and holds submission.json and the
+    summary, roster and members frames as Parquet, every file 0600 in a 0700 parent folder."""
     path = SAMPLES[0]
     period, sha = config.period("2023-6T"), sha256_of(path)
     staged_submission(path, sha256=sha, period=period, config=config, root=tmp_path)

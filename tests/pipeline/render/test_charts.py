@@ -246,6 +246,8 @@ def test_deprivation_chart_counts_and_labels(config):
 
 
 def test_axis_ticks_in_vietnamese_format():
+    """Axis ticks and percentages in Vietnamese format: 2.5 → "2,5%", 10.0 → "10%", 0 → "0%", 1500 → "1.500", 6.385 →
+    "6,39%"."""
     assert charts._pct_tick(2.5) == "2,5%" and charts._pct_tick(10.0) == "10%" and charts._pct_tick(0) == "0%"
     assert charts._int_tick(1500.0) == "1.500"
     assert charts.fmt.pct(Decimal("6.385")) == "6,39%"

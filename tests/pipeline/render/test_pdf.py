@@ -23,6 +23,7 @@ def _fake(tmp_path: Path, body: str) -> str:
 
 
 def test_missing_libreoffice(tmp_path, monkeypatch):
+    """No soffice on PATH: find_soffice gives None and to_pdf raises PdfError saying LibreOffice is not installed."""
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     assert pdf.find_soffice() is None
     with pytest.raises(pdf.PdfError, match=r"^Không tạo được bản PDF của báo cáo: máy chưa cài LibreOffice"):
@@ -30,6 +31,8 @@ def test_missing_libreoffice(tmp_path, monkeypatch):
 
 
 def test_failing_converter_message_quotes_its_output(tmp_path):
+    """A converter that exits 1 printing an error: the PdfError names the .docx and the exit code and quotes what
+    LibreOffice said; no PDF is left."""
     soffice = _fake(tmp_path, 'echo "Error: source file could not be loaded"; exit 1')
     with pytest.raises(pdf.PdfError) as info:
         pdf.to_pdf(tmp_path / "bao-cao-2023-6T.docx", tmp_path / "out", soffice=soffice)
@@ -39,6 +42,7 @@ def test_failing_converter_message_quotes_its_output(tmp_path):
 
 
 def test_converter_writing_no_pdf_is_a_failure(tmp_path):
+    """A converter that exits 0 without writing a PDF is a failure too: PdfError with "mã 0 mà không ghi ra tệp PDF"."""
     soffice = _fake(tmp_path, "exit 0")
     with pytest.raises(pdf.PdfError, match="mã 0 mà không ghi ra tệp PDF"):
         pdf.to_pdf(tmp_path / "r.docx", tmp_path, soffice=soffice)

@@ -119,6 +119,7 @@ def broken_copy(tmp_path: Path, old: str, new: str) -> Path:
 
 
 def test_bundled_template_passes_check():
+    """The bundled report template passes check_template without a fault."""
     from pipeline.render.report import TEMPLATE, check_template
 
     check_template(TEMPLATE)

@@ -48,6 +48,8 @@ def _report(root: Path) -> Path:
 
 
 def test_the_email_copy_has_no_household_annex(root, tmp_path, head_names):
+    """The e-mail copy drops the household annex (one section fewer, its title gone, no head of household named) and
+    keeps the rest: annexes II and III, NGUỒN SỐ LIỆU, the units, the document number line."""
     from pipeline.render.report import document_text
     from pipeline.staff.delivery import email_copy
 
@@ -66,6 +68,8 @@ def test_the_email_copy_has_no_household_annex(root, tmp_path, head_names):
 
 
 def test_deliver_refuses_an_unapproved_report(root, smtp, capsys):
+    """`deliver` with no approved version: EXIT_NOT_APPROVED, a Vietnamese message giving the approve command, no e-mail
+    sent and no delivered/ folder."""
     assert main(["deliver", "2023-6T"]) == EXIT_NOT_APPROVED
     err = capsys.readouterr().err
     assert "Báo cáo kỳ 2023-6T chưa có phiên bản nào được phê duyệt: không gửi." in err
@@ -75,11 +79,14 @@ def test_deliver_refuses_an_unapproved_report(root, smtp, capsys):
 
 
 def test_approve_needs_an_existing_version(root, capsys):
+    """Approving version 2 when only version 1 exists: exit 2, "Không có báo cáo kỳ 2023-6T phiên bản 2"."""
     assert main(["approve", "2023-6T", "--version", "2", "--by", "Trần Thị Hoa"]) == 2
     assert "Không có báo cáo kỳ 2023-6T phiên bản 2" in capsys.readouterr().err
 
 
 def test_deliver_refuses_a_report_changed_since_approval(root, smtp, capsys):
+    """Approval records version 1, its SHA-256 and the approver; one byte appended to the report afterwards: `deliver`
+    exits EXIT_CHANGED naming the approved hash, sends nothing and records no delivery."""
     from pipeline.files import sha256_of
     from pipeline.ledger.store import open_ledger
 

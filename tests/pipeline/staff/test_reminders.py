@@ -83,6 +83,8 @@ def _by_recipients(received):
 
 
 def test_gaps_from_the_ledger(config, ledger, tmp_path):
+    """The gaps in unit order: Lâm Sơn invalid (version 1, 3 errors, with its feedback file), Lương Sơn's system error
+    and the four units that sent nothing; not Tân Sơn nor Ma Nới, whose latest version is valid."""
     from pipeline.staff.reminders import submission_gaps
 
     gaps = submission_gaps(ledger, config, config.period("2023-6T"), tmp_path)
@@ -96,6 +98,8 @@ def test_gaps_from_the_ledger(config, ledger, tmp_path):
     (dt.date(2023, 4, 27), None), (dt.date(2023, 4, 28), 7), (dt.date(2023, 5, 2), 7), (dt.date(2023, 5, 3), 2),
     (dt.date(2023, 5, 4), 2), (dt.date(2023, 5, 5), None), (dt.date(2023, 7, 29), 7)])
 def test_which_reminder_is_due(config, day, expected):
+    """Reminders 7 and 2 days before 05/5/2023: none on 27/4, the 7-day one on 28/4 and 2/5, the 2-day one on 3/5 and
+    4/5, none on the deadline day; on 29/7 the 7-day one (2023-9T, due 05/8)."""
     from pipeline.staff.reminders import periods_due
 
     due = periods_due(config, day)
@@ -205,6 +209,7 @@ def test_units_without_address_are_listed_for_staff_and_failures_are_retried(con
 
 
 def test_no_reminder_after_the_deadline_or_without_configuration(config, ledger, tmp_path):
+    """Nothing is sent on the deadline day (05/5/2023 08:00), nor on 04/5 when no reminder days are configured."""
     from pipeline.staff.reminders import send_due_reminders
 
     sent = []
