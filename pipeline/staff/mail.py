@@ -60,7 +60,7 @@ def send_failure_vi(exc: BaseException, conn_id: str = "smtp_default", host: str
     server = f"{host}:{port}" if host and port else (host or f"của kết nối {conn_id}")
     if "connection is not found" in text or type(exc).__name__ == "AirflowNotFoundException":
         return (f"chưa cấu hình kết nối thư điện tử {conn_id}: đặt biến môi trường AIRFLOW_CONN_{conn_id.upper()} "
-                "hoặc thêm kết nối trong Airflow (Admin → Connections), xem README")
+                "hoặc thêm kết nối trong Airflow (Admin → Connections), xem docs/configuration.md, mục E-mail")
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return f"máy chủ thư {server} từ chối đăng nhập: kiểm tra tài khoản và mật khẩu của kết nối {conn_id}"
     if isinstance(exc, smtplib.SMTPRecipientsRefused):

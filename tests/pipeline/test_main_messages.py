@@ -158,7 +158,7 @@ def test_smtp_sender_says_why_in_vietnamese(config, monkeypatch):
         smtp_sender(config)(message)
     assert str(info.value) == (f"chưa cấu hình kết nối thư điện tử {conn}: đặt biến môi trường "
                                f"AIRFLOW_CONN_{conn.upper()} hoặc thêm kết nối trong Airflow (Admin → Connections), "
-                               "xem README")
+                               "xem docs/configuration.md, mục E-mail")
     port = _closed_port()
     monkeypatch.setenv(f"AIRFLOW_CONN_{conn.upper()}", json.dumps(
         {"conn_type": "smtp", "host": "127.0.0.1", "port": port,
@@ -171,7 +171,7 @@ def test_smtp_sender_says_why_in_vietnamese(config, monkeypatch):
 
 @pytest.mark.parametrize(("error", "why"), [
     ("missing", "chưa cấu hình kết nối thư điện tử smtp_default: đặt biến môi trường AIRFLOW_CONN_SMTP_DEFAULT "
-                "hoặc thêm kết nối trong Airflow (Admin → Connections), xem README"),
+                "hoặc thêm kết nối trong Airflow (Admin → Connections), xem docs/configuration.md, mục E-mail"),
     ("refused", "không kết nối được máy chủ thư của kết nối smtp_default"),
     ("mailerror", "không kết nối được máy chủ thư mail.ninhson.example.org:587"),
 ])
