@@ -211,6 +211,7 @@ sys.path.insert(0, sys.argv[1])
 from pipeline.config import load_config
 from pipeline.intake import inbox as intake
 from pipeline import orchestrator
+from tests.helpers import workspace_at
 from tests.pipeline.intake.test_inbox_faults import _appender
 
 root, growing, final = Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])
