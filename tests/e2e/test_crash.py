@@ -17,7 +17,7 @@ import pytest
 
 from tests.helpers import docx_text, drop, set_narrative
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx"))
 FOLDER = Path("reports") / "2023" / "6T"
 REPORT = FOLDER / "v1" / "bao-cao-2023-6T.docx"

@@ -2,7 +2,7 @@
 versions kept in ``tests/golden/``: the outputs as they were before each version was staged and read once and
 before the status page and Data Docs became their own tasks (identical after both changes).
 
-A deliberate change of wording or layout updates them: ``PIPELINE_UPDATE_GOLDEN=1 pytest tests/test_golden.py``,
+A deliberate change of wording or layout updates them: ``PIPELINE_UPDATE_GOLDEN=1 pytest tests/e2e/test_golden.py``,
 then read the diff before committing it.
 """
 
@@ -20,7 +20,7 @@ import pytest
 from pipeline.files import sha256_of
 from tests.helpers import docx_text, drop, workspace_at
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"
 NOW = dt.datetime(2023, 5, 6, 2, 0, tzinfo=dt.UTC)  # the run's clock: arrival stamps and page times are fixed
 

@@ -13,7 +13,7 @@ import pytest
 
 from tests.helpers import drop
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def pipeline_cli(root: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
