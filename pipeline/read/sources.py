@@ -26,6 +26,7 @@ callers read cells through :func:`cell_at` and :func:`last_data_row`, which neve
 
 from __future__ import annotations
 
+import copy
 import csv
 import functools
 import io
@@ -660,8 +661,10 @@ def _open_ole(fh: BinaryIO, name: str, limits: Limits) -> Opened:
                 target = ws.cell(r + 1, c + 1, value)
                 xf = book.xf_list[cell.xf_index]
                 font_name = fonts[xf.font_index].name if xf.font_index < len(fonts) else ""
-                if font_name:
-                    target.font = target.font.copy(name=font_name)
+                if font_name:  # the font carries the legacy encoding's clue (.VnTime: TCVN3)
+                    font = copy.copy(target.font)
+                    font.name = font_name
+                    target.font = font
         for (rlo, rhi, clo, chi) in sheet.merged_cells:
             if rhi - rlo > 1 or chi - clo > 1:
                 ws.merge_cells(start_row=rlo + 1, end_row=rhi, start_column=clo + 1, end_column=chi)
