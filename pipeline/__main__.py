@@ -31,6 +31,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipeline import fmt
 from pipeline.status import UNIT_LINE_LABELS, UnitStatus
 
 
@@ -310,7 +311,7 @@ def _receive(args, config, workspace) -> int:
         return 1
 
     def local(t: dt.datetime) -> str:
-        return t.astimezone(config.timezone).strftime("%d/%m/%Y %H:%M")
+        return fmt.local_time(t, config.timezone)
 
     v = receipt.version
     unit = (f"{config.unit(v.unit_code).full_name} ({v.unit_code}), phiên bản {v.version}" if v.unit_code
@@ -360,7 +361,7 @@ def _reopen(args, config, workspace, now=None) -> int:
         return 1
 
     def local(t: dt.datetime) -> str:
-        return t.astimezone(config.timezone).strftime("%d/%m/%Y %H:%M")
+        return fmt.local_time(t, config.timezone)
 
     lock = lock_at(period, policy_from_config(config))
     print(f"Đã mở lại kỳ {period.code} cho {unit.full_name} ({unit.code}): {record.reopened_by}, lúc "

@@ -187,9 +187,7 @@ def _submission_row(no: int, sub: dict[str, Any]) -> dict[str, Any]:
 
 def _received_text(value: str | None, config: Config) -> str:
     """An arrival (ISO 8601 with offset) as local time "dd/mm/yyyy HH:MM" in the configured time zone."""
-    if not value:
-        return "-"
-    return dt.datetime.fromisoformat(value).astimezone(config.timezone).strftime("%d/%m/%Y %H:%M")
+    return fmt.local_time(value, config.timezone) or "-"
 
 
 def _source_row(no: int, sub: dict[str, Any], config: Config) -> dict[str, Any]:

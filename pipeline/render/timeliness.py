@@ -4,18 +4,11 @@ names capitalised, times local. The wording is the templates'."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from pipeline import fmt
 from pipeline.config import Config
 from pipeline.synthesis import capitalise
-
-
-def _local(value: str | None, config: Config) -> str:
-    if not value:
-        return ""
-    return dt.datetime.fromisoformat(value).astimezone(config.timezone).strftime("%d/%m/%Y %H:%M")
 
 
 def _rate_row(counts: dict[str, int]) -> dict[str, str]:
@@ -60,12 +53,12 @@ def report_context(data: dict[str, Any] | None, *, config: Config) -> dict[str, 
         })
     return {
         "available": True,
-        "deadline": _local(data["deadline"], config),
-        "scheduled_deadline": _local(data["scheduled_deadline"], config),
+        "deadline": fmt.local_time(data["deadline"], config.timezone),
+        "scheduled_deadline": fmt.local_time(data["scheduled_deadline"], config.timezone),
         "deadline_moved": data["deadline_moved"],
         "grace_days": grace,
         "lock": data["lock_at"] is not None,
-        "lock_at": _local(data["lock_at"], config),
+        "lock_at": fmt.local_time(data["lock_at"], config.timezone),
         "year": data["periods"][0][:4] if data["periods"] else "",
         "periods": ", ".join(data["periods"]),
         "period_labels": ", ".join(config.period(code).label for code in data["periods"]),
