@@ -400,15 +400,15 @@ def fingerprint_components(agg: Mapping[str, Any], *, config: Config, period: Pe
 
 
 def _stage_version(agg: dict[str, Any], *, config: Config, period: Period, root: Path,
-                   context: dict[str, Any]) -> tuple[dict[str, Path], dict[str, Path]]:
+                   context: dict[str, Any], pdf: bool = True) -> tuple[dict[str, Path], dict[str, Path]]:
     """Render and audit the report with the version ``context`` in the staging folder: (the files that make
     the version — the report, then its annex workbook — and the files derived from it — its PDF, when
-    LibreOffice could make it), by published name."""
-    staged = stage_report(agg, config=config, period=period, root=root, version=context)
+    ``pdf`` and LibreOffice could make it), by published name."""
+    staged = stage_report(agg, config=config, period=period, root=root, version=context, pdf=pdf)
     workbook = annex_workbook_staging_path(period, root)
     files = {report_name(period): staged, workbook.name: workbook}
-    pdf = staged.with_suffix(".pdf")
-    derived = {Path(report_name(period)).with_suffix(".pdf").name: pdf} if pdf.is_file() else {}
+    staged_pdf = staged.with_suffix(".pdf")
+    derived = {Path(report_name(period)).with_suffix(".pdf").name: staged_pdf} if staged_pdf.is_file() else {}
     return files, derived
 
 
@@ -421,7 +421,7 @@ def _renders_as(number: int, manifest: Mapping[str, Any], agg: dict[str, Any], *
     previous_agg = versions.read_version_aggregates(period, number - 1, root) if number > 1 else None
     context = version_context(number, agg, manifest.get("components", {}), config=config, previous=previous,
                               previous_agg=previous_agg)
-    files, _ = _stage_version(agg, config=config, period=period, root=root, context=context)
+    files, _ = _stage_version(agg, config=config, period=period, root=root, context=context, pdf=False)
     kept = manifest.get("files", {})
     return set(files) == set(kept) and all(
         sha256_of(path) == kept[name] for name, path in files.items())

@@ -916,12 +916,13 @@ def audit(path: Path, unit_names: list[str]) -> None:
 
 
 def stage_report(agg: dict[str, Any], *, config: Config, period: Period, root: Path,
-                 version: dict[str, Any] | None = None) -> Path:
+                 version: dict[str, Any] | None = None, pdf: bool = True) -> Path:
     """Render and audit the report of ``period`` in ``work/<period>/staging/`` (owner-only), and its PDF
     beside it (:func:`pipeline.render.pdf.stage_pdf`); returns the .docx's path.
 
     Nothing is published. The template's own tags are checked first (:func:`check_template`). ``version``:
-    see :func:`build_context`.
+    see :func:`build_context`. ``pdf`` False: no PDF is made (and none of an earlier render stays), for a
+    render only compared with a published version's files, of which the PDF is not one.
 
     Raises:
         TemplateCheckError: the template is broken; nothing is rendered.
@@ -936,5 +937,8 @@ def stage_report(agg: dict[str, Any], *, config: Config, period: Period, root: P
     staging.chmod(private_modes()[0])
     audit(staging, [s["unit_name"] for s in agg["submissions"]])
     stage_workbook(agg, config=config, period=period, properties=properties, root=root)  # the annexes as .xlsx
-    stage_pdf(staging)  # its PDF beside it; none (a warning logged) when LibreOffice is missing or fails
+    if pdf:
+        stage_pdf(staging)  # its PDF beside it; none (a warning logged) when LibreOffice is missing or fails
+    else:
+        staging.with_suffix(".pdf").unlink(missing_ok=True)
     return staging
