@@ -166,8 +166,6 @@ def resolve_period(config: Config, requested: str | None, when: dt.datetime) -> 
         "báo cáo trong cấu hình. Hãy ghi rõ kỳ báo cáo (ví dụ 2023-6T) hoặc cập nhật danh sách đơn vị.")
 
 
-
-
 def gather(period: Period, *, config: Config, now: dt.datetime, workspace: Workspace) -> list[dict[str, Any]]:
     """Final intake pass, then one item per unit that has sent anything (and one for unattributed files).
 
@@ -202,11 +200,7 @@ def gather(period: Period, *, config: Config, now: dt.datetime, workspace: Works
 def annotator(period: Period, root: Path) -> Annotate:
     """The step validation calls once a version's findings are written: the annotated copy of its workbook
     for the unit's staff (:func:`pipeline.staff.feedback.write_annotated`)."""
-    return functools.partial(_annotate, period=period, root=root)
-
-
-def _annotate(version: Any, outcome: ValidationOutcome, *, period: Period, root: Path) -> None:
-    write_annotated(version, outcome, period=period, root=root)
+    return functools.partial(write_annotated, period=period, root=root)
 
 
 def validate_one(item: dict[str, Any], *, config: Config, period: Period, now: dt.datetime,

@@ -31,9 +31,9 @@ from pipeline.validate.rules import History, SuiteError
 
 log = logging.getLogger(__name__)
 
-Annotate = Callable[[Version, ValidationOutcome], None]
+Annotate = Callable[[Version, ValidationOutcome], object]
 """Writes the annotated copy of a version's workbook for the unit's staff (:func:`pipeline.staff.feedback.
-write_annotated`), called once its findings are written and before its verdict is recorded."""
+write_annotated`), called once its findings are written and before its verdict is recorded; its result is ignored."""
 
 
 def rules_hash() -> str:
