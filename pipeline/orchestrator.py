@@ -48,7 +48,7 @@ from pipeline.files import crashpoint, ensure_dir, sha256_of, sweep_stale, write
 from pipeline.findings import ERROR, Finding, ValidationOutcome, read_outcome
 from pipeline.intake.inbox import intake_pass
 from pipeline.ledger.state import UnitState, unit_states
-from pipeline.ledger.store import open_ledger
+from pipeline.ledger.store import Ledger, open_ledger
 from pipeline.ledger.timeliness import from_ledger
 from pipeline.paths import (
     aggregates_path,
@@ -274,7 +274,7 @@ def _not_checked(state: UnitState, period: Period) -> ValidationOutcome:
                 "Không phải lỗi của đơn vị: Phòng LĐ-TB&XH chạy lại việc kiểm tra.", "pipeline")])
 
 
-def load_inputs(period: Period, *, config: Config, workspace: Workspace) -> list[UnitInput]:
+def load_inputs(period: Period, *, config: Config, ledger: Ledger, root: Path) -> list[UnitInput]:
     """Build :class:`pipeline.aggregate.tables.UnitInput` for every configured unit from its state
     (:func:`pipeline.ledger.state.unit_states`, which decides the status and the version used): the outcome of
     the version shown, and for valid units the submission read from the version's staged frames.
@@ -284,9 +284,8 @@ def load_inputs(period: Period, *, config: Config, workspace: Workspace) -> list
             cannot be read (the file is named). The versions' frames come from staging
             (:mod:`pipeline.read.staging`): a rerun with nothing new opens no workbook.
     """
-    root = workspace.root
     try:
-        states = unit_states(open_ledger(workspace), config, period)
+        states = unit_states(ledger, config, period)
     except Exception as exc:
         raise StepFailed("aggregate", error_summary(exc), period=period.code) from exc
     inputs = []
@@ -325,11 +324,15 @@ def aggregate_period(period: Period, *, config: Config, workspace: Workspace) ->
         StepFailed: step ``aggregate`` failed; ``aggregates.json`` is left as it was.
     """
     root = workspace.root
-    inputs = load_inputs(period, config=config, workspace=workspace)
-    earlier = [(p, load_inputs(p, config=config, workspace=workspace)) for p in year_periods(period, config)]
+    try:
+        ledger = open_ledger(workspace)  # one ledger for the period, the year's earlier ones and timeliness
+    except Exception as exc:
+        raise StepFailed("aggregate", error_summary(exc), period=period.code) from exc
+    inputs = load_inputs(period, config=config, ledger=ledger, root=root)
+    earlier = [(p, load_inputs(p, config=config, ledger=ledger, root=root)) for p in year_periods(period, config)]
     try:
         agg = aggregate(inputs, config=config, period=period, earlier=earlier,
-                        timeliness=from_ledger(open_ledger(workspace), config, period))
+                        timeliness=from_ledger(ledger, config, period))
         out = aggregates_path(period, root)
         ensure_dir(out.parent, private=True)
         write_text(out, json.dumps(agg, ensure_ascii=False, indent=1, default=str), private=True)
