@@ -448,14 +448,14 @@ def render_period(period: Period, *, config: Config, workspace: Workspace) -> st
     try:
         agg = json.loads(aggregates_path(period, root).read_text(encoding="utf-8"))
         with versions.versions_lock(period, root):
-            path = _publish(agg, config=config, period=period, root=root)
+            path = _publish(agg, config=config, period=period, root=root, pdf=workspace.pdf)
         sweep_stale(report_dir(period, root))  # temporaries of writers killed long ago (versions, pages, Data Docs)
     except Exception as exc:
         raise StepFailed("render", error_summary(exc), period=period.code) from exc
     return str(path)
 
 
-def _publish(agg: dict[str, Any], *, config: Config, period: Period, root: Path) -> Path:
+def _publish(agg: dict[str, Any], *, config: Config, period: Period, root: Path, pdf: bool = True) -> Path:
     components = fingerprint_components(agg, config=config, period=period)
     fp = versions.fingerprint(components)
     latest = versions.latest_version(period, root)
@@ -474,7 +474,7 @@ def _publish(agg: dict[str, Any], *, config: Config, period: Period, root: Path)
     number = (latest or 0) + 1
     previous_agg = versions.read_version_aggregates(period, latest, root) if latest is not None else None
     context = version_context(number, agg, components, config=config, previous=previous, previous_agg=previous_agg)
-    files, derived = _stage_version(agg, config=config, period=period, root=root, context=context)
+    files, derived = _stage_version(agg, config=config, period=period, root=root, context=context, pdf=pdf)
     crashpoint("render")
     created_from = None if previous is None else {
         "number": previous["number"], "fingerprint": previous.get("fingerprint"),

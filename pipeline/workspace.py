@@ -10,6 +10,8 @@ object), never the environment. This module is the one place that reads the pipe
 ``PIPELINE_CONFIG``          the configuration file; default ``config/ninh_son.yaml``
 ``PIPELINE_LEDGER_URL``      the ledger's SQLAlchemy URL (PostgreSQL in production); default a SQLite file
                              ``work/ledger.sqlite`` under the data root
+``PIPELINE_PDF``             ``0`` (or ``no``, ``false``): publish reports without their PDF (a machine
+                             without LibreOffice, or a quick test run); default: a PDF beside each report
 ``PIPELINE_SHARE_GROUP``     a group that may read the owner-only files (:func:`setting`, used by
                              :mod:`pipeline.files`)
 ``PIPELINE_CRASH_AT``        a crash point for the crash tests (:func:`setting`, used by :mod:`pipeline.files`)
@@ -32,6 +34,7 @@ CONFIG = "PIPELINE_CONFIG"
 LEDGER_URL = "PIPELINE_LEDGER_URL"
 SHARE_GROUP = "PIPELINE_SHARE_GROUP"
 CRASH_AT = "PIPELINE_CRASH_AT"
+PDF = "PIPELINE_PDF"
 
 
 def utc_now() -> dt.datetime:
@@ -45,13 +48,15 @@ class Workspace:
 
     ``root``: the data root (absolute). ``ledger_url``: the ledger's SQLAlchemy URL, or None for the SQLite
     file ``work/ledger.sqlite`` under ``root`` (:meth:`database_url`). ``config_path``: the configuration file.
-    ``clock``: returns the current aware time (tests give a fixed one).
+    ``clock``: returns the current aware time (tests give a fixed one). ``pdf``: whether a published report
+    gets its PDF beside it (LibreOffice, about 2 s a report).
     """
 
     root: Path
     ledger_url: str | None = None
     config_path: Path = DEFAULT_CONFIG
     clock: Callable[[], dt.datetime] = field(default=utc_now, compare=False, repr=False)
+    pdf: bool = True
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None, *, root: Path | None = None,
@@ -61,7 +66,8 @@ class Workspace:
         env = os.environ if environ is None else environ
         where = root if root is not None else Path(env.get(DATA_DIR) or PROJECT_ROOT)
         return cls(root=Path(where).resolve(), ledger_url=env.get(LEDGER_URL) or None,
-                   config_path=Path(env.get(CONFIG) or DEFAULT_CONFIG), clock=clock)
+                   config_path=Path(env.get(CONFIG) or DEFAULT_CONFIG), clock=clock,
+                   pdf=env.get(PDF, "").strip().lower() not in ("0", "no", "false"))
 
     def now(self) -> dt.datetime:
         """The current time by this workspace's clock (aware)."""

@@ -25,10 +25,16 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def config():
-    """The project's configuration (config/ninh_son.yaml)."""
+    """The project's configuration (config/ninh_son.yaml), with intake's stability wait
+    (``validation.intake_stable_seconds``, 2 s) at 0: a test's files are complete before a pass looks at them,
+    and the tests of a file still being written give their own wait. Code that loads the file itself (the
+    command line, the DAGs) waits as configured."""
+    import dataclasses
+
     from pipeline.config import load_config
 
-    return load_config()
+    loaded = load_config()
+    return dataclasses.replace(loaded, validation={**loaded.validation, "intake_stable_seconds": 0.0})
 
 
 @pytest.fixture(scope="session")

@@ -140,9 +140,12 @@ def find_row(table: list[list[str]], first_text: str) -> list[str]:
     raise KeyError(first_text)
 
 
-def workspace_at(root: Path):
+def workspace_at(root: Path, *, pdf: bool = False):
     """The workspace of a test's own data root (the ledger, the configuration and the clock as the environment
-    names them: a test that sets ``PIPELINE_LEDGER_URL`` gets that ledger)."""
+    names them: a test that sets ``PIPELINE_LEDGER_URL`` gets that ledger). Reports get no PDF unless ``pdf``:
+    LibreOffice takes about 2 s a report, and only the tests of the PDF look at it."""
+    import dataclasses
+
     from pipeline.workspace import Workspace
 
-    return Workspace.from_environment(root=root)
+    return dataclasses.replace(Workspace.from_environment(root=root), pdf=pdf)

@@ -1,35 +1,154 @@
 """`make backfill YEAR=2023` on the real DAG: the samples of the year's three periods are registered as received
-before each deadline, `airflow dags test` runs each period in order and prints its report's path; running the
-registration again adds no version."""
+before each deadline, `airflow dags test` runs each period in order and prints its report's path; the annual
+report's movement balances and equals the counts taken straight from the workbooks; running the registration
+again adds no version.
+
+Slow by nature: one module-scoped run of the whole year (three DAG runs, 24 workbooks), shared by the tests
+here; it is the only test of the year's periods together.
+"""
 
 from __future__ import annotations
 
+import json
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from tests.conftest import ROOT, airflow_env
-from tests.helpers import workspace_at
-from tests.pipeline.aggregate.test_movement import check_year_reports
+from tests.helpers import docx_tables, docx_text, workspace_at
+
+pytestmark = pytest.mark.slow
+
+POOR_LABELS = ("Số hộ tại ngày 01/01/2023", "Giảm do thoát nghèo lên cận nghèo",
+               "Giảm do thoát nghèo vượt chuẩn cận nghèo", "Giảm khác (chuyển đi, hộ không còn, nhập hộ)",
+               "Tăng do từ cận nghèo xuống nghèo", "Tăng do tái nghèo", "Tăng do phát sinh nghèo",
+               "Tăng khác (chuyển đến, tách hộ)")
+NEAR_LABELS = ("Số hộ tại ngày 01/01/2023", "Giảm do thoát cận nghèo", "Giảm do xuống hộ nghèo",
+               "Giảm khác (chuyển đi, hộ không còn, nhập hộ)", "Tăng do thoát nghèo lên cận nghèo",
+               "Tăng do tái cận nghèo", "Tăng do phát sinh cận nghèo", "Tăng khác (chuyển đến, tách hộ)")
+OTHER_DECREASES = ("Chuyển đi", "Hộ không còn (chết)", "Nhập hộ")
+OTHER_INCREASES = ("Chuyển đến", "Tách hộ")
 
 
-@pytest.mark.slow
-def test_make_backfill_gives_the_years_three_reports(tmp_path, airflow_home, config):
-    """Three report paths printed, in period order; the annual report shows 0 poor NCC households and movement
-    tables equal to the counts taken from the CN workbooks (see :func:`check_year_reports`); each period's 8
-    files are in the ledger once, also after `make receive-samples` again."""
-    from pipeline.ledger.store import open_ledger
+def counted_from_workbooks(folder: Path) -> dict[str, list[tuple[int, int]]]:
+    """The identity's terms counted straight from the rosters of ``folder``'s workbooks with openpyxl (labels
+    as typed), in the order of tables 3a and 3b, then the count at the cut-off: (households, persons)."""
+    poor, near = Counter(), Counter()
+    for path in sorted(folder.glob("*.xlsx")):
+        ws = load_workbook(path, read_only=True, data_only=True)["Danh sách hộ NCC"]
+        rows = list(ws.iter_rows(min_row=4, values_only=True))
+        col = {h: i for i, h in enumerate(rows[0]) if h}
+        for r in rows[1:]:
+            if not r[col["Mã hộ"]]:
+                continue
+            base, now, kind = r[col["Phân loại tại 01/01"]], r[col["Phân loại tại ngày chốt"]], r[col["Loại biến động"]]
+            n = int(r[col["Số nhân khẩu"]])
+            for counter, terms in (
+                (poor, [base == "Nghèo", kind == "Thoát nghèo" and now == "Cận nghèo",
+                        kind == "Thoát nghèo" and now != "Cận nghèo", kind in OTHER_DECREASES and base == "Nghèo",
+                        kind == "Từ cận nghèo xuống nghèo", kind == "Tái nghèo", kind == "Phát sinh nghèo",
+                        kind in OTHER_INCREASES and now == "Nghèo", now == "Nghèo"]),
+                (near, [base == "Cận nghèo", kind == "Thoát cận nghèo", kind == "Từ cận nghèo xuống nghèo",
+                        kind in OTHER_DECREASES and base == "Cận nghèo", kind == "Thoát nghèo" and now == "Cận nghèo",
+                        kind == "Tái cận nghèo", kind == "Phát sinh cận nghèo",
+                        kind in OTHER_INCREASES and now == "Cận nghèo", now == "Cận nghèo"]),
+            ):
+                for i, hit in enumerate(terms):
+                    if hit:
+                        counter[(i, "households")] += 1
+                        counter[(i, "persons")] += n
+    return {name: [(c[(i, "households")], c[(i, "persons")]) for i in range(9)]
+            for name, c in (("poor", poor), ("near_poor", near))}
 
-    root = tmp_path / "data"
+
+def identity_table(tables: list[list[list[str]]], labels: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Rows (households, persons) of the report's identity table whose rows carry ``labels``, then its last
+    row (the count at the cut-off)."""
+    table = next(t for t in tables if [r[1] for r in t[1:len(labels) + 1]] == list(labels))
+    return [(int(r[2].replace(".", "")), int(r[3].replace(".", ""))) for r in table[1:len(labels) + 2]]
+
+
+def check_year_reports(paths: list[Path]) -> None:
+    """The acceptance checks of the year's three reports (6T, 9T, CN in order)."""
+    assert [p.name for p in paths] == ["bao-cao-2023-6T.docx", "bao-cao-2023-9T.docx", "bao-cao-2023-CN.docx"]
+    annual = paths[-1]
+    tables = docx_tables(annual)
+    counted = counted_from_workbooks(ROOT / "samples" / "2023-CN")
+    for name, labels in (("poor", POOR_LABELS), ("near_poor", NEAR_LABELS)):
+        shown = identity_table(tables, labels)
+        assert shown == counted[name], name
+        (hh0, p0), *terms, (hh_now, p_now) = shown
+        assert hh0 - sum(h for h, _ in terms[:3]) + sum(h for h, _ in terms[3:]) == hh_now, name
+        assert p0 - sum(p for _, p in terms[:3]) + sum(p for _, p in terms[3:]) == p_now, name
+    poor = identity_table(tables, POOR_LABELS)
+    assert poor == [(2, 11), (1, 6), (1, 5), (0, 0), (0, 0), (0, 0), (0, 0), (0, 0), (0, 0)]  # 0 poor NCC now
+    text = docx_text(annual)
+    assert "số liệu trong báo cáo là số ước thực hiện cả năm 2023" in text
+    compare = next(t for t in tables if t[0][2:] == ["01/01/2023", "6 tháng", "9 tháng", "Ước thực hiện cả năm"])
+    rows = {r[1]: r[2:] for r in compare[1:]}
+    assert rows["Hộ nghèo có thành viên là người có công (hộ)"] == ["2", "2", "1", "0"]
+    assert rows["Nhân khẩu của hộ nghèo có người có công (người)"] == ["11", "11", "5", "0"]
+    assert rows["Hộ có người có công thoát nghèo, lũy kế từ 01/01 (hộ)"] == ["", "0", "1", "2"]
+    targets = next(t for t in tables if t[0][1] == "Mục tiêu (kết quả đo bằng)")
+    assert targets[1][2:] == ["2 (chưa đạt)", "1 (chưa đạt)", "0 (đạt)"]
+    annex = next(t for t in tables if "Quyết định của UBND xã về thay đổi phân loại" in t[0])
+    by_code = {r[2]: r for r in annex[2:]}
+    assert by_code["22828-0001"][4:8] == ["Nghèo", "Nghèo", "Cận nghèo", "Cận nghèo"]
+    assert by_code["22828-0001"][10] == ("Thoát nghèo (kỳ 9 tháng đầu năm): Quyết định số 45/QĐ-UBND ngày "
+                                         "14/07/2023")
+    assert by_code["22828-0002"][4:8] == ["Nghèo", "Nghèo", "Nghèo", "Mức sống trung bình"]
+    assert "78/QĐ-UBND ngày 16/10/2023" in by_code["22828-0002"][10]
+    assert by_code["22822-0002"][4:8] == ["Không có trên địa bàn", "-", "-", "Cận nghèo"]
+    for earlier in paths[:-1]:
+        text = docx_text(earlier)
+        assert "ước thực hiện cả năm" not in text and "Phụ lục VI" not in text
+
+
+@pytest.fixture(scope="module")
+def backfill(tmp_path_factory, airflow_home):
+    """`make backfill YEAR=2023` in a fresh data root with the test's migrated Airflow home: (data root, the
+    Airflow environment, the report paths it printed in order)."""
+    root = tmp_path_factory.mktemp("backfill") / "data"
     env = airflow_env(airflow_home, root)
     # the Makefile's own AIRFLOW_HOME (.airflow/) is overridden on the command line: the test's migrated home
     cmd = ["make", "--no-print-directory", "backfill", "YEAR=2023", f"AIRFLOW_HOME={airflow_home}"]
     result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=2400)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    paths = [Path(line) for line in result.stdout.splitlines() if line.endswith(".docx")]
+    return root, env, [Path(line) for line in result.stdout.splitlines() if line.endswith(".docx")]
+
+
+def test_make_backfill_gives_the_years_three_reports(backfill):
+    """Three report paths printed, in period order, under the data root; the annual report shows 0 poor NCC
+    households and movement tables equal to the counts taken from the CN workbooks (see
+    :func:`check_year_reports`)."""
+    root, _, paths = backfill
     assert all(p.is_file() and p.is_relative_to(root) for p in paths)
     check_year_reports(paths)
+
+
+def test_year_aggregates_hold_the_identity_trajectory_and_periods(backfill, config):
+    """aggregates.json of 2023-CN holds the district identity (balanced), each unit's, the trajectory of the 27
+    NCC households and the figures of the three periods."""
+    from pipeline.paths import aggregates_path
+
+    root, _, _ = backfill
+    agg = json.loads(aggregates_path(config.period("2023-CN"), root).read_text(encoding="utf-8"))
+    assert agg["movement"]["district"]["poor"]["households"]["now"] == 0
+    assert all(u["poor"]["balanced"] and u["near_poor"]["balanced"] for u in agg["movement"]["units"])
+    assert len(agg["movement"]["units"]) == 8 and len(agg["trajectory"]) == 27
+    assert agg["year"]["periods"] == ["2023-6T", "2023-9T", "2023-CN"]
+    assert [agg["year"]["by_period"][p]["ncc"]["poor_households_current"] for p in agg["year"]["periods"]] == [2, 1, 0]
+
+
+def test_registering_the_samples_again_adds_no_version(backfill, airflow_home):
+    """`make receive-samples` again says "Không ghi thêm." for each of the 8 files; each period's 8 files are in
+    the ledger once."""
+    from pipeline.ledger.store import open_ledger
+
+    root, env, _ = backfill
     again = subprocess.run(["make", "--no-print-directory", "receive-samples", "PERIOD=2023-CN",
                             f"AIRFLOW_HOME={airflow_home}"], cwd=ROOT, env=env, capture_output=True, text=True,
                            timeout=600)

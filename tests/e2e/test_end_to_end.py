@@ -1,4 +1,8 @@
-"""End to end: the DAG on the generator's test set, and a consistent status change flowing to the report."""
+"""End to end: the DAG on the generator's test set, and a consistent status change flowing to the report.
+
+Slow by nature: each test runs the whole pipeline (the DAG under ``airflow dags test``, or ``run_period``) on
+eight workbooks, which is what they pin.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +28,8 @@ from tests.helpers import (
     summary_cells,
     workspace_at,
 )
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,9 @@ before the status page and Data Docs became their own tasks (identical after bot
 
 A deliberate change of wording or layout updates them: ``PIPELINE_UPDATE_GOLDEN=1 pytest tests/e2e/test_golden.py``,
 then read the diff before committing it.
+
+Slow by nature: each data set goes through the whole pipeline (eight workbooks validated, aggregated,
+rendered), the only way to see every output a user gets.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from tests.helpers import docx_text, drop, workspace_at
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"
+pytestmark = pytest.mark.slow
 NOW = dt.datetime(2023, 5, 6, 2, 0, tzinfo=dt.UTC)  # the run's clock: arrival stamps and page times are fixed
 
 

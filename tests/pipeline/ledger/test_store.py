@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.ledger.store import Ledger
-from tests.helpers import SENT_AT, drop, edit_roster, reset_database, roster_rows, workspace_at
+from tests.helpers import SENT_AT, drop, edit_roster, reset_database, roster_rows, summary_cells, workspace_at
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = ROOT / "samples" / "2023-6T"
@@ -63,8 +63,7 @@ def test_corrected_version_after_failed_one(ledger_env, config, test_set):
 
     period = config.period("2023-6T")
     inbox = root / "inbox" / "2023-6T"
-    drop([p for p in SAMPLES.glob("*.xlsx") if not p.name.startswith("22825")], inbox)
-    (bad,) = drop([next(test_set.glob("22825_*.xlsx"))], inbox)
+    (bad,) = drop([next(test_set.glob("22825_*.xlsx"))], inbox)  # the other units play no part
     bad_bytes = bad.read_bytes()
     run_period(period, config=config, now=BEFORE_DEADLINE, workspace=workspace_at(root))
     (v1,) = ledger.versions("2023-6T", "22825")
@@ -105,7 +104,7 @@ def test_valid_version_then_failing_one(ledger_env, config, test_set):
 
     period = config.period("2023-6T")
     inbox = root / "inbox" / "2023-6T"
-    drop(sorted(SAMPLES.glob("*.xlsx")), inbox)
+    drop([SAMPLES / "22825_hoa_son.xlsx", SAMPLES / "22828_ma_noi.xlsx"], inbox)
     run_period(period, config=config, now=BEFORE_DEADLINE, workspace=workspace_at(root))
     drop([next(test_set.glob("22825_*.xlsx"))], inbox, sent_at=BEFORE_DEADLINE + dt.timedelta(hours=1))
     report = Path(run_period(period, config=config, now=BEFORE_DEADLINE + dt.timedelta(hours=2),
@@ -120,7 +119,9 @@ def test_valid_version_then_failing_one(ledger_env, config, test_set):
     sources = next(t for t in docx_tables(report) if any("Mã SHA-256" in r for r in t))
     row = find_row(sources, "Xã Hòa Sơn")
     assert (row[3], row[7]) == ("1", "0 lỗi, 0 cảnh báo; phiên bản 2 gửi sau có 2 lỗi, chưa dùng")
-    assert agg["district"]["poor_households_current"] == 1551
+    used = {code: summary_cells(SAMPLES / name)["poor_households"][1]
+            for code, name in (("22825", "22825_hoa_son.xlsx"), ("22828", "22828_ma_noi.xlsx"))}
+    assert agg["district"]["poor_households_current"] == sum(used.values()) == 109 + 257
 
 
 def test_timeliness_at_the_final_pass(ledger_env, config):
@@ -260,14 +261,14 @@ def test_rerun_revalidates_only_what_changed(ledger_env, config, monkeypatch):
     from pipeline.validate import run
 
     period = config.period("2023-6T")
-    drop(sorted(SAMPLES.glob("*.xlsx")), root / "inbox" / "2023-6T")
+    drop([SAMPLES / "22825_hoa_son.xlsx", SAMPLES / "22828_ma_noi.xlsx"], root / "inbox" / "2023-6T")
     first = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, workspace=workspace_at(root))
-    assert (first["new_files"], first["validations"], first["units_valid"]) == (8, 8, 8)
+    assert (first["new_files"], first["validations"], first["units_valid"]) == (2, 2, 2)
     again = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, workspace=workspace_at(root))
     assert (again["new_files"], again["validations"]) == (0, 0)
     monkeypatch.setattr(run, "rules_hash", lambda: "changed-suite")
     changed = orchestrator.intake_period(period, config=config, now=BEFORE_DEADLINE, workspace=workspace_at(root))
-    assert changed["validations"] == 8
+    assert changed["validations"] == 2
 
 
 def test_warning_only_submission_is_accepted_and_shown(ledger_env, config, tmp_path):
