@@ -54,11 +54,13 @@ class Reopened:
 
 
 def config_with(tmp_path: Path, **timeliness):
-    """The project's configuration with ``timeliness:`` keys replaced, loaded from a temporary file."""
+    """The project's configuration with ``timeliness:`` keys replaced, loaded from a temporary file
+    (without intake's stability wait, as the session's ``config`` fixture)."""
     from pipeline.config import load_config
 
     raw = yaml.safe_load((ROOT / "config" / "ninh_son.yaml").read_text(encoding="utf-8"))
     raw["timeliness"].update(timeliness)
+    raw["validation"]["intake_stable_seconds"] = 0  # as the session's `config` fixture: files are complete
     path = tmp_path / f"cau-hinh-{len(list(tmp_path.glob('cau-hinh-*')))}.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     return load_config(path)
