@@ -271,8 +271,9 @@ def standard_finding(sub: Submission, config: Config, period: Period) -> Finding
 
 def _members_frame(sub: Submission) -> Frame:
     """Sheet "Thành viên NCC" with ``household_known``: the code is a household of the roster (True/False),
-    or None when that cannot be told: the roster has households without a code (each its own error), at
-    least as many as the member codes it lacks, so those members may be theirs."""
+    or None when that cannot be told: the code is blank (the not-null rule's error), or the roster has
+    households without a code (each its own error), at least as many as the member codes it lacks, so those
+    members may be theirs."""
     assert sub.members is not None
     frame = sub.members.copy()
     known = set(sub.roster["household_code"].dropna())
@@ -280,8 +281,9 @@ def _members_frame(sub: Submission) -> Frame:
     unmatched = {c for c in frame["household_code"].dropna() if c not in known}
     unknowable = 0 < len(unmatched) <= uncoded
     frame["household_known"] = pd.Series(
-        [None if unknowable and c in unmatched else c in known for c in frame["household_code"]],
-        index=frame.index, dtype=object if unknowable else bool)
+        # a blank code cannot be told either: it is the not-null rule's one error on that cell
+        [None if pd.isna(c) or (unknowable and c in unmatched) else c in known for c in frame["household_code"]],
+        index=frame.index, dtype=object if unknowable or frame["household_code"].isna().any() else bool)
     return Frame("members", frame, schema.SHEET_MEMBERS,
                  {f.key: sub.headers.get((schema.SHEET_MEMBERS, f.key), f.header) for f in schema.MEMBER_FIELDS})
 
@@ -455,6 +457,11 @@ def _findings_for(frame: Frame, result: Any, labels: dict[str, dict[str, str]]) 
         if frame.name == "reconciliation" and row["indicator"] in schema.INDICATORS_BY_KEY:
             label = schema.INDICATORS_BY_KEY[row["indicator"]].label
             message = f"{what} Chỉ tiêu '{label}': danh sách hộ NCC cho {_display(row[bound_column])}."
+        elif frame.name == "summary" and bound_column is not None and row.get("parent"):
+            # a count bounded by the indicator that includes it: both named by their printed labels
+            parent = schema.INDICATORS_BY_KEY[row["parent"]].label
+            message = (f"{what} Chỉ tiêu: '{row['label']}'; chỉ tiêu bao gồm nó: '{parent}' "
+                       f"({_display(row[bound_column])}).")
         elif bound_column is not None and not pd.isna(row[bound_column]):
             bound_label = meta.get("bound_label") or frame.headers.get(bound_column, bound_column)
             message = f"{what} ({bound_label}: {_display(row[bound_column])})"
