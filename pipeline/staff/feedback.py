@@ -41,17 +41,17 @@ YELLOW = "FFEB9C"
 
 
 def _locate_column(ws: Any, header: str, row: int | None) -> int | None:
-    """Column of a finding's cell: the header's column, or the value column next to a label in column A."""
+    """Column of a finding's cell: the value column next to its label when the finding's row has the label in
+    column A (sheets "Thông tin chung", "Thuyết minh"), else the header's column among the first 15 rows."""
     target = schema.normalize_label(header)
     if not target:
         return None
-
+    if row is not None and schema.normalize_label(value_at(ws, row, 1)) == target:
+        return 2
     for r in range(1, min(ws.max_row, 15) + 1):
         for c in range(1, ws.max_column + 1):
             if schema.normalize_label(value_at(ws, r, c)) == target:
                 return c
-    if row is not None and schema.normalize_label(value_at(ws, row, 1)) == target:
-        return 2
     return None
 
 
@@ -85,6 +85,7 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
                 if isinstance(cell.value, str) and cell.value.startswith("="):
                     cell.data_type = "s"  # a value, never a formula
         layouts: dict[str, Any] = {}
+        errors_at: set[tuple[str, str]] = set()  # cells with an error: red whatever follows on them
         for f in outcome.findings:
             ws = next((w for w in wb.worksheets if schema.normalize_label(w.title) == schema.normalize_label(f.sheet)),
                       None)
@@ -96,7 +97,9 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
             if ws.title not in layouts:
                 layouts[ws.title] = SheetLayout.of(ws)
             cell = ws.cell(*layouts[ws.title].top_left(f.row, col))  # a merge takes comments on its top-left
-            cell.fill = PatternFill("solid", fgColor=RED if f.severity == ERROR else YELLOW)
+            if f.severity == ERROR:
+                errors_at.add((ws.title, cell.coordinate))
+            cell.fill = PatternFill("solid", fgColor=RED if (ws.title, cell.coordinate) in errors_at else YELLOW)
             text = f"[{f.severity.upper()}] {f.message}" + (f"\nCách sửa: {f.fix}" if f.fix else "")
             if cell.comment is not None:
                 text = cell.comment.text + "\n\n" + text
