@@ -1,22 +1,35 @@
-"""The staff command `python -m pipeline validate`, as data staff run it."""
+"""Tests of pipeline/__main__.py: the staff commands (`python -m pipeline validate`, `check-template`, `deliver`
+…) as data staff run them, and what staff read when a command goes wrong: template faults with their place, usage
+errors, a mail server that is missing or unreachable, a file that is not a workbook — in Vietnamese, without a
+traceback."""
 
 from __future__ import annotations
 
+import json
+import re
+import socket
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "templates" / "bao_cao_ky.docx"
+SENTENCE = "{{ district.poor_rate }}, số hộ"  # in the paragraph "Đến ngày {{ period.cutoff }}, …"
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
+def _cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=300, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
 
 
+# --- The commands as data staff run them ---------------------------------------------------------------------
+
 def test_validate_prints_every_field_and_fails():
     """On a broken workbook every finding shows severity, sheet, row, column, value, problem and fix; exit 1."""
-    result = run("validate", "tests/fixtures/ncc_more_than_members.xlsx")
+    result = _cli("validate", "tests/fixtures/ncc_more_than_members.xlsx")
     assert result.returncode == 1
     lines = result.stdout.strip().splitlines()
     assert lines[-1] == "ncc_more_than_members.xlsx: KHÔNG HỢP LỆ — 2 lỗi, 0 cảnh báo (kỳ 2023-6T)."
@@ -29,20 +42,20 @@ def test_validate_prints_every_field_and_fails():
 
 def test_validate_valid_file_exits_zero():
     """A valid sample prints its verdict and exits 0."""
-    result = run("validate", "samples/2023-6T/22810_tan_son.xlsx")
+    result = _cli("validate", "samples/2023-6T/22810_tan_son.xlsx")
     assert result.returncode == 0
     assert result.stdout.strip() == "22810_tan_son.xlsx: HỢP LỆ — 0 lỗi, 0 cảnh báo (kỳ 2023-6T)."
 
 
 def test_validate_missing_file():
     """A path that does not exist is a usage error (exit 2) in Vietnamese."""
-    result = run("validate", "khong-co.xlsx")
+    result = _cli("validate", "khong-co.xlsx")
     assert result.returncode == 2 and "Không tìm thấy tệp" in result.stderr
 
 
 def test_check_template_passes_the_shipped_template():
     """`check-template` without a file checks templates/bao_cao_ky.docx: it passes (exit 0)."""
-    result = run("check-template")
+    result = _cli("check-template")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ("bao_cao_ky.docx: MẪU HỢP LỆ — các thẻ mẫu đúng cú pháp, chỉ dùng biến có trong "
                                      "dữ liệu báo cáo.")
@@ -51,8 +64,6 @@ def test_check_template_passes_the_shipped_template():
 def test_check_template_names_the_fault(tmp_path):
     """A template with a misspelt variable in a table cell: exit 1, the table, row, cell and the name on stderr;
     a file that is not a .docx: exit 1 too."""
-    import zipfile
-
     broken = tmp_path / "mau.docx"
     with zipfile.ZipFile(ROOT / "templates" / "bao_cao_ky.docx") as src, \
             zipfile.ZipFile(broken, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -61,10 +72,225 @@ def test_check_template_names_the_fault(tmp_path):
             if item.filename == "word/document.xml":
                 data = data.replace(b"{{ r.poor_rate }}", b"{{ row.poor_rate }}", 1)
             dst.writestr(item, data)
-    result = run("check-template", str(broken))
+    result = _cli("check-template", str(broken))
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.strip() == (
         "MẪU CÓ LỖI — Mẫu báo cáo mau.docx (word/document.xml), bảng thứ 2 «Bảng 1. Hộ nghèo, hộ cận nghèo theo "
         "đơn vị tại ngày {{ period.cutoff }}», dòng 4, ô 5: dùng biến không có trong dữ liệu báo cáo: row")
-    result = run("check-template", "README.md")
+    result = _cli("check-template", "README.md")
     assert result.returncode == 1 and "không phải tệp Word .docx" in result.stderr
+
+
+# --- What staff read when a command goes wrong -------------------------------------------------------------
+
+def _template(tmp_path: Path, old: str, new: str, name: str = "mau.docx") -> Path:
+    """A copy of the bundled template with ``old`` replaced by ``new`` once in word/document.xml."""
+    out = tmp_path / name
+    with zipfile.ZipFile(TEMPLATE) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "word/document.xml":
+                xml = data.decode("utf-8")
+                assert old in xml
+                data = xml.replace(old, new, 1).encode("utf-8")
+            dst.writestr(item, data)
+    return out
+
+
+def _fault(path: Path) -> str:
+    from pipeline.render.report import TemplateCheckError, check_template
+
+    with pytest.raises(TemplateCheckError) as info:
+        check_template(path)
+    return str(info.value)
+
+
+@pytest.fixture(scope="module")
+def paragraph(tmp_path_factory) -> str:
+    """The place ("đoạn thứ N «Đến ngày …»") of the paragraph holding SENTENCE, as a misspelt field names it."""
+    tmp = tmp_path_factory.mktemp("place")
+    message = _fault(_template(tmp, SENTENCE, "{{ district.poor_rat }}, số hộ"))
+    place = re.search(r"(đoạn thứ \d+ «Đến ngày \{\{ period\.cutoff \}\}, [^»]*»): dùng trường", message)
+    assert place, message
+    return place.group(1)
+
+
+def test_unknown_filter_is_named_with_its_place_in_vietnamese(tmp_path, paragraph):
+    """`check-template` on a template using an unknown filter: exit 1, the paragraph and the filter named, no
+    traceback and no English."""
+    broken = _template(tmp_path, SENTENCE, "{{ district.poor_rate | frmt }}, số hộ")
+    result = _cli("check-template", str(broken))
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.strip() == (f"MẪU CÓ LỖI — Mẫu báo cáo mau.docx (word/document.xml), {paragraph}: thẻ mẫu "
+                                     "«{{ district.poor_rate | frmt }}» — bộ lọc «frmt» không có")
+    assert "Traceback" not in result.stderr and "jinja2" not in result.stderr
+
+
+def test_unknown_test_is_named(tmp_path, paragraph):
+    """An unknown test (`is frob`) in a condition: the paragraph and the tag named, "phép thử «frob» không có"."""
+    broken = _template(tmp_path, SENTENCE, "{% if district.poor_rate is frob %}x{% endif %}, số hộ")
+    assert _fault(broken) == (f"Mẫu báo cáo mau.docx (word/document.xml), {paragraph}: thẻ mẫu "
+                              "«{% if district.poor_rate is frob %}» — phép thử «frob» không có")
+
+
+@pytest.mark.parametrize(("new", "tag", "why"), [
+    # left open, another tag of the same paragraph closes it: the fault is still this paragraph's
+    ("{{ district.poor_rate , số hộ", "{{ district.poor_rate , số hộ {% if",
+     "thẻ chưa đóng hoặc viết sai (thiếu dấu đóng trước thẻ tiếp theo trong đoạn)"),
+    ("{% if %}{{ district.poor_rate }}{% endif %}, số hộ", "{% if %}", "thẻ thiếu biểu thức (biến hoặc điều kiện)"),
+    ("{{ district.poor_rate hộ }}, số hộ", "{{ district.poor_rate hộ }}",
+     "thẻ chưa đóng hoặc viết sai (gặp «hộ» không đúng chỗ)"),
+    ("{% iff district.poor_rate %}, số hộ", "{% iff district.poor_rate %}",
+     "thẻ lệnh «iff» không có hoặc đặt sai chỗ"),
+])
+def test_syntax_faults_name_their_paragraph(tmp_path, paragraph, new, tag, why):
+    """A tag left open, a condition missing, a stray word, an unknown tag: the paragraph holding it (not one at
+    the end of the document) and the reason in Vietnamese."""
+    message = _fault(_template(tmp_path, SENTENCE, new))
+    assert message.startswith(f"Mẫu báo cáo mau.docx (word/document.xml), {paragraph}: thẻ mẫu «{tag}")
+    assert message.endswith(f"» — {why}")
+
+
+def test_an_if_never_closed_is_named(tmp_path, paragraph):
+    """An `{% if %}` with its `{% endif %}` removed: the paragraph and the opening tag named, saying it has no closing
+    tag."""
+    message = _fault(_template(tmp_path, SENTENCE, "{% if district.poor_rate %}{{ district.poor_rate }}, số hộ"))
+    assert message == (f"Mẫu báo cáo mau.docx (word/document.xml), {paragraph}: thẻ «{{% if district.poor_rate %}}» "
+                       "không có thẻ đóng {% endif %} (thẻ đóng đã bị xóa hoặc gõ sai)")
+
+
+def test_jinja_messages_in_vietnamese():
+    """Jinja's parse errors (a block left open, a stray word, an empty condition, a bad character) and an unknown filter
+    are each put in one Vietnamese phrase."""
+    import jinja2
+
+    from pipeline.render.report import jinja_message_vi
+
+    def said(source: str) -> str:
+        with pytest.raises(jinja2.TemplateError) as info:
+            jinja2.Environment().parse(source)
+        return jinja_message_vi(info.value)
+
+    assert said("{% if x %}a") == "thẻ chưa đóng hoặc viết sai (thiếu phần cuối của thẻ hoặc thẻ đóng)"
+    assert said("{{ a b }}") == "thẻ chưa đóng hoặc viết sai (gặp «b» không đúng chỗ)"
+    assert said("{% if %}{% endif %}") == "thẻ thiếu biểu thức (biến hoặc điều kiện)"
+    assert said("{{ a ? }}") == "ký tự «?» không dùng được trong thẻ"
+    assert jinja_message_vi(jinja2.TemplateAssertionError("No filter named 'frmt'.", 1)) == "bộ lọc «frmt» không có"
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["reopen", "2023-6T", "22828"], "Thiếu tham số: --by, --reason. Xem: python -m pipeline reopen --help\n"),
+    (["frobnicate"], "Lệnh không có: frobnicate. Các lệnh: validate, run, summary, report-path, template, "
+                     "accept-outlier, receive, reopen, check-template, approve, deliver. Xem: python -m pipeline "
+                     "--help\n"),
+    ([], "Thiếu lệnh. Các lệnh: validate, run, summary, report-path, template, accept-outlier, receive, reopen, "
+         "check-template, approve, deliver. Xem: python -m pipeline --help\n"),
+    (["report-path", "2023-6T", "--version", "hai"],
+     "Tham số --version phải là một số, không phải «hai». Xem: python -m pipeline report-path --help\n"),
+    (["summary", "2023-6T", "thừa"], "Tham số không dùng được với lệnh này: thừa. Xem: python -m pipeline --help\n"),
+])
+def test_usage_errors_in_vietnamese(capsys, argv, said):
+    """Missing arguments, an unknown or missing command, a wrong value: exit 2 (as argparse), Vietnamese."""
+    from pipeline.__main__ import main
+
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.err == said and captured.out == ""
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_smtp_sender_says_why_in_vietnamese(config, monkeypatch):
+    """Through Airflow's SMTP hook: no connection defined, then a server that refuses the connection."""
+    from ops.smtp import smtp_sender
+    from pipeline.staff.mail import MailError, Message
+
+    conn = config.mail.get("smtp_conn_id") or "smtp_default"
+    message = Message(("phong@ninhson.example.org",), "Báo cáo", "<p>x</p>")
+    monkeypatch.delenv(f"AIRFLOW_CONN_{conn.upper()}", raising=False)
+    with pytest.raises(MailError) as info:
+        smtp_sender(config)(message)
+    assert str(info.value) == (f"chưa cấu hình kết nối thư điện tử {conn}: đặt biến môi trường "
+                               f"AIRFLOW_CONN_{conn.upper()} hoặc thêm kết nối trong Airflow (Admin → Connections), "
+                               "xem docs/configuration.md, mục E-mail")
+    port = _closed_port()
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn.upper()}", json.dumps(
+        {"conn_type": "smtp", "host": "127.0.0.1", "port": port,
+         "extra": {"disable_ssl": True, "disable_tls": True, "retry_limit": 0, "from_email": "a@ninhson.example.org"}}))
+    with pytest.raises(MailError) as info:
+        smtp_sender(config)(message)
+    assert str(info.value) == f"không kết nối được máy chủ thư 127.0.0.1:{port}"
+    assert isinstance(info.value.__cause__, ConnectionRefusedError)
+
+
+@pytest.mark.parametrize(("error", "why"), [
+    ("missing", "chưa cấu hình kết nối thư điện tử smtp_default: đặt biến môi trường AIRFLOW_CONN_SMTP_DEFAULT "
+                "hoặc thêm kết nối trong Airflow (Admin → Connections), xem docs/configuration.md, mục E-mail"),
+    ("refused", "không kết nối được máy chủ thư của kết nối smtp_default"),
+    ("mailerror", "không kết nối được máy chủ thư mail.ninhson.example.org:587"),
+])
+def test_deliver_says_why_sending_failed(config, tmp_path, monkeypatch, capsys, error, why):
+    """`deliver` with a sender that raises: exit 1, the reason in Vietnamese, no exception class name."""
+    from airflow.exceptions import AirflowException
+
+    import ops.smtp
+    import pipeline.staff.delivery
+    from pipeline.__main__ import main
+    from pipeline.staff.mail import MailError, Message
+
+    assert (config.mail.get("smtp_conn_id") or "smtp_default") == "smtp_default"
+    raised = {"missing": AirflowException("SMTP connection is not found."),
+              "refused": ConnectionRefusedError(111, "Connection refused"),
+              "mailerror": MailError("không kết nối được máy chủ thư mail.ninhson.example.org:587")}[error]
+    sent = []
+
+    def sender(_config):
+        def send(message):
+            sent.append(message)
+            raise raised
+        return send
+
+    def fake_deliver(period, *, send, **_kwargs):  # the steps before sending are tested in test_delivery
+        send(Message(("phong@ninhson.example.org",), f"Báo cáo {period.code}", "<p>x</p>"))
+
+    monkeypatch.setenv("PIPELINE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PIPELINE_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    monkeypatch.setattr(ops.smtp, "smtp_sender", sender)
+    monkeypatch.setattr(pipeline.staff.delivery, "deliver", fake_deliver)
+    assert main(["deliver", "2023-6T"]) == 1
+    assert len(sent) == 1
+    err = capsys.readouterr().err
+    line = next(x for x in err.splitlines() if x.startswith("Chưa gửi được"))
+    assert line == (f"Chưa gửi được báo cáo kỳ 2023-6T: {why}. Không ghi nhận là đã gửi; thử lại sau hoặc báo quản "
+                    "trị hệ thống.")
+    assert type(raised).__name__ not in line and "Errno" not in line
+
+
+def test_a_file_that_is_not_a_workbook_is_refused_as_such(tmp_path):
+    """README.md is not a spreadsheet: said so (not "typed in TCVN3"), exit 1; text with TCVN3 bytes named
+    .xlsx too, while the same text named .csv is read as a roster (and refused for its encoding)."""
+    from pipeline.read.reader import UnreadableSubmission
+    from pipeline.read.sources import open_submission
+
+    result = _cli("validate", "README.md")
+    assert result.returncode == 1
+    first = result.stdout.splitlines()[0]
+    assert first == ("[LỖI] tệp README.md. Tệp README.md không phải bảng tính Excel (.xlsx, .xls). Cách sửa: Điền số "
+                     "liệu vào mẫu báo cáo Excel của Phòng (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx; danh sách hộ "
+                     "dạng CSV thì gửi tệp có đuôi .csv.")
+    assert "TCVN3" not in result.stdout and "Unikey" not in result.stdout
+
+    legacy = "M· hé,Hä vµ tªn chñ hé,Sè nh©n khÈu\n22828-0001,NguyÔn V¨n An,4\n22828-0002,TrÇn ThÞ B×nh,3\n"
+    for name in ("bao_cao.xlsx", "bao_cao.csv"):
+        (tmp_path / name).write_bytes(legacy.encode("latin-1"))
+    with pytest.raises(UnreadableSubmission, match=re.escape("Tệp bao_cao.xlsx không phải bảng tính Excel (.xlsx, "
+                                                              ".xls).")):
+        open_submission(tmp_path / "bao_cao.xlsx", "bao_cao.xlsx")
+    with pytest.raises(UnreadableSubmission, match="TCVN3"):
+        open_submission(tmp_path / "bao_cao.csv", "bao_cao.csv")

@@ -1,9 +1,14 @@
-"""Intake under hostile and broken files: one file never stops the others, nothing partial becomes a version,
-links are never followed, and reading stays within bounded memory.
+"""Tests of pipeline/intake/inbox.py: the intake under hostile and broken files, and two intake passes at once.
 
-The hostile files are made here, in temporary folders, from the committed samples: a file still being
-written, a workbook whose sheet XML holds a raw '&', one that declares and holds a cell at XFD1048576, a
-zip bomb, and a legitimate 10,000-household workbook.
+One file never stops the others, nothing partial becomes a version, links are never followed, and reading stays
+within bounded memory. The hostile files are made here, in temporary folders, from the committed samples: a file
+still being written, a workbook whose sheet XML holds a raw '&', one that declares and holds a cell at XFD1048576,
+a zip bomb, and a legitimate 10,000-household workbook.
+
+Two intake passes at once, as separate processes (the intake DAG and the report's final pass both fire at 00:00 on
+a deadline day): no crash, no lost file, versions numbered 1..n per unit in order of arrival. Each repetition uses
+a fresh data root and an empty ledger, so the two processes also race to create the schema. SQLite always;
+PostgreSQL when TEST_DATABASE_URL is set.
 """
 
 from __future__ import annotations
@@ -26,14 +31,18 @@ from pathlib import Path
 import pytest
 
 from pipeline.ledger.store import Ledger
-from tests.helpers import drop, workspace_at
+from tests.helpers import drop, reset_database, workspace_at
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = ROOT / "samples" / "2023-6T"
 HCM = dt.timezone(dt.timedelta(hours=7))
 BEFORE_DEADLINE = dt.datetime(2023, 5, 3, 8, 0, tzinfo=HCM)
 ROSTER = "Danh sách hộ NCC"
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+REPETITIONS = 20
 
+
+# --- Hostile and broken files ------------------------------------------------------------------------------
 
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -122,8 +131,11 @@ def make_roster_workbook(dst: Path, households: int) -> Path:
     return dst
 
 
+@pytest.mark.slow
 def test_large_legitimate_roster_is_read(config, tmp_path):
-    """A real 10,000-household workbook of several MB stays within the limits and is read whole."""
+    """A real 10,000-household workbook of several MB stays within the limits and is read whole. It is slow because
+    it must build and read a whole 10,000-household workbook, the size at which the bounded-memory reading still has
+    to take a legitimate file whole."""
     from pipeline.read.reader import read_submission
     from pipeline.read.sources import inspect_xlsx
 
@@ -212,7 +224,7 @@ from pipeline.config import load_config
 from pipeline.intake import inbox as intake
 from pipeline import orchestrator
 from tests.helpers import workspace_at
-from tests.pipeline.intake.test_inbox_faults import _appender
+from tests.pipeline.intake.test_inbox import _appender
 
 root, growing, final = Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])
 config = load_config()
@@ -497,3 +509,85 @@ def test_xls_and_csv_are_held_to_the_same_limits(config, tmp_path):
     assert "bảng CSV có hơn 6 dòng hoặc 200 cột" in str(err.value)
     big.write_text("\n".join(rows[:1] + rows[1:2] * 5) + "\n", encoding="utf-8")
     assert len(read_submission(big, strict).roster) == 5
+
+
+# --- Two intake passes at once ----------------------------------------------------------------------------
+
+# One intake pass: import, say ready, wait for the common start signal, open the ledger and take in.
+PASS = """
+import datetime as dt, sys, time
+from pathlib import Path
+from pipeline.config import load_config
+from pipeline.intake.inbox import intake_pass
+from pipeline.ledger.store import Ledger
+root, url, go = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+config = load_config()
+Path(sys.argv[4]).touch()
+while not go.exists():
+    time.sleep(0.002)
+ledger = Ledger(url)
+new = intake_pass(config.period("2023-6T"), config=config, ledger=ledger, now=dt.datetime.now(dt.UTC), root=root)
+print(len(new))
+"""
+
+
+def _inbox(root: Path, correction: Path) -> tuple[str, str]:
+    """The 8 samples, plus Hòa Sơn's second version modified an hour after them and named to sort first.
+
+    Returns the SHA-256 of Hòa Sơn's first and second versions.
+    """
+    from pipeline.files import sha256_of
+
+    inbox = root / "inbox" / "2023-6T"
+    inbox.mkdir(parents=True)
+    t = time.time() - 7200
+    for src in sorted(SAMPLES.glob("*.xlsx")):
+        shutil.copyfile(src, inbox / src.name)
+        os.utime(inbox / src.name, (t, t))
+    second = inbox / "0 hoa son gui lai.xlsx"
+    shutil.copyfile(correction, second)
+    os.utime(second, (t + 3600, t + 3600))
+    return sha256_of(inbox / "22825_hoa_son.xlsx"), sha256_of(second)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_intake_passes_at_once(backend, tmp_path, test_set):
+    """Twenty times, two intake processes started together on the 8 samples and Hòa Sơn's correction: both exit 0, one
+    takes in all 9 files and the other none, each unit's versions are numbered 1..n, Hòa Sơn's in order of modification
+    (not of name), and the archive holds exactly the 9 registered files."""
+    correction = next(test_set.glob("22825_*.xlsx"))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    for i in range(REPETITIONS):
+        root = tmp_path / f"run{i}"
+        first, second = _inbox(root, correction)
+        if backend == "sqlite":
+            url = f"sqlite:///{root / 'work' / 'ledger.sqlite'}"
+        else:
+            url = os.environ["TEST_DATABASE_URL"]
+            reset_database(url)
+        go = root / "go"
+        procs = [subprocess.Popen([sys.executable, "-c", PASS, str(root), url, str(go), str(root / f"ready{n}")],
+                                  env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for n in range(2)]
+        deadline = time.monotonic() + 120
+        while not all((root / f"ready{n}").exists() for n in range(2)):
+            assert time.monotonic() < deadline and all(p.poll() is None for p in procs), "a pass did not start"
+            time.sleep(0.01)
+        go.touch()
+        outs = [p.communicate(timeout=300) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], f"run {i}: " + " | ".join(e[-2000:] for _, e in outs)
+        assert sorted(int(o.strip()) for o, _ in outs) == [0, 9], f"run {i}: {outs}"
+        ledger = Ledger(url)
+        rows = ledger.versions("2023-6T")
+        assert len(rows) == 9 and len({r.sha256 for r in rows}) == 9
+        by_unit: dict[str | None, list] = {}
+        for r in rows:
+            by_unit.setdefault(r.unit_code, []).append(r)
+        assert sorted(by_unit) == ["22810", "22813", "22816", "22819", "22822", "22825", "22828", "22831"]
+        for unit, vs in by_unit.items():
+            assert [v.version for v in vs] == list(range(1, len(vs) + 1)), (i, unit)
+        assert [v.sha256 for v in by_unit["22825"]] == [first, second]
+        archived = sorted(p.name for p in (root / "archive" / "2023-6T").iterdir())
+        assert archived == sorted(f"{r.sha256}.xlsx" for r in rows)
+        ledger.engine.dispose()

@@ -19,7 +19,7 @@ from lxml import etree
 
 from tests.helpers import drop, roster_rows, summary_cells, workspace_at
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx"))
 ABSENT = "22816"  # xã Lương Sơn
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -38,7 +38,7 @@ def run(tmp_path_factory, config) -> Path:
 
     root = tmp_path_factory.mktemp("pdf")
     drop([p for p in SAMPLES if not p.name.startswith(ABSENT)], root / "inbox" / "2023-6T")
-    return Path(run_period(config.period("2023-6T"), config=config, workspace=workspace_at(root)))
+    return Path(run_period(config.period("2023-6T"), config=config, workspace=workspace_at(root, pdf=True)))
 
 
 def _page_text(pdf: Path, page: int) -> str:

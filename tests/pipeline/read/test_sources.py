@@ -1,18 +1,45 @@
-"""Legacy encodings (TCVN3, VNI) are told from Unicode Vietnamese by fonts and by words that are not Vietnamese
+"""Tests of pipeline/read/sources.py: how a submitted file is opened before the reader takes its values.
+
+Legacy encodings (TCVN3, VNI) are told from Unicode Vietnamese by fonts and by words that are not Vietnamese
 syllables but read as one in the old tables, never by ordinary letters: every Vietnamese syllable, name and
-sentence passes; text typed in TCVN3 or VNI, with or without its font, is still refused."""
+sentence passes; text typed in TCVN3 or VNI, with or without its font, in a workbook or a CSV, is still refused.
+The trimmed copy of a workbook the reader parses (``trimmed_xlsx``) stops at the last cell with content, whatever
+the formatting far past the data, the namespace prefixes of the sheet XML or where the inflated stream is cut.
+"""
 
 from __future__ import annotations
 
 import itertools
 import random
+import re
 import unicodedata
+import zipfile
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Border, Font, Side
 
-from pipeline.read.sources import UnreadableSubmission, legacy_encoding, legacy_word, legacy_words, open_submission
+from benchmarks.far_formatting import far_formatted
+from pipeline import schema
+from pipeline.read import sources
+from pipeline.read.reader import read_submission
+from pipeline.read.sources import (
+    UnreadableSubmission,
+    legacy_encoding,
+    legacy_word,
+    legacy_words,
+    open_submission,
+    trimmed_xlsx,
+)
+from pipeline.validate.rules import validate_submission
+
+ROOT = Path(__file__).resolve().parents[3]
+MA_NOI = ROOT / "samples" / "2023-6T" / "22828_ma_noi.xlsx"
+ROSTER = schema.SHEET_ROSTER
+
+
+# --- Legacy encodings -----------------------------------------------------------------------------------------
 
 # Rhymes of Vietnamese, written without tone (hand list, not the detector's grammar).
 RHYMES = """a ai ao au ay ac ach am an ang anh ap at
@@ -166,7 +193,6 @@ def test_symbols_beside_or_between_words_pass(text):
 
 def test_narrative_workbook_is_valid(config, tmp_path):
     """The sample workbook with the narrative in three cells of "Thuyết minh" stays valid."""
-    from pipeline.validate.rules import validate_submission
     from tests.fixtures.make_fixtures import BASE
 
     wb = load_workbook(BASE)
@@ -304,3 +330,88 @@ def test_vni_csv_is_refused(tmp_path):
     # quoted as read: the file is not UTF-8, so Windows-1258 shows VNI's "ã" (0xE3) as "ă"
     assert "Tệp c.csv (dòng 2, ví dụ '22828,2023-6T,22828-0001,Nguyeăn Vaên Na')" in str(err.value)
     assert "bảng mã VNI" in str(err.value)
+
+
+# --- The trimmed copy the reader parses -------------------------------------------------------------------------
+
+def _edited(tmp_path: Path, name: str, edit) -> Path:
+    wb = load_workbook(MA_NOI)
+    edit(wb[ROSTER])
+    out = tmp_path / name
+    wb.save(out)
+    return out
+
+
+def test_formatting_down_to_row_50000_is_not_read(config, tmp_path):
+    """Borders on every roster column down to row 50,000 (1.8 million formatted cells, 40 MB of sheet XML):
+    the copy the reader parses stops at the last household, the file is valid and reads as the plain one."""
+    far = far_formatted(MA_NOI, tmp_path / "far.xlsx")
+    with zipfile.ZipFile(far) as z:
+        assert z.getinfo("xl/worksheets/sheet3.xml").file_size > 35_000_000
+    copy, extents = trimmed_xlsx(far, far.name)
+    roster = next(e for e in extents if e.name == ROSTER)
+    assert (roster.declared, roster.rows, roster.columns) == ((50_000, 37), 10, 37)
+    assert len(copy) < 200_000
+    plain, far_sub = read_submission(MA_NOI, config), read_submission(far, config)
+    assert far_sub.roster.equals(plain.roster)
+    outcome = validate_submission(far, config=config, period="2023-6T")
+    assert (outcome.status, outcome.errors, outcome.warnings) == ("valid", 0, 0)
+
+
+def _prefixed(xml: bytes) -> bytes:
+    """The same sheet XML with the main namespace bound to the prefix x: (as some generators write it)."""
+    xml = xml.replace(b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+                      b'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"', 1)
+    return re.sub(rb"<(/?)([A-Za-z]+)([\s>/])", rb"<\1x:\2\3", xml)
+
+
+def _numbers_as_inline_text(xml: bytes, row: int) -> bytes:
+    """Row ``row`` with its numbers written as inline strings too: a row with no <v> element at all."""
+    return re.sub(rb'<c r="([A-Z]+%d)"((?: s="\d+")?) t="n"><v>(\d+)</v></c>' % row,
+                  rb'<c r="\1"\2 t="inlineStr"><is><t>\3</t></is></c>', xml)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 13, 4096, 1 << 16])
+def test_trimming_is_the_same_whatever_the_chunk_boundaries(config, tmp_path, monkeypatch, chunk):
+    """The trimmed copy does not depend on where the inflated stream is cut into chunks (tags split across
+    chunks), for a far-formatted roster whose last household row holds only inline strings (no <v>), in a
+    sheet whose tags carry a namespace prefix and whose extension after the rows holds a </x:c> of its own."""
+    base = far_formatted(MA_NOI, tmp_path / "far.xlsx", rows=400)
+    variant = tmp_path / "variant.xlsx"
+    with zipfile.ZipFile(base) as zin, zipfile.ZipFile(variant, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet3.xml":
+                data = _numbers_as_inline_text(data, 10)
+                assert b"<v>" not in data.split(b'<row r="10"')[1].split(b"</row>")[0]
+                data = _prefixed(data).replace(  # an extension after the rows holding a </x:c> of its own
+                    b"</x:worksheet>", b'<x:extLst><x:ext uri="{0A1B2C3D-test}"><x:c>1</x:c></x:ext></x:extLst>'
+                                       b"</x:worksheet>")
+            zout.writestr(info, data)
+    monkeypatch.setattr(sources, "CHUNK", chunk)
+    copy, extents = sources.trimmed_xlsx(variant, variant.name)
+    roster = next(e for e in extents if e.name == ROSTER)
+    assert (roster.rows, roster.columns) == (10, 37)
+    sub = read_submission(variant, config)
+    assert sub.roster["household_code"].tolist() == [f"22828-000{i}" for i in range(1, 7)]
+    assert sub.roster["head_name"].iloc[-1] == "Pinăng Ngọc Hoa"
+
+
+def test_borders_written_by_openpyxl_are_not_read(config, tmp_path):
+    """Borders drawn with openpyxl on every roster column down to row 2,000: it writes the empty cells as
+    <c r="S1500" s="12" t="n"></c> (closed, not self-closed, with column letters such as S and V), which must
+    not count as content. The copy parsed stops at the last household; the file is valid."""
+    def edit(ws):
+        thin = Side(style="thin")
+        for row in ws.iter_rows(min_row=11, max_row=2_000, min_col=1, max_col=37):
+            for cell in row:
+                cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+
+    path = _edited(tmp_path, "borders.xlsx", edit)
+    with zipfile.ZipFile(path) as z:
+        assert b'<c r="S1500" s="' in z.read("xl/worksheets/sheet3.xml")
+    copy, extents = trimmed_xlsx(path, path.name)
+    roster = next(e for e in extents if e.name == ROSTER)
+    assert (roster.declared, roster.rows, roster.columns, roster.cells) == ((2_000, 37), 10, 37, 261)
+    outcome = validate_submission(path, config=config, period="2023-6T")
+    assert (outcome.status, outcome.errors, outcome.warnings) == ("valid", 0, 0)

@@ -1,0 +1,165 @@
+"""Tests of pyproject.toml: the import contracts it declares ([tool.importlinter]) hold for the real project and
+catch a lower layer importing a higher one and a basic module importing a step (checked on a copy of the package in
+tmp_path); and the tests of its testpaths mirror the modules, one test module per source module of the same name
+(whole-pipeline tests apart, in tests/e2e/)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+TESTS = ROOT / "tests"
+SOURCE_PACKAGES = ("pipeline", "dags", "ops")  # tests/<package>/… mirrors <package>/…
+E2E = "e2e"  # tests/e2e/: whole-pipeline tests, no source module of their own
+# Test modules whose subject is not the Python module of the same name at the mirrored path.
+SUBJECTS = {
+    "tests/test_readme.py": "README.md",
+    "tests/test_pyproject.py": "pyproject.toml",
+    "tests/pipeline/test_main.py": "pipeline/__main__.py",
+    "tests/pipeline/ledger/test_migrations.py": "pipeline/ledger/migrations",  # the migrations package, as one
+}
+
+
+def _lint(root: Path) -> subprocess.CompletedProcess[str]:
+    """lint-imports on the project at ``root`` (its pyproject.toml and its pipeline/), with ``root`` alone on the
+    path (grimp finds the package through sys.path and parses its source, so nothing of it is imported). No cache,
+    so nothing is written next to the project; wide columns, so that rich does not wrap the chains."""
+    env = dict(os.environ, PYTHONPATH=str(root), COLUMNS="200")
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache", "--no-logo"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+def _copy_project(dest: Path) -> Path:
+    """A copy of pyproject.toml and the pipeline package (without __pycache__) in ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(ROOT / "pipeline", dest / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "pyproject.toml", dest / "pyproject.toml")
+    return dest
+
+
+def _append(module: Path, line: str) -> None:
+    """Append ``line`` at the end of ``module``."""
+    text = module.read_text(encoding="utf-8")
+    module.write_text(text + ("" if text.endswith("\n") else "\n") + line + "\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory) -> str:
+    """lint-imports' output on an unchanged copy of the project: every contract kept, so that the variants below
+    show that the violation they add is what breaks it."""
+    result = _lint(_copy_project(tmp_path_factory.mktemp("baseline")))
+    assert result.returncode == 0 and "BROKEN" not in result.stdout, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_project_keeps_its_import_contracts():
+    """The real project, from its root, keeps every contract of [tool.importlinter] (exit code 0)."""
+    assert LINT_IMPORTS.exists(), f"{LINT_IMPORTS} missing: pip install -r requirements.txt"
+    result = _lint(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_read_importing_render_breaks_the_contracts(tmp_path, baseline):
+    """A lower layer importing a higher one (pipeline.read.reader imports pipeline.render.report) breaks the layers
+    contract and the read contract, and lint-imports names both modules and exits non-zero."""
+    root = _copy_project(tmp_path)
+    _append(root / "pipeline" / "read" / "reader.py", "import pipeline.render.report  # noqa")
+
+    result = _lint(root)
+    out = result.stdout
+
+    assert result.returncode != 0, out + result.stderr
+    assert "Steps are layered: a lower step never imports a higher one BROKEN" in out, out
+    assert "Read imports no validate, aggregate, render or ledger BROKEN" in out, out
+    assert "pipeline.read is not allowed to import pipeline.render:" in out, out
+    assert "pipeline.read.reader -> pipeline.render.report" in out, out
+    assert "pipeline.read.reader -> pipeline.render.report" not in baseline, baseline
+
+
+def test_basic_importing_a_step_breaks_the_contract(tmp_path, baseline):
+    """A basic module importing a step (pipeline.paths imports pipeline.ledger.store) breaks the basics contract,
+    and lint-imports names both modules and exits non-zero."""
+    root = _copy_project(tmp_path)
+    _append(root / "pipeline" / "paths.py", "import pipeline.ledger.store  # noqa")
+
+    result = _lint(root)
+    out = result.stdout
+
+    assert result.returncode != 0, out + result.stderr
+    assert "Basics import no step, orchestrator or CLI BROKEN" in out, out
+    assert "pipeline.paths is not allowed to import pipeline.ledger:" in out, out
+    assert "pipeline.paths -> pipeline.ledger.store" in out, out
+    assert "pipeline.paths -> pipeline.ledger.store" not in baseline, baseline
+
+
+def _subject(test: Path) -> str | None:
+    """The source module (or file, or package) that the test module ``test`` mirrors, relative to the project root:
+    tests/pipeline/read/test_reader.py → pipeline/read/reader.py; None outside the mirrored packages."""
+    rel = test.relative_to(ROOT).as_posix()
+    if rel in SUBJECTS:
+        return SUBJECTS[rel]
+    parts = test.relative_to(TESTS).parts
+    if len(parts) < 2 or parts[0] not in SOURCE_PACKAGES:
+        return None
+    return "/".join([*parts[:-1], parts[-1].removeprefix("test_")])
+
+
+def _test_of(module: Path) -> str:
+    """The test module expected for the source module ``module``, relative to the project root."""
+    rel = module.relative_to(ROOT).as_posix()
+    by_subject = {subject: test for test, subject in SUBJECTS.items()}
+    if rel in by_subject:
+        return by_subject[rel]
+    return f"tests/{module.parent.relative_to(ROOT).as_posix()}/test_{module.name}"
+
+
+def _source_modules() -> list[Path]:
+    """The modules of pipeline/, dags/ and ops/ that need a test module: no __init__.py nor anything under a
+    samples/ folder, and the migrations of pipeline/ledger/migrations/ counted as their package."""
+    out = []
+    for package in SOURCE_PACKAGES:
+        for module in sorted((ROOT / package).rglob("*.py")):
+            rel = module.relative_to(ROOT)
+            if module.name == "__init__.py" or "__pycache__" in rel.parts or "samples" in rel.parts:
+                continue
+            if rel.parts[:3] == ("pipeline", "ledger", "migrations"):
+                module = ROOT / "pipeline" / "ledger" / "migrations"
+            if module not in out:
+                out.append(module)
+    return out
+
+
+def test_tests_mirror_the_modules():
+    """Every test module outside tests/e2e/ has a source module of the same name at the mirrored path
+    (tests/pipeline/read/test_reader.py ↔ pipeline/read/reader.py, test_main.py ↔ __main__.py, test_readme.py ↔
+    README.md, test_pyproject.py ↔ pyproject.toml), and every module of pipeline/, dags/ and ops/ has its test
+    module."""
+    orphans = []
+    for test in sorted(TESTS.rglob("test_*.py")):
+        rel = test.relative_to(TESTS)
+        if not test.is_file() or rel.parts[0] == E2E:
+            continue
+        subject = _subject(test)
+        if subject is None:
+            orphans.append(f"  tests/{rel.as_posix()} (not under tests/pipeline/, dags/, ops/ or e2e/)")
+        elif not (ROOT / subject).exists():
+            orphans.append(f"  tests/{rel.as_posix()} (no {subject})")
+    untested = [f"  {module.relative_to(ROOT).as_posix()} (no {_test_of(module)})" for module in _source_modules()
+                if not (ROOT / _test_of(module)).is_file()]
+    problems = []
+    if orphans:
+        problems.append("Test modules without a source module of the same name (merge each into the test module of "
+                        "what it tests, or move whole-pipeline tests to tests/e2e/):\n" + "\n".join(orphans))
+    if untested:
+        problems.append("Source modules without their test module:\n" + "\n".join(untested))
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)
