@@ -383,14 +383,19 @@ def test_copy_without_the_household_annex(moved, config, tmp_path):
 
 
 def test_units_without_a_valid_report(test_set, config, tmp_path):
-    """A missing and an invalid unit keep their rows with "-" (empty cells in the workbook); the total row
+    """Missing units and an invalid one keep their rows with "-" (empty cells in the workbook); the total row
     says it adds up the valid units and a note names the others."""
     from pipeline.orchestrator import run_period
     from samples.generate import INVALID_UNIT, MISSING_UNIT
 
-    drop(sorted(test_set.glob("*.xlsx")), tmp_path / "inbox" / "2023-6T")
+    # the invalid unit's file and two valid ones: the missing unit and the five not sent are left out alike
+    invalid, *valid = sorted(test_set.glob("*.xlsx"), key=lambda p: p.name[:5] != INVALID_UNIT)
+    drop([invalid, *valid[:2]], tmp_path / "inbox" / "2023-6T")
     run_period(config.period("2023-6T"), config=config, workspace=workspace_at(tmp_path))
     report, workbook, agg = _paths(tmp_path)
+    status = {s["unit_code"]: s["status"] for s in agg["submissions"]}
+    assert (status[INVALID_UNIT], status[MISSING_UNIT]) == ("invalid", "missing")
+    assert sorted(c for c, st in status.items() if st == "valid") == sorted(_unit_code(p) for p in valid[:2])
     codes = [u.code for u in _units(config)]
     tables = _annex_tables(report)
     wb = load_workbook(workbook)
@@ -402,7 +407,7 @@ def test_units_without_a_valid_report(test_set, config, tmp_path):
             assert set(rows[i][2:]) == {"-"} and set(xrows[i][2:]) == {None}
         total = rows[len(codes)]
         assert total[1] == "Cộng các đơn vị hợp lệ" and xrows[len(codes)][1] == "Cộng các đơn vị hợp lệ"
-    lacking = ", ".join(s["unit_name"] for s in agg["submissions"] if s["unit_code"] in (MISSING_UNIT, INVALID_UNIT))
+    lacking = ", ".join(s["unit_name"] for s in agg["submissions"] if s["status"] != "valid")
     assert f"Số liệu cộng chưa gồm: {lacking} (chưa có báo cáo hợp lệ)." in docx_text(report)
     d = agg["district"]
     assert tables["units_current"][len(codes) + 2][3] == _n(d["poor_households_current"])
