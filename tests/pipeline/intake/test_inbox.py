@@ -185,18 +185,18 @@ def test_hostile_workbooks_are_refused_with_their_reason(config, tmp_path):
 
 
 def test_limits_come_from_configuration(config, tmp_path):
-    """The row limit is a setting: a 10,000-household roster is refused under a 5,000-row limit."""
+    """The row limit is a setting: a 60-household roster is refused under a 50-row limit."""
     import dataclasses
 
     from pipeline.read.reader import read_submission
     from pipeline.read.sources import UnreadableSubmission
 
-    path = make_roster_workbook(tmp_path / "lon.xlsx", 10_000)
-    strict = dataclasses.replace(config, validation={**config.validation, "max_sheet_rows": 5000})
+    path = make_roster_workbook(tmp_path / "lon.xlsx", 60)
+    strict = dataclasses.replace(config, validation={**config.validation, "max_sheet_rows": 50})
     with pytest.raises(UnreadableSubmission) as err:
         read_submission(path, strict)
-    assert ("sheet 'Danh sách hộ NCC': vùng dữ liệu khai báo đến ô AK10004 (10.004 dòng, 37 cột), vượt giới hạn "
-            "5.000 dòng, 200 cột") in str(err.value)
+    assert ("sheet 'Danh sách hộ NCC': vùng dữ liệu khai báo đến ô AK64 (64 dòng, 37 cột), vượt giới hạn "
+            "50 dòng, 200 cột") in str(err.value)
 
 
 def _appender(path: Path, data: bytes, seconds: float) -> threading.Thread:
