@@ -163,3 +163,43 @@ def test_tests_mirror_the_modules():
         problems.append("Source modules without their test module:\n" + "\n".join(untested))
     if problems:
         pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+def _slow_tests_without_reason() -> list[str]:
+    """Tests marked ``slow`` (the marker declared in pyproject.toml) whose docstring, or whose module's docstring
+    when the whole module is marked, does not say why with a sentence starting "Slow"."""
+    import ast
+
+    lacking = []
+    for path in sorted(TESTS.rglob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        module_slow = any(isinstance(node, ast.Assign) and "pytestmark" in [getattr(t, "id", "") for t in node.targets]
+                          and "slow" in ast.unparse(node.value) for node in tree.body)
+        module_says = "Slow" in (ast.get_docstring(tree) or "")
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef) or not node.name.startswith("test"):
+                continue
+            if module_slow and module_says:
+                continue
+            marked = module_slow or any("mark.slow" in ast.unparse(d) for d in node.decorator_list)
+            if marked and "Slow" not in (ast.get_docstring(node) or ""):
+                lacking.append(f"{path.relative_to(ROOT)}::{node.name}")
+    return lacking
+
+
+def test_every_slow_test_says_why_it_must_be_slow():
+    """The time budget: each test marked slow says in its docstring (or its module's, when the module is marked)
+    why it must be slow, in a sentence starting "Slow"."""
+    assert _slow_tests_without_reason() == []
+
+
+def test_a_slow_test_without_its_reason_is_found(tmp_path, monkeypatch):
+    """A slow-marked test whose docstring gives no reason is named by the check above."""
+    folder = tmp_path / "tests" / "pipeline"
+    folder.mkdir(parents=True)
+    (folder / "test_x.py").write_text(
+        'import pytest\n\n\n@pytest.mark.slow\ndef test_a():\n    """Does a thing."""\n\n\n'
+        '@pytest.mark.slow\ndef test_b():\n    """Does a thing. Slow: starts LibreOffice."""\n', encoding="utf-8")
+    monkeypatch.setattr(sys.modules[__name__], "TESTS", tmp_path / "tests")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert _slow_tests_without_reason() == ["tests/pipeline/test_x.py::test_a"]

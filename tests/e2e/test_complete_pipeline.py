@@ -41,7 +41,8 @@ def test_failed_gather_publishes_nothing_and_names_the_step(tmp_path, airflow_ho
     (a read-only replica) when a corrected file has arrived: gather fails (after its one retry), status_page,
     data_docs, aggregate and render are upstream_failed although the first three's trigger rule is all_done
     (with the read-only ledger they could have run on the old ledger), the run fails saying "bước gather",
-    and the previous report, status page, Data Docs and aggregates keep their bytes."""
+    and the previous report, status page, Data Docs and aggregates keep their bytes.
+    Slow: runs the DAG under `airflow dags test`."""
     from pipeline.orchestrator import run_period
 
     root = tmp_path / "data"
@@ -78,7 +79,8 @@ def test_failed_gather_publishes_nothing_and_names_the_step(tmp_path, airflow_ho
 def test_empty_param_today_falls_back_and_nothing_received_is_not_assessed(tmp_path, airflow_home):
     """A manual run today with the Param empty: the configured communes end on 30/06/2025, so the run compiles
     2025-6T, the latest due period that has units; with no file received every unit is "Chưa nhận" and each
-    target reads "Chưa đủ số liệu để đánh giá" naming the eight units — never "Còn 0 hộ … Đã đạt"."""
+    target reads "Chưa đủ số liệu để đánh giá" naming the eight units — never "Còn 0 hộ … Đã đạt".
+    Slow: runs the DAG under `airflow dags test`."""
     log, states, run_state = dags_test(airflow_home, tmp_path, {"period": ""})
     assert run_state == "success", log[-4000:]
     assert states[("validate", -1)] == "skipped"

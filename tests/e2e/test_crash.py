@@ -108,7 +108,8 @@ def clean_text(tmp_path_factory) -> str:
 def test_kill_then_rerun(tmp_path, clean_text, point):
     """Killed at each point: no partial published file, the ledger and the archive agree (one unregistered archive copy
     only when killed before the ledger insert), and a v1 present is whole. The rerun exits 0 with the 8 units valid at
-    version 1, one version v1, and the report reads as a clean run's."""
+    version 1, one version v1, and the report reads as a clean run's.
+    Slow: kills a whole run at each crash point and reruns it."""
     root = fresh_root(tmp_path)
     crashed = run_pipeline(root, crash_at=point)
     assert crashed.returncode == -signal.SIGKILL, (crashed.returncode, crashed.stderr[-2000:])
@@ -165,7 +166,8 @@ def assert_versions(root: Path, numbers: list[int]) -> None:
 @pytest.mark.parametrize("point", ["publish-before-rename@v2", "render"])
 def test_kill_while_publishing_v2_then_rerun(tmp_path, point):
     """A corrected workbook after v1: the run making v2 is killed before v2's folder is in place; v1 keeps its
-    bytes, no v2 (nor a half of one) is visible; the rerun makes v2 once, naming the unit that changed."""
+    bytes, no v2 (nor a half of one) is visible; the rerun makes v2 once, naming the unit that changed.
+    Slow: kills a whole run and reruns it."""
     root = fresh_root(tmp_path)
     assert run_pipeline(root).returncode == 0
     v1 = (root / REPORT).read_bytes()

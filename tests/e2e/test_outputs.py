@@ -33,7 +33,8 @@ def cli_run(tmp_path_factory):
 
 @pytest.mark.slow
 def test_run_prints_one_line_per_unit_then_the_report(cli_run):
-    """Exit 0; eight lines "… : hợp lệ — phiên bản 1: 0 lỗi, N cảnh báo, trễ hạn", then the report's path."""
+    """Exit 0; eight lines "… : hợp lệ — phiên bản 1: 0 lỗi, N cảnh báo, trễ hạn", then the report's path.
+    Slow: the command line's whole run on the eight samples, in its own process."""
     root, result = cli_run
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.strip().splitlines()
@@ -61,7 +62,8 @@ def _world_readable(root: Path, top: str, *, skip=lambda p: False) -> list[str]:
 def test_outputs_with_personal_data_are_owner_only(cli_run):
     """Under umask 022: annotated rosters (feedback/), work/ (findings quote cells, aggregates and staging
     hold names) and the report (its annex lists households) have no bit for others, files and folders; the
-    status page and the Data Docs site, district-facing and free of personal data, stay 0644 / 0755."""
+    status page and the Data Docs site, district-facing and free of personal data, stay 0644 / 0755.
+    Slow: a whole run in its own process under another umask."""
     root, result = cli_run
     assert result.returncode == 0, result.stderr[-3000:]
     assert _world_readable(root, "feedback") == []
@@ -89,7 +91,8 @@ def test_outputs_with_personal_data_are_owner_only(cli_run):
 
 @pytest.mark.slow
 def test_archive_and_ledger_are_owner_only(cli_run):
-    """Under umask 022 the archive (folders and read-only copies) and the SQLite ledger have no bit for others."""
+    """Under umask 022 the archive (folders and read-only copies) and the SQLite ledger have no bit for others.
+    Slow: a whole run in its own process under another umask."""
     root, _ = cli_run
     assert _world_readable(root, "archive") == []
     assert stat.S_IMODE((root / "work" / "ledger.sqlite").stat().st_mode) & 0o007 == 0

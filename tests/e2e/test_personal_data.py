@@ -71,7 +71,7 @@ NOT_READ = {(schema.SHEET_SUMMARY, "no"), (schema.SHEET_SUMMARY, "unit"), (schem
 def test_name_in_every_column_never_reaches_district_outputs(config, tmp_path, monkeypatch, caplog):
     """A name typed into each of the 55 columns and fields (spread over the 8 units' workbooks, each column
     proven read or flagged) is absent from the status page, the Data Docs site, the logs and every dict the
-    steps return — in NFC, NFD, escaped or partial form. It is slow because it runs the intake, the validation of
+    steps return — in NFC, NFD, escaped or partial form. Slow because it runs the intake, the validation of
     every unit and the Data Docs build on the eight sample workbooks, with a name in every column."""
     from pipeline.ledger.store import open_ledger
     from pipeline.orchestrator import gather, intake_period, validate_one

@@ -3,6 +3,8 @@ at the top of every page but the first, each chart's caption followed by its ima
 equal to figures computed here from the workbooks (openpyxl), not by the pipeline's code.
 
 Seven of the eight sample communes report (xã Lương Sơn sends nothing): the charts show it as such.
+
+Slow by nature: one whole run with LibreOffice's PDF, shared by the module's tests.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """Acceptance of `make up`'s services: the scheduler, the DAG processor, the API server and one Celery worker,
 on fresh PostgreSQL databases (metadata and ledger) and Redis, run the periodic report for 2023-6T triggered
 through the REST API by the generated admin user; the report has the samples' figures, every task ran on the
-Celery worker, and a screenshot of the DAG's grid is taken with headless Chromium (docs/airflow-grid.png)."""
+Celery worker, and a screenshot of the DAG's grid is taken with headless Chromium (docs/airflow-grid.png).
+
+Slow by nature: starts the services (scheduler, API server, worker) once for the module, and a browser."""
 
 from __future__ import annotations
 

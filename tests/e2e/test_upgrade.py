@@ -62,7 +62,7 @@ def test_a_data_root_from_before_the_move_gets_no_new_version(tmp_path, config):
     fingerprint as equivalent (the next rerun re-uses it at once). Then 2023-6T's ``aggregates.json`` on
     disk is replaced by figures of nothing — the 9-month report's chart 2 and year table read only the
     9-month aggregates — and the 9-month rerun still makes no new version; rendered again, the 9-month report
-    has the same bytes."""
+    has the same bytes. Slow: compiles two periods with the old release (git archive) and again with today's code."""
     old = _release(BEFORE_THE_MOVE, tmp_path / "release")
     data = tmp_path / "data"
     for kind, received in RECEIVED.items():

@@ -133,7 +133,7 @@ def make_roster_workbook(dst: Path, households: int) -> Path:
 
 @pytest.mark.slow
 def test_large_legitimate_roster_is_read(config, tmp_path):
-    """A real 10,000-household workbook of several MB stays within the limits and is read whole. It is slow because
+    """A real 10,000-household workbook of several MB stays within the limits and is read whole. Slow because
     it must build and read a whole 10,000-household workbook, the size at which the bounded-memory reading still has
     to take a legitimate file whole."""
     from pipeline.read.reader import read_submission
@@ -247,7 +247,8 @@ def test_one_file_cannot_stop_the_intake(config, tmp_path, monkeypatch):
     """Beside the 8 samples: a file still being written, a malformed-XML workbook, a cell at XFD1048576 and a
     zip bomb. One intake pass, in its own process: the 8 samples registered and valid, the three hostile
     files refused with their reason, the growing file left for later, peak memory under 1 GB. A later pass
-    registers the grown file with its final bytes' hash."""
+    registers the grown file with its final bytes' hash.
+    Slow: an intake pass in its own process over the samples and hostile files, one of them a zip bomb."""
     root = tmp_path / "data"
     inbox = root / "inbox" / "2023-6T"
     drop(sorted(SAMPLES.glob("*.xlsx")), inbox)
@@ -555,7 +556,8 @@ def _inbox(root: Path, correction: Path) -> tuple[str, str]:
 def test_two_intake_passes_at_once(backend, tmp_path, test_set):
     """Twenty times, two intake processes started together on the 8 samples and Hòa Sơn's correction: both exit 0, one
     takes in all 9 files and the other none, each unit's versions are numbered 1..n, Hòa Sơn's in order of modification
-    (not of name), and the archive holds exactly the 9 registered files."""
+    (not of name), and the archive holds exactly the 9 registered files.
+    Slow: twenty races of two intake processes, the only way to meet the race."""
     correction = next(test_set.glob("22825_*.xlsx"))
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     for i in range(REPETITIONS):

@@ -120,7 +120,7 @@ def test_free_text_special_characters_and_line_breaks(free_text_report):
 
 @pytest.mark.slow
 def test_report_with_special_characters_opens_in_libreoffice(free_text_report, tmp_path):
-    """The report holding &, <, > and a line break converts to PDF with LibreOffice (slow: starts LibreOffice)."""
+    """The report holding &, <, > and a line break converts to PDF with LibreOffice. Slow: starts LibreOffice."""
     pdf = convert_to_pdf(free_text_report, tmp_path / "pdf")
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
 
@@ -142,7 +142,7 @@ def convert_to_pdf(docx: Path, out_dir: Path) -> Path:
 
 @pytest.mark.slow
 def test_plan_report_converts_to_pdf(report, tmp_path):
-    """The plan report converts to PDF with LibreOffice (slow: starts LibreOffice)."""
+    """The plan report converts to PDF with LibreOffice. Slow: starts LibreOffice."""
     pdf = convert_to_pdf(report, tmp_path)
     assert pdf.read_bytes().startswith(b"%PDF")
 
@@ -592,7 +592,8 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 @pytest.mark.slow
 def test_template_saved_by_libreoffice(config, plan_root, tmp_path):
     """The template saved again by LibreOffice Writer (as staff would): it passes check-template, renders the
-    same text as the original (figures included), and a misspelt variable typed into it is named."""
+    same text as the original (figures included), and a misspelt variable typed into it is named.
+    Slow: starts LibreOffice."""
     from pipeline.render.report import TEMPLATE, build_context, render_docx
 
     soffice = shutil.which("soffice") or shutil.which("libreoffice")

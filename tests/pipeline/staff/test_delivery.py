@@ -109,7 +109,8 @@ def test_approved_report_is_archived_and_emailed_without_household_names(root, s
                                                                          head_names):
     """The approved version is archived owner-only (full report, with its annex, byte for byte), and the
     configured recipients get one e-mail with the copy without the household annex as .docx and PDF; no
-    household name in the message or its attachments; a second deliver sends nothing."""
+    household name in the message or its attachments; a second deliver sends nothing.
+    Slow: starts LibreOffice for the PDF copy."""
     from pipeline.files import sha256_of
     from pipeline.ledger.store import open_ledger
 

@@ -110,7 +110,8 @@ def test_which_reminder_is_due(config, day, expected):
 def test_reminders_through_airflow_smtp(config, ledger, smtp, tmp_path, sample_head_names):
     """7 days before 05/5/2023: each unit lacking a valid report gets one e-mail at its configured addresses
     (not Tân Sơn nor Ma Nới, valid; not Lương Sơn, whose file is not checked yet); district staff get the list.
-    Subjects and bodies decode to NFC Vietnamese naming the period, the deadline and what is missing."""
+    Subjects and bodies decode to NFC Vietnamese naming the period, the deadline and what is missing.
+    Slow: sends through Airflow's SMTP provider to a local mail server."""
     now = dt.datetime(2023, 4, 28, 8, 0, tzinfo=VN)
     results = _send(config, ledger, now, tmp_path)
     assert results == [{"period": "2023-6T", "kind": "before-7d",
@@ -179,7 +180,8 @@ def test_reminders_through_airflow_smtp(config, ledger, smtp, tmp_path, sample_h
 def test_units_without_address_are_listed_for_staff_and_failures_are_retried(config, ledger, smtp, tmp_path,
                                                                               monkeypatch):
     """A unit with no configured address gets no e-mail and district staff are told to call it; an e-mail the
-    server refuses is not recorded, so the next run sends it."""
+    server refuses is not recorded, so the next run sends it.
+    Slow: sends through Airflow's SMTP provider to a local mail server."""
     mail = {**config.mail, "unit_addresses": {k: v for k, v in config.mail["unit_addresses"].items()
                                               if k != "22822"}}
     cfg = dataclasses.replace(config, mail=mail)
