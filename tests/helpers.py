@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -149,3 +149,28 @@ def workspace_at(root: Path, *, pdf: bool = False):
     from pipeline.workspace import Workspace
 
     return dataclasses.replace(Workspace.from_environment(root=root), pdf=pdf)
+
+
+def edited_sheet(source: Path, sheet: str, out: Path, edit: Callable[[Any], None]) -> Path:
+    """A copy of workbook ``source`` at ``out`` with ``edit(worksheet)`` applied to its sheet ``sheet``."""
+    wb = load_workbook(source)
+    edit(wb[sheet])
+    wb.save(out)
+    return out
+
+
+def edited_document_xml(source: Path, out: Path, edit: Callable[[str], str]) -> Path:
+    """A copy of the .docx ``source`` at ``out`` with its word/document.xml passed through ``edit``, which must
+    change it (an edit that finds nothing to change is the test's mistake)."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "word/document.xml":
+                xml = data.decode("utf-8")
+                new = edit(xml)
+                assert new != xml, f"the edit changed nothing in {source.name}"
+                data = new.encode("utf-8")
+            dst.writestr(item, data)
+    return out

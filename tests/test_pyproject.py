@@ -68,37 +68,31 @@ def test_project_keeps_its_import_contracts():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_read_importing_render_breaks_the_contracts(tmp_path, baseline):
-    """A lower layer importing a higher one (pipeline.read.reader imports pipeline.render.report) breaks the layers
-    contract and the read contract, and lint-imports names both modules and exits non-zero."""
+@pytest.mark.parametrize(("module", "imported", "broken"), [
+    # a lower step importing a higher one: the layers contract and the read contract
+    ("pipeline/read/reader.py", "pipeline.render.report",
+     ["Steps are layered: a lower step never imports a higher one BROKEN",
+      "Read imports no validate, aggregate, render or ledger BROKEN",
+      "pipeline.read is not allowed to import pipeline.render:"]),
+    # a basic module importing a step: the basics contract
+    ("pipeline/paths.py", "pipeline.ledger.store",
+     ["Basics import no step, orchestrator or CLI BROKEN", "pipeline.paths is not allowed to import pipeline.ledger:"]),
+], ids=["read-imports-render", "basic-imports-step"])
+def test_a_forbidden_import_breaks_its_contracts(tmp_path, baseline, module, imported, broken):
+    """A forbidden import planted in a copy of the project (pipeline.read.reader importing pipeline.render.report;
+    pipeline.paths importing pipeline.ledger.store) makes lint-imports exit non-zero, naming each contract it
+    breaks and the importing and imported modules."""
     root = _copy_project(tmp_path)
-    _append(root / "pipeline" / "read" / "reader.py", "import pipeline.render.report  # noqa")
+    _append(root / module, f"import {imported}  # noqa")
 
     result = _lint(root)
     out = result.stdout
 
     assert result.returncode != 0, out + result.stderr
-    assert "Steps are layered: a lower step never imports a higher one BROKEN" in out, out
-    assert "Read imports no validate, aggregate, render or ledger BROKEN" in out, out
-    assert "pipeline.read is not allowed to import pipeline.render:" in out, out
-    assert "pipeline.read.reader -> pipeline.render.report" in out, out
-    assert "pipeline.read.reader -> pipeline.render.report" not in baseline, baseline
-
-
-def test_basic_importing_a_step_breaks_the_contract(tmp_path, baseline):
-    """A basic module importing a step (pipeline.paths imports pipeline.ledger.store) breaks the basics contract,
-    and lint-imports names both modules and exits non-zero."""
-    root = _copy_project(tmp_path)
-    _append(root / "pipeline" / "paths.py", "import pipeline.ledger.store  # noqa")
-
-    result = _lint(root)
-    out = result.stdout
-
-    assert result.returncode != 0, out + result.stderr
-    assert "Basics import no step, orchestrator or CLI BROKEN" in out, out
-    assert "pipeline.paths is not allowed to import pipeline.ledger:" in out, out
-    assert "pipeline.paths -> pipeline.ledger.store" in out, out
-    assert "pipeline.paths -> pipeline.ledger.store" not in baseline, baseline
+    for line in broken:
+        assert line in out, out
+    chain = f"{module.removesuffix('.py').replace('/', '.')} -> {imported}"
+    assert chain in out and chain not in baseline, out
 
 
 def _subject(test: Path) -> str | None:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import edited_document_xml
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "templates" / "bao_cao_ky.docx"
 SENTENCE = "{{ district.poor_rate }}, số hộ"  # in the paragraph "Đến ngày {{ period.cutoff }}, …"
@@ -85,16 +87,12 @@ def test_check_template_names_the_fault(tmp_path):
 
 def _template(tmp_path: Path, old: str, new: str, name: str = "mau.docx") -> Path:
     """A copy of the bundled template with ``old`` replaced by ``new`` once in word/document.xml."""
-    out = tmp_path / name
-    with zipfile.ZipFile(TEMPLATE) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "word/document.xml":
-                xml = data.decode("utf-8")
-                assert old in xml
-                data = xml.replace(old, new, 1).encode("utf-8")
-            dst.writestr(item, data)
-    return out
+
+    def once(xml: str) -> str:
+        assert old in xml
+        return xml.replace(old, new, 1)
+
+    return edited_document_xml(TEMPLATE, tmp_path / name, once)
 
 
 def _fault(path: Path) -> str:

@@ -34,7 +34,7 @@ from pipeline.read.reader import clean_text, parse_dong, parse_whole_number, rea
 from pipeline.status import UnitStatus
 from pipeline.textvalue import plain_text
 from pipeline.validate.rules import validate_submission
-from tests.helpers import edit_roster, edit_summary, roster_rows, set_narrative, summary_cells
+from tests.helpers import edit_roster, edit_summary, edited_sheet, roster_rows, set_narrative, summary_cells
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLE = ROOT / "samples" / "2023-6T" / "22828_ma_noi.xlsx"
@@ -227,11 +227,8 @@ def test_other_units_name_with_a_code_is_an_error_first(tmp_path, config):
 # --- Layout: merged cells, hidden rows and columns --------------------------------------------------------
 
 def _edited(tmp_path: Path, name: str, edit) -> Path:
-    wb = load_workbook(SAMPLE)
-    edit(wb[ROSTER])
-    out = tmp_path / name
-    wb.save(out)
-    return out
+    """Ma Nới's sample with ``edit(roster worksheet)`` applied, saved as ``name``."""
+    return edited_sheet(SAMPLE, ROSTER, tmp_path / name, edit)
 
 
 def test_merged_village_and_ethnicity_give_their_value_to_every_household(config, tmp_path):

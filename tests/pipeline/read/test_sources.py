@@ -33,6 +33,7 @@ from pipeline.read.sources import (
     trimmed_xlsx,
 )
 from pipeline.validate.rules import validate_submission
+from tests.helpers import edited_sheet
 
 ROOT = Path(__file__).resolve().parents[3]
 MA_NOI = ROOT / "samples" / "2023-6T" / "22828_ma_noi.xlsx"
@@ -335,11 +336,8 @@ def test_vni_csv_is_refused(tmp_path):
 # --- The trimmed copy the reader parses -------------------------------------------------------------------------
 
 def _edited(tmp_path: Path, name: str, edit) -> Path:
-    wb = load_workbook(MA_NOI)
-    edit(wb[ROSTER])
-    out = tmp_path / name
-    wb.save(out)
-    return out
+    """Ma Nới's sample with ``edit(roster worksheet)`` applied, saved as ``name``."""
+    return edited_sheet(MA_NOI, ROSTER, tmp_path / name, edit)
 
 
 def test_formatting_down_to_row_50000_is_not_read(config, tmp_path):

@@ -22,7 +22,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from pipeline import schema
-from tests.helpers import docx_tables, docx_text, drop, find_row, set_narrative, workspace_at
+from tests.helpers import docx_tables, docx_text, drop, edited_document_xml, find_row, set_narrative, workspace_at
 
 ROOT = Path(__file__).resolve().parents[3]
 README = ROOT / "templates" / "README.md"
@@ -96,7 +96,7 @@ def test_page_and_font(report):
     assert fonts == {"Times New Roman"}
 
 
-TYPED = "Thiếu vốn & đất <sản xuất> > 50% hộ\nDòng thứ hai: \"trích dẫn\""
+FREE_TEXT = "Thiếu vốn & đất <sản xuất> > 50% hộ\nDòng thứ hai: \"trích dẫn\""
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +107,7 @@ def free_text_report(tmp_path_factory, config) -> Path:
     root = tmp_path_factory.mktemp("free_text")
     inbox = root / "inbox" / "2023-6T"
     drop([ROOT / "samples" / "2023-6T" / "22828_ma_noi.xlsx"], inbox)
-    set_narrative(inbox / "22828_ma_noi.xlsx", "difficulties", TYPED)
+    set_narrative(inbox / "22828_ma_noi.xlsx", "difficulties", FREE_TEXT)
     return Path(run_period(config.period("2023-6T"), config=config, workspace=workspace_at(root)))
 
 
@@ -115,7 +115,7 @@ def test_free_text_special_characters_and_line_breaks(free_text_report):
     """A free text with &, <, > and a line break shows as typed, in one paragraph."""
     doc = Document(str(free_text_report))
     para = next(p for p in doc.paragraphs if p.text.startswith("- Khó khăn, vướng mắc: Thiếu vốn"))
-    assert para.text == "- Khó khăn, vướng mắc: " + TYPED
+    assert para.text == "- Khó khăn, vướng mắc: " + FREE_TEXT
 
 
 @pytest.mark.slow
@@ -519,17 +519,7 @@ def test_sentences_follow_the_rules(config, plan_root, tmp_path):
 
 def _edited(tmp_path: Path, source: Path, edit, name: str = "mau.docx") -> Path:
     """A copy of ``source`` with its word/document.xml passed through ``edit``."""
-    out = tmp_path / name
-    with zipfile.ZipFile(source) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "word/document.xml":
-                xml = data.decode("utf-8")
-                new = edit(xml)
-                assert new != xml
-                data = new.encode("utf-8")
-            dst.writestr(item, data)
-    return out
+    return edited_document_xml(source, tmp_path / name, edit)
 
 
 @pytest.mark.parametrize("quotes", [("\u2018", "\u2019"), ("&apos;", "&apos;"), ("\u201c", "\u201d")])
