@@ -18,14 +18,17 @@ import pytest
 from tests.helpers import docx_text, drop, set_narrative
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx"))
+# three units: what a crash may break is the same for three as for eight, and each run costs less
+SAMPLES = sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx"))[:3]
+CODES = [p.name[:5] for p in SAMPLES]
 FOLDER = Path("reports") / "2023" / "6T"
 REPORT = FOLDER / "v1" / "bao-cao-2023-6T.docx"
 STATUS_PAGE = Path("reports") / "2023" / "6T" / "trang-thai-2023-6T.html"
 
 
 def run_pipeline(root: Path, crash_at: str | None = None) -> subprocess.CompletedProcess:
-    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "PIPELINE_DATA_DIR": str(root)}
+    # no PDF: it is published as the other files are, and LibreOffice would double each run's time
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "PIPELINE_DATA_DIR": str(root), "PIPELINE_PDF": "0"}
     if crash_at:
         env["PIPELINE_CRASH_AT"] = crash_at
     return subprocess.run([sys.executable, "-m", "pipeline", "run", "2023-6T"], cwd=ROOT, env=env,
@@ -85,7 +88,7 @@ def report_text(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def clean_text(tmp_path_factory) -> str:
-    """The report's text after a clean run of the 8 samples (arrival times masked)."""
+    """The report's text after a clean run of the samples (arrival times masked)."""
     root = fresh_root(tmp_path_factory.mktemp("clean"))
     result = run_pipeline(root)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -107,7 +110,7 @@ def clean_text(tmp_path_factory) -> str:
 ])
 def test_kill_then_rerun(tmp_path, clean_text, point):
     """Killed at each point: no partial published file, the ledger and the archive agree (one unregistered archive copy
-    only when killed before the ledger insert), and a v1 present is whole. The rerun exits 0 with the 8 units valid at
+    only when killed before the ledger insert), and a v1 present is whole. The rerun exits 0 with the 3 units valid at
     version 1, one version v1, and the report reads as a clean run's.
     Slow: kills a whole run at each crash point and reruns it."""
     root = fresh_root(tmp_path)
@@ -134,8 +137,7 @@ def test_kill_then_rerun(tmp_path, clean_text, point):
     from pipeline.ledger.store import Ledger
 
     rows = Ledger(f"sqlite:///{root / 'work' / 'ledger.sqlite'}").versions("2023-6T")
-    assert sorted((v.unit_code, v.version, v.status) for v in rows) == [
-        (code, 1, "valid") for code in ("22810", "22813", "22816", "22819", "22822", "22825", "22828", "22831")]
+    assert sorted((v.unit_code, v.version, v.status) for v in rows) == [(code, 1, "valid") for code in CODES]
     assert (root / STATUS_PAGE).stat().st_size > 0
     assert report_text(root / REPORT) == clean_text
     assert os.path.islink(root / "reports" / "2023" / "6T" / "data-docs")
