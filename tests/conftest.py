@@ -19,8 +19,30 @@ def pytest_configure(config):
     """Import Airflow once, before any test: importing it configures logging with handlers on the streams of
     that moment. Imported first inside a test using ``capsys`` (the SMTP connection of delivery and reminder
     tests), its handlers would keep that test's stream, closed afterwards, and every later log line would
-    print a logging error into the next test's captured output."""
+    print a logging error into the next test's captured output.
+
+    Under pytest-xdist (``-n``, on by default: pyproject's addopts), each worker gets its own PostgreSQL test
+    database (``<TEST_DATABASE_URL's database>_<worker>``, created when missing): the ledger tests drop and
+    create tables, and two workers must never do it in the same database."""
     import airflow  # noqa: F401
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and os.environ.get("TEST_DATABASE_URL"):
+        os.environ["TEST_DATABASE_URL"] = _worker_database(os.environ["TEST_DATABASE_URL"], worker)
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """The URL of ``url``'s server with the database ``<its name>_<worker>``, created if it does not exist."""
+    import sqlalchemy as sa
+
+    base = sa.engine.make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as c:
+        if c.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar() is None:
+            c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
