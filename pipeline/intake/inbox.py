@@ -31,7 +31,7 @@ from pipeline.ledger.store import (
 )
 from pipeline.ledger.timeliness import arrived_on_time, policy_from_config
 from pipeline.paths import archive_period_dir, inbox_dir, skipped_path
-from pipeline.read.reader import UnreadableSubmission
+from pipeline.read.reader import UnreadableSubmission, unit_code_only
 from pipeline.read.staging import staged_submission
 from pipeline.status import SYSTEM_ERROR_TITLE, Arrival
 from pipeline.system_errors import error_type, log_system_error
@@ -45,8 +45,10 @@ def peek_unit(path: Path, config: Config, *, sha256: str, period: Period, file_n
     findings say why). This is the version's one read: its frames are staged for validation and
     aggregation (:mod:`pipeline.read.staging`).
 
-    A system error while reading is logged with its traceback and leaves the file unattributed; validation
-    then gives it the system-error outcome (:func:`validate_version`)."""
+    A system error while reading is logged with its traceback; the unit is then taken from the general sheet
+    alone (:func:`pipeline.read.reader.unit_code_only`), so the file still counts for its unit, and validation
+    gives it the system-error outcome (:func:`validate_version`). Only when that too fails is the file left
+    unattributed."""
     try:
         code = staged_submission(path, sha256=sha256, period=period, config=config, file_name=file_name,
                                  root=root).unit_code
@@ -54,9 +56,13 @@ def peek_unit(path: Path, config: Config, *, sha256: str, period: Period, file_n
         log.info("Unit of %s not readable (%s)", path.name, type(exc).__name__)
         return None
     except Exception as exc:  # noqa: BLE001 - a fault of the pipeline on one file never stops the intake pass
-        log_system_error(log, "Unit of archived file %s not read: system error (%s)", path.name, error_type(exc),
-                         exc=exc)
-        return None
+        log_system_error(log, "Archived file %s not read: system error (%s)", path.name, error_type(exc), exc=exc)
+        try:
+            code = unit_code_only(path, config, file_name=file_name)
+        except Exception as again:  # noqa: BLE001 - as above: the file stays, unattributed
+            log_system_error(log, "Unit of archived file %s not read: system error (%s)", path.name,
+                             error_type(again), exc=again)
+            return None
     return code if code in {u.code for u in config.units} else None
 
 

@@ -52,19 +52,39 @@ def clean_text(value: Any) -> str:
     OOXML ``_xHHHH_`` escapes are decoded, line breaks (CR, CRLF, VT, FF, U+2028/2029) become "\\n" and
     other control characters are removed (:func:`pipeline.textvalue.plain_text`); "Ð" (U+00D0) becomes
     "Đ"; every Unicode space (category Zs: NBSP, narrow NBSP, thin space, …) becomes " "; zero-width
-    spaces and BOMs are removed.
+    spaces and BOMs are removed. A float beyond 10¹⁵ is written as Excel shows it ("1E+30"), not with the
+    digits of its binary value.
     """
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and math.isfinite(value) and abs(value) >= 1e15:
+        value = format(value, ".15G")
+    elif isinstance(value, float) and value.is_integer():
         value = int(value)
     s = unicodedata.normalize("NFC", plain_text(str(value))).replace("\u00d0", "\u0110")
     s = s.replace("\u200b", "").replace("\ufeff", "")
     return _ZS_SPACE.sub(" ", s).strip()
 
 
+LARGEST_EXACT = 2**53
+"""The largest whole number a spreadsheet (a double) and the report's tables hold exactly: 9.007.199.254.740.992.
+No count or amount of a commune comes near it; a cell beyond it is a typing error of that cell."""
+
+
+class NumberTooLarge(ValueError):
+    """A cell's number beyond ±:data:`LARGEST_EXACT` (Excel keeps 15 significant digits; beyond 2⁵³ a number
+    is no longer exact): the cell's error, never a system fault."""
+
+
+def too_large_help(value: Any) -> tuple[str, str]:
+    """The finding's (what is wrong, how to fix it) for a :class:`NumberTooLarge` cell."""
+    return (f"Số quá lớn (vượt {fmt.number(LARGEST_EXACT)}), không thể là số liệu thật.",
+            "Kiểm tra lại ô này: có thể gõ thừa chữ số hoặc dán nhầm; ghi đúng số liệu.")
+
+
 def _number(value: Any) -> Decimal | None:
-    """A cell's number as a Decimal, None when blank; raises ValueError when it is not a number.
+    """A cell's number as a Decimal, None when blank; raises ValueError when it is not a number, and
+    :class:`NumberTooLarge` (a ValueError) when it is beyond ±2⁵³ — checked before any cast.
 
     A float within floating-point error of a whole number (a formula result such as 700000*0.7 =
     489999.99999999994) is that whole number: the tolerance is 64 units in the last place, and at least
@@ -76,10 +96,12 @@ def _number(value: Any) -> Decimal | None:
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, int):
-        return Decimal(value)
+        return _exact(Decimal(value), value)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(value)
+        if abs(value) > LARGEST_EXACT:
+            raise NumberTooLarge(value)
         nearest = round(value)
         if abs(value - nearest) <= max(1e-6, 64 * math.ulp(value)):
             return Decimal(nearest)
@@ -87,7 +109,7 @@ def _number(value: Any) -> Decimal | None:
     text = re.sub(r"(?i)\s*(đồng|đ|vnđ|vnd|hộ|người)\s*$", "", clean_text(value))
     text = strip_spaces(text)
     try:
-        return parse_decimal(text, locale="vi", strict=True)
+        return _exact(parse_decimal(text, locale="vi", strict=True), value)
     except NumberFormatError:
         try:
             number = Decimal(text)
@@ -95,7 +117,14 @@ def _number(value: Any) -> Decimal | None:
             raise ValueError(value) from exc
         if not number.is_finite():
             raise ValueError(value) from None
-        return number
+        return _exact(number, value)
+
+
+def _exact(number: Decimal, value: Any) -> Decimal:
+    """``number``, or :class:`NumberTooLarge` for ``value`` when it is beyond ±2⁵³."""
+    if abs(number) > LARGEST_EXACT:
+        raise NumberTooLarge(value)
+    return number
 
 
 def parse_whole_number(value: Any) -> int | None:
@@ -403,6 +432,23 @@ def read_submission(path: Path, config: Config, *, file_name: str | None = None,
     return sub
 
 
+def unit_code_only(path: Path, config: Config, *, file_name: str | None = None) -> str | None:
+    """The unit code typed in sheet "Thông tin chung" of ``path``, reading nothing else: a file's unit is
+    found whatever its other sheets hold (a number no reader can cast, a fault of the pipeline).
+
+    Raises:
+        UnreadableSubmission: as :func:`read_submission`, for the file or its general sheet.
+    """
+    with path.open("rb") as fh:
+        opened = open_submission(fh, file_name or path.name, limits=reader_limits(config))
+    ws = _sheet(opened.values, schema.SHEET_GENERAL)
+    if ws is None:
+        return None
+    sub = Submission(path=path, sha256="")
+    _read_general(ws, sub, config)
+    return sub.unit_code
+
+
 def reader_limits(config: Config) -> Limits:
     """The reader's resource limits from the configuration's ``validation:`` settings (see
     :class:`pipeline.read.sources.Limits` for the keys and defaults)."""
@@ -540,6 +586,17 @@ def _resolve_unit(sub: Submission, config: Config) -> None:
     if not name:
         return
     matches = [u for u in config.units if u.matches_name(name)]
+    if not matches:
+        near = closest_units(config, name, None, n=1)
+        if near:  # close but not the name: suggested, never matched (the blank code is its own error)
+            unit = near[0]
+            sub.findings.append(Finding(
+                WARNING, schema.SHEET_GENERAL, name_row, name_col, name,
+                f"Tên đơn vị '{name}' không trùng tên đơn vị nào của danh sách. Có phải {unit.full_name}, "
+                f"mã {unit.code}?",
+                f"Nếu đúng là {unit.full_name}: ghi mã đơn vị {unit.code} và tên '{unit.full_name}', rồi gửi lại "
+                f"tệp.", "identity"))
+        return
     if len(matches) == 1:
         unit = matches[0]
         sub.findings.append(Finding(
@@ -583,6 +640,9 @@ def _read_summary(ws: Any, sub: Submission, config: Config) -> None:
                         sub.findings.append(_rounded(sheet, r, sub.headers[(sheet, key)], raw, fraction, rec[key]))
                 else:
                     rec[key] = parse_whole_number(raw)
+            except NumberTooLarge:
+                rec[key] = None
+                sub.findings.append(_bad_value(sheet, r, sub.headers[(sheet, key)], raw, *too_large_help(raw)))
             except ValueError:
                 rec[key] = None
                 sub.findings.append(
@@ -674,6 +734,9 @@ def _read_roster(ws: Any, sub: Submission, config: Config) -> None:
                 rec[f.key] = None
                 sub.findings.append(_bad_value(sheet, r, header, raw, "Ngày không tồn tại.",
                                                "Kiểm tra lại ngày, tháng (ví dụ tháng 2 chỉ có 28 hoặc 29 ngày)."))
+            except NumberTooLarge:
+                rec[f.key] = None
+                sub.findings.append(_bad_value(sheet, r, header, raw, *too_large_help(raw)))
             except ValueError:
                 rec[f.key] = None if f.kind != "flag" else False
                 sub.findings.append(_bad_value(sheet, r, header, raw, *_kind_help(f)))

@@ -594,3 +594,24 @@ def test_two_intake_passes_at_once(backend, tmp_path, test_set):
         archived = sorted(p.name for p in (root / "archive" / "2023-6T").iterdir())
         assert archived == sorted(f"{r.sha256}.xlsx" for r in rows)
         ledger.engine.dispose()
+
+
+def test_a_fault_past_the_general_sheet_still_finds_the_unit(config, tmp_path, monkeypatch):
+    """A fault of the pipeline while reading Lâm Sơn's roster (here a TypeError) leaves the file with its unit,
+    read from sheet "Thông tin chung" alone: the version is Lâm Sơn's version 1, a system error, never a file
+    without a unit while Lâm Sơn reads "Chưa nhận"."""
+    from pipeline import orchestrator
+    from pipeline.read import reader
+
+    def broken(ws, sub, config):
+        raise TypeError("a fault reading the roster")
+
+    monkeypatch.setattr(reader, "_read_roster", broken)
+    monkeypatch.setenv("PIPELINE_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    drop([SAMPLES / "22813_lam_son.xlsx"], tmp_path / "inbox" / "2023-6T")
+    orchestrator.intake_period(config.period("2023-6T"), config=config, now=BEFORE_DEADLINE,
+                               workspace=workspace_at(tmp_path))
+    ledger = Ledger(os.environ["PIPELINE_LEDGER_URL"])
+    assert ledger.versions("2023-6T", None) == []
+    (lam,) = ledger.versions("2023-6T", "22813")
+    assert (lam.version, lam.status, lam.errors) == (1, "error", 1)

@@ -492,3 +492,67 @@ def test_escapes_in_headers_and_labels(config, ma_noi):
     wb.save(ma_noi)
     outcome = validate_submission(ma_noi, config=config, period="2023-6T")
     assert (outcome.status, outcome.errors, outcome.warnings) == ("valid", 0, 0)
+
+
+# --- Numbers no cell can hold exactly --------------------------------------------------------------------------
+
+TOO_LARGE = "Số quá lớn (vượt 9.007.199.254.740.992), không thể là số liệu thật."
+
+
+@pytest.mark.parametrize(("where", "value", "shown"), [
+    (("roster", "members_count"), 10**20, "1E+20"),  # persons, beyond int64 too; a workbook keeps it as a float
+    (("roster", "income_vnd_per_person_month"), 10**30, "1E+30"),  # stored as a float: shown as Excel does
+    (("roster", "support_loan_vnd"), 1.5e16, "1.5E+16"),
+    (("roster", "ncc_members_count"), "9.007.199.254.740.993", "9.007.199.254.740.993"),  # just beyond exact
+    (("summary", "households_total"), 10**18, "1E+18"),  # within int64, beyond exact
+    (("summary", "fund_1_national_programmes_vnd"), "100.000.000.000.000.000.000 đồng",
+     "100.000.000.000.000.000.000 đồng"),
+    (("summary", "poor_persons"), -(10**20), "-1E+20"),
+], ids=["roster-count", "roster-income", "roster-float-amount", "just-beyond", "summary-count", "summary-text",
+        "negative"])
+def test_a_number_beyond_exact_is_its_cells_error(config, ma_noi, where, value, shown):
+    """A count or an amount beyond ±2⁵³ (any sheet, as a number, a float or text) is one error on its cell
+    naming the limit, never a system fault: the unit's other cells read as before."""
+    sheet, key = where
+    if sheet == "roster":
+        row = edit_roster(ma_noi, roster_rows(ma_noi)[0]["household_code"], **{key: value})
+        sheet_name, header = schema.SHEET_ROSTER, next(f.header for f in schema.ROSTER_FIELDS if f.key == key)
+    else:
+        edit_summary(ma_noi, key, current=value)
+        sheet_name, header = schema.SHEET_SUMMARY, "Tại ngày chốt số liệu (hoặc lũy kế từ 01/01)"
+        row = next(r for r in range(1, 40) if load_workbook(ma_noi)[sheet_name].cell(r, 2).value
+                   == schema.INDICATORS_BY_KEY[key].label)
+    sub = read_submission(ma_noi, config)
+    mine = [f for f in sub.findings if (f.sheet, f.row, f.column) == (sheet_name, row, header)]
+    assert [(f.severity, f.value, f.message) for f in mine] == [(ERROR, shown, TOO_LARGE)]
+    assert "gõ thừa chữ số" in mine[0].fix
+    assert sub.unit_code == "22828"
+
+
+def test_the_largest_exact_number_is_read():
+    """2⁵³ itself is a number (the bound is inclusive); one more is refused before any cast."""
+    from pipeline.read.reader import NumberTooLarge
+
+    assert parse_whole_number(2**53) == 9_007_199_254_740_992
+    assert parse_whole_number("9.007.199.254.740.992") == 2**53
+    with pytest.raises(NumberTooLarge):
+        parse_whole_number("9.007.199.254.740.993")
+    with pytest.raises(NumberTooLarge):
+        parse_dong(1e16)
+
+
+def test_a_name_close_to_a_unit_is_suggested_never_matched(config, ma_noi):
+    """No unit code and the name "xã Mà Nơi" (not Ma Nới's name nor an alias): the file stays without a unit, and
+    the name's cell carries the suggestion "Có phải xã Ma Nới, mã 22828?"."""
+    wb = load_workbook(ma_noi)
+    ws = wb[schema.SHEET_GENERAL]
+    rows = {str(ws.cell(r, 1).value).split(" (")[0]: r for r in range(1, 20)}
+    ws.cell(rows["Mã đơn vị"], 2).value = None
+    ws.cell(rows["Tên đơn vị"], 2).value = "xã Mà Nơi"
+    wb.save(ma_noi)
+    sub = read_submission(ma_noi, config)
+    assert sub.unit_code is None
+    [hint] = [f for f in sub.findings if f.rule == "identity"]
+    assert (hint.sheet, hint.row, hint.column, hint.value) == (schema.SHEET_GENERAL, rows["Tên đơn vị"],
+                                                              "Tên đơn vị", "xã Mà Nơi")
+    assert hint.message.endswith("Có phải xã Ma Nới, mã 22828?") and "ghi mã đơn vị 22828" in hint.fix
