@@ -89,15 +89,21 @@ $(AIRFLOW_HOME)/.pool-validation: $(AIRFLOW_HOME)/.migrated
 AIRFLOW_API_PORT ?= 8080
 AIRFLOW_DB_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/airflow
 SERVICES_LEDGER_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/ledger
+# One data root, one ledger: the services' PostgreSQL ledger gets a data root of its own (inbox/, archive/, work/,
+# reports/ …), never the project folder that `make demo` and `make backfill` use with their SQLite ledger. A data
+# root records its ledger on first use and refuses any other (docs/operations.md). PIPELINE_DATA_DIR, when set,
+# is taken instead; services-cmd uses the same root as up.
+SERVICES_DATA_DIR ?= $(or $(PIPELINE_DATA_DIR),$(CURDIR)/.airflow-services/data)
 up: setup
 	@AIRFLOW_API_PORT=$(AIRFLOW_API_PORT) AIRFLOW_DB_URL=$(AIRFLOW_DB_URL) PIPELINE_LEDGER_URL=$(SERVICES_LEDGER_URL) \
-		$(BIN)/python -m ops.services up
+		PIPELINE_DATA_DIR="$(SERVICES_DATA_DIR)" $(BIN)/python -m ops.services up
 
 ## services-cmd: run CMD with the services' environment (Airflow CLI on the PostgreSQL metadata, the PostgreSQL
-## ledger), e.g. make services-cmd CMD="airflow backfill create --dag-id periodic_report --from-date 2023-01-01 ..."
+## ledger, the services' data root), e.g.
+## make services-cmd CMD="airflow backfill create --dag-id periodic_report --from-date 2023-01-01 ..."
 services-cmd: setup
 	@AIRFLOW_API_PORT=$(AIRFLOW_API_PORT) AIRFLOW_DB_URL=$(AIRFLOW_DB_URL) PIPELINE_LEDGER_URL=$(SERVICES_LEDGER_URL) \
-		$(BIN)/python -m ops.services exec $(CMD)
+		PIPELINE_DATA_DIR="$(SERVICES_DATA_DIR)" $(BIN)/python -m ops.services exec $(CMD)
 
 ## down: stop what `make up` started (the processes named by the pid files in .airflow-services/pids/)
 down:

@@ -23,6 +23,13 @@
     python -m pipeline deliver PERIOD [--version N] [--again]
                                                           archive the approved report and e-mail it without
                                                           the household annex (.docx and PDF)
+    python -m pipeline move-ledger --to URL               copy the data root's ledger to another (empty)
+                                                          database, e.g. PostgreSQL, and make it the root's
+
+One data root, one ledger: every command that uses the data root first checks that the ledger it names
+(``PIPELINE_LEDGER_URL``, or the SQLite default) is the root's (``work/so-tiep-nhan.json``, recorded when a
+ledger is first opened for the root); with another one it prints why in Vietnamese, naming both, and exits 2
+having touched nothing.
 """
 
 from __future__ import annotations
@@ -75,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
 
     ``run``, ``summary`` and ``report-path``: 0 a report was produced (or exists), 1 no report (a step failed:
     its message on stderr names the step and the file to blame), 2 usage or configuration error (a malformed
-    period, a period with no configured unit, an unreadable configuration). ``validate``: 0 valid, 1 errors,
+    period, a period with no configured unit, an unreadable configuration, a data root that belongs to another
+    ledger — checked before anything else, for every command that uses the data root). ``validate``: 0 valid, 1 errors,
     2 usage, 3 system error (reading or checking the file failed inside the pipeline: not the file's fault;
     the traceback is logged, the finding printed says "lỗi hệ thống — cán bộ huyện đã được báo").
     """
@@ -122,6 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     p_del.add_argument("period")
     p_del.add_argument("--version", type=int, default=None, help="mặc định: phiên bản được phê duyệt sau cùng")
     p_del.add_argument("--again", action="store_true", help="gửi lại dù phiên bản này đã được gửi")
+    p_mov = sub.add_parser("move-ledger", help="chuyển sổ tiếp nhận của thư mục dữ liệu sang cơ sở dữ liệu khác "
+                                               "(ví dụ PostgreSQL)")
+    p_mov.add_argument("--to", required=True, dest="to_url",
+                       help="địa chỉ SQLAlchemy của cơ sở dữ liệu mới, còn trống, ví dụ "
+                            "postgresql+psycopg://user@127.0.0.1:5432/ledger")
     args = parser.parse_args(argv)
     if args.command == "check-template":
         return _check_template(args.file)
@@ -138,6 +151,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return _validate(args.file, args.period, config)
+        if args.command == "move-ledger":
+            return _move_ledger(args.to_url, workspace)
+        if args.command != "template":  # every other command works on the data root: its ledger first
+            from pipeline.ledger.store import check_ledger
+
+            check_ledger(workspace)  # LedgerMismatch (a ConfigError): its message, exit 2
         if args.command == "run":
             import datetime as dt
 
@@ -207,6 +226,37 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     return 2
+
+
+def _move_ledger(to_url: str, workspace) -> int:
+    """``move-ledger``: copy the data root's ledger to the (empty) database at ``to_url`` and record it as the
+    root's (:func:`pipeline.ledger.store.move_ledger`); 0 moved, 2 refused (another ledger's root, the target
+    holds rows or is the root's ledger already), 1 a database unreachable or the copy failed."""
+    import sqlalchemy as sa
+
+    from pipeline.ledger.store import move_ledger, public_url
+
+    try:
+        target = public_url(to_url)
+    except sa.exc.ArgumentError:
+        print(f"Địa chỉ cơ sở dữ liệu không hợp lệ: {to_url!r} (ví dụ "
+              "postgresql+psycopg://user@127.0.0.1:5432/ledger).", file=sys.stderr)
+        return 2
+    source = public_url(workspace.database_url())
+    try:
+        copied = move_ledger(workspace, to_url)
+    except sa.exc.SQLAlchemyError as exc:
+        from pipeline.orchestrator import error_summary
+
+        print(f"Chưa chuyển được sổ tiếp nhận sang {target}: lỗi hệ thống ({error_summary(exc)}). Sổ của thư mục "
+              f"dữ liệu vẫn là {source}; thử lại sau hoặc báo quản trị hệ thống.", file=sys.stderr)
+        return 1
+    rows = ", ".join(f"{name} {n}" for name, n in copied.items())
+    print(f"Đã chuyển sổ tiếp nhận của thư mục dữ liệu {workspace.root} từ {source} sang {target} "
+          f"({sum(copied.values())} dòng: {rows}).")
+    print(f"Từ nay mọi lệnh, DAG và dịch vụ dùng thư mục này phải đặt PIPELINE_LEDGER_URL={target} (thêm mật khẩu "
+          f"nếu cần); sổ cũ {source} được giữ nguyên làm bản sao lưu và không được dùng cho thư mục này nữa.")
+    return 0
 
 
 def _check_template(path: Path | None) -> int:
@@ -288,7 +338,7 @@ def _receive(args, config, workspace) -> int:
 
     from pipeline.config import ConfigError
     from pipeline.intake.receive import ReceiptError, parse_received_at, receive_file
-    from pipeline.ledger.store import open_ledger
+    from pipeline.ledger.store import LedgerMismatch, open_ledger
 
     now = dt.datetime.now(dt.UTC)
     try:
@@ -303,6 +353,8 @@ def _receive(args, config, workspace) -> int:
     except ReceiptError as exc:
         print(exc, file=sys.stderr)
         return 2
+    except LedgerMismatch:  # the data root is another ledger's: main prints why, exit 2
+        raise
     except Exception as exc:  # noqa: BLE001 - the ledger or the archive is unreachable: say so, no traceback
         from pipeline.orchestrator import error_summary
 
@@ -337,7 +389,7 @@ def _reopen(args, config, workspace, now=None) -> int:
     unknown period or unit, an empty name or reason), 1 the ledger unreachable."""
     import datetime as dt
 
-    from pipeline.ledger.store import open_ledger
+    from pipeline.ledger.store import LedgerMismatch, open_ledger
     from pipeline.ledger.timeliness import lock_at, policy_from_config
 
     period = config.period(args.period)  # ConfigError: exit 2 in main
@@ -353,6 +405,8 @@ def _reopen(args, config, workspace, now=None) -> int:
     try:
         record = open_ledger(workspace).reopen(period=period.code, unit_code=unit.code, reopened_by=args.by,
                                       reason=args.reason, reopened_at=now)
+    except LedgerMismatch:  # the data root is another ledger's: main prints why, exit 2
+        raise
     except Exception as exc:  # noqa: BLE001 - the ledger is unreachable: say so, no traceback
         from pipeline.orchestrator import error_summary
 

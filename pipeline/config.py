@@ -325,6 +325,7 @@ class _Plan(_Model):
     year: Annotated[StrictInt, PydanticField(ge=2000, le=2100)]
     title: Text
     subject: Text
+    supports_need_working_capacity: list[Code] = []
 
 
 class _Document(_Model):
@@ -354,8 +355,18 @@ class _Outliers(_Model):
     min_change_abs: Count = 5
 
 
+class _Bounds(_Model):
+    """Limits of a unit's figures by the unit itself (pipeline.validate.rules._bounds_frame)."""
+
+    households_change_soft: Annotated[StrictFloat, PydanticField(ge=1)] = 1.1
+    households_change_hard: Annotated[StrictFloat, PydanticField(ge=1)] = 2.0
+    persons_per_household_soft: Annotated[StrictFloat, PydanticField(ge=1)] = 8
+    persons_per_household_hard: Annotated[StrictFloat, PydanticField(ge=1)] = 20
+
+
 class _Validation(_Model):
     outliers: _Outliers = _Outliers()
+    bounds: _Bounds = _Bounds()
     max_file_mb: Annotated[StrictFloat, PydanticField(gt=0)] | None = None
     max_uncompressed_mb: Annotated[StrictFloat, PydanticField(gt=0)] | None = None
     max_compression_ratio: Annotated[StrictFloat, PydanticField(gt=1)] | None = None
@@ -367,7 +378,24 @@ class _Validation(_Model):
 
 
 class _Intake(_Model):
+    """Intake settings. ``allowed_inbox_links``: the targets (absolute paths, compared with links resolved) that
+    the inbox root or a period's drop folder may be a symbolic link to, such as a mounted share; any other
+    link is refused and stops the report's final pass (:func:`pipeline.intake.inbox.inbox_refusal`)."""
+
     final_pass_tolerance_minutes: Annotated[StrictFloat, PydanticField(ge=0, le=60)] = 2
+    allowed_inbox_links: list[Text] = []
+
+    @field_validator("allowed_inbox_links")
+    @classmethod
+    def _absolute_distinct(cls, value: list[str]) -> list[str]:
+        for path in value:
+            if not path.startswith("/") or "\x00" in path:
+                raise ValueError(f"{path!r} không phải đường dẫn tuyệt đối (phải bắt đầu bằng '/', ví dụ "
+                                 "/mnt/chia-se/inbox)")
+        twice = sorted({p for p in value if value.count(p) > 1})
+        if twice:
+            raise ValueError(f"đường dẫn được ghi hai lần: {', '.join(twice)}")
+        return value
 
 
 Address = Annotated[StrictStr, StringConstraints(pattern=r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")]

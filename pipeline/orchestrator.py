@@ -46,9 +46,9 @@ from pipeline.aggregate.tables import UnitInput, aggregate
 from pipeline.config import Config, ConfigError, Period
 from pipeline.files import crashpoint, ensure_dir, sha256_of, sweep_stale, write_text
 from pipeline.findings import ERROR, Finding, ValidationOutcome, read_outcome
-from pipeline.intake.inbox import intake_pass
+from pipeline.intake.inbox import InboxRefused, intake_pass
 from pipeline.ledger.state import UnitState, unit_states
-from pipeline.ledger.store import Ledger, open_ledger
+from pipeline.ledger.store import Ledger, LedgerMismatch, open_ledger
 from pipeline.ledger.timeliness import from_ledger
 from pipeline.paths import (
     aggregates_path,
@@ -170,26 +170,33 @@ def gather(period: Period, *, config: Config, now: dt.datetime, workspace: Works
     """Final intake pass, then one item per unit that has sent anything (and one for unattributed files).
 
     Every new file of ``inbox/<period>/`` is archived and registered in the ledger (see
-    :func:`pipeline.intake.inbox.intake_pass`). Configured units with no file are missing.
+    :func:`pipeline.intake.inbox.intake_pass`). Configured units with no file are missing, and so are all of
+    them when the drop folder does not exist (nothing arrived yet). An inbox root or drop folder refused by
+    :func:`pipeline.intake.inbox.inbox_refusal` — a symbolic link whose target is not one of
+    ``intake.allowed_inbox_links`` (a mounted share the configuration allows), or not a folder — stops the
+    run: a report with every unit missing would be wrong.
 
     Returns:
         ``[{"unit_code": str | None, "versions": int, "latest_sha256": str}]`` — codes, counts and hashes only.
 
     Raises:
-        StepFailed: the pass failed (ledger unreachable, inbox unreadable, …): step ``gather``, with the file
-            an OS error names.
+        StepFailed: step ``gather`` — the inbox root or the drop folder is refused (the Vietnamese message
+            names the folder and the fix: make it a real folder, or allow the link's target in configuration),
+            or the pass failed (ledger unreachable, inbox unreadable, …), with the file an OS error names.
     """
     root = workspace.root
     try:
         ensure_dir(work_root(root), private=True)  # staging, findings, aggregates: personal data
         ledger = open_ledger(workspace)
-        intake_pass(period, config=config, ledger=ledger, now=now, root=root)
+        intake_pass(period, config=config, ledger=ledger, now=now, root=root, final=True)
         items = []
         codes = [u.code for u in config.units_on(period.cutoff)] + [None]
         for code in codes:
             vs = ledger.versions(period.code, code)
             if vs:
                 items.append({"unit_code": code, "versions": len(vs), "latest_sha256": vs[-1].sha256})
+    except (InboxRefused, LedgerMismatch) as exc:  # not passing faults: their messages say what staff must change
+        raise StepFailed("gather", str(exc), period=period.code) from exc
     except Exception as exc:
         raise StepFailed("gather", error_summary(exc), period=period.code, file=_blamed_file(exc, root)) from exc
     log.info("Period %s: %d unit(s) with submissions, %d configured", period.code,

@@ -6,6 +6,7 @@ Workspace`, from ``PIPELINE_DATA_DIR``, default the project folder), or a test's
     inbox/<period>/                                 files dropped by units (read, never changed)
     archive/<period>/<sha256>.<ext>                 byte-for-byte copies, read-only (0400)
     work/ledger.sqlite                              the ledger (SQLite default)
+    work/so-tiep-nhan.json                          the ledger this data root belongs to (recorded on first use)
     work/<period>/findings/<sha256>.json            findings of one version
     work/<period>/results/<sha256>.json             Great Expectations' complete results (owner-only)
     work/<period>/results/<sha256>.counts.json      the same scrubbed to counts (for Data Docs)
@@ -69,6 +70,12 @@ def archive_period_dir(period_code: str, root: Path) -> Path:
 def ledger_file(root: Path) -> Path:
     """``work/ledger.sqlite``: the embedded ledger database."""
     return data_root(root) / "work" / "ledger.sqlite"
+
+
+def ledger_record_path(root: Path) -> Path:
+    """``work/so-tiep-nhan.json``: the ledger the data root belongs to, its URL without credentials, recorded when
+    a ledger is first opened for the root (:func:`pipeline.ledger.store.open_ledger`)."""
+    return data_root(root) / "work" / "so-tiep-nhan.json"
 
 
 def work_root(root: Path) -> Path:

@@ -47,7 +47,9 @@ class Workspace:
     """One run's place and clock.
 
     ``root``: the data root (absolute). ``ledger_url``: the ledger's SQLAlchemy URL, or None for the SQLite
-    file ``work/ledger.sqlite`` under ``root`` (:meth:`database_url`). ``config_path``: the configuration file.
+    file ``work/ledger.sqlite`` under ``root`` (:meth:`database_url`). A data root serves one ledger: the first
+    one opened for it is recorded under it and any other refused (:func:`pipeline.ledger.store.open_ledger`).
+    ``config_path``: the configuration file.
     ``clock``: returns the current aware time (tests give a fixed one). ``pdf``: whether a published report
     gets its PDF beside it (LibreOffice, about 2 s a report).
     """

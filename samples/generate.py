@@ -103,14 +103,15 @@ def _household(
 ) -> dict[str, Any]:
     ncc = rng.randint(1, min(2, members))
     income_cap = 2_000_000 if unit.area == "urban" else 1_500_000
-    return {
+    household = {
         "household_code": f"{unit.code}-{seq:04d}",
         "head_name": _name(rng, raglai),
         "village": rng.choice(MA_NOI_VILLAGES if unit.code == "22828" else VILLAGES),
         "ethnicity": "Raglai" if raglai else "Kinh",
         "members_count": members,
         "ncc_members_count": ncc,
-        "ncc_categories": rng.choice(["tn", "g;tn", "h", "c;tn", "i", "l"]),
+        # "c" (a martyr) is never a living member: the martyr's relatives are "tn" (Ordinance 02/2020, Art. 3)
+        "ncc_categories": rng.choice(["tn", "g;tn", "h", "e;tn", "i", "l"]),
         "working_capacity": rng.random() < 0.8,
         "status_baseline": "Nghèo" if status == "poor" else "Cận nghèo",
         "status_current": "Nghèo" if status == "poor" else "Cận nghèo",
@@ -128,6 +129,9 @@ def _household(
         "sponsor": None,
         "sponsor_amount_vnd": None,
     }
+    if not household["working_capacity"]:  # jobs and livestock go to households able to work (plan, IV.4)
+        household.update(support_job_placement=False, support_livestock=False)
+    return household
 
 
 def build_units(config: Config, *, seed: int, totals: dict[str, int], ncc_poor_units: dict[str, list[int]],

@@ -3,7 +3,8 @@
 Used by the intake DAG (every few minutes) and as the periodic report's final pass, through
 :mod:`pipeline.orchestrator`, which validates what a pass registered (:mod:`pipeline.validate.run`). A file
 is registered once per distinct content, with its unit read from the workbook (the version's one read: its
-frames are staged for validation and aggregation).
+frames are staged for validation and aggregation). ``inbox/`` and ``inbox/<period>/`` must be real folders, or
+links to a target ``intake.allowed_inbox_links`` allows (:func:`inbox_refusal`); the final pass fails on any other.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import logging
 import os
 import stat
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -95,8 +97,38 @@ SKIP_FOLDER = ("Là thư mục, không phải tệp: không tiếp nhận các t
 SKIP_SPECIAL = "Không phải tệp thông thường (thiết bị, đường ống, socket): không tiếp nhận."
 SKIP_GROWING = ("Tệp đang được chép vào (kích thước hoặc thời điểm sửa còn thay đổi): chưa tiếp nhận; sẽ được nhận ở "
                 "lần quét sau khi đã chép xong.")
-SKIP_PERIOD_LINK = ("Thư mục của kỳ báo cáo là liên kết (symbolic link), không phải thư mục thật: không quét. Phòng "
-                    "cần thay bằng một thư mục thật.")
+FOLDER_LINK = ("Thư mục tiếp nhận {folder} là liên kết (symbolic link) trỏ tới {target}, không phải thư mục thật: "
+               "hệ thống không quét tệp nào trong đó. Cách khắc phục: thay liên kết bằng một thư mục thật rồi chép các "
+               "tệp báo cáo vào; nếu đó là thư mục dùng chung được gắn (mount) có chủ đích, ghi {target} vào "
+               "intake.allowed_inbox_links trong tệp cấu hình")
+FOLDER_UNREACHABLE = ("Thư mục tiếp nhận {folder} là liên kết được phép trong cấu hình (intake.allowed_inbox_links), "
+                      "nhưng nơi nó trỏ tới, {target}, không có hoặc không phải thư mục (thư mục dùng chung chưa được "
+                      "gắn?): hệ thống không quét. Cách khắc phục: gắn lại thư mục dùng chung, hoặc sửa "
+                      "intake.allowed_inbox_links trong tệp cấu hình")
+FOLDER_NOT_DIR = ("{folder} không phải thư mục (là một tệp hoặc mục đặc biệt): hệ thống không quét được. Cách khắc "
+                  "phục: đổi tên hoặc chuyển mục đó đi, tạo thư mục {folder} thật rồi chép các tệp báo cáo vào")
+"""Why the inbox root or a period's drop folder is refused (:func:`inbox_refusal`): templates of one Vietnamese
+sentence without its final stop (``{folder}``: its path under the data root; ``{target}``: where a link points)."""
+
+
+class InboxRefused(RuntimeError):
+    """The report's final pass found the inbox root or the period's drop folder refused
+    (:func:`inbox_refusal`): nothing in it was read. ``folder`` is its path under the data root (``inbox`` or
+    ``inbox/<period>``); the message is the Vietnamese reason, naming the folder and the fix."""
+
+    def __init__(self, folder: str, reason: str) -> None:
+        self.folder = folder
+        super().__init__(reason)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A refused folder: ``name`` as listed among the skipped entries (``inbox``, or the period code), ``folder``
+    its path under the data root, ``reason`` why and how to fix it (Vietnamese, no final stop)."""
+
+    name: str
+    folder: str
+    reason: str
 
 
 def _setting(config: Config, key: str, default: Any) -> Any:
@@ -105,6 +137,45 @@ def _setting(config: Config, key: str, default: Any) -> Any:
     return default if value is None else value
 
 
+def allowed_links(config: Config) -> frozenset[str]:
+    """The targets, links resolved, that a linked inbox root or drop folder may point to
+    (``intake.allowed_inbox_links``: a mounted share the office chose); empty when unset."""
+    return frozenset(os.path.realpath(p) for p in config.intake.get("allowed_inbox_links") or ())
+
+
+def _folder_refusal(path: Path, folder: str, allowed: frozenset[str]) -> str | None:
+    """Why the folder ``path`` (``folder`` under the data root) is refused, or None (a real folder, a link to
+    an allowed target that is a folder, or nothing there at all)."""
+    if path.is_symlink():
+        target = os.path.realpath(path)
+        if target not in allowed:
+            return FOLDER_LINK.format(folder=folder, target=target)
+        return None if os.path.isdir(target) else FOLDER_UNREACHABLE.format(folder=folder, target=target)
+    if os.path.lexists(path) and not path.is_dir():
+        return FOLDER_NOT_DIR.format(folder=folder)
+    return None
+
+
+def inbox_refusal(period: Period, config: Config, root: Path) -> Refusal | None:
+    """Whether the inbox root ``inbox/`` or the period's drop folder ``inbox/<period>/`` is refused, the root
+    first: a symbolic link is refused unless its target, links resolved, is one of
+    ``intake.allowed_inbox_links`` (resolved too) and is a folder; an entry that is not a folder (a file, a
+    device) is refused. Nothing there at all is not refused: no file has arrived yet.
+
+    Returns:
+        The refusal (:class:`Refusal`), or None when the folder may be walked (or does not exist).
+
+    Raises:
+        OSError: the folders cannot be looked at (permission denied, …).
+    """
+    allowed = allowed_links(config)
+    base = inbox_dir(None, root)
+    reason = _folder_refusal(base, "inbox", allowed)
+    if reason is not None:
+        return Refusal(name="inbox", folder="inbox", reason=reason)
+    folder = f"inbox/{period.code}"
+    reason = _folder_refusal(inbox_dir(period, root), folder, allowed)
+    return None if reason is None else Refusal(name=period.code, folder=folder, reason=reason)
 
 
 def read_skipped(period: Period, root: Path) -> list[dict[str, str]]:
@@ -181,7 +252,7 @@ def _source_digest(path: Path) -> str:
 
 @_serialised
 def intake_pass(period: Period, *, config: Config, ledger: Ledger, now: dt.datetime,
-                root: Path, stable_seconds: float | None = None) -> list[Version]:
+                root: Path, stable_seconds: float | None = None, final: bool = False) -> list[Version]:
     """Register every new complete file of ``inbox/<period>/`` (any name, any type).
 
     Each file is looked at twice, ``stable_seconds`` apart (default ``validation.intake_stable_seconds``,
@@ -192,21 +263,33 @@ def intake_pass(period: Period, *, config: Config, ledger: Ledger, now: dt.datet
     time, version number and timeliness. Links, folders, other non-regular files, hidden and temporary
     names are never followed nor copied; they, files still changing and files that failed to archive are
     written with the reason to ``work/<period>/intake-skipped.json`` (:func:`read_skipped`). A failure on
-    one file never stops the others. A drop folder that is itself a link is not walked. Idempotent. Runs
-    under the ledger's intake lock; versions are numbered in order of arrival, then modification time, then
-    name.
+    one file never stops the others. Idempotent. Runs under the ledger's intake lock; versions are numbered in
+    order of arrival, then modification time, then name.
+
+    An inbox root or drop folder refused by :func:`inbox_refusal` (a link to a target not allowed by
+    ``intake.allowed_inbox_links``, or not a folder) is not walked and is listed among the skipped entries
+    (named ``inbox`` or the period code); a drop folder that does not exist is no refusal (nothing arrived).
+
+    Args:
+        final: the report's final pass (:func:`pipeline.orchestrator.gather`): a refused folder raises.
 
     Returns:
         The versions registered by this pass, in registration order.
+
+    Raises:
+        InboxRefused: ``final`` and the inbox root or the drop folder is refused (the skipped entries are
+            written first); nothing was registered.
     """
     inbox = inbox_dir(period, root)
     new: list[Version] = []
     skipped: list[dict[str, str]] = []
     # under the intake lock no archive copy is being written: temporaries there are from a killed pass
     sweep_stale(archive_period_dir(period.code, root), older_than=60)
-    if inbox.is_symlink():
-        log.warning("Intake %s: the drop folder is a symbolic link; not walked", period.code)
-        skipped.append({"name": period.code, "reason": SKIP_PERIOD_LINK})
+    refusal = inbox_refusal(period, config, root)
+    if refusal is not None:
+        log.warning("Intake %s: %s is a link not allowed by configuration, or not a folder; not walked",
+                    period.code, refusal.folder)
+        skipped.append({"name": refusal.name, "reason": f"{refusal.reason}."})
     elif inbox.is_dir():
         wait = float(stable_seconds if stable_seconds is not None
                      else _setting(config, "intake_stable_seconds", DEFAULT_STABLE_SECONDS))
@@ -235,6 +318,8 @@ def intake_pass(period: Period, *, config: Config, ledger: Ledger, now: dt.datet
     if skipped or path.exists():
         write_text(path, json.dumps({"checked_at": now.isoformat(), "skipped": skipped}, ensure_ascii=False,
                                     indent=1), private=True)  # file names a commune chose: kept owner-only
+    if refusal is not None and final:
+        raise InboxRefused(refusal.folder, refusal.reason)
     log.info("Intake %s: %d new file(s), %d skipped", period.code, len(new), len(skipped))
     return new
 
@@ -297,17 +382,24 @@ def superseded_unattributed(ledger: Ledger, period: Period) -> set[int]:
 
 
 def open_periods(config: Config, root: Path) -> list[str]:
-    """Period codes that have a drop folder ``inbox/<period>/`` (folders with other names, and drop folders
-    that are symbolic links, are ignored)."""
+    """Period codes that have a drop folder ``inbox/<period>/``. Folders with other names are ignored, and so
+    are folders refused as :func:`inbox_refusal` refuses them (a link whose target is not in
+    ``intake.allowed_inbox_links``, or not a folder): none when the inbox root itself is refused (logged at
+    WARNING; the report's final pass fails on it)."""
     inbox = inbox_dir(None, root)
+    allowed = allowed_links(config)
+    if _folder_refusal(inbox, "inbox", allowed) is not None:
+        log.warning("The inbox root is a link not allowed by configuration, or not a folder; not walked")
+        return []
     if not inbox.is_dir():
         return []
     out = []
     for p in sorted(inbox.iterdir()):
         if not PERIOD_RE.match(p.name):
             continue
-        if p.is_symlink():  # a linked folder is never walked (its files could be anywhere)
-            log.warning("Drop folder %s is a symbolic link; not walked", p.name)
+        if _folder_refusal(p, f"inbox/{p.name}", allowed) is not None:  # its files could be anywhere
+            log.warning("Drop folder %s is a link not allowed by configuration, or not a folder; not walked",
+                        p.name)
             continue
         if p.is_dir():
             out.append(p.name)

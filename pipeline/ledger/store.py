@@ -14,6 +14,11 @@ listed the file complete, or the receipt time district staff give when they regi
 e-mail, Zalo or on paper (``python -m pipeline receive``). The file's modification time is kept as
 information only.
 
+One data root, one ledger: the first ledger opened for a data root (:func:`open_ledger`) is recorded in
+``work/so-tiep-nhan.json`` under it, without password; opening another one for that root raises
+:class:`LedgerMismatch` (a :class:`pipeline.config.ConfigError`, Vietnamese message naming both) before its
+database is touched. :func:`move_ledger` copies a root's ledger to another database and records that one.
+
 Schema: created and upgraded by the Alembic migrations in ``pipeline/ledger/migrations/`` when a ledger is opened,
 under a lock so two processes never run DDL at once; a ledger created before migrations existed is
 recognised and stamped at its revision first.
@@ -24,11 +29,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import json
 import logging
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import EllipsisType
@@ -36,9 +42,9 @@ from typing import Any, overload
 
 import sqlalchemy as sa
 
-from pipeline.config import Period
-from pipeline.files import atomic_path, ensure_dir, private_modes, sha256_of, share_group
-from pipeline.paths import archive_period_dir, ledger_file
+from pipeline.config import ConfigError, Period
+from pipeline.files import atomic_path, ensure_dir, private_modes, sha256_of, share_group, write_text
+from pipeline.paths import archive_period_dir, ledger_file, ledger_record_path
 from pipeline.status import Arrival, VersionStatus
 from pipeline.workspace import Workspace
 
@@ -143,10 +149,16 @@ reopenings = sa.Table(
 
 
 def _sqlite_file(url: sa.engine.URL) -> Path | None:
-    """The database file of a SQLite URL (None for other databases and in-memory SQLite)."""
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+    """The database file of a SQLite URL (None for other databases and in-memory SQLite), also in SQLite's URI
+    form (``sqlite:///file:/path?mode=ro&uri=true``: a read-only opening of that file)."""
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
         return None
-    return Path(url.database).resolve()
+    if database.startswith("file:"):
+        path = database[len("file:"):].split("?", 1)[0]
+        path = path[len("//"):] if path.startswith("//") else path  # file:///abs → /abs
+        return Path(path).resolve() if path and path != ":memory:" and "mode=memory" not in database else None
+    return Path(database).resolve()
 
 
 def _private_file(path: Path) -> None:
@@ -337,9 +349,10 @@ class Ledger:
         self._db_file = _sqlite_file(parsed)
         connect_args: dict[str, Any] = {}
         if self._db_file is not None:
-            if not self._db_file.parent.exists():  # an existing folder named by the URL keeps its mode
-                ensure_dir(self._db_file.parent, private=True)
-            _private_file(self._db_file)
+            if parsed.query.get("mode") != "ro":  # a read-only opening creates and changes nothing
+                if not self._db_file.parent.exists():  # an existing folder named by the URL keeps its mode
+                    ensure_dir(self._db_file.parent, private=True)
+                _private_file(self._db_file)
             connect_args["timeout"] = 60
         self.engine = sa.create_engine(parsed, future=True, connect_args=connect_args)
         self._intake_depth = 0
@@ -708,13 +721,261 @@ def archive_file(src: Path, period: Period, root: Path, *,
                 staged.unlink()
 
 
+# --- the ledger a data root belongs to (work/so-tiep-nhan.json) ---
+
+_DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306, "mssql": 1433, "oracle": 1521}
+_MOVE_COMMAND = "python -m pipeline move-ledger --to URL"
+
+
+class LedgerMismatch(ConfigError):
+    """The data root belongs to another ledger than the one this run names (``PIPELINE_LEDGER_URL``, or the
+    SQLite default): nothing may be registered, validated or published from it on this root.
+
+    ``root`` the data root; ``recorded`` the root's ledger and ``given`` this run's, both as URLs without
+    password. The message (Vietnamese) names both and the fix; its first sentence, with both ledgers, comes first
+    so that a message shortened by a step's failure (:class:`pipeline.orchestrator.StepFailed`) still names them.
+    """
+
+    def __init__(self, root: Path, recorded: str, given: str, *, recorded_is_default: bool) -> None:
+        self.root, self.recorded, self.given = root, recorded, given
+        own = ("bỏ biến PIPELINE_LEDGER_URL để dùng tệp SQLite mặc định work/ledger.sqlite của thư mục"
+               if recorded_is_default else f"đặt PIPELINE_LEDGER_URL={recorded}, thêm mật khẩu nếu sổ cần")
+        super().__init__(
+            f"Sổ tiếp nhận không khớp: thư mục dữ liệu này thuộc sổ {recorded}, nhưng lần chạy này dùng sổ {given}. "
+            f"Đã dừng, không tiếp nhận, kiểm tra hay công bố gì, để báo cáo không bị lập từ hai sổ khác nhau "
+            f"(thư mục dữ liệu: {root}; sổ của thư mục ghi trong {ledger_record_path(root)}). Cách sửa: dùng đúng "
+            f"sổ của thư mục ({own}), hoặc dùng một thư mục dữ liệu khác (PIPELINE_DATA_DIR) cho sổ {given}. Muốn "
+            f"chuyển sổ của thư mục này sang cơ sở dữ liệu khác (ví dụ PostgreSQL), dùng lệnh {_MOVE_COMMAND}.")
+
+
+def public_url(url: str) -> str:
+    """``url`` without its password (nor query parameters naming one): what may be recorded and shown. A SQLite
+    file is named by its absolute path."""
+    parsed = sa.engine.make_url(url)
+    db_file = _sqlite_file(parsed)
+    if db_file is not None:
+        return f"sqlite:///{db_file}"
+    query = {k: v for k, v in parsed.query.items() if "password" not in k.lower()}
+    # URL.set(password=None) keeps the password (None means "unchanged" there): build the URL anew
+    bare = sa.engine.URL.create(parsed.drivername, username=parsed.username, host=parsed.host, port=parsed.port,
+                                database=parsed.database, query=query)
+    return bare.render_as_string(hide_password=False)
+
+
+def ledger_identity(url: str) -> str:
+    """Which database ``url`` names, whatever the spelling: a SQLite file by its absolute path (a relative and an
+    absolute URL of the same file are the same ledger); another database by its backend, host (lower case),
+    port (the backend's default when none is given) and name — the driver, the user, the password and
+    connection options do not change which ledger it is."""
+    parsed = sa.engine.make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        db_file = _sqlite_file(parsed)
+        return f"sqlite:///{db_file}" if db_file is not None else "sqlite://"
+    host: Any = parsed.host or parsed.query.get("host") or ""
+    port: Any = parsed.port or parsed.query.get("port") or _DEFAULT_PORTS.get(backend, "")
+    if isinstance(host, tuple):
+        host = ",".join(host)
+    if isinstance(port, tuple):
+        port = ",".join(port)
+    return f"{backend}://{str(host).lower()}:{port}/{parsed.database or ''}"
+
+
+def _in_root(url: str, root: Path) -> str | None:
+    """The path of ``url``'s SQLite file relative to the data root when the file is under it (the default
+    ``work/ledger.sqlite``): such a ledger moves with its root (a root copied or renamed keeps its ledger)."""
+    db_file = _sqlite_file(sa.engine.make_url(url))
+    if db_file is None:
+        return None
+    try:
+        return db_file.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def read_ledger_record(root: Path) -> dict[str, Any] | None:
+    """The root's ledger record (``work/so-tiep-nhan.json``), or None when no ledger was opened for it yet.
+
+    ``{"ledger": URL without password, "in_data_root": the SQLite file's path under the root or None,
+    "recorded_at": ISO 8601 time}``.
+
+    Raises:
+        ConfigError: the file exists but cannot be read as a record (Vietnamese message).
+    """
+    path = ledger_record_path(root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    try:
+        record = json.loads(text)
+        if not isinstance(record, dict) or not isinstance(record.get("ledger"), str):
+            raise ValueError("no ledger")
+        sa.engine.make_url(record["ledger"])
+    except (ValueError, sa.exc.ArgumentError) as exc:
+        raise ConfigError(
+            f"Không đọc được tệp ghi sổ tiếp nhận của thư mục dữ liệu: {path} ({type(exc).__name__}). Khôi phục tệp "
+            "từ bản sao lưu, hoặc báo quản trị hệ thống ghi lại sổ của thư mục.") from exc
+    return record
+
+
+def check_ledger(workspace: Workspace) -> dict[str, Any] | None:
+    """Check that the workspace's ledger is its data root's (:func:`read_ledger_record`); writes nothing.
+    Returns the record (None when the root has none yet: any ledger may be the first).
+
+    Raises:
+        LedgerMismatch: the root belongs to another ledger.
+        ConfigError: the record cannot be read.
+    """
+    root = workspace.root.resolve()
+    record = read_ledger_record(root)
+    if record is None:
+        return None
+    url = workspace.database_url()
+    in_root = record.get("in_data_root")
+    recorded_file = (root / str(in_root)).resolve() if in_root else None
+    if recorded_file is not None:
+        same = _sqlite_file(sa.engine.make_url(url)) == recorded_file
+        recorded = f"sqlite:///{recorded_file}"
+    else:
+        same = ledger_identity(url) == ledger_identity(record["ledger"])
+        recorded = record["ledger"]
+    if not same:
+        raise LedgerMismatch(root, recorded, public_url(url),
+                             recorded_is_default=recorded_file == ledger_file(root).resolve())
+    return record
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on the folder itself (no lock file left behind)."""
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def record_ledger(workspace: Workspace, *, replace: bool = False) -> dict[str, Any]:
+    """Record the workspace's ledger as its data root's (``work/so-tiep-nhan.json``, owner-only, written
+    atomically) when the root has none; returns the record in force.
+
+    Under an exclusive lock on ``work/``, so two first uses at once never both record: the second finds the
+    first's record and is checked against it. ``replace`` (the ledger was moved: ``move-ledger``) overwrites a
+    record of another ledger.
+
+    Raises:
+        LedgerMismatch: the root already belongs to another ledger (and not ``replace``).
+    """
+    root = workspace.root.resolve()
+    if not replace:
+        found = check_ledger(workspace)
+        if found is not None:
+            return found
+    path = ledger_record_path(root)
+    ensure_dir(path.parent, private=True)
+    with _folder_lock(path.parent):
+        if not replace:
+            found = check_ledger(workspace)
+            if found is not None:
+                return found
+        url = workspace.database_url()
+        record = {"ledger": public_url(url), "in_data_root": _in_root(url, root),
+                  "recorded_at": workspace.now().astimezone(dt.UTC).isoformat(timespec="seconds"),
+                  "note": "Sổ tiếp nhận của thư mục dữ liệu này (không ghi mật khẩu). Mọi lệnh, DAG và dịch vụ "
+                             "dùng thư mục này phải dùng đúng sổ này; chuyển sổ bằng lệnh " + _MOVE_COMMAND + "."}
+        write_text(path, json.dumps(record, ensure_ascii=False, indent=1) + "\n", private=True)
+    log.info("Data root %s recorded as belonging to the ledger %s", root, record["ledger"])
+    return record
+
+
 def open_ledger(workspace: Workspace) -> Ledger:
     """The ledger of ``workspace`` (:meth:`pipeline.workspace.Workspace.database_url`); for the SQLite default,
     ``work/`` under the data root is made first, owner-only (it holds the ledger and staging).
 
+    One data root, one ledger: the root's ledger is checked first (:func:`check_ledger`, before the database is
+    touched), and on the root's first use recorded once the ledger has opened (:func:`record_ledger`; a ledger
+    that cannot be reached binds nothing).
+
     Raises:
+        LedgerMismatch: the data root belongs to another ledger.
         sqlalchemy.exc.SQLAlchemyError: the database cannot be reached or upgraded.
     """
+    recorded = check_ledger(workspace)
     if workspace.ledger_url is None:
         ensure_dir(ledger_file(workspace.root).parent, private=True)
-    return Ledger(workspace.database_url())
+    ledger = Ledger(workspace.database_url())
+    if recorded is None:
+        record_ledger(workspace)
+    return ledger
+
+
+def _portable(table: sa.Table, row: Mapping[Any, Any]) -> dict[str, Any]:
+    """A row read from one database, ready for another: aware times in UTC (SQLite keeps them naive in UTC,
+    PostgreSQL gives them in the session's zone)."""
+    out = dict(row)
+    for column in table.columns:
+        if isinstance(column.type, sa.DateTime) and column.type.timezone and out[column.name] is not None:
+            out[column.name] = _utc(_aware(out[column.name]))
+    return out
+
+
+def _row_counts(engine: sa.Engine) -> dict[str, int]:
+    with engine.connect() as c:
+        return {t.name: int(c.execute(sa.select(sa.func.count()).select_from(t)).scalar() or 0)
+                for t in metadata.sorted_tables}
+
+
+def move_ledger(workspace: Workspace, to_url: str) -> dict[str, int]:
+    """Copy the data root's ledger (the workspace's, checked against the root's record) to the database at
+    ``to_url`` and record that one as the root's ledger; returns the rows copied per table.
+
+    The target is brought to :data:`SCHEMA_HEAD` by the migrations and must hold no row yet. Every table is
+    copied in one transaction with its ids (PostgreSQL's id sequences are moved past them), under the source's
+    intake lock; the row counts are compared before the root is recorded anew. The source database is left as
+    it was (a backup): runs that still name it are refused from then on.
+
+    Raises:
+        LedgerMismatch: the workspace's ledger is not the root's.
+        ConfigError: the target is the root's ledger already, or holds rows (Vietnamese messages).
+        sqlalchemy.exc.SQLAlchemyError: a database cannot be reached, or the copy failed (nothing recorded).
+    """
+    import dataclasses
+
+    check_ledger(workspace)
+    source_url = workspace.database_url()
+    if ledger_identity(to_url) == ledger_identity(source_url):
+        raise ConfigError(f"{public_url(to_url)} đã là sổ tiếp nhận của thư mục dữ liệu {workspace.root}: không có gì "
+                          "để chuyển.")
+    source = open_ledger(workspace)
+    target = Ledger(to_url)
+    try:
+        with source.intake_lock():
+            filled = {name: n for name, n in _row_counts(target.engine).items() if n}
+            if filled:
+                listed = ", ".join(f"{name}: {n} dòng" for name, n in filled.items())
+                raise ConfigError(f"Sổ đích {public_url(to_url)} đã có dữ liệu ({listed}): không chuyển sổ vào đó. "
+                                  "Dùng một cơ sở dữ liệu mới, trống.")
+            copied: dict[str, int] = {}
+            with source.engine.connect() as src, target.engine.begin() as dst:
+                for table in metadata.sorted_tables:
+                    rows = [_portable(table, r._mapping) for r in src.execute(sa.select(table).order_by(table.c.id))]
+                    if rows:
+                        dst.execute(table.insert(), rows)
+                    copied[table.name] = len(rows)
+                    if target.engine.dialect.name == "postgresql":
+                        dst.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                            f"COALESCE(MAX(id), 0) + 1, false) FROM {table.name}"))
+            if _row_counts(target.engine) != copied or _row_counts(source.engine) != copied:
+                raise ConfigError(
+                    f"Số dòng của sổ đích {public_url(to_url)} khác sổ nguồn sau khi chép (có lượt kiểm tra hay phê "
+                    "duyệt đang chạy?): chưa chuyển sổ, thư mục dữ liệu vẫn dùng sổ cũ. Dừng mọi thứ dùng thư mục "
+                    "(make down), xoá sổ đích hoặc dùng một cơ sở dữ liệu trống khác, rồi chạy lại lệnh.")
+            record_ledger(dataclasses.replace(workspace, ledger_url=to_url), replace=True)
+    finally:
+        target.engine.dispose()
+        source.engine.dispose()
+    log.info("Ledger of %s moved from %s to %s: %s", workspace.root, public_url(source_url), public_url(to_url),
+             copied)
+    return copied

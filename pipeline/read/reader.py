@@ -587,9 +587,9 @@ def _resolve_unit(sub: Submission, config: Config) -> None:
         return
     matches = [u for u in config.units if u.matches_name(name)]
     if not matches:
-        near = closest_units(config, name, None, n=1)
-        if near:  # close but not the name: suggested, never matched (the blank code is its own error)
-            unit = near[0]
+        closest = closest_units(config, name, None, n=1)
+        if closest:  # close but not the name: suggested, never matched (the blank code is its own error)
+            unit = closest[0]
             sub.findings.append(Finding(
                 WARNING, schema.SHEET_GENERAL, name_row, name_col, name,
                 f"Tên đơn vị '{name}' không trùng tên đơn vị nào của danh sách. Có phải {unit.full_name}, "

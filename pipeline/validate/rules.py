@@ -125,7 +125,8 @@ def build_frames(sub: Submission, config: Config, period: Period | None = None,
     ``config/thresholds.yaml``; reconciliation rows have ``indicator``, ``as_of`` ("baseline"/"current"),
     ``excel_row``, ``summary_value`` and ``roster_value`` (Int64, households or persons). With a
     ``history``: ``continuity`` (one row per household of the previous same-year submission, ``present``
-    bool) and ``outliers`` (one row per compared indicator, ``within_limit`` bool).
+    bool) and ``outliers`` (one row per compared indicator, ``within_limit`` bool). ``bounds``
+    (:func:`_bounds_frame`) whenever the summary was read.
     """
     frames: list[Frame] = []
     general = pd.DataFrame([{f.key: sub.general.get(f.key) for f in schema.GENERAL_FIELDS}], dtype="object")
@@ -169,12 +170,100 @@ def build_frames(sub: Submission, config: Config, period: Period | None = None,
     )
     if "narrative" in sub.sheets_read:
         frames.append(Frame("narrative", narrative, schema.SHEET_NARRATIVE, {}))
+    if not sub.summary.empty:
+        frames.append(_bounds_frame(sub, history, config))
     if history is not None and history.previous is not None:
         if history.same_year:
             frames.append(_continuity_frame(sub, history))
         if not sub.summary.empty:
             frames.append(_outlier_frame(sub, history, config))
     return frames
+
+
+PERSON_COUNTS = (("poor_households", "poor_persons"), ("near_poor_households", "near_poor_persons"),
+                 ("ncc_poor_households", "ncc_poor_persons"), ("ncc_near_poor_households", "ncc_near_poor_persons"))
+"""(households, persons) indicator pairs of the summary sheet whose ratio is bounded."""
+
+
+def _bounds_frame(sub: Submission, history: History | None, config: Config) -> Frame:
+    """Figures bounded by the unit itself (``validation.bounds`` in the configuration), one row per check:
+
+    * the unit's households at the cut-off within a factor of its households at 01/01, and of the last
+      accepted figure of the same year (``history.previous``): beyond ``households_change_hard`` an error,
+      beyond ``households_change_soft`` a warning district staff may accept with a justification;
+    * for each (households, persons) pair of :data:`PERSON_COUNTS`, at 01/01 and at the cut-off: at least
+      one person per household and persons but no households an error; more than
+      ``persons_per_household_hard`` persons a household an error, more than ``persons_per_household_soft``
+      a warning (acceptable as above).
+
+    Columns: ``indicator`` (str), ``excel_row`` (Int64), ``column_label`` (str, the value's column header),
+    ``value`` (int; households or persons), ``within_hard`` and ``within_soft`` (bool), ``detail`` (str:
+    the limit and the figure it is compared with, in Vietnamese). A summary without any comparable figure
+    gives one row that passes.
+    """
+    limits = config.validation.get("bounds", {})
+    change_soft = Decimal(str(limits.get("households_change_soft", 1.1)))
+    change_hard = Decimal(str(limits.get("households_change_hard", 2.0)))
+    per_soft = Decimal(str(limits.get("persons_per_household_soft", 8)))
+    per_hard = Decimal(str(limits.get("persons_per_household_hard", 20)))
+    accepted = (history.accepted if history is not None else None) or {}
+    cur = sub.summary.set_index("indicator")
+    label = {k: sub.headers.get((schema.SHEET_SUMMARY, k), k) for k in ("value_baseline", "value_current")}
+    rows: list[dict[str, Any]] = []
+
+    def figure(frame: pd.DataFrame, key: str, column: str) -> int | None:
+        value: Any = frame.at[key, column] if key in frame.index else pd.NA
+        return None if pd.isna(value) else int(value)
+
+    def ratio_text(r: Decimal) -> str:
+        return fmt.number(r, 2) + " lần"
+
+    total = figure(cur, "households_total", "value_current")
+    references: list[tuple[str, int]] = []
+    base = figure(cur, "households_total", "value_baseline")
+    if base:
+        references.append(("tại ngày 01/01 trong cùng biểu", base))
+    if history is not None and history.previous is not None and history.same_year:
+        before = figure(history.previous.summary.set_index("indicator"), "households_total", "value_current")
+        if before:
+            references.append((f"kỳ {history.previous_period} đã chấp nhận", before))
+    if total is not None:
+        for where, ref in references:
+            r = Decimal(max(total, ref)) / Decimal(max(min(total, ref), 1))
+            rows.append({
+                "indicator": "households_total", "excel_row": cur.at["households_total", "excel_row"],
+                "column_label": label["value_current"], "value": total,
+                "within_hard": bool(r <= change_hard),
+                "within_soft": bool(r <= change_soft or "households_total" in accepted),
+                "detail": (f"Tổng số hộ tại ngày chốt {fmt.number(total)}; {where}: {fmt.number(ref)} "
+                           f"(chênh {ratio_text(r)}; giới hạn {ratio_text(change_soft)}, "
+                           f"tối đa {ratio_text(change_hard)})."),
+            })
+    for households_key, persons_key in PERSON_COUNTS:
+        for column in ("value_baseline", "value_current"):
+            households, persons = figure(cur, households_key, column), figure(cur, persons_key, column)
+            if households is None or persons is None or (households == 0 and persons == 0):
+                continue
+            per = Decimal(persons) / Decimal(households) if households else None
+            rows.append({
+                "indicator": persons_key, "excel_row": cur.at[persons_key, "excel_row"],
+                "column_label": label[column], "value": persons,
+                "within_hard": bool(per is not None and 1 <= per <= per_hard),
+                "within_soft": bool(per is None or per < 1 or per <= per_soft or persons_key in accepted),
+                "detail": (f"'{schema.INDICATORS_BY_KEY[persons_key].label}' {fmt.number(persons)} người cho "
+                           f"{fmt.number(households)} hộ ('{schema.INDICATORS_BY_KEY[households_key].label}')"
+                           + (f", bình quân {fmt.number(per, 1)} người/hộ" if per is not None else "")
+                           + f"; mỗi hộ có từ 1 đến {fmt.number(per_hard)} người, quá {fmt.number(per_soft)} "
+                             f"người/hộ cần giải trình."),
+            })
+    for row in rows:  # one finding a cell: beyond the hard limit, the error alone
+        row["within_soft"] = row["within_soft"] or not row["within_hard"]
+    frame = pd.DataFrame(rows or [{"indicator": "", "excel_row": None, "column_label": "", "value": None,
+                                   "within_hard": True, "within_soft": True, "detail": ""}])
+    frame["excel_row"] = frame["excel_row"].astype("Int64")
+    for column in ("within_hard", "within_soft"):
+        frame[column] = frame[column].astype(bool)
+    return Frame("bounds", frame, schema.SHEET_SUMMARY, {})
 
 
 def _unit_suggestion(name: object, config: Config) -> str:
@@ -358,6 +447,22 @@ def _roster_frame(roster: pd.DataFrame, config: Config) -> pd.DataFrame:
             return True
         return bool(row["decision_number"]) and row["decision_date"] is not None and not pd.isna(row["decision_date"])
 
+    # a household code with no digit reads as a person's name typed in the wrong column; a blank one is the
+    # not-null rule's error
+    frame["code_not_a_name"] = pd.Series(
+        [pd.isna(c) or any(ch.isdigit() for ch in str(c)) for c in frame["household_code"]],
+        index=frame.index, dtype=bool)
+    # supports the plan (section IV.4) sends to households able to work, recorded for one that is not
+    needing = [k for k in config.plan.get("supports_need_working_capacity", []) if k in frame.columns]
+    labels = {f.key: f.header.removeprefix("Hỗ trợ: ") for f in schema.ROSTER_FIELDS}  # "con giống"
+    given = [[labels[k] for k in needing if bool(row[k])] for _, row in frame.iterrows()]
+    frame["capacity_fits"] = pd.Series(
+        [not (names and not bool(able)) for names, able in zip(given, frame["working_capacity"], strict=True)],
+        index=frame.index, dtype=bool)
+    frame["working_capacity_typed"] = pd.Series(  # the flag as the cell shows it
+        ["x" if bool(v) else "" for v in frame["working_capacity"]], index=frame.index, dtype=object)
+    frame["capacity_detail"] = pd.Series(
+        [f"Hỗ trợ đã ghi: {', '.join(names)}." if names else "" for names in given], index=frame.index, dtype=object)
     frame["transition_ok"] = frame.apply(transition_ok, axis=1).astype(bool) if len(frame) else pd.Series(dtype=bool)
     frame["decision_complete"] = (
         frame.apply(decision_complete, axis=1).astype(bool) if len(frame) else pd.Series(dtype=bool)

@@ -43,6 +43,9 @@ def test_failed_gather_publishes_nothing_and_names_the_step(tmp_path, airflow_ho
     (with the read-only ledger they could have run on the old ledger), the run fails saying "bước gather",
     and the previous report, status page, Data Docs and aggregates keep their bytes.
     Slow: runs the DAG under `airflow dags test`."""
+    import dataclasses
+
+    from pipeline.ledger.store import record_ledger
     from pipeline.orchestrator import run_period
 
     root = tmp_path / "data"
@@ -55,6 +58,9 @@ def test_failed_gather_publishes_nothing_and_names_the_step(tmp_path, airflow_ho
     before = {p: p.read_bytes() for p in published}
     if fault == "ledger unreachable":
         url = "postgresql+psycopg://postgres@127.0.0.1:1/ledger"
+        # the root's ledger is that database (as if moved there), now down — not another ledger on this root, which
+        # would be refused before any connection (pipeline.ledger.store.check_ledger)
+        record_ledger(dataclasses.replace(workspace_at(root), ledger_url=url), replace=True)
     else:
         url = f"sqlite:///file:{root / 'work' / 'ledger.sqlite'}?mode=ro&uri=true"
         corrected = drop([inbox / "22813_lam_son.xlsx"], tmp_path / "sua")[0]

@@ -112,6 +112,14 @@ def _load(tmp_path, locality=None, reference=None, thresholds=None):
      r"targets\.ncc_poor_access_dimensions: unknown dimensions helth"),
     ("locality", lambda d: d["document"].pop("issuer"), r"document\.issuer: Field required"),
     ("locality", lambda d: d.update(timezone="Asia/Ha_Noi"), r"timezone: unknown time zone 'Asia/Ha_Noi'"),
+    ("locality", lambda d: d["intake"].update(allowed_inbox_links=["mnt/chia-se"]),
+     r"intake\.allowed_inbox_links: 'mnt/chia-se' không phải đường dẫn tuyệt đối \(phải bắt đầu bằng '/'"),
+    ("locality", lambda d: d["intake"].update(allowed_inbox_links="/mnt/chia-se"),
+     r"intake\.allowed_inbox_links: Input should be a valid list"),
+    ("locality", lambda d: d["intake"].update(allowed_inbox_links=["/mnt/a", "/mnt/b", "/mnt/a"]),
+     r"intake\.allowed_inbox_links: đường dẫn được ghi hai lần: /mnt/a"),
+    ("locality", lambda d: d["intake"].update(allowed_inbox_link=["/mnt/a"]),
+     r"intake\.allowed_inbox_link: Extra inputs are not permitted"),
     ("reference", lambda d: d["statuses"][0].update(lable="Nghèo"), r"statuses\[0\]\.lable: Extra inputs"),
     ("reference", lambda d: d["change_kinds"][1].update({"from": ["poorr"]}),
      r"change kind escaped_poverty: unknown statuses poorr"),
@@ -180,7 +188,9 @@ def test_loaded_values_keep_their_shapes(tmp_path, config):
     assert config.validation["outliers"] == {"max_change_pct": 20.0, "min_change_abs": 5}
     assert config.validation["max_sheet_rows"] == 100_000
     assert load_config().validation["intake_stable_seconds"] == 2.0  # the fixture sets it to 0 for the tests
-    assert config.intake == {"final_pass_tolerance_minutes": 2.0}
+    assert config.intake == {"final_pass_tolerance_minutes": 2.0, "allowed_inbox_links": []}
+    data["intake"]["allowed_inbox_links"] = ["/mnt/chia-se/inbox", "/srv/tiep-nhan/"]
+    assert _load(tmp_path, locality=data).intake["allowed_inbox_links"] == ["/mnt/chia-se/inbox", "/srv/tiep-nhan/"]
     assert config.targets["ncc_poor_access_dimensions"] == ["health", "education", "housing", "water_sanitation",
                                                             "information"]
     assert config.reference["change_kinds"][1] == {"code": "escaped_poverty", "label": "Thoát nghèo",

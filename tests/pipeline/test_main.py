@@ -6,6 +6,7 @@ traceback."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -179,10 +180,10 @@ def test_jinja_messages_in_vietnamese():
 @pytest.mark.parametrize(("argv", "said"), [
     (["reopen", "2023-6T", "22828"], "Thiếu tham số: --by, --reason. Xem: python -m pipeline reopen --help\n"),
     (["frobnicate"], "Lệnh không có: frobnicate. Các lệnh: validate, run, summary, report-path, template, "
-                     "accept-outlier, receive, reopen, check-template, approve, deliver. Xem: python -m pipeline "
-                     "--help\n"),
+                     "accept-outlier, receive, reopen, check-template, approve, deliver, move-ledger. Xem: python -m "
+                     "pipeline --help\n"),
     ([], "Thiếu lệnh. Các lệnh: validate, run, summary, report-path, template, accept-outlier, receive, reopen, "
-         "check-template, approve, deliver. Xem: python -m pipeline --help\n"),
+         "check-template, approve, deliver, move-ledger. Xem: python -m pipeline --help\n"),
     (["report-path", "2023-6T", "--version", "hai"],
      "Tham số --version phải là một số, không phải «hai». Xem: python -m pipeline report-path --help\n"),
     (["summary", "2023-6T", "thừa"], "Tham số không dùng được với lệnh này: thừa. Xem: python -m pipeline --help\n"),
@@ -292,3 +293,138 @@ def test_a_file_that_is_not_a_workbook_is_refused_as_such(tmp_path):
         open_submission(tmp_path / "bao_cao.xlsx", "bao_cao.xlsx")
     with pytest.raises(UnreadableSubmission, match="TCVN3"):
         open_submission(tmp_path / "bao_cao.csv", "bao_cao.csv")
+
+
+# --- One data root, one ledger ------------------------------------------------------------------------------------
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def _tree(folder: Path) -> dict[str, bytes | str]:
+    """Every entry under ``folder`` by relative path: a file's bytes, a link's target, "dir" for a folder."""
+    out: dict[str, bytes | str] = {}
+    for path in sorted(folder.rglob("*")):
+        rel = str(path.relative_to(folder))
+        out[rel] = (f"-> {os.readlink(path)}" if path.is_symlink() else "dir" if path.is_dir() else path.read_bytes())
+    return out
+
+
+def test_run_on_a_root_of_another_ledger_is_refused_and_changes_no_report(tmp_path, monkeypatch, capsys):
+    """`run 2023-6T` publishes v1 from ledger A; the same command with ledger B on that root (a real process) prints
+    the refusal naming both ledgers, exits 2 and leaves reports/ byte for byte, B never created; A still works."""
+    from pipeline.__main__ import main
+    from tests.helpers import drop
+
+    root = (tmp_path / "data").resolve()
+    drop([ROOT / "samples" / "2023-6T" / "22828_ma_noi.xlsx"], root / "inbox" / "2023-6T")
+    ledger_a, ledger_b = f"sqlite:///{tmp_path / 'a.sqlite'}", f"sqlite:///{tmp_path / 'b.sqlite'}"
+    monkeypatch.setenv("PIPELINE_DATA_DIR", str(root))
+    monkeypatch.setenv("PIPELINE_LEDGER_URL", ledger_a)
+    monkeypatch.setenv("PIPELINE_PDF", "0")
+    assert main(["run", "2023-6T"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == str(root / "reports" / "2023" / "6T" / "v1" /
+                                                           "bao-cao-2023-6T.docx")
+    before = _tree(root / "reports")
+    assert "2023/6T/v1/bao-cao-2023-6T.docx" in before
+
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "PIPELINE_DATA_DIR": str(root),
+           "PIPELINE_LEDGER_URL": ledger_b, "PIPELINE_PDF": "0"}
+    for args in (("run", "2023-6T"), ("receive", str(ROOT / "samples" / "2023-6T" / "22810_tan_son.xlsx"), "--period",
+                                      "2023-6T", "--received-at", "2023-05-03T09:00:00+07:00", "--by", "Nguyễn Văn A")):
+        result = subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT, capture_output=True, text=True,
+                                timeout=300, env=env)
+        assert (result.returncode, result.stdout) == (2, ""), result.stderr
+        assert result.stderr == (
+            f"Sổ tiếp nhận không khớp: thư mục dữ liệu này thuộc sổ {ledger_a}, nhưng lần chạy này dùng sổ "
+            f"{ledger_b}. Đã dừng, không tiếp nhận, kiểm tra hay công bố gì, để báo cáo không bị lập từ hai sổ khác "
+            f"nhau (thư mục dữ liệu: {root}; sổ của thư mục ghi trong {root / 'work' / 'so-tiep-nhan.json'}). Cách "
+            f"sửa: dùng đúng sổ của thư mục (đặt PIPELINE_LEDGER_URL={ledger_a}, thêm mật khẩu nếu sổ cần), hoặc "
+            f"dùng một thư mục dữ liệu khác (PIPELINE_DATA_DIR) cho sổ {ledger_b}. Muốn chuyển sổ của thư mục này "
+            "sang cơ sở dữ liệu khác (ví dụ PostgreSQL), dùng lệnh python -m pipeline move-ledger --to URL.\n")
+    assert _tree(root / "reports") == before
+    assert not (tmp_path / "b.sqlite").exists()
+    assert sorted(p.name for p in (root / "archive" / "2023-6T").iterdir()) == [
+        f"{__import__('hashlib').sha256((ROOT / 'samples' / '2023-6T' / '22828_ma_noi.xlsx').read_bytes()).hexdigest()}"
+        ".xlsx"]
+    assert main(["summary", "2023-6T"]) == 0  # the root's own ledger still works
+    assert capsys.readouterr().out.splitlines()[-1].endswith("/v1/bao-cao-2023-6T.docx")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_move_ledger_copies_every_table_and_records_the_new_ledger(backend, tmp_path, monkeypatch, capsys):
+    """`move-ledger --to` copies each table row for row (ids, aware times) into an empty database, records it as
+    the root's ledger, prints the counts; then the old ledger is refused, the new one numbers on, and moving into a
+    database with rows is refused (exit 2)."""
+    import datetime as dt
+
+    from pipeline.__main__ import main
+    from pipeline.ledger.store import Ledger, open_ledger, public_url
+    from pipeline.workspace import Workspace
+    from tests.helpers import reset_database
+
+    root = (tmp_path / "data").resolve()
+    monkeypatch.setenv("PIPELINE_DATA_DIR", str(root))
+    monkeypatch.delenv("PIPELINE_LEDGER_URL", raising=False)
+    t0 = dt.datetime(2023, 5, 3, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    old = open_ledger(Workspace.from_environment())
+    for unit, tag in (("22828", "a"), ("22810", "b")):
+        v = old.register(period="2023-6T", unit_code=unit, original_name=f"{tag}.xlsx", sha256=tag * 64, size_bytes=1,
+                         found_at=t0, file_mtime=t0, on_time=True, archive_path=f"/archive/{tag}.xlsx")
+        old.record_validation(v.id, status="valid", errors=0, warnings=1, findings_path=f"/f/{tag}.json",
+                              fingerprint="f", validated_at=t0)
+    old.accept_outlier(period="2023-6T", unit_code="22828", indicator="poor_households", justification="Bổ sung",
+                       accepted_by="Trưởng phòng", accepted_at=t0)
+    old.claim_reminder(period="2023-6T", unit="22810", kind="before-2d", recipients=2, at=t0)
+    old.approve(period="2023-6T", version=1, sha256="c" * 64, approved_by="Trần Thị Hoa", approved_at=t0)
+    old.record_delivery(period="2023-6T", version=1, sha256="c" * 64, delivered_at=t0, recipients=["a@example.org"],
+                        archive_path="/delivered/2023-6T/v1")
+    old.reopen(period="2023-6T", unit_code="22810", reopened_by="Trần Thị Hoa", reason="Bản giấy", reopened_at=t0)
+    if backend == "sqlite":
+        target = f"sqlite:///{tmp_path / 'moved.sqlite'}"
+    else:
+        target = os.environ["TEST_DATABASE_URL"]
+        reset_database(target)
+
+    assert main(["move-ledger", "--to", target]) == 0
+    default = f"sqlite:///{root}/work/ledger.sqlite"
+    assert capsys.readouterr().out == (
+        f"Đã chuyển sổ tiếp nhận của thư mục dữ liệu {root} từ {default} sang {public_url(target)} (7 dòng: "
+        "outlier_acceptances 1, period_reopenings 1, reminders_sent 1, report_approvals 1, report_deliveries 1, "
+        "submission_versions 2).\n"
+        f"Từ nay mọi lệnh, DAG và dịch vụ dùng thư mục này phải đặt PIPELINE_LEDGER_URL={public_url(target)} (thêm "
+        f"mật khẩu nếu cần); sổ cũ {default} được giữ nguyên làm bản sao lưu và không được dùng cho thư mục này "
+        "nữa.\n")
+    moved = Ledger(target)
+    assert moved.versions("2023-6T") == old.versions("2023-6T")
+    assert [v.received_at for v in moved.versions("2023-6T")] == [t0, t0]
+    assert moved.acceptance_records("2023-6T", "22828") == old.acceptance_records("2023-6T", "22828")
+    assert moved.reminders("2023-6T") == old.reminders("2023-6T")
+    assert moved.approval("2023-6T", 1) == old.approval("2023-6T", 1)
+    assert moved.deliveries("2023-6T") == old.deliveries("2023-6T")
+    assert moved.reopenings("2023-6T") == old.reopenings("2023-6T")
+    record = json.loads((root / "work" / "so-tiep-nhan.json").read_text(encoding="utf-8"))
+    assert (record["ledger"], record["in_data_root"]) == (public_url(target), None)
+
+    assert main(["summary", "2023-6T"]) == 2  # still naming the old SQLite default: refused
+    assert capsys.readouterr().err.startswith(
+        f"Sổ tiếp nhận không khớp: thư mục dữ liệu này thuộc sổ {public_url(target)}, nhưng lần chạy này dùng sổ "
+        f"{default}.")
+    monkeypatch.setenv("PIPELINE_LEDGER_URL", target)
+    new = open_ledger(Workspace.from_environment())
+    v3 = new.register(period="2023-6T", unit_code="22828", original_name="d.xlsx", sha256="d" * 64, size_bytes=1,
+                      found_at=t0, file_mtime=t0, on_time=True, archive_path="/archive/d.xlsx")
+    assert (v3.id, v3.version) == (3, 2)  # ids and numbers go on after the copied ones
+
+    assert main(["move-ledger", "--to", target]) == 2  # onto itself
+    assert capsys.readouterr().err == (f"{public_url(target)} đã là sổ tiếp nhận của thư mục dữ liệu {root}: "
+                                       "không có gì để chuyển.\n")
+    monkeypatch.delenv("PIPELINE_LEDGER_URL")
+    assert main(["move-ledger", "--to", default]) == 2  # from the old ledger: not the root's
+    assert capsys.readouterr().err.startswith("Sổ tiếp nhận không khớp")
+    monkeypatch.setenv("PIPELINE_LEDGER_URL", target)
+    assert main(["move-ledger", "--to", default]) == 2  # back into the old file: it has rows
+    assert capsys.readouterr().err == (
+        f"Sổ đích {default} đã có dữ liệu (outlier_acceptances: 1 dòng, period_reopenings: 1 dòng, reminders_sent: 1 "
+        "dòng, report_approvals: 1 dòng, report_deliveries: 1 dòng, submission_versions: 2 dòng): không chuyển sổ vào "
+        "đó. Dùng một cơ sở dữ liệu mới, trống.\n")
+    assert json.loads((root / "work" / "so-tiep-nhan.json").read_text(encoding="utf-8"))["ledger"] == public_url(target)

@@ -4,7 +4,9 @@ how a failed step is named (the rules that need all eight communes run whole in 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -157,3 +159,114 @@ def test_a_failed_status_page_or_data_docs_does_not_stop_the_report(config, tmp_
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert any(m.startswith("Kỳ 2023-6T: bước status_page (") and "OSError" in m for m in errors), errors
     assert any(m.startswith("Kỳ 2023-6T: bước data_docs (") and "OSError" in m for m in errors), errors
+
+
+# --- Refused inbox folders stop the run ---------------------------------------------------------------------
+
+TAN_SON = ROOT / "samples" / "2023-6T" / "22810_tan_son.xlsx"
+LAM_SON = ROOT / "samples" / "2023-6T" / "22813_lam_son.xlsx"
+UNIT_CODES = ["22810", "22813", "22816", "22819", "22822", "22825", "22828", "22831"]
+
+
+def tree(folder: Path) -> dict[str, bytes | str]:
+    """Every file of ``folder`` by relative path with its bytes (a link: its target), links not followed."""
+    out: dict[str, bytes | str] = {}
+    for top, dirs, files in os.walk(folder):
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(top, d))]:
+            path = Path(top) / name
+            out[str(path.relative_to(folder))] = os.readlink(path) if path.is_symlink() else path.read_bytes()
+    return out
+
+
+@pytest.mark.parametrize("linked", ["inbox/2023-6T", "inbox"])
+def test_a_linked_inbox_folder_stops_the_run(config, tmp_path, linked):
+    """A drop folder or inbox root that is a link to elsewhere fails gather with a message naming the folder,
+    its target and the fix: nothing is registered or aggregated, and the report published before stays."""
+    from pipeline.ledger.store import open_ledger
+    from pipeline.orchestrator import StepFailed, run_period
+
+    period = config.period("2023-6T")
+    root = tmp_path / "data"
+    drop([TAN_SON], root / "inbox" / "2023-6T")
+    earlier = run_period(period, config=config, workspace=workspace_at(root))
+    assert earlier == str(root / "reports" / "2023" / "6T" / "v1" / "bao-cao-2023-6T.docx")
+    reports, aggregates = tree(root / "reports"), (root / "work" / "2023-6T" / "aggregates.json").read_bytes()
+    shutil.rmtree(root / "inbox")
+    share = tmp_path / "share"
+    drop([TAN_SON, LAM_SON], share / "2023-6T")  # Lâm Sơn's file is there, but never read
+    target = share if linked == "inbox" else share / "2023-6T"
+    if linked == "inbox/2023-6T":
+        (root / "inbox").mkdir()
+    os.symlink(target, root / linked)
+    with pytest.raises(StepFailed) as failed:
+        run_period(period, config=config, workspace=workspace_at(root))
+    where = os.path.realpath(target)
+    assert (failed.value.step, failed.value.file) == ("gather", None)
+    assert str(failed.value) == (
+        f"Kỳ 2023-6T: bước gather (tiếp nhận lần cuối) thất bại: Thư mục tiếp nhận {linked} là liên kết (symbolic "
+        f"link) trỏ tới {where}, không phải thư mục thật: hệ thống không quét tệp nào trong đó. Cách khắc phục: thay "
+        "liên kết bằng một thư mục thật rồi chép các tệp báo cáo vào; nếu đó là thư mục dùng chung được gắn (mount) "
+        f"có chủ đích, ghi {where} vào intake.allowed_inbox_links trong tệp cấu hình. Báo cáo chưa được lập hay "
+        "công bố lại; báo cáo đã công bố trước đó (nếu có) giữ nguyên.")
+    assert tree(root / "reports") == reports
+    assert (root / "work" / "2023-6T" / "aggregates.json").read_bytes() == aggregates
+    versions = open_ledger(workspace_at(root)).versions("2023-6T")
+    assert [(v.unit_code, v.version) for v in versions] == [("22810", 1)]
+
+
+def test_a_drop_folder_that_is_a_file_stops_gather(config, tmp_path):
+    """An inbox/<period> that is a file, not a folder, fails gather with a message saying how to fix it."""
+    from pipeline.orchestrator import StepFailed, gather
+
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "2023-6T").write_bytes(b"")
+    with pytest.raises(StepFailed) as failed:
+        gather(config.period("2023-6T"), config=config, now=dt.datetime(2023, 5, 5, tzinfo=HCM),
+               workspace=workspace_at(tmp_path))
+    assert failed.value.step == "gather"
+    assert str(failed.value).startswith(
+        "Kỳ 2023-6T: bước gather (tiếp nhận lần cuối) thất bại: inbox/2023-6T không phải thư mục (là một tệp hoặc mục "
+        "đặc biệt): hệ thống không quét được. Cách khắc phục: đổi tên hoặc chuyển mục đó đi, tạo thư mục "
+        "inbox/2023-6T thật rồi chép các tệp báo cáo vào. Báo cáo chưa được lập")
+    assert not (tmp_path / "reports").exists()
+
+
+def test_an_inbox_link_allowed_in_configuration_is_followed(tmp_path):
+    """With the share's path in intake.allowed_inbox_links, an inbox root linked to it is walked: its file is
+    taken in and the report made from it."""
+    from pipeline.ledger.store import open_ledger
+    from pipeline.orchestrator import run_period
+    from pipeline.paths import version_aggregates_path
+
+    share = tmp_path / "share"
+    drop([TAN_SON], share / "2023-6T")
+    root = tmp_path / "data"
+    root.mkdir()
+    os.symlink(share, root / "inbox")
+    allowed = config_with(tmp_path, lambda raw: raw["intake"].update(allowed_inbox_links=[str(share)]))
+    assert allowed.intake["allowed_inbox_links"] == [str(share)]
+    period = allowed.period("2023-6T")
+    report = Path(run_period(period, config=allowed, workspace=workspace_at(root)))
+    assert report == root / "reports" / "2023" / "6T" / "v1" / "bao-cao-2023-6T.docx"
+    versions = open_ledger(workspace_at(root)).versions("2023-6T")
+    assert [(v.original_name, v.unit_code, v.version, v.status) for v in versions] == [
+        ("22810_tan_son.xlsx", "22810", 1, "valid")]
+    coverage = json.loads(version_aggregates_path(period, 1, root).read_text(encoding="utf-8"))["coverage"]
+    assert coverage["covered"] == ["22810"]
+    assert [u["unit_code"] for u in coverage["left_out"]] == UNIT_CODES[1:]
+    assert "Tân Sơn" in docx_text(report)
+
+
+def test_a_period_folder_not_yet_made_is_no_refusal(config, tmp_path):
+    """No inbox/<period>/ at all (nothing received yet) is not a refusal: the report is published with every
+    unit not received."""
+    from pipeline.orchestrator import run_period
+    from pipeline.paths import version_aggregates_path
+
+    (tmp_path / "inbox").mkdir()
+    period = config.period("2023-6T")
+    report = Path(run_period(period, config=config, workspace=workspace_at(tmp_path)))
+    assert report == tmp_path / "reports" / "2023" / "6T" / "v1" / "bao-cao-2023-6T.docx"
+    coverage = json.loads(version_aggregates_path(period, 1, tmp_path).read_text(encoding="utf-8"))["coverage"]
+    assert coverage["covered"] == []
+    assert [(u["unit_code"], u["status"]) for u in coverage["left_out"]] == [(c, "missing") for c in UNIT_CODES]

@@ -401,7 +401,99 @@ def test_links_and_special_entries_are_refused_not_followed(config, tmp_path, mo
     assert intake.intake_pass(nine, config=config, ledger=ledger, now=BEFORE_DEADLINE, root=tmp_path) == []
     assert ledger.versions("2023-9T") == []
     assert not (tmp_path / "archive" / "2023-9T").exists()
-    assert intake.read_skipped(nine, tmp_path) == [{"name": "2023-9T", "reason": intake.SKIP_PERIOD_LINK}]
+    assert intake.read_skipped(nine, tmp_path) == [{"name": "2023-9T", "reason": intake.FOLDER_LINK.format(
+        folder="inbox/2023-9T", target=os.path.realpath(tmp_path / "outside")) + "."}]
+
+
+def test_refused_inbox_folders_and_allowed_links(config, tmp_path):
+    """A linked or non-folder inbox root or drop folder is refused with the folder, the link's target and the
+    fix; a link to a target allowed in configuration is walked, unless that target is gone; nothing there at
+    all is no refusal."""
+    import dataclasses
+
+    from pipeline.intake import inbox as intake
+
+    def allowing(*paths: Path):
+        return dataclasses.replace(config, intake={**config.intake, "allowed_inbox_links": [str(p) for p in paths]})
+
+    period = config.period("2023-6T")
+    root = tmp_path / "data"
+    share = tmp_path / "share"
+    (share / "2023-6T").mkdir(parents=True)
+    real_share = os.path.realpath(share)
+    assert intake.inbox_refusal(period, config, root) is None  # no inbox/ yet
+    (root / "inbox").mkdir(parents=True)
+    assert intake.inbox_refusal(period, config, root) is None  # no inbox/2023-6T/ yet: nothing received
+    assert intake.open_periods(config, root) == []
+
+    (root / "inbox" / "2023-6T").write_bytes(b"")
+    refusal = intake.inbox_refusal(period, config, root)
+    assert (refusal.name, refusal.folder, refusal.reason) == ("2023-6T", "inbox/2023-6T", (
+        "inbox/2023-6T không phải thư mục (là một tệp hoặc mục đặc biệt): hệ thống không quét được. Cách khắc phục: "
+        "đổi tên hoặc chuyển mục đó đi, tạo thư mục inbox/2023-6T thật rồi chép các tệp báo cáo vào"))
+    assert intake.open_periods(config, root) == []
+
+    (root / "inbox" / "2023-6T").unlink()
+    os.symlink(share / "2023-6T", root / "inbox" / "2023-6T")
+    refusal = intake.inbox_refusal(period, config, root)
+    assert (refusal.name, refusal.folder, refusal.reason) == ("2023-6T", "inbox/2023-6T", (
+        f"Thư mục tiếp nhận inbox/2023-6T là liên kết (symbolic link) trỏ tới {real_share}/2023-6T, không phải thư "
+        "mục thật: hệ thống không quét tệp nào trong đó. Cách khắc phục: thay liên kết bằng một thư mục thật rồi "
+        "chép các tệp báo cáo vào; nếu đó là thư mục dùng chung được gắn (mount) có chủ đích, ghi "
+        f"{real_share}/2023-6T vào intake.allowed_inbox_links trong tệp cấu hình"))
+    assert intake.open_periods(config, root) == []
+    assert intake.inbox_refusal(period, allowing(share / "2023-6T"), root) is None
+    assert intake.open_periods(allowing(share / "2023-6T"), root) == ["2023-6T"]
+    assert intake.inbox_refusal(period, allowing(share), root) is not None  # the target itself, not its parent
+    mount = tmp_path / "mnt"
+    os.symlink(share, mount)  # the configured path is itself a link: compared with links resolved on both sides
+    assert intake.inbox_refusal(period, allowing(mount / "2023-6T"), root) is None
+
+    shutil.rmtree(root / "inbox")
+    os.symlink(share, root / "inbox")
+    refusal = intake.inbox_refusal(period, config, root)
+    assert (refusal.name, refusal.folder) == ("inbox", "inbox")
+    assert refusal.reason.startswith(f"Thư mục tiếp nhận inbox là liên kết (symbolic link) trỏ tới {real_share}, ")
+    assert intake.open_periods(config, root) == []
+    assert intake.inbox_refusal(period, allowing(share), root) is None
+    assert intake.open_periods(allowing(share), root) == ["2023-6T"]
+
+    share.rename(tmp_path / "unmounted")  # the allowed share is gone (not mounted): refused, never "nothing sent"
+    refusal = intake.inbox_refusal(period, allowing(share), root)
+    assert (refusal.name, refusal.reason) == ("inbox", (
+        "Thư mục tiếp nhận inbox là liên kết được phép trong cấu hình (intake.allowed_inbox_links), nhưng nơi nó "
+        f"trỏ tới, {real_share}, không có hoặc không phải thư mục (thư mục dùng chung chưa được gắn?): hệ thống "
+        "không quét. Cách khắc phục: gắn lại thư mục dùng chung, hoặc sửa intake.allowed_inbox_links trong tệp cấu "
+        "hình"))
+    assert intake.open_periods(allowing(share), root) == []
+
+
+def test_final_pass_raises_on_a_refused_folder_and_follows_an_allowed_link(config, tmp_path):
+    """The final pass raises InboxRefused on a linked drop folder, registering nothing and listing it as
+    skipped; with the link's target allowed in configuration both passes take its files in."""
+    import dataclasses
+
+    from pipeline.intake import inbox as intake
+
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    period = config.period("2023-6T")
+    root = tmp_path / "data"
+    share = tmp_path / "share" / "2023-6T"
+    (sample,) = drop([SAMPLES / "22810_tan_son.xlsx"], share)
+    (root / "inbox").mkdir(parents=True)
+    os.symlink(share, root / "inbox" / "2023-6T")
+    with pytest.raises(intake.InboxRefused) as refused:
+        intake.intake_pass(period, config=config, ledger=ledger, now=BEFORE_DEADLINE, root=root, final=True)
+    reason = intake.FOLDER_LINK.format(folder="inbox/2023-6T", target=os.path.realpath(share))
+    assert (refused.value.folder, str(refused.value)) == ("inbox/2023-6T", reason)
+    assert ledger.versions("2023-6T") == []
+    assert not (root / "archive" / "2023-6T").exists()
+    assert intake.read_skipped(period, root) == [{"name": "2023-6T", "reason": reason + "."}]
+
+    allowed = dataclasses.replace(config, intake={**config.intake, "allowed_inbox_links": [str(share)]})
+    (v,) = intake.intake_pass(period, config=allowed, ledger=ledger, now=BEFORE_DEADLINE, root=root, final=True)
+    assert (v.original_name, v.unit_code, v.version, v.sha256) == (sample.name, "22810", 1, sha(sample))
+    assert intake.read_skipped(period, root) == []
 
 
 def test_failure_on_one_file_is_its_system_error(config, tmp_path, monkeypatch):

@@ -548,3 +548,146 @@ def test_reminders_approvals_and_deliveries(ledger_env):
                                              "recipients": ["b@example.org", "a@example.org"],
                                              "archive_path": "/delivered/2023-6T/v1"}]
     assert ledger.deliveries("2023-9T") == []
+
+
+# --- One data root, one ledger (work/so-tiep-nhan.json) ---------------------------------------------------------
+
+RECORDED_AT = dt.datetime(2023, 5, 3, 1, 30, tzinfo=dt.UTC)
+
+
+def _workspace(root: Path, ledger_url: str | None = None):
+    """The workspace of ``root`` with ``ledger_url`` (None: the SQLite default under it) and a fixed clock."""
+    from pipeline.workspace import Workspace
+
+    return Workspace(root=root.resolve(), ledger_url=ledger_url, clock=lambda: RECORDED_AT, pdf=False)
+
+
+def _mismatch(root: Path, recorded: str, given: str, own: str) -> str:
+    """The refusal's whole message for a data root ``root`` of ledger ``recorded`` opened with ``given``."""
+    return (f"Sổ tiếp nhận không khớp: thư mục dữ liệu này thuộc sổ {recorded}, nhưng lần chạy này dùng sổ {given}. "
+            "Đã dừng, không tiếp nhận, kiểm tra hay công bố gì, để báo cáo không bị lập từ hai sổ khác nhau (thư mục "
+            f"dữ liệu: {root}; sổ của thư mục ghi trong {root / 'work' / 'so-tiep-nhan.json'}). Cách sửa: dùng đúng "
+            f"sổ của thư mục ({own}), hoặc dùng một thư mục dữ liệu khác (PIPELINE_DATA_DIR) cho sổ {given}. Muốn "
+            "chuyển sổ của thư mục này sang cơ sở dữ liệu khác (ví dụ PostgreSQL), dùng lệnh python -m pipeline "
+            "move-ledger --to URL.")
+
+
+def test_first_use_records_the_default_ledger_owner_only(tmp_path):
+    """Opening the SQLite default for a new data root records it in work/so-tiep-nhan.json (0600): its URL, its
+    path under the root and when, by the workspace's clock."""
+    from pipeline.ledger.store import open_ledger
+
+    root = (tmp_path / "data").resolve()
+    assert not (root / "work" / "so-tiep-nhan.json").exists()
+    open_ledger(_workspace(root))
+    record_file = root / "work" / "so-tiep-nhan.json"
+    assert json.loads(record_file.read_text(encoding="utf-8")) == {
+        "ledger": f"sqlite:///{root}/work/ledger.sqlite", "in_data_root": "work/ledger.sqlite",
+        "recorded_at": "2023-05-03T01:30:00+00:00",
+        "note": "Sổ tiếp nhận của thư mục dữ liệu này (không ghi mật khẩu). Mọi lệnh, DAG và dịch vụ dùng thư mục này "
+                "phải dùng đúng sổ này; chuyển sổ bằng lệnh python -m pipeline move-ledger --to URL."}
+    assert oct(record_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_the_record_of_a_postgresql_ledger_has_no_password(tmp_path):
+    """A ledger URL with a password (and a password query parameter) is recorded without either; the user, host,
+    database and other options stay."""
+    from pipeline.ledger.store import record_ledger
+
+    root = (tmp_path / "data").resolve()
+    url = "postgresql+psycopg://pipeline:S3cr%40t-pw@127.0.0.1:5432/ledger?sslmode=require&sslpassword=K3y-pw"
+    record_ledger(_workspace(root, url))
+    text = (root / "work" / "so-tiep-nhan.json").read_text(encoding="utf-8")
+    assert json.loads(text)["ledger"] == "postgresql+psycopg://pipeline@127.0.0.1:5432/ledger?sslmode=require"
+    assert json.loads(text)["in_data_root"] is None
+    assert "S3cr" not in text and "K3y" not in text and "pw" not in text
+
+
+def test_the_same_ledger_again_passes_however_written(tmp_path, monkeypatch):
+    """The root's own ledger opens again and leaves the record as it was: the default, the same file by a relative or
+    absolute URL or in SQLite's read-only URI form; for PostgreSQL another driver, user, password or the default port
+    written out."""
+    from pipeline.ledger.store import check_ledger, open_ledger, record_ledger
+
+    root = (tmp_path / "data").resolve()
+    open_ledger(_workspace(root))
+    record_file = root / "work" / "so-tiep-nhan.json"
+    recorded = record_file.read_bytes()
+    monkeypatch.chdir(tmp_path)
+    for url in (None, "sqlite:///data/work/ledger.sqlite", f"sqlite:///{root}/work/ledger.sqlite",
+                f"sqlite:///file:{root}/work/ledger.sqlite?mode=ro&uri=true"):
+        assert check_ledger(_workspace(root, url))["in_data_root"] == "work/ledger.sqlite"
+    open_ledger(_workspace(root, "sqlite:///data/work/ledger.sqlite"))
+    assert record_file.read_bytes() == recorded
+
+    pg_root = (tmp_path / "pg").resolve()
+    record_ledger(_workspace(pg_root, "postgresql+psycopg://pipeline:one@DB.example.org/ledger"))
+    for url in ("postgresql://pipeline@db.example.org:5432/ledger", "postgresql+psycopg2://other:two@db.example.org/"
+                "ledger?connect_timeout=5"):
+        assert check_ledger(_workspace(pg_root, url))["ledger"] == "postgresql+psycopg://pipeline@DB.example.org/ledger"
+
+
+def test_another_ledger_is_refused_naming_both(tmp_path):
+    """A root recorded with its SQLite default refuses another SQLite file before creating it, and a root of a
+    PostgreSQL ledger refuses another database: LedgerMismatch, a ConfigError naming both ledgers (no password) and
+    the fix."""
+    from pipeline.config import ConfigError
+    from pipeline.ledger.store import LedgerMismatch, open_ledger, record_ledger
+
+    root = (tmp_path / "data").resolve()
+    open_ledger(_workspace(root))
+    other = tmp_path / "other.sqlite"
+    with pytest.raises(LedgerMismatch) as caught:
+        open_ledger(_workspace(root, f"sqlite:///{other}"))
+    assert isinstance(caught.value, ConfigError)
+    assert str(caught.value) == _mismatch(
+        root, f"sqlite:///{root}/work/ledger.sqlite", f"sqlite:///{other}",
+        "bỏ biến PIPELINE_LEDGER_URL để dùng tệp SQLite mặc định work/ledger.sqlite của thư mục")
+    assert (caught.value.recorded, caught.value.given) == (f"sqlite:///{root}/work/ledger.sqlite", f"sqlite:///{other}")
+    assert not other.exists()
+
+    pg_root = (tmp_path / "pg").resolve()
+    record_ledger(_workspace(pg_root, "postgresql+psycopg://pipeline:one@127.0.0.1/ledger"))
+    with pytest.raises(LedgerMismatch) as caught:
+        open_ledger(_workspace(pg_root, "postgresql+psycopg://pipeline:two@127.0.0.1/ledger_2"))
+    assert str(caught.value) == _mismatch(
+        pg_root, "postgresql+psycopg://pipeline@127.0.0.1/ledger", "postgresql+psycopg://pipeline@127.0.0.1/ledger_2",
+        "đặt PIPELINE_LEDGER_URL=postgresql+psycopg://pipeline@127.0.0.1/ledger, thêm mật khẩu nếu sổ cần")
+    with pytest.raises(LedgerMismatch):
+        open_ledger(_workspace(pg_root))  # the SQLite default is another ledger too
+    assert not (pg_root / "work" / "ledger.sqlite").exists()
+
+
+def test_a_copied_root_keeps_its_own_default_ledger(tmp_path):
+    """A root recorded with its SQLite default, copied elsewhere, opens with the copy's default ledger (the record
+    names the file under the root), and refuses the original's file."""
+    from pipeline.ledger.store import LedgerMismatch, open_ledger
+
+    root = (tmp_path / "data").resolve()
+    open_ledger(_workspace(root))
+    copy = (tmp_path / "copy").resolve()
+    shutil.copytree(root, copy)
+    assert len(open_ledger(_workspace(copy)).versions("2023-6T")) == 0
+    with pytest.raises(LedgerMismatch, match="Sổ tiếp nhận không khớp"):
+        open_ledger(_workspace(copy, f"sqlite:///{root}/work/ledger.sqlite"))
+
+
+def test_a_run_on_another_ledgers_root_fails_at_gather_publishing_nothing(tmp_path, config):
+    """run_period on a root of another ledger stops at its first step, gather (StepFailed naming the step and both
+    ledgers): nothing registered in the other ledger, nothing archived, no report."""
+    from pipeline.ledger.store import open_ledger
+    from pipeline.orchestrator import StepFailed, run_period
+
+    root = (tmp_path / "data").resolve()
+    open_ledger(_workspace(root))
+    drop([SAMPLES / "22828_ma_noi.xlsx"], root / "inbox" / "2023-6T")
+    other = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    with pytest.raises(StepFailed) as caught:
+        run_period(config.period("2023-6T"), config=config, now=BEFORE_DEADLINE, workspace=_workspace(root, other))
+    assert caught.value.step == "gather"
+    message = str(caught.value)
+    assert message.startswith("Kỳ 2023-6T: bước gather (tiếp nhận lần cuối) thất bại: ")
+    assert (f"Sổ tiếp nhận không khớp: thư mục dữ liệu này thuộc sổ sqlite:///{root}/work/ledger.sqlite, nhưng lần "
+            f"chạy này dùng sổ {other}.") in message
+    assert not (tmp_path / "other.sqlite").exists()
+    assert not (root / "archive").exists() and not (root / "reports").exists()

@@ -149,6 +149,152 @@ def test_vietnamese_number_text_is_read(config, ma_noi):
     assert outcome.status == "valid"
 
 
+# --- Figures bounded by the unit itself (validation.bounds) -----------------------------------------------------
+
+def _bound_findings(outcome) -> list[tuple[str, int | None, str, str]]:
+    """(severity, row, value, limit detail) of the bounds findings (their messages name the unit itself)."""
+    return [(f.severity, f.row, f.value, f.message.split(". ", 1)[1]) for f in outcome.findings
+            if f.message.startswith(("Số liệu không thể có ở đơn vị này.", "Số liệu khác thường so với chính đơn vị."))]
+
+
+@pytest.mark.parametrize(("current", "severity", "ratio"), [
+    (10**15, ERROR, "189.681.335.356,60"),  # the case met: a quadrillion households in a town of 5.272
+    (5272 * 3, ERROR, "3,00"),  # another order of magnitude: three times the 01/01 figure
+    (5272 // 3, ERROR, "3,00"),  # and a third of it (a digit dropped)
+    (6000, WARNING, "1,14"),  # between the soft and the hard limit: staff may accept it with a justification
+    (5500, None, None),  # within 10 %: households come and go
+], ids=["quadrillion", "triple", "third", "soft", "within"])
+def test_households_at_the_cut_off_are_bounded_by_the_units_own_01_01_figure(config, tmp_path, current, severity,
+                                                                              ratio):
+    """Tân Sơn's "Tổng số hộ dân cư trên địa bàn" at the cut-off against its 01/01 figure (5.272) in the same
+    sheet: beyond 2 times either way an error on the cell naming both figures and the limit, beyond 1,1 times a
+    warning, within it nothing."""
+    path = tmp_path / "22810_tan_son.xlsx"
+    shutil.copyfile(SAMPLES / path.name, path)
+    assert summary_cells(path)["households_total"] == (5272, 5272)
+    edit_summary(path, "households_total", current=current)
+    outcome = validate_submission(path, config=config, period="2023-6T")
+    found = _bound_findings(outcome)
+    if severity is None:
+        assert found == [] and outcome.status == "valid"
+        return
+    [(sev, row, value, detail)] = found
+    assert (sev, row, value) == (severity, 5, str(current))
+    shown = f"{current:,}".replace(",", ".")
+    assert detail == (f"Tổng số hộ tại ngày chốt {shown}; tại ngày 01/01 trong cùng biểu: 5.272 (chênh {ratio} lần; "
+                      f"giới hạn 1,10 lần, tối đa 2,00 lần).")
+    assert outcome.status == ("invalid" if severity == ERROR else "valid")
+
+
+@pytest.mark.parametrize(("households", "persons", "severity", "average"), [
+    (109, 108, ERROR, "bình quân 1,0 người/hộ"),  # fewer persons than households
+    (0, 5, ERROR, None),  # persons of no household
+    (109, 109 * 25, ERROR, "bình quân 25,0 người/hộ"),  # beyond 20 a household
+    (109, 109 * 10, WARNING, "bình quân 10,0 người/hộ"),  # beyond 8: to be explained
+    (109, 351, None, None),  # the sample's 3,2
+], ids=["fewer-persons", "no-household", "beyond-hard", "beyond-soft", "within"])
+def test_persons_are_bounded_by_their_households(config, tmp_path, households, persons, severity, average):
+    """Hòa Sơn's poor persons at the cut-off against its poor households: at least one person a household and at
+    most 20 (an error otherwise, persons of no household too), more than 8 a warning."""
+    path = tmp_path / "22825_hoa_son.xlsx"
+    shutil.copyfile(SAMPLES / path.name, path)
+    edit_summary(path, "poor_households", current=households)
+    edit_summary(path, "poor_persons", current=persons)
+    outcome = validate_submission(path, config=config, period="2023-6T")
+    found = [f for f in _bound_findings(outcome) if f[3].startswith("'Số nhân khẩu của hộ nghèo'")]
+    if severity is None:
+        assert found == []
+        return
+    [(sev, _row, value, detail)] = found
+    assert (sev, value) == (severity, str(persons))
+    assert f"'Số nhân khẩu của hộ nghèo' {persons:,} người cho {households:,} hộ".replace(",", ".") in detail
+    assert (average in detail) if average else "bình quân" not in detail
+    assert detail.endswith("mỗi hộ có từ 1 đến 20 người, quá 8 người/hộ cần giải trình.")
+
+
+def test_households_are_bounded_by_the_years_accepted_figure_too(config, tmp_path):
+    """Against the same year's accepted 6-month figure (a 9-month workbook whose 01/01 column is the same):
+    2,5 times Tân Sơn's accepted households is an error naming that period; a figure accepted with a
+    justification is no longer a warning."""
+    path = tmp_path / "22810_tan_son.xlsx"
+    shutil.copyfile(SAMPLES / path.name, path)
+    previous = read_submission(SAMPLES / path.name, config)
+    edit_summary(path, "households_total", baseline=13180, current=13180)
+    history = History(previous=previous, previous_period="2023-6T", same_year=True, accepted={})
+    found = _bound_findings(validate_submission(path, config=config, period="2023-6T", history=history))
+    assert [(f[0], f[3]) for f in found] == [(ERROR, "Tổng số hộ tại ngày chốt 13.180; kỳ 2023-6T đã chấp nhận: 5.272 "
+                                                     "(chênh 2,50 lần; giới hạn 1,10 lần, tối đa 2,00 lần).")]
+    edit_summary(path, "households_total", baseline=6000, current=6000)
+    warned = _bound_findings(validate_submission(path, config=config, period="2023-6T", history=history))
+    assert [f[0] for f in warned] == [WARNING]
+    accepted = History(previous=previous, previous_period="2023-6T", same_year=True,
+                       accepted={"households_total": "Sáp nhập thôn Tân Bình"})
+    assert _bound_findings(validate_submission(path, config=config, period="2023-6T", history=accepted)) == []
+
+
+# --- Plausibility a commune officer would catch at a glance ----------------------------------------------------
+
+@pytest.mark.parametrize("relation", ["Chủ hộ", "Con"])
+def test_a_martyr_is_never_a_living_member(config, ma_noi, relation):
+    """Category "c" (liệt sĩ) on a member row of "Thành viên NCC", whatever the relation, is one error on that
+    cell telling that the relatives are "tn" (Ordinance 02/2020, Art. 3)."""
+    wb = load_workbook(ma_noi)
+    ws = wb[schema.SHEET_MEMBERS]
+    cols = header_columns(ws, schema.MEMBERS_HEADER_ROW)
+    ws.cell(5, cols["Quan hệ với chủ hộ"]).value = relation
+    ws.cell(5, cols[CATEGORIES]).value = "c"
+    wb.save(ma_noi)
+    outcome = validate_submission(ma_noi, config=config, period="2023-6T")
+    mine = [f for f in outcome.findings if (f.sheet, f.row, f.column) == (schema.SHEET_MEMBERS, 5, CATEGORIES)]
+    assert [(f.severity, f.value) for f in mine] == [(ERROR, "c")]
+    assert "liệt sĩ" in mine[0].message and "'tn'" in mine[0].fix and outcome.status == "invalid"
+
+
+@pytest.mark.parametrize(("supports", "capacity", "named"), [
+    ({"support_job_placement": "x", "support_livestock": ""}, "", "giới thiệu việc làm"),
+    ({"support_job_placement": "", "support_livestock": "x"}, "", "con giống"),
+    ({"support_job_placement": "x", "support_livestock": "x"}, "", "giới thiệu việc làm, con giống"),
+    ({"support_job_placement": "x", "support_livestock": "x"}, "x", None),  # the household can work
+    ({"support_vocational_training": "x", "support_job_placement": "", "support_livestock": ""}, "", None),
+], ids=["job", "livestock", "both", "able-to-work", "not-in-the-list"])
+def test_supports_for_working_households_warn_on_a_household_that_cannot_work(config, ma_noi, supports, capacity,
+                                                                                named):
+    """Job placement or livestock (the configured list: the plan's section IV.4) recorded for a household
+    without working capacity is a warning on its working-capacity cell naming them; the unit stays valid."""
+    code = roster_rows(ma_noi)[0]["household_code"]
+    row = edit_roster(ma_noi, code, working_capacity=capacity, **supports)  # "" blanks a cell
+    outcome = validate_submission(ma_noi, config=config, period="2023-6T")
+    mine = [f for f in outcome.findings if f.row == row and f.column == "Có khả năng lao động"]
+    assert outcome.status == "valid"
+    if named is None:
+        assert mine == []
+        return
+    assert [(f.severity, f.value) for f in mine] == [(WARNING, "")]
+    assert mine[0].message.endswith(f"(Kế hoạch, mục IV.4). Hỗ trợ đã ghi: {named}.")
+
+
+@pytest.mark.parametrize(("typed", "refused"), [
+    ("Nguyễn Văn An", True),  # a person's name typed as the code
+    ("Pinăng Thị Hoa", True),
+    ("HN-012", False),  # a commune's own code with letters and digits
+    ("22828-0001b", False),
+])
+def test_a_household_code_that_reads_as_a_name_is_refused(config, ma_noi, typed, refused):
+    """A household code without any digit reads as a person's name: an error on the cell with the fix; a code
+    with digits, whatever its letters, is not."""
+    wb = load_workbook(ma_noi)
+    ws = wb[schema.SHEET_ROSTER]
+    row = 5
+    ws.cell(row, header_columns(ws, schema.ROSTER_HEADER_ROW)["Mã hộ"]).value = typed
+    wb.save(ma_noi)
+    outcome = validate_submission(ma_noi, config=config, period="2023-6T")
+    mine = [f for f in outcome.findings if f.row == row and f.column == "Mã hộ"
+            and f.message.startswith("Mã hộ không có chữ số nào")]
+    assert [(f.severity, f.value) for f in mine] == ([(ERROR, typed)] if refused else [])
+    if refused:
+        assert "không ghi họ tên" in mine[0].fix
+
+
 def test_income_outlier_is_only_a_warning(config, ma_noi):
     """An implausible income (in thousand đồng by mistake) warns but does not block the unit."""
     code = roster_rows(ma_noi)[0]["household_code"]
@@ -659,7 +805,8 @@ def _roster() -> Frame:
             "status_baseline": "poor", "status_current": "poor", "change_kind": "unchanged", "decision_number": None,
             "decision_date": None, "income_vnd_per_person_month": 1_200_000, "in_scope": True, "transition_ok": True,
             "decision_complete": True, "matches_standard": True, "standard_detail": "", "decision_in_period": True,
-            "members_listed": 1}
+            "members_listed": 1, "code_not_a_name": True, "capacity_fits": True, "working_capacity_typed": "x",
+            "capacity_detail": ""}
     escaped = {"status_current": "near_poor", "change_kind": "escaped_poverty"}
     changes = [
         {"household_code": None},
@@ -690,6 +837,8 @@ def _roster() -> Frame:
         {**escaped, "decision_number": "99/QĐ-UBND", "decision_date": dt.date(2023, 9, 15),
          "decision_in_period": False},
         {"members_listed": 2},
+        {"household_code": "Pinăng Thị Hoa", "code_not_a_name": False},  # a name typed as the code
+        {"capacity_fits": False, "working_capacity_typed": "", "capacity_detail": CAPACITY},  # no one can work
     ]
     # each household its own code and Excel row (data from row 5), unless the change sets the code
     changes = [{"household_code": f"22828-{i + 2:04d}", **c} for i, c in enumerate(changes)]
@@ -697,7 +846,7 @@ def _roster() -> Frame:
                    {**dict.fromkeys(("members_count", "ncc_members_count", "income_vnd_per_person_month",
                                      "members_listed"), "Int64"),
                     **dict.fromkeys(("in_scope", "transition_ok", "decision_complete", "matches_standard",
-                                     "decision_in_period"), bool)},
+                                     "decision_in_period", "code_not_a_name", "capacity_fits"), bool)},
                    {f.key: f.header for f in schema.ROSTER_FIELDS})
     frame.data["excel_row"] = range(5, 5 + len(frame.data))
     return frame
@@ -733,6 +882,7 @@ def _members() -> Frame:
         {"relation": None},
         {"category": None},
         {"category": "n"},
+        {"category": "c"},  # a martyr recorded as a living member
     ]
     frame = _frame("members", schema.SHEET_MEMBERS, good, changes,
                    {"household_code": "string", "relation": "string", "category": "string", "household_known": bool},
@@ -759,6 +909,19 @@ def _outliers() -> Frame:
                   {"excel_row": "int64", "value_current": "int64", "within_limit": bool}, {})
 
 
+CAPACITY = "Hỗ trợ đã ghi: giới thiệu việc làm, con giống."
+BOUND = "Tổng số hộ tại ngày chốt 5.272; tại ngày 01/01 trong cùng biểu: 5.272 (chênh 1,00 lần)."
+
+
+def _bounds() -> Frame:
+    good = {"indicator": "households_total", "excel_row": 5, "column_label": CURRENT, "value": 5272,
+            "within_hard": True, "within_soft": True, "detail": BOUND}
+    changes = [{"value": 10**15, "within_hard": False}, {"indicator": "poor_persons", "excel_row": 7,
+                                                         "value": 900, "within_soft": False}]
+    return _frame("bounds", schema.SHEET_SUMMARY, good, changes,
+                  {"excel_row": "int64", "value": "int64", "within_hard": bool, "within_soft": bool}, {})
+
+
 def _continuity() -> Frame:
     good = {"household_code": "22828-0001", "present": True, "excel_row": None, "detail": PREVIOUS}
     return _frame("continuity", schema.SHEET_ROSTER, good, [{"household_code": "22828-0007", "present": False}],
@@ -767,7 +930,8 @@ def _continuity() -> Frame:
 
 INLINE_FRAMES: dict[str, Callable[[], Frame]] = {
     "general": _general, "summary": _summary, "roster": _roster, "reconciliation": _reconciliation,
-    "members": _members, "narrative": _narrative, "outliers": _outliers, "continuity": _continuity}
+    "members": _members, "narrative": _narrative, "outliers": _outliers, "continuity": _continuity,
+    "bounds": _bounds}
 SECOND_GOOD_ROWS = {"reconciliation": {2}}  # rows besides row 0 that break nothing
 
 
@@ -844,6 +1008,8 @@ BROKEN: dict[str, dict[str, Broken]] = {
         "values_to_be_in_set(decision_in_period)": Broken("Ngày quyết định", {26: "15/09/2023"}, severity=WARNING),
         "pair_values_to_be_equal(ncc_members_count,members_listed)":
             Broken(NCC_COUNT, {27: "1"}, " (Số người ở sheet Thành viên NCC: 2)"),
+        "values_to_be_in_set(code_not_a_name)": Broken("Mã hộ", {28: "Pinăng Thị Hoa"}),
+        "values_to_be_in_set(capacity_fits)": Broken("Có khả năng lao động", {29: ""}, f" {CAPACITY}", WARNING),
     },
     "reconciliation": {
         "pair_values_to_be_equal(summary_value,roster_value)": Broken(
@@ -857,6 +1023,7 @@ BROKEN: dict[str, dict[str, Broken]] = {
         "values_to_not_be_null(relation)": Broken("Quan hệ với chủ hộ", {3: ""}),
         "values_to_not_be_null(category)": Broken(CATEGORIES, {4: ""}),
         "values_to_be_in_set(category)": Broken(CATEGORIES, {5: "n"}),
+        "values_to_not_be_in_set(category)": Broken(CATEGORIES, {6: "c"}),
     },
     "narrative": {
         "values_to_not_be_null(text)": Broken("Khó khăn, vướng mắc", {1: ""}, severity=WARNING),
@@ -867,6 +1034,10 @@ BROKEN: dict[str, dict[str, Broken]] = {
     },
     "continuity": {
         "values_to_be_in_set(present)": Broken("Mã hộ", {1: "22828-0007"}, f" {PREVIOUS}"),
+    },
+    "bounds": {
+        "values_to_be_in_set(within_hard)": Broken(CURRENT, {1: "1000000000000000"}, f" {BOUND}"),
+        "values_to_be_in_set(within_soft)": Broken(CURRENT, {2: "900"}, f" {BOUND}", WARNING),
     },
 }
 
@@ -890,7 +1061,7 @@ def inline_checked(config) -> dict[str, tuple[Frame, Any]]:
 
 
 def test_every_expectation_has_an_inline_case():
-    """Each expectation of each suite in expectations/ (51 in all) has exactly one entry in BROKEN, and no
+    """Each expectation of each suite in expectations/ (56 in all) has exactly one entry in BROKEN, and no
     entry names an expectation that does not exist."""
     in_files = {}
     for path in sorted(EXPECTATIONS_DIR.glob("*.json")):
@@ -899,7 +1070,7 @@ def test_every_expectation_has_an_inline_case():
         in_files[path.stem] = set(keys)
     assert {suite: set(cases) for suite, cases in BROKEN.items()} == in_files
     assert set(INLINE_FRAMES) == set(in_files)
-    assert sum(len(keys) for keys in in_files.values()) == 51
+    assert sum(len(keys) for keys in in_files.values()) == 56
 
 
 @pytest.mark.parametrize("suite", sorted(INLINE_FRAMES))
