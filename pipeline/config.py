@@ -358,10 +358,11 @@ class _Outliers(_Model):
 class _Bounds(_Model):
     """Limits of a unit's figures by the unit itself (pipeline.validate.rules._bounds_frame)."""
 
+    households_max: Annotated[StrictInt, PydanticField(gt=0)] = 500_000
     households_change_soft: Annotated[StrictFloat, PydanticField(ge=1)] = 1.1
     households_change_hard: Annotated[StrictFloat, PydanticField(ge=1)] = 2.0
     persons_per_household_soft: Annotated[StrictFloat, PydanticField(ge=1)] = 8
-    persons_per_household_hard: Annotated[StrictFloat, PydanticField(ge=1)] = 20
+    persons_per_household_hard: Annotated[StrictFloat, PydanticField(ge=1)] = 30
 
 
 class _Validation(_Model):

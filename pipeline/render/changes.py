@@ -109,11 +109,38 @@ def figure_changes(previous: Mapping[str, Any], current: Mapping[str, Any]) -> l
     return groups
 
 
+OTHER_SECTIONS = (
+    ("timeliness", "tình hình nhận báo cáo đúng hạn, trễ hạn"),
+    ("year", "số liệu các kỳ trước trong năm"),
+    ("movement", "biến động hộ trong năm"),
+    ("trajectory", "biến động hộ trong năm"),
+)
+"""Sections of ``aggregates.json`` outside the units' figures, with the words that name them in the report."""
+# told by the units' changes (their versions, statuses and figures) or following from them
+COMPARED = frozenset({"units", "district", "submissions", "period", "coverage", "lacking", "assessable"}
+                     | {k for k, _ in OTHER_SECTIONS})
+
+
+def other_changes(previous: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
+    """What differs between two versions' aggregates besides the units' versions and figures
+    (:func:`unit_changes`, :func:`figure_changes`), in Vietnamese, each named once, in the order of
+    :data:`OTHER_SECTIONS`, then "các số liệu tổng hợp khác" for any other section that differs: only what
+    was compared is named, never a cause that was not checked."""
+    named: list[str] = []
+    for key, words in OTHER_SECTIONS:
+        if previous.get(key) != current.get(key) and words not in named:
+            named.append(words)
+    others = (set(previous) | set(current)) - COMPARED
+    if any(previous.get(k) != current.get(k) for k in others):
+        named.append("các số liệu tổng hợp khác")
+    return named
+
+
 def first_version() -> dict[str, Any]:
     """The template's ``version`` for version 1 (see :func:`version_context`)."""
     return {"number": "1", "first": True, "previous": "", "unit_changes": [], "figure_changes": [],
             "partial": False, "data_changed": False, "template_changed": False, "config_changed": False,
-            "code_changed": False}
+            "code_changed": False, "other_changes": []}
 
 
 def version_context(number: int, agg: Mapping[str, Any], components: Mapping[str, Any], *, config: Config,
@@ -126,7 +153,7 @@ def version_context(number: int, agg: Mapping[str, Any], components: Mapping[str
     (:func:`figure_changes`), ``partial`` (bool: a district figure is the sum of the valid units only, in either
     version), ``data_changed`` (bool: units or figures changed), ``template_changed``, ``config_changed``,
     ``code_changed`` (bools: which of them differ from the previous version's fingerprint, so a version made
-    with no new data can say why).
+    with no new data can say why), ``other_changes`` (:func:`other_changes`: list of str).
 
     Args:
         components: this version's identity (:func:`pipeline.orchestrator.fingerprint_components`).
@@ -146,6 +173,7 @@ def version_context(number: int, agg: Mapping[str, Any], components: Mapping[str
         "figure_changes": figures,
         "partial": bool(left_out_units(previous_agg) or left_out_units(agg)),
         "data_changed": bool(units or figures),
+        "other_changes": other_changes(previous_agg, agg),
         "template_changed": before.get("template_sha256") != components["template_sha256"],
         "config_changed": before.get("config_sha256") != components["config_sha256"],
         "code_changed": (before.get("code_sha256"), before.get("zlib")) != (components["code_sha256"],

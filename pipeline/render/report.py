@@ -119,7 +119,8 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
                              "lock_at", "year", "periods", "period_labels", "period_count", "rows", "totals",
                              "year_totals"}),
     "version": frozenset({"number", "first", "previous", "unit_changes", "figure_changes", "partial",
-                          "data_changed", "template_changed", "config_changed", "code_changed"}),
+                          "data_changed", "template_changed", "config_changed", "code_changed",
+                          "other_changes"}),
     "movement": frozenset({"annual", "poor", "near_poor", "unbalanced_units", "columns", "compare", "targets",
                            "trajectory", "has_trajectory"}),
 }

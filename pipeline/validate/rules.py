@@ -188,6 +188,8 @@ PERSON_COUNTS = (("poor_households", "poor_persons"), ("near_poor_households", "
 def _bounds_frame(sub: Submission, history: History | None, config: Config) -> Frame:
     """Figures bounded by the unit itself (``validation.bounds`` in the configuration), one row per check:
 
+    * the unit's households, at 01/01 and at the cut-off, at most ``households_max`` (an error: no
+      commune-level unit comes near it, whatever its other figures say);
     * the unit's households at the cut-off within a factor of its households at 01/01, and of the last
       accepted figure of the same year (``history.previous``): beyond ``households_change_hard`` an error,
       beyond ``households_change_soft`` a warning district staff may accept with a justification;
@@ -218,6 +220,16 @@ def _bounds_frame(sub: Submission, history: History | None, config: Config) -> F
     def ratio_text(r: Decimal) -> str:
         return fmt.number(r, 2) + " lần"
 
+    most = int(limits.get("households_max", 500_000))
+    for column in ("value_baseline", "value_current"):
+        households = figure(cur, "households_total", column)
+        if households is not None and households > most:  # whatever the unit's other figures say
+            rows.append({
+                "indicator": "households_total", "excel_row": cur.at["households_total", "excel_row"],
+                "column_label": label[column], "value": households, "within_hard": False, "within_soft": True,
+                "detail": (f"Tổng số hộ {fmt.number(households)}; một đơn vị cấp xã có không quá "
+                           f"{fmt.number(most)} hộ."),
+            })
     total = figure(cur, "households_total", "value_current")
     references: list[tuple[str, int]] = []
     base = figure(cur, "households_total", "value_baseline")
@@ -227,7 +239,7 @@ def _bounds_frame(sub: Submission, history: History | None, config: Config) -> F
         before = figure(history.previous.summary.set_index("indicator"), "households_total", "value_current")
         if before:
             references.append((f"kỳ {history.previous_period} đã chấp nhận", before))
-    if total is not None:
+    if total is not None and total <= most:  # beyond it, the error above is the cell's one finding
         for where, ref in references:
             r = Decimal(max(total, ref)) / Decimal(max(min(total, ref), 1))
             rows.append({

@@ -261,6 +261,26 @@ def test_a_version_with_no_new_data_says_why(plan_root, config, tmp_path):
     assert "Đơn vị có số liệu thay đổi:" not in text and "Số liệu thay đổi (phiên bản" not in text
 
 
+def test_a_version_made_by_another_ledgers_receipts_names_them_not_the_method(plan_root, config, tmp_path):
+    """The year's receipts changed and nothing else (another ledger behind the root, say): the section names the
+    receipts' timeliness, never "cách tổng hợp số liệu", a cause nobody checked."""
+    from pipeline.orchestrator import fingerprint_components
+    from pipeline.render.changes import version_context
+    from pipeline.render.report import build_context, render_docx
+
+    period = config.period("2023-6T")
+    agg = json.loads((plan_root / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
+    components = fingerprint_components(agg, config=config, period=period)
+    before = {**agg, "timeliness": {**agg["timeliness"], "note": "nửa số biên nhận"}}
+    version = version_context(2, agg, components, config=config, previous={"number": 1, "components": components},
+                              previous_agg=before)
+    text = docx_text(render_docx(build_context(agg, config=config, period=period, version=version),
+                                 tmp_path / "r.docx"))
+    assert ("Số liệu của các đơn vị không thay đổi; phiên bản này lập lại do thay đổi tình hình nhận báo cáo đúng "
+            "hạn, trễ hạn." in text.splitlines())
+    assert "cách tổng hợp số liệu" not in text
+
+
 def test_publish_is_all_or_nothing(config, tmp_path, monkeypatch):
     """A failure while the version's folder is being built leaves no v<N> and no build folder; a number
     already taken is refused and the version there is left as it was."""

@@ -113,7 +113,8 @@ def test_version_one_has_no_section_of_changes(config):
     """Version 1 (no previous manifest or aggregates) is the fixed first_version() value."""
     assert first_version() == {"number": "1", "first": True, "previous": "", "unit_changes": [],
                                "figure_changes": [], "partial": False, "data_changed": False,
-                               "template_changed": False, "config_changed": False, "code_changed": False}
+                               "template_changed": False, "config_changed": False, "code_changed": False,
+                               "other_changes": []}
     agg = _agg({}, 0, [])
     assert version_context(1, agg, COMPONENTS, config=config) == first_version()
     assert version_context(3, agg, COMPONENTS, config=config, previous={"number": 2}) == first_version()
@@ -130,7 +131,7 @@ def test_version_context_says_what_changed_since_the_previous_version(config):
     out = version_context(3, after, COMPONENTS, config=config, previous=previous, previous_agg=before)
     assert out == {"number": "3", "first": False, "previous": "2", "unit_changes": [], "figure_changes": [],
                    "partial": True, "data_changed": False, "template_changed": False, "config_changed": False,
-                   "code_changed": True}
+                   "code_changed": True, "other_changes": []}
 
 
 def test_a_previous_manifest_without_components_counts_everything_as_changed(config):
@@ -142,3 +143,20 @@ def test_a_previous_manifest_without_components_counts_everything_as_changed(con
     assert (out["partial"], out["data_changed"], out["template_changed"], out["config_changed"],
             out["code_changed"]) == (False, True, True, True, True)
     assert [c["now_version"] for c in out["unit_changes"]] == ["2"]
+
+
+def test_other_changes_name_only_what_differs():
+    """Besides the units' figures, a version names the sections of the aggregates that differ — the receipts'
+    timeliness, earlier periods of the year, the year's movement (named once for movement and trajectory),
+    any other section as "các số liệu tổng hợp khác" — and nothing when they are equal."""
+    from pipeline.render.changes import other_changes
+
+    before = {"units": [1], "timeliness": {"on_time": 8}, "year": {"periods": ["2023-6T"]},
+              "movement": {"poor": 2}, "trajectory": [1], "funds": {"total": 5}}
+    assert other_changes(before, dict(before)) == []
+    assert other_changes(before, {**before, "units": [2]}) == []  # the units' changes are told elsewhere
+    assert other_changes(before, {**before, "timeliness": {"on_time": 7}}) == [
+        "tình hình nhận báo cáo đúng hạn, trễ hạn"]
+    assert other_changes(before, {**before, "year": {"periods": []}, "movement": {"poor": 1}, "trajectory": [],
+                                  "funds": {"total": 6}}) == [
+        "số liệu các kỳ trước trong năm", "biến động hộ trong năm", "các số liệu tổng hợp khác"]

@@ -158,12 +158,11 @@ def _bound_findings(outcome) -> list[tuple[str, int | None, str, str]]:
 
 
 @pytest.mark.parametrize(("current", "severity", "ratio"), [
-    (10**15, ERROR, "189.681.335.356,60"),  # the case met: a quadrillion households in a town of 5.272
     (5272 * 3, ERROR, "3,00"),  # another order of magnitude: three times the 01/01 figure
     (5272 // 3, ERROR, "3,00"),  # and a third of it (a digit dropped)
     (6000, WARNING, "1,14"),  # between the soft and the hard limit: staff may accept it with a justification
     (5500, None, None),  # within 10 %: households come and go
-], ids=["quadrillion", "triple", "third", "soft", "within"])
+], ids=["triple", "third", "soft", "within"])
 def test_households_at_the_cut_off_are_bounded_by_the_units_own_01_01_figure(config, tmp_path, current, severity,
                                                                               ratio):
     """Tân Sơn's "Tổng số hộ dân cư trên địa bàn" at the cut-off against its 01/01 figure (5.272) in the same
@@ -189,13 +188,13 @@ def test_households_at_the_cut_off_are_bounded_by_the_units_own_01_01_figure(con
 @pytest.mark.parametrize(("households", "persons", "severity", "average"), [
     (109, 108, ERROR, "bình quân 1,0 người/hộ"),  # fewer persons than households
     (0, 5, ERROR, None),  # persons of no household
-    (109, 109 * 25, ERROR, "bình quân 25,0 người/hộ"),  # beyond 20 a household
+    (109, 109 * 35, ERROR, "bình quân 35,0 người/hộ"),  # beyond 30 a household (the roster's own limit)
     (109, 109 * 10, WARNING, "bình quân 10,0 người/hộ"),  # beyond 8: to be explained
     (109, 351, None, None),  # the sample's 3,2
 ], ids=["fewer-persons", "no-household", "beyond-hard", "beyond-soft", "within"])
 def test_persons_are_bounded_by_their_households(config, tmp_path, households, persons, severity, average):
     """Hòa Sơn's poor persons at the cut-off against its poor households: at least one person a household and at
-    most 20 (an error otherwise, persons of no household too), more than 8 a warning."""
+    most 30 (an error otherwise, persons of no household too), more than 8 a warning."""
     path = tmp_path / "22825_hoa_son.xlsx"
     shutil.copyfile(SAMPLES / path.name, path)
     edit_summary(path, "poor_households", current=households)
@@ -209,7 +208,24 @@ def test_persons_are_bounded_by_their_households(config, tmp_path, households, p
     assert (sev, value) == (severity, str(persons))
     assert f"'Số nhân khẩu của hộ nghèo' {persons:,} người cho {households:,} hộ".replace(",", ".") in detail
     assert (average in detail) if average else "bình quân" not in detail
-    assert detail.endswith("mỗi hộ có từ 1 đến 20 người, quá 8 người/hộ cần giải trình.")
+    assert detail.endswith("mỗi hộ có từ 1 đến 30 người, quá 8 người/hộ cần giải trình.")
+
+
+@pytest.mark.parametrize(("baseline", "current", "rows"), [
+    (5272, 10**15, 1),  # the case met: a quadrillion households in a town of 5.272 (one finding on the cell)
+    (10**15, 10**15, 2),  # the same impossible figure in both columns: their ratio is 1
+    (600_000, 5272, 1),  # only the 01/01 column
+], ids=["quadrillion", "both-columns", "baseline-only"])
+def test_households_beyond_any_commune_are_an_error_whatever_the_other_column(config, tmp_path, baseline, current,
+                                                                              rows):
+    """More households than any commune-level unit has (500.000, configured) is an error on each cell that
+    holds it, even when both columns agree."""
+    path = tmp_path / "22810_tan_son.xlsx"
+    shutil.copyfile(SAMPLES / path.name, path)
+    edit_summary(path, "households_total", baseline=baseline, current=current)
+    outcome = validate_submission(path, config=config, period="2023-6T")
+    beyond = [f for f in _bound_findings(outcome) if f[3].endswith("một đơn vị cấp xã có không quá 500.000 hộ.")]
+    assert [(f[0], f[1]) for f in beyond] == [(ERROR, 5)] * rows and outcome.status == "invalid"
 
 
 def test_households_are_bounded_by_the_years_accepted_figure_too(config, tmp_path):
