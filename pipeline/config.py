@@ -365,6 +365,11 @@ class _Bounds(_Model):
     persons_per_household_hard: Annotated[StrictFloat, PydanticField(ge=1)] = 30
 
 
+BOUNDS_DEFAULTS: dict[str, Any] = _Bounds().model_dump()
+"""``validation.bounds`` when the configuration leaves a limit out (its ``validation`` dict holds only what
+was set)."""
+
+
 class _Validation(_Model):
     outliers: _Outliers = _Outliers()
     bounds: _Bounds = _Bounds()

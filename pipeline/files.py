@@ -191,6 +191,19 @@ def atomic_dir(path: Path, *, private: bool = False) -> Iterator[Path]:
 STALE_AFTER_SECONDS = 6 * 3600
 
 
+@contextlib.contextmanager
+def held_lock(fd: int) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on the open descriptor ``fd`` (a lock file's, or a folder's), then close it:
+    closing releases the lock, as does the process's death."""
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def sweep_stale(folder: Path, *, older_than: float = STALE_AFTER_SECONDS, now: float | None = None) -> list[str]:
     """Remove temporary files and folders a killed writer left in ``folder``: hidden names ending in ``.tmp``
     (:func:`atomic_path`, the archive copy) and hidden build folders of :func:`atomic_dir` (``.<name>.<random>``

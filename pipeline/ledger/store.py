@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import json
 import logging
 import os
@@ -43,7 +42,7 @@ from typing import Any, overload
 import sqlalchemy as sa
 
 from pipeline.config import ConfigError, Period
-from pipeline.files import atomic_path, ensure_dir, private_modes, sha256_of, share_group, write_text
+from pipeline.files import atomic_path, ensure_dir, held_lock, private_modes, sha256_of, share_group, write_text
 from pipeline.paths import archive_period_dir, ledger_file, ledger_record_path
 from pipeline.status import Arrival, VersionStatus
 from pipeline.workspace import Workspace
@@ -176,12 +175,8 @@ def _private_file(path: Path) -> None:
 def _file_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive ``flock`` on ``path`` (created owner-only); released on exit or when the process dies."""
     _private_file(path)
-    fd = os.open(path, os.O_RDWR)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with held_lock(os.open(path, os.O_RDWR)):
         yield
-    finally:
-        os.close(fd)  # closing the descriptor releases the lock
 
 
 @contextlib.contextmanager
@@ -849,12 +844,8 @@ def check_ledger(workspace: Workspace) -> dict[str, Any] | None:
 @contextlib.contextmanager
 def _folder_lock(folder: Path) -> Iterator[None]:
     """Hold an exclusive ``flock`` on the folder itself (no lock file left behind)."""
-    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with held_lock(os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))):
         yield
-    finally:
-        os.close(fd)
 
 
 def record_ledger(workspace: Workspace, *, replace: bool = False) -> dict[str, Any]:

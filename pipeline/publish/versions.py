@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import Config, Period
-from pipeline.files import PUBLIC_FILE, _apply, crashpoint, ensure_dir, private_modes, write_text
+from pipeline.files import PUBLIC_FILE, _apply, crashpoint, ensure_dir, held_lock, private_modes, write_text
 from pipeline.paths import (
     current_version_link,
     report_dir,
@@ -203,16 +203,10 @@ def read_version_aggregates(period: Period, n: int, root: Path) -> dict[str, Any
 def versions_lock(period: Period, root: Path) -> Iterator[None]:
     """Hold the period's versions lock (an exclusive ``flock`` on a hidden file in the period's folder) while a
     version is numbered, rendered and published: two writers never take the same number."""
-    import fcntl
-
     path = versions_lock_path(period, root)
     ensure_dir(path.parent)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with held_lock(os.open(path, os.O_RDWR | os.O_CREAT, 0o600)):
         yield
-    finally:
-        os.close(fd)
 
 
 def _fsync_dir(path: Path) -> None:

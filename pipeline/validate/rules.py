@@ -24,7 +24,7 @@ import pandas as pd
 
 from pipeline import fmt, schema
 from pipeline.aggregate import movement
-from pipeline.config import PROJECT_ROOT, Config, ConfigError, Period, Standard
+from pipeline.config import BOUNDS_DEFAULTS, PROJECT_ROOT, Config, ConfigError, Period, Standard
 from pipeline.files import sha256_of
 from pipeline.findings import ERROR, WARNING, Finding, ValidationOutcome, split_description
 from pipeline.read.reader import (
@@ -203,11 +203,11 @@ def _bounds_frame(sub: Submission, history: History | None, config: Config) -> F
     the limit and the figure it is compared with, in Vietnamese). A summary without any comparable figure
     gives one row that passes.
     """
-    limits = config.validation.get("bounds", {})
-    change_soft = Decimal(str(limits.get("households_change_soft", 1.1)))
-    change_hard = Decimal(str(limits.get("households_change_hard", 2.0)))
-    per_soft = Decimal(str(limits.get("persons_per_household_soft", 8)))
-    per_hard = Decimal(str(limits.get("persons_per_household_hard", 20)))
+    limits = {**BOUNDS_DEFAULTS, **config.validation.get("bounds", {})}
+    change_soft = Decimal(str(limits["households_change_soft"]))
+    change_hard = Decimal(str(limits["households_change_hard"]))
+    per_soft = Decimal(str(limits["persons_per_household_soft"]))
+    per_hard = Decimal(str(limits["persons_per_household_hard"]))
     accepted = (history.accepted if history is not None else None) or {}
     cur = sub.summary.set_index("indicator")
     label = {k: sub.headers.get((schema.SHEET_SUMMARY, k), k) for k in ("value_baseline", "value_current")}
@@ -220,7 +220,7 @@ def _bounds_frame(sub: Submission, history: History | None, config: Config) -> F
     def ratio_text(r: Decimal) -> str:
         return fmt.number(r, 2) + " lần"
 
-    most = int(limits.get("households_max", 500_000))
+    most = int(limits["households_max"])
     for column in ("value_baseline", "value_current"):
         households = figure(cur, "households_total", column)
         if households is not None and households > most:  # whatever the unit's other figures say
