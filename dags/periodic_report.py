@@ -90,10 +90,13 @@ def periodic_report() -> None:
     # whatever their trigger rule) is upstream_failed, so nothing is made from an incomplete ledger. One retry
     # 30 s to 1 minute later (Airflow's back-off adds up to 100 % jitter) for a passing fault (database restart,
     # network share); the delay doubles per retry, capped at 10 minutes, should more retries be configured.
-    # The pool "intake" has one slot, shared with the intake DAG: one intake pass at a time.
+    # The pool "intake" has one slot, shared with the intake DAG: one intake pass at a time. The final pass may
+    # wait for files still being copied at the deadline (intake.incomplete_wait_minutes): its time limit is
+    # that wait plus 20 minutes.
     @setup
     @task(retries=1, retry_delay=dt.timedelta(seconds=30), retry_exponential_backoff=2.0,
-          max_retry_delay=dt.timedelta(minutes=10), pool="intake")
+          max_retry_delay=dt.timedelta(minutes=10), pool="intake",
+          execution_timeout=CONFIG.incomplete_wait() + dt.timedelta(minutes=20))
     def gather(period: str) -> list[dict]:
         """Final intake pass into the ledger; one item per unit that sent files (codes, counts, hashes)."""
         from pipeline.orchestrator import gather as gather_files

@@ -168,6 +168,12 @@ class Config:
         """Units that existed on ``day``, in configuration order."""
         return [u for u in self.units if u.active_on(day)]
 
+    def incomplete_wait(self) -> dt.timedelta:
+        """How long intake waits for a file still being copied or not yet whole, from when it was first seen:
+        ``intake.incomplete_wait_minutes`` (default 10; :func:`pipeline.intake.inbox.intake_pass`)."""
+        minutes = self.intake.get("incomplete_wait_minutes")
+        return dt.timedelta(minutes=_Intake().incomplete_wait_minutes if minutes is None else float(minutes))
+
     def unit(self, code: str) -> Unit:
         """The unit with GSO code ``code``.
 
@@ -389,6 +395,10 @@ class _Intake(_Model):
     link is refused and stops the report's final pass (:func:`pipeline.intake.inbox.inbox_refusal`)."""
 
     final_pass_tolerance_minutes: Annotated[StrictFloat, PydanticField(ge=0, le=60)] = 2
+    # A file first seen by the deadline and still being copied, or not yet whole, is waited for this long from
+    # when it was first seen (the report's final pass waits inside its task; gather's time limit is this plus
+    # 20 minutes); after it, a file still not whole is archived as received and refused.
+    incomplete_wait_minutes: Annotated[StrictFloat, PydanticField(ge=0, le=60)] = 10
     allowed_inbox_links: list[Text] = []
 
     @field_validator("allowed_inbox_links")

@@ -48,15 +48,17 @@ def _worker_database(url: str, worker: str) -> str:
 @pytest.fixture(scope="session")
 def config():
     """The project's configuration (config/ninh_son.yaml), with intake's stability wait
-    (``validation.intake_stable_seconds``, 2 s) at 0: a test's files are complete before a pass looks at them,
-    and the tests of a file still being written give their own wait. Code that loads the file itself (the
-    command line, the DAGs) waits as configured."""
+    (``validation.intake_stable_seconds``, 2 s) and its wait for files not yet whole
+    (``intake.incomplete_wait_minutes``, 10) at 0: a test's files are complete before a pass looks at them, a
+    truncated or empty one is archived and refused at once, and the tests of a file still being written give
+    their own waits. Code that loads the file itself (the command line, the DAGs) waits as configured."""
     import dataclasses
 
     from pipeline.config import load_config
 
     loaded = load_config()
-    return dataclasses.replace(loaded, validation={**loaded.validation, "intake_stable_seconds": 0.0})
+    return dataclasses.replace(loaded, validation={**loaded.validation, "intake_stable_seconds": 0.0},
+                               intake={**loaded.intake, "incomplete_wait_minutes": 0.0})
 
 
 @pytest.fixture(scope="session")

@@ -36,7 +36,7 @@ def reset_database(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as c:
         for table in ("submission_versions", "outlier_acceptances", "reminders_sent", "report_approvals",
-                      "report_deliveries", "period_reopenings", "alembic_version"):
+                      "report_deliveries", "period_reopenings", "inbox_sightings", "alembic_version"):
             c.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
     engine.dispose()
 

@@ -33,6 +33,7 @@ from pipeline.ledger.store import (
 )
 from pipeline.ledger.timeliness import arrived_on_time, policy_from_config
 from pipeline.paths import archive_period_dir, inbox_dir, skipped_path
+from pipeline.read.container import Gap, container_gap
 from pipeline.read.reader import UnreadableSubmission, unit_code_only
 from pipeline.read.staging import staged_submission
 from pipeline.status import SYSTEM_ERROR_TITLE, Arrival
@@ -97,6 +98,9 @@ SKIP_FOLDER = ("Là thư mục, không phải tệp: không tiếp nhận các t
 SKIP_SPECIAL = "Không phải tệp thông thường (thiết bị, đường ống, socket): không tiếp nhận."
 SKIP_GROWING = ("Tệp đang được chép vào (kích thước hoặc thời điểm sửa còn thay đổi): chưa tiếp nhận; sẽ được nhận ở "
                 "lần quét sau khi đã chép xong.")
+SKIP_INCOMPLETE = ("Tệp chưa nhận trọn vẹn ({what}): chưa tiếp nhận. Hệ thống thấy tệp lần đầu lúc {first} và chờ tệp "
+                   "được chép xong đến {until}; sau đó tệp được lưu như đã nhận, bị từ chối vì chưa trọn vẹn và đơn vị "
+                   "phải gửi lại toàn bộ tệp.")
 FOLDER_LINK = ("Thư mục tiếp nhận {folder} là liên kết (symbolic link) trỏ tới {target}, không phải thư mục thật: "
                "hệ thống không quét tệp nào trong đó. Cách khắc phục: thay liên kết bằng một thư mục thật rồi chép các "
                "tệp báo cáo vào; nếu đó là thư mục dùng chung được gắn (mount) có chủ đích, ghi {target} vào "
@@ -250,28 +254,53 @@ def _source_digest(path: Path) -> str:
     return h.hexdigest()
 
 
+@dataclass
+class _Look:
+    """One file of a pass: where it is, its last ``os.lstat``, when it was first seen (aware), and, once
+    looked at again, why it is not taken yet (``growing``: it changed between looks; ``gap``: not whole)."""
+
+    src: Path
+    st: os.stat_result
+    first_seen: dt.datetime
+    growing: bool = False
+    gap: Gap | None = None
+
+
 @_serialised
 def intake_pass(period: Period, *, config: Config, ledger: Ledger, now: dt.datetime,
                 root: Path, stable_seconds: float | None = None, final: bool = False) -> list[Version]:
-    """Register every new complete file of ``inbox/<period>/`` (any name, any type).
+    """Register every new whole file of ``inbox/<period>/`` (any name, any type).
 
     Each file is looked at twice, ``stable_seconds`` apart (default ``validation.intake_stable_seconds``,
-    2 s); a file whose size or modification time changed is still being copied and is left for a later
-    pass — a partial file is never a version. A stable new file is copied once into the archive and the
-    copy hashed (:func:`pipeline.ledger.store.archive_file`); it is recorded with its unit (from the code inside
-    the workbook), original name, the copy's SHA-256, size, when it was found (``now``), its modification
-    time, version number and timeliness. Links, folders, other non-regular files, hidden and temporary
-    names are never followed nor copied; they, files still changing and files that failed to archive are
-    written with the reason to ``work/<period>/intake-skipped.json`` (:func:`read_skipped`). A failure on
-    one file never stops the others. Idempotent. Runs under the ledger's intake lock; versions are numbered in
-    order of arrival, then modification time, then name.
+    2 s), and taken only when it did not change between the looks *and* its container is whole
+    (:func:`pipeline.read.container.container_gap`: an .xlsx's end record, an .xls's declared sectors); a file
+    still being copied is left for a later look — a partial file is never a version. When each file was
+    first seen is kept in the ledger (:meth:`pipeline.ledger.store.Ledger.sight`); a file taken within
+    ``intake.incomplete_wait_minutes`` (default 10) of that arrived when it was first seen, later ones when
+    taken. A file seen that long and still not whole (but no longer changing) is archived as received and
+    registered all the same: its validation refuses it as "tệp chưa nhận trọn vẹn"
+    (:func:`pipeline.read.sources.incomplete`) — nothing received is lost.
+
+    The final pass (``final``) waits, looking again every ``stable_seconds`` (at least 0.2 s), for the
+    files first seen by the deadline or within the pass's tolerance (:func:`arrived_on_time`) that are still
+    changing or not whole, until each is taken or its wait is over; files first seen later are late anyway
+    and left for later passes.
+
+    A new file is copied once into the archive and the copy hashed (:func:`pipeline.ledger.store.archive_file`);
+    it is recorded with its unit (from the code inside the workbook), original name, the copy's SHA-256, size,
+    when it was taken (``now``, plus the time waited), its arrival, its modification time, version number and
+    timeliness. Links, folders, other non-regular files, hidden and temporary names are never followed nor
+    copied; they, files still being copied and files that failed to archive are written with the reason to
+    ``work/<period>/intake-skipped.json`` (:func:`read_skipped`). A failure on one file never stops the others.
+    Idempotent. Runs under the ledger's intake lock; versions are numbered in order of registration.
 
     An inbox root or drop folder refused by :func:`inbox_refusal` (a link to a target not allowed by
     ``intake.allowed_inbox_links``, or not a folder) is not walked and is listed among the skipped entries
     (named ``inbox`` or the period code); a drop folder that does not exist is no refusal (nothing arrived).
 
     Args:
-        final: the report's final pass (:func:`pipeline.orchestrator.gather`): a refused folder raises.
+        final: the report's final pass (:func:`pipeline.orchestrator.gather`): waits as above; a refused
+            folder raises.
 
     Returns:
         The versions registered by this pass, in registration order.
@@ -291,28 +320,32 @@ def intake_pass(period: Period, *, config: Config, ledger: Ledger, now: dt.datet
                     period.code, refusal.folder)
         skipped.append({"name": refusal.name, "reason": f"{refusal.reason}."})
     elif inbox.is_dir():
-        wait = float(stable_seconds if stable_seconds is not None
-                     else _setting(config, "intake_stable_seconds", DEFAULT_STABLE_SECONDS))
+        interval = float(stable_seconds if stable_seconds is not None
+                         else _setting(config, "intake_stable_seconds", DEFAULT_STABLE_SECONDS))
         max_bytes = int(float(_setting(config, "intake_max_file_mb", DEFAULT_INTAKE_MAX_MB)) * 1_048_576)
-        first_look = time.monotonic()
+        started = time.monotonic()
         candidates, skipped = scan_inbox(inbox, max_bytes=max_bytes)
-        unknown = []
+        looks: list[_Look] = []
         for src, st in candidates:
             try:
                 if ledger.find(period.code, _source_digest(src)) is None:
-                    unknown.append((src, st))
+                    looks.append(_Look(src, st, ledger.sight(period.code, src.name, st.st_ino, now)))
             except FileNotFoundError:
                 continue
             except OSError as exc:
                 skipped.append(_failed(src, exc))
-        if unknown:
-            time.sleep(max(0.0, wait - (time.monotonic() - first_look)))
-        for src, st in unknown:
-            version, reason = _take_in(src, st, period=period, config=config, ledger=ledger, now=now, root=root)
+        for name in set(ledger.sightings(period.code)) - {look.src.name for look in looks}:
+            ledger.forget_sighting(period.code, name)  # taken, gone, or now bytes already registered
+        waited = _Waits(period=period, config=config, ledger=ledger, now=now, root=root, started=started,
+                        interval=interval)
+        new, pending, reasons = waited.take(looks, final=final)
+        skipped += reasons
+        for look in pending:
+            version, reason = waited.settle(look)
             if version is not None:
                 new.append(version)
             if reason is not None:
-                skipped.append({"name": src.name, "reason": reason})
+                skipped.append({"name": look.src.name, "reason": reason})
     skipped.sort(key=lambda d: d["name"])
     path = skipped_path(period, root)
     if skipped or path.exists():
@@ -324,50 +357,150 @@ def intake_pass(period: Period, *, config: Config, ledger: Ledger, now: dt.datet
     return new
 
 
+MIN_POLL_SECONDS = 0.2
+
+
+@dataclass
+class _Waits:
+    """The looks of one intake pass after the first: taking the files that are whole and stable, waiting for
+    the others (final pass), settling those still not whole when their wait is over."""
+
+    period: Period
+    config: Config
+    ledger: Ledger
+    now: dt.datetime
+    root: Path
+    started: float
+    interval: float
+
+    def clock(self) -> dt.datetime:
+        """The pass's time: ``now`` plus the time this pass has spent (waiting included)."""
+        return self.now + dt.timedelta(seconds=time.monotonic() - self.started)
+
+    def _waiting_for(self, look: _Look, *, final: bool) -> bool:
+        """Whether the final pass waits longer for ``look``: first seen in time, and its wait not over."""
+        return (final and arrived_on_time(look.first_seen, Arrival.INTAKE, self.period,
+                                          policy_from_config(self.config))
+                and self.clock() - look.first_seen < self.config.incomplete_wait())
+
+    def take(self, looks: list[_Look], *, final: bool) -> tuple[list[Version], list[_Look], list[dict[str, str]]]:
+        """Look again at ``looks`` (``interval`` after the first look), taking the files that are ready;
+        the final pass goes on looking at the ones it waits for (:meth:`_waiting_for`).
+
+        Returns:
+            (the versions registered, the files still not ready — for :meth:`settle` —, skip entries of files
+            that cannot be taken).
+        """
+        new: list[Version] = []
+        skipped: list[dict[str, str]] = []
+        parked: list[_Look] = []
+        pending = looks
+        first_round = True
+        while pending:
+            if first_round:
+                time.sleep(max(0.0, self.interval - (time.monotonic() - self.started)))
+            else:
+                time.sleep(max(self.interval, MIN_POLL_SECONDS))
+            still: list[_Look] = []
+            for look in pending:
+                version, reason, again = self._look_again(look, at=self.now if first_round else self.clock())
+                if version is not None:
+                    new.append(version)
+                if reason is not None:
+                    skipped.append({"name": look.src.name, "reason": reason})
+                if again is not None:
+                    still.append(again)
+            first_round = False
+            pending = [look for look in still if self._waiting_for(look, final=final)]
+            parked += [look for look in still if not any(look is p for p in pending)]
+            if pending:
+                log.info("Intake %s: waiting for %d file(s) still being copied", self.period.code, len(pending))
+        return new, parked, skipped
+
+    def _look_again(self, look: _Look, *, at: dt.datetime) -> tuple[Version | None, str | None, _Look | None]:
+        """Another look at one file, and its archive copy and registration when it is ready: (its new version
+        or None, a skip reason or None, the file's new look when it is not ready yet or None). Never raises
+        for a fault of the file; a ledger failure is raised (it concerns every file)."""
+        src = look.src
+        try:
+            second = os.lstat(src)
+        except FileNotFoundError:
+            return None, None, None  # removed since the first look
+        reason = _kind_reason(second)
+        if reason is not None:
+            return None, reason, None
+        if (second.st_size, second.st_mtime_ns, second.st_ino) != (look.st.st_size, look.st.st_mtime_ns,
+                                                                    look.st.st_ino):
+            log.info("Intake: %s is still changing", src.name)
+            first_seen = (look.first_seen if second.st_ino == look.st.st_ino
+                          else self.ledger.sight(self.period.code, src.name, second.st_ino, at))
+            return None, None, _Look(src, second, first_seen, growing=True)
+        try:
+            gap = container_gap(src)
+        except FileNotFoundError:
+            return None, None, None
+        except OSError as exc:
+            return None, _failed(src, exc)["reason"], None
+        if gap is not None:
+            log.info("Intake: %s is not whole yet (%s of %s bytes)", src.name, gap.size, gap.expected or "?")
+            return None, None, _Look(src, second, look.first_seen, gap=gap)
+        received = look.first_seen if at - look.first_seen <= self.config.incomplete_wait() else at
+        version, reason = self._archive(src, second, at=at, received_at=received)
+        if reason is SKIP_GROWING:
+            return None, None, _Look(src, second, look.first_seen, growing=True)
+        return version, reason, None
+
+    def settle(self, look: _Look) -> tuple[Version | None, str | None]:
+        """A file not ready when the pass ends: (its version, when it is no longer changing, still not whole
+        and its wait is over — archived as received, arrival when first seen —, else None; the skip reason
+        of a file left for a later pass, else None)."""
+        tz = self.config.timezone
+        waited_until = look.first_seen + self.config.incomplete_wait()
+        if look.growing or look.gap is None:
+            return None, SKIP_GROWING
+        if self.clock() < waited_until:
+            return None, SKIP_INCOMPLETE.format(what=look.gap.what, first=fmt.local_time(look.first_seen, tz),
+                                                until=fmt.local_time(waited_until, tz))
+        log.warning("Intake: %s still not whole %s after it was first seen; archived and refused", look.src.name,
+                    self.config.incomplete_wait())
+        version, reason = self._archive(look.src, look.st, at=self.clock(), received_at=look.first_seen)
+        return version, None if reason is SKIP_GROWING else reason
+
+    def _archive(self, src: Path, st: os.stat_result, *, at: dt.datetime,
+                 received_at: dt.datetime) -> tuple[Version | None, str | None]:
+        """Archive copy and registration of one file judged by its last look ``st``: (its new version or None,
+        a skip reason or None; :data:`SKIP_GROWING` when it changed during the copy)."""
+        period, ledger = self.period, self.ledger
+        try:
+            copy, digest, size = archive_file(src, period, self.root, expected=st)
+        except NotRegularFile:
+            return None, SKIP_LINK if os.path.islink(src) else SKIP_SPECIAL
+        except SourceChanged:
+            return None, SKIP_GROWING
+        except FileNotFoundError:
+            return None, None
+        except OSError as exc:
+            return None, _failed(src, exc)["reason"]
+        ledger.forget_sighting(period.code, src.name)
+        if ledger.find(period.code, digest) is not None:
+            return None, None
+        crashpoint("intake-after-archive")
+        version = ledger.register(
+            period=period.code, unit_code=peek_unit(copy, self.config, sha256=digest, period=period,
+                                                     file_name=src.name, root=self.root),
+            original_name=src.name, sha256=digest, size_bytes=size, found_at=at,
+            file_mtime=dt.datetime.fromtimestamp(st.st_mtime, tz=dt.UTC), archive_path=str(copy),
+            received_at=received_at, received_via=Arrival.INTAKE,
+            on_time=arrived_on_time(received_at, Arrival.INTAKE, period, policy_from_config(self.config)),
+        )
+        return version, None
+
+
 def _failed(src: Path, exc: BaseException) -> dict[str, str]:
     """The skip entry of a file that could not be archived (an OS error: a system error, logged at ERROR)."""
     log.error("Intake: %s could not be archived (%s: %s)", src.name, type(exc).__name__, exc)  # paths, no cell
     return {"name": src.name, "reason": f"{SYSTEM_ERROR_TITLE} ({type(exc).__name__}): tệp chưa được tiếp nhận; "
                                        "hệ thống thử lại ở lần quét sau, đơn vị không cần gửi lại."}
-
-
-def _take_in(src: Path, first: os.stat_result, *, period: Period, config: Config, ledger: Ledger, now: dt.datetime,
-             root: Path) -> tuple[Version | None, str | None]:
-    """Second look, archive copy and registration of one file: (its new version or None, a skip reason or
-    None). Never raises for a fault of the file; a ledger failure is raised (it concerns every file)."""
-    try:
-        second = os.lstat(src)
-    except FileNotFoundError:
-        return None, None  # removed since the first look
-    reason = _kind_reason(second)
-    if reason is not None:
-        return None, reason
-    if (second.st_size, second.st_mtime_ns, second.st_ino) != (first.st_size, first.st_mtime_ns, first.st_ino):
-        log.info("Intake: %s is still changing; left for a later pass", src.name)
-        return None, SKIP_GROWING
-    try:
-        copy, digest, size = archive_file(src, period, root, expected=second)
-    except NotRegularFile:
-        return None, SKIP_LINK if os.path.islink(src) else SKIP_SPECIAL
-    except SourceChanged:
-        return None, SKIP_GROWING
-    except FileNotFoundError:
-        return None, None
-    except OSError as exc:
-        return None, _failed(src, exc)["reason"]
-    if ledger.find(period.code, digest) is not None:
-        return None, None
-    crashpoint("intake-after-archive")
-    mtime = dt.datetime.fromtimestamp(second.st_mtime, tz=dt.UTC)
-    version = ledger.register(
-        period=period.code, unit_code=peek_unit(copy, config, sha256=digest, period=period, file_name=src.name,
-                                                 root=root),
-        original_name=src.name, sha256=digest,
-        size_bytes=size, found_at=now, file_mtime=mtime, archive_path=str(copy),
-        received_at=now, received_via=Arrival.INTAKE,
-        on_time=arrived_on_time(now, Arrival.INTAKE, period, policy_from_config(config)),
-    )
-    return version, None
 
 
 def superseded_unattributed(ledger: Ledger, period: Period) -> set[int]:

@@ -10,7 +10,8 @@ given in order of registration, which intake passes make the order of arrival (s
 :func:`pipeline.intake.inbox.intake_pass`).
 
 Arrival is stamped by the system, never taken from the file: ``received_at`` is when an intake pass first
-listed the file complete, or the receipt time district staff give when they register a file that came by
+saw the file (``inbox_sightings``), when it was taken whole within ``intake.incomplete_wait_minutes`` of that,
+else when it was taken; or the receipt time district staff give when they register a file that came by
 e-mail, Zalo or on paper (``python -m pipeline receive``). The file's modification time is kept as
 information only.
 
@@ -49,7 +50,7 @@ from pipeline.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-SCHEMA_HEAD = "0005_timeliness"  # the newest revision in pipeline/ledger/migrations/versions/
+SCHEMA_HEAD = "0006_inbox_sightings"  # the newest revision in pipeline/ledger/migrations/versions/
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # PostgreSQL advisory lock keys (any two fixed 64-bit numbers; scoped to the ledger's database).
 SCHEMA_LOCK_KEY = 0x4C45_4447_0001
@@ -145,6 +146,17 @@ reopenings = sa.Table(
     sa.Column("reopened_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
 )  # append-only: who opened a locked period again for a unit, when and why (pipeline.ledger.timeliness)
+
+sightings = sa.Table(
+    "inbox_sightings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("period", sa.String(8), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("inode", sa.BigInteger, nullable=False),
+    sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("period", "name", name="uq_inbox_sightings_period_name"),
+)  # files of a drop folder listed but not yet taken: when first seen (pipeline.intake.inbox)
 
 
 def _sqlite_file(url: sa.engine.URL) -> Path | None:
@@ -626,6 +638,37 @@ class Ledger:
                              .order_by(reopenings.c.reopened_at, reopenings.c.id)).all()
         return [Reopening(id=r.id, period=r.period, unit_code=r.unit_code, reopened_by=r.reopened_by,
                           reopened_at=_aware(r.reopened_at), reason=r.reason) for r in rows]
+
+    def sight(self, period: str, name: str, inode: int, at: dt.datetime) -> dt.datetime:
+        """When the file ``name`` of ``inbox/<period>/`` was first seen: recorded as ``at`` on its first
+        sighting, and again when the name now holds another file (another ``inode``: replaced); aware.
+
+        Called by intake passes (under the intake lock) for each file not yet taken as a version;
+        :meth:`forget_sighting` ends a sighting once the file is taken.
+
+        Raises:
+            ValueError: ``at`` is naive.
+        """
+        with self.engine.begin() as c:
+            row = c.execute(sa.select(sightings).where(sightings.c.period == period,
+                                                       sightings.c.name == name)).first()
+            if row is not None and row.inode == inode:
+                return _aware(row.first_seen_at)
+            if row is not None:
+                c.execute(sightings.delete().where(sightings.c.id == row.id))
+            c.execute(sightings.insert().values(period=period, name=name, inode=inode, first_seen_at=_utc(at)))
+        return _utc(at)
+
+    def forget_sighting(self, period: str, name: str) -> None:
+        """End the sighting of ``name`` (taken as a version, or gone from the drop folder)."""
+        with self.engine.begin() as c:
+            c.execute(sightings.delete().where(sightings.c.period == period, sightings.c.name == name))
+
+    def sightings(self, period: str) -> dict[str, dt.datetime]:
+        """The files of ``inbox/<period>/`` seen and not yet taken: name → when first seen (aware)."""
+        with self.engine.connect() as c:
+            rows = c.execute(sa.select(sightings).where(sightings.c.period == period)).all()
+        return {r.name: _aware(r.first_seen_at) for r in rows}
 
 
 

@@ -52,11 +52,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 from xlrd.compdoc import CompDocError
 
 from pipeline import fmt, schema
+from pipeline.read.container import OLE_MAGIC, ZIP_MAGIC, Gap, stream_gap
 from pipeline.textvalue import plain_text
-
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
-
 
 MIB = 1_048_576
 SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -190,6 +187,9 @@ def _open(fh: BinaryIO, name: str, limits: Limits) -> Opened:
             f"{fmt.number(max_bytes / 1_048_576)} MB).",
             "Xóa ảnh, sheet thừa và các dòng trống định dạng sẵn ở cuối bảng, lưu lại rồi gửi lại.",
         )
+    gap = stream_gap(fh)
+    if gap is not None and gap.kind != "other":
+        raise incomplete(name, gap)
     fh.seek(0)
     head = fh.read(8)
     if head.startswith(ZIP_MAGIC):
@@ -203,6 +203,21 @@ def _open(fh: BinaryIO, name: str, limits: Limits) -> Opened:
             "hộ dạng CSV thì gửi tệp có đuôi .csv.",
         )
     return _open_text(fh, name, limits)
+
+
+INCOMPLETE = "tệp chưa nhận trọn vẹn"
+"""The words of every finding on a file whose copy stopped part-way (:func:`incomplete`): never "bị hỏng"."""
+
+
+def incomplete(name: str, gap: Gap) -> UnreadableSubmission:
+    """The finding on a workbook whose end is missing (:mod:`pipeline.read.container`): the copy or upload
+    stopped part-way — a fault of the transfer, not of the unit's data."""
+    expected = f" trên {fmt.number(gap.expected)}" if gap.expected else ""
+    return UnreadableSubmission(
+        f"Tệp {name} bị từ chối: {INCOMPLETE} — mới nhận được {fmt.number(gap.size)}{expected} byte, {gap.what}; "
+        "việc chép hoặc gửi tệp đã dừng giữa chừng.",
+        "Số liệu không cần sửa: chép hoặc gửi lại toàn bộ tệp (kiểm tra tệp mở được bằng Excel trước khi gửi).",
+    )
 
 
 def _corrupt(name: str) -> UnreadableSubmission:

@@ -97,13 +97,15 @@ def test_pipeline_never_imports_airflow():
 
 def test_validation_pool_and_retries_only_for_passing_faults(dagbag):
     """Validation runs in the two-slot pool `validation` (created by the demo and by `make up`) and never
-    retries; the final pass retries once with exponential back-off; intake's passes retry twice, 1-2 then 2-4
-    minutes apart (back-off with jitter), within their 10-minute interval."""
+    retries; the final pass retries once with exponential back-off and has the configured wait for files still
+    being copied (10 minutes) plus 20 minutes to finish; intake's passes retry twice, 1-2 then 2-4 minutes apart
+    (back-off with jitter), within their 10-minute interval."""
     report = dagbag.dags["periodic_report"]
     validate, gather = report.get_task("validate"), report.get_task("gather")
     assert (validate.pool, validate.retries) == ("validation", 0)
     assert (gather.retries, gather.retry_delay, gather.retry_exponential_backoff, gather.max_retry_delay) == (
         1, dt.timedelta(seconds=30), 2.0, dt.timedelta(minutes=10))
+    assert gather.execution_timeout == dt.timedelta(minutes=30)
     take_in = dagbag.dags["intake"].get_task("take_in")
     assert (take_in.retries, take_in.retry_delay, take_in.retry_exponential_backoff, take_in.max_retry_delay) == (
         2, dt.timedelta(minutes=1), 2.0, dt.timedelta(minutes=4))

@@ -188,7 +188,9 @@ def test_loaded_values_keep_their_shapes(tmp_path, config):
     assert config.validation["outliers"] == {"max_change_pct": 20.0, "min_change_abs": 5}
     assert config.validation["max_sheet_rows"] == 100_000
     assert load_config().validation["intake_stable_seconds"] == 2.0  # the fixture sets it to 0 for the tests
-    assert config.intake == {"final_pass_tolerance_minutes": 2.0, "allowed_inbox_links": []}
+    assert load_config().intake == {"final_pass_tolerance_minutes": 2.0, "incomplete_wait_minutes": 10.0,
+                                    "allowed_inbox_links": []}
+    assert load_config().incomplete_wait() == dt.timedelta(minutes=10)  # the fixture sets it to 0 for the tests
     data["intake"]["allowed_inbox_links"] = ["/mnt/chia-se/inbox", "/srv/tiep-nhan/"]
     assert _load(tmp_path, locality=data).intake["allowed_inbox_links"] == ["/mnt/chia-se/inbox", "/srv/tiep-nhan/"]
     assert config.targets["ncc_poor_access_dimensions"] == ["health", "education", "housing", "water_sanitation",

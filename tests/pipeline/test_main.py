@@ -379,6 +379,7 @@ def test_move_ledger_copies_every_table_and_records_the_new_ledger(backend, tmp_
     old.record_delivery(period="2023-6T", version=1, sha256="c" * 64, delivered_at=t0, recipients=["a@example.org"],
                         archive_path="/delivered/2023-6T/v1")
     old.reopen(period="2023-6T", unit_code="22810", reopened_by="Trần Thị Hoa", reason="Bản giấy", reopened_at=t0)
+    old.sight("2023-6T", "22816_dang_chep.xlsx", 1234, t0)
     if backend == "sqlite":
         target = f"sqlite:///{tmp_path / 'moved.sqlite'}"
     else:
@@ -388,14 +389,15 @@ def test_move_ledger_copies_every_table_and_records_the_new_ledger(backend, tmp_
     assert main(["move-ledger", "--to", target]) == 0
     default = f"sqlite:///{root}/work/ledger.sqlite"
     assert capsys.readouterr().out == (
-        f"Đã chuyển sổ tiếp nhận của thư mục dữ liệu {root} từ {default} sang {public_url(target)} (7 dòng: "
-        "outlier_acceptances 1, period_reopenings 1, reminders_sent 1, report_approvals 1, report_deliveries 1, "
-        "submission_versions 2).\n"
+        f"Đã chuyển sổ tiếp nhận của thư mục dữ liệu {root} từ {default} sang {public_url(target)} (8 dòng: "
+        "inbox_sightings 1, outlier_acceptances 1, period_reopenings 1, reminders_sent 1, report_approvals 1, "
+        "report_deliveries 1, submission_versions 2).\n"
         f"Từ nay mọi lệnh, DAG và dịch vụ dùng thư mục này phải đặt PIPELINE_LEDGER_URL={public_url(target)} (thêm "
         f"mật khẩu nếu cần); sổ cũ {default} được giữ nguyên làm bản sao lưu và không được dùng cho thư mục này "
         "nữa.\n")
     moved = Ledger(target)
     assert moved.versions("2023-6T") == old.versions("2023-6T")
+    assert moved.sightings("2023-6T") == {"22816_dang_chep.xlsx": t0}
     assert [v.received_at for v in moved.versions("2023-6T")] == [t0, t0]
     assert moved.acceptance_records("2023-6T", "22828") == old.acceptance_records("2023-6T", "22828")
     assert moved.reminders("2023-6T") == old.reminders("2023-6T")
@@ -424,7 +426,7 @@ def test_move_ledger_copies_every_table_and_records_the_new_ledger(backend, tmp_
     monkeypatch.setenv("PIPELINE_LEDGER_URL", target)
     assert main(["move-ledger", "--to", default]) == 2  # back into the old file: it has rows
     assert capsys.readouterr().err == (
-        f"Sổ đích {default} đã có dữ liệu (outlier_acceptances: 1 dòng, period_reopenings: 1 dòng, reminders_sent: 1 "
-        "dòng, report_approvals: 1 dòng, report_deliveries: 1 dòng, submission_versions: 2 dòng): không chuyển sổ vào "
-        "đó. Dùng một cơ sở dữ liệu mới, trống.\n")
+        f"Sổ đích {default} đã có dữ liệu (inbox_sightings: 1 dòng, outlier_acceptances: 1 dòng, period_reopenings: 1 "
+        "dòng, reminders_sent: 1 dòng, report_approvals: 1 dòng, report_deliveries: 1 dòng, submission_versions: 2 "
+        "dòng): không chuyển sổ vào đó. Dùng một cơ sở dữ liệu mới, trống.\n")
     assert json.loads((root / "work" / "so-tiep-nhan.json").read_text(encoding="utf-8"))["ledger"] == public_url(target)

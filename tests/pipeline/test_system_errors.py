@@ -267,8 +267,9 @@ def _damaged_member(src: Path, dst: Path) -> Path:
 
 def test_real_corruption_is_still_corrupt(config, tmp_path, monkeypatch):
     """Really damaged files keep "bị hỏng" and are invalid (the unit must send them again), never a system
-    error: a truncated zip, garbled compressed data, a worksheet, a styles part and a shared-strings part
-    whose XML is not well-formed (written by hand), and an .xls that is the OLE signature then junk."""
+    error: garbled compressed data, a worksheet, a styles part and a shared-strings part
+    whose XML is not well-formed (written by hand), and an .xls that is the OLE signature then junk. A
+    truncated zip is invalid too, but as a copy that stopped: "tệp chưa nhận trọn vẹn", never "bị hỏng"."""
     from pipeline import orchestrator
     from pipeline.ledger.store import Ledger
     from pipeline.staff.feedback import status_page_path
@@ -281,7 +282,7 @@ def test_real_corruption_is_still_corrupt(config, tmp_path, monkeypatch):
     junk = tmp_path / "cut" / "22828_rac.xls"
     junk.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes((i * 37 + 11) % 256 for i in range(4096)))
     cases = {
-        cut: CORRUPT,
+        cut: "bị từ chối: tệp chưa nhận trọn vẹn — mới nhận được 7.047 byte, thiếu phần cuối của tệp",
         _damaged_member(SAMPLES / "22828_ma_noi.xlsx", tmp_path / "cut" / "22828_hong_nen.xlsx"): CORRUPT,
         _hand_workbook(tmp_path / "cut" / "22828_the_mo.xlsx", sheet_xml=SHEET.replace(b"</row>", b"")):
             "bị hỏng: nội dung sheet 'Thông tin chung' không đúng cấu trúc Excel (dòng 1 của phần dữ liệu).",
@@ -331,14 +332,19 @@ def test_validate_command_reports_a_system_error(config, tmp_path, monkeypatch, 
 
 
 def test_validate_command_still_blames_a_corrupt_file(config, tmp_path, capsys):
-    """The same command on a truncated workbook: "bị hỏng", exit 1 (the unit must resend)."""
+    """The same command on a damaged workbook: "bị hỏng", exit 1 (the unit must resend); on a truncated one,
+    exit 1 too but "chưa nhận trọn vẹn" — the copy stopped, the unit's data are not to blame."""
     from pipeline.__main__ import main
 
+    damaged = _damaged_member(SAMPLES / "22828_ma_noi.xlsx", tmp_path / "22828_hong_nen.xlsx")
+    assert main(["validate", str(damaged), "--period", "2023-6T"]) == 1
+    assert f"Tệp 22828_hong_nen.xlsx {CORRUPT}" in capsys.readouterr().out
     path = tmp_path / "22828_cat_doi.xlsx"
     sample = (SAMPLES / "22828_ma_noi.xlsx").read_bytes()
     path.write_bytes(sample[: len(sample) // 2])
     assert main(["validate", str(path), "--period", "2023-6T"]) == 1
-    assert f"Tệp 22828_cat_doi.xlsx {CORRUPT}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Tệp 22828_cat_doi.xlsx bị từ chối: tệp chưa nhận trọn vẹn" in out and "bị hỏng" not in out
 
 
 def test_logged_chain_keeps_frames_and_types_only(caplog):

@@ -707,3 +707,172 @@ def test_a_fault_past_the_general_sheet_still_finds_the_unit(config, tmp_path, m
     assert ledger.versions("2023-6T", None) == []
     (lam,) = ledger.versions("2023-6T", "22813")
     assert (lam.version, lam.status, lam.errors) == (1, "error", 1)
+
+
+# --- Files still being written at the deadline ---------------------------------------------------------------
+
+DEADLINE = dt.datetime(2023, 5, 5, 0, 0, tzinfo=HCM)
+FIXTURES = ROOT / "tests" / "fixtures"
+WRITER = """
+import sys, time
+src, dst, cuts, pause = sys.argv[1], sys.argv[2], [int(c) for c in sys.argv[3].split(",") if c], float(sys.argv[4])
+data = open(src, "rb").read()
+with open(dst, "wb", buffering=0) as out:
+    start = 0
+    for cut in cuts:
+        out.write(data[start:cut])
+        start = cut
+        time.sleep(pause)
+    if sys.argv[5] == "finish":
+        out.write(data[start:])
+"""
+
+
+def _writer(src: Path, dst: Path, parts: int, pause: float, *, finish: bool = True) -> subprocess.Popen:
+    """A process copying ``src`` to ``dst`` in ``parts`` chunks, pausing ``pause`` seconds after each but the
+    last (``finish=False``: it stops for good before the last chunk). Returns once the first chunk is on disk."""
+    size = src.stat().st_size
+    cuts = [size * i // parts for i in range(1, parts)]
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(src), str(dst), ",".join(map(str, cuts)), str(pause),
+                             "finish" if finish else "stop"])
+    for _ in range(200):
+        if dst.exists() and dst.stat().st_size >= cuts[0]:
+            return proc
+        time.sleep(0.01)
+    proc.kill()
+    raise AssertionError("the writer did not start")
+
+
+def _waiting(config, minutes: float):
+    import dataclasses
+
+    return dataclasses.replace(config, intake={**config.intake, "incomplete_wait_minutes": minutes})
+
+
+@pytest.mark.parametrize(("sample", "parts"), [
+    (SAMPLES / "22813_lam_son.xlsx", 2),   # one pause, across the deadline
+    (SAMPLES / "22813_lam_son.xlsx", 3),   # a writer that pauses twice
+    (FIXTURES / "libreoffice_real.xls", 2),  # Excel 97-2003: the OLE header and declared sectors
+    (FIXTURES / "libreoffice_real.xls", 4),
+])
+def test_final_pass_waits_for_a_copy_that_pauses_at_the_deadline(config, tmp_path, sample, parts):
+    """Slow-free version of the deadline case of issue 18: a workbook copied in chunks with pauses longer than
+    the stability interval, first seen by the final pass 30 s after 00:00 (inside its 2-minute tolerance). The
+    pass waits for the rest and takes one version, whole, on time, arrived when first seen; nothing partial is
+    archived and nothing is refused."""
+    from pipeline.intake.inbox import intake_pass, read_skipped
+    from pipeline.validate.rules import validate_submission
+
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    period = config.period("2023-6T")
+    inbox = tmp_path / "inbox" / "2023-6T"
+    inbox.mkdir(parents=True)
+    at = DEADLINE + dt.timedelta(seconds=30)
+    proc = _writer(sample, inbox / sample.name, parts, pause=0.8)
+    try:
+        new = intake_pass(period, config=_waiting(config, 1), ledger=ledger, now=at, root=tmp_path,
+                          stable_seconds=0.3, final=True)
+    finally:
+        assert proc.wait(timeout=30) == 0
+    unit = "22813" if sample.parent == SAMPLES else "22828"
+    assert [(v.unit_code, v.version, v.on_time, v.received_at, v.sha256) for v in new] == [
+        (unit, 1, True, at, sha(sample))]
+    assert new[0].found_at > at  # taken after waiting, arrived when first seen
+    assert [p.name for p in (tmp_path / "archive" / "2023-6T").iterdir()] == [f"{sha(sample)}{sample.suffix}"]
+    assert read_skipped(period, tmp_path) == []
+    assert ledger.sightings("2023-6T") == {}
+    outcome = validate_submission(Path(new[0].archive_path), config=config, period="2023-6T")
+    assert not [f.message for f in outcome.findings if f.severity == "lỗi"]
+
+
+def test_a_copy_first_seen_before_the_deadline_arrived_then(config, tmp_path):
+    """The intake pass at 23:58 sees half a workbook (not whole: left, the skipped list says why and until when
+    it is waited for); the copy completes after 00:00 and the final pass at 00:01 takes it as arrived at 23:58,
+    on time. A later pass sees nothing new."""
+    from pipeline.intake.inbox import intake_pass, read_skipped
+
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    config = _waiting(config, 10)
+    period = config.period("2023-6T")
+    inbox = tmp_path / "inbox" / "2023-6T"
+    inbox.mkdir(parents=True)
+    sample = SAMPLES / "22816_luong_son.xlsx"
+    data = sample.read_bytes()
+    (inbox / sample.name).write_bytes(data[: len(data) * 2 // 3])
+    seen = DEADLINE - dt.timedelta(minutes=2)
+    assert intake_pass(period, config=config, ledger=ledger, now=seen, root=tmp_path) == []
+    (entry,) = read_skipped(period, tmp_path)
+    assert entry["name"] == sample.name
+    assert entry["reason"].startswith("Tệp chưa nhận trọn vẹn (thiếu phần cuối của tệp (bản ghi kết thúc của tệp "
+                                      "nén .xlsx)): chưa tiếp nhận. Hệ thống thấy tệp lần đầu lúc 04/05/2023 23:58 "
+                                      "và chờ tệp được chép xong đến 05/05/2023 00:08")
+    assert ledger.sightings("2023-6T") == {sample.name: seen}
+    (inbox / sample.name).write_bytes(data)  # the copy resumes: same file, now whole
+    (v,) = intake_pass(period, config=config, ledger=ledger, now=DEADLINE + dt.timedelta(minutes=1), root=tmp_path,
+                       final=True)
+    assert (v.unit_code, v.received_at, v.on_time, v.sha256) == ("22816", seen, True, sha(sample))
+    assert intake_pass(period, config=config, ledger=ledger, now=DEADLINE + dt.timedelta(minutes=5),
+                       root=tmp_path) == []
+    assert ledger.sightings("2023-6T") == {} and read_skipped(period, tmp_path) == []
+
+
+def test_a_copy_that_stops_for_good_is_kept_and_refused_as_incomplete(config, tmp_path, monkeypatch):
+    """A writer that stops for good half-way: the final pass waits its limit (here 1.2 s), then archives what
+    arrived as received — one unattributed version, arrival when first seen — and its validation says "tệp chưa
+    nhận trọn vẹn", never "bị hỏng". The .xls alike. A pass after the deadline for a file first seen after the
+    tolerance does not wait at all."""
+    from pipeline import orchestrator
+    from pipeline.intake.inbox import intake_pass, read_skipped
+    from pipeline.staff.feedback import status_page_path
+
+    monkeypatch.setenv("PIPELINE_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    config = _waiting(config, 0.02)
+    period = config.period("2023-6T")
+    inbox = tmp_path / "inbox" / "2023-6T"
+    inbox.mkdir(parents=True)
+    samples = [SAMPLES / "22819_quang_son.xlsx", FIXTURES / "libreoffice_real.xls"]
+    for sample in samples:
+        assert _writer(sample, inbox / sample.name, 2, pause=0, finish=False).wait(timeout=30) == 0
+    at = DEADLINE + dt.timedelta(seconds=20)
+    started = time.monotonic()
+    new = intake_pass(period, config=config, ledger=ledger, now=at, root=tmp_path, stable_seconds=0.2, final=True)
+    assert time.monotonic() - started >= 1.0  # waited for them
+    assert sorted((v.original_name, v.unit_code, v.received_at, v.size_bytes) for v in new) == sorted(
+        (s.name, None, at, s.stat().st_size // 2) for s in samples)
+    assert read_skipped(period, tmp_path) == [] and ledger.sightings("2023-6T") == {}
+    orchestrator.intake_period(period, config=config, now=at, workspace=workspace_at(tmp_path))
+    page = status_page_path(period, tmp_path).read_text(encoding="utf-8")
+    for sample in samples:
+        assert f"Tệp {sample.name} bị từ chối: tệp chưa nhận trọn vẹn — mới nhận được" in page
+    assert "bị hỏng" not in page
+
+    late = SAMPLES / "22825_hoa_son.xlsx"
+    assert _writer(late, inbox / late.name, 2, pause=0, finish=False).wait(timeout=30) == 0
+    started = time.monotonic()
+    assert intake_pass(period, config=_waiting(config, 10), ledger=ledger, now=DEADLINE + dt.timedelta(minutes=5),
+                       root=tmp_path, stable_seconds=0.2, final=True) == []
+    assert time.monotonic() - started < 5  # first seen after the tolerance: late whatever happens; not waited for
+    assert [e["name"] for e in read_skipped(period, tmp_path)] == [late.name]
+
+
+def test_a_replaced_file_is_seen_anew(config, tmp_path):
+    """A half file seen at 23:50, then replaced (another file under the same name) at 00:05: its first sighting
+    is the replacement's, so the whole file taken then is late."""
+    from pipeline.intake.inbox import intake_pass
+
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    config = _waiting(config, 30)
+    period = config.period("2023-6T")
+    inbox = tmp_path / "inbox" / "2023-6T"
+    inbox.mkdir(parents=True)
+    sample = SAMPLES / "22831_nhon_son.xlsx"
+    (inbox / sample.name).write_bytes(sample.read_bytes()[:5000])
+    assert intake_pass(period, config=config, ledger=ledger, now=DEADLINE - dt.timedelta(minutes=10),
+                       root=tmp_path) == []
+    replacement = inbox / "moi.tmp"
+    replacement.write_bytes(sample.read_bytes())
+    os.replace(replacement, inbox / sample.name)
+    later = DEADLINE + dt.timedelta(minutes=5)
+    (v,) = intake_pass(period, config=config, ledger=ledger, now=later, root=tmp_path)
+    assert (v.unit_code, v.received_at, v.on_time) == ("22831", later, False)

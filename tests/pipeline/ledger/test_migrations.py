@@ -15,7 +15,7 @@ from pipeline.ledger.store import MIGRATIONS_DIR
 
 T0 = dt.datetime(2023, 5, 2, 2, 0)
 HEAD_TABLES = {"alembic_version", "submission_versions", "outlier_acceptances", "reminders_sent", "report_approvals",
-               "report_deliveries", "period_reopenings"}
+               "report_deliveries", "period_reopenings", "inbox_sightings"}
 
 
 @pytest.fixture
@@ -59,12 +59,12 @@ def _insert_version(conn: sa.Connection, row_id: int, unit: str | None, number: 
 
 
 def test_upgrade_head_on_an_empty_file_creates_every_table(engine):
-    """An empty SQLite file upgraded to head has the seven tables, stamped 0005_timeliness, with the arrival columns
-    required and versions unique per (period, unit, version)."""
+    """An empty SQLite file upgraded to head has the eight tables, stamped 0006_inbox_sightings, with the arrival
+    columns required and versions unique per (period, unit, version)."""
     _migrate(engine, "upgrade", "head")
     schema = _schema(engine)
     assert set(schema) == HEAD_TABLES
-    assert _revision(engine) == ["0005_timeliness"]
+    assert _revision(engine) == ["0006_inbox_sightings"]
     columns, uniques = schema["submission_versions"]
     assert (columns["received_at"], columns["received_via"], columns["received_by"], columns["unit_code"]) == (
         False, False, True, True)
@@ -73,16 +73,20 @@ def test_upgrade_head_on_an_empty_file_creates_every_table(engine):
     assert schema["reminders_sent"][1] == {"uq_reminder": ["period", "unit", "kind"]}
     assert schema["outlier_acceptances"][1] == {}
     assert set(schema["period_reopenings"][0]) == {"id", "period", "unit_code", "reopened_by", "reopened_at", "reason"}
+    assert schema["inbox_sightings"] == ({"id": False, "period": False, "name": False, "inode": False,
+                                          "first_seen_at": False},
+                                         {"uq_inbox_sightings_period_name": ["period", "name"]})
 
 
 @pytest.mark.parametrize(("revision", "tables"), [
     ("0001", {"alembic_version", "submission_versions", "outlier_acceptances"}),
     ("0003", {"alembic_version", "submission_versions", "outlier_acceptances"}),
-    ("0004_mail", HEAD_TABLES - {"period_reopenings"}),
+    ("0004_mail", HEAD_TABLES - {"period_reopenings", "inbox_sightings"}),
+    ("0005_timeliness", HEAD_TABLES - {"inbox_sightings"}),
 ])
 def test_each_revision_adds_its_tables(engine, revision, tables):
     """0001 creates versions and acceptances (0002 and 0003 add no table), 0004_mail the reminders, approvals and
-    deliveries."""
+    deliveries, 0005 the reopenings, 0006 the inbox sightings."""
     _migrate(engine, "upgrade", revision)
     assert set(sa.inspect(engine).get_table_names()) == tables
     assert _revision(engine) == [revision]
