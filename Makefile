@@ -84,9 +84,11 @@ $(AIRFLOW_HOME)/.pool-validation: $(AIRFLOW_HOME)/.migrated
 	touch $@
 
 ## up: run Airflow's services in the background (scheduler, DAG processor, triggerer, API server with the UI on
-## http://127.0.0.1:$(AIRFLOW_API_PORT), a Celery worker), metadata and ledger on PostgreSQL, Redis as the broker;
-## pid files and logs in .airflow-services/, UI login in .airflow-services/passwords.json
+## http://127.0.0.1:$(AIRFLOW_API_PORT), a Celery worker), metadata and ledger on PostgreSQL, the services' own
+## Redis as the broker (port $(AIRFLOW_REDIS_PORT), append-only); pid files, logs and the queue's file in
+## .airflow-services/, UI login in .airflow-services/passwords.json
 AIRFLOW_API_PORT ?= 8080
+AIRFLOW_REDIS_PORT ?= 6390
 AIRFLOW_DB_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/airflow
 SERVICES_LEDGER_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/ledger
 # One data root, one ledger: the services' PostgreSQL ledger gets a data root of its own (inbox/, archive/, work/,
@@ -95,19 +97,20 @@ SERVICES_LEDGER_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/ledger
 # is taken instead; services-cmd uses the same root as up.
 SERVICES_DATA_DIR ?= $(or $(PIPELINE_DATA_DIR),$(CURDIR)/.airflow-services/data)
 up: setup
-	@AIRFLOW_API_PORT=$(AIRFLOW_API_PORT) AIRFLOW_DB_URL=$(AIRFLOW_DB_URL) PIPELINE_LEDGER_URL=$(SERVICES_LEDGER_URL) \
-		PIPELINE_DATA_DIR="$(SERVICES_DATA_DIR)" $(BIN)/python -m ops.services up
+	@AIRFLOW_API_PORT=$(AIRFLOW_API_PORT) AIRFLOW_REDIS_PORT=$(AIRFLOW_REDIS_PORT) AIRFLOW_DB_URL=$(AIRFLOW_DB_URL) \
+		PIPELINE_LEDGER_URL=$(SERVICES_LEDGER_URL) PIPELINE_DATA_DIR="$(SERVICES_DATA_DIR)" $(BIN)/python -m ops.services up
 
 ## services-cmd: run CMD with the services' environment (Airflow CLI on the PostgreSQL metadata, the PostgreSQL
 ## ledger, the services' data root), e.g.
 ## make services-cmd CMD="airflow backfill create --dag-id periodic_report --from-date 2023-01-01 ..."
 services-cmd: setup
-	@AIRFLOW_API_PORT=$(AIRFLOW_API_PORT) AIRFLOW_DB_URL=$(AIRFLOW_DB_URL) PIPELINE_LEDGER_URL=$(SERVICES_LEDGER_URL) \
-		PIPELINE_DATA_DIR="$(SERVICES_DATA_DIR)" $(BIN)/python -m ops.services exec $(CMD)
+	@AIRFLOW_API_PORT=$(AIRFLOW_API_PORT) AIRFLOW_REDIS_PORT=$(AIRFLOW_REDIS_PORT) AIRFLOW_DB_URL=$(AIRFLOW_DB_URL) \
+		PIPELINE_LEDGER_URL=$(SERVICES_LEDGER_URL) PIPELINE_DATA_DIR="$(SERVICES_DATA_DIR)" \
+		$(BIN)/python -m ops.services exec $(CMD)
 
 ## down: stop what `make up` started (the processes named by the pid files in .airflow-services/pids/)
 down:
-	@$(BIN)/python -m ops.services down
+	@AIRFLOW_REDIS_PORT=$(AIRFLOW_REDIS_PORT) $(BIN)/python -m ops.services down
 
 ## receive-samples: register samples/$(PERIOD)/ in the ledger as received by staff at $(SAMPLES_RECEIVED_AT)
 receive-samples: setup

@@ -28,6 +28,7 @@ import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,15 +53,18 @@ class Settings:
     """Where the services run and what they connect to (every address on loopback).
 
     ``metadata_url`` and ``ledger_url`` are SQLAlchemy URLs of PostgreSQL databases (created when missing);
-    ``broker_url`` a Redis URL; ``users`` the simple auth manager's ``name:role`` list; ``queue`` the Celery
-    queue the worker listens on and tasks are sent to; ports are TCP ports on 127.0.0.1.
+    ``broker_url`` a Redis URL someone else runs (used as it is, never started nor restarted here), or empty for
+    the services' own Redis on ``redis_port`` (:func:`ensure_redis`); ``users`` the simple auth manager's
+    ``name:role`` list; ``queue`` the Celery queue the worker listens on and tasks are sent to; ports are TCP
+    ports on 127.0.0.1.
     """
 
     run_dir: Path
     data_dir: Path
     metadata_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/airflow"
     ledger_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/ledger"
-    broker_url: str = "redis://127.0.0.1:6379/0"
+    broker_url: str = ""  # empty: the services' own Redis on ``redis_port`` (started, persisted and stopped here)
+    redis_port: int = 6390
     api_port: int = 8080
     queue: str = "default"
     worker_name: str = "worker1@%h"
@@ -94,6 +98,21 @@ class Settings:
         return self.run_dir / "secrets.json"
 
     @property
+    def redis_dir(self) -> Path:
+        """The own Redis's folder: its append-only file (the queue survives a restart) and working files."""
+        return self.run_dir / "redis"
+
+    @property
+    def own_broker(self) -> bool:
+        """True when Celery's broker is the services' own Redis (no ``broker_url`` given)."""
+        return not self.broker_url
+
+    @property
+    def broker(self) -> str:
+        """Celery's broker URL: ``broker_url``, or the own Redis's."""
+        return self.broker_url or f"redis://127.0.0.1:{self.redis_port}/0"
+
+    @property
     def api_url(self) -> str:
         """Base URL of the API server and the UI."""
         return f"http://127.0.0.1:{self.api_port}"
@@ -101,7 +120,8 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         """Settings from ``AIRFLOW_SERVICES_DIR``, ``AIRFLOW_DB_URL``, ``PIPELINE_LEDGER_URL``,
-        ``AIRFLOW_BROKER_URL``, ``AIRFLOW_API_PORT`` and ``PIPELINE_DATA_DIR`` (defaults above)."""
+        ``AIRFLOW_BROKER_URL``, ``AIRFLOW_REDIS_PORT``, ``AIRFLOW_API_PORT`` and ``PIPELINE_DATA_DIR`` (defaults
+        above)."""
         kwargs: dict = {
             "run_dir": Path(os.environ.get("AIRFLOW_SERVICES_DIR", ROOT / ".airflow-services")).resolve(),
             "data_dir": Path(os.environ.get("PIPELINE_DATA_DIR", ROOT)).resolve(),
@@ -110,8 +130,9 @@ class Settings:
                          ("broker_url", "AIRFLOW_BROKER_URL")):
             if os.environ.get(var):
                 kwargs[key] = os.environ[var]
-        if os.environ.get("AIRFLOW_API_PORT"):
-            kwargs["api_port"] = int(os.environ["AIRFLOW_API_PORT"])
+        for key, var in (("api_port", "AIRFLOW_API_PORT"), ("redis_port", "AIRFLOW_REDIS_PORT")):
+            if os.environ.get(var):
+                kwargs[key] = int(os.environ[var])
         return cls(**kwargs)
 
 
@@ -181,7 +202,7 @@ def environment(settings: Settings) -> dict[str, str]:
         AIRFLOW__API__BASE_URL=settings.api_url,
         AIRFLOW__API__SECRET_KEY=keys["api_secret_key"],
         AIRFLOW__API_AUTH__JWT_SECRET=keys["jwt_secret"],
-        AIRFLOW__CELERY__BROKER_URL=settings.broker_url,
+        AIRFLOW__CELERY__BROKER_URL=settings.broker,
         AIRFLOW__CELERY__RESULT_BACKEND="db+" + settings.metadata_url,
         AIRFLOW__CELERY__WORKER_CONCURRENCY=str(settings.worker_concurrency),
         AIRFLOW__OPERATORS__DEFAULT_QUEUE=settings.queue,
@@ -216,33 +237,106 @@ def ensure_postgresql(settings: Settings) -> None:
     raise ServiceError(f"PostgreSQL vẫn không trả lời ở {host}:{port} sau 30 giây")
 
 
-def ensure_redis(settings: Settings) -> None:
-    """Start a Redis server on the broker URL's loopback port when none answers (pid file ``pids/redis.pid``,
-    so ``down`` stops it too)."""
+def redis_command(settings: Settings) -> list[str]:
+    """The own Redis's command line: loopback only, on ``redis_port``, its files in :attr:`Settings.redis_dir`,
+    every write appended to its append-only file and synced before Redis answers (``appendfsync always``): a
+    task message Celery queued is still there after Redis restarts, even after a crash."""
+    return ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", str(settings.redis_port),
+            "--protected-mode", "yes", "--dir", str(settings.redis_dir), "--appendonly", "yes",
+            "--appendfsync", "always", "--save", "", "--pidfile", str(_pid_file(settings, "redis")),
+            "--logfile", str(settings.logs_dir / "redis.log")]
+
+
+def _ping(url: str) -> bool:
     import redis
 
-    parts = urlsplit(settings.broker_url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 6379
-    client = redis.Redis.from_url(settings.broker_url, socket_connect_timeout=2)
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
     try:
-        client.ping()
+        return bool(client.ping())
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+        return False
+    finally:
+        client.close()
+
+
+def ensure_redis(settings: Settings) -> None:
+    """Make sure Celery's broker answers.
+
+    The services' own Redis (no ``broker_url``): started on 127.0.0.1:``redis_port`` with its append-only file
+    in ``redis/`` (:func:`redis_command`; pid file ``pids/redis.pid``, so ``down`` stops it) unless the one
+    started here runs already. A ``broker_url`` given by the operator is someone else's Redis (the machine's, a
+    shared one): it is used as it is, and never started, stopped nor restarted here; without persistence a
+    warning says that queued tasks are lost when it restarts.
+
+    Raises:
+        ServiceError: another program holds the own Redis's port, the own Redis does not start (the message
+            names its log), or the given broker does not answer.
+    """
+    url = settings.broker
+    where = f"127.0.0.1:{settings.redis_port}"
+    if not settings.own_broker:
+        if not _ping(url):
+            raise ServiceError(
+                f"Redis ở {_public(url)} (AIRFLOW_BROKER_URL) không trả lời. Redis này không do make up quản lý nên "
+                "không được khởi động ở đây: khởi động nó, hoặc bỏ AIRFLOW_BROKER_URL để make up dùng Redis riêng.")
+        if not _persistent(url):
+            print(f"Cảnh báo: Redis {_public(url)} không ghi tệp append-only (appendonly no): task đang chờ trong "
+                  "hàng đợi sẽ mất nếu Redis khởi động lại.", flush=True)
         return
-    except redis.exceptions.ConnectionError:
-        pass
-    if host not in ("127.0.0.1", "localhost"):
-        raise ServiceError(f"Redis không trả lời ở {host}:{port}")
-    print(f"Khởi động Redis ở {host}:{port} ...", flush=True)
-    subprocess.run(
-        ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-         "--appendonly", "no", "--dir", str(settings.run_dir), "--pidfile", str(settings.pids_dir / "redis.pid"),
-         "--logfile", str(settings.logs_dir / "redis.log")], check=True)
-    for _ in range(30):
-        try:
-            client.ping()
+    pid = _read_pid(settings, "redis")
+    if pid is not None and _ours(settings, "redis", pid):
+        if _wait_ping(url, 10):
             return
-        except redis.exceptions.ConnectionError:
-            time.sleep(0.5)
-    raise ServiceError(f"Redis vẫn không trả lời ở {host}:{port}; xem {settings.logs_dir / 'redis.log'}")
+        raise ServiceError(f"Redis riêng (pid {pid}) không trả lời ở {where}; xem {settings.logs_dir / 'redis.log'}")
+    if _ping(url) or _port_taken(settings.redis_port):
+        raise ServiceError(
+            f"Cổng {where} đã có một chương trình khác (không do make up khởi động). Chọn cổng khác cho Redis riêng "
+            "của các dịch vụ: đặt AIRFLOW_REDIS_PORT (ví dụ AIRFLOW_REDIS_PORT=6391 make up).")
+    settings.redis_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(settings.redis_dir, 0o700)
+    print(f"Khởi động Redis riêng ở {where} (hàng đợi ghi vào {settings.redis_dir}) ...", flush=True)
+    subprocess.run(redis_command(settings), check=True)
+    if not _wait_ping(url, 15):
+        raise ServiceError(f"Redis riêng không trả lời ở {where}; xem {settings.logs_dir / 'redis.log'}")
+
+
+def _wait_ping(url: str, seconds: float) -> bool:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if _ping(url):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _persistent(url: str) -> bool:
+    """True when the Redis at ``url`` keeps an append-only file (or cannot say: CONFIG may be disabled)."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        reply: Any = client.config_get("appendonly")
+        return reply.get("appendonly", "yes") in ("yes", b"yes")
+    except redis.exceptions.RedisError:
+        return True
+    finally:
+        client.close()
+
+
+def _port_taken(port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _public(url: str) -> str:
+    """A URL without its password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
 
 
 def ensure_database(url: str) -> bool:
@@ -287,11 +381,30 @@ def _tail(path: Path, lines: int = 30) -> str:
         return ""
 
 
+def check_data_root(settings: Settings) -> None:
+    """Refuse a data root that belongs to another ledger than the services' (one data root, one ledger:
+    :func:`pipeline.ledger.store.check_ledger`), before anything starts.
+
+    Raises:
+        ServiceError: the root records another ledger (the Vietnamese message names both and the fix).
+    """
+    from pipeline.config import ConfigError
+    from pipeline.ledger.store import check_ledger
+    from pipeline.workspace import Workspace
+
+    try:
+        check_ledger(Workspace(root=settings.data_dir, ledger_url=settings.ledger_url))
+    except ConfigError as exc:
+        raise ServiceError(str(exc)) from exc
+
+
 def prepare(settings: Settings) -> None:
-    """Folders, services, databases, secrets, passwords, ``airflow db migrate`` and the pools."""
+    """The data root's ledger checked, folders, services, databases, secrets, passwords, ``airflow db migrate``
+    and the pools."""
     for folder in (settings.run_dir, settings.home, settings.logs_dir, settings.pids_dir):
         folder.mkdir(parents=True, exist_ok=True)
     os.chmod(settings.run_dir, 0o700)
+    check_data_root(settings)
     ensure_postgresql(settings)
     ensure_redis(settings)
     for url in (settings.metadata_url, settings.ledger_url):
@@ -414,9 +527,10 @@ def wait_ready(settings: Settings, components: Iterable[str] = COMPONENTS, timeo
     raise ServiceError(f"API server {settings.api_url} chưa sẵn sàng sau {timeout:.0f} giây ({last})")
 
 
-def stop(settings: Settings, timeout: float = 60) -> list[str]:
+def stop(settings: Settings, timeout: float = 60, names: Iterable[str] | None = None) -> list[str]:
     """Stop every process group whose pid file is in ``pids/`` (SIGTERM, then SIGKILL after ``timeout``
-    seconds); pid files are removed. Returns the names stopped. Processes not started here are never touched.
+    seconds), or only those of ``names``; pid files are removed. Returns the names stopped. Processes not
+    started here are never touched.
     """
     stopped: list[str] = []
     if not settings.pids_dir.is_dir():
@@ -424,6 +538,8 @@ def stop(settings: Settings, timeout: float = 60) -> list[str]:
     pid_files = sorted(settings.pids_dir.glob("*.pid"), key=lambda p: p.stem == "redis")  # Redis last
     for pid_file in pid_files:
         name = pid_file.stem
+        if names is not None and name not in names:
+            continue
         try:
             pid = int(pid_file.read_text().strip())
         except (OSError, ValueError):

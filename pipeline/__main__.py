@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     p_acc = sub.add_parser("accept-outlier", help="chấp nhận số liệu bất thường của đơn vị, có ghi lý do")
     p_acc.add_argument("period")
     p_acc.add_argument("unit_code")
-    p_acc.add_argument("indicator", help="mã chỉ tiêu, ví dụ poor_households")
+    p_acc.add_argument("indicator", help="mã chỉ tiêu, ví dụ poor_households; số tiền của một hộ: <cột>:<mã hộ>, "
+                                         "ví dụ support_housing_vnd:MN-007")
     p_acc.add_argument("--reason", required=True, help="lý do chấp nhận (bắt buộc)")
     p_acc.add_argument("--by", required=True, help="người chấp nhận")
     p_rec = sub.add_parser("receive", help="ghi nhận tệp nhận qua thư điện tử, Zalo hoặc bản giấy")
@@ -188,11 +189,12 @@ def main(argv: list[str] | None = None) -> int:
             import datetime as dt
 
             from pipeline.ledger.store import open_ledger
-            from pipeline.validate.rules import OUTLIER_KEYS
+            from pipeline.validate.rules import OUTLIER_KEYS, PERSON_COUNTS, acceptable
 
-            if args.indicator not in OUTLIER_KEYS:
-                print(f"Chỉ tiêu không hợp lệ: {args.indicator}. Chọn một trong: {', '.join(OUTLIER_KEYS)}",
-                      file=sys.stderr)
+            if not acceptable(args.indicator):
+                keys = ", ".join((*OUTLIER_KEYS, *(p for _, p in PERSON_COUNTS)))
+                print(f"Chỉ tiêu không hợp lệ: {args.indicator}. Chọn một trong: {keys}; hoặc số tiền của một hộ: "
+                      "<cột>:<mã hộ>, ví dụ support_housing_vnd:MN-007", file=sys.stderr)
                 return 2
             config.period(args.period)
             try:

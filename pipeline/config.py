@@ -58,7 +58,9 @@ class Unit:
     thị trấn and ``rural`` for xã (Law on Organisation of Local Government 2015), which selects the
     income threshold of Decree 07/2021/NĐ-CP. ``required`` is False for a unit the plan only asks
     ("đề nghị") to report, such as the Fatherland Front: it is never counted as missing and its absence does
-    not stop the targets from being assessed.
+    not stop the targets from being assessed. ``households_reference``: the unit's households (a census or the
+    commune's own count) its figure at the cut-off is compared with when the workbook has no 01/01 figure and
+    no earlier period of the year was accepted (:func:`pipeline.validate.rules._bounds_frame`); None: not set.
     """
 
     code: str
@@ -69,6 +71,7 @@ class Unit:
     valid_from: dt.date = dt.date(1900, 1, 1)
     valid_to: dt.date = dt.date(9999, 12, 31)
     required: bool = True
+    households_reference: int | None = None
 
     @property
     def full_name(self) -> str:
@@ -300,6 +303,7 @@ class _Unit(_Model):
     valid_from: dt.date = dt.date(1900, 1, 1)
     valid_to: dt.date = dt.date(9999, 12, 31)
     required: StrictBool = True
+    households_reference: Annotated[StrictInt, PydanticField(gt=0)] | None = None
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> _Unit:
@@ -361,14 +365,47 @@ class _Outliers(_Model):
     min_change_abs: Count = 5
 
 
+class _AmountBound(_Model):
+    """A household amount's ceilings in poverty lines: multiples of the period's standard income line for the
+    unit's area (đồng/người/tháng), so they follow the standard (pipeline.validate.rules._amount_bounds_frame)."""
+
+    soft_lines: Annotated[StrictFloat, PydanticField(gt=0)]
+    hard_lines: Annotated[StrictFloat, PydanticField(gt=0)]
+
+    @model_validator(mode="after")
+    def _soft_below_hard(self) -> _AmountBound:
+        if self.soft_lines > self.hard_lines:
+            raise ValueError("soft_lines lớn hơn hard_lines")
+        return self
+
+
+AMOUNT_FIELDS = ("income_vnd_per_person_month", "support_loan_vnd", "support_housing_vnd", "sponsor_amount_vnd")
+"""The roster's amounts bounded by ``validation.bounds.amounts`` (schema.ROSTER_FIELDS keys)."""
+
+
 class _Bounds(_Model):
-    """Limits of a unit's figures by the unit itself (pipeline.validate.rules._bounds_frame)."""
+    """Limits of a unit's figures by the unit itself (pipeline.validate.rules._bounds_frame) and of the
+    households' amounts by the period's poverty standard (``amounts``: field → ceilings in poverty lines)."""
 
     households_max: Annotated[StrictInt, PydanticField(gt=0)] = 500_000
     households_change_soft: Annotated[StrictFloat, PydanticField(ge=1)] = 1.1
     households_change_hard: Annotated[StrictFloat, PydanticField(ge=1)] = 2.0
     persons_per_household_soft: Annotated[StrictFloat, PydanticField(ge=1)] = 8
     persons_per_household_hard: Annotated[StrictFloat, PydanticField(ge=1)] = 30
+    amounts: dict[str, _AmountBound] = {
+        "income_vnd_per_person_month": _AmountBound(soft_lines=3, hard_lines=20),
+        "support_loan_vnd": _AmountBound(soft_lines=100, hard_lines=400),
+        "support_housing_vnd": _AmountBound(soft_lines=50, hard_lines=200),
+        "sponsor_amount_vnd": _AmountBound(soft_lines=20, hard_lines=200),
+    }
+
+    @field_validator("amounts")
+    @classmethod
+    def _known_amounts(cls, value: dict[str, _AmountBound]) -> dict[str, _AmountBound]:
+        unknown = sorted(set(value) - set(AMOUNT_FIELDS))
+        if unknown:
+            raise ValueError(f"không có số tiền {', '.join(unknown)} (chỉ: {', '.join(AMOUNT_FIELDS)})")
+        return value
 
 
 BOUNDS_DEFAULTS: dict[str, Any] = _Bounds().model_dump()
@@ -645,7 +682,7 @@ def config_from_files(locality: Path, reference: Path, thresholds: Path) -> Conf
                 f"{len(indicators)} in {len(ref.dimensions)}")
     units = tuple(
         Unit(code=u.code, name=u.name, kind=u.kind, area=u.area, aliases=tuple(u.aliases), valid_from=u.valid_from,
-             valid_to=u.valid_to, required=u.required)
+             valid_to=u.valid_to, required=u.required, households_reference=u.households_reference)
         for u in loc.units
     )
     standards = tuple(

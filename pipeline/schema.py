@@ -246,6 +246,7 @@ ROSTER_FIELDS = (
     Field("sponsor", "Tổ chức, cá nhân nhận đỡ đầu"),
     Field("sponsor_amount_vnd", "Số tiền đỡ đầu (đồng)", "vnd", unit="đồng"),
 )
+ROSTER_FIELDS_BY_KEY = {f.key: f for f in ROSTER_FIELDS}
 
 # Sheet "Thành viên NCC": one row per household member who is a person with meritorious service or such a
 # person's relative (a household can have several), linked to the roster by household code.

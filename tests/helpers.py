@@ -82,9 +82,9 @@ def edit_summary(path: Path, key: str, baseline: Any = ..., current: Any = ...) 
     for r in range(schema.SUMMARY_HEADER_ROW + 1, ws.max_row + 1):
         if ws.cell(r, 2).value == label:
             if baseline is not ...:
-                ws.cell(r, 4, baseline)
+                ws.cell(r, 4).value = baseline
             if current is not ...:
-                ws.cell(r, 5, current)
+                ws.cell(r, 5).value = current
             wb.save(path)
             return
     raise KeyError(key)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from pipeline import fmt, schema
 from pipeline.aggregate import movement
-from pipeline.config import BOUNDS_DEFAULTS, PROJECT_ROOT, Config, ConfigError, Period, Standard
+from pipeline.config import AMOUNT_FIELDS, BOUNDS_DEFAULTS, PROJECT_ROOT, Config, ConfigError, Period, Standard, Unit
 from pipeline.files import sha256_of
 from pipeline.findings import ERROR, WARNING, Finding, ValidationOutcome, split_description
 from pipeline.read.reader import (
@@ -172,6 +172,9 @@ def build_frames(sub: Submission, config: Config, period: Period | None = None,
         frames.append(Frame("narrative", narrative, schema.SHEET_NARRATIVE, {}))
     if not sub.summary.empty:
         frames.append(_bounds_frame(sub, history, config))
+    amount_bounds = _amount_bounds_frame(sub, config, period, history) if period is not None else None
+    if amount_bounds is not None:
+        frames.append(amount_bounds)
     if history is not None and history.previous is not None:
         if history.same_year:
             frames.append(_continuity_frame(sub, history))
@@ -191,8 +194,9 @@ def _bounds_frame(sub: Submission, history: History | None, config: Config) -> F
     * the unit's households, at 01/01 and at the cut-off, at most ``households_max`` (an error: no
       commune-level unit comes near it, whatever its other figures say);
     * the unit's households at the cut-off within a factor of its households at 01/01, and of the last
-      accepted figure of the same year (``history.previous``): beyond ``households_change_hard`` an error,
-      beyond ``households_change_soft`` a warning district staff may accept with a justification;
+      accepted figure of the same year (``history.previous``) — failing both, of the unit's
+      ``households_reference`` in the configuration: beyond ``households_change_hard`` an error, beyond
+      ``households_change_soft`` a warning district staff may accept with a justification;
     * for each (households, persons) pair of :data:`PERSON_COUNTS`, at 01/01 and at the cut-off: at least
       one person per household and persons but no households an error; more than
       ``persons_per_household_hard`` persons a household an error, more than ``persons_per_household_soft``
@@ -239,6 +243,9 @@ def _bounds_frame(sub: Submission, history: History | None, config: Config) -> F
         before = figure(history.previous.summary.set_index("indicator"), "households_total", "value_current")
         if before:
             references.append((f"kỳ {history.previous_period} đã chấp nhận", before))
+    unit = _typed_unit(sub, config)
+    if not references and unit is not None and unit.households_reference:
+        references.append(("số hộ tham chiếu của đơn vị trong cấu hình", unit.households_reference))
     if total is not None and total <= most:  # beyond it, the error above is the cell's one finding
         for where, ref in references:
             r = Decimal(max(total, ref)) / Decimal(max(min(total, ref), 1))
@@ -276,6 +283,90 @@ def _bounds_frame(sub: Submission, history: History | None, config: Config) -> F
     for column in ("within_hard", "within_soft"):
         frame[column] = frame[column].astype(bool)
     return Frame("bounds", frame, schema.SHEET_SUMMARY, {})
+
+
+def _typed_unit(sub: Submission, config: Config) -> Unit | None:
+    """The configured unit whose code the general sheet carries, or None (blank or unknown: their own
+    findings)."""
+    try:
+        return config.unit(str(sub.general.get("unit_code")))
+    except KeyError:
+        return None
+
+
+AREA_WORDS = {"urban": "thành thị", "rural": "nông thôn"}
+
+
+def amount_key(field: str, household_code: object) -> str:
+    """The acceptance key of one household's amount beyond its soft ceiling: ``<field>:<household code>``
+    (``python -m pipeline accept-outlier``)."""
+    return f"{field}:{household_code}"
+
+
+def acceptable(key: str) -> bool:
+    """Whether district staff may accept a warning under ``key`` with a justification: an outlier indicator
+    (:data:`OUTLIER_KEYS`), the persons of a (households, persons) pair (:data:`PERSON_COUNTS`), or a
+    household's amount (:func:`amount_key`: ``<amount field>:<household code>``)."""
+    field, _, code = key.partition(":")
+    if code:
+        return field in AMOUNT_FIELDS and bool(code.strip())
+    return key in OUTLIER_KEYS or key in {persons for _, persons in PERSON_COUNTS}
+
+
+def _amount_bounds_frame(sub: Submission, config: Config, period: Period,
+                         history: History | None) -> Frame | None:
+    """Household amounts bounded by the period's poverty standard: for each amount of
+    ``validation.bounds.amounts`` (income in đồng/người/tháng; supports and sponsorship in đồng a household),
+    the ceilings are ``soft_lines`` and ``hard_lines`` times the standard's poor-income line for the unit's
+    area (Decree 07/2021/NĐ-CP, Art. 3 to 2025; Decree 351/2025/NĐ-CP from 2026 — whatever
+    ``config/thresholds.yaml`` gives for the cut-off). Beyond the hard ceiling an error; beyond the soft one a
+    warning district staff may accept with a justification (key :func:`amount_key`).
+
+    None when the period has no standard or the unit is unknown (their own findings say so).
+
+    Columns: ``indicator`` (the field's key), ``household_code``, ``excel_row`` (Int64), ``column_label``
+    (str), ``value`` (int, đồng), ``within_hard``, ``within_soft`` (bool), ``detail`` (str, Vietnamese: the
+    ceilings and the line they come from). Only amounts beyond a ceiling have rows (else one row that passes).
+    """
+    unit = _typed_unit(sub, config)
+    try:
+        standard = config.standard_on(period.cutoff)
+    except ConfigError:
+        return None
+    if unit is None or sub.roster.empty:
+        return None
+    defaults = BOUNDS_DEFAULTS["amounts"]
+    amounts = {**defaults, **config.validation.get("bounds", {}).get("amounts", {})}
+    accepted = (history.accepted if history is not None else None) or {}
+    line = int(standard.poor_income_max_vnd[unit.area])
+    decree = standard.source.split(",")[0]  # "Nghị định 07/2021/NĐ-CP"
+    rows: list[dict[str, Any]] = []
+    for field_key, bound in amounts.items():
+        if field_key not in sub.roster.columns:
+            continue
+        soft = Decimal(str(bound["soft_lines"])) * line
+        hard = Decimal(str(bound["hard_lines"])) * line
+        field = schema.ROSTER_FIELDS_BY_KEY[field_key]
+        label = sub.headers.get((schema.SHEET_ROSTER, field_key), field.header)
+        for _, row in sub.roster.iterrows():
+            value = row[field_key]
+            if pd.isna(value) or int(value) <= soft:
+                continue
+            rows.append({
+                "indicator": field_key, "household_code": row["household_code"], "excel_row": row["excel_row"],
+                "column_label": label, "value": int(value), "within_hard": bool(int(value) <= hard),
+                "within_soft": bool(int(value) > hard or amount_key(field_key, row["household_code"]) in accepted),
+                "detail": (f"{fmt.number(int(value))} {field.unit or 'đồng'}; chuẩn nghèo {decree}, khu vực "
+                           f"{AREA_WORDS.get(unit.area, unit.area)}: {fmt.number(line)} đồng/người/tháng; quá "
+                           f"{fmt.number(bound['soft_lines'])} lần ({fmt.number(soft)} đồng) cần giải trình, "
+                           f"tối đa {fmt.number(bound['hard_lines'])} lần ({fmt.number(hard)} đồng)."),
+            })
+    frame = pd.DataFrame(rows or [{"indicator": "", "household_code": None, "excel_row": None, "column_label": "",
+                                   "value": None, "within_hard": True, "within_soft": True, "detail": ""}])
+    frame["excel_row"] = frame["excel_row"].astype("Int64")
+    for column in ("within_hard", "within_soft"):
+        frame[column] = frame[column].astype(bool)
+    return Frame("amount_bounds", frame, schema.SHEET_ROSTER, {})
 
 
 def _unit_suggestion(name: object, config: Config) -> str:

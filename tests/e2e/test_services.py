@@ -1,13 +1,15 @@
 """Acceptance of `make up`'s services: the scheduler, the DAG processor, the API server and one Celery worker,
-on fresh PostgreSQL databases (metadata and ledger) and Redis, run the periodic report for 2023-6T triggered
-through the REST API by the generated admin user; the report has the samples' figures, every task ran on the
-Celery worker, and a screenshot of the DAG's grid is taken with headless Chromium (docs/airflow-grid.png).
+on fresh PostgreSQL databases (metadata and ledger) and the services' own Redis (on a free port, append-only),
+run the periodic report for 2023-6T triggered through the REST API by the generated admin user; the report has
+the samples' figures, every task ran on the Celery worker, a task queued while Redis is killed and started
+again still runs, and a screenshot of the DAG's grid is taken with headless Chromium (docs/airflow-grid.png).
 
 Slow by nature: starts the services (scheduler, API server, worker) once for the module, and a browser."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import subprocess
@@ -26,33 +28,21 @@ from tests.helpers import docx_tables, find_row
 pytestmark = pytest.mark.slow
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
-REDIS_DB = 15  # a Redis database of its own; keys of this run's queue are deleted at the end
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "worker")
 SCREENSHOT = ROOT / "docs" / "airflow-grid.png"
 
 
-def _cleanup_redis(url: str, queue: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(url)
-    try:
-        for key in client.scan_iter(match=f"*{queue}*"):
-            client.delete(key)
-    finally:
-        client.close()
-
-
 @pytest.fixture(scope="module")
 def services(tmp_path_factory):
-    """The services running on temporary databases, a temporary AIRFLOW_HOME and free ports; all stopped,
-    and the databases and Redis keys removed, at the end whatever happened."""
+    """The services running on temporary databases, a temporary AIRFLOW_HOME, their own Redis and free ports;
+    all stopped (Redis too) and the databases removed at the end whatever happened."""
     tag = secrets.token_hex(4)
     settings = Settings(
         run_dir=tmp_path_factory.mktemp("services"),
         data_dir=tmp_path_factory.mktemp("services-data"),
         metadata_url=f"{PG}/airflow_svc_{tag}",
         ledger_url=f"{PG}/ledger_svc_{tag}",
-        broker_url=f"redis://127.0.0.1:6379/{REDIS_DB}",
+        redis_port=free_port(),
         api_port=free_port(),
         queue=f"svc-test-{tag}",
         worker_name=f"svc-test-{tag}@%h",
@@ -65,7 +55,6 @@ def services(tmp_path_factory):
         stop(settings, timeout=30)
         for url in (settings.metadata_url, settings.ledger_url):
             drop_database(url)
-        _cleanup_redis(settings.broker_url, settings.queue)
 
 
 @pytest.fixture(scope="module")
@@ -220,3 +209,43 @@ def test_grid_view_screenshot(services, api, dag_run):
     assert "periodic_report" in text and "Sign into Airflow" not in text
     png = Path(SCREENSHOT).read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+
+
+def test_a_queued_task_survives_a_broker_restart(services, api, dag_run):
+    """With the worker stopped, a new run's first task is queued: its message waits in the own Redis. Redis is
+    killed (SIGKILL, as a crash) and started again by `make up`'s own code, the worker comes back, and the run
+    finishes from that same message — once, well before Airflow's queued-task timeout (10 minutes)."""
+    import signal
+
+    import redis
+
+    from ops.services import _running, ensure_redis, start
+
+    assert stop(services, timeout=30, names=["worker"]) == ["worker"]
+    reply = api.post("/api/v2/dags/periodic_report/dagRuns", json={"logical_date": None, "conf": {"period": "2023-6T"}})
+    assert reply.status_code == 200, reply.text
+    run_id = reply.json()["dag_run_id"]
+    broker = redis.Redis.from_url(services.broker)
+    end = time.monotonic() + 180
+    while broker.llen(services.queue) < 1:
+        assert time.monotonic() < end, "no task message was queued in 3 minutes"
+        time.sleep(1)
+    pid = int((services.pids_dir / "redis.pid").read_text())
+    os.kill(pid, signal.SIGKILL)
+    while _running(pid):
+        time.sleep(0.1)
+    restarted = time.monotonic()
+    ensure_redis(services)
+    assert redis.Redis.from_url(services.broker).llen(services.queue) >= 1  # the message is still there
+    start(services, ["worker"])
+
+    while True:
+        run = api.get(f"/api/v2/dags/periodic_report/dagRuns/{run_id}").json()
+        if run["state"] in ("success", "failed") or time.monotonic() - restarted > 480:
+            break
+        time.sleep(3)
+    finished = time.monotonic() - restarted
+    tis = api.get(f"/api/v2/dags/periodic_report/dagRuns/{run_id}/taskInstances", params={"limit": 100}).json()
+    assert run["state"] == "success", [(t["task_id"], t["state"], t["try_number"]) for t in tis["task_instances"]]
+    assert finished < 300, finished
+    assert {t["try_number"] for t in tis["task_instances"]} == {1}  # nothing re-queued by a timeout or retried

@@ -1,6 +1,8 @@
-"""Airflow's services on this machine (ops/services.py), unit by unit and without starting any service: settings from
-the environment, the secrets and passwords files, the processes' environment and command lines, pid files, and the
-command line's answers when nothing runs. The one process started is a ``sleep`` the test stops itself."""
+"""Airflow's services on this machine (ops/services.py), unit by unit and without starting Airflow: settings from
+the environment, the secrets and passwords files, the processes' environment and command lines, pid files, the
+command line's answers when nothing runs, the data root's ledger, and the services' own Redis (started on a free
+port, killed and started again: its queue survives; a broker someone else runs is never started). The other
+processes started are a ``sleep`` and a throwaway Redis the tests stop themselves."""
 
 from __future__ import annotations
 
@@ -43,10 +45,17 @@ def test_settings_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("AIRFLOW_SERVICES_DIR", "run")
     monkeypatch.setenv("PIPELINE_DATA_DIR", "data")
     monkeypatch.setenv("AIRFLOW_API_PORT", "9090")
+    monkeypatch.delenv("AIRFLOW_REDIS_PORT", raising=False)
+    s = Settings.from_env()
+    assert (s.own_broker, s.broker, s.redis_dir) == (True, "redis://127.0.0.1:6390/0",
+                                                     tmp_path.resolve() / "run" / "redis")
+    monkeypatch.setenv("AIRFLOW_REDIS_PORT", "6391")
+    assert Settings.from_env().broker == "redis://127.0.0.1:6391/0"
     monkeypatch.setenv("AIRFLOW_BROKER_URL", "redis://127.0.0.1:6380/1")
     s = Settings.from_env()
-    assert (s.run_dir, s.data_dir, s.api_port, s.broker_url) == (
-        tmp_path.resolve() / "run", tmp_path.resolve() / "data", 9090, "redis://127.0.0.1:6380/1")
+    assert (s.run_dir, s.data_dir, s.api_port, s.broker_url, s.broker, s.own_broker) == (
+        tmp_path.resolve() / "run", tmp_path.resolve() / "data", 9090, "redis://127.0.0.1:6380/1",
+        "redis://127.0.0.1:6380/1", False)
     assert (s.metadata_url, s.ledger_url) == ("postgresql+psycopg://postgres@127.0.0.1:5432/airflow",
                                               "postgresql+psycopg://postgres@127.0.0.1:5432/ledger")
 
@@ -203,3 +212,98 @@ def test_command_line_refuses_what_it_does_not_know(settings, monkeypatch, capsy
     with pytest.raises(SystemExit) as info:
         services.main(["exec"])
     assert info.value.code == 2 and "exec: thiếu lệnh cần chạy" in capsys.readouterr().err
+
+
+# --- The services' own Redis -------------------------------------------------------------------------------------
+
+def _redis_settings(settings: Settings, **kwargs) -> Settings:
+    import dataclasses
+
+    from tests.browser import free_port
+
+    return dataclasses.replace(settings, redis_port=free_port(), **kwargs)
+
+
+def test_own_redis_keeps_its_queue_across_a_crash(settings):
+    """The own Redis starts on its port with its append-only file under redis/ (owner-only), answers, is found
+    running by a second call; killed with SIGKILL while a message waits in a queue, the next call starts it again
+    and the message is still there; stop() ends it and nothing answers on the port after."""
+    import signal
+    import time
+
+    import redis
+
+    own = _redis_settings(settings)
+    services.ensure_redis(own)
+    try:
+        assert services.redis_command(own)[:4] == ["redis-server", "--daemonize", "yes", "--bind"]
+        client = redis.Redis.from_url(own.broker)
+        assert client.config_get("appendonly") == {"appendonly": "yes"}
+        assert client.config_get("appendfsync") == {"appendfsync": "always"}
+        assert client.config_get("dir") == {"dir": str(own.redis_dir)}
+        assert stat.S_IMODE(own.redis_dir.stat().st_mode) == 0o700
+        client.lpush("default", "task message")
+        pid = int((own.pids_dir / "redis.pid").read_text())
+        services.ensure_redis(own)  # running: left alone
+        assert int((own.pids_dir / "redis.pid").read_text()) == pid
+        os.kill(pid, signal.SIGKILL)
+        while services._running(pid):
+            time.sleep(0.05)
+        services.ensure_redis(own)
+        assert int((own.pids_dir / "redis.pid").read_text()) != pid
+        assert redis.Redis.from_url(own.broker).lrange("default", 0, -1) == [b"task message"]
+    finally:
+        stopped = services.stop(own, timeout=10)
+    assert stopped == ["redis"]
+    assert not services._ping(own.broker)
+
+
+def test_a_port_held_by_another_program_is_refused(settings):
+    """Something else listens on the own Redis's port: make up stops with a message naming the port and
+    AIRFLOW_REDIS_PORT; no Redis is started."""
+    import socket
+
+    own = _redis_settings(settings)
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", own.redis_port))
+        other.listen()
+        with pytest.raises(ServiceError, match=f"Cổng 127.0.0.1:{own.redis_port} đã có một chương trình khác .* "
+                                               "AIRFLOW_REDIS_PORT"):
+            services.ensure_redis(own)
+    assert not (own.pids_dir / "redis.pid").exists()
+
+
+def test_a_broker_someone_else_runs_is_never_started(settings, capsys):
+    """A given broker URL that does not answer stops make up (nothing started on its port); one that answers
+    without an append-only file is used, with a warning that queued tasks would be lost, and never stopped."""
+    from tests.browser import free_port
+
+    port = free_port()
+    given = _redis_settings(settings, broker_url=f"redis://127.0.0.1:{port}/3")
+    with pytest.raises(ServiceError, match="không trả lời. Redis này không do make up quản lý"):
+        services.ensure_redis(given)
+    assert not services._ping(given.broker) and not (given.pids_dir / "redis.pid").exists()
+    machine = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no", "--dir", str(settings.run_dir)], stdout=subprocess.DEVNULL)
+    try:
+        assert services._wait_ping(given.broker, 10)
+        services.ensure_redis(given)
+        out = capsys.readouterr().out
+        assert "không ghi tệp append-only (appendonly no): task đang chờ trong hàng đợi sẽ mất" in out
+        assert services.stop(given, timeout=5) == [] and machine.poll() is None
+    finally:
+        machine.terminate()
+        machine.wait(timeout=10)
+
+
+def test_a_data_root_of_another_ledger_is_refused_before_anything_starts(settings, tmp_path):
+    """The services' data root records another ledger (a SQLite run used it first): up stops with the
+    Vietnamese message naming both, before any service or database is touched."""
+    from pipeline.ledger.store import record_ledger
+    from pipeline.workspace import Workspace
+
+    record_ledger(Workspace(root=settings.data_dir))
+    with pytest.raises(ServiceError, match="ledger.sqlite") as caught:
+        services.prepare(settings)
+    assert "postgresql+psycopg://postgres@127.0.0.1:5432/ledger" in str(caught.value)
+    assert not (settings.pids_dir / "redis.pid").exists() and not settings.secrets_file.exists()

@@ -430,3 +430,33 @@ def test_move_ledger_copies_every_table_and_records_the_new_ledger(backend, tmp_
         "dòng, reminders_sent: 1 dòng, report_approvals: 1 dòng, report_deliveries: 1 dòng, submission_versions: 2 "
         "dòng): không chuyển sổ vào đó. Dùng một cơ sở dữ liệu mới, trống.\n")
     assert json.loads((root / "work" / "so-tiep-nhan.json").read_text(encoding="utf-8"))["ledger"] == public_url(target)
+
+
+def test_accept_outlier_takes_indicators_persons_and_a_households_amount(tmp_path, monkeypatch, capsys):
+    """`accept-outlier` records an outlier indicator, a persons count and one household's amount
+    (``support_housing_vnd:<code>``) with the reason; an unknown key or an amount without a household is refused
+    (exit 2) with the keys it takes, and nothing is recorded for it."""
+    import datetime as dt
+
+    from pipeline.__main__ import main
+    from pipeline.ledger.store import open_ledger
+    from pipeline.workspace import Workspace
+
+    root = (tmp_path / "data").resolve()
+    monkeypatch.setenv("PIPELINE_DATA_DIR", str(root))
+    monkeypatch.delenv("PIPELINE_LEDGER_URL", raising=False)
+    t0 = dt.datetime(2023, 5, 3, 9, 0, tzinfo=dt.UTC)
+    ledger = open_ledger(Workspace.from_environment())
+    ledger.register(period="2023-6T", unit_code="22828", original_name="a.xlsx", sha256="a" * 64, size_bytes=1,
+                    found_at=t0, file_mtime=t0, on_time=True, archive_path="/archive/a.xlsx")
+    for key in ("households_total", "poor_persons", "support_housing_vnd:22828-0003"):
+        assert main(["accept-outlier", "2023-6T", "22828", key, "--reason", "Xây mới nhà", "--by", "Trưởng phòng"]) == 0
+    assert set(ledger.acceptances("2023-6T", "22828")) == {"households_total", "poor_persons",
+                                                           "support_housing_vnd:22828-0003"}
+    capsys.readouterr()
+    for key in ("so_ho", "support_housing_vnd:", "head_name:22828-0003"):
+        assert main(["accept-outlier", "2023-6T", "22828", key, "--reason", "x", "--by", "y"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"Chỉ tiêu không hợp lệ: {key}. Chọn một trong: households_total, ") and (
+            "support_housing_vnd:MN-007" in err)
+    assert len(ledger.acceptances("2023-6T", "22828")) == 3

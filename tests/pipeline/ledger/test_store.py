@@ -289,7 +289,7 @@ def test_warning_only_submission_is_accepted_and_shown(ledger_env, config, tmp_p
     from pipeline.staff.feedback import status_page_path
 
     html = status_page_path(period, root).read_text(encoding="utf-8")
-    assert "cảnh báo" in html and f"<td>{row}</td>" in html and "Thu nhập bình quân bất thường" in html
+    assert "cảnh báo" in html and f"<td>{row}</td>" in html and "Thu nhập bình quân thấp bất thường" in html
     assert not [r["head_name"] for r in rows if r["head_name"] in html]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.helpers import roster_rows, workspace_at
 
 ROOT = Path(__file__).resolve().parents[3]
-SUITES = ["general", "summary", "roster", "reconciliation", "members", "narrative", "bounds"]
+SUITES = ["general", "summary", "roster", "reconciliation", "members", "narrative", "bounds", "amount_bounds"]
 
 
 def test_data_docs_site_per_period(plan_root):

@@ -11,7 +11,7 @@ from pathlib import Path
 from tests.helpers import edit_roster, workspace_at
 
 ROOT = Path(__file__).resolve().parents[3]
-SUITES = ["general", "summary", "roster", "reconciliation", "members", "narrative", "bounds"]
+SUITES = ["general", "summary", "roster", "reconciliation", "members", "narrative", "bounds", "amount_bounds"]
 
 
 def test_results_kept_per_version(plan_root, config):

@@ -248,6 +248,102 @@ def test_households_are_bounded_by_the_years_accepted_figure_too(config, tmp_pat
     assert _bound_findings(validate_submission(path, config=config, period="2023-6T", history=accepted)) == []
 
 
+def _amount_findings(outcome) -> list[tuple[str, int | None, str, str, str]]:
+    """(severity, row, column, value, ceiling detail) of the household-amount findings."""
+    return [(f.severity, f.row, f.column, f.value, f.message.split(". ", 1)[1]) for f in outcome.findings
+            if f.message.startswith(("Số tiền không thể có với một hộ", "Số tiền cao bất thường"))]
+
+
+@pytest.mark.parametrize(("unit", "field", "value", "severity", "detail"), [
+    ("22828_ma_noi", "income_vnd_per_person_month", 10**9, ERROR,
+     "1.000.000.000 đồng/người/tháng; chuẩn nghèo Nghị định 07/2021/NĐ-CP, khu vực nông thôn: 1.500.000 "
+     "đồng/người/tháng; quá 3 lần (4.500.000 đồng) cần giải trình, tối đa 20 lần (30.000.000 đồng)."),
+    ("22828_ma_noi", "income_vnd_per_person_month", 5_000_000, WARNING, None),
+    ("22810_tan_son", "income_vnd_per_person_month", 5_000_000, None, None),  # urban line 2.000.000: 3 lines = 6M
+    ("22810_tan_son", "income_vnd_per_person_month", 7_000_000, WARNING,
+     "7.000.000 đồng/người/tháng; chuẩn nghèo Nghị định 07/2021/NĐ-CP, khu vực thành thị: 2.000.000 "
+     "đồng/người/tháng; quá 3 lần (6.000.000 đồng) cần giải trình, tối đa 20 lần (40.000.000 đồng)."),
+    ("22828_ma_noi", "support_housing_vnd", 40_000_000, None, None),  # a house built: tens of millions
+    ("22828_ma_noi", "support_housing_vnd", 80_000_000, WARNING, None),
+    ("22828_ma_noi", "support_housing_vnd", 4_000_000_000, ERROR, None),  # three zeros too many
+    ("22828_ma_noi", "support_loan_vnd", 100_000_000, None, None),
+    ("22828_ma_noi", "support_loan_vnd", 10**12, ERROR, None),
+    ("22828_ma_noi", "sponsor_amount_vnd", 31_000_000, WARNING, None),
+], ids=["income-billion", "income-5m-rural", "income-5m-urban", "income-7m-urban", "house-40m", "house-80m",
+        "house-4bn", "loan-100m", "loan-trillion", "sponsor-31m"])
+def test_household_amounts_are_bounded_by_the_periods_poverty_line(config, tmp_path, unit, field, value, severity,
+                                                                   detail):
+    """A household's income and supports against the period's poverty line for the unit's area (configured in
+    poverty lines, so the ceilings follow the standard): beyond the hard ceiling an error on the cell naming the
+    line and both ceilings, beyond the soft one a warning, below it nothing."""
+    path = tmp_path / f"{unit}.xlsx"
+    shutil.copyfile(SAMPLES / path.name, path)
+    code = roster_rows(path)[0]["household_code"]
+    row = edit_roster(path, code, **{field: value})
+    outcome = validate_submission(path, config=config, period="2023-6T")
+    found = _amount_findings(outcome)
+    if severity is None:
+        assert found == []
+        return
+    [(sev, at, column, shown, said)] = found
+    header = schema.ROSTER_FIELDS_BY_KEY[field].header
+    assert (sev, at, column, shown) == (severity, row, header, str(value))
+    if detail is not None:
+        assert said == detail
+    assert (outcome.status == "invalid") == (severity == ERROR)
+
+
+def test_an_amount_accepted_by_staff_is_no_longer_a_warning(config, ma_noi):
+    """80 million đồng of housing support (beyond 50 poverty lines) accepted by district staff for that household
+    (key support_housing_vnd:<code>) gives no finding; another household's is still checked; a hard-ceiling
+    error cannot be accepted."""
+    first, second = (r["household_code"] for r in roster_rows(ma_noi)[:2])
+    edit_roster(ma_noi, first, support_housing_vnd=80_000_000)
+    edit_roster(ma_noi, second, support_housing_vnd=80_000_000)
+    previous = read_submission(MA_NOI, config)
+    accepted = History(previous=previous, previous_period="2023-6T", same_year=False,
+                       accepted={f"support_housing_vnd:{first}": "Xây mới nhà, hỗ trợ hai nguồn"})
+    found = _amount_findings(validate_submission(ma_noi, config=config, period="2023-6T", history=accepted))
+    assert [f[0] for f in found] == [WARNING] and len(found) == 1
+    edit_roster(ma_noi, first, support_housing_vnd=4_000_000_000)
+    found = _amount_findings(validate_submission(ma_noi, config=config, period="2023-6T", history=accepted))
+    assert sorted((f[0], f[4][:13]) for f in found) == sorted([(ERROR, "4.000.000.000"), (WARNING, "80.000.000 đồ")])
+
+
+def test_amount_ceilings_come_from_configuration(config, ma_noi):
+    """Ceilings set in validation.bounds.amounts replace the default for that amount only."""
+    import dataclasses
+
+    code = roster_rows(ma_noi)[0]["household_code"]
+    edit_roster(ma_noi, code, support_housing_vnd=80_000_000, sponsor_amount_vnd=31_000_000)
+    bounds = {**config.validation.get("bounds", {}),
+              "amounts": {"support_housing_vnd": {"soft_lines": 60, "hard_lines": 70}}}
+    tighter = dataclasses.replace(config, validation={**config.validation, "bounds": bounds})
+    found = _amount_findings(validate_submission(ma_noi, config=tighter, period="2023-6T"))
+    assert sorted((f[0], f[2]) for f in found) == [(WARNING, "Số tiền đỡ đầu (đồng)")]
+    edit_roster(ma_noi, code, support_housing_vnd=110_000_000)
+    found = _amount_findings(validate_submission(ma_noi, config=tighter, period="2023-6T"))
+    assert sorted((f[0], f[2]) for f in found) == sorted([(ERROR, "Hỗ trợ: nhà ở (đồng)"),
+                                                          (WARNING, "Số tiền đỡ đầu (đồng)")])
+
+
+def test_households_without_a_01_01_figure_are_bounded_by_the_units_reference(config, tmp_path):
+    """Tân Sơn's 01/01 households left blank (its own error) and no accepted period: the cut-off figure is
+    compared with the unit's households_reference in the configuration; without one, with nothing."""
+    import dataclasses
+
+    path = tmp_path / "22810_tan_son.xlsx"
+    shutil.copyfile(SAMPLES / path.name, path)
+    edit_summary(path, "households_total", baseline=None, current=52720)
+    assert _bound_findings(validate_submission(path, config=config, period="2023-6T")) == []
+    units = tuple(dataclasses.replace(u, households_reference=5300) if u.code == "22810" else u for u in config.units)
+    with_reference = dataclasses.replace(config, units=units)
+    found = _bound_findings(validate_submission(path, config=with_reference, period="2023-6T"))
+    assert [(f[0], f[3]) for f in found] == [(ERROR, "Tổng số hộ tại ngày chốt 52.720; số hộ tham chiếu của đơn vị "
+                                                     "trong cấu hình: 5.300 (chênh 9,95 lần; giới hạn 1,10 lần, tối "
+                                                     "đa 2,00 lần).")]
+
+
 # --- Plausibility a commune officer would catch at a glance ----------------------------------------------------
 
 @pytest.mark.parametrize("relation", ["Chủ hộ", "Con"])
@@ -938,6 +1034,23 @@ def _bounds() -> Frame:
                   {"excel_row": "int64", "value": "int64", "within_hard": bool, "within_soft": bool}, {})
 
 
+AMOUNT = ("100.000.000 đồng; chuẩn nghèo Nghị định 07/2021/NĐ-CP, khu vực nông thôn: 1.500.000 đồng/người/tháng; "
+          "quá 50 lần (75.000.000 đồng) cần giải trình, tối đa 200 lần (300.000.000 đồng).")
+
+
+def _amount_bounds() -> Frame:
+    good = {"indicator": "", "household_code": None, "excel_row": None, "column_label": "", "value": None,
+            "within_hard": True, "within_soft": True, "detail": ""}
+    changes = [{"indicator": "support_housing_vnd", "household_code": "MN-01", "excel_row": 5,
+                "column_label": "Hỗ trợ: nhà ở (đồng)", "value": 4_000_000_000, "within_hard": False,
+                "detail": AMOUNT},
+               {"indicator": "support_housing_vnd", "household_code": "MN-02", "excel_row": 6,
+                "column_label": "Hỗ trợ: nhà ở (đồng)", "value": 100_000_000, "within_soft": False,
+                "detail": AMOUNT}]
+    return _frame("amount_bounds", schema.SHEET_ROSTER, good, changes,
+                  {"excel_row": "Int64", "value": "Int64", "within_hard": bool, "within_soft": bool}, {})
+
+
 def _continuity() -> Frame:
     good = {"household_code": "22828-0001", "present": True, "excel_row": None, "detail": PREVIOUS}
     return _frame("continuity", schema.SHEET_ROSTER, good, [{"household_code": "22828-0007", "present": False}],
@@ -947,7 +1060,7 @@ def _continuity() -> Frame:
 INLINE_FRAMES: dict[str, Callable[[], Frame]] = {
     "general": _general, "summary": _summary, "roster": _roster, "reconciliation": _reconciliation,
     "members": _members, "narrative": _narrative, "outliers": _outliers, "continuity": _continuity,
-    "bounds": _bounds}
+    "bounds": _bounds, "amount_bounds": _amount_bounds}
 SECOND_GOOD_ROWS = {"reconciliation": {2}}  # rows besides row 0 that break nothing
 
 
@@ -1055,6 +1168,10 @@ BROKEN: dict[str, dict[str, Broken]] = {
         "values_to_be_in_set(within_hard)": Broken(CURRENT, {1: "1000000000000000"}, f" {BOUND}"),
         "values_to_be_in_set(within_soft)": Broken(CURRENT, {2: "900"}, f" {BOUND}", WARNING),
     },
+    "amount_bounds": {
+        "values_to_be_in_set(within_hard)": Broken("Hỗ trợ: nhà ở (đồng)", {1: "4000000000"}, f" {AMOUNT}"),
+        "values_to_be_in_set(within_soft)": Broken("Hỗ trợ: nhà ở (đồng)", {2: "100000000"}, f" {AMOUNT}", WARNING),
+    },
 }
 
 
@@ -1077,7 +1194,7 @@ def inline_checked(config) -> dict[str, tuple[Frame, Any]]:
 
 
 def test_every_expectation_has_an_inline_case():
-    """Each expectation of each suite in expectations/ (56 in all) has exactly one entry in BROKEN, and no
+    """Each expectation of each suite in expectations/ (58 in all) has exactly one entry in BROKEN, and no
     entry names an expectation that does not exist."""
     in_files = {}
     for path in sorted(EXPECTATIONS_DIR.glob("*.json")):
@@ -1086,7 +1203,7 @@ def test_every_expectation_has_an_inline_case():
         in_files[path.stem] = set(keys)
     assert {suite: set(cases) for suite, cases in BROKEN.items()} == in_files
     assert set(INLINE_FRAMES) == set(in_files)
-    assert sum(len(keys) for keys in in_files.values()) == 56
+    assert sum(len(keys) for keys in in_files.values()) == 58
 
 
 @pytest.mark.parametrize("suite", sorted(INLINE_FRAMES))
