@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 
 from airflow.sdk import dag, task
+from airflow.sdk.exceptions import AirflowFailException
 
 from pipeline.workspace import Workspace
 
@@ -52,11 +53,15 @@ def intake() -> None:
     @task(map_index_template="{{ task.op_kwargs['period'] }}", pool="intake")
     def take_in(period: str) -> dict:
         """Register, archive and validate the period's new files; refresh its status page."""
+        from pipeline.config import ConfigError
         from pipeline.orchestrator import intake_period
 
         workspace = Workspace.from_environment()
-        config = workspace.config()
-        return intake_period(config.period(period), config=config, now=workspace.now(), workspace=workspace)
+        try:
+            config = workspace.config()
+            return intake_period(config.period(period), config=config, now=workspace.now(), workspace=workspace)
+        except ConfigError as exc:  # the configuration, or a data root of another ledger: retrying cannot help
+            raise AirflowFailException(str(exc)) from exc
 
     take_in.expand(period=periods())
 

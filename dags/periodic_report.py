@@ -21,7 +21,10 @@ aggregate → render**.
   results files — but only after a complete final intake pass: `gather` is a *setup* task, so when it
   fails (ledger unreachable, inbox unreadable, …) Airflow marks every task after it `upstream_failed`
   whatever its trigger rule; nothing is published, the previous report, status page and Data Docs stay,
-  and the run fails with `gather`'s message naming the step (and the file, when one is to blame).
+  and the run fails with `gather`'s message naming the step (and the file, when one is to blame). A refused
+  inbox folder or a data root that belongs to another ledger fails `gather` at once, without its retry: a
+  setting must change. The final pass waits for files first seen by the deadline and still being copied
+  (`intake.incomplete_wait_minutes`; `gather`'s time limit is that wait plus 20 minutes).
   `render` runs on a successful `aggregate` and publishes the report; a failed `status_page` or
   `data_docs` fails the run but keeps the report.
 * **Reads:** only `validate` opens the archived workbooks, once per version (its results are kept:
@@ -99,11 +102,17 @@ def periodic_report() -> None:
           execution_timeout=CONFIG.incomplete_wait() + dt.timedelta(minutes=20))
     def gather(period: str) -> list[dict]:
         """Final intake pass into the ledger; one item per unit that sent files (codes, counts, hashes)."""
+        from pipeline.orchestrator import StepFailed
         from pipeline.orchestrator import gather as gather_files
 
         workspace = Workspace.from_environment()
         config = workspace.config()
-        return gather_files(config.period(period), config=config, now=workspace.now(), workspace=workspace)
+        try:
+            return gather_files(config.period(period), config=config, now=workspace.now(), workspace=workspace)
+        except StepFailed as exc:
+            if exc.final:  # a refused inbox folder, another ledger: staff must change a setting, a retry cannot help
+                raise AirflowFailException(str(exc)) from exc
+            raise
 
     # Data errors are final (AirflowFailException, no retries). The pool "validation" (2 slots) bounds how many
     # workbooks are read at once across runs and workers.

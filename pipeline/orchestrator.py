@@ -95,14 +95,17 @@ class StepFailed(RuntimeError):
     ``step`` is the step's name (``gather``, ``status_page``, ``data_docs``, ``aggregate``, ``render``, as the
     DAG's task ids), ``file`` the name of the file to blame or None. The message is Vietnamese and names
     both, and what stays published (:data:`STEP_KEPT`, else the previous report); it holds no cell value.
+    ``final``: retrying cannot help (a setting staff must change: a refused inbox folder, another ledger); the
+    DAG fails the task without retries.
     """
 
-    def __init__(self, step: str, reason: str, *, period: str, file: str | None = None) -> None:
-        self.step, self.file, self.period = step, file, period
+    def __init__(self, step: str, reason: str, *, period: str, file: str | None = None, final: bool = False) -> None:
+        self.step, self.file, self.period, self.final = step, file, period, final
         where = f", tệp {file}" if file else ""
         kept = STEP_KEPT.get(step, "Báo cáo chưa được lập hay công bố lại; báo cáo đã công bố trước đó (nếu có) "
                                    "giữ nguyên.")
-        super().__init__(f"Kỳ {period}: bước {step} ({STEP_LABELS.get(step, step)}) thất bại{where}: {reason}. {kept}")
+        super().__init__(f"Kỳ {period}: bước {step} ({STEP_LABELS.get(step, step)}) thất bại{where}: "
+                         f"{reason.rstrip('.')}. {kept}")
 
 
 def error_summary(exc: BaseException) -> str:
@@ -182,7 +185,7 @@ def gather(period: Period, *, config: Config, now: dt.datetime, workspace: Works
     Raises:
         StepFailed: step ``gather`` — the inbox root or the drop folder is refused (the Vietnamese message
             names the folder and the fix: make it a real folder, or allow the link's target in configuration),
-            or the pass failed (ledger unreachable, inbox unreadable, …), with the file an OS error names.
+            or the data root belongs to another ledger (both ``final``: retrying cannot help), or the pass failed (ledger unreachable, inbox unreadable, …), with the file an OS error names.
     """
     root = workspace.root
     try:
@@ -196,7 +199,7 @@ def gather(period: Period, *, config: Config, now: dt.datetime, workspace: Works
             if vs:
                 items.append({"unit_code": code, "versions": len(vs), "latest_sha256": vs[-1].sha256})
     except (InboxRefused, LedgerMismatch) as exc:  # not passing faults: their messages say what staff must change
-        raise StepFailed("gather", str(exc), period=period.code) from exc
+        raise StepFailed("gather", str(exc), period=period.code, final=True) from exc
     except Exception as exc:
         raise StepFailed("gather", error_summary(exc), period=period.code, file=_blamed_file(exc, root)) from exc
     log.info("Period %s: %d unit(s) with submissions, %d configured", period.code,

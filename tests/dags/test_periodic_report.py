@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 HCM = dt.timezone(dt.timedelta(hours=7))
 
@@ -116,3 +118,32 @@ def test_validation_pool_and_retries_only_for_passing_faults(dagbag):
 
     assert POOLS == {"intake": (1, "Tiếp nhận báo cáo: mỗi lúc chỉ một lượt quét thư mục nhận"),
                      "validation": (2, "Kiểm tra báo cáo của các đơn vị: tối đa hai tệp cùng lúc")}
+
+
+def test_gather_fails_without_retry_when_a_setting_must_change(dagbag, tmp_path, monkeypatch):
+    """The final pass on a drop folder that is a link to elsewhere fails `gather` with AirflowFailException
+    (no retry: staff must change the folder or the configuration), its message naming the folder, and so does a
+    data root run with another ledger; a passing fault (the ledger's database not answering) stays a plain
+    failure that Airflow retries."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from pipeline.orchestrator import StepFailed
+
+    gather = dagbag.dags["periodic_report"].get_task("gather").python_callable
+    root = tmp_path / "data"
+    (root / "inbox").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    (root / "inbox" / "2023-6T").symlink_to(tmp_path / "elsewhere")
+    monkeypatch.setenv("PIPELINE_DATA_DIR", str(root))
+    monkeypatch.delenv("PIPELINE_LEDGER_URL", raising=False)
+    with pytest.raises(AirflowFailException, match=r"bước gather .* Thư mục tiếp nhận inbox/2023-6T là liên kết"):
+        gather("2023-6T")
+    (root / "inbox" / "2023-6T").unlink()
+    monkeypatch.setenv("PIPELINE_LEDGER_URL", f"sqlite:///{tmp_path / 'other.sqlite'}")
+    with pytest.raises(AirflowFailException, match=r"bước gather .* Sổ tiếp nhận không khớp"):
+        gather("2023-6T")  # the root belongs to its SQLite ledger
+    monkeypatch.setenv("PIPELINE_DATA_DIR", str(tmp_path / "fresh"))
+    monkeypatch.setenv("PIPELINE_LEDGER_URL", "postgresql+psycopg://postgres@127.0.0.1:1/ledger?connect_timeout=2")
+    with pytest.raises(StepFailed, match=r"bước gather \(tiếp nhận lần cuối\) thất bại: OperationalError") as caught:
+        gather("2023-6T")  # nothing answers on port 1: a passing fault, retried
+    assert not caught.value.final
