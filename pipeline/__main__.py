@@ -104,8 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     p_acc = sub.add_parser("accept-outlier", help="chấp nhận số liệu bất thường của đơn vị, có ghi lý do")
     p_acc.add_argument("period")
     p_acc.add_argument("unit_code")
-    p_acc.add_argument("indicator", help="mã chỉ tiêu, ví dụ poor_households; số tiền của một hộ: <cột>:<mã hộ>, "
-                                         "ví dụ support_housing_vnd:MN-007")
+    p_acc.add_argument("indicator", help="mã chỉ tiêu, ví dụ poor_households; số tiền của một hộ: mã ghi trong "
+                                         "cảnh báo, ví dụ support_housing_vnd:22828-0007")
     p_acc.add_argument("--reason", required=True, help="lý do chấp nhận (bắt buộc)")
     p_acc.add_argument("--by", required=True, help="người chấp nhận")
     p_rec = sub.add_parser("receive", help="ghi nhận tệp nhận qua thư điện tử, Zalo hoặc bản giấy")
@@ -169,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             except StepFailed as exc:
                 print(f"KHÔNG CÓ BÁO CÁO — {exc}", file=sys.stderr)
                 return 1
+            _print_not_taken(period, workspace)
             return _print_summary(period, config, workspace)
         if args.command == "summary":
             return _print_summary(config.period(args.period), config, workspace)
@@ -189,12 +190,12 @@ def main(argv: list[str] | None = None) -> int:
             import datetime as dt
 
             from pipeline.ledger.store import open_ledger
-            from pipeline.validate.rules import OUTLIER_KEYS, PERSON_COUNTS, acceptable
+            from pipeline.validate.rules import ACCEPT_KEY_WORDS, OUTLIER_KEYS, PERSON_COUNTS, acceptable
 
             if not acceptable(args.indicator):
                 keys = ", ".join((*OUTLIER_KEYS, *(p for _, p in PERSON_COUNTS)))
                 print(f"Chỉ tiêu không hợp lệ: {args.indicator}. Chọn một trong: {keys}; hoặc số tiền của một hộ: "
-                      "<cột>:<mã hộ>, ví dụ support_housing_vnd:MN-007", file=sys.stderr)
+                      "<cột>:<mã hộ> như cảnh báo ghi, ví dụ support_housing_vnd:22828-0007", file=sys.stderr)
                 return 2
             config.period(args.period)
             try:
@@ -203,9 +204,15 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"Không có đơn vị mã {args.unit_code} trong cấu hình.", file=sys.stderr)
                 return 2
             ledger = open_ledger(workspace)
-            if not ledger.versions(args.period, args.unit_code):
+            versions = ledger.versions(args.period, args.unit_code)
+            if not versions:
                 print(f"Đơn vị {args.unit_code} chưa gửi báo cáo kỳ {args.period}: không có gì để chấp nhận.",
                       file=sys.stderr)
+                return 2
+            if ":" in args.indicator and not _warned(versions[-1], args.indicator):
+                print(f"Phiên bản mới nhất (v{versions[-1].version}) của đơn vị {args.unit_code} kỳ {args.period} "
+                      f"không có cảnh báo số tiền nào mang mã {args.indicator}: không có gì để chấp nhận. Mã đúng "
+                      f"được ghi trong cảnh báo, sau '{ACCEPT_KEY_WORDS.split(' (')[0]}'.", file=sys.stderr)
                 return 2
             ledger.accept_outlier(period=args.period, unit_code=args.unit_code, indicator=args.indicator,
                                          justification=args.reason, accepted_by=args.by,
@@ -518,6 +525,18 @@ def unit_line(sub: dict) -> str:
     return line
 
 
+def _print_not_taken(period, workspace) -> None:
+    """One line when the final pass left entries of ``inbox/<period>/`` untaken (still being copied, links,
+    temporary names, …): how many, and the status page that lists them with the reason."""
+    from pipeline.intake.inbox import read_skipped
+    from pipeline.paths import status_page_path
+
+    skipped = read_skipped(period, workspace.root)
+    if skipped:
+        print(f"Lưu ý: {len(skipped)} mục trong thư mục nhận inbox/{period.code} chưa được tiếp nhận (đang chép dở, "
+              f"tệp tạm, liên kết…); lý do từng mục: {status_page_path(period, workspace.root)}")
+
+
 def _print_summary(period, config, workspace) -> int:
     """Print one line per unit of the latest version of the period's report (from the aggregates it was
     rendered from), the targets' state and, last, the report's path. Returns 0, or 1 when the period has no
@@ -542,6 +561,17 @@ def _print_summary(period, config, workspace) -> int:
         print(f"Mục tiêu: chưa đủ số liệu để đánh giá (chưa có báo cáo hợp lệ của: {lacking}).")
     print(path)
     return 0
+
+
+def _warned(version, key: str) -> bool:
+    """Whether the findings of ``version`` (a ledger row) hold a warning carrying the acceptance ``key``."""
+    from pipeline.findings import WARNING, read_outcome
+    from pipeline.validate.rules import ACCEPT_KEY_WORDS
+
+    path = Path(version.findings_path) if version.findings_path else None
+    outcome = read_outcome(path) if path is not None and path.exists() else None
+    return outcome is not None and any(f.severity == WARNING and f"{ACCEPT_KEY_WORDS}{key}." in f.message
+                                       for f in outcome.findings)
 
 
 def _fallback_period(config) -> str:

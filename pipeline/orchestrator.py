@@ -185,7 +185,8 @@ def gather(period: Period, *, config: Config, now: dt.datetime, workspace: Works
     Raises:
         StepFailed: step ``gather`` — the inbox root or the drop folder is refused (the Vietnamese message
             names the folder and the fix: make it a real folder, or allow the link's target in configuration),
-            or the data root belongs to another ledger (both ``final``: retrying cannot help), or the pass failed (ledger unreachable, inbox unreadable, …), with the file an OS error names.
+            or the data root belongs to another ledger (both ``final``: retrying cannot help), or the pass
+            failed (ledger unreachable, inbox unreadable, …), with the file an OS error names.
     """
     root = workspace.root
     try:

@@ -316,8 +316,8 @@ def intake_pass(period: Period, *, config: Config, ledger: Ledger, now: dt.datet
     sweep_stale(archive_period_dir(period.code, root), older_than=60)
     refusal = inbox_refusal(period, config, root)
     if refusal is not None:
-        log.warning("Intake %s: %s is a link not allowed by configuration, or not a folder; not walked",
-                    period.code, refusal.folder)
+        log.info("Intake %s: %s is a link not allowed by configuration, or not a folder; not walked",
+                 period.code, refusal.folder)  # the skipped entries and the final pass's failure say it to staff
         skipped.append({"name": refusal.name, "reason": f"{refusal.reason}."})
     elif inbox.is_dir():
         interval = float(stable_seconds if stable_seconds is not None
@@ -459,10 +459,10 @@ class _Waits:
         if look.growing or look.gap is None:
             return None, SKIP_GROWING
         if self.clock() < waited_until:
-            return None, SKIP_INCOMPLETE.format(what=look.gap.what, first=fmt.local_time(look.first_seen, tz),
-                                                until=fmt.local_time(waited_until, tz))
-        log.warning("Intake: %s still not whole %s after it was first seen; archived and refused", look.src.name,
-                    self.config.incomplete_wait())
+            return None, SKIP_INCOMPLETE.format(what=look.gap.what, first=_seconds(look.first_seen, tz),
+                                                until=_seconds(waited_until, tz))
+        log.info("Intake: %s still not whole %s after it was first seen; archived and refused", look.src.name,
+                 self.config.incomplete_wait())  # the status page says it to staff
         version, reason = self._archive(look.src, look.st, at=self.clock(), received_at=look.first_seen)
         return version, None if reason is SKIP_GROWING else reason
 
@@ -494,6 +494,11 @@ class _Waits:
             on_time=arrived_on_time(received_at, Arrival.INTAKE, period, policy_from_config(self.config)),
         )
         return version, None
+
+
+def _seconds(when: dt.datetime, tz: dt.tzinfo) -> str:
+    """An instant as local "HH:MM:SS dd/mm/yyyy": a wait of seconds must not read "19:07 to 19:07"."""
+    return when.astimezone(tz).strftime("%H:%M:%S %d/%m/%Y")
 
 
 def _failed(src: Path, exc: BaseException) -> dict[str, str]:

@@ -188,7 +188,7 @@ def _open(fh: BinaryIO, name: str, limits: Limits) -> Opened:
             "Xóa ảnh, sheet thừa và các dòng trống định dạng sẵn ở cuối bảng, lưu lại rồi gửi lại.",
         )
     gap = stream_gap(fh)
-    if gap is not None and gap.kind != "other":
+    if gap is not None:  # as intake judged it: a copy that stopped (or has not started), never "not a workbook"
         raise incomplete(name, gap)
     fh.seek(0)
     head = fh.read(8)

@@ -33,6 +33,7 @@ from pipeline.read.sources import existing_cells, trimmed_xlsx, value_at
 from pipeline.render.timeliness import report_context as timeliness_context
 from pipeline.status import SYSTEM_ERROR, UNIT_LABELS, VERSION_LABELS, UnitStatus, VersionStatus
 from pipeline.textvalue import plain_text
+from pipeline.validate.rules import acceptance_words
 
 RED = "FFC7CE"
 YELLOW = "FFEB9C"
@@ -189,7 +190,7 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
                       f"{state.used.version} (hợp lệ)")
             status_class = str(UnitStatus.INVALID if newer == VersionStatus.INVALID else UnitStatus.ERROR)
         accepted = [
-            {"label": schema.INDICATORS_BY_KEY[k].label if k in schema.INDICATORS_BY_KEY else k,
+            {"what": acceptance_words(k),
              "justification": a["justification"], "by": a["accepted_by"], "at": local(a["accepted_at"])}
             for k, a in ledger.acceptance_records(period.code, unit.code).items()
         ]

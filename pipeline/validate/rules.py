@@ -297,10 +297,25 @@ def _typed_unit(sub: Submission, config: Config) -> Unit | None:
 AREA_WORDS = {"urban": "thành thị", "rural": "nông thôn"}
 
 
+ACCEPT_KEY_WORDS = "Mã để Phòng chấp nhận (nếu số tiền đúng): "
+"""Words before the acceptance key in a household-amount warning (:func:`amount_key`); ``accept-outlier``
+takes a household's amount only when the unit's latest findings carry its key after them."""
+
+
 def amount_key(field: str, household_code: object) -> str:
     """The acceptance key of one household's amount beyond its soft ceiling: ``<field>:<household code>``
     (``python -m pipeline accept-outlier``)."""
     return f"{field}:{household_code}"
+
+
+def acceptance_words(key: str) -> str:
+    """What an acceptance under ``key`` lets through, in Vietnamese, for the status page: the indicator's
+    label, or the amount's column and the household."""
+    field, _, code = key.partition(":")
+    if code and field in schema.ROSTER_FIELDS_BY_KEY:
+        return f"Số tiền “{schema.ROSTER_FIELDS_BY_KEY[field].header}” của hộ {code}"
+    label = schema.INDICATORS_BY_KEY[key].label if key in schema.INDICATORS_BY_KEY else key
+    return f"Số liệu bất thường của chỉ tiêu “{label}”"
 
 
 def acceptable(key: str) -> bool:
@@ -352,14 +367,18 @@ def _amount_bounds_frame(sub: Submission, config: Config, period: Period,
             value = row[field_key]
             if pd.isna(value) or int(value) <= soft:
                 continue
+            key = amount_key(field_key, row["household_code"])
+            within_hard = bool(int(value) <= hard)
             rows.append({
                 "indicator": field_key, "household_code": row["household_code"], "excel_row": row["excel_row"],
-                "column_label": label, "value": int(value), "within_hard": bool(int(value) <= hard),
-                "within_soft": bool(int(value) > hard or amount_key(field_key, row["household_code"]) in accepted),
+                "column_label": label, "value": int(value), "within_hard": within_hard,
+                "within_soft": bool(not within_hard or key in accepted),
                 "detail": (f"{fmt.number(int(value))} {field.unit or 'đồng'}; chuẩn nghèo {decree}, khu vực "
                            f"{AREA_WORDS.get(unit.area, unit.area)}: {fmt.number(line)} đồng/người/tháng; quá "
                            f"{fmt.number(bound['soft_lines'])} lần ({fmt.number(soft)} đồng) cần giải trình, "
-                           f"tối đa {fmt.number(bound['hard_lines'])} lần ({fmt.number(hard)} đồng)."),
+                           f"tối đa {fmt.number(bound['hard_lines'])} lần ({fmt.number(hard)} đồng)."
+                           + (f" {ACCEPT_KEY_WORDS}{key}." if within_hard and not pd.isna(row["household_code"])
+                              else "")),
             })
     frame = pd.DataFrame(rows or [{"indicator": "", "household_code": None, "excel_row": None, "column_label": "",
                                    "value": None, "within_hard": True, "within_soft": True, "detail": ""}])

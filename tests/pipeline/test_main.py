@@ -310,7 +310,8 @@ def _tree(folder: Path) -> dict[str, bytes | str]:
 
 
 def test_run_on_a_root_of_another_ledger_is_refused_and_changes_no_report(tmp_path, monkeypatch, capsys):
-    """`run 2023-6T` publishes v1 from ledger A; the same command with ledger B on that root (a real process) prints
+    """`run 2023-6T` publishes v1 from ledger A (saying first that one entry of the drop folder, Excel's lock file,
+    was not taken, and where the reason is); the same command with ledger B on that root (a real process) prints
     the refusal naming both ledgers, exits 2 and leaves reports/ byte for byte, B never created; A still works."""
     from pipeline.__main__ import main
     from tests.helpers import drop
@@ -321,9 +322,12 @@ def test_run_on_a_root_of_another_ledger_is_refused_and_changes_no_report(tmp_pa
     monkeypatch.setenv("PIPELINE_DATA_DIR", str(root))
     monkeypatch.setenv("PIPELINE_LEDGER_URL", ledger_a)
     monkeypatch.setenv("PIPELINE_PDF", "0")
+    (root / "inbox" / "2023-6T" / "~$22828_ma_noi.xlsx").write_bytes(b"lock")  # Excel's lock file: never taken
     assert main(["run", "2023-6T"]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == str(root / "reports" / "2023" / "6T" / "v1" /
-                                                           "bao-cao-2023-6T.docx")
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == str(root / "reports" / "2023" / "6T" / "v1" / "bao-cao-2023-6T.docx")
+    assert out[0] == ("Lưu ý: 1 mục trong thư mục nhận inbox/2023-6T chưa được tiếp nhận (đang chép dở, tệp tạm, "
+                      f"liên kết…); lý do từng mục: {root / 'reports' / '2023' / '6T' / 'trang-thai-2023-6T.html'}")
     before = _tree(root / "reports")
     assert "2023/6T/v1/bao-cao-2023-6T.docx" in before
 
@@ -432,31 +436,52 @@ def test_move_ledger_copies_every_table_and_records_the_new_ledger(backend, tmp_
     assert json.loads((root / "work" / "so-tiep-nhan.json").read_text(encoding="utf-8"))["ledger"] == public_url(target)
 
 
-def test_accept_outlier_takes_indicators_persons_and_a_households_amount(tmp_path, monkeypatch, capsys):
-    """`accept-outlier` records an outlier indicator, a persons count and one household's amount
-    (``support_housing_vnd:<code>``) with the reason; an unknown key or an amount without a household is refused
-    (exit 2) with the keys it takes, and nothing is recorded for it."""
+def test_accept_outlier_takes_indicators_persons_and_a_households_amount(config, tmp_path, monkeypatch, capsys):
+    """`accept-outlier` records an outlier indicator, a persons count and one household's amount under the key
+    its warning gives (``support_housing_vnd:<code>``), with the reason; a key for a household whose latest
+    findings carry no such warning, an unknown key or an amount without a household is refused (exit 2) and
+    nothing is recorded for it. The status page then names the column and the household, not the key."""
     import datetime as dt
+    import shutil
 
+    from pipeline import orchestrator
     from pipeline.__main__ import main
     from pipeline.ledger.store import open_ledger
+    from pipeline.staff.feedback import status_page_path
     from pipeline.workspace import Workspace
+    from tests.helpers import edit_roster, roster_rows, workspace_at
 
     root = (tmp_path / "data").resolve()
     monkeypatch.setenv("PIPELINE_DATA_DIR", str(root))
     monkeypatch.delenv("PIPELINE_LEDGER_URL", raising=False)
-    t0 = dt.datetime(2023, 5, 3, 9, 0, tzinfo=dt.UTC)
-    ledger = open_ledger(Workspace.from_environment())
-    ledger.register(period="2023-6T", unit_code="22828", original_name="a.xlsx", sha256="a" * 64, size_bytes=1,
-                    found_at=t0, file_mtime=t0, on_time=True, archive_path="/archive/a.xlsx")
-    for key in ("households_total", "poor_persons", "support_housing_vnd:22828-0003"):
+    inbox = root / "inbox" / "2023-6T"
+    inbox.mkdir(parents=True)
+    sample = inbox / "22828_ma_noi.xlsx"
+    shutil.copyfile(ROOT / "samples" / "2023-6T" / sample.name, sample)
+    first, second = (r["household_code"] for r in roster_rows(sample)[:2])
+    edit_roster(sample, first, support_housing_vnd=80_000_000)
+    period = config.period("2023-6T")
+    at = dt.datetime(2023, 5, 3, 9, 0, tzinfo=dt.UTC)
+    orchestrator.intake_period(period, config=config, now=at, workspace=workspace_at(root))
+    for key in ("households_total", "poor_persons", f"support_housing_vnd:{first}"):
         assert main(["accept-outlier", "2023-6T", "22828", key, "--reason", "Xây mới nhà", "--by", "Trưởng phòng"]) == 0
+    ledger = open_ledger(Workspace.from_environment())
     assert set(ledger.acceptances("2023-6T", "22828")) == {"households_total", "poor_persons",
-                                                           "support_housing_vnd:22828-0003"}
+                                                           f"support_housing_vnd:{first}"}
     capsys.readouterr()
+    assert main(["accept-outlier", "2023-6T", "22828", f"support_housing_vnd:{second}", "--reason", "x",
+                 "--by", "y"]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"Phiên bản mới nhất (v1) của đơn vị 22828 kỳ 2023-6T không có cảnh báo số tiền nào mang mã "
+        f"support_housing_vnd:{second}: không có gì để chấp nhận.")
     for key in ("so_ho", "support_housing_vnd:", "head_name:22828-0003"):
         assert main(["accept-outlier", "2023-6T", "22828", key, "--reason", "x", "--by", "y"]) == 2
         err = capsys.readouterr().err
         assert err.startswith(f"Chỉ tiêu không hợp lệ: {key}. Chọn một trong: households_total, ") and (
-            "support_housing_vnd:MN-007" in err)
+            "support_housing_vnd:22828-0007" in err)
     assert len(ledger.acceptances("2023-6T", "22828")) == 3
+    orchestrator.intake_period(period, config=config, now=at, workspace=workspace_at(root))
+    page = status_page_path(period, root).read_text(encoding="utf-8")
+    assert f"Số tiền “Hỗ trợ: nhà ở (đồng)” của hộ {first} đã được Trưởng phòng chấp nhận" in page
+    assert "Số liệu bất thường của chỉ tiêu “Số nhân khẩu của hộ nghèo” đã được" in page
+    assert "support_housing_vnd" not in page

@@ -804,8 +804,8 @@ def test_a_copy_first_seen_before_the_deadline_arrived_then(config, tmp_path):
     (entry,) = read_skipped(period, tmp_path)
     assert entry["name"] == sample.name
     assert entry["reason"].startswith("Tệp chưa nhận trọn vẹn (thiếu phần cuối của tệp (bản ghi kết thúc của tệp "
-                                      "nén .xlsx)): chưa tiếp nhận. Hệ thống thấy tệp lần đầu lúc 04/05/2023 23:58 "
-                                      "và chờ tệp được chép xong đến 05/05/2023 00:08")
+                                      "nén .xlsx)): chưa tiếp nhận. Hệ thống thấy tệp lần đầu lúc 23:58:00 "
+                                      "04/05/2023 và chờ tệp được chép xong đến 00:08:00 05/05/2023")
     assert ledger.sightings("2023-6T") == {sample.name: seen}
     (inbox / sample.name).write_bytes(data)  # the copy resumes: same file, now whole
     (v,) = intake_pass(period, config=config, ledger=ledger, now=DEADLINE + dt.timedelta(minutes=1), root=tmp_path,
@@ -819,7 +819,8 @@ def test_a_copy_first_seen_before_the_deadline_arrived_then(config, tmp_path):
 def test_a_copy_that_stops_for_good_is_kept_and_refused_as_incomplete(config, tmp_path, monkeypatch):
     """A writer that stops for good half-way: the final pass waits its limit (here 1.2 s), then archives what
     arrived as received — one unattributed version, arrival when first seen — and its validation says "tệp chưa
-    nhận trọn vẹn", never "bị hỏng". The .xls alike. A pass after the deadline for a file first seen after the
+    nhận trọn vẹn", never "bị hỏng". The .xls alike, and a file whose space was reserved but never written (all
+    zeros: never "không phải bảng tính Excel"). A pass after the deadline for a file first seen after the
     tolerance does not wait at all."""
     from pipeline import orchestrator
     from pipeline.intake.inbox import intake_pass, read_skipped
@@ -834,18 +835,21 @@ def test_a_copy_that_stops_for_good_is_kept_and_refused_as_incomplete(config, tm
     samples = [SAMPLES / "22819_quang_son.xlsx", FIXTURES / "libreoffice_real.xls"]
     for sample in samples:
         assert _writer(sample, inbox / sample.name, 2, pause=0, finish=False).wait(timeout=30) == 0
+    (inbox / "22831_nhon_son.xlsx").write_bytes(bytes(28000))  # space reserved, nothing written: all zeros
     at = DEADLINE + dt.timedelta(seconds=20)
     started = time.monotonic()
     new = intake_pass(period, config=config, ledger=ledger, now=at, root=tmp_path, stable_seconds=0.2, final=True)
     assert time.monotonic() - started >= 1.0  # waited for them
     assert sorted((v.original_name, v.unit_code, v.received_at, v.size_bytes) for v in new) == sorted(
-        (s.name, None, at, s.stat().st_size // 2) for s in samples)
+        [(s.name, None, at, s.stat().st_size // 2) for s in samples] + [("22831_nhon_son.xlsx", None, at, 28000)])
     assert read_skipped(period, tmp_path) == [] and ledger.sightings("2023-6T") == {}
     orchestrator.intake_period(period, config=config, now=at, workspace=workspace_at(tmp_path))
     page = status_page_path(period, tmp_path).read_text(encoding="utf-8")
     for sample in samples:
         assert f"Tệp {sample.name} bị từ chối: tệp chưa nhận trọn vẹn — mới nhận được" in page
-    assert "bị hỏng" not in page
+    assert ("Tệp 22831_nhon_son.xlsx bị từ chối: tệp chưa nhận trọn vẹn — mới nhận được 28.000 byte, 512 byte đầu "
+            "của tệp toàn số 0") in page
+    assert "bị hỏng" not in page and "không phải bảng tính Excel" not in page
 
     late = SAMPLES / "22825_hoa_son.xlsx"
     assert _writer(late, inbox / late.name, 2, pause=0, finish=False).wait(timeout=30) == 0

@@ -227,7 +227,7 @@ def test_status_page_lists_system_errors_acceptances_and_unattributed_files(page
     html = page.read_text(encoding="utf-8")
     assert ("<td>d.xlsx<br><small>SHA-256 dddddddddddd</small></td><td>xã Lương Sơn (22816)</td><td>1</td>\n"
             "<td>02/05/2023 09:00</td><td>05/05/2023 08:30</td><td>zipfile.BadZipFile</td>") in html
-    assert ('Biến động bất thường của chỉ tiêu "Số hộ nghèo" đã được Trần Thị Hoa chấp nhận lúc 05/05/2023 08:30, '
+    assert ('Số liệu bất thường của chỉ tiêu “Số hộ nghèo” đã được Trần Thị Hoa chấp nhận lúc 05/05/2023 08:30, '
             "lý do: Sáp nhập thôn") in html
     assert "f.xlsx (nhận lúc 02/05/2023 09:00, SHA-256 ffffffffffff)" in html
     assert "Lỗi 5." in html and "Lỗi 6." not in html and "<li>… và 2 lỗi khác.</li>" in html
