@@ -308,7 +308,8 @@ def _validate(file: Path, period: str | None, config) -> int:
     from pipeline.validate.rules import SuiteError, validate_submission
 
     if not file.is_file():
-        print(f"Không tìm thấy tệp: {file}", file=sys.stderr)
+        what = "là một thư mục, không phải tệp báo cáo" if file.is_dir() else "không tìm thấy tệp"
+        print(f"{file}: {what}.", file=sys.stderr)
         return 2
     note = ""
     try:

@@ -98,6 +98,8 @@ SKIP_FOLDER = ("Là thư mục, không phải tệp: không tiếp nhận các t
 SKIP_SPECIAL = "Không phải tệp thông thường (thiết bị, đường ống, socket): không tiếp nhận."
 SKIP_GROWING = ("Tệp đang được chép vào (kích thước hoặc thời điểm sửa còn thay đổi): chưa tiếp nhận; sẽ được nhận ở "
                 "lần quét sau khi đã chép xong.")
+SKIP_SAME_BYTES = ("Cùng nội dung (từng byte) với tệp {name} đã nhận lúc {at}: không tạo phiên bản mới. Nếu đây là "
+                   "báo cáo đã sửa, hãy lưu lại các thay đổi rồi gửi lại.")
 SKIP_INCOMPLETE = ("Tệp chưa nhận trọn vẹn ({what}): chưa tiếp nhận. Hệ thống thấy tệp lần đầu lúc {first} và chờ tệp "
                    "được chép xong đến {until}; sau đó tệp được lưu như đã nhận, bị từ chối vì chưa trọn vẹn và đơn vị "
                    "phải gửi lại toàn bộ tệp.")
@@ -328,8 +330,12 @@ def intake_pass(period: Period, *, config: Config, ledger: Ledger, now: dt.datet
         looks: list[_Look] = []
         for src, st in candidates:
             try:
-                if ledger.find(period.code, _source_digest(src)) is None:
+                known = ledger.find(period.code, _source_digest(src))
+                if known is None:
                     looks.append(_Look(src, st, ledger.sight(period.code, src.name, st.st_ino, now)))
+                elif known.original_name != src.name:  # the same bytes under another name: said, not taken twice
+                    skipped.append({"name": src.name, "reason": SKIP_SAME_BYTES.format(
+                        name=known.original_name, at=fmt.local_time(known.received_at, config.timezone))})
             except FileNotFoundError:
                 continue
             except OSError as exc:
@@ -482,8 +488,10 @@ class _Waits:
         except OSError as exc:
             return None, _failed(src, exc)["reason"]
         ledger.forget_sighting(period.code, src.name)
-        if ledger.find(period.code, digest) is not None:
-            return None, None
+        known = ledger.find(period.code, digest)
+        if known is not None:  # the same bytes came under another name in this pass
+            return None, None if known.original_name == src.name else SKIP_SAME_BYTES.format(
+                name=known.original_name, at=fmt.local_time(known.received_at, self.config.timezone))
         crashpoint("intake-after-archive")
         version = ledger.register(
             period=period.code, unit_code=peek_unit(copy, self.config, sha256=digest, period=period,

@@ -76,9 +76,19 @@ class NumberTooLarge(ValueError):
     is no longer exact): the cell's error, never a system fault."""
 
 
+def _whole_digits(value: Any) -> int:
+    """How many digits the whole part of a cell's number has: a float or an int as stored, text as typed ("."
+    groups digits, "," marks decimals)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return max(1, Decimal(repr(float(value)) if isinstance(value, float) else value).copy_abs().adjusted() + 1)
+    return max(1, len(re.sub(r"\D", "", str(value).split(",")[0])))
+
+
 def too_large_help(value: Any) -> tuple[str, str]:
-    """The finding's (what is wrong, how to fix it) for a :class:`NumberTooLarge` cell."""
-    return (f"Số quá lớn (vượt {fmt.number(LARGEST_EXACT)}), không thể là số liệu thật.",
+    """The finding's (what is wrong, how to fix it) for a :class:`NumberTooLarge` cell: how many digits it has
+    (beyond 2⁵³, at least 16), not the technical limit."""
+    return (f"Số quá lớn ({_whole_digits(value)} chữ số), không thể là số liệu thật: không đơn vị nào có số hộ, số "
+            "người hay số tiền lớn đến vậy.",
             "Kiểm tra lại ô này: có thể gõ thừa chữ số hoặc dán nhầm; ghi đúng số liệu.")
 
 

@@ -50,12 +50,6 @@ def test_validate_valid_file_exits_zero():
     assert result.stdout.strip() == "22810_tan_son.xlsx: HỢP LỆ — 0 lỗi, 0 cảnh báo (kỳ 2023-6T)."
 
 
-def test_validate_missing_file():
-    """A path that does not exist is a usage error (exit 2) in Vietnamese."""
-    result = _cli("validate", "khong-co.xlsx")
-    assert result.returncode == 2 and "Không tìm thấy tệp" in result.stderr
-
-
 def test_check_template_passes_the_shipped_template():
     """`check-template` without a file checks templates/bao_cao_ky.docx: it passes (exit 0)."""
     result = _cli("check-template")
@@ -485,3 +479,14 @@ def test_accept_outlier_takes_indicators_persons_and_a_households_amount(config,
     assert f"Số tiền “Hỗ trợ: nhà ở (đồng)” của hộ {first} đã được Trưởng phòng chấp nhận" in page
     assert "Số liệu bất thường của chỉ tiêu “Số nhân khẩu của hộ nghèo” đã được" in page
     assert "support_housing_vnd" not in page
+
+
+def test_validate_names_a_folder_or_a_missing_file(tmp_path, capsys):
+    """`validate` given a folder says it is a folder, not a report file; a path that does not exist, that it is
+    not found; both exit 2."""
+    from pipeline.__main__ import main
+
+    assert main(["validate", str(tmp_path), "--period", "2023-6T"]) == 2
+    assert capsys.readouterr().err == f"{tmp_path}: là một thư mục, không phải tệp báo cáo.\n"
+    assert main(["validate", str(tmp_path / "khong_co.xlsx"), "--period", "2023-6T"]) == 2
+    assert capsys.readouterr().err == f"{tmp_path / 'khong_co.xlsx'}: không tìm thấy tệp.\n"

@@ -880,3 +880,24 @@ def test_a_replaced_file_is_seen_anew(config, tmp_path):
     later = DEADLINE + dt.timedelta(minutes=5)
     (v,) = intake_pass(period, config=config, ledger=ledger, now=later, root=tmp_path)
     assert (v.unit_code, v.received_at, v.on_time) == ("22831", later, False)
+
+
+def test_the_same_bytes_under_another_name_are_named_not_taken_twice(config, tmp_path):
+    """Ma Nới's workbook dropped as two names: one version (the first in order of arrival), and the other name
+    is listed with the reason — in the pass that took both and in every later one."""
+    from pipeline.intake.inbox import intake_pass, read_skipped
+
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    period = config.period("2023-6T")
+    inbox = tmp_path / "inbox" / "2023-6T"
+    drop([SAMPLES / "22828_ma_noi.xlsx"], inbox, sent_at=dt.datetime(2023, 5, 3, 7, 0, tzinfo=HCM))
+    shutil.copyfile(inbox / "22828_ma_noi.xlsx", inbox / "ban_sao.xlsx")
+    os.utime(inbox / "ban_sao.xlsx", (BEFORE_DEADLINE.timestamp(),) * 2)
+    reason = ("Cùng nội dung (từng byte) với tệp 22828_ma_noi.xlsx đã nhận lúc 03/05/2023 08:00: không tạo phiên "
+              "bản mới. Nếu đây là báo cáo đã sửa, hãy lưu lại các thay đổi rồi gửi lại.")
+    (v,) = intake_pass(period, config=config, ledger=ledger, now=BEFORE_DEADLINE, root=tmp_path)
+    assert (v.original_name, v.unit_code) == ("22828_ma_noi.xlsx", "22828")
+    assert read_skipped(period, tmp_path) == [{"name": "ban_sao.xlsx", "reason": reason}]
+    assert intake_pass(period, config=config, ledger=ledger, now=BEFORE_DEADLINE + dt.timedelta(hours=1),
+                       root=tmp_path) == []
+    assert read_skipped(period, tmp_path) == [{"name": "ban_sao.xlsx", "reason": reason}]

@@ -496,23 +496,24 @@ def test_escapes_in_headers_and_labels(config, ma_noi):
 
 # --- Numbers no cell can hold exactly --------------------------------------------------------------------------
 
-TOO_LARGE = "Số quá lớn (vượt 9.007.199.254.740.992), không thể là số liệu thật."
+TOO_LARGE = ("Số quá lớn ({} chữ số), không thể là số liệu thật: không đơn vị nào có số hộ, số người hay số tiền "
+             "lớn đến vậy.")
 
 
-@pytest.mark.parametrize(("where", "value", "shown"), [
-    (("roster", "members_count"), 10**20, "1E+20"),  # persons, beyond int64 too; a workbook keeps it as a float
-    (("roster", "income_vnd_per_person_month"), 10**30, "1E+30"),  # stored as a float: shown as Excel does
-    (("roster", "support_loan_vnd"), 1.5e16, "1.5E+16"),
-    (("roster", "ncc_members_count"), "9.007.199.254.740.993", "9.007.199.254.740.993"),  # just beyond exact
-    (("summary", "households_total"), 10**18, "1E+18"),  # within int64, beyond exact
+@pytest.mark.parametrize(("where", "value", "shown", "digits"), [
+    (("roster", "members_count"), 10**20, "1E+20", 21),  # persons, beyond int64 too; kept as a float
+    (("roster", "income_vnd_per_person_month"), 10**30, "1E+30", 31),  # stored as a float: shown as Excel does
+    (("roster", "support_loan_vnd"), 1.5e16, "1.5E+16", 17),
+    (("roster", "ncc_members_count"), "9.007.199.254.740.993", "9.007.199.254.740.993", 16),  # just beyond exact
+    (("summary", "households_total"), 10**18, "1E+18", 19),  # within int64, beyond exact
     (("summary", "fund_1_national_programmes_vnd"), "100.000.000.000.000.000.000 đồng",
-     "100.000.000.000.000.000.000 đồng"),
-    (("summary", "poor_persons"), -(10**20), "-1E+20"),
+     "100.000.000.000.000.000.000 đồng", 21),
+    (("summary", "poor_persons"), -(10**20), "-1E+20", 21),
 ], ids=["roster-count", "roster-income", "roster-float-amount", "just-beyond", "summary-count", "summary-text",
         "negative"])
-def test_a_number_beyond_exact_is_its_cells_error(config, ma_noi, where, value, shown):
+def test_a_number_beyond_exact_is_its_cells_error(config, ma_noi, where, value, shown, digits):
     """A count or an amount beyond ±2⁵³ (any sheet, as a number, a float or text) is one error on its cell
-    naming the limit, never a system fault: the unit's other cells read as before."""
+    saying how many digits it has, never a system fault: the unit's other cells read as before."""
     sheet, key = where
     if sheet == "roster":
         row = edit_roster(ma_noi, roster_rows(ma_noi)[0]["household_code"], **{key: value})
@@ -524,7 +525,7 @@ def test_a_number_beyond_exact_is_its_cells_error(config, ma_noi, where, value, 
                    == schema.INDICATORS_BY_KEY[key].label)
     sub = read_submission(ma_noi, config)
     mine = [f for f in sub.findings if (f.sheet, f.row, f.column) == (sheet_name, row, header)]
-    assert [(f.severity, f.value, f.message) for f in mine] == [(ERROR, shown, TOO_LARGE)]
+    assert [(f.severity, f.value, f.message) for f in mine] == [(ERROR, shown, TOO_LARGE.format(digits))]
     assert "gõ thừa chữ số" in mine[0].fix
     assert sub.unit_code == "22828"
 
