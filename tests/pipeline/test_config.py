@@ -47,8 +47,9 @@ def test_latest_period_due(config):
 
 
 def test_standards_are_dated(config):
-    """2023 uses Decree 07/2021 (rural 1.500.000, urban 2.000.000 đ); 2021 has no standard the workbook can be
-    checked against, and asking for one says so in Vietnamese."""
+    """2023 uses Decree 07/2021 (rural 1.500.000, urban 2.000.000 đ), and so does 2026 (Decree 351/2025 keeps it
+    in force through 31/12/2026); 2021 and 2027 have no standard the workbook can be checked against, and asking
+    for one says so in Vietnamese."""
     s = config.standard_on(dt.date(2023, 4, 30))
     assert s.id == "07/2021/NĐ-CP"
     assert s.rule == "decree-07-2021"
@@ -56,10 +57,13 @@ def test_standards_are_dated(config):
     assert s.average_income_max_vnd == {"rural": 2_250_000, "urban": 3_000_000}
     assert s.min_deprivations_poor == 3
     with pytest.raises(ConfigError, match=r"Không có chuẩn nghèo nào được cấu hình cho ngày 30/06/2021.*"
-                                          r"07/2021/NĐ-CP \(01/01/2022–31/12/2025\).*59/2015/QĐ-TTg"):
+                                          r"07/2021/NĐ-CP \(01/01/2022–31/12/2026\).*59/2015/QĐ-TTg"):
         config.standard_on(dt.date(2021, 6, 30))
-    with pytest.raises(ConfigError, match="30/06/2026"):
-        config.standard_on(dt.date(2026, 6, 30))
+    late = config.standard_on(dt.date(2026, 10, 31))
+    assert (late.id, late.poor_income_max_vnd) == ("07/2021/NĐ-CP", {"rural": 1_500_000, "urban": 2_000_000})
+    assert "351/2025/NĐ-CP" in late.source
+    with pytest.raises(ConfigError, match="30/06/2027"):
+        config.standard_on(dt.date(2027, 6, 30))
 
 
 def test_schedule_cron(config):
