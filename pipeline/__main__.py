@@ -25,6 +25,8 @@
                                                           the household annex (.docx and PDF)
     python -m pipeline move-ledger --to URL               copy the data root's ledger to another (empty)
                                                           database, e.g. PostgreSQL, and make it the root's
+    python -m pipeline check-units                        compare the configured units with the official list
+                                                          of administrative units; exit 0 same, 1 differences
 
 One data root, one ledger: every command that uses the data root first checks that the ledger it names
 (``PIPELINE_LEDGER_URL``, or the SQLite default) is the root's (``work/so-tiep-nhan.json``, recorded when a
@@ -136,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     p_mov.add_argument("--to", required=True, dest="to_url",
                        help="địa chỉ SQLAlchemy của cơ sở dữ liệu mới, còn trống, ví dụ "
                             "postgresql+psycopg://user@127.0.0.1:5432/ledger")
+    sub.add_parser("check-units", help="đối chiếu các đơn vị trong cấu hình với danh mục đơn vị hành chính chính "
+                                      "thức (mã, tên, loại, khu vực, thời gian hiệu lực)")
     args = parser.parse_args(argv)
     if args.command == "check-template":
         return _check_template(args.file)
@@ -152,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return _validate(args.file, args.period, config)
+        if args.command == "check-units":
+            return _check_units(config, workspace)
         if args.command == "move-ledger":
             return _move_ledger(args.to_url, workspace)
         if args.command != "template":  # every other command works on the data root: its ledger first
@@ -573,6 +579,24 @@ def _warned(version, key: str) -> bool:
     outcome = read_outcome(path) if path is not None and path.exists() else None
     return outcome is not None and any(f.severity == WARNING and f"{ACCEPT_KEY_WORDS}{key}." in f.message
                                        for f in outcome.findings)
+
+
+def _check_units(config, workspace) -> int:
+    """``check-units``: every difference between the configured units and the official list
+    (:func:`pipeline.units.check_units`), one line each; exit 1 when there is any, 0 when none. Nothing is
+    changed: the configuration is staff's to correct."""
+    from pipeline.units import check_units
+
+    differences = check_units(config)
+    for line in differences:
+        print(f"[KHÁC] {line}.")
+    if differences:
+        print(f"{len(differences)} điểm khác giữa {workspace.config_path.name} và danh mục đơn vị hành chính chính "
+              "thức: sửa cấu hình (hoặc ghi rõ lý do giữ nguyên).")
+        return 1
+    print(f"{len(config.units)} đơn vị trong {workspace.config_path.name} khớp danh mục đơn vị hành chính chính thức "
+          "(mã, tên, loại, khu vực, thời gian hiệu lực).")
+    return 0
 
 
 def _fallback_period(config) -> str:

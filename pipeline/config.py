@@ -177,16 +177,22 @@ class Config:
         minutes = self.intake.get("incomplete_wait_minutes")
         return dt.timedelta(minutes=_Intake().incomplete_wait_minutes if minutes is None else float(minutes))
 
-    def unit(self, code: str) -> Unit:
-        """The unit with GSO code ``code``.
+    def unit(self, code: str, on: dt.date | None = None) -> Unit:
+        """The unit with GSO code ``code`` on the day ``on`` (a period's cut-off): one code may name two units
+        at different times (22810: thị trấn Tân Sơn to 30/06/2025, xã Ninh Sơn from 01/07/2025). Without
+        ``on``, or when none is valid on it, the latest configured with that code.
 
         Raises:
             KeyError: no configured unit has that code.
         """
-        for u in self.units:
-            if u.code == code:
-                return u
-        raise KeyError(code)
+        same = sorted((u for u in self.units if u.code == code), key=lambda u: u.valid_from)
+        if not same:
+            raise KeyError(code)
+        if on is not None:
+            for u in same:
+                if u.active_on(on):
+                    return u
+        return same[-1]
 
     def period(self, code: str) -> Period:
         """Parse a period code ``YYYY-6T`` / ``YYYY-9T`` / ``YYYY-CN`` into a :class:`Period`.
@@ -512,9 +518,12 @@ class _Locale(_Model):
     @model_validator(mode="after")
     def _consistent(self) -> _Locale:
         codes = [u.code for u in self.units]
-        dup = sorted({c for c in codes if codes.count(c) > 1})
+        # one code may name two units at different times (22810: thị trấn Tân Sơn to 30/06/2025, xã Ninh Sơn
+        # from 01/07/2025), never two at once
+        dup = sorted({a.code for a in self.units for b in self.units
+                      if a is not b and a.code == b.code and a.valid_from <= b.valid_to and b.valid_from <= a.valid_to})
         if dup:
-            raise ValueError(f"unit codes listed twice: {', '.join(dup)}")
+            raise ValueError(f"unit codes listed twice for the same dates: {', '.join(dup)}")
         missing = {"6T", "9T", "CN"} - set(self.periods)
         if missing:
             raise ValueError(f"periods lacks {', '.join(sorted(missing))}")

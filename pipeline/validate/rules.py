@@ -36,6 +36,7 @@ from pipeline.read.reader import (
     read_submission,
     roster_counts,
 )
+from pipeline.units import closed_code_help
 
 log = logging.getLogger(__name__)
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
@@ -130,10 +131,11 @@ def build_frames(sub: Submission, config: Config, period: Period | None = None,
     """
     frames: list[Frame] = []
     general = pd.DataFrame([{f.key: sub.general.get(f.key) for f in schema.GENERAL_FIELDS}], dtype="object")
-    general["unit_detail"] = [_unit_suggestion(sub.general.get("unit_name"), config)]
+    general["unit_detail"] = [_unit_detail(sub.general.get("unit_code"), sub.general.get("unit_name"), config,
+                                           period)]
     general["period_detail"] = [f"Kỳ đang tổng hợp: {period.code}." if period is not None else ""]
     general["name_matches_code"] = [_name_matches_code(sub.general.get("unit_code"), sub.general.get("unit_name"),
-                                                       config)]
+                                                       config, period.cutoff if period is not None else None)]
     frames.append(
         Frame("general", general, schema.SHEET_GENERAL,
               {f.key: sub.headers.get((schema.SHEET_GENERAL, f.key), f.header) for f in schema.GENERAL_FIELDS},
@@ -160,7 +162,8 @@ def build_frames(sub: Submission, config: Config, period: Period | None = None,
               {f.key: sub.headers.get((schema.SHEET_ROSTER, f.key), f.header) for f in schema.ROSTER_FIELDS})
     )
     if {"summary", "roster"} <= sub.sheets_read:
-        frames.append(_reconciliation_frame(sub, roster, {s["code"] for s in config.reference["statuses"]}, config))
+        frames.append(_reconciliation_frame(sub, roster, {s["code"] for s in config.reference["statuses"]}, config,
+                                            period.cutoff if period is not None else None))
     if sub.members is not None and "roster" in sub.sheets_read:
         frames.append(_members_frame(sub))
     narrative = pd.DataFrame(
@@ -171,7 +174,7 @@ def build_frames(sub: Submission, config: Config, period: Period | None = None,
     if "narrative" in sub.sheets_read:
         frames.append(Frame("narrative", narrative, schema.SHEET_NARRATIVE, {}))
     if not sub.summary.empty:
-        frames.append(_bounds_frame(sub, history, config))
+        frames.append(_bounds_frame(sub, history, config, period.cutoff if period is not None else None))
     amount_bounds = _amount_bounds_frame(sub, config, period, history) if period is not None else None
     if amount_bounds is not None:
         frames.append(amount_bounds)
@@ -188,7 +191,7 @@ PERSON_COUNTS = (("poor_households", "poor_persons"), ("near_poor_households", "
 """(households, persons) indicator pairs of the summary sheet whose ratio is bounded."""
 
 
-def _bounds_frame(sub: Submission, history: History | None, config: Config) -> Frame:
+def _bounds_frame(sub: Submission, history: History | None, config: Config, on: dt.date | None = None) -> Frame:
     """Figures bounded by the unit itself (``validation.bounds`` in the configuration), one row per check:
 
     * the unit's households, at 01/01 and at the cut-off, at most ``households_max`` (an error: no
@@ -243,7 +246,7 @@ def _bounds_frame(sub: Submission, history: History | None, config: Config) -> F
         before = figure(history.previous.summary.set_index("indicator"), "households_total", "value_current")
         if before:
             references.append((f"kỳ {history.previous_period} đã chấp nhận", before))
-    unit = _typed_unit(sub, config)
+    unit = _typed_unit(sub, config, on)
     if not references and unit is not None and unit.households_reference:
         references.append(("số hộ tham chiếu của đơn vị trong cấu hình", unit.households_reference))
     if total is not None and total <= most:  # beyond it, the error above is the cell's one finding
@@ -285,11 +288,11 @@ def _bounds_frame(sub: Submission, history: History | None, config: Config) -> F
     return Frame("bounds", frame, schema.SHEET_SUMMARY, {})
 
 
-def _typed_unit(sub: Submission, config: Config) -> Unit | None:
-    """The configured unit whose code the general sheet carries, or None (blank or unknown: their own
-    findings)."""
+def _typed_unit(sub: Submission, config: Config, on: dt.date | None) -> Unit | None:
+    """The configured unit whose code the general sheet carries, on the day ``on`` (the period's cut-off: a
+    code may name two units at different times), or None (blank or unknown: their own findings)."""
     try:
-        return config.unit(str(sub.general.get("unit_code")))
+        return config.unit(str(sub.general.get("unit_code")), on)
     except KeyError:
         return None
 
@@ -343,7 +346,7 @@ def _amount_bounds_frame(sub: Submission, config: Config, period: Period,
     (str), ``value`` (int, đồng), ``within_hard``, ``within_soft`` (bool), ``detail`` (str, Vietnamese: the
     ceilings and the line they come from). Only amounts beyond a ceiling have rows (else one row that passes).
     """
-    unit = _typed_unit(sub, config)
+    unit = _typed_unit(sub, config, period.cutoff)
     try:
         standard = config.standard_on(period.cutoff)
     except ConfigError:
@@ -388,6 +391,17 @@ def _amount_bounds_frame(sub: Submission, config: Config, period: Period,
     return Frame("amount_bounds", frame, schema.SHEET_ROSTER, {})
 
 
+def _unit_detail(code: object, name: object, config: Config, period: Period | None) -> str:
+    """What the message on an unknown unit code adds: when the code names a unit closed before the period's
+    cut-off, the closure and the successor (:func:`pipeline.units.closed_code_help`); else the configured units
+    whose names are closest to the name typed."""
+    if code and period is not None:
+        closed = closed_code_help(str(code), period.cutoff)
+        if closed is not None:
+            return f"{closed}."
+    return _unit_suggestion(name, config)
+
+
 def _unit_suggestion(name: object, config: Config) -> str:
     """The configured units whose names are closest to ``name`` (for a message), or ""."""
     units = closest_units(config, name, None) if name else []
@@ -396,14 +410,14 @@ def _unit_suggestion(name: object, config: Config) -> str:
     return "Đơn vị gần đúng nhất: " + "; ".join(f"{u.full_name} (mã {u.code})" for u in units) + "."
 
 
-def _name_matches_code(code: object, name: object, config: Config) -> bool:
+def _name_matches_code(code: object, name: object, config: Config, on: dt.date | None) -> bool:
     """Whether the unit name typed agrees with the unit code typed: the unit's name or a configured alias,
     or its name with other tone marks (the reader warns about those two). True when either is missing or
     the code is unknown: those have their own findings."""
     if not code or not name:
         return True
     try:
-        unit = config.unit(str(code))
+        unit = config.unit(str(code), on)
     except KeyError:
         return True
     return unit.matches_name(name) or unit.differs_in_tones(name)
@@ -431,7 +445,7 @@ def _add_standard_check(roster: pd.DataFrame, sub: Submission, config: Config, p
     :func:`standard_finding`). Adds ``matches_standard`` (bool) and ``standard_detail`` (str) in place.
     """
     try:
-        unit = config.unit(str(sub.general.get("unit_code")))
+        unit = config.unit(str(sub.general.get("unit_code")), period.cutoff)
         standard = config.standard_on(period.cutoff)
     except (KeyError, ConfigError):
         roster["matches_standard"] = True
@@ -603,7 +617,8 @@ def _add_decision_window(roster: pd.DataFrame, period: Period) -> None:
                                              dtype=bool)
 
 
-def _reconciliation_frame(sub: Submission, roster: pd.DataFrame, statuses: set[str], config: Config) -> Frame:
+def _reconciliation_frame(sub: Submission, roster: pd.DataFrame, statuses: set[str], config: Config,
+                          on: dt.date | None = None) -> Frame:
     """Summary figures of NCC households and persons against the roster's counts by status (``statuses``:
     the configured status codes). A count that cannot be known — some household's status is blank or not a
     configured status, or a member count is unreadable — is NA, so only that cell's own error is reported.
@@ -637,7 +652,7 @@ def _reconciliation_frame(sub: Submission, roster: pd.DataFrame, statuses: set[s
         record["sheet"] = schema.SHEET_SUMMARY
     status_header = sub.headers.get((schema.SHEET_ROSTER, "status_current"), "Phân loại tại ngày chốt")
     try:
-        unit_name = config.unit(str(sub.general.get("unit_code"))).full_name
+        unit_name = config.unit(str(sub.general.get("unit_code")), on).full_name
     except KeyError:
         unit_name = "đơn vị"
     for row in movement.identity_rows(roster, config, unit_name, status_header):

@@ -106,7 +106,7 @@ def _load(tmp_path, locality=None, reference=None, thresholds=None):
     ("locality", lambda d: d["units"][1].update(area="suburban"), r"units\[1\]\.area: Input should be 'urban' or"),
     ("locality", lambda d: d["units"][1].update(required="không"),
      r"units\[1\]\.required: Input should be a valid boolean"),
-    ("locality", lambda d: d["units"].append(dict(d["units"][0])), r"unit codes listed twice: 22810"),
+    ("locality", lambda d: d["units"].append(dict(d["units"][0])), r"unit codes listed twice for the same dates: 22810"),
     ("locality", lambda d: d["periods"]["9T"].update(deadline="02-30"), r"periods\.9T\.deadline: day is out of range"),
     ("locality", lambda d: d["periods"].pop("CN"), r"periods lacks CN"),
     ("locality", lambda d: d["validation"]["outliers"].update(max_change_pct="20%"),
@@ -213,3 +213,18 @@ def test_loaded_values_keep_their_shapes(tmp_path, config):
     assert config.document["recipients"] == ["UBND huyện (b/c)", "Lãnh đạo Phòng"]
     assert "signer_name" in config.document and "number_prefix" not in config.document
     assert config.period("2021-CN").cutoff == dt.date(2021, 10, 31)
+
+
+def test_one_code_may_name_two_units_at_different_times(config):
+    """22810 as thị trấn Tân Sơn to 30/06/2025 and as xã Ninh Sơn from 01/07/2025 is allowed (two units); the
+    unit on a day is the one valid then; without a day, the latest."""
+    import dataclasses
+
+    from pipeline.config import Unit
+
+    ninh_son = Unit(code="22810", name="Ninh Sơn", kind="xã", area="rural", valid_from=dt.date(2025, 7, 1))
+    both = dataclasses.replace(config, units=config.units + (ninh_son,))
+    assert both.unit("22810", dt.date(2023, 4, 30)).full_name == "thị trấn Tân Sơn"
+    assert both.unit("22810", dt.date(2026, 4, 30)).full_name == "xã Ninh Sơn"
+    assert both.unit("22810").full_name == "xã Ninh Sơn"
+    assert config.unit("22810", dt.date(2026, 4, 30)).full_name == "thị trấn Tân Sơn"  # none then: the latest

@@ -174,10 +174,10 @@ def test_jinja_messages_in_vietnamese():
 @pytest.mark.parametrize(("argv", "said"), [
     (["reopen", "2023-6T", "22828"], "Thiếu tham số: --by, --reason. Xem: python -m pipeline reopen --help\n"),
     (["frobnicate"], "Lệnh không có: frobnicate. Các lệnh: validate, run, summary, report-path, template, "
-                     "accept-outlier, receive, reopen, check-template, approve, deliver, move-ledger. Xem: python -m "
-                     "pipeline --help\n"),
+                     "accept-outlier, receive, reopen, check-template, approve, deliver, move-ledger, check-units. Xem: "
+                     "python -m pipeline --help\n"),
     ([], "Thiếu lệnh. Các lệnh: validate, run, summary, report-path, template, accept-outlier, receive, reopen, "
-         "check-template, approve, deliver, move-ledger. Xem: python -m pipeline --help\n"),
+         "check-template, approve, deliver, move-ledger, check-units. Xem: python -m pipeline --help\n"),
     (["report-path", "2023-6T", "--version", "hai"],
      "Tham số --version phải là một số, không phải «hai». Xem: python -m pipeline report-path --help\n"),
     (["summary", "2023-6T", "thừa"], "Tham số không dùng được với lệnh này: thừa. Xem: python -m pipeline --help\n"),
@@ -490,3 +490,38 @@ def test_validate_names_a_folder_or_a_missing_file(tmp_path, capsys):
     assert capsys.readouterr().err == f"{tmp_path}: là một thư mục, không phải tệp báo cáo.\n"
     assert main(["validate", str(tmp_path / "khong_co.xlsx"), "--period", "2023-6T"]) == 2
     assert capsys.readouterr().err == f"{tmp_path / 'khong_co.xlsx'}: không tìm thấy tệp.\n"
+
+
+def test_check_units_compares_the_setup_with_the_official_list(tmp_path, monkeypatch, capsys):
+    """`check-units` on the shipped setup: the eight units agree (exit 0); on a setup that keeps Hòa Sơn after
+    01/07/2025 and calls Lâm Sơn a thị trấn: one line each with what the list says (exit 1), nothing changed."""
+    import yaml
+
+    from pipeline.__main__ import main
+
+    monkeypatch.delenv("PIPELINE_CONFIG", raising=False)
+    monkeypatch.setenv("PIPELINE_DATA_DIR", str(tmp_path / "data"))
+    assert main(["check-units"]) == 0
+    assert capsys.readouterr().out == ("8 đơn vị trong ninh_son.yaml khớp danh mục đơn vị hành chính chính thức (mã, "
+                                       "tên, loại, khu vực, thời gian hiệu lực).\n")
+    data = yaml.safe_load((ROOT / "config" / "ninh_son.yaml").read_text(encoding="utf-8"))
+    by_code = {u["code"]: u for u in data["units"]}
+    by_code["22825"]["valid_to"] = "2026-12-31"
+    by_code["22813"]["kind"] = "thị trấn"
+    setup = tmp_path / "khac.yaml"
+    setup.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    before = setup.read_bytes()
+    monkeypatch.setenv("PIPELINE_CONFIG", str(setup))
+    assert main(["check-units"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "[KHÁC] Đơn vị 22813 (thị trấn Lâm Sơn, 01/01/2004–30/06/2025), danh mục ngày 01/01/2004: loại đơn vị trong "
+        "danh mục là 'xã', cấu hình ghi 'thị trấn'.",
+        "[KHÁC] Đơn vị 22825 (xã Hòa Sơn, 01/01/2004–31/12/2026): hiệu lực kéo dài qua ngày 01/07/2025, khi danh mục "
+        "đơn vị hành chính đổi; tách thành hai đơn vị, một đến 30/06/2025 và một từ 01/07/2025.",
+        "[KHÁC] Đơn vị 22825 (xã Hòa Sơn, 01/01/2004–31/12/2026): mã 22825 không có trong danh mục ngày 01/07/2025 "
+        "(Mã 22825 (xã Hòa Sơn) đã thôi hiệu lực từ 01/07/2025; nay là xã Anh Dũng, mã 22828).",
+        "3 điểm khác giữa khac.yaml và danh mục đơn vị hành chính chính thức: sửa cấu hình (hoặc ghi rõ lý do giữ "
+        "nguyên).",
+    ]
+    assert setup.read_bytes() == before

@@ -1249,3 +1249,46 @@ def test_no_finding_names_a_frame_column(inline_checked, config):
     for frame, results in inline_checked.values():
         for f in findings_of([(frame, results)], code_labels(config)):
             assert not [c for c in frame.data.columns if "_" in c and c in f.message], f.message
+
+
+# --- Units valid at the period's cut-off (one code, two units across 01/07/2025) ---------------------------------
+
+def _with_2026_units(config):
+    """The shipped setup plus two units of the 2025 list: xã Ninh Sơn (22810, rural, Tân Sơn's code) and xã Anh
+    Dũng (22828, Ma Nới's code), from 01/07/2025."""
+    import dataclasses
+
+    from pipeline.config import Unit
+
+    new = (Unit(code="22810", name="Ninh Sơn", kind="xã", area="rural", valid_from=dt.date(2025, 7, 1)),
+           Unit(code="22828", name="Anh Dũng", kind="xã", area="rural", valid_from=dt.date(2025, 7, 1)))
+    return dataclasses.replace(config, units=config.units + new)
+
+
+def test_a_closed_code_is_refused_with_its_successor(config, tmp_path):
+    """A 2026 workbook carrying Hòa Sơn's code 22825 (closed on 01/07/2025): one error on the code's cell naming
+    the closure and the successor, xã Anh Dũng, mã 22828. In 2023 the same code is a unit."""
+    path = tmp_path / "22825_hoa_son.xlsx"
+    shutil.copyfile(SAMPLES / path.name, path)
+    setup = _with_2026_units(config)
+    outcome = validate_submission(path, config=setup, period="2026-6T")
+    [finding] = [f for f in outcome.findings if f.column.startswith("Mã đơn vị") and f.severity == ERROR]
+    assert finding.value == "22825"
+    assert ("Mã 22825 (xã Hòa Sơn) đã thôi hiệu lực từ 01/07/2025; nay là xã Anh Dũng, mã 22828."
+            in finding.message)
+    assert not [f for f in validate_submission(path, config=setup, period="2023-6T").findings
+                if f.column.startswith("Mã đơn vị")]
+
+
+def test_one_code_is_judged_by_the_unit_it_names_at_the_cut_off(config, tmp_path):
+    """Code 22810 with a household income of 7.000.000: in 2023 thị trấn Tân Sơn, judged by the urban line
+    (2.000.000, three lines 6.000.000: a warning); in 2026 xã Ninh Sơn, by the rural line (1.500.000)."""
+    path = tmp_path / "22810_tan_son.xlsx"
+    shutil.copyfile(SAMPLES / path.name, path)
+    code = roster_rows(path)[0]["household_code"]
+    edit_roster(path, code, income_vnd_per_person_month=7_000_000)
+    setup = _with_2026_units(config)
+    [(_, _, _, _, in_2023)] = _amount_findings(validate_submission(path, config=setup, period="2023-6T"))
+    [(_, _, _, _, in_2026)] = _amount_findings(validate_submission(path, config=setup, period="2026-6T"))
+    assert "khu vực thành thị: 2.000.000 đồng/người/tháng" in in_2023
+    assert "khu vực nông thôn: 1.500.000 đồng/người/tháng" in in_2026
