@@ -174,8 +174,8 @@ def test_jinja_messages_in_vietnamese():
 @pytest.mark.parametrize(("argv", "said"), [
     (["reopen", "2023-6T", "22828"], "Thiếu tham số: --by, --reason. Xem: python -m pipeline reopen --help\n"),
     (["frobnicate"], "Lệnh không có: frobnicate. Các lệnh: validate, run, summary, report-path, template, "
-                     "accept-outlier, receive, reopen, check-template, approve, deliver, move-ledger, check-units. Xem: "
-                     "python -m pipeline --help\n"),
+                     "accept-outlier, receive, reopen, check-template, approve, deliver, move-ledger, check-units. "
+                     "Xem: python -m pipeline --help\n"),
     ([], "Thiếu lệnh. Các lệnh: validate, run, summary, report-path, template, accept-outlier, receive, reopen, "
          "check-template, approve, deliver, move-ledger, check-units. Xem: python -m pipeline --help\n"),
     (["report-path", "2023-6T", "--version", "hai"],
