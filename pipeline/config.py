@@ -163,6 +163,7 @@ class Config:
     standards: tuple[Standard, ...] = field(default=())
     validation: dict[str, Any] = field(default_factory=dict)
     intake: dict[str, Any] = field(default_factory=dict)
+    wording: dict[str, str] = field(default_factory=dict)
     mail: dict[str, Any] = field(default_factory=dict)
     reminders: dict[str, Any] = field(default_factory=dict)
     timeliness: dict[str, Any] = field(default_factory=dict)
@@ -170,6 +171,12 @@ class Config:
     def units_on(self, day: dt.date) -> list[Unit]:
         """Units that existed on ``day``, in configuration order."""
         return [u for u in self.units if u.active_on(day)]
+
+    def words(self) -> dict[str, str]:
+        """The setup's words for levels, kinds and offices (``wording:``), plus ``whole_area_start``: the whole
+        area capitalised to start a total row ("Toàn huyện")."""
+        whole = self.wording.get("whole_area", "")
+        return {**self.wording, "whole_area_start": whole[:1].upper() + whole[1:]}
 
     def incomplete_wait(self) -> dt.timedelta:
         """How long intake waits for a file still being copied or not yet whole, from when it was first seen:
@@ -492,6 +499,20 @@ class _Timeliness(_Model):
     lock_after_days: Annotated[StrictInt, PydanticField(ge=0, le=366)] | None = None
 
 
+class _Wording(_Model):
+    """The words that name the compiling level, the reporting units' kinds and the offices, in every page, mail
+    and the report (``wording:`` in the locality file; no default: they change with the level of government)."""
+
+    area: Text  # the compiling level's area in a sentence: "trên địa bàn huyện"
+    whole_area: Text  # the whole area, lower case: "toàn huyện"; the total rows use it capitalised
+    unit_kinds: Text  # the reporting units' kinds: "các xã, thị trấn"
+    office: Text  # the compiling office in full, in a sentence
+    office_short: Text  # its short name in a mail subject or a message
+    office_word: Text  # how the report calls the office itself: "Phòng"
+    staff: Text  # its staff, as units read it: "cán bộ huyện"
+    superior: Text  # whom the office reports to, in a sentence: "Ủy ban nhân dân huyện"
+
+
 class _Locale(_Model):
     timezone: Text = "Asia/Ho_Chi_Minh"
     locality: _Locality
@@ -499,6 +520,7 @@ class _Locale(_Model):
     periods: dict[Literal["6T", "9T", "CN"], _PeriodKind]
     plan: _Plan | None = None
     document: _Document
+    wording: _Wording
     targets: _Targets = _Targets()
     validation: _Validation = _Validation()
     intake: _Intake = _Intake()
@@ -721,6 +743,7 @@ def config_from_files(locality: Path, reference: Path, thresholds: Path) -> Conf
         standards=standards,
         validation=as_dict(loc.validation),
         intake=as_dict(loc.intake),
+        wording=loc.wording.model_dump(),
         mail=loc.mail.model_dump(mode="python"),
         reminders=loc.reminders.model_dump(mode="python"),
         timeliness=as_dict(loc.timeliness),

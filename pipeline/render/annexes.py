@@ -95,6 +95,13 @@ def labels(path: Path = LABELS) -> dict[str, Any]:
     return _load(Path(path))
 
 
+def setup_labels(config: Config, path: Path = LABELS) -> dict[str, Any]:
+    """:func:`labels` with the setup's words put into the total row's text (``{whole_area_start}``: "Toàn
+    huyện" or "Toàn tỉnh", from ``wording:`` in the configuration)."""
+    words = labels(path)
+    return {**words, "total": words["total"].format(**config.words())}
+
+
 def left_out(agg: dict[str, Any]) -> list[str]:
     """Names of the units the district totals leave out (``coverage`` of the aggregates,
     :func:`pipeline.render.changes.left_out_units`), in configuration order."""
@@ -185,7 +192,7 @@ def annex_tables(agg: dict[str, Any], *, config: Config) -> dict[str, Any]:
     the table's column keys; household rows carry one key per support instead of ``supports`` (đồng for
     amounts, bool for the others). Totals are the district's (the sums over valid units).
     """
-    words = labels()
+    words = setup_labels(config)
     out: dict[str, Any] = {}
     for table, when in zip(UNIT_TABLES, ("baseline", "current"), strict=True):
         rows, total = _unit_rows(agg, when)
@@ -232,7 +239,7 @@ def annex_context(agg: dict[str, Any], *, config: Config, period: Period,
     rows of the household list (with ``supports`` as one text, "Vay vốn ưu đãi: 30.000.000; Đào tạo nghề";
     empty when ``include_household_annex`` is False, so that no name reaches the template).
     """
-    words = labels()
+    words = setup_labels(config)
     tables = annex_tables(agg, config=config)
     out: dict[str, Any] = {"include_household_annex": include_household_annex,
                            "left_out": ", ".join(left_out(agg))}
@@ -367,7 +374,7 @@ def build_workbook(agg: dict[str, Any], *, config: Config, period: Period, prope
     from openpyxl import Workbook
     from openpyxl.writer.excel import ExcelWriter
 
-    words = labels()
+    words = setup_labels(config)
     tables = annex_tables(agg, config=config)
     names = left_out(agg)
     wb = Workbook()

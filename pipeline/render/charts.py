@@ -97,7 +97,7 @@ class ChartSpec:
 # ---------------------------------------------------------------------------------------------------- data
 
 
-def poverty_data(agg: dict[str, Any]) -> dict[str, Any]:
+def poverty_data(agg: dict[str, Any], words: dict[str, str]) -> dict[str, Any]:
     """Data of chart 1 from the aggregates.
 
     Returns ``{"units": [{"name", "status", "poor_rate", "near_poor_rate"}], "district": {...}}``: names
@@ -126,7 +126,7 @@ def poverty_data(agg: dict[str, Any]) -> dict[str, Any]:
     d = agg["district"]
     any_valid = any(u["status"] == UnitStatus.VALID for u in agg["units"]) and bool(d["households_total_current"])
     district = {
-        "name": LABELS["district_partial"] if left_out_units(agg) else LABELS["district"],
+        "name": LABELS["district_partial"] if left_out_units(agg) else LABELS["district"].format(**words),
         "status": UnitStatus.VALID if any_valid else "no_data",
         "poor_rate": fmt.percent(d["poor_households_current"], d["households_total_current"]) if any_valid else None,
         "near_poor_rate": fmt.percent(d["near_poor_households_current"], d["households_total_current"])
@@ -202,7 +202,8 @@ def chart_context(agg: dict[str, Any], *, config: Config, period: Period) -> dic
     n_units = len(agg["units"]) + 1
     depr = deprivation_data(agg)
     return {
-        "poverty": {"image": ChartSpec("poverty", poverty_data(agg), height_mm=min(28 + 10 * n_units, 200))},
+        "poverty": {"image": ChartSpec("poverty", poverty_data(agg, config.words()),
+                                       height_mm=min(28 + 10 * n_units, 200))},
         "year": {"image": ChartSpec("year", year, height_mm=80), "periods": rows(year["shown"]),
                  "missing": rows(year["missing"]), "partial": any(p["partial"] for p in year["points"])},
         "deprivation": {"image": ChartSpec("deprivation", depr, height_mm=72), "shown": depr["base"] > 0},

@@ -75,7 +75,7 @@ TEMPLATE_VARIABLES = frozenset({
     "doc", "period", "scope", "units", "district", "ncc_rows", "movements", "deprivation", "deprivation_rows",
     "dimension_rows", "supports", "support_rows", "activities", "fund_rows", "funds", "submissions",
     "submission_rows", "targets", "synthesis", "narratives", "sources", "charts", "annexes",
-    "timeliness", "version", "movement",
+    "timeliness", "version", "movement", "words",
 })
 # The fields of each variable (of a row, for a list), first level only: check_template refuses ``x.field`` with
 # a field not listed (a misspelt field would otherwise fail only when the report is rendered). A variable not
@@ -123,6 +123,8 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
                           "other_changes"}),
     "movement": frozenset({"annual", "poor", "near_poor", "unbalanced_units", "columns", "compare", "targets",
                            "trajectory", "has_trajectory"}),
+    "words": frozenset({"area", "whole_area", "whole_area_start", "unit_kinds", "office", "office_short",
+                        "office_word", "staff", "superior"}),
 }
 # The parts of a .docx that docxtpl renders as templates (body, headers, footers).
 _TEMPLATE_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
@@ -406,6 +408,7 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
     targets = _targets(agg, config, len(valid))
     late = [s["unit_name"] for s in subs if s.get("on_time") is False]  # received after the deadline
     return {
+        "words": config.words(),
         "doc": _document(config, period),
         "period": {"code": period.code, "label": f"{period.label} {period.year}", "name": period.label,
                    "kind": period.kind, "year": str(period.year), "previous_year": str(period.year - 1),

@@ -244,7 +244,8 @@ def deliver(period: Period, *, config: Config, ledger: Ledger, send: Sender, now
     local = approval["approved_at"].astimezone(config.timezone)
     context = {
         "district": config.locality["district"],
-        "recipient_of_report": config.document.get("recipient_of_report", "Ủy ban nhân dân huyện"),
+        "recipient_of_report": config.document.get("recipient_of_report") or config.words()["superior"],
+        "words": config.words(),
         "period_title": f"{period.title} {period.year}",
         "cutoff": fmt.date_admin(period.cutoff),
         "version": number,

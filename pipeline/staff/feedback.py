@@ -232,5 +232,6 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
         tolerance_minutes=f"{policy_from_config(config).intake_tolerance.total_seconds() / 60:g}",
         skipped=read_skipped(period, root),
         timeliness=timeliness_context(timeliness, config=config),
+        words=config.words(),
     )
     return write_text(status_page_path(period, root), html)  # district-facing, no personal data: 0644

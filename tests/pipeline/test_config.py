@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
 
 from pipeline.config import ConfigError, load_config
+
+ROOT = Path(__file__).resolve().parents[2]
 
 HCM = dt.timezone(dt.timedelta(hours=7))
 
@@ -130,6 +134,8 @@ def _load(tmp_path, locality=None, reference=None, thresholds=None):
     ("locality", lambda d: d["validation"]["bounds"]["amounts"].update(
         support_loan_vnd={"soft_lines": 400, "hard_lines": 100}),
      r"validation\.bounds\.amounts\.support_loan_vnd: soft_lines lớn hơn hard_lines"),
+    ("locality", lambda d: d.pop("wording"), r"wording: Field required"),
+    ("locality", lambda d: d["wording"].pop("whole_area"), r"wording\.whole_area: Field required"),
     ("locality", lambda d: d["units"][0].update(households_reference=0),
      r"units\[0\]\.households_reference: Input should be greater than 0"),
     ("locality", lambda d: d["intake"].update(incomplete_wait_minutes=90),
@@ -229,3 +235,48 @@ def test_one_code_may_name_two_units_at_different_times(config):
     assert both.unit("22810", dt.date(2026, 4, 30)).full_name == "xã Ninh Sơn"
     assert both.unit("22810").full_name == "xã Ninh Sơn"
     assert config.unit("22810", dt.date(2026, 4, 30)).full_name == "thị trấn Tân Sơn"  # none then: the latest
+
+
+LEVEL_WORDS = re.compile(r"\bhuyện\b|\btỉnh\b|thị trấn|Phòng Lao động|Phòng LĐ|Sở Nông nghiệp|"
+                         r"Ủy ban nhân dân (?:huyện|tỉnh)", re.IGNORECASE)
+"""Words that name a level of government, a kind of unit or an office: they belong to a setup's ``wording:``."""
+
+
+def _level_words(path: Path) -> list[str]:
+    """Where ``path`` (a shared template: text, or the text of a .docx/.xlsx's XML parts) names a level, a kind or
+    an office itself: "<file>: …context…" for each."""
+    import zipfile
+
+    if path.suffix in (".docx", ".xlsx"):
+        with zipfile.ZipFile(path) as z:
+            texts = [re.sub(r"<[^>]+>", "", z.read(n).decode("utf-8", "replace"))
+                     for n in z.namelist() if n.endswith(".xml")]
+    else:
+        texts = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.lstrip().startswith("#")]
+    return [f"{path.name}: …{t[max(0, m.start() - 40):m.end() + 20]}…" for t in texts for m in LEVEL_WORDS.finditer(t)]
+
+
+def test_no_level_or_office_word_in_a_shared_template():
+    """The report template, the status pages, the mails, the words drawn in charts and annexes and the units'
+    workbook name no level, kind or office themselves ("huyện", "toàn huyện", "thị trấn", "Phòng Lao động …",
+    "Ủy ban nhân dân huyện"): those come from the setup's wording, so the same templates serve a district in 2023
+    and a province today. The check itself catches such a word (a file written here)."""
+    templates = ROOT / "templates"
+    shared = [*templates.glob("*.j2"), *templates.glob("*.yaml"), *templates.glob("*.docx"), *templates.glob("*.xlsx"),
+              *(p for p in (templates / "mail").iterdir() if p.suffix in (".html", ".txt"))]
+    assert len(shared) >= 10
+    assert [hit for path in shared for hit in _level_words(path)] == []
+
+
+def test_the_level_word_check_catches_a_word(tmp_path):
+    page = tmp_path / "trang.html.j2"
+    page.write_text("<p>Toàn huyện có {{ n }} hộ; báo cáo gửi Phòng LĐ-TB&XH.</p>\n# huyện: a comment\n",
+                    encoding="utf-8")
+    assert [hit.split(": ", 1)[0] for hit in _level_words(page)] == ["trang.html.j2"] * 2
+
+
+def test_the_setups_words_fill_the_report_pages_and_mails(config):
+    """The 2023 district setup's words: the total row reads "Toàn huyện", the units "các xã, thị trấn"."""
+    words = config.words()
+    assert (words["whole_area_start"], words["unit_kinds"], words["superior"]) == (
+        "Toàn huyện", "các xã, thị trấn", "Ủy ban nhân dân huyện")
