@@ -128,7 +128,7 @@ def periodic_report() -> None:
         result = validate_one(submission, config=config, period=config.period(period), now=workspace.now(),
                               workspace=workspace)
         if result["latest_status"] != VersionStatus.VALID:
-            raise AirflowFailException(validation_failure(result))
+            raise AirflowFailException(validation_failure(result, config))
         return result
 
     @task(trigger_rule=TriggerRule.ALL_DONE)

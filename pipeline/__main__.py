@@ -41,7 +41,7 @@ import sys
 from pathlib import Path
 
 from pipeline import fmt
-from pipeline.status import UNIT_LINE_LABELS, UnitStatus
+from pipeline.status import SYSTEM_ERROR_TITLE, UNIT_LINE_LABELS, UnitStatus
 
 
 class VietnameseArgumentParser(argparse.ArgumentParser):
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     p_reo = sub.add_parser("reopen", help="mở lại kỳ báo cáo đã khóa sổ cho một đơn vị, có ghi lý do")
     p_reo.add_argument("period")
     p_reo.add_argument("unit_code")
-    p_reo.add_argument("--by", required=True, help="người mở lại (cán bộ huyện)")
+    p_reo.add_argument("--by", required=True, help="người mở lại (cán bộ nơi tổng hợp báo cáo)")
     p_reo.add_argument("--reason", required=True, help="lý do mở lại (bắt buộc)")
     p_chk = sub.add_parser("check-template", help="kiểm tra các thẻ của mẫu báo cáo (.docx) trước khi dùng")
     p_chk.add_argument("file", type=Path, nargs="?", default=None,
@@ -335,12 +335,12 @@ def _validate(file: Path, period: str | None, config) -> int:
     except Exception as exc:  # noqa: BLE001 - a fault of the pipeline on this file: say so, never blame the file
         log_system_error(logging.getLogger("pipeline.validate.rules"), "Validation of %s failed: system error (%s)",
                          file.name, error_type(exc), exc=exc)
-        outcome = ValidationOutcome(file.name, sha256_of(file), None, period or "", [system_error_finding(exc)],
+        outcome = ValidationOutcome(file.name, sha256_of(file), None, period or "", [system_error_finding(exc, config)],
                                     system_error=error_type(exc))
     for f in outcome.findings:
         print(f.as_text(file.name))
     if outcome.system_error is not None:
-        print(f"{file.name}: CHƯA KIỂM TRA ĐƯỢC. Lỗi hệ thống — cán bộ huyện đã được báo ({outcome.system_error}); "
+        print(f"{file.name}: CHƯA KIỂM TRA ĐƯỢC. {config.fill(SYSTEM_ERROR_TITLE)} ({outcome.system_error}); "
               "không phải lỗi của tệp.")
         return EXIT_SYSTEM_ERROR
     verdict = "KHÔNG HỢP LỆ" if outcome.errors else "HỢP LỆ"

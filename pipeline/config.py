@@ -178,6 +178,14 @@ class Config:
         whole = self.wording.get("whole_area", "")
         return {**self.wording, "whole_area_start": whole[:1].upper() + whole[1:]}
 
+    def fill(self, text: str) -> str:
+        """``text`` with each ``{word}`` of :meth:`words` (``{staff}``, ``{office_abbr}``, ``{area}`` …) replaced by
+        the setup's word: the fixed messages of the code and the suites name no level or office themselves.
+        Only those tokens are replaced (a value quoted in a message keeps its braces)."""
+        for key, word in self.words().items():
+            text = text.replace("{" + key + "}", word)
+        return text
+
     def incomplete_wait(self) -> dt.timedelta:
         """How long intake waits for a file still being copied or not yet whole, from when it was first seen:
         ``intake.incomplete_wait_minutes`` (default 10; :func:`pipeline.intake.inbox.intake_pass`)."""
@@ -507,7 +515,8 @@ class _Wording(_Model):
     whole_area: Text  # the whole area, lower case: "toàn huyện"; the total rows use it capitalised
     unit_kinds: Text  # the reporting units' kinds: "các xã, thị trấn"
     office: Text  # the compiling office in full, in a sentence
-    office_short: Text  # its short name in a mail subject or a message
+    office_short: Text  # its short name with the place, in a mail subject
+    office_abbr: Text  # its abbreviation in a message to a unit: "Phòng LĐ-TB&XH"
     office_word: Text  # how the report calls the office itself: "Phòng"
     staff: Text  # its staff, as units read it: "cán bộ huyện"
     superior: Text  # whom the office reports to, in a sentence: "Ủy ban nhân dân huyện"

@@ -208,10 +208,10 @@ def gather(period: Period, *, config: Config, now: dt.datetime, workspace: Works
     return items
 
 
-def annotator(period: Period, root: Path) -> Annotate:
+def annotator(period: Period, root: Path, config: Config) -> Annotate:
     """The step validation calls once a version's findings are written: the annotated copy of its workbook
     for the unit's staff (:func:`pipeline.staff.feedback.write_annotated`)."""
-    return functools.partial(write_annotated, period=period, root=root)
+    return functools.partial(write_annotated, period=period, root=root, author=config.words()["office_abbr"])
 
 
 def validate_one(item: dict[str, Any], *, config: Config, period: Period, now: dt.datetime,
@@ -223,7 +223,7 @@ def validate_one(item: dict[str, Any], *, config: Config, period: Period, now: d
     """
     root = workspace.root
     result = validate_unit(item["unit_code"], config=config, ledger=open_ledger(workspace), period=period, now=now,
-                           root=root, annotate=annotator(period, root))
+                           root=root, annotate=annotator(period, root, config))
     outcome = read_outcome(Path(result["findings_path"]))
     log.info("Unit %s, version %s: %d error(s), %d warning(s); version used for the report: %s",
              result["unit_code"], result["latest_version"], outcome.errors, outcome.warnings, result["used_version"])
@@ -233,14 +233,14 @@ def validate_one(item: dict[str, Any], *, config: Config, period: Period, now: d
     return result
 
 
-def validation_failure(result: dict[str, Any]) -> str:
+def validation_failure(result: dict[str, Any], config: Config) -> str:
     """Why a unit's mapped ``validate`` task fails, from :func:`validate_one`'s result: its latest version's
     errors and warnings, or a system error named by its exception type (never counted as the unit's error).
     Codes, counts, a type and a path only."""
     unit = result["unit_code"] or "(không xác định)"
     used = result["used_version"] or "không có"
     if result.get("system_error"):
-        what = f"{SYSTEM_ERROR} ({result['system_error']}), tệp chưa được kiểm tra"
+        what = f"{config.fill(SYSTEM_ERROR)} ({result['system_error']}), tệp chưa được kiểm tra"
     else:
         what = f"{result['errors']} lỗi, {result['warnings']} cảnh báo"
     return (f"Đơn vị {unit}, phiên bản {result['latest_version']}: {what}; phiên bản dùng cho báo cáo: {used} — "
@@ -264,7 +264,7 @@ def intake_period(period: Period, *, config: Config, now: dt.datetime, workspace
     for code in [u.code for u in config.units_on(period.cutoff)] + [None]:
         if ledger.versions(period.code, code):
             validations += validate_unit(code, config=config, ledger=ledger, period=period, now=now, root=root,
-                                         annotate=annotator(period, root))["validations"]
+                                         annotate=annotator(period, root, config))["validations"]
     write_status_page(period, config=config, ledger=ledger, now=now, root=root)
     states = unit_states(ledger, config, period)
     return {
@@ -276,13 +276,13 @@ def intake_period(period: Period, *, config: Config, now: dt.datetime, workspace
     }
 
 
-def _not_checked(state: UnitState, period: Period) -> ValidationOutcome:
+def _not_checked(state: UnitState, period: Period, config: Config) -> ValidationOutcome:
     """The outcome shown for a unit whose version could not be validated (crashed or pending)."""
     v = state.shown
     assert v is not None  # an error state always shows the version that could not be checked
     return ValidationOutcome(v.original_name, v.sha256, state.unit.code, period.code, [
         Finding(ERROR, "", None, "", "", "Chưa kiểm tra được tệp (lỗi hệ thống khi kiểm tra hoặc đang chờ kiểm tra).",
-                "Không phải lỗi của đơn vị: Phòng LĐ-TB&XH chạy lại việc kiểm tra.", "pipeline")])
+                config.fill("Không phải lỗi của đơn vị: {office_abbr} chạy lại việc kiểm tra."), "pipeline")])
 
 
 def load_inputs(period: Period, *, config: Config, ledger: Ledger, root: Path) -> list[UnitInput]:
@@ -304,7 +304,7 @@ def load_inputs(period: Period, *, config: Config, ledger: Ledger, root: Path) -
         if state.status in (UnitStatus.MISSING, UnitStatus.LOCKED):
             inputs.append(UnitInput(state))
         elif state.status == UnitStatus.ERROR:
-            inputs.append(UnitInput(state, _not_checked(state, period)))
+            inputs.append(UnitInput(state, _not_checked(state, period, config)))
         elif state.status == UnitStatus.INVALID:
             assert state.shown is not None  # an invalid state shows the version that decided it
             inputs.append(UnitInput(state, read_outcome(Path(str(state.shown.findings_path)))))

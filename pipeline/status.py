@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import enum
 
-SYSTEM_ERROR = "lỗi hệ thống — cán bộ huyện đã được báo"
-"""What a unit reads where its file could not be read or checked because of a system error."""
+SYSTEM_ERROR = "lỗi hệ thống — {staff} đã được báo"
+"""What a unit reads where its file could not be read or checked because of a system error; ``{staff}`` is the
+setup's word (:meth:`pipeline.config.Config.fill`)."""
 SYSTEM_ERROR_TITLE = SYSTEM_ERROR[0].upper() + SYSTEM_ERROR[1:]
 """The same at the start of a sentence or a table cell."""
 

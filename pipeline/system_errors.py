@@ -2,7 +2,8 @@
 fault of the unit that sent it.
 
 Wherever a unit reads about such a file (its findings, the annotated workbook, the status page, the
-``validate`` command) it reads :data:`SYSTEM_ERROR` — "lỗi hệ thống — cán bộ huyện đã được báo" — and that
+``validate`` command) it reads :data:`SYSTEM_ERROR` — "lỗi hệ thống — cán bộ huyện đã được báo", in the setup's
+words — and that
 it need not send the file again. District staff find the file in the status page's section of system
 errors (file, unit, time, exception type) and the traceback in the log.
 
@@ -18,10 +19,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from pipeline.config import Config
 from pipeline.findings import ERROR, Finding
 from pipeline.status import SYSTEM_ERROR_TITLE
 
-SYSTEM_ERROR_FIX = ("Không phải lỗi của đơn vị: đơn vị không cần gửi lại tệp (trừ khi Phòng LĐ-TB&XH đề nghị). "
+SYSTEM_ERROR_FIX = ("Không phải lỗi của đơn vị: đơn vị không cần gửi lại tệp (trừ khi {office_abbr} đề nghị). "
                     "Tệp sẽ được kiểm tra lại sau khi lỗi được khắc phục.")
 SYSTEM_ERROR_RULE = "system"
 """The ``rule`` of a system-error finding."""
@@ -34,13 +36,13 @@ def error_type(exc: BaseException) -> str:
     return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
 
 
-def system_error_finding(exc: BaseException) -> Finding:
+def system_error_finding(exc: BaseException, config: Config) -> Finding:
     """The one finding of a file whose reading or checking failed inside the pipeline: an error of the file
     as a whole that says so (:data:`SYSTEM_ERROR`, not the unit's fault, no need to resend) and names the
-    exception's type only."""
+    exception's type only; in the setup's words."""
     return Finding(ERROR, "", None, "", "",
-                   f"{SYSTEM_ERROR_TITLE} ({type(exc).__name__}). Tệp chưa được kiểm tra.",
-                   SYSTEM_ERROR_FIX, SYSTEM_ERROR_RULE)
+                   config.fill(f"{SYSTEM_ERROR_TITLE} ({type(exc).__name__}). Tệp chưa được kiểm tra."),
+                   config.fill(SYSTEM_ERROR_FIX), SYSTEM_ERROR_RULE)
 
 
 class MessageWithheld(Exception):

@@ -339,7 +339,7 @@ def intake_pass(period: Period, *, config: Config, ledger: Ledger, now: dt.datet
             except FileNotFoundError:
                 continue
             except OSError as exc:
-                skipped.append(_failed(src, exc))
+                skipped.append(_failed(src, exc, config))
         for name in set(ledger.sightings(period.code)) - {look.src.name for look in looks}:
             ledger.forget_sighting(period.code, name)  # taken, gone, or now bytes already registered
         waited = _Waits(period=period, config=config, ledger=ledger, now=now, root=root, started=started,
@@ -446,7 +446,7 @@ class _Waits:
         except FileNotFoundError:
             return None, None, None
         except OSError as exc:
-            return None, _failed(src, exc)["reason"], None
+            return None, _failed(src, exc, self.config)["reason"], None
         if gap is not None:
             log.info("Intake: %s is not whole yet (%s of %s bytes)", src.name, gap.size, gap.expected or "?")
             return None, None, _Look(src, second, look.first_seen, gap=gap)
@@ -486,7 +486,7 @@ class _Waits:
         except FileNotFoundError:
             return None, None
         except OSError as exc:
-            return None, _failed(src, exc)["reason"]
+            return None, _failed(src, exc, self.config)["reason"]
         ledger.forget_sighting(period.code, src.name)
         known = ledger.find(period.code, digest)
         if known is not None:  # the same bytes came under another name in this pass
@@ -509,11 +509,12 @@ def _seconds(when: dt.datetime, tz: dt.tzinfo) -> str:
     return when.astimezone(tz).strftime("%H:%M:%S %d/%m/%Y")
 
 
-def _failed(src: Path, exc: BaseException) -> dict[str, str]:
+def _failed(src: Path, exc: BaseException, config: Config) -> dict[str, str]:
     """The skip entry of a file that could not be archived (an OS error: a system error, logged at ERROR)."""
     log.error("Intake: %s could not be archived (%s: %s)", src.name, type(exc).__name__, exc)  # paths, no cell
-    return {"name": src.name, "reason": f"{SYSTEM_ERROR_TITLE} ({type(exc).__name__}): tệp chưa được tiếp nhận; "
-                                       "hệ thống thử lại ở lần quét sau, đơn vị không cần gửi lại."}
+    return {"name": src.name, "reason": config.fill(f"{SYSTEM_ERROR_TITLE} ({type(exc).__name__}): tệp chưa được "
+                                                    "tiếp nhận; hệ thống thử lại ở lần quét sau, đơn vị không cần gửi "
+                                                    "lại.")}
 
 
 def superseded_unattributed(ledger: Ledger, period: Period) -> set[int]:

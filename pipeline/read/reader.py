@@ -574,10 +574,11 @@ def _resolve_unit(sub: Submission, config: Config) -> None:
         near = "; ".join(f"{u.code} ({u.full_name})" for u in closest_units(config, name, code))
         sub.findings.append(Finding(
             ERROR, schema.SHEET_GENERAL, code_row, code_col, code,
-            f"Mã đơn vị {shown} không có trong danh sách đơn vị của huyện, nên chưa biết số liệu là của đơn vị "
+            f"Mã đơn vị {shown} không có trong danh sách đơn vị của {config.words()['area']}, nên chưa biết số liệu là "
+            "của đơn vị "
             f"nào (tên đơn vị không thay cho mã)." + (f" Đơn vị gần nhất: {near}." if near else ""),
-            "Ghi đúng mã hành chính 5 chữ số của đơn vị theo danh sách của huyện (giữ số 0 ở đầu nếu có), "
-            "khớp với tên đơn vị, rồi gửi lại tệp.", "identity"))
+            f"Ghi đúng mã hành chính 5 chữ số của đơn vị theo danh sách của {config.words()['area']} (giữ số 0 ở đầu "
+            "nếu có), khớp với tên đơn vị, rồi gửi lại tệp.", "identity"))
         return
     if code:
         unit = known[code]

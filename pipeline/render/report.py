@@ -124,7 +124,7 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "movement": frozenset({"annual", "poor", "near_poor", "unbalanced_units", "columns", "compare", "targets",
                            "trajectory", "has_trajectory"}),
     "words": frozenset({"area", "whole_area", "whole_area_start", "unit_kinds", "office", "office_short",
-                        "office_word", "staff", "superior"}),
+                        "office_abbr", "office_word", "staff", "superior"}),
 }
 # The parts of a .docx that docxtpl renders as templates (body, headers, footers).
 _TEMPLATE_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")

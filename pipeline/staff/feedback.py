@@ -61,9 +61,10 @@ def _safe(value: Any) -> Any:
     return plain_text(value) if isinstance(value, str) else value
 
 
-def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period, root: Path
+def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period, root: Path, author: str
                     ) -> Path | None:
     """Write the annotated copy of ``version``'s workbook; None when the file is not a readable workbook.
+    ``author``: who the cell comments are from (the compiling office's abbreviation, the setup's words).
 
     Idempotent: the same version and outcome give the same annotations.
     """
@@ -104,7 +105,7 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
             text = f"[{f.severity.upper()}] {f.message}" + (f"\nCách sửa: {f.fix}" if f.fix else "")
             if cell.comment is not None:
                 text = cell.comment.text + "\n\n" + text
-            cell.comment = Comment(plain_text(text), "Phòng LĐ-TB&XH", width=320, height=160)
+            cell.comment = Comment(plain_text(text), author, width=320, height=160)
         if "Góp ý" in wb.sheetnames:  # a resubmitted annotated copy: replace the old list
             del wb["Góp ý"]
         wb.create_sheet("Góp ý", 0)
@@ -197,13 +198,13 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
         rows.append({
             "name": unit.full_name,
             "code": unit.code,
-            "status": status,
+            "status": config.fill(status),
             "status_class": status_class,
             "latest_mtime": local(latest.file_mtime) if latest else "",
             "latest": latest,
             "latest_found": local(latest.found_at) if latest else "",
             "latest_received": local(latest.received_at) if latest else "",
-            "latest_status": VERSION_LABELS[VersionStatus(latest.status)] if latest else "",
+            "latest_status": config.fill(VERSION_LABELS[VersionStatus(latest.status)]) if latest else "",
             "used": state.used,
             "newer_failed": state.newer is not None,
             "findings": findings,

@@ -9,6 +9,7 @@ data; ``warning`` and ``info`` are reported only ("cảnh báo").
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -489,7 +490,8 @@ def standard_finding(sub: Submission, config: Config, period: Period) -> Finding
         return Finding(WARNING, schema.SHEET_ROSTER, None, column, "",
                        f"Kỳ {period.code} (ngày chốt {period.cutoff:%d/%m/%Y}): chưa đối chiếu phân loại hộ với "
                        f"chuẩn nghèo. {exc}",
-                       "Không cần sửa tệp; Phòng LĐ-TB&XH đối chiếu thủ công theo chuẩn nghèo của kỳ này.",
+                       config.fill("Không cần sửa tệp; {office_abbr} đối chiếu thủ công theo chuẩn nghèo của kỳ "
+                                   "này."),
                        "standard")
     return None
 
@@ -847,7 +849,8 @@ def validate_submission(path: Path, *, config: Config, period: str, history: His
     results = check_frames(build_frames(sub, config, p, history), parameters)
     checked = [f for f in findings_of(results, code_labels(config))
                if (f.sheet, f.row, f.column) not in read_places]  # one finding per bad cell: the reader's
-    findings = list(sub.findings) + checked
+    findings = list(sub.findings) + [  # the suites' words for the office and the level are the setup's
+        dataclasses.replace(f, message=config.fill(f.message), fix=config.fill(f.fix)) for f in checked]
     no_standard = standard_finding(sub, config, p)
     if no_standard is not None:
         findings.append(no_standard)

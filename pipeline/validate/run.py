@@ -110,7 +110,7 @@ def validate_version(version: Version, *, config: Config, ledger: Ledger, period
         log_system_error(log, "Validation of version %s (%s, unit %s, period %s) failed: system error (%s)",
                          version.id, version.sha256[:12], version.unit_code or "unattributed", period.code,
                          error_type(exc), exc=exc)
-        outcome = system_error_outcome(version, period, exc)
+        outcome = system_error_outcome(version, period, exc, config)
     outcome.file = version.original_name
     if version.unit_code is None and outcome.unit_code is not None and outcome.system_error is None:
         version = _attribute(version, outcome.unit_code, ledger=ledger, config=config)
@@ -154,14 +154,14 @@ def _attribute(version: Version, unit_code: str, *, ledger: Ledger, config: Conf
     return attributed
 
 
-def system_error_outcome(version: Version, period: Period, exc: BaseException) -> ValidationOutcome:
+def system_error_outcome(version: Version, period: Period, exc: BaseException, config: Config) -> ValidationOutcome:
     """The outcome of a version whose reading or checking failed inside the pipeline: status ``error``, one
     error finding that says "lỗi hệ thống — cán bộ huyện đã được báo", not the unit's fault, no need to
     resend (:func:`pipeline.system_errors.system_error_finding`), and the exception's type only (its text
     may quote cell values). The version is checked again by the next pass (no fingerprint is stored)."""
     return ValidationOutcome(
         file=version.original_name, sha256=version.sha256, unit_code=version.unit_code, period=period.code,
-        findings=[system_error_finding(exc)], system_error=error_type(exc),
+        findings=[system_error_finding(exc, config)], system_error=error_type(exc),
     )
 
 

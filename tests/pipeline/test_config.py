@@ -280,3 +280,28 @@ def test_the_setups_words_fill_the_report_pages_and_mails(config):
     words = config.words()
     assert (words["whole_area_start"], words["unit_kinds"], words["superior"]) == (
         "Toàn huyện", "các xã, thị trấn", "Ủy ban nhân dân huyện")
+
+
+CODE_LEVEL_WORDS = re.compile(r"\bhuyện\b|\btỉnh\b|Phòng Lao động|Phòng LĐ|Sở Nông nghiệp", re.IGNORECASE)
+"""Words naming a level of government or an office. The kinds of unit (xã, phường, thị trấn, đặc khu) are not
+listed: the readers of typed names and of the official list must know them."""
+
+
+def test_no_level_or_office_word_in_a_string_of_the_code():
+    """No string the code writes (docstrings and comments aside) names a level or an office: messages take the
+    setup's words (Config.fill, Config.words)."""
+    import ast
+
+    hits = []
+    sources = [*(ROOT / "pipeline").rglob("*.py"), *(ROOT / "dags").glob("*.py"), *(ROOT / "ops").glob("*.py")]
+    for path in sorted(sources):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                      and node.body and isinstance(node.body[0], ast.Expr)
+                      and isinstance(node.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+                    and CODE_LEVEL_WORDS.search(node.value)):
+                hits.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:80]}")
+    assert hits == []

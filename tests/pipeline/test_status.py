@@ -17,12 +17,13 @@ from pipeline.status import (
 
 
 def test_every_status_has_its_words_in_nfc():
-    """Each unit and version status has a label; every label is Vietnamese in NFC."""
+    """Each unit and version status has a label; every label is Vietnamese in NFC; the system error's names the
+    staff by the setup's word (``{staff}``, filled by Config.fill)."""
     assert set(UNIT_LABELS) == set(UnitStatus) == set(UNIT_LINE_LABELS)
     assert set(VERSION_LABELS) == set(VersionStatus)
     for text in [*UNIT_LABELS.values(), *UNIT_LINE_LABELS.values(), *VERSION_LABELS.values()]:
         assert text == unicodedata.normalize("NFC", text)
-    assert UNIT_LABELS[UnitStatus.ERROR] == SYSTEM_ERROR_TITLE == "Lỗi hệ thống — cán bộ huyện đã được báo"
+    assert UNIT_LABELS[UnitStatus.ERROR] == SYSTEM_ERROR_TITLE == "Lỗi hệ thống — {staff} đã được báo"
 
 
 def test_codes_are_their_text():

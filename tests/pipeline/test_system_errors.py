@@ -413,17 +413,17 @@ def test_file_left_unattributed_is_not_blamed_when_its_unit_sent_a_later_version
         "đã gửi phiên bản sau; báo cáo dùng phiên bản gửi sau.", "Không phải lỗi của đơn vị; không cần gửi lại.")
 
 
-def test_failed_validate_task_names_the_system_error():
+def test_failed_validate_task_names_the_system_error(config):
     """The message of a unit's failed ``validate`` task: counts for a unit's errors, the wording and the
     exception's type for a system error (never "1 lỗi")."""
     from pipeline.orchestrator import validation_failure
 
     result = {"unit_code": "22831", "latest_version": 2, "used_version": 1, "errors": 1, "warnings": 0,
               "system_error": "MemoryError", "findings_path": "work/2023-6T/findings/abc.json"}
-    assert validation_failure(result) == (
+    assert validation_failure(result, config) == (
         "Đơn vị 22831, phiên bản 2: lỗi hệ thống — cán bộ huyện đã được báo (MemoryError), tệp chưa được kiểm "
         "tra; phiên bản dùng cho báo cáo: 1 — xem work/2023-6T/findings/abc.json")
     invalid = {**result, "unit_code": None, "used_version": None, "errors": 3, "warnings": 2, "system_error": None}
-    assert validation_failure(invalid) == (
+    assert validation_failure(invalid, config) == (
         "Đơn vị (không xác định), phiên bản 2: 3 lỗi, 2 cảnh báo; phiên bản dùng cho báo cáo: không có — xem "
         "work/2023-6T/findings/abc.json")

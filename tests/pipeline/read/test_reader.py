@@ -274,7 +274,8 @@ def test_a_finding_on_a_merge_goes_once_to_its_top_left_cell_and_the_annotated_c
     assert "(ô gộp K7:K8: giá trị ghi ở ô đầu của vùng gộp)" in status[0].message
     version = SimpleNamespace(unit_code="22828", version=1, sha256=sha256_of(path), archive_path=str(path),
                               original_name=path.name)
-    out = write_annotated(version, outcome, period=config.period("2023-6T"), root=tmp_path / "data")
+    out = write_annotated(version, outcome, period=config.period("2023-6T"), root=tmp_path / "data",
+                          author=config.words()["office_abbr"])
     ws = load_workbook(out)[ROSTER]
     assert ws["K7"].comment is not None and "Phân loại tại ngày chốt không hợp lệ" in ws["K7"].comment.text
     assert ws["K7"].fill.fgColor.rgb.endswith("FFC7CE")
@@ -469,7 +470,8 @@ def test_annotated_workbook_is_written_when_a_value_holds_controls(config, ma_no
                       "Giá trị\fkhông đọc được.", "Sửa lại.", "read")
     outcome = ValidationOutcome(file=version.original_name, sha256=version.sha256, unit_code="22828",
                                 period="2023-6T", findings=[finding])
-    out = write_annotated(version, outcome, period=config.period("2023-6T"), root=tmp_path / "data")
+    out = write_annotated(version, outcome, period=config.period("2023-6T"), root=tmp_path / "data",
+                          author=config.words()["office_abbr"])
     wb = load_workbook(out)
     sheet = wb["Góp ý"]
     assert sheet["A1"].value.startswith("Kết quả kiểm tra tệp 22828\n_ma_noi.xlsx")

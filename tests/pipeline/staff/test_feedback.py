@@ -52,7 +52,7 @@ def _version(path: Path, unit: str | None = "22828", version: int | None = 1):
 def _annotated(config, tmp_path, path: Path, *findings: Finding, unit: str | None = "22828"):
     outcome = ValidationOutcome("22828 ma noi.xlsx", SHA, unit, "2023-6T", list(findings))
     return write_annotated(_version(path, unit, 1 if unit else None), outcome, period=config.period("2023-6T"),
-                           root=tmp_path / "data")
+                           root=tmp_path / "data", author=config.words()["office_abbr"])
 
 
 def _comments(ws) -> dict[str, tuple[str, str]]:

@@ -100,15 +100,16 @@ def test_fingerprint_is_the_hash_of_file_rules_and_context(monkeypatch):
 def test_system_error_outcome_names_the_type_never_the_message(config):
     """A crash gives one whole-file error saying "lỗi hệ thống" with the exception's type, status ``error``, and
     nothing of the exception's text (it may quote a cell)."""
-    outcome = run.system_error_outcome(_version(), config.period("2023-6T"), ValueError("Nguyễn Văn A"))
+    outcome = run.system_error_outcome(_version(), config.period("2023-6T"), ValueError("Nguyễn Văn A"), config)
     assert (outcome.file, outcome.sha256, outcome.unit_code, outcome.period) == (
         "22828_ma_noi.xlsx", SHA, "22828", "2023-6T")
     assert (outcome.status, outcome.errors, outcome.warnings, outcome.system_error) == ("error", 1, 0, "ValueError")
     assert outcome.findings == [Finding(ERROR, "", None, "", "",
                                         "Lỗi hệ thống — cán bộ huyện đã được báo (ValueError). Tệp chưa được kiểm tra.",
-                                        SYSTEM_ERROR_FIX, "system")]
+                                        config.fill(SYSTEM_ERROR_FIX), "system")]
     assert "Nguyễn" not in str(outcome.to_json())
-    bad_zip = run.system_error_outcome(_version(unit_code=None), config.period("2023-6T"), zipfile.BadZipFile("x"))
+    bad_zip = run.system_error_outcome(_version(unit_code=None), config.period("2023-6T"), zipfile.BadZipFile("x"),
+                                     config)
     assert (bad_zip.unit_code, bad_zip.system_error) == (None, "zipfile.BadZipFile")
     assert bad_zip.findings[0].message.startswith("Lỗi hệ thống — cán bộ huyện đã được báo (BadZipFile).")
 
