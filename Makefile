@@ -2,7 +2,21 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# SETUP: another bundled setup instead of the 2023 Ninh Sơn district one, e.g. SETUP=khanh-hoa-2026 (the province in
+# 2026): its configuration config/<setup with _>.yaml, its own data root .setups/<setup>/ (one data root, one
+# ledger), its period (SETUP_PERIOD_<setup>) and sample workbooks generated (seeded) at demo time.
+SETUP ?=
+SETUP_PERIOD_khanh-hoa-2026 := 2026-6T
+ifneq ($(SETUP),)
+PERIOD ?= $(SETUP_PERIOD_$(SETUP))
+export PIPELINE_CONFIG := $(CURDIR)/config/$(subst -,_,$(SETUP)).yaml
+export PIPELINE_DATA_DIR := $(CURDIR)/.setups/$(SETUP)
+SAMPLES_FOR = $(PIPELINE_DATA_DIR)/samples/$(PERIOD)
+else
+SAMPLES_FOR = samples/$(PERIOD)
+endif
 PERIOD ?= 2023-6T
+DATA_ROOT = $(or $(PIPELINE_DATA_DIR),$(CURDIR))
 # The bundled samples are registered as received by district staff (python -m pipeline receive), at 09:00 two
 # days before the period's deadline (05/5, 05/8, 05/11): on time.
 PERIOD_YEAR = $(word 1,$(subst -, ,$(PERIOD)))
@@ -114,9 +128,14 @@ down:
 
 ## receive-samples: register samples/$(PERIOD)/ in the ledger as received by staff at $(SAMPLES_RECEIVED_AT)
 receive-samples: setup
-	@test -d samples/$(PERIOD) || { echo "No sample submissions in samples/$(PERIOD)" >&2; exit 2; }
-	mkdir -p inbox/$(PERIOD)
-	@for f in samples/$(PERIOD)/*.xlsx; do \
+ifneq ($(SETUP),)
+	@test -f "$(PIPELINE_CONFIG)" || { echo "No setup $(SETUP): $(PIPELINE_CONFIG) is missing" >&2; exit 2; }
+	@test -d "$(SAMPLES_FOR)" || $(BIN)/python -m samples.generate --setup "$(PIPELINE_CONFIG)" --period $(PERIOD) \
+		--out "$(SAMPLES_FOR)" > /dev/null
+endif
+	@test -d "$(SAMPLES_FOR)" || { echo "No sample submissions in $(SAMPLES_FOR)" >&2; exit 2; }
+	mkdir -p "$(DATA_ROOT)/inbox/$(PERIOD)"
+	@for f in "$(SAMPLES_FOR)"/*.xlsx; do \
 		$(BIN)/python -m pipeline receive "$$f" --period $(PERIOD) --received-at "$(SAMPLES_RECEIVED_AT)" \
 			--by "$(SAMPLES_RECEIVED_BY)" --note "$(SAMPLES_NOTE)" || exit 1; \
 	done
@@ -164,4 +183,4 @@ lint-imports: setup
 	$(BIN)/lint-imports --no-cache
 
 clean:
-	rm -rf work reports inbox archive feedback .airflow
+	rm -rf work reports inbox archive feedback .airflow .setups

@@ -310,8 +310,8 @@ Amount = Annotated[StrictInt, PydanticField(gt=0)]
 class _Locality(_Model):
     province: Text
     province_code: Annotated[StrictStr, StringConstraints(pattern=r"^\d{2}$")]
-    district: Text
-    district_code: Annotated[StrictStr, StringConstraints(pattern=r"^\d{3}$")]
+    district: Text | None = None  # none since 01/07/2025 (two-tier local government)
+    district_code: Annotated[StrictStr, StringConstraints(pattern=r"^\d{3}$")] | None = None
     place_name: Text
 
 

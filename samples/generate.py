@@ -135,7 +135,8 @@ def _household(
 
 
 def build_units(config: Config, *, seed: int, totals: dict[str, int], ncc_poor_units: dict[str, list[int]],
-                period: str, prepared_on: dt.date) -> list[UnitData]:
+                period: str, prepared_on: dt.date,
+                profiles: dict[str, tuple[float, float]] | None = None) -> list[UnitData]:
     """Generate every unit's data with district totals exactly ``totals``.
 
     Args:
@@ -144,11 +145,13 @@ def build_units(config: Config, *, seed: int, totals: dict[str, int], ncc_poor_u
         ncc_poor_units: unit code → member counts of its poor NCC households.
         period: period code typed in the workbooks.
         prepared_on: the date typed as "Ngày lập".
+        profiles: unit code → (relative size, poverty weight); default :data:`UNIT_PROFILE` (Ninh Sơn 2023).
     """
     rng = random.Random(seed)
+    profiles = profiles or UNIT_PROFILE
     units = config.units_on(dt.date(int(period[:4]), 1, 1))
-    size_w = [UNIT_PROFILE[u.code][0] * rng.uniform(0.9, 1.1) for u in units]
-    pov_w = [UNIT_PROFILE[u.code][1] * rng.uniform(0.85, 1.15) for u in units]
+    size_w = [profiles[u.code][0] * rng.uniform(0.9, 1.1) for u in units]
+    pov_w = [profiles[u.code][1] * rng.uniform(0.85, 1.15) for u in units]
     households = allocate(totals["households_total"], size_w)
     poor = allocate(totals["poor_households"], [s * p for s, p in zip(size_w, pov_w, strict=True)], households)
     near_w = [s * (0.5 + p / 2) for s, p in zip(size_w, pov_w, strict=True)]
@@ -386,12 +389,66 @@ def generate_test(out_dir: Path, config: Config | None = None) -> list[Path]:
     return write_units(units, out_dir, "6 tháng đầu năm 2023")
 
 
+SETUP_SEED = 20260505
+SETUP_HOUSEHOLDS_PER_SIZE = 4_000  # households of a unit of relative size 1
+SETUP_RATES = (0.028, 0.031)  # the setup's poor and near-poor shares of households (a sample, not a statistic)
+
+
+def setup_profiles(config: Config, on: dt.date, *, seed: int) -> dict[str, tuple[float, float]]:
+    """(relative size, poverty weight) of each unit of ``config`` valid on ``on``: a unit that succeeded Ninh
+    Sơn's 2023 communes (:func:`pipeline.units.successor`) carries their 2023 households forward — the sum of
+    their sizes, their mean poverty weight —; any other unit gets a seeded profile."""
+    from pipeline.units import successor
+
+    rng = random.Random(seed)
+    carried: dict[str, list[tuple[float, float]]] = {}
+    for old, profile in UNIT_PROFILE.items():
+        new = successor(old)
+        if new is not None:
+            carried.setdefault(new.code, []).append(profile)
+    out = {}
+    for unit in config.units_on(on):
+        drawn = (rng.uniform(0.8, 6.0), rng.uniform(0.3, 2.0))
+        if unit.code in carried:
+            sizes = [s for s, _ in carried[unit.code]]
+            out[unit.code] = (sum(sizes), sum(p for _, p in carried[unit.code]) / len(sizes))
+        else:
+            out[unit.code] = drawn
+    return out
+
+
+def generate_setup(config: Config, period_code: str, out_dir: Path, *, seed: int = SETUP_SEED) -> list[Path]:
+    """Seeded sample workbooks of every unit of ``config`` valid at ``period_code``'s cut-off, for a setup's
+    demo (generated at demo time, not committed): sizes from :func:`setup_profiles`, the setup's totals from
+    :data:`SETUP_HOUSEHOLDS_PER_SIZE` and :data:`SETUP_RATES`, two poor households with an NCC member in the
+    first rural unit. Same seed, same files."""
+    period = config.period(period_code)
+    profiles = setup_profiles(config, period.cutoff, seed=seed)
+    units = config.units_on(period.cutoff)
+    households = sum(round(profiles[u.code][0] * SETUP_HOUSEHOLDS_PER_SIZE) for u in units)
+    totals = {"households_total": households, "poor_households": round(households * SETUP_RATES[0]),
+              "near_poor_households": round(households * SETUP_RATES[1])}
+    first_rural = next(u.code for u in units if u.area == "rural")
+    data = build_units(config, seed=seed, totals=totals, ncc_poor_units={first_rural: [5, 4]}, period=period_code,
+                       prepared_on=period.deadline.date() - dt.timedelta(days=2), profiles=profiles)
+    return write_units(data, out_dir, f"{period.label} {period.year}")
+
+
 def main() -> None:
-    """Command line: regenerate the committed sample set, or write the test set to a folder."""
+    """Command line: regenerate the committed sample set, write the test set to a folder, or write a setup's
+    demo workbooks (``--setup CONFIG --period P --out DIR``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variant", choices=["plan", "year", "test"], default="plan")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--setup", type=Path, help="a setup's configuration file: its units' demo workbooks")
+    parser.add_argument("--period", help="with --setup: the period, e.g. 2026-6T")
     args = parser.parse_args()
+    if args.setup is not None:
+        if not args.period or args.out is None:
+            parser.error("--setup needs --period and --out")
+        for p in generate_setup(load_config(args.setup), args.period, args.out):
+            print(p)
+        return
     if args.variant == "plan":
         paths = generate_plan(args.out)
     elif args.variant == "year":

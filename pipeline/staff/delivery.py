@@ -243,7 +243,7 @@ def deliver(period: Period, *, config: Config, ledger: Ledger, send: Sender, now
             copy_file(src, dst, private=True)
     local = approval["approved_at"].astimezone(config.timezone)
     context = {
-        "district": config.locality["district"],
+        "district": config.locality.get("district") or "",
         "recipient_of_report": config.document.get("recipient_of_report") or config.words()["superior"],
         "words": config.words(),
         "period_title": f"{period.title} {period.year}",

@@ -116,7 +116,7 @@ def periods_due(config: Config, today: dt.date) -> list[tuple[Period, int]]:
 def _common(config: Config, period: Period, now: dt.datetime, root: Path) -> dict[str, Any]:
     local = now.astimezone(config.timezone)
     return {
-        "district": config.locality["district"],
+        "district": config.locality.get("district") or "",
         "words": config.words(),
         "period_label": f"{period.label} {period.year}",
         "deadline": fmt.date_admin(period.deadline.date()),
