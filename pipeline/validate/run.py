@@ -51,14 +51,28 @@ def fingerprint(sha256: str, context: str = "") -> str:
 def _history_inputs(version: Version, *, config: Config, ledger: Ledger, period: Period
                     ) -> tuple[Period, Version | None, dict[str, str], str]:
     """From the ledger only: the previous period, the unit's latest valid version of it (or None), the
-    outliers accepted for this period, and a text identifying them for the fingerprint."""
+    outliers accepted for this period, and a text identifying them for the fingerprint.
+
+    A code that names another unit at the previous period's cut-off (22828: xã Ma Nới until 30/06/2025, xã Anh
+    Dũng — Ma Nới and Hòa Sơn merged — from 01/07/2025) has no previous version: a successor is never compared
+    with one of its predecessors alone as if it were itself."""
     prev_period = config.previous_period(period)
     if version.unit_code is None:
         return prev_period, None, {}, ""
-    prev = [v for v in ledger.versions(prev_period.code, version.unit_code) if v.status == VersionStatus.VALID]
+    same_unit = _same_unit(config, version.unit_code, prev_period.cutoff, period.cutoff)
+    prev = [v for v in ledger.versions(prev_period.code, version.unit_code)
+            if v.status == VersionStatus.VALID and same_unit]
     accepted = ledger.acceptances(period.code, version.unit_code)
     context = f"{prev[-1].sha256 if prev else '-'}:{sorted(accepted.items())}"
     return prev_period, prev[-1] if prev else None, accepted, context
+
+
+def _same_unit(config: Config, code: str, before: dt.date, after: dt.date) -> bool:
+    """Whether ``code`` names the same configured unit on both days (a code unknown on either: not the same)."""
+    units = [u for u in config.units if u.code == code]
+    then = next((u for u in units if u.active_on(before)), None)
+    now = next((u for u in units if u.active_on(after)), None)
+    return then is not None and then is now
 
 
 def _history(version: Version, prev_period: Period, prev: Version | None, accepted: dict[str, str], *,
