@@ -136,7 +136,8 @@ def _household(
 
 def build_units(config: Config, *, seed: int, totals: dict[str, int], ncc_poor_units: dict[str, list[int]],
                 period: str, prepared_on: dt.date,
-                profiles: dict[str, tuple[float, float]] | None = None) -> list[UnitData]:
+                profiles: dict[str, tuple[float, float]] | None = None,
+                only: frozenset[str] | None = None) -> list[UnitData]:
     """Generate every unit's data with district totals exactly ``totals``.
 
     Args:
@@ -146,10 +147,11 @@ def build_units(config: Config, *, seed: int, totals: dict[str, int], ncc_poor_u
         period: period code typed in the workbooks.
         prepared_on: the date typed as "Ngày lập".
         profiles: unit code → (relative size, poverty weight); default :data:`UNIT_PROFILE` (Ninh Sơn 2023).
+        only: the codes of the units that send a workbook (default: every unit valid on 1 January).
     """
     rng = random.Random(seed)
     profiles = profiles or UNIT_PROFILE
-    units = config.units_on(dt.date(int(period[:4]), 1, 1))
+    units = [u for u in config.units_on(dt.date(int(period[:4]), 1, 1)) if only is None or u.code in only]
     size_w = [profiles[u.code][0] * rng.uniform(0.9, 1.1) for u in units]
     pov_w = [profiles[u.code][1] * rng.uniform(0.85, 1.15) for u in units]
     households = allocate(totals["households_total"], size_w)
@@ -396,11 +398,13 @@ SETUP_RATES = (0.028, 0.031)  # the setup's poor and near-poor shares of househo
 
 def setup_profiles(config: Config, on: dt.date, *, seed: int) -> dict[str, tuple[float, float]]:
     """(relative size, poverty weight) of each unit of ``config`` valid on ``on``: a unit that succeeded Ninh
-    Sơn's 2023 communes (:func:`pipeline.units.successor`) carries their 2023 households forward — the sum of
-    their sizes, their mean poverty weight —; any other unit gets a seeded profile."""
+    Sơn's 2023 communes (:func:`pipeline.units.successor`) is sized by their 2023 households (the plan's
+    24.272 shared as in 2023; size 1 is :data:`SETUP_HOUSEHOLDS_PER_SIZE` households) with their mean poverty
+    weight; any other unit gets a seeded profile."""
     from pipeline.units import successor
 
     rng = random.Random(seed)
+    per_2023_size = PLAN_TOTALS["households_total"] / sum(s for s, _ in UNIT_PROFILE.values())
     carried: dict[str, list[tuple[float, float]]] = {}
     for old, profile in UNIT_PROFILE.items():
         new = successor(old)
@@ -408,10 +412,11 @@ def setup_profiles(config: Config, on: dt.date, *, seed: int) -> dict[str, tuple
             carried.setdefault(new.code, []).append(profile)
     out = {}
     for unit in config.units_on(on):
-        drawn = (rng.uniform(0.8, 6.0), rng.uniform(0.3, 2.0))
+        drawn = (rng.uniform(0.8, 3.5), rng.uniform(0.3, 2.0))
         if unit.code in carried:
             sizes = [s for s, _ in carried[unit.code]]
-            out[unit.code] = (sum(sizes), sum(p for _, p in carried[unit.code]) / len(sizes))
+            out[unit.code] = (sum(sizes) * per_2023_size / SETUP_HOUSEHOLDS_PER_SIZE,
+                              sum(p for _, p in carried[unit.code]) / len(sizes))
         else:
             out[unit.code] = drawn
     return out
@@ -420,17 +425,19 @@ def setup_profiles(config: Config, on: dt.date, *, seed: int) -> dict[str, tuple
 def generate_setup(config: Config, period_code: str, out_dir: Path, *, seed: int = SETUP_SEED) -> list[Path]:
     """Seeded sample workbooks of every unit of ``config`` valid at ``period_code``'s cut-off, for a setup's
     demo (generated at demo time, not committed): sizes from :func:`setup_profiles`, the setup's totals from
-    :data:`SETUP_HOUSEHOLDS_PER_SIZE` and :data:`SETUP_RATES`, two poor households with an NCC member in the
-    first rural unit. Same seed, same files."""
+    :data:`SETUP_HOUSEHOLDS_PER_SIZE` and :data:`SETUP_RATES`, two poor households with an NCC member in xã Anh
+    Dũng (Ma Nới's successor, 22828) when the setup has it, else in its first rural unit. A unit only asked to
+    report (``required: false``, e.g. an island zone) sends nothing. Same seed, same files."""
     period = config.period(period_code)
     profiles = setup_profiles(config, period.cutoff, seed=seed)
-    units = config.units_on(period.cutoff)
+    units = [u for u in config.units_on(period.cutoff) if u.required]
     households = sum(round(profiles[u.code][0] * SETUP_HOUSEHOLDS_PER_SIZE) for u in units)
     totals = {"households_total": households, "poor_households": round(households * SETUP_RATES[0]),
               "near_poor_households": round(households * SETUP_RATES[1])}
-    first_rural = next(u.code for u in units if u.area == "rural")
-    data = build_units(config, seed=seed, totals=totals, ncc_poor_units={first_rural: [5, 4]}, period=period_code,
-                       prepared_on=period.deadline.date() - dt.timedelta(days=2), profiles=profiles)
+    ncc_unit = "22828" if any(u.code == "22828" for u in units) else next(u.code for u in units if u.area == "rural")
+    data = build_units(config, seed=seed, totals=totals, ncc_poor_units={ncc_unit: [5, 4]}, period=period_code,
+                       prepared_on=period.deadline.date() - dt.timedelta(days=2), profiles=profiles,
+                       only=frozenset(u.code for u in units))
     return write_units(data, out_dir, f"{period.label} {period.year}")
 
 

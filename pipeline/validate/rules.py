@@ -392,6 +392,21 @@ def _amount_bounds_frame(sub: Submission, config: Config, period: Period,
     return Frame("amount_bounds", frame, schema.SHEET_ROSTER, {})
 
 
+def _closure_said(finding: Finding, sub: Submission, period: Period) -> Finding:
+    """The reader's finding on an unknown unit code, told instead that the code closed before the period's
+    cut-off and which unit took it over (:func:`pipeline.units.closed_code_help`); any other finding as it is.
+    The reader does not know the period (its reads are kept per file), validation does."""
+    code_cell = (schema.SHEET_GENERAL, sub.general_rows.get("unit_code"))
+    if finding.rule != "identity" or (finding.sheet, finding.row) != code_cell or not finding.value:
+        return finding
+    closed = closed_code_help(str(finding.value).strip(), period.cutoff)
+    if closed is None:
+        return finding
+    return dataclasses.replace(
+        finding, message=f"{closed}: tệp ghi mã đã thôi hiệu lực nên chưa biết số liệu là của đơn vị nào.",
+        fix="Ghi mã và tên của đơn vị hiện nay (như trên) vào sheet 'Thông tin chung', rồi gửi lại tệp.")
+
+
 def _unit_detail(code: object, name: object, config: Config, period: Period | None) -> str:
     """What the message on an unknown unit code adds: when the code names a unit closed before the period's
     cut-off, the closure and the successor (:func:`pipeline.units.closed_code_help`); else the configured units
@@ -849,7 +864,7 @@ def validate_submission(path: Path, *, config: Config, period: str, history: His
     results = check_frames(build_frames(sub, config, p, history), parameters)
     checked = [f for f in findings_of(results, code_labels(config))
                if (f.sheet, f.row, f.column) not in read_places]  # one finding per bad cell: the reader's
-    findings = list(sub.findings) + [  # the suites' words for the office and the level are the setup's
+    findings = [_closure_said(f, sub, p) for f in sub.findings] + [  # the suites' words are the setup's
         dataclasses.replace(f, message=config.fill(f.message), fix=config.fill(f.fix)) for f in checked]
     no_standard = standard_finding(sub, config, p)
     if no_standard is not None:

@@ -1292,3 +1292,19 @@ def test_one_code_is_judged_by_the_unit_it_names_at_the_cut_off(config, tmp_path
     [(_, _, _, _, in_2026)] = _amount_findings(validate_submission(path, config=setup, period="2026-6T"))
     assert "khu vực thành thị: 2.000.000 đồng/người/tháng" in in_2023
     assert "khu vực nông thôn: 1.500.000 đồng/người/tháng" in in_2026
+
+
+def test_a_closed_code_unknown_to_the_setup_names_its_successor(config, tmp_path):
+    """The province setup does not list Hòa Sơn (closed on 01/07/2025): the reader's refusal of code 22825 is told
+    as the closure and the successor, xã Anh Dũng, mã 22828 — not as the units whose codes look alike."""
+    from pipeline.config import load_config
+
+    province = load_config(ROOT / "config" / "khanh_hoa_2026.yaml")
+    path = tmp_path / "22825_hoa_son.xlsx"
+    shutil.copyfile(SAMPLES / path.name, path)
+    outcome = validate_submission(path, config=province, period="2026-6T")
+    [finding] = [f for f in outcome.findings if f.column.startswith("Mã đơn vị")]
+    assert (finding.severity, finding.value) == (ERROR, "22825")
+    assert finding.message == ("Mã 22825 (xã Hòa Sơn) đã thôi hiệu lực từ 01/07/2025; nay là xã Anh Dũng, mã 22828: "
+                               "tệp ghi mã đã thôi hiệu lực nên chưa biết số liệu là của đơn vị nào.")
+    assert "Đơn vị gần nhất" not in finding.message and outcome.unit_code is None
