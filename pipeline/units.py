@@ -134,7 +134,8 @@ def check_units(config: Config) -> list[str]:
 
 def _unit_differences(unit: Unit) -> list[str]:
     out: list[str] = []
-    label = f"Đơn vị {unit.code} ({unit.full_name}, {unit.valid_from:%d/%m/%Y}–{unit.valid_to:%d/%m/%Y})"
+    until = "nay" if unit.valid_to.year >= 9999 else f"{unit.valid_to:%d/%m/%Y}"
+    label = f"Đơn vị {unit.code} ({unit.full_name}, từ {unit.valid_from:%d/%m/%Y} đến {until})"
     if unit.valid_from < REFORM_DAY <= unit.valid_to:
         out.append(f"{label}: hiệu lực kéo dài qua ngày {REFORM_DAY:%d/%m/%Y}, khi danh mục đơn vị hành chính đổi; "
                    f"tách thành hai đơn vị, một đến 30/06/2025 và một từ {REFORM_DAY:%d/%m/%Y}")

@@ -515,12 +515,12 @@ def test_check_units_compares_the_setup_with_the_official_list(tmp_path, monkeyp
     assert main(["check-units"]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out == [
-        "[KHÁC] Đơn vị 22813 (thị trấn Lâm Sơn, 01/01/2004–30/06/2025), danh mục ngày 01/01/2004: loại đơn vị trong "
-        "danh mục là 'xã', cấu hình ghi 'thị trấn'.",
-        "[KHÁC] Đơn vị 22825 (xã Hòa Sơn, 01/01/2004–31/12/2026): hiệu lực kéo dài qua ngày 01/07/2025, khi danh mục "
-        "đơn vị hành chính đổi; tách thành hai đơn vị, một đến 30/06/2025 và một từ 01/07/2025.",
-        "[KHÁC] Đơn vị 22825 (xã Hòa Sơn, 01/01/2004–31/12/2026): mã 22825 không có trong danh mục ngày 01/07/2025 "
-        "(Mã 22825 (xã Hòa Sơn) đã thôi hiệu lực từ 01/07/2025; nay là xã Anh Dũng, mã 22828).",
+        "[KHÁC] Đơn vị 22813 (thị trấn Lâm Sơn, từ 01/01/2004 đến 30/06/2025), danh mục ngày 01/01/2004: loại đơn "
+        "vị trong danh mục là 'xã', cấu hình ghi 'thị trấn'.",
+        "[KHÁC] Đơn vị 22825 (xã Hòa Sơn, từ 01/01/2004 đến 31/12/2026): hiệu lực kéo dài qua ngày 01/07/2025, khi "
+        "danh mục đơn vị hành chính đổi; tách thành hai đơn vị, một đến 30/06/2025 và một từ 01/07/2025.",
+        "[KHÁC] Đơn vị 22825 (xã Hòa Sơn, từ 01/01/2004 đến 31/12/2026): mã 22825 không có trong danh mục ngày "
+        "01/07/2025 (Mã 22825 (xã Hòa Sơn) đã thôi hiệu lực từ 01/07/2025; nay là xã Anh Dũng, mã 22828).",
         "3 điểm khác giữa khac.yaml và danh mục đơn vị hành chính chính thức: sửa cấu hình (hoặc ghi rõ lý do giữ "
         "nguyên).",
     ]

@@ -63,12 +63,21 @@ def test_every_difference_is_reported_never_resolved(config):
     )
     found = check_units(dataclasses.replace(config, units=units))
     assert found == [
-        "Đơn vị 22816 (xã Lương Sơn Mới, 01/01/2004–30/06/2025), danh mục ngày 01/01/2004: tên trong danh mục là "
-        "'xã Lương Sơn'",
-        "Đơn vị 22810 (xã Tân Sơn, 01/01/2004–30/06/2025), danh mục ngày 01/01/2004: loại đơn vị trong danh mục là "
-        "'thị trấn', cấu hình ghi 'xã'; khu vực phải là urban theo loại đơn vị 'thị trấn', cấu hình ghi rural",
-        "Đơn vị 22822 (xã Mỹ Sơn, 01/01/2004–31/12/2026): hiệu lực kéo dài qua ngày 01/07/2025, khi danh mục đơn vị "
-        "hành chính đổi; tách thành hai đơn vị, một đến 30/06/2025 và một từ 01/07/2025",
-        "Đơn vị 22825 (xã Hòa Sơn, 01/07/2025–31/12/2026): mã 22825 không có trong danh mục ngày 01/07/2025 (Mã "
+        "Đơn vị 22816 (xã Lương Sơn Mới, từ 01/01/2004 đến 30/06/2025), danh mục ngày 01/01/2004: tên trong danh "
+        "mục là 'xã Lương Sơn'",
+        "Đơn vị 22810 (xã Tân Sơn, từ 01/01/2004 đến 30/06/2025), danh mục ngày 01/01/2004: loại đơn vị trong danh "
+        "mục là 'thị trấn', cấu hình ghi 'xã'; khu vực phải là urban theo loại đơn vị 'thị trấn', cấu hình ghi rural",
+        "Đơn vị 22822 (xã Mỹ Sơn, từ 01/01/2004 đến 31/12/2026): hiệu lực kéo dài qua ngày 01/07/2025, khi danh mục "
+        "đơn vị hành chính đổi; tách thành hai đơn vị, một đến 30/06/2025 và một từ 01/07/2025",
+        "Đơn vị 22825 (xã Hòa Sơn, từ 01/07/2025 đến 31/12/2026): mã 22825 không có trong danh mục ngày 01/07/2025 (Mã "
         "22825 (xã Hòa Sơn) đã thôi hiệu lực từ 01/07/2025; nay là xã Anh Dũng, mã 22828)",
     ]
+
+
+def test_a_unit_still_in_force_reads_until_now(config):
+    """A unit with no end date is shown "đến nay", never with the placeholder 31/12/9999."""
+    found = check_units(dataclasses.replace(config, units=(_unit(code="22828", name="Ma Nới Mới",
+                                                                valid_from=dt.date(2025, 7, 1),
+                                                                valid_to=dt.date(9999, 12, 31)),)))
+    assert found == ["Đơn vị 22828 (xã Ma Nới Mới, từ 01/07/2025 đến nay), danh mục ngày 01/07/2025: tên trong danh "
+                     "mục là 'xã Anh Dũng'"]
