@@ -164,6 +164,7 @@ class Config:
     validation: dict[str, Any] = field(default_factory=dict)
     intake: dict[str, Any] = field(default_factory=dict)
     wording: dict[str, str] = field(default_factory=dict)
+    stages: tuple[dict[str, Any], ...] = field(default=())
     mail: dict[str, Any] = field(default_factory=dict)
     reminders: dict[str, Any] = field(default_factory=dict)
     timeliness: dict[str, Any] = field(default_factory=dict)
@@ -172,17 +173,32 @@ class Config:
         """Units that existed on ``day``, in configuration order."""
         return [u for u in self.units if u.active_on(day)]
 
-    def words(self) -> dict[str, str]:
-        """The setup's words for levels, kinds and offices (``wording:``), plus ``whole_area_start``: the whole
-        area capitalised to start a total row ("Toàn huyện")."""
-        whole = self.wording.get("whole_area", "")
-        return {**self.wording, "whole_area_start": whole[:1].upper() + whole[1:]}
+    def _stage(self, on: dt.date | None) -> dict[str, Any] | None:
+        """The stage of ``hierarchy:`` the day ``on`` falls in, or None (the top-level sections apply)."""
+        if on is None:
+            return None
+        return next((s for s in self.stages if s["valid_from"] <= on <= s["valid_to"]), None)
 
-    def fill(self, text: str) -> str:
+    def words(self, on: dt.date | None = None) -> dict[str, str]:
+        """The setup's words for levels, kinds and offices on the day ``on`` (a period's cut-off: the stage of
+        ``hierarchy:`` it falls in, else ``wording:``), plus ``whole_area_start``: the whole area capitalised to
+        start a total row ("Toàn huyện")."""
+        stage = self._stage(on)
+        wording = stage["wording"] if stage is not None else self.wording
+        whole = wording.get("whole_area", "")
+        return {**wording, "whole_area_start": whole[:1].upper() + whole[1:]}
+
+    def document_on(self, on: dt.date | None) -> dict[str, Any]:
+        """The document section in force on ``on`` (a period's cut-off): issuer, number suffix, recipient,
+        signer — the stage of ``hierarchy:`` it falls in, else ``document:``."""
+        stage = self._stage(on)
+        return stage["document"] if stage is not None else self.document
+
+    def fill(self, text: str, on: dt.date | None = None) -> str:
         """``text`` with each ``{word}`` of :meth:`words` (``{staff}``, ``{office_abbr}``, ``{area}`` …) replaced by
         the setup's word: the fixed messages of the code and the suites name no level or office themselves.
         Only those tokens are replaced (a value quoted in a message keeps its braces)."""
-        for key, word in self.words().items():
+        for key, word in self.words(on).items():
             text = text.replace("{" + key + "}", word)
         return text
 
@@ -522,6 +538,24 @@ class _Wording(_Model):
     superior: Text  # whom the office reports to, in a sentence: "Ủy ban nhân dân huyện"
 
 
+class _Stage(_Model):
+    """A dated stage of the reporting hierarchy: from ``valid_from`` to ``valid_to`` the report is another
+    office's, to another body (``document``), in other words (``wording``) — e.g. the district's Labour office to
+    30/06/2025, the province's Sở Nông nghiệp và Môi trường from 01/07/2025. A period is in the stage its
+    cut-off falls in; outside every stage, the top-level ``document`` and ``wording`` apply."""
+
+    valid_from: dt.date = dt.date(1900, 1, 1)
+    valid_to: dt.date = dt.date(9999, 12, 31)
+    document: _Document
+    wording: _Wording
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> _Stage:
+        if self.valid_from > self.valid_to:
+            raise ValueError("valid_from is after valid_to")
+        return self
+
+
 class _Locale(_Model):
     timezone: Text = "Asia/Ho_Chi_Minh"
     locality: _Locality
@@ -530,6 +564,7 @@ class _Locale(_Model):
     plan: _Plan | None = None
     document: _Document
     wording: _Wording
+    hierarchy: list[_Stage] = []
     targets: _Targets = _Targets()
     validation: _Validation = _Validation()
     intake: _Intake = _Intake()
@@ -555,6 +590,9 @@ class _Locale(_Model):
                       if a is not b and a.code == b.code and a.valid_from <= b.valid_to and b.valid_from <= a.valid_to})
         if dup:
             raise ValueError(f"unit codes listed twice for the same dates: {', '.join(dup)}")
+        stages = sorted(self.hierarchy, key=lambda s: s.valid_from)
+        if any(a.valid_to >= b.valid_from for a, b in zip(stages, stages[1:], strict=False)):
+            raise ValueError("hierarchy: two stages cover the same days")
         missing = {"6T", "9T", "CN"} - set(self.periods)
         if missing:
             raise ValueError(f"periods lacks {', '.join(sorted(missing))}")
@@ -753,6 +791,8 @@ def config_from_files(locality: Path, reference: Path, thresholds: Path) -> Conf
         validation=as_dict(loc.validation),
         intake=as_dict(loc.intake),
         wording=loc.wording.model_dump(),
+        stages=tuple(dict(valid_from=s.valid_from, valid_to=s.valid_to, document=as_dict(s.document),
+                          wording=s.wording.model_dump()) for s in loc.hierarchy),
         mail=loc.mail.model_dump(mode="python"),
         reminders=loc.reminders.model_dump(mode="python"),
         timeliness=as_dict(loc.timeliness),

@@ -95,11 +95,11 @@ def labels(path: Path = LABELS) -> dict[str, Any]:
     return _load(Path(path))
 
 
-def setup_labels(config: Config, path: Path = LABELS) -> dict[str, Any]:
-    """:func:`labels` with the setup's words put into the total row's text (``{whole_area_start}``: "Toàn
-    huyện" or "Toàn tỉnh", from ``wording:`` in the configuration)."""
+def setup_labels(config: Config, on: dt.date | None, path: Path = LABELS) -> dict[str, Any]:
+    """:func:`labels` with the setup's words on the day ``on`` (a period's cut-off) put into the total row's
+    text (``{whole_area_start}``: "Toàn huyện" or "Toàn tỉnh", from ``wording:`` in the configuration)."""
     words = labels(path)
-    return {**words, "total": words["total"].format(**config.words())}
+    return {**words, "total": words["total"].format(**config.words(on))}
 
 
 def left_out(agg: dict[str, Any]) -> list[str]:
@@ -183,16 +183,17 @@ def _household_rows(agg: dict[str, Any], config: Config, words: dict[str, Any]) 
     return rows
 
 
-def annex_tables(agg: dict[str, Any], *, config: Config) -> dict[str, Any]:
+def annex_tables(agg: dict[str, Any], *, config: Config, on: dt.date | None = None) -> dict[str, Any]:
     """The annexes' tables with raw values (ints, :class:`Rate`, text; None where a unit has no valid version).
 
     Returns ``{table id: {"rows": [dict], "total": dict | None, "rate": dict | None}}`` for the ids of
     ``templates/phu_luc.yaml`` (``units_baseline``, ``units_current``, ``movement_poor``,
     ``movement_near_poor``, ``deprivation_poor``, ``deprivation_near_poor``, ``households``). Row keys are
     the table's column keys; household rows carry one key per support instead of ``supports`` (đồng for
-    amounts, bool for the others). Totals are the district's (the sums over valid units).
+    amounts, bool for the others). Totals are the district's (the sums over valid units), named in the setup's
+    words on ``on`` (the period's cut-off).
     """
-    words = setup_labels(config)
+    words = setup_labels(config, on)
     out: dict[str, Any] = {}
     for table, when in zip(UNIT_TABLES, ("baseline", "current"), strict=True):
         rows, total = _unit_rows(agg, when)
@@ -239,8 +240,8 @@ def annex_context(agg: dict[str, Any], *, config: Config, period: Period,
     rows of the household list (with ``supports`` as one text, "Vay vốn ưu đãi: 30.000.000; Đào tạo nghề";
     empty when ``include_household_annex`` is False, so that no name reaches the template).
     """
-    words = setup_labels(config)
-    tables = annex_tables(agg, config=config)
+    words = setup_labels(config, period.cutoff)
+    tables = annex_tables(agg, config=config, on=period.cutoff)
     out: dict[str, Any] = {"include_household_annex": include_household_annex,
                            "left_out": ", ".join(left_out(agg))}
     for table, data in tables.items():
@@ -374,8 +375,8 @@ def build_workbook(agg: dict[str, Any], *, config: Config, period: Period, prope
     from openpyxl import Workbook
     from openpyxl.writer.excel import ExcelWriter
 
-    words = setup_labels(config)
-    tables = annex_tables(agg, config=config)
+    words = setup_labels(config, period.cutoff)
+    tables = annex_tables(agg, config=config, on=period.cutoff)
     names = left_out(agg)
     wb = Workbook()
     wb.remove(wb.worksheets[0])

@@ -202,7 +202,7 @@ def chart_context(agg: dict[str, Any], *, config: Config, period: Period) -> dic
     n_units = len(agg["units"]) + 1
     depr = deprivation_data(agg)
     return {
-        "poverty": {"image": ChartSpec("poverty", poverty_data(agg, config.words()),
+        "poverty": {"image": ChartSpec("poverty", poverty_data(agg, config.words(period.cutoff)),
                                        height_mm=min(28 + 10 * n_units, 200))},
         "year": {"image": ChartSpec("year", year, height_mm=80), "periods": rows(year["shown"]),
                  "missing": rows(year["missing"]), "partial": any(p["partial"] for p in year["points"])},

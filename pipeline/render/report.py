@@ -241,7 +241,7 @@ def _targets(agg: dict[str, Any], config: Config, valid: int) -> dict[str, Any]:
 
 
 def _document(config: Config, period: Period) -> dict[str, Any]:
-    d = config.document
+    d = config.document_on(period.cutoff)
     issue = d.get("issue_date")
     if issue:
         dateline = fmt.dateline(config.locality["place_name"], dt.date.fromisoformat(str(issue)))
@@ -408,7 +408,7 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
     targets = _targets(agg, config, len(valid))
     late = [s["unit_name"] for s in subs if s.get("on_time") is False]  # received after the deadline
     return {
-        "words": config.words(),
+        "words": config.words(period.cutoff),
         "doc": _document(config, period),
         "period": {"code": period.code, "label": f"{period.label} {period.year}", "name": period.label,
                    "kind": period.kind, "year": str(period.year), "previous_year": str(period.year - 1),

@@ -244,8 +244,9 @@ def deliver(period: Period, *, config: Config, ledger: Ledger, send: Sender, now
     local = approval["approved_at"].astimezone(config.timezone)
     context = {
         "district": config.locality.get("district") or "",
-        "recipient_of_report": config.document.get("recipient_of_report") or config.words()["superior"],
-        "words": config.words(),
+        "recipient_of_report": (config.document_on(period.cutoff).get("recipient_of_report")
+                                or config.words(period.cutoff)["superior"]),
+        "words": config.words(period.cutoff),
         "period_title": f"{period.title} {period.year}",
         "cutoff": fmt.date_admin(period.cutoff),
         "version": number,

@@ -198,13 +198,13 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
         rows.append({
             "name": unit.full_name,
             "code": unit.code,
-            "status": config.fill(status),
+            "status": config.fill(status, period.cutoff),
             "status_class": status_class,
             "latest_mtime": local(latest.file_mtime) if latest else "",
             "latest": latest,
             "latest_found": local(latest.found_at) if latest else "",
             "latest_received": local(latest.received_at) if latest else "",
-            "latest_status": config.fill(VERSION_LABELS[VersionStatus(latest.status)]) if latest else "",
+            "latest_status": config.fill(VERSION_LABELS[VersionStatus(latest.status)], period.cutoff) if latest else "",
             "used": state.used,
             "newer_failed": state.newer is not None,
             "findings": findings,
@@ -233,6 +233,6 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
         tolerance_minutes=f"{policy_from_config(config).intake_tolerance.total_seconds() / 60:g}",
         skipped=read_skipped(period, root),
         timeliness=timeliness_context(timeliness, config=config),
-        words=config.words(),
+        words=config.words(period.cutoff),
     )
     return write_text(status_page_path(period, root), html)  # district-facing, no personal data: 0644

@@ -117,7 +117,7 @@ def _common(config: Config, period: Period, now: dt.datetime, root: Path) -> dic
     local = now.astimezone(config.timezone)
     return {
         "district": config.locality.get("district") or "",
-        "words": config.words(),
+        "words": config.words(period.cutoff),
         "period_label": f"{period.label} {period.year}",
         "deadline": fmt.date_admin(period.deadline.date()),
         "days_left": (period.deadline.date() - local.date()).days,

@@ -506,7 +506,7 @@ def standard_finding(sub: Submission, config: Config, period: Period) -> Finding
                        f"Kỳ {period.code} (ngày chốt {period.cutoff:%d/%m/%Y}): chưa đối chiếu phân loại hộ với "
                        f"chuẩn nghèo. {exc}",
                        config.fill("Không cần sửa tệp; {office_abbr} đối chiếu thủ công theo chuẩn nghèo của kỳ "
-                                   "này."),
+                                   "này.", period.cutoff),
                        "standard")
     return None
 
@@ -865,7 +865,8 @@ def validate_submission(path: Path, *, config: Config, period: str, history: His
     checked = [f for f in findings_of(results, code_labels(config))
                if (f.sheet, f.row, f.column) not in read_places]  # one finding per bad cell: the reader's
     findings = [_closure_said(f, sub, p) for f in sub.findings] + [  # the suites' words are the setup's
-        dataclasses.replace(f, message=config.fill(f.message), fix=config.fill(f.fix)) for f in checked]
+        dataclasses.replace(f, message=config.fill(f.message, p.cutoff), fix=config.fill(f.fix, p.cutoff))
+        for f in checked]
     no_standard = standard_finding(sub, config, p)
     if no_standard is not None:
         findings.append(no_standard)

@@ -305,3 +305,38 @@ def test_no_level_or_office_word_in_a_string_of_the_code():
                     and CODE_LEVEL_WORDS.search(node.value)):
                 hits.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:80]}")
     assert hits == []
+
+
+def _two_stage_setup(config):
+    """The 2023 district setup with a second stage of the hierarchy from 01/07/2025: the province's department
+    reports to the province People's Committee (words and document of config/khanh_hoa_2026.yaml)."""
+    import dataclasses
+
+    province = load_config(ROOT / "config" / "khanh_hoa_2026.yaml")
+    stage = {"valid_from": dt.date(2025, 7, 1), "valid_to": dt.date(9999, 12, 31), "document": province.document,
+             "wording": province.wording}
+    return dataclasses.replace(config, stages=(stage,))
+
+
+def test_the_hierarchy_is_dated(config):
+    """Until 30/06/2025 the district's words and document; from 01/07/2025 the stage's: a period is in the stage
+    its cut-off falls in (2025-6T: district, 2025-9T: province); without a day, the top-level ones."""
+    setup = _two_stage_setup(config)
+    six, nine = setup.period("2025-6T"), setup.period("2025-9T")
+    assert setup.words(six.cutoff)["whole_area"] == "toàn huyện"
+    assert setup.words(nine.cutoff)["whole_area"] == "toàn tỉnh"
+    assert setup.document_on(six.cutoff)["issuer"] == "PHÒNG LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI"
+    assert setup.document_on(nine.cutoff)["issuer"] == "SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG"
+    assert setup.fill("{staff} đã được báo", nine.cutoff) == "cán bộ Sở đã được báo"
+    assert setup.fill("{staff} đã được báo") == "cán bộ huyện đã được báo"
+
+
+def test_stages_of_the_hierarchy_never_overlap(tmp_path):
+    """Two stages covering the same days are refused at load."""
+    data = _raw("ninh_son.yaml")
+    stage = {"valid_from": "2025-07-01", "document": data["document"], "wording": data["wording"]}
+    data["hierarchy"] = [stage, {**stage, "valid_from": "2026-01-01"}]
+    with pytest.raises(ConfigError, match="hierarchy: two stages cover the same days"):
+        _load(tmp_path, locality=data)
+    data["hierarchy"] = [{**stage, "valid_to": "2025-12-31"}, {**stage, "valid_from": "2026-01-01"}]
+    assert len(_load(tmp_path, locality=data).stages) == 2

@@ -620,3 +620,24 @@ def test_template_saved_by_libreoffice(config, plan_root, tmp_path):
     assert check.returncode == 1
     assert "dùng biến không có trong dữ liệu báo cáo: activitis" in check.stderr
     assert check.stderr.startswith("MẪU CÓ LỖI — Mẫu báo cáo sai.docx (word/document.xml), đoạn thứ ")
+
+
+def test_the_report_is_the_office_of_its_periods_stage(config):
+    """A setup whose hierarchy changes on 01/07/2025: the 2025 6-month report (cut-off 30/04) is the district
+    Labour office's to the district People's Committee, the 9-month one (cut-off 31/07) the province
+    department's to the province People's Committee, each in its own words."""
+    import dataclasses
+    import datetime as dt
+
+    from pipeline.config import load_config
+    from pipeline.render.report import _document
+
+    province = load_config(ROOT / "config" / "khanh_hoa_2026.yaml")
+    setup = dataclasses.replace(config, stages=({"valid_from": dt.date(2025, 7, 1), "valid_to": dt.date(9999, 12, 31),
+                                                 "document": province.document, "wording": province.wording},))
+    six, nine = setup.period("2025-6T"), setup.period("2025-9T")
+    assert (_document(setup, six)["issuer_parent"], _document(setup, six)["recipient_of_report"]) == (
+        "UBND HUYỆN NINH SƠN", "Ủy ban nhân dân huyện")
+    assert (_document(setup, nine)["issuer_parent"], _document(setup, nine)["recipient_of_report"],
+            _document(setup, nine)["number_suffix"]) == ("UBND TỈNH KHÁNH HÒA", "Ủy ban nhân dân tỉnh", "/BC-SNNMT")
+    assert setup.words(nine.cutoff)["whole_area_start"] == "Toàn tỉnh"
