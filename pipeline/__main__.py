@@ -563,6 +563,8 @@ def _print_summary(period, config, workspace) -> int:
     agg = json.loads(agg_path.read_text(encoding="utf-8"))
     for sub in agg["submissions"]:
         print(unit_line(sub))
+    for row in agg.get("bridge", []):
+        print(bridge_line(row))
     if not agg.get("assessable", True):
         lacking = ", ".join(agg.get("lacking") or []) or "mọi đơn vị"
         print(f"Mục tiêu: chưa đủ số liệu để đánh giá (chưa có báo cáo hợp lệ của: {lacking}).")
@@ -597,6 +599,23 @@ def _check_units(config, workspace) -> int:
     print(f"{len(config.units)} đơn vị trong {workspace.config_path.name} khớp danh mục đơn vị hành chính chính thức "
           "(mã, tên, loại, khu vực, thời gian hiệu lực).")
     return 0
+
+
+def bridge_line(row: dict) -> str:
+    """One line of a successor's bridge (:func:`pipeline.aggregate.tables.bridge`), for district staff: its own
+    01/01 households beside its predecessors' sum, "[CẢNH BÁO]" first when they differ."""
+    from pipeline import fmt
+
+    names = ", ".join(row["predecessors"])
+    own = row["own"]["households_total"] if row["own"] else None
+    head = f"Đối chiếu số hộ tại 01/01 của {row['unit_name']} ({row['unit_code']}) với các đơn vị cũ ({names})"
+    if row["sum"] is None:
+        return f"{head}: chưa đủ báo cáo hợp lệ kỳ {row['period']} của các đơn vị cũ để cộng."
+    summed = fmt.number(row["sum"]["households_total"])
+    if own is None:
+        return f"{head}: đơn vị chưa có báo cáo hợp lệ; các đơn vị cũ cộng {summed} hộ."
+    said = f"{head}: đơn vị báo cáo {fmt.number(own)} hộ; các đơn vị cũ cộng {summed} hộ (kỳ {row['period']})"
+    return f"[CẢNH BÁO] {said} — khác nhau, cần làm rõ." if row["differs"] else f"{said}."
 
 
 def _fallback_period(config) -> str:

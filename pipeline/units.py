@@ -104,6 +104,13 @@ def successor(code: str) -> OfficialUnit | None:
     return _list(CURRENT).get(str(new.ward_code).zfill(5)) if new.ward_code else None
 
 
+def predecessors(code: str, provinces: frozenset[str]) -> list[OfficialUnit]:
+    """The units of the old list, in ``provinces`` (their names, e.g. "Ninh Thuận"), that the 2025 unit ``code``
+    took over (:func:`successor`), by code."""
+    return sorted((u for u in _list(LEGACY).values() if u.province in provinces
+                   and (after := successor(u.code)) is not None and after.code == code), key=lambda u: u.code)
+
+
 def closed_code_help(code: str, on: dt.date) -> str | None:
     """When ``code`` names a unit closed before ``on`` (Vietnamese, no final stop): "Mã 22825 (xã Hòa Sơn) đã
     thôi hiệu lực từ 01/07/2025; nay là xã Anh Dũng, mã 22828"; None when ``code`` is in force on ``on`` or

@@ -525,3 +525,20 @@ def test_check_units_compares_the_setup_with_the_official_list(tmp_path, monkeyp
         "nguyên).",
     ]
     assert setup.read_bytes() == before
+
+
+def test_a_successors_bridge_is_one_line_for_staff():
+    """The summary's bridge line: agreeing figures as a plain line, different ones as a warning, an incomplete
+    sum said so."""
+    from pipeline.__main__ import bridge_line
+
+    row = {"unit_code": "22828", "unit_name": "xã Anh Dũng", "period": "2025-6T",
+           "predecessors": ["xã Ma Nới", "xã Hòa Sơn"], "complete": True,
+           "own": {"households_total": 2650}, "sum": {"households_total": 2600}, "differs": True}
+    head = "Đối chiếu số hộ tại 01/01 của xã Anh Dũng (22828) với các đơn vị cũ (xã Ma Nới, xã Hòa Sơn)"
+    assert bridge_line(row) == (f"[CẢNH BÁO] {head}: đơn vị báo cáo 2.650 hộ; các đơn vị cũ cộng 2.600 hộ (kỳ "
+                                "2025-6T) — khác nhau, cần làm rõ.")
+    assert bridge_line({**row, "own": {"households_total": 2600}, "differs": False}) == (
+        f"{head}: đơn vị báo cáo 2.600 hộ; các đơn vị cũ cộng 2.600 hộ (kỳ 2025-6T).")
+    assert bridge_line({**row, "sum": None, "complete": False}) == (
+        f"{head}: chưa đủ báo cáo hợp lệ kỳ 2025-6T của các đơn vị cũ để cộng.")

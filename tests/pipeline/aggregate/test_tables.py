@@ -694,3 +694,36 @@ def test_aggregate_follows_households_through_the_earlier_periods(config):
     assert [year["by_period"][p]["escaped_poverty"] for p in year["periods"]] == [0, 1]
     assert [year["by_period"][p]["ncc"]["poor_households_current"] for p in year["periods"]] == [1, 0]
     assert year["baseline"]["poor_households"] == 1
+
+
+def test_a_successor_is_shown_beside_its_predecessors_sum(config):
+    """2025: xã Ma Nới (22828) and xã Hòa Sơn (22825) report the 6-month period; from 01/07/2025 xã Anh Dũng
+    (22828 again) took both over and reports its own 01/01 figures. The bridge puts them beside the sum of its
+    predecessors' 01/01 figures, flags a difference, and gives no sum while a predecessor lacks a valid report;
+    units that did not change have no bridge row."""
+    from pipeline.aggregate.tables import bridge
+
+    ma_noi = dataclasses.replace(config.unit("22828"), valid_to=dt.date(2025, 6, 30))
+    anh_dung = Unit(code="22828", name="Anh Dũng", kind="xã", area="rural", valid_from=dt.date(2025, 7, 1))
+    setup = dataclasses.replace(config, units=tuple(u for u in config.units if u.code != "22828") + (ma_noi, anh_dung))
+    six = setup.period("2025-6T")
+
+    def valid(unit: Unit, households: int, poor: int, period: str) -> UnitInput:
+        item = _valid(setup, "22825" if unit.name == "Hòa Sơn" else "22810", period=period,
+                      summary=_summary(households_total=(households, households), poor_households=(poor, poor)))
+        return UnitInput(dataclasses.replace(item.state, unit=unit), item.outcome, item.submission)
+
+    hoa_son, lam_son = setup.unit("22825"), setup.unit("22813", dt.date(2025, 4, 30))
+    earlier = [(six, [valid(ma_noi, 1100, 300, "2025-6T"), valid(hoa_son, 1500, 120, "2025-6T"),
+                      valid(lam_son, 4000, 200, "2025-6T")])]
+    [row] = bridge([valid(anh_dung, 2600, 420, "2025-9T")], earlier)
+    assert (row["unit_name"], row["period"], row["predecessors"], row["complete"]) == (
+        "xã Anh Dũng", "2025-6T", ["xã Ma Nới", "xã Hòa Sơn"], True)
+    assert (row["own"]["households_total"], row["sum"]["households_total"], row["sum"]["poor_households"],
+            row["differs"]) == (2600, 2600, 420, False)
+    [row] = bridge([valid(anh_dung, 2650, 420, "2025-9T")], earlier)
+    assert row["differs"] is True
+    missing = [(six, [valid(ma_noi, 1100, 300, "2025-6T"), _without(setup, "22825", UnitStatus.MISSING)])]
+    [row] = bridge([valid(anh_dung, 2600, 420, "2025-9T")], missing)
+    assert (row["complete"], row["sum"], row["differs"]) == (False, None, False)
+    assert bridge([valid(lam_son, 4000, 200, "2025-9T")], earlier) == []  # the same unit: no bridge
