@@ -22,6 +22,7 @@ import contextlib
 import fnmatch
 import hashlib
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -257,6 +258,30 @@ def sha256_of_open(fh: BinaryIO) -> str:
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 """The timestamp of every entry of a normalised .docx or .xlsx (the earliest a zip entry can hold)."""
 _FIRST_ENTRIES = ("[Content_Types].xml", "_rels/.rels")
+
+
+_PRESERVED_WORD = re.compile(rb'<w:t xml:space="preserve">([^<\s](?:[^<]*[^<\s])?)</w:t>')
+
+
+def _without_idle_preserve(xml: bytes) -> bytes:
+    """``xml`` with ``xml:space="preserve"`` dropped from every text run whose text neither starts nor ends
+    with white space: there the attribute changes nothing Word shows (docxtpl adds it to every run that held a
+    template tag)."""
+    return _PRESERVED_WORD.sub(rb"<w:t>\1</w:t>", xml)
+
+
+def same_document(a: Path, b: Path) -> bool:
+    """Whether two files say the same: equal bytes, or two zips (.docx, .xlsx) with the same entries whose
+    contents are equal once an idle ``xml:space="preserve"`` is dropped (:func:`_without_idle_preserve`) — a
+    template whose words became variables renders the same report with that attribute on their runs."""
+    if sha256_of(a) == sha256_of(b):
+        return True
+    if not (zipfile.is_zipfile(a) and zipfile.is_zipfile(b)):
+        return False
+    with zipfile.ZipFile(a) as za, zipfile.ZipFile(b) as zb:
+        if sorted(za.namelist()) != sorted(zb.namelist()):
+            return False
+        return all(_without_idle_preserve(za.read(n)) == _without_idle_preserve(zb.read(n)) for n in za.namelist())
 
 
 def normalise_docx(path: Path) -> Path:

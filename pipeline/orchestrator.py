@@ -44,7 +44,7 @@ from pipeline import codehash, schema
 from pipeline.aggregate.movement import year_periods
 from pipeline.aggregate.tables import UnitInput, aggregate
 from pipeline.config import Config, ConfigError, Period
-from pipeline.files import crashpoint, ensure_dir, sha256_of, sweep_stale, write_text
+from pipeline.files import crashpoint, ensure_dir, same_document, sha256_of, sweep_stale, write_text
 from pipeline.findings import ERROR, Finding, ValidationOutcome, read_outcome
 from pipeline.intake.inbox import InboxRefused, intake_pass
 from pipeline.ledger.state import UnitState, unit_states
@@ -57,6 +57,7 @@ from pipeline.paths import (
     report_dir,
     report_name,
     report_path,
+    version_dir,
     work_root,
 )
 from pipeline.publish import versions
@@ -424,15 +425,17 @@ def _renders_as(number: int, manifest: Mapping[str, Any], agg: dict[str, Any], *
                 root: Path) -> bool:
     """Whether today's code renders, from ``agg``, the same files as version ``number`` holds: rendered as
     that version (its own "changes since" section, from its manifest's components and the version before it)
-    and compared byte for byte with its files. The PDF, derived, is not compared."""
+    and compared with its files: the same bytes, or documents that say the same (:func:`pipeline.files.
+    same_document`: an idle ``xml:space`` attribute aside). The PDF, derived, is not compared."""
     previous = versions.read_manifest(period, number - 1, root) if number > 1 else None
     previous_agg = versions.read_version_aggregates(period, number - 1, root) if number > 1 else None
     context = version_context(number, agg, manifest.get("components", {}), config=config, previous=previous,
                               previous_agg=previous_agg)
     files, _ = _stage_version(agg, config=config, period=period, root=root, context=context, pdf=False)
     kept = manifest.get("files", {})
+    folder = version_dir(period, number, root)
     return set(files) == set(kept) and all(
-        sha256_of(path) == kept[name] for name, path in files.items())
+        sha256_of(path) == kept[name] or same_document(path, folder / name) for name, path in files.items())
 
 
 def render_period(period: Period, *, config: Config, workspace: Workspace) -> str:

@@ -68,3 +68,29 @@ def test_sweep_removes_only_old_hidden_temporaries(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [".fresh.docx.def.tmp", "bao-cao.docx", "data-docs", live_site])
     assert (tmp_path / "data-docs" / "index.html").read_text() == "site"
+
+
+def test_same_document_ignores_only_an_idle_preserve(tmp_path):
+    """Two .docx whose runs differ only by xml:space="preserve" on text without edge spaces say the same; on a
+    text with a leading space, or with other words, or with another part, they do not."""
+    import zipfile
+
+    from pipeline.files import same_document
+
+    def docx(name: str, body: bytes, extra: dict[str, bytes] | None = None) -> Path:
+        path = tmp_path / name
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("word/document.xml", b"<w:p><w:r>" + body + b"</w:r></w:p>")
+            for part, data in (extra or {}).items():
+                z.writestr(part, data)
+        return path
+
+    plain = docx("a.docx", "<w:t>toàn huyện</w:t>".encode())
+    assert same_document(plain, docx("b.docx", '<w:t xml:space="preserve">toàn huyện</w:t>'.encode()))
+    assert not same_document(docx("c.docx", "<w:t> toàn huyện</w:t>".encode()),
+                             docx("d.docx", '<w:t xml:space="preserve"> toàn huyện</w:t>'.encode()))
+    assert not same_document(plain, docx("e.docx", "<w:t>toàn tỉnh</w:t>".encode()))
+    assert not same_document(plain, docx("f.docx", "<w:t>toàn huyện</w:t>".encode(), {"word/footer1.xml": b"<f/>"}))
+    text = tmp_path / "x.txt"
+    text.write_text("toàn huyện", encoding="utf-8")
+    assert same_document(text, text) and not same_document(text, plain)
