@@ -95,8 +95,7 @@ def successor(code: str) -> OfficialUnit | None:
     old = _list(LEGACY).get(code)
     if old is None:
         return None
-    row = next(r for r in _rows(LEGACY) if str(r["wardCode"]).zfill(5) == code)
-    address = f"{row['wardType']} {old.name}, {old.district or ''}, {old.province}"
+    address = f"{old.kind[:1].upper()}{old.kind[1:]} {old.name}, {old.district or ''}, {old.province}"
     try:
         new = convert_address(address)
     except Exception:  # noqa: BLE001 - the package's parser found no match: no successor known
