@@ -334,8 +334,7 @@ def intake_pass(period: Period, *, config: Config, ledger: Ledger, now: dt.datet
                 if known is None:
                     looks.append(_Look(src, st, ledger.sight(period.code, src.name, st.st_ino, now)))
                 elif known.original_name != src.name:  # the same bytes under another name: said, not taken twice
-                    skipped.append({"name": src.name, "reason": SKIP_SAME_BYTES.format(
-                        name=known.original_name, at=fmt.local_time(known.received_at, config.timezone))})
+                    skipped.append({"name": src.name, "reason": _same_bytes(known, config)})
             except FileNotFoundError:
                 continue
             except OSError as exc:
@@ -490,8 +489,7 @@ class _Waits:
         ledger.forget_sighting(period.code, src.name)
         known = ledger.find(period.code, digest)
         if known is not None:  # the same bytes came under another name in this pass
-            return None, None if known.original_name == src.name else SKIP_SAME_BYTES.format(
-                name=known.original_name, at=fmt.local_time(known.received_at, self.config.timezone))
+            return None, None if known.original_name == src.name else _same_bytes(known, self.config)
         crashpoint("intake-after-archive")
         version = ledger.register(
             period=period.code, unit_code=peek_unit(copy, self.config, sha256=digest, period=period,
@@ -502,6 +500,11 @@ class _Waits:
             on_time=arrived_on_time(received_at, Arrival.INTAKE, period, policy_from_config(self.config)),
         )
         return version, None
+
+
+def _same_bytes(known: Version, config: Config) -> str:
+    """The skip reason of a file whose bytes are already the version ``known`` (under another name)."""
+    return SKIP_SAME_BYTES.format(name=known.original_name, at=fmt.local_time(known.received_at, config.timezone))
 
 
 def _seconds(when: dt.datetime, tz: dt.tzinfo) -> str:

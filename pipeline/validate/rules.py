@@ -281,12 +281,19 @@ def _bounds_frame(sub: Submission, history: History | None, config: Config, on: 
             })
     for row in rows:  # one finding a cell: beyond the hard limit, the error alone
         row["within_soft"] = row["within_soft"] or not row["within_hard"]
-    frame = pd.DataFrame(rows or [{"indicator": "", "excel_row": None, "column_label": "", "value": None,
+    return Frame("bounds", _limits_frame(rows), schema.SHEET_SUMMARY, {})
+
+
+def _limits_frame(rows: list[dict[str, Any]], **blank: Any) -> pd.DataFrame:
+    """The frame of a limits check (:func:`_bounds_frame`, :func:`_amount_bounds_frame`): ``rows``, or one row
+    that passes (its other columns ``blank``) when there is none; ``excel_row`` Int64, ``within_hard`` and
+    ``within_soft`` bool."""
+    frame = pd.DataFrame(rows or [{"indicator": "", **blank, "excel_row": None, "column_label": "", "value": None,
                                    "within_hard": True, "within_soft": True, "detail": ""}])
     frame["excel_row"] = frame["excel_row"].astype("Int64")
     for column in ("within_hard", "within_soft"):
         frame[column] = frame[column].astype(bool)
-    return Frame("bounds", frame, schema.SHEET_SUMMARY, {})
+    return frame
 
 
 def _typed_unit(sub: Submission, config: Config, on: dt.date | None) -> Unit | None:
@@ -384,12 +391,7 @@ def _amount_bounds_frame(sub: Submission, config: Config, period: Period,
                            + (f" {ACCEPT_KEY_WORDS}{key}." if within_hard and not pd.isna(row["household_code"])
                               else "")),
             })
-    frame = pd.DataFrame(rows or [{"indicator": "", "household_code": None, "excel_row": None, "column_label": "",
-                                   "value": None, "within_hard": True, "within_soft": True, "detail": ""}])
-    frame["excel_row"] = frame["excel_row"].astype("Int64")
-    for column in ("within_hard", "within_soft"):
-        frame[column] = frame[column].astype(bool)
-    return Frame("amount_bounds", frame, schema.SHEET_ROSTER, {})
+    return Frame("amount_bounds", _limits_frame(rows, household_code=None), schema.SHEET_ROSTER, {})
 
 
 def _closure_said(finding: Finding, sub: Submission, period: Period) -> Finding:
