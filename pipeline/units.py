@@ -110,6 +110,22 @@ def predecessors(code: str, provinces: frozenset[str]) -> list[OfficialUnit]:
                    and (after := successor(u.code)) is not None and after.code == code), key=lambda u: u.code)
 
 
+def configured_predecessors(config: Config, unit: Unit, on: dt.date) -> tuple[list[Unit], bool]:
+    """The units of ``config`` active on ``on`` (an earlier period's cut-off) that ``unit`` took over in the 2025
+    conversion (:func:`successor`), in configuration order, and whether they are all the official predecessors
+    in their provinces (xã Mỹ Sơn took over Phước Trung of another district too: a district setup has only
+    part of it). ``unit`` itself active on ``on`` has none: it is the same unit, not a successor."""
+    if unit.active_on(on):
+        return [], False
+    before = [u for u in config.units_on(on)
+              if u is not unit and (after := successor(u.code)) is not None and after.code == unit.code]
+    if not before:
+        return [], False
+    provinces = frozenset(o.province for u in before if (o := official_unit(u.code, on)) is not None)
+    official = {u.code for u in predecessors(unit.code, provinces)}
+    return before, official <= {u.code for u in before}
+
+
 def closed_code_help(code: str, on: dt.date) -> str | None:
     """When ``code`` names a unit closed before ``on`` (Vietnamese, no final stop): "Mã 22825 (xã Hòa Sơn) đã
     thôi hiệu lực từ 01/07/2025; nay là xã Anh Dũng, mã 22828"; None when ``code`` is in force on ``on`` or

@@ -112,37 +112,35 @@ BRIDGE_KEYS = ("households_total", "poor_households", "near_poor_households")
 """The 01/01 figures a successor's bridge compares (households)."""
 
 
-def bridge(inputs: list[UnitInput], earlier: Sequence[tuple[Period, list[UnitInput]]]) -> list[dict[str, Any]]:
+def bridge(inputs: list[UnitInput], earlier: Sequence[tuple[Period, list[UnitInput]]],
+           config: Config) -> list[dict[str, Any]]:
     """For each unit of this period that took over units reporting in the year's first period (the 2025
     merger: xã Anh Dũng took over xã Ma Nới and xã Hòa Sơn on 01/07/2025), its own 01/01 figures beside the sum
     of its predecessors' 01/01 figures as they reported them then. A successor knows its households and reports
     its own figures; a difference is shown to staff, never corrected.
 
     Predecessors are the configured units of that period whose successor in the official 2025 conversion
-    (:func:`pipeline.units.successor`) is this unit; the sum is given only when every predecessor of the
-    official list (in the predecessors' provinces) is configured and sent a valid report.
+    is this unit (:func:`pipeline.units.configured_predecessors`); the sum is given only when every predecessor
+    of the official list (in the predecessors' provinces) is configured and sent a valid report.
 
     Returns:
         ``[{"unit_code", "unit_name", "period" (the earlier period's code), "predecessors" ([names]),
         "complete" (bool), "own" ({key: int} or None), "sum" ({key: int} or None), "differs" (bool)}]`` for the
         keys of :data:`BRIDGE_KEYS` (households), in configuration order.
     """
-    from pipeline.units import official_unit, predecessors, successor
+    from pipeline.units import configured_predecessors
 
     if not earlier:
         return []
     first_period, first = earlier[0]
-    now = {id(i.unit) for i in inputs}
+    sent = {id(e.unit): e for e in first}
     rows = []
     for item in inputs:
-        before = [e for e in first if id(e.unit) not in now and (after := successor(e.unit.code)) is not None
-                  and after.code == item.unit.code]
+        units, official = configured_predecessors(config, item.unit, first_period.cutoff)
+        before = [sent[id(u)] for u in units if id(u) in sent]
         if not before:
             continue
-        provinces = frozenset(o.province for e in before
-                              if (o := official_unit(e.unit.code, first_period.cutoff)) is not None)
-        official = {u.code for u in predecessors(item.unit.code, provinces)}
-        complete = official <= {e.unit.code for e in before} and all(e.submission is not None for e in before)
+        complete = official and len(before) == len(units) and all(e.submission is not None for e in before)
         own = ({k: _summary_values(item.submission, "value_baseline")[k] for k in BRIDGE_KEYS}
                if item.submission is not None else None)
         total = ({k: sum(int(_summary_values(e.submission, "value_baseline")[k] or 0) for e in before
@@ -556,5 +554,5 @@ def aggregate(inputs: list[UnitInput], *, config: Config, period: Period,
         "trajectory": movement.trajectory([(p, _rosters(i)) for p, i in [*earlier, (period, inputs)]], config,
                                           SUPPORT_AMOUNTS[:1] + SUPPORT_FLAGS + SUPPORT_AMOUNTS[1:]),
         "year": movement.year_figures([(p, period_figures(i, config)) for p, i in [*earlier, (period, inputs)]]),
-        "bridge": bridge(inputs, earlier),
+        "bridge": bridge(inputs, earlier, config),
     }

@@ -37,6 +37,7 @@ from pipeline.read.reader import (
     read_submission,
     roster_counts,
 )
+from pipeline.synthesis import capitalise
 from pipeline.units import closed_code_help
 
 log = logging.getLogger(__name__)
@@ -108,13 +109,23 @@ class History:
     """What validation compares a submission with: the unit's accepted submission of the previous period.
 
     ``same_year`` is True when that period is of the same year (its households may not vanish);
-    ``accepted`` maps indicator keys whose outlier warning district staff accepted to the justification.
+    ``accepted`` maps indicator keys whose outlier warning district staff accepted to the justification;
+    ``previous_units`` names the units whose submissions ``previous`` sums when the unit is their successor (xã
+    Anh Dũng from 01/07/2025 against xã Ma Nới and xã Hòa Sơn before; :func:`pipeline.validate.run._summed`):
+    its figures are compared with their sum, its households (new codes) are not.
     """
 
     previous: Submission | None = None
     previous_period: str = ""
     same_year: bool = False
     accepted: dict[str, str] | None = None
+    previous_units: tuple[str, ...] = ()
+
+    def previous_label(self) -> str:
+        """The compared figures' source in a finding: "kỳ 2025-6T" or "kỳ 2025-6T (tổng của xã Ma Nới, xã Hòa
+        Sơn)"."""
+        summed = f" (tổng của {', '.join(self.previous_units)})" if self.previous_units else ""
+        return f"kỳ {self.previous_period}{summed}"
 
 
 def build_frames(sub: Submission, config: Config, period: Period | None = None,
@@ -180,7 +191,7 @@ def build_frames(sub: Submission, config: Config, period: Period | None = None,
     if amount_bounds is not None:
         frames.append(amount_bounds)
     if history is not None and history.previous is not None:
-        if history.same_year:
+        if history.same_year and not history.previous_units:
             frames.append(_continuity_frame(sub, history))
         if not sub.summary.empty:
             frames.append(_outlier_frame(sub, history, config))
@@ -246,7 +257,7 @@ def _bounds_frame(sub: Submission, history: History | None, config: Config, on: 
     if history is not None and history.previous is not None and history.same_year:
         before = figure(history.previous.summary.set_index("indicator"), "households_total", "value_current")
         if before:
-            references.append((f"kỳ {history.previous_period} đã chấp nhận", before))
+            references.append((f"{history.previous_label()} đã chấp nhận", before))
     unit = _typed_unit(sub, config, on)
     if not references and unit is not None and unit.households_reference:
         references.append(("số hộ tham chiếu của đơn vị trong cấu hình", unit.households_reference))
@@ -569,7 +580,8 @@ def _outlier_frame(sub: Submission, history: History, config: Config) -> Frame:
         rows.append({
             "indicator": key, "excel_row": cur.at[key, "excel_row"], "value_current": int(now_v),
             "within_limit": bool(abs(change) < min_abs or pct <= max_pct or key in accepted),
-            "detail": (f"Kỳ {history.previous_period}: {fmt.number(int(before))}; kỳ này: {fmt.number(int(now_v))} "
+            "detail": (f"{capitalise(history.previous_label())}: {fmt.number(int(before))}; "
+                       f"kỳ này: {fmt.number(int(now_v))} "
                        f"(thay đổi {fmt.pct(pct, 1)}; ngưỡng {fmt.pct(max_pct, 0)})."),
             "column_label": sub.headers.get((schema.SHEET_SUMMARY, "value_current"), "value_current"),
         })

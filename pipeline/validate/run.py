@@ -8,6 +8,7 @@ libraries involved (:func:`pipeline.codehash.rules_hash`), and the unit's histor
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import codehash
-from pipeline.config import Config, Period
+from pipeline.config import Config, Period, Unit
 from pipeline.files import crashpoint
 from pipeline.findings import ERROR, WARNING, Finding, ValidationOutcome, read_outcome
 from pipeline.ledger.state import unit_state
@@ -25,6 +26,7 @@ from pipeline.paths import findings_path
 from pipeline.read.staging import staged_submission
 from pipeline.status import UnitStatus, VersionStatus
 from pipeline.system_errors import error_type, log_system_error, system_error_finding
+from pipeline.units import configured_predecessors
 from pipeline.validate import rules
 from pipeline.validate.results import counts_path, results_path, write_results
 from pipeline.validate.rules import History, SuiteError
@@ -49,43 +51,73 @@ def fingerprint(sha256: str, context: str = "") -> str:
 
 
 def _history_inputs(version: Version, *, config: Config, ledger: Ledger, period: Period
-                    ) -> tuple[Period, Version | None, dict[str, str], str]:
-    """From the ledger only: the previous period, the unit's latest valid version of it (or None), the
-    outliers accepted for this period, and a text identifying them for the fingerprint.
+                    ) -> tuple[Period, list[Version], tuple[str, ...], dict[str, str], str]:
+    """From the ledger only: the previous period, the versions to compare with, the names of the units they are
+    of when they are a successor's predecessors (else empty), the outliers accepted for this period, and a text
+    identifying them for the fingerprint.
 
-    A code that names another unit at the previous period's cut-off (22828: xã Ma Nới until 30/06/2025, xã Anh
-    Dũng — Ma Nới and Hòa Sơn merged — from 01/07/2025) has no previous version: a successor is never compared
-    with one of its predecessors alone as if it were itself."""
+    Within one unit's life the versions are its own latest valid one of the previous period (or none). A code that
+    names another unit at the previous period's cut-off (22828: xã Ma Nới until 30/06/2025, xã Anh Dũng — Ma Nới
+    and Hòa Sơn merged — from 01/07/2025) is a successor: it is compared with the sum of its predecessors' latest
+    valid versions when every official predecessor is in the setup and has one
+    (:func:`pipeline.units.configured_predecessors`), else with nothing — never with one predecessor alone as if
+    it were itself."""
     prev_period = config.previous_period(period)
     if version.unit_code is None:
-        return prev_period, None, {}, ""
-    same_unit = _same_unit(config, version.unit_code, prev_period.cutoff, period.cutoff)
-    prev = [v for v in ledger.versions(prev_period.code, version.unit_code)
-            if v.status == VersionStatus.VALID and same_unit]
+        return prev_period, [], (), {}, ""
     accepted = ledger.acceptances(period.code, version.unit_code)
-    context = f"{prev[-1].sha256 if prev else '-'}:{sorted(accepted.items())}"
-    return prev_period, prev[-1] if prev else None, accepted, context
+    then, now = _unit_on(config, version.unit_code, prev_period.cutoff), _unit_on(config, version.unit_code,
+                                                                                     period.cutoff)
+    prevs: list[Version] = []
+    names: tuple[str, ...] = ()
+    if then is not None and then is now:
+        prevs = _latest_valid(ledger, prev_period, then.code)[-1:]
+    elif now is not None:
+        before, complete = configured_predecessors(config, now, prev_period.cutoff)
+        latest = [_latest_valid(ledger, prev_period, u.code)[-1:] for u in before]
+        if complete and all(latest):
+            prevs, names = [v[0] for v in latest], tuple(u.full_name for u in before)
+    context = f"{','.join(v.sha256 for v in prevs) or '-'}:{sorted(accepted.items())}"
+    return prev_period, prevs, names, accepted, context
 
 
-def _same_unit(config: Config, code: str, before: dt.date, after: dt.date) -> bool:
-    """Whether ``code`` names the same configured unit on both days (a code unknown on either: not the same)."""
-    units = [u for u in config.units if u.code == code]
-    then = next((u for u in units if u.active_on(before)), None)
-    now = next((u for u in units if u.active_on(after)), None)
-    return then is not None and then is now
+def _latest_valid(ledger: Ledger, period: Period, code: str) -> list[Version]:
+    return [v for v in ledger.versions(period.code, code) if v.status == VersionStatus.VALID]
 
 
-def _history(version: Version, prev_period: Period, prev: Version | None, accepted: dict[str, str], *,
-             config: Config, period: Period, root: Path) -> Any:
-    """The :class:`pipeline.validate.rules.History` to validate with (the previous version's staged frames)."""
+def _unit_on(config: Config, code: str, day: dt.date) -> Unit | None:
+    """The configured unit ``code`` names on ``day`` (None: no such unit then)."""
+    return next((u for u in config.units if u.code == code and u.active_on(day)), None)
+
+
+def _history(version: Version, prev_period: Period, prevs: list[Version], names: tuple[str, ...],
+             accepted: dict[str, str], *, config: Config, period: Period, root: Path) -> Any:
+    """The :class:`pipeline.validate.rules.History` to validate with: the previous version's staged frames, or for
+    a successor the sum of its predecessors' (:func:`_summed`)."""
     if version.unit_code is None:
         return None
-    previous = None
-    if prev is not None:
-        previous = staged_submission(Path(prev.archive_path), sha256=prev.sha256, period=prev_period, config=config,
-                                     file_name=prev.original_name, root=root)
+    staged = [staged_submission(Path(v.archive_path), sha256=v.sha256, period=prev_period, config=config,
+                                file_name=v.original_name, root=root) for v in prevs]
+    previous = _summed(staged) if names else (staged[0] if staged else None)
     return History(previous=previous, previous_period=prev_period.code,
-                   same_year=prev_period.year == period.year, accepted=accepted)
+                   same_year=prev_period.year == period.year, accepted=accepted, previous_units=names)
+
+
+def _summed(subs: list[Any]) -> Any:
+    """One submission standing for several units' (a successor's predecessors): the first's, with each indicator
+    of the summary summed over all (Int64; NA where any is NA: a sum of unknown is unknown) and no households
+    (their codes are the old units'; the roster is not compared)."""
+
+    first = subs[0]
+    values = ["value_baseline", "value_current"]
+    frames = [s.summary.set_index("indicator")[values] for s in subs]
+    total = frames[0].copy()
+    for frame in frames[1:]:
+        total = total.add(frame.reindex(total.index))
+    summary = first.summary.copy()
+    for column in values:
+        summary[column] = summary["indicator"].map(total[column]).astype("Int64")
+    return dataclasses.replace(first, summary=summary, roster=first.roster.iloc[0:0])
 
 
 def validate_version(version: Version, *, config: Config, ledger: Ledger, period: Period, now: dt.datetime,
@@ -105,14 +137,15 @@ def validate_version(version: Version, *, config: Config, ledger: Ledger, period
     Raises:
         SuiteError: an expectation suite is broken (it concerns every file).
     """
-    prev_period, prev, accepted, context = _history_inputs(version, config=config, ledger=ledger, period=period)
+    prev_period, prevs, names, accepted, context = _history_inputs(version, config=config, ledger=ledger,
+                                                                   period=period)
     fp = fingerprint(version.sha256, context)
     out = findings_path(period, version.sha256, root)
     kept = (out, results_path(period, version.sha256, root), counts_path(period, version.sha256, root))
     if version.fingerprint == fp and VersionStatus(version.status).checked and all(p.exists() for p in kept):
         return read_outcome(out), False  # unchanged: not even the previous workbook is read
     try:
-        history = _history(version, prev_period, prev, accepted, config=config, period=period, root=root)
+        history = _history(version, prev_period, prevs, names, accepted, config=config, period=period, root=root)
         outcome = rules.validate_submission(  # looked up on the module: tests replace it
             Path(version.archive_path), config=config, period=period.code, history=history,
             file_name=version.original_name, sha256=version.sha256,

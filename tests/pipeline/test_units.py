@@ -7,7 +7,15 @@ import dataclasses
 import datetime as dt
 
 from pipeline.config import Unit
-from pipeline.units import REFORM_DAY, check_units, closed_code_help, official_unit, official_units, successor
+from pipeline.units import (
+    REFORM_DAY,
+    check_units,
+    closed_code_help,
+    configured_predecessors,
+    official_unit,
+    official_units,
+    successor,
+)
 
 BEFORE, AFTER = dt.date(2025, 4, 30), dt.date(2026, 4, 30)
 
@@ -81,3 +89,18 @@ def test_a_unit_still_in_force_reads_until_now(config):
                                                                 valid_to=dt.date(9999, 12, 31)),)))
     assert found == ["Đơn vị 22828 (xã Ma Nới Mới, từ 01/07/2025 đến nay), danh mục ngày 01/07/2025: tên trong danh "
                      "mục là 'xã Anh Dũng'"]
+
+
+def test_a_successors_predecessors_in_the_setup(config):
+    """In the 2023 setup with the 2025 units added: xã Ninh Sơn (22810 from 01/07/2025) took over thị trấn Tân Sơn
+    and xã Quảng Sơn, both configured (complete); xã Mỹ Sơn also took over Phước Trung, of another district (not
+    complete); a unit active on the day asked has none."""
+    new = tuple(Unit(code=c, name=n, kind="xã", area="rural", valid_from=REFORM_DAY)
+                for c, n in (("22810", "Ninh Sơn"), ("22822", "Mỹ Sơn")))
+    setup = dataclasses.replace(config, units=config.units + new)
+    april = dt.date(2025, 4, 30)
+    before, complete = configured_predecessors(setup, new[0], april)
+    assert ([u.full_name for u in before], complete) == (["thị trấn Tân Sơn", "xã Quảng Sơn"], True)
+    before, complete = configured_predecessors(setup, new[1], april)
+    assert ([u.full_name for u in before], complete) == (["xã Mỹ Sơn"], False)
+    assert configured_predecessors(setup, setup.unit("22813", april), april) == ([], False)

@@ -699,13 +699,14 @@ def test_aggregate_follows_households_through_the_earlier_periods(config):
 def test_a_successor_is_shown_beside_its_predecessors_sum(config):
     """2025: xã Ma Nới (22828) and xã Hòa Sơn (22825) report the 6-month period; from 01/07/2025 xã Anh Dũng
     (22828 again) took both over and reports its own 01/01 figures. The bridge puts them beside the sum of its
-    predecessors' 01/01 figures, flags a difference, and gives no sum while a predecessor lacks a valid report;
-    units that did not change have no bridge row."""
+    predecessors' 01/01 figures, flags a difference, and gives no sum while a predecessor lacks a valid report or
+    is not in the setup; units that did not change have no bridge row."""
     from pipeline.aggregate.tables import bridge
 
     ma_noi = dataclasses.replace(config.unit("22828"), valid_to=dt.date(2025, 6, 30))
     anh_dung = Unit(code="22828", name="Anh Dũng", kind="xã", area="rural", valid_from=dt.date(2025, 7, 1))
-    setup = dataclasses.replace(config, units=tuple(u for u in config.units if u.code != "22828") + (ma_noi, anh_dung))
+    setup = dataclasses.replace(config, units=tuple(ma_noi if u.code == "22828" else u for u in config.units)
+                                + (anh_dung,))
     six = setup.period("2025-6T")
 
     def valid(unit: Unit, households: int, poor: int, period: str) -> UnitInput:
@@ -716,14 +717,21 @@ def test_a_successor_is_shown_beside_its_predecessors_sum(config):
     hoa_son, lam_son = setup.unit("22825"), setup.unit("22813", dt.date(2025, 4, 30))
     earlier = [(six, [valid(ma_noi, 1100, 300, "2025-6T"), valid(hoa_son, 1500, 120, "2025-6T"),
                       valid(lam_son, 4000, 200, "2025-6T")])]
-    [row] = bridge([valid(anh_dung, 2600, 420, "2025-9T")], earlier)
+    [row] = bridge([valid(anh_dung, 2600, 420, "2025-9T")], earlier, setup)
     assert (row["unit_name"], row["period"], row["predecessors"], row["complete"]) == (
-        "xã Anh Dũng", "2025-6T", ["xã Ma Nới", "xã Hòa Sơn"], True)
+        "xã Anh Dũng", "2025-6T", ["xã Hòa Sơn", "xã Ma Nới"], True)
     assert (row["own"]["households_total"], row["sum"]["households_total"], row["sum"]["poor_households"],
             row["differs"]) == (2600, 2600, 420, False)
-    [row] = bridge([valid(anh_dung, 2650, 420, "2025-9T")], earlier)
+    [row] = bridge([valid(anh_dung, 2650, 420, "2025-9T")], earlier, setup)
     assert row["differs"] is True
     missing = [(six, [valid(ma_noi, 1100, 300, "2025-6T"), _without(setup, "22825", UnitStatus.MISSING)])]
-    [row] = bridge([valid(anh_dung, 2600, 420, "2025-9T")], missing)
+    [row] = bridge([valid(anh_dung, 2600, 420, "2025-9T")], missing, setup)
     assert (row["complete"], row["sum"], row["differs"]) == (False, None, False)
-    assert bridge([valid(lam_son, 4000, 200, "2025-9T")], earlier) == []  # the same unit: no bridge
+    assert bridge([valid(lam_son, 4000, 200, "2025-9T")], earlier, setup) == []  # the same unit: no bridge
+    # xã Mỹ Sơn (22822) took over Mỹ Sơn and Phước Trung (22807, another district, not in this setup): no sum
+    my_son = Unit(code="22822", name="Mỹ Sơn", kind="xã", area="rural", valid_from=dt.date(2025, 7, 1))
+    wider = dataclasses.replace(setup, units=setup.units + (my_son,))
+    old_my_son = wider.unit("22822", dt.date(2025, 4, 30))
+    [row] = bridge([valid(my_son, 3000, 100, "2025-9T")], [(six, [valid(old_my_son, 2500, 90, "2025-6T")])], wider)
+    assert (row["predecessors"], row["complete"], row["sum"], row["own"]["households_total"]) == (
+        ["xã Mỹ Sơn"], False, None, 3000)

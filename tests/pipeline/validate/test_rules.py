@@ -248,6 +248,41 @@ def test_households_are_bounded_by_the_years_accepted_figure_too(config, tmp_pat
     assert _bound_findings(validate_submission(path, config=config, period="2023-6T", history=accepted)) == []
 
 
+def test_a_successor_is_compared_with_its_predecessors_sum(config, tmp_path):
+    """xã Ninh Sơn (22810 from 01/07/2025) took over thị trấn Tân Sơn and xã Quảng Sơn: its figures are compared
+    with the sum of their accepted ones (summed here from the two sample workbooks' own cells), named as such;
+    the old units' households (their codes) are not looked for in its roster."""
+    from pipeline.validate.run import _summed
+
+    tan_son, quang_son = (read_submission(SAMPLES / f"{n}.xlsx", config) for n in ("22810_tan_son", "22819_quang_son"))
+    cells = [summary_cells(SAMPLES / f"{n}.xlsx") for n in ("22810_tan_son", "22819_quang_son")]
+    households = sum(c["households_total"][1] for c in cells)
+    poor = sum(c["poor_households"][1] for c in cells)
+    summed = _summed([tan_son, quang_son])
+    assert summed.summary.set_index("indicator").at["households_total", "value_current"] == households
+    assert summed.roster.empty and len(tan_son.roster) > 0
+    history = History(previous=summed, previous_period="2025-6T", same_year=True, accepted={},
+                      previous_units=("thị trấn Tân Sơn", "xã Quảng Sơn"))
+    path = tmp_path / "22810_tan_son.xlsx"
+    shutil.copyfile(SAMPLES / path.name, path)
+    edit_summary(path, "households_total", baseline=households, current=households)
+    outcome = validate_submission(path, config=config, period="2023-6T", history=history)
+    assert _bound_findings(outcome) == []  # its own households beside the sum: no bound crossed
+    assert not [f for f in outcome.findings if "Có trong báo cáo kỳ" in f.message]  # no continuity check
+    grown = poor + poor // 2  # half as many again: beyond 20 %
+    edit_summary(path, "poor_households", current=grown)
+    outcome = validate_submission(path, config=config, period="2023-6T", history=history)
+    [said] = [f.message for f in outcome.findings if "(thay đổi" in f.message and f.row is not None
+              and f.value == str(grown)]
+    dotted = {n: f"{n:,}".replace(",", ".") for n in (poor, grown)}
+    assert f"Kỳ 2025-6T (tổng của thị trấn Tân Sơn, xã Quảng Sơn): {dotted[poor]}; kỳ này: {dotted[grown]} " in said
+    lone = History(previous=tan_son, previous_period="2025-6T", same_year=True, accepted={})
+    edit_summary(path, "households_total", baseline=households, current=households)
+    found = _bound_findings(validate_submission(path, config=config, period="2023-6T", history=lone))
+    # against Tân Sơn alone the same figure would be out of bounds: the sum is what makes it plausible
+    assert [f[3].split(";")[1].split(":")[0] for f in found] == [" kỳ 2025-6T đã chấp nhận"]
+
+
 def _amount_findings(outcome) -> list[tuple[str, int | None, str, str, str]]:
     """(severity, row, column, value, ceiling detail) of the household-amount findings."""
     return [(f.severity, f.row, f.column, f.value, f.message.split(". ", 1)[1]) for f in outcome.findings

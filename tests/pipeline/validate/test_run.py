@@ -279,27 +279,41 @@ def test_validate_unit_of_unattributed_files_is_invalid(config, ledger, tmp_path
                                          "latest_version": None, "latest_status": "invalid", "errors": 1}
 
 
-def test_a_successor_is_not_compared_with_one_predecessor_as_itself(config, tmp_path):
-    """Code 22828 is xã Ma Nới until 30/06/2025 and xã Anh Dũng (Ma Nới and Hòa Sơn merged) from 01/07/2025: the
-    2025-9T version of 22828 gets no previous version (Ma Nới's 2025-6T one is another unit's), while within one
-    unit's life the previous valid version is found (Ma Nới's 2024-CN for its 2025-6T)."""
+def test_a_successor_is_compared_with_all_its_predecessors_or_none(config, tmp_path):
+    """Code 22828 is xã Ma Nới until 30/06/2025 and xã Anh Dũng (Ma Nới and Hòa Sơn merged) from 01/07/2025: within
+    one unit's life the previous valid version is found (Ma Nới's 2024-CN for its 2025-6T); the 2025-9T version of
+    22828 is compared with nothing while Hòa Sơn has no valid 2025-6T version (never with Ma Nới alone as if it
+    were itself), then with both predecessors' latest valid versions, named, once Hòa Sơn's is in."""
     import dataclasses
 
     from pipeline.config import Unit
 
     ma_noi = dataclasses.replace(config.unit("22828"), valid_to=dt.date(2025, 6, 30))
     anh_dung = Unit(code="22828", name="Anh Dũng", kind="xã", area="rural", valid_from=dt.date(2025, 7, 1))
-    setup = dataclasses.replace(config, units=tuple(u for u in config.units if u.code != "22828") + (ma_noi, anh_dung))
+    setup = dataclasses.replace(config, units=tuple(ma_noi if u.code == "22828" else u for u in config.units)
+                                + (anh_dung,))
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    for period, sha in (("2024-CN", "01" * 32), ("2025-6T", "02" * 32)):
-        v = ledger.register(period=period, unit_code="22828", original_name="a.xlsx", sha256=sha, size_bytes=1,
+
+    def valid(period: str, unit: str, sha: str) -> Version:
+        v = ledger.register(period=period, unit_code=unit, original_name="a.xlsx", sha256=sha, size_bytes=1,
                             found_at=RECEIVED, file_mtime=RECEIVED, on_time=True, archive_path="/a.xlsx")
         ledger.record_validation(v.id, status="valid", errors=0, warnings=0, findings_path="/f.json",
                                  fingerprint="f", validated_at=RECEIVED)
-    _, prev, _, _ = run._history_inputs(_version(period="2025-6T"), config=setup, ledger=ledger,
-                                        period=setup.period("2025-6T"))
-    assert prev is not None and prev.period == "2024-CN"  # Ma Nới before and after: the same unit
-    prev_period, prev, _, context = run._history_inputs(_version(period="2025-9T"), config=setup, ledger=ledger,
-                                                        period=setup.period("2025-9T"))
-    assert (prev_period.code, prev) == ("2025-6T", None)
+        return v
+
+    valid("2024-CN", "22828", "01" * 32)
+    valid("2025-6T", "22828", "02" * 32)
+    _, prevs, names, _, _ = run._history_inputs(_version(period="2025-6T"), config=setup, ledger=ledger,
+                                                period=setup.period("2025-6T"))
+    assert ([v.period for v in prevs], names) == (["2024-CN"], ())  # Ma Nới before and after: the same unit
+    nine = setup.period("2025-9T")
+    prev_period, prevs, names, _, context = run._history_inputs(_version(period="2025-9T"), config=setup,
+                                                                ledger=ledger, period=nine)
+    assert (prev_period.code, prevs, names) == ("2025-6T", [], ())
     assert context.startswith("-:")
+    valid("2025-6T", "22825", "03" * 32)
+    _, prevs, names, _, context = run._history_inputs(_version(period="2025-9T"), config=setup, ledger=ledger,
+                                                      period=nine)
+    assert ([(v.unit_code, v.sha256) for v in prevs], names) == (
+        [("22825", "03" * 32), ("22828", "02" * 32)], ("xã Hòa Sơn", "xã Ma Nới"))
+    assert context.startswith(f"{'03' * 32},{'02' * 32}:")  # a new predecessor version validates it again
