@@ -2,8 +2,8 @@
 ### Báo cáo định kỳ giảm nghèo hộ có người có công — periodic report
 
 Compiles the communes' submissions of one reporting period into the Labour office's report to the
-district People's Committee: **gather → validate (one mapped task per submission) → status_page, data_docs,
-aggregate → render**.
+district People's Committee: **gather → validate (one mapped task per submission) → data_docs, aggregate →
+status_page, render**.
 
 * **Schedule:** at 00:00 (Asia/Ho_Chi_Minh) of each deadline in `config/ninh_son.yaml` — 05/5, 05/8, 05/11.
   Catch-up is off.
@@ -133,9 +133,11 @@ def periodic_report() -> None:
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
     def status_page(period: str) -> str:
-        """Refresh the status page from the ledger and findings files; returns its path.
+        """Refresh the status page from the ledger and findings files (and the successors' check from
+        ``aggregates.json``); returns its path.
 
-        Runs after every validation, failed or not (it reports them), but never after a failed gather.
+        Runs after every validation and after aggregation, failed or not (it reports them), but never after a
+        failed gather.
         """
         from pipeline.orchestrator import status_page_period
 
@@ -182,7 +184,9 @@ def periodic_report() -> None:
     submissions = gather(period)
     validated = validate.partial(period=period).expand(submission=submissions)
     aggregated = aggregate(period)
-    validated >> [status_page(period), data_docs(period), aggregated]
+    page = status_page(period)
+    validated >> [page, data_docs(period), aggregated]
+    aggregated >> page  # whatever aggregation did: the page sets successors beside their predecessors' sum
     render(period, cast(str, aggregated))
 
 

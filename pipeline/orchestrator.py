@@ -36,7 +36,7 @@ import functools
 import json
 import logging
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -502,8 +502,8 @@ def _publish(agg: dict[str, Any], *, config: Config, period: Period, root: Path,
 
 def run_period(period: Period, *, config: Config, now: dt.datetime | None = None, workspace: Workspace) -> str:
     """All steps in one process, without Airflow (for the command line and tests): gather, validate each unit,
-    the status page and the Data Docs (after the validations, as in the DAG), aggregate, render. Returns the
-    .docx path.
+    the Data Docs, aggregate, the status page (after aggregation, whatever it did, as in the DAG), render.
+    Returns the .docx path.
 
     As in the DAG, a unit whose validation crashes is logged and shown as a system error in the report, and a
     failed status page or Data Docs is logged (at ERROR) without stopping the report, which does not use
@@ -520,11 +520,15 @@ def run_period(period: Period, *, config: Config, now: dt.datetime | None = None
             # frames and type only: a library's message may quote a cell value (personal data)
             log_system_error(log, "Unit %s: validation crashed (%s, system error); its version is reported as not "
                              "validated", item["unit_code"], error_type(exc), exc=exc)
-    for step in (lambda: status_page_period(period, config=config, now=now, workspace=workspace),
-                 lambda: data_docs_period(period, config=config, workspace=workspace)):
+    def besides(step: Callable[[], object]) -> None:
         try:
             step()
         except StepFailed as exc:  # its own output stays as it was; the report is still made, as in the DAG
             log.error("%s", exc)
-    aggregate_period(period, config=config, workspace=workspace)
+
+    besides(lambda: data_docs_period(period, config=config, workspace=workspace))
+    try:
+        aggregate_period(period, config=config, workspace=workspace)
+    finally:  # after aggregation, whatever it did (the page sets successors beside their predecessors' sum)
+        besides(lambda: status_page_period(period, config=config, now=now, workspace=workspace))
     return render_period(period, config=config, workspace=workspace)

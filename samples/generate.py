@@ -137,7 +137,7 @@ def _household(
 def build_units(config: Config, *, seed: int, totals: dict[str, int], ncc_poor_units: dict[str, list[int]],
                 period: str, prepared_on: dt.date,
                 profiles: dict[str, tuple[float, float]] | None = None,
-                only: frozenset[str] | None = None) -> list[UnitData]:
+                only: frozenset[str] | None = None, on: dt.date | None = None) -> list[UnitData]:
     """Generate every unit's data with district totals exactly ``totals``.
 
     Args:
@@ -147,11 +147,13 @@ def build_units(config: Config, *, seed: int, totals: dict[str, int], ncc_poor_u
         period: period code typed in the workbooks.
         prepared_on: the date typed as "Ngày lập".
         profiles: unit code → (relative size, poverty weight); default :data:`UNIT_PROFILE` (Ninh Sơn 2023).
-        only: the codes of the units that send a workbook (default: every unit valid on 1 January).
+        only: the codes of the units that send a workbook (default: every unit valid on ``on``).
+        on: the day the units are taken on (default 1 January of the period's year; a period after a
+            reorganisation takes those of its cut-off: the successors, which report their own 01/01 figures).
     """
     rng = random.Random(seed)
     profiles = profiles or UNIT_PROFILE
-    units = [u for u in config.units_on(dt.date(int(period[:4]), 1, 1)) if only is None or u.code in only]
+    units = [u for u in config.units_on(on or dt.date(int(period[:4]), 1, 1)) if only is None or u.code in only]
     size_w = [profiles[u.code][0] * rng.uniform(0.9, 1.1) for u in units]
     pov_w = [profiles[u.code][1] * rng.uniform(0.85, 1.15) for u in units]
     households = allocate(totals["households_total"], size_w)
@@ -397,11 +399,12 @@ SETUP_RATES = (0.028, 0.031)  # the setup's poor and near-poor shares of househo
 
 
 def setup_profiles(config: Config, on: dt.date, *, seed: int) -> dict[str, tuple[float, float]]:
-    """(relative size, poverty weight) of each unit of ``config`` valid on ``on``: a unit that succeeded Ninh
-    Sơn's 2023 communes (:func:`pipeline.units.successor`) is sized by their 2023 households (the plan's
+    """(relative size, poverty weight) of each unit of ``config`` valid on ``on``: one of Ninh Sơn's communes
+    before 01/07/2025 keeps its 2023 profile; a unit that succeeded them (:func:`pipeline.units.successor`) is
+    sized by their 2023 households (the plan's
     24.272 shared as in 2023; size 1 is :data:`SETUP_HOUSEHOLDS_PER_SIZE` households) with their mean poverty
     weight; any other unit gets a seeded profile."""
-    from pipeline.units import successor
+    from pipeline.units import REFORM_DAY, successor
 
     rng = random.Random(seed)
     per_2023_size = PLAN_TOTALS["households_total"] / sum(s for s, _ in UNIT_PROFILE.values())
@@ -413,7 +416,10 @@ def setup_profiles(config: Config, on: dt.date, *, seed: int) -> dict[str, tuple
     out = {}
     for unit in config.units_on(on):
         drawn = (rng.uniform(0.8, 3.5), rng.uniform(0.3, 2.0))
-        if unit.code in carried:
+        if on < REFORM_DAY and unit.code in UNIT_PROFILE:  # one of Ninh Sơn's communes before the reform
+            size, weight = UNIT_PROFILE[unit.code]
+            out[unit.code] = (size * per_2023_size / SETUP_HOUSEHOLDS_PER_SIZE, weight)
+        elif unit.code in carried:
             sizes = [s for s, _ in carried[unit.code]]
             out[unit.code] = (sum(sizes) * per_2023_size / SETUP_HOUSEHOLDS_PER_SIZE,
                               sum(p for _, p in carried[unit.code]) / len(sizes))
@@ -437,7 +443,7 @@ def generate_setup(config: Config, period_code: str, out_dir: Path, *, seed: int
     ncc_unit = "22828" if any(u.code == "22828" for u in units) else next(u.code for u in units if u.area == "rural")
     data = build_units(config, seed=seed, totals=totals, ncc_poor_units={ncc_unit: [5, 4]}, period=period_code,
                        prepared_on=period.deadline.date() - dt.timedelta(days=2), profiles=profiles,
-                       only=frozenset(u.code for u in units))
+                       only=frozenset(u.code for u in units), on=period.cutoff)
     return write_units(data, out_dir, f"{period.label} {period.year}")
 
 

@@ -125,7 +125,8 @@ def bridge(inputs: list[UnitInput], earlier: Sequence[tuple[Period, list[UnitInp
 
     Returns:
         ``[{"unit_code", "unit_name", "period" (the earlier period's code), "predecessors" ([names]),
-        "complete" (bool), "own" ({key: int} or None), "sum" ({key: int} or None), "differs" (bool)}]`` for the
+        "complete" (bool), "outside" (bool: a predecessor is not in the setup, e.g. of another district), "own"
+        ({key: int} or None), "sum" ({key: int} or None), "differs" (bool)}]`` for the
         keys of :data:`BRIDGE_KEYS` (households), in configuration order.
     """
     from pipeline.units import configured_predecessors
@@ -147,7 +148,7 @@ def bridge(inputs: list[UnitInput], earlier: Sequence[tuple[Period, list[UnitInp
                          if e.submission is not None) for k in BRIDGE_KEYS} if complete else None)
         rows.append({
             "unit_code": item.unit.code, "unit_name": item.unit.full_name, "period": first_period.code,
-            "predecessors": [e.unit.full_name for e in before], "complete": complete,
+            "predecessors": [e.unit.full_name for e in before], "complete": complete, "outside": not official,
             "own": None if own is None else {k: None if pd.isna(v) else int(v) for k, v in own.items()},
             "sum": total, "differs": bool(own is not None and total is not None
                                           and any(own[k] != total[k] for k in BRIDGE_KEYS)),

@@ -75,7 +75,7 @@ TEMPLATE_VARIABLES = frozenset({
     "doc", "period", "scope", "units", "district", "ncc_rows", "movements", "deprivation", "deprivation_rows",
     "dimension_rows", "supports", "support_rows", "activities", "fund_rows", "funds", "submissions",
     "submission_rows", "targets", "synthesis", "narratives", "sources", "charts", "annexes",
-    "timeliness", "version", "movement", "words",
+    "timeliness", "version", "movement", "words", "bridge",
 })
 # The fields of each variable (of a row, for a list), first level only: check_template refuses ``x.field`` with
 # a field not listed (a misspelt field would otherwise fail only when the report is rendered). A variable not
@@ -85,6 +85,7 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
                       "summary_line", "recipient_of_report", "recipients", "archive", "signer_authority",
                       "signer_title", "signer_name", "plan"}),
     "period": frozenset({"code", "label", "name", "kind", "year", "previous_year", "cutoff", "baseline"}),
+    "bridge": frozenset({"rows", "period", "differs", "outside", "unsent"}),
     "scope": frozenset({"complete", "has_data", "valid_units", "left_out"}),
     "units": frozenset({"no", "name", "households", "poor", "poor_rate", "near_poor", "near_poor_rate", "ncc_poor",
                         "ncc_poor_persons", "status", "required", "errors"}),
@@ -276,6 +277,40 @@ def _document(config: Config, period: Period) -> dict[str, Any]:
     }
 
 
+def bridge_context(rows: list[dict[str, Any]], config: Config) -> dict[str, Any]:
+    """Table 1a (and the status page's check for staff): each successor's own 01/01 households beside its
+    predecessors' sum (:func:`pipeline.aggregate.tables.bridge`), "-" where a figure is missing, and its
+    ``state``: ``agrees``, ``differs``, ``outside`` (no sum: a predecessor is not in the setup), ``unsent`` (no
+    sum: a predecessor sent no valid report) or ``no_report`` (the successor has no valid report); the units whose
+    figures differ, and those without a sum, joined."""
+    def cell(figures: dict[str, Any] | None, key: str) -> str:
+        return fmt.number(figures[key]) if figures is not None and figures.get(key) is not None else "-"
+
+    def state(r: dict[str, Any]) -> str:
+        if r.get("outside"):
+            return "outside"
+        if not r["complete"]:
+            return "unsent"
+        return "no_report" if r["own"] is None else ("differs" if r["differs"] else "agrees")
+
+    table = [
+        {"no": str(i), "name": capitalise(r["unit_name"]), "predecessors": capitalise(", ".join(r["predecessors"])),
+         "state": state(r),
+         **{f"{side}_{short}": cell(r[side], key) for side in ("own", "sum")
+            for short, key in (("households", "households_total"), ("poor", "poor_households"),
+                               ("near_poor", "near_poor_households"))}}
+        for i, r in enumerate(rows, start=1)
+    ]
+    first = config.period(rows[0]["period"]) if rows else None
+    return {
+        "rows": table,
+        "period": f"{first.label} {first.year}" if first is not None else "",
+        "differs": _names([r["unit_name"] for r in rows if state(r) == "differs"]),
+        "outside": _names([r["unit_name"] for r in rows if state(r) == "outside"]),
+        "unsent": _names([r["unit_name"] for r in rows if state(r) == "unsent"]),
+    }
+
+
 def build_context(agg: dict[str, Any], *, config: Config, period: Period,
                   include_household_annex: bool = True,
                   version: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -454,6 +489,7 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
         "timeliness": timeliness_context(agg.get("timeliness"), config=config),
         "version": version if version is not None else first_version(),
         "movement": movement.context(agg, config=config, period=period),
+        "bridge": bridge_context(agg.get("bridge", []), config),
     }
 
 

@@ -27,9 +27,10 @@ from pipeline.intake.inbox import read_skipped, superseded_unattributed
 from pipeline.ledger.state import unit_states
 from pipeline.ledger.store import Ledger
 from pipeline.ledger.timeliness import from_ledger, policy_from_config
-from pipeline.paths import feedback_path, status_page_path
+from pipeline.paths import aggregates_path, feedback_path, status_page_path
 from pipeline.read.reader import SheetLayout
 from pipeline.read.sources import existing_cells, trimmed_xlsx, value_at
+from pipeline.render.report import bridge_context
 from pipeline.render.timeliness import report_context as timeliness_context
 from pipeline.status import SYSTEM_ERROR, UNIT_LABELS, VERSION_LABELS, UnitStatus, VersionStatus
 from pipeline.textvalue import plain_text
@@ -167,7 +168,11 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
     "Không hợp lệ"); every such version of the period is listed in the section for district staff. Versions
     received after the period's lock date and not reopened read "nhận sau ngày khóa sổ, chưa được mở lại"; the
     section on timeliness gives each unit's status, the rule that decided it and the reporting rates of the
-    year so far (:mod:`pipeline.ledger.timeliness`)."""
+    year so far (:mod:`pipeline.ledger.timeliness`). Once the period was aggregated, units that took over others
+    (the 2025 reorganisation) are set beside their predecessors' sum, a difference marked for staff
+    (:func:`pipeline.render.report.bridge_context`, from the latest ``aggregates.json``)."""
+    import json
+
     import jinja2
 
     def local(t: dt.datetime | None) -> str:
@@ -234,5 +239,7 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
         skipped=read_skipped(period, root),
         timeliness=timeliness_context(timeliness, config=config),
         words=config.words(period.cutoff),
+        bridge=bridge_context(json.loads(aggregated.read_text(encoding="utf-8")).get("bridge", [])
+                              if (aggregated := aggregates_path(period, root)).exists() else [], config),
     )
     return write_text(status_page_path(period, root), html)  # district-facing, no personal data: 0644

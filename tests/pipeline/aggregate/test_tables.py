@@ -735,3 +735,4 @@ def test_a_successor_is_shown_beside_its_predecessors_sum(config):
     [row] = bridge([valid(my_son, 3000, 100, "2025-9T")], [(six, [valid(old_my_son, 2500, 90, "2025-6T")])], wider)
     assert (row["predecessors"], row["complete"], row["sum"], row["own"]["households_total"]) == (
         ["xã Mỹ Sơn"], False, None, 3000)
+    assert row["outside"] is True

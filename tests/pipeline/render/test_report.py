@@ -548,10 +548,11 @@ def _move_first_endfor_row(xml: str) -> str:
 
 @pytest.mark.parametrize(("edit", "message"), [
     (lambda x: x.replace("{{ period.year }} không còn", "{{ period.year – 1 }} không còn", 1),
-     r"bảng thứ 13 «Bảng 9\. Tiến độ thực hiện các mục tiêu đến ngày \{\{ period\.cutoff \}\}», dòng 2, ô 2: "
+     r"bảng thứ 14 «Bảng 9\. Tiến độ thực hiện các mục tiêu đến ngày \{\{ period\.cutoff \}\}», dòng 2, ô 2: "
      r"thẻ mẫu «\{\{ period\.year – 1 \}\}» bị sửa hoặc gõ sai"),
     (_move_first_endfor_row,
-     r"bảng thứ 3 «Bảng 2\. Hộ có thành viên là người có công theo phân loại», dòng 1, ô 1: thẻ «\{%tr endfor %\}» "
+     r"bảng thứ 3 «Bảng 1a\. Đối chiếu số hộ tại ngày \{\{ period\.baseline \}\} của đơn vị mới với các đơn vị cũ», "
+     r"dòng 1, ô 1: thẻ «\{%tr endfor %\}» "
      r"không có thẻ mở tương ứng trong cùng bảng"),
     (lambda x: x.replace("{{ district.poor_rate }}, số hộ", "{{ district.</w:t></w:r></w:p><w:p><w:r><w:t>"
                                                                "poor_rate }}, số hộ", 1),
@@ -561,7 +562,7 @@ def _move_first_endfor_row(xml: str) -> str:
     (lambda x: x.replace("r.status == 'valid'", "r.stat == 'valid'", 1),
      r"bảng thứ 2 «Bảng 1\. .*», dòng 4, ô 10: dùng trường không có trong dữ liệu báo cáo: r\.stat \("),
     (lambda x: x.replace("{{ funds.total }}", "{{ fund.total }}", 1),
-     r"bảng thứ 12 «Bảng 8\. Kinh phí huy động theo nguồn.*», dòng 5, ô 3: dùng biến không có trong dữ liệu báo "
+     r"bảng thứ 13 «Bảng 8\. Kinh phí huy động theo nguồn.*», dòng 5, ô 3: dùng biến không có trong dữ liệu báo "
      r"cáo: fund$"),
 ])
 def test_faults_are_named_with_their_place(tmp_path, edit, message):
