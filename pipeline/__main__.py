@@ -220,9 +220,11 @@ def main(argv: list[str] | None = None) -> int:
                       f"không có cảnh báo số tiền nào mang mã {args.indicator}: không có gì để chấp nhận. Mã đúng "
                       f"được ghi trong cảnh báo, sau '{ACCEPT_KEY_WORDS.split(' (')[0]}'.", file=sys.stderr)
                 return 2
+            unit = config.unit_on(args.unit_code, config.period(args.period).cutoff)
             ledger.accept_outlier(period=args.period, unit_code=args.unit_code, indicator=args.indicator,
-                                         justification=args.reason, accepted_by=args.by,
-                                         accepted_at=dt.datetime.now(dt.UTC))
+                                  justification=args.reason, accepted_by=args.by,
+                                  accepted_at=dt.datetime.now(dt.UTC),
+                                  unit_since=unit.valid_from if unit is not None else None)
             print(f"Đã ghi nhận: {args.unit_code} {args.indicator} kỳ {args.period}. "
                   "Lần tiếp nhận sau sẽ kiểm tra lại.")
             return 0
@@ -410,7 +412,7 @@ def _reopen(args, config, workspace, now=None) -> int:
 
     period = config.period(args.period)  # ConfigError: exit 2 in main
     try:
-        unit = config.unit(args.unit_code)
+        unit = config.unit(args.unit_code, period.cutoff)
     except KeyError:
         print(f"Không có đơn vị mã {args.unit_code} trong cấu hình.", file=sys.stderr)
         return 2
@@ -420,7 +422,7 @@ def _reopen(args, config, workspace, now=None) -> int:
     now = now or dt.datetime.now(dt.UTC)
     try:
         record = open_ledger(workspace).reopen(period=period.code, unit_code=unit.code, reopened_by=args.by,
-                                      reason=args.reason, reopened_at=now)
+                                               reason=args.reason, reopened_at=now, unit_since=unit.valid_from)
     except LedgerMismatch:  # the data root is another ledger's: main prints why, exit 2
         raise
     except Exception as exc:  # noqa: BLE001 - the ledger is unreachable: say so, no traceback

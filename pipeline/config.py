@@ -208,6 +208,11 @@ class Config:
         minutes = self.intake.get("incomplete_wait_minutes")
         return dt.timedelta(minutes=_Intake().incomplete_wait_minutes if minutes is None else float(minutes))
 
+    def unit_on(self, code: str | None, on: dt.date) -> Unit | None:
+        """The configured unit ``code`` names on the day ``on``, or None (no such unit that day). With its
+        ``valid_from`` the code is the unit's identity, as the ledger keeps it (``unit_since``)."""
+        return next((u for u in self.units if u.code == code and u.active_on(on)), None)
+
     def unit(self, code: str, on: dt.date | None = None) -> Unit:
         """The unit with GSO code ``code`` on the day ``on`` (a period's cut-off): one code may name two units
         at different times (22810: thị trấn Tân Sơn to 30/06/2025, xã Ninh Sơn from 01/07/2025). Without

@@ -491,9 +491,10 @@ class _Waits:
         if known is not None:  # the same bytes came under another name in this pass
             return None, None if known.original_name == src.name else _same_bytes(known, self.config)
         crashpoint("intake-after-archive")
+        code = peek_unit(copy, self.config, sha256=digest, period=period, file_name=src.name, root=self.root)
+        unit = self.config.unit_on(code, period.cutoff)
         version = ledger.register(
-            period=period.code, unit_code=peek_unit(copy, self.config, sha256=digest, period=period,
-                                                     file_name=src.name, root=self.root),
+            period=period.code, unit_code=code, unit_since=unit.valid_from if unit is not None else None,
             original_name=src.name, sha256=digest, size_bytes=size, found_at=at,
             file_mtime=dt.datetime.fromtimestamp(st.st_mtime, tz=dt.UTC), archive_path=str(copy),
             received_at=received_at, received_via=Arrival.INTAKE,

@@ -100,10 +100,12 @@ def receive_file(path: Path, period: Period, *, config: Config, ledger: Ledger, 
         if existing is not None:
             return Receipt(existing, False)
         mtime = dt.datetime.fromtimestamp(first.st_mtime, tz=dt.UTC)
+        code = peek_unit(copy, config, sha256=digest, period=period, file_name=path.name, root=root)
+        unit = config.unit_on(code, period.cutoff)
         version = ledger.register(
-            period=period.code, original_name=path.name, sha256=digest,
-            unit_code=peek_unit(copy, config, sha256=digest, period=period, file_name=path.name, root=root),
-            size_bytes=size, found_at=now, file_mtime=mtime, archive_path=str(copy),
+            period=period.code, original_name=path.name, sha256=digest, unit_code=code,
+            unit_since=unit.valid_from if unit is not None else None, size_bytes=size, found_at=now,
+            file_mtime=mtime, archive_path=str(copy),
             received_at=received_at, received_via=Arrival.STAFF, received_by=received_by.strip(),
             receipt_note=(note or "").strip() or None,
             on_time=arrived_on_time(received_at, Arrival.STAFF, period, policy_from_config(config)),

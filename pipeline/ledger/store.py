@@ -50,7 +50,7 @@ from pipeline.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-SCHEMA_HEAD = "0006_inbox_sightings"  # the newest revision in pipeline/ledger/migrations/versions/
+SCHEMA_HEAD = "0007_unit_identity"  # the newest revision in pipeline/ledger/migrations/versions/
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # PostgreSQL advisory lock keys (any two fixed 64-bit numbers; scoped to the ledger's database).
 SCHEMA_LOCK_KEY = 0x4C45_4447_0001
@@ -83,6 +83,7 @@ versions = sa.Table(
     sa.Column("received_via", sa.String(10), nullable=False, server_default=Arrival.INTAKE.value),  # intake | staff
     sa.Column("received_by", sa.String(120), nullable=True),  # staff registration: who
     sa.Column("receipt_note", sa.Text, nullable=True),  # staff registration: how it came
+    sa.Column("unit_since", sa.Date, nullable=True),  # the unit's first day: (unit_code, unit_since) is the unit
     sa.UniqueConstraint("period", "sha256", name="uq_period_sha256"),
     sa.UniqueConstraint("period", "unit_code", "version", name="uq_period_unit_version"),
 )
@@ -97,6 +98,7 @@ acceptances = sa.Table(
     sa.Column("justification", sa.Text, nullable=False),
     sa.Column("accepted_by", sa.String(120), nullable=False),
     sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("unit_since", sa.Date, nullable=True),
 )  # append-only: a later acceptance of the same indicator supersedes, the earlier ones stay as history
 
 DISTRICT = "district"  # the ``unit`` of a reminder sent to district staff (the list of units lacking a report)
@@ -145,6 +147,7 @@ reopenings = sa.Table(
     sa.Column("reopened_by", sa.String(120), nullable=False),
     sa.Column("reopened_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("unit_since", sa.Date, nullable=True),
 )  # append-only: who opened a locked period again for a unit, when and why (pipeline.ledger.timeliness)
 
 sightings = sa.Table(
@@ -310,6 +313,7 @@ class Version:
     received_via: str
     received_by: str | None
     receipt_note: str | None
+    unit_since: dt.date | None = None  # the unit's first day (None: unattributed, or written before it was kept)
 
 
 @dataclass(frozen=True)
@@ -410,7 +414,8 @@ class Ledger:
     def register(self, *, period: str, unit_code: str | None, original_name: str, sha256: str, size_bytes: int,
                  found_at: dt.datetime, file_mtime: dt.datetime, on_time: bool, archive_path: str,
                  received_at: dt.datetime | None = None, received_via: str = Arrival.INTAKE,
-                 received_by: str | None = None, receipt_note: str | None = None) -> Version:
+                 received_by: str | None = None, receipt_note: str | None = None,
+                 unit_since: dt.date | None = None) -> Version:
         """Record a new distinct file; its version number is one more than the unit's latest.
 
         Callers number in order of arrival by registering under :meth:`intake_lock` in that order. The
@@ -421,6 +426,8 @@ class Ledger:
             received_at: arrival stamped by the system (default ``found_at``); aware.
             received_via: ``intake`` (found by a pass) or ``staff`` (registered by district staff).
             received_by, receipt_note: who registered it and how it came (staff registrations).
+            unit_since: the first day of the unit ``unit_code`` names in the period (its identity with the code:
+                22810 is two units across 01/07/2025), from the configuration.
 
         Idempotent: registering bytes already in the ledger for the period returns the existing row.
 
@@ -435,6 +442,7 @@ class Ledger:
             size_bytes=size_bytes, found_at=_utc(found_at), file_mtime=_utc(file_mtime), on_time=on_time,
             archive_path=archive_path, status=VersionStatus.PENDING, received_at=_utc(received_at or found_at),
             received_via=received_via, received_by=received_by, receipt_note=receipt_note,
+            unit_since=unit_since if unit_code is not None else None,
         )
         for attempt in range(20):
             existing = self.find(period, sha256)
@@ -459,7 +467,7 @@ class Ledger:
         assert found is not None
         return found
 
-    def attribute(self, version_id: int, unit_code: str) -> Version | None:
+    def attribute(self, version_id: int, unit_code: str, unit_since: dt.date | None = None) -> Version | None:
         """Give an unattributed version (its unit could not be read when it was registered: a system error)
         the unit read from it since, numbered one more than the unit's latest version.
 
@@ -480,7 +488,7 @@ class Ledger:
                 return None
             latest = c.execute(sa.select(sa.func.max(versions.c.version)).where(mine)).scalar()
             c.execute(versions.update().where(versions.c.id == version_id).values(
-                unit_code=unit_code, version=(latest or 0) + 1))
+                unit_code=unit_code, version=(latest or 0) + 1, unit_since=unit_since))
             return self._row(c.execute(sa.select(versions).where(versions.c.id == version_id)).one())
 
     def record_validation(self, version_id: int, *, status: str, errors: int, warnings: int, findings_path: str,
@@ -503,7 +511,7 @@ class Ledger:
         return [self._row(r) for r in rows]
 
     def accept_outlier(self, *, period: str, unit_code: str, indicator: str, justification: str,
-                       accepted_by: str, accepted_at: dt.datetime) -> None:
+                       accepted_by: str, accepted_at: dt.datetime, unit_since: dt.date | None = None) -> None:
         """Keep district staff's written justification for accepting an outlier warning.
 
         Append-only: accepting the same indicator again adds a row; the latest one is in force.
@@ -518,7 +526,7 @@ class Ledger:
         with self.engine.begin() as c:
             c.execute(acceptances.insert().values(
                 period=period, unit_code=unit_code, indicator=indicator, justification=justification.strip(),
-                accepted_by=accepted_by, accepted_at=_utc(accepted_at)))
+                accepted_by=accepted_by, accepted_at=_utc(accepted_at), unit_since=unit_since))
 
     def acceptances(self, period: str, unit_code: str) -> dict[str, str]:
         """Accepted outliers of a unit and period in force: indicator key → justification (the latest)."""
@@ -610,7 +618,7 @@ class Ledger:
                 for r in rows]
 
     def reopen(self, *, period: str, unit_code: str, reopened_by: str, reason: str,
-               reopened_at: dt.datetime) -> Reopening:
+               reopened_at: dt.datetime, unit_since: dt.date | None = None) -> Reopening:
         """Record that district staff opened ``period`` again for ``unit_code`` after its lock date: the unit's
         versions received after the lock are used from then on (:func:`pipeline.ledger.timeliness.locked_out`).
 
@@ -626,7 +634,7 @@ class Ledger:
         with self.engine.begin() as c:
             key = c.execute(reopenings.insert().values(
                 period=period, unit_code=unit_code, reopened_by=reopened_by.strip(), reason=reason.strip(),
-                reopened_at=_utc(reopened_at))).inserted_primary_key
+                reopened_at=_utc(reopened_at), unit_since=unit_since)).inserted_primary_key
         assert key is not None  # an insert returns its key
         new_id = key[0]
         return next(r for r in self.reopenings(period) if r.id == new_id)

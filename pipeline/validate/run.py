@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import codehash
-from pipeline.config import Config, Period, Unit
+from pipeline.config import Config, Period
 from pipeline.files import crashpoint
 from pipeline.findings import ERROR, WARNING, Finding, ValidationOutcome, read_outcome
 from pipeline.ledger.state import unit_state
@@ -66,8 +66,7 @@ def _history_inputs(version: Version, *, config: Config, ledger: Ledger, period:
     if version.unit_code is None:
         return prev_period, [], (), {}, ""
     accepted = ledger.acceptances(period.code, version.unit_code)
-    then, now = _unit_on(config, version.unit_code, prev_period.cutoff), _unit_on(config, version.unit_code,
-                                                                                     period.cutoff)
+    then, now = config.unit_on(version.unit_code, prev_period.cutoff), config.unit_on(version.unit_code, period.cutoff)
     prevs: list[Version] = []
     names: tuple[str, ...] = ()
     if then is not None and then is now:
@@ -83,11 +82,6 @@ def _history_inputs(version: Version, *, config: Config, ledger: Ledger, period:
 
 def _latest_valid(ledger: Ledger, period: Period, code: str) -> list[Version]:
     return [v for v in ledger.versions(period.code, code) if v.status == VersionStatus.VALID]
-
-
-def _unit_on(config: Config, code: str, day: dt.date) -> Unit | None:
-    """The configured unit ``code`` names on ``day`` (None: no such unit then)."""
-    return next((u for u in config.units if u.code == code and u.active_on(day)), None)
 
 
 def _history(version: Version, prev_period: Period, prevs: list[Version], names: tuple[str, ...],
@@ -191,7 +185,8 @@ def _attribute(version: Version, unit_code: str, *, ledger: Ledger, config: Conf
     """An unattributed version whose unit reads now (intake could not read it: a system error, since fixed)
     given that unit when the numbering in order of arrival allows it (:meth:`Ledger.attribute`); else
     ``version`` unchanged."""
-    attributed = ledger.attribute(version.id, unit_code)
+    unit = config.unit_on(unit_code, config.period(version.period).cutoff)
+    attributed = ledger.attribute(version.id, unit_code, unit.valid_from if unit is not None else None)
     if attributed is None:
         log.warning("Version %s (%s) reads as unit %s, which has a later version: left unattributed", version.id,
                     version.sha256[:12], unit_code)

@@ -160,6 +160,9 @@ def test_a_successors_checks_compare_it_with_its_predecessors_sum(year):
         label = schema.INDICATORS_BY_KEY["households_total"].label
         return int(next(ws.cell(r, 5).value for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value == label))
 
+    # one code, two units: the ledger keeps each version's unit as (code, first day)
+    for code, since in (("2025-6T", dt.date(2004, 1, 1)), ("2025-9T", dt.date(2025, 7, 1))):
+        assert [(v.unit_code, v.unit_since) for v in ledger.versions(code, "22810")] == [("22810", since)]
     ninh_son = history("22810")
     assert ninh_son.previous_units == ("thị trấn Tân Sơn", "xã Quảng Sơn")
     assert ninh_son.previous.summary.set_index("indicator").at["households_total", "value_current"] == sum(

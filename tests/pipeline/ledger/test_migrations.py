@@ -59,12 +59,12 @@ def _insert_version(conn: sa.Connection, row_id: int, unit: str | None, number: 
 
 
 def test_upgrade_head_on_an_empty_file_creates_every_table(engine):
-    """An empty SQLite file upgraded to head has the eight tables, stamped 0006_inbox_sightings, with the arrival
+    """An empty SQLite file upgraded to head has the eight tables, stamped 0007_unit_identity, with the arrival
     columns required and versions unique per (period, unit, version)."""
     _migrate(engine, "upgrade", "head")
     schema = _schema(engine)
     assert set(schema) == HEAD_TABLES
-    assert _revision(engine) == ["0006_inbox_sightings"]
+    assert _revision(engine) == ["0007_unit_identity"]
     columns, uniques = schema["submission_versions"]
     assert (columns["received_at"], columns["received_via"], columns["received_by"], columns["unit_code"]) == (
         False, False, True, True)
@@ -72,7 +72,9 @@ def test_upgrade_head_on_an_empty_file_creates_every_table(engine):
                        "uq_period_unit_version": ["period", "unit_code", "version"]}
     assert schema["reminders_sent"][1] == {"uq_reminder": ["period", "unit", "kind"]}
     assert schema["outlier_acceptances"][1] == {}
-    assert set(schema["period_reopenings"][0]) == {"id", "period", "unit_code", "reopened_by", "reopened_at", "reason"}
+    assert set(schema["period_reopenings"][0]) == {"id", "period", "unit_code", "reopened_by", "reopened_at", "reason",
+                                                   "unit_since"}
+    assert columns["unit_since"] is True and schema["outlier_acceptances"][0]["unit_since"] is True
     assert schema["inbox_sightings"] == ({"id": False, "period": False, "name": False, "inode": False,
                                           "first_seen_at": False},
                                          {"uq_inbox_sightings_period_name": ["period", "name"]})
@@ -83,6 +85,7 @@ def test_upgrade_head_on_an_empty_file_creates_every_table(engine):
     ("0003", {"alembic_version", "submission_versions", "outlier_acceptances"}),
     ("0004_mail", HEAD_TABLES - {"period_reopenings", "inbox_sightings"}),
     ("0005_timeliness", HEAD_TABLES - {"inbox_sightings"}),
+    ("0006_inbox_sightings", HEAD_TABLES),
 ])
 def test_each_revision_adds_its_tables(engine, revision, tables):
     """0001 creates versions and acceptances (0002 and 0003 add no table), 0004_mail the reminders, approvals and
@@ -130,6 +133,36 @@ def test_0003_stamps_arrival_and_renumbers_repeated_versions(engine):
     assert [tuple(r) for r in rows] == [(1, "22828", 3, 1, "intake"), (2, "22828", 1, 1, "intake"),
                                         (3, "22828", 2, 1, "intake"), (4, "22810", 1, 1, "intake"),
                                         (5, None, None, 1, "intake")]
+
+
+def test_0007_gives_each_unit_row_its_units_first_day(engine):
+    """Rows written before 0007 get the first day of the unit their code named in their period: the 2004 list's
+    (01/01/2004) up to 2025's 6-month period, the 2025 list's (01/07/2025) from 2025's 9-month period on (22810:
+    thị trấn Tân Sơn, then xã Ninh Sơn); an unattributed file gets none; going down drops the column."""
+    _migrate(engine, "upgrade", "0006_inbox_sightings")
+    with engine.begin() as c:
+        for row_id, period, unit in ((1, "2023-6T", "22810"), (2, "2025-6T", "22810"), (3, "2025-9T", "22810"),
+                                     (4, "2025-CN", "22810"), (5, "2026-6T", "22810"), (6, "2023-6T", None)):
+            c.execute(sa.text(
+                "INSERT INTO submission_versions (id, period, unit_code, version, original_name, sha256, size_bytes,"
+                " found_at, file_mtime, on_time, archive_path, status, received_at, received_via) VALUES (:id, :p,"
+                " :unit, :n, 'a.xlsx', :sha, 10, :at, :at, 1, '/a.xlsx', 'valid', :at, 'intake')"),
+                {"id": row_id, "p": period, "unit": unit, "n": 1 if unit else None, "sha": str(row_id) * 64, "at": T0})
+        c.execute(sa.text("INSERT INTO outlier_acceptances VALUES (1, '2025-9T', '22828', 'poor_households', "
+                          "'Sáp nhập', 'Trần Thị Hoa', :at)"), {"at": T0})
+        c.execute(sa.text("INSERT INTO period_reopenings VALUES (1, '2024-CN', '22828', 'Trần Thị Hoa', :at, 'Trễ')"),
+                  {"at": T0})
+    _migrate(engine, "upgrade", "0007_unit_identity")
+    with engine.connect() as c:
+        kept = c.execute(sa.text("SELECT id, period, unit_since FROM submission_versions ORDER BY id")).all()
+        accepted = c.execute(sa.text("SELECT unit_since FROM outlier_acceptances")).scalar()
+        reopened = c.execute(sa.text("SELECT unit_since FROM period_reopenings")).scalar()
+    assert [(r[0], r[1], str(r[2]) if r[2] else None) for r in kept] == [
+        (1, "2023-6T", "2004-01-01"), (2, "2025-6T", "2004-01-01"), (3, "2025-9T", "2025-07-01"),
+        (4, "2025-CN", "2025-07-01"), (5, "2026-6T", "2025-07-01"), (6, "2023-6T", None)]
+    assert (str(accepted), str(reopened)) == ("2025-07-01", "2004-01-01")
+    _migrate(engine, "downgrade", "0006_inbox_sightings")
+    assert "unit_since" not in {c["name"] for c in sa.inspect(engine).get_columns("submission_versions")}
 
 
 def test_down_to_base_and_up_again_gives_the_same_schema(engine):
