@@ -48,6 +48,8 @@ FONT_FAMILY = "DejaVu Sans"  # bundled with matplotlib (mpl-data/fonts/ttf); has
 FONT_SIZE = 10.5
 WIDTH_MM = 160.0  # the body is 165 mm wide (A4, margins 30/15 mm)
 NAME_WIDTH = 24  # characters of a unit name on one line of chart 1 (longer names wrap)
+PANEL_ROWS = 34  # rows of chart 1 (units and the total) in one panel; more are drawn in side-by-side panels
+PANEL_ROW_MM = 6.0  # the height of a row of chart 1 when drawn in panels
 COLOURS = {"poor": "#1f4e79", "near_poor": "#e0953a", "deprived": "#1f4e79", "empty": "#808080"}
 
 # The words drawn inside the images.
@@ -203,7 +205,7 @@ def chart_context(agg: dict[str, Any], *, config: Config, period: Period) -> dic
     depr = deprivation_data(agg)
     return {
         "poverty": {"image": ChartSpec("poverty", poverty_data(agg, config.words(period.cutoff)),
-                                       height_mm=min(28 + 10 * n_units, 200))},
+                                       height_mm=poverty_layout(n_units)[1])},
         "year": {"image": ChartSpec("year", year, height_mm=80), "periods": rows(year["shown"]),
                  "missing": rows(year["missing"]), "partial": any(p["partial"] for p in year["points"])},
         "deprivation": {"image": ChartSpec("deprivation", depr, height_mm=72), "shown": depr["base"] > 0},
@@ -272,52 +274,76 @@ def _int_tick(value: float, _pos: Any = None) -> str:
     return fmt.number(int(round(value)))
 
 
+def poverty_layout(rows: int) -> tuple[int, float]:
+    """(panels, height in mm) of chart 1 for ``rows`` rows (the units and the total): up to
+    :data:`PANEL_ROWS` rows one panel, 10 mm a row (at most 200 mm); more (a province's 65 units) side-by-side
+    panels of at most :data:`PANEL_ROWS` rows each, :data:`PANEL_ROW_MM` a row in a smaller type, so that the
+    chart stays on one page and every name and value is readable."""
+    if rows <= PANEL_ROWS:
+        return 1, min(28 + 10 * rows, 200)
+    panels = -(-rows // PANEL_ROWS)
+    return panels, 28 + PANEL_ROW_MM * -(-rows // panels)
+
+
 def _draw_poverty(data: dict[str, Any], width_mm: float, height_mm: float) -> Drawn:
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     rows = [*data["units"], data["district"]]
+    panels, _ = poverty_layout(len(rows))
+    per = -(-len(rows) // panels)
+    small = panels > 1
+    size = FONT_SIZE - 3.5 if small else FONT_SIZE
     with _rc():
         fig = _figure(width_mm, height_mm)
-        ax = fig.add_subplot()
-        n = len(rows)
-        ys = [n - 1 - i + (-0.35 if i == n - 1 else 0) for i in range(n)]  # top to bottom; the district apart
+        axes = fig.subplots(1, panels, sharex=True, squeeze=False)[0]
         h = 0.36
         top = max([float(r[k]) for r in rows for k in ("poor_rate", "near_poor_rate") if r[k] is not None] or [1])
         values: dict[str, Any] = {"units": [], "district": None}
         bars: dict[str, list[Any]] = {"poor": [], "near_poor": []}
-        for y, r in zip(ys, rows, strict=True):
-            if r["poor_rate"] is None:
-                ax.text(top * 0.01, y, LABELS.get(r["status"], LABELS["no_data"]), va="center", ha="left",
-                        style="italic", color=COLOURS["empty"])
-                drawn: dict[str, Any] = {"name": r["name"], "poor_rate": None, "near_poor_rate": None}
-            else:
-                drawn = {"name": r["name"]}
-                for key, dy in (("poor", h / 2), ("near_poor", -h / 2)):
-                    rate = r[f"{key}_rate"]
-                    (bar,) = ax.barh(y + dy, float(rate), height=h, color=COLOURS[key])
-                    bars[key].append(bar)
-                    ax.text(float(rate) + top * 0.01, y + dy, fmt.pct(rate), va="center", ha="left",
-                            fontsize=FONT_SIZE - 1)
-                    drawn[f"{key}_rate"] = float(bar.get_width())
-                    drawn[f"{key}_label"] = fmt.pct(rate)
-            if r is data["district"]:
-                values["district"] = drawn
-            else:
-                values["units"].append(drawn)
-        ax.set_yticks(ys, [textwrap.fill(r["name"], NAME_WIDTH) for r in rows])
-        ax.get_yticklabels()[-1].set_fontweight("bold")
-        ax.axhline(ys[-1] + 0.6, color="#b0b0b0", linewidth=0.6)
-        ax.set_ylim(ys[-1] - 0.7, ys[0] + 0.7)
-        ax.set_xlim(0, top * 1.16)
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
-        ax.xaxis.set_major_formatter(FuncFormatter(_pct_tick))
-        ax.set_xlabel(LABELS["rate_axis"])
-        ax.tick_params(axis="y", length=0)
-        ax.grid(axis="x", color="#e0e0e0", linewidth=0.5)
-        ax.set_axisbelow(True)
-        if not bars["poor"]:
-            ax.set_xticks([])  # nothing drawn: no scale
+        for p, ax in enumerate(axes):
+            chunk = rows[p * per:(p + 1) * per]
+            last = p == panels - 1
+            # top to bottom; the total apart, under a line, in the last panel
+            ys = [per - 1 - i + (-0.35 if last and i == len(chunk) - 1 else 0) for i in range(len(chunk))]
+            for y, r in zip(ys, chunk, strict=True):
+                if r["poor_rate"] is None:
+                    ax.text(top * 0.01, y, LABELS.get(r["status"], LABELS["no_data"]), va="center", ha="left",
+                            style="italic", color=COLOURS["empty"], fontsize=size)
+                    drawn: dict[str, Any] = {"name": r["name"], "poor_rate": None, "near_poor_rate": None}
+                else:
+                    drawn = {"name": r["name"]}
+                    for key, dy in (("poor", h / 2), ("near_poor", -h / 2)):
+                        rate = r[f"{key}_rate"]
+                        (bar,) = ax.barh(y + dy, float(rate), height=h, color=COLOURS[key])
+                        bars[key].append(bar)
+                        ax.text(float(rate) + top * 0.01, y + dy, fmt.pct(rate), va="center", ha="left",
+                                fontsize=size - (0.5 if small else 1))
+                        drawn[f"{key}_rate"] = float(bar.get_width())
+                        drawn[f"{key}_label"] = fmt.pct(rate)
+                if r is data["district"]:
+                    values["district"] = drawn
+                else:
+                    values["units"].append(drawn)
+            ax.set_yticks(ys, [r["name"] if small else textwrap.fill(r["name"], NAME_WIDTH) for r in chunk],
+                          fontsize=size)
+            if last:
+                ax.get_yticklabels()[-1].set_fontweight("bold")
+                ax.axhline(ys[-1] + 0.6, color="#b0b0b0", linewidth=0.6)
+            ax.set_ylim(per - 1 - (len(chunk) if last else per) + 0.3 - (0.35 if last else 0), per - 1 + 0.7)
+            ax.set_xlim(0, top * (1.3 if small else 1.16))
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4 if small else 6, steps=[1, 2, 2.5, 5, 10]))
+            ax.xaxis.set_major_formatter(FuncFormatter(_pct_tick))
+            ax.tick_params(axis="y", length=0)
+            ax.tick_params(axis="x", labelsize=size)
+            ax.grid(axis="x", color="#e0e0e0", linewidth=0.5)
+            ax.set_axisbelow(True)
+            if not bars["poor"]:
+                ax.set_xticks([])  # nothing drawn: no scale
+        if small:
+            fig.supxlabel(LABELS["rate_axis"], fontsize=FONT_SIZE)
         else:
+            axes[0].set_xlabel(LABELS["rate_axis"])
+        if bars["poor"]:
             fig.legend([bars["poor"][0], bars["near_poor"][0]], [LABELS["poor_rate"], LABELS["near_poor_rate"]],
                        loc="outside upper center", ncols=2, frameon=False)
         return Drawn(_png(fig), values)

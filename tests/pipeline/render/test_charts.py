@@ -268,3 +268,28 @@ def test_embed_turns_specs_into_images(config):
     assert embedded["charts"]["year"]["periods"] == context["charts"]["year"]["periods"]
     assert isinstance(context["charts"]["poverty"]["image"], charts.ChartSpec)  # the caller's context is kept
     assert charts.embed(tpl, {"x": 1}) == {"x": 1}
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_provinces_units_are_drawn_in_panels_on_one_page(config):
+    """65 units and the total (a province): two side-by-side panels of 33 rows, 6 mm a row, so the chart is at most
+    235 mm high (one A4 page with its caption) where one panel of 10 mm a row would need 688 mm; every unit is
+    drawn with its own rate, in order, and the total last. Nine rows (the district) stay one panel of 10 mm a row."""
+    assert charts.poverty_layout(9) == (1, 118)
+    assert charts.poverty_layout(34) == (1, 200)
+    assert charts.poverty_layout(66) == (2, 28 + 6.0 * 33)
+    agg = _agg(("valid", "valid", "valid"))
+    agg["units"] = [_unit(f"{22000 + i:05d}", f"xã Thử Nghiệm {i}", "valid", 1000 + i, 10 + i % 40, 30)
+                    for i in range(65)]
+    agg["submissions"] = [{"unit_code": u["unit_code"], "unit_name": u["unit_name"], "status": "valid",
+                           "required": True} for u in agg["units"]]
+    agg["district"] = {k: sum(u[k] for u in agg["units"]) for k in
+                       ("households_total_current", "poor_households_current", "near_poor_households_current")}
+    spec = charts.chart_context(agg, config=config, period=config.period("2023-6T"))["poverty"]["image"]
+    assert spec.height_mm == 226.0 <= 235
+    drawn = spec.draw()
+    assert [u["name"] for u in drawn.values["units"]] == [f"Xã Thử Nghiệm {i}" for i in range(65)]
+    assert [u["poor_label"] for u in drawn.values["units"][:3]] == ["1,00%", "1,10%", "1,20%"]
+    assert drawn.values["district"]["name"] == "Toàn huyện"
+    width, height = _png_size(drawn.png)
+    assert height / width == pytest.approx(226 / charts.WIDTH_MM, rel=0.01)
