@@ -104,3 +104,16 @@ def test_a_unit_name_misspelt_in_its_tones_is_shown_a_person_s_name_is_not(confi
                      "Tên đơn vị 'Nguyễn Văn Hùng' không khớp với mã 22828.", "", "identity")
     assert (person.masked(lists).value, person.masked(lists).message) == (
         "(ẩn)", "Tên đơn vị '(ẩn)' không khớp với mã 22828.")
+
+
+@pytest.mark.parametrize(("typed", "canonical"), [
+    ("Xã Ma Nới", "ma nới"), ("thị trấn Tân Sơn", "tân sơn"), ("TT. Tân Sơn", "tân sơn"),
+    ("Phường Đô Vinh", "đô vinh"), ("Đặc khu Trường Sa", "trường sa"), ("đặc khu  Trường Sa", "trường sa"),
+    ("Trường Sa", "trường sa"), ("Xã Hòa Sơn", "xã hoà sơn".removeprefix("xã ")),
+])
+def test_a_unit_names_kind_is_dropped_for_comparison(typed, canonical):
+    """Any commune-level kind (the island zone "đặc khu" of 2025 too) is dropped before names are compared, and
+    tone placement is standardised."""
+    from pipeline.schema import canonical_unit_name
+
+    assert canonical_unit_name(typed) == canonical
