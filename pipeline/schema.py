@@ -54,7 +54,8 @@ def standard_tones(text: str) -> str:
 
 def canonical_unit_name(text: object) -> str:
     """A unit name reduced for comparison: NFC, case-folded, tone placement standardised, the prefix of a
-    commune-level kind of the national law ("xã", "phường", "thị trấn", "TT.", and since 2025 "đặc khu") removed. Diacritics are kept: "Hòa Sơn" = "Hoà Sơn" but "Mà Nơi" ≠ "Ma Nới"
+    commune-level kind of the national law ("xã", "phường", "thị trấn", "TT.", and since 2025 "đặc khu")
+    removed. Diacritics are kept: "Hòa Sơn" = "Hoà Sơn" but "Mà Nơi" ≠ "Ma Nới"
     (a name is never matched by dropping its marks; plain spellings such as "Ma Noi" are configured aliases)."""
     s = normalize_label(text)
     return re.sub(r"^(xã|xa|thị trấn|thi tran|tt\.?|phường|phuong|đặc khu|dac khu)\s+", "", s).strip()

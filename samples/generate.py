@@ -235,8 +235,10 @@ def members_of(roster: Sequence[dict[str, Any]], rng: random.Random) -> list[dic
     return out
 
 
-def write_units(units: Sequence[UnitData], out_dir: Path, title_period: str) -> list[Path]:
-    """Write one workbook per unit into ``out_dir``; returns the paths (idempotent)."""
+def write_units(units: Sequence[UnitData], out_dir: Path, title_period: str, config: Config | None = None
+                ) -> list[Path]:
+    """Write one workbook per unit into ``out_dir``, with ``config``'s units in its drop-down list of codes
+    (default: the project's configuration); returns the paths (idempotent)."""
     paths = []
     for d in units:
         ascii_name = unicodedata.normalize("NFD", d.unit.name.replace("đ", "d").replace("Đ", "D"))
@@ -250,6 +252,7 @@ def write_units(units: Sequence[UnitData], out_dir: Path, title_period: str) -> 
                 narrative=d.narrative,
                 members=d.members,
                 title_period=title_period,
+                config=config,
             )
         )
     return paths
@@ -444,7 +447,7 @@ def generate_setup(config: Config, period_code: str, out_dir: Path, *, seed: int
     data = build_units(config, seed=seed, totals=totals, ncc_poor_units={ncc_unit: [5, 4]}, period=period_code,
                        prepared_on=period.deadline.date() - dt.timedelta(days=2), profiles=profiles,
                        only=frozenset(u.code for u in units), on=period.cutoff)
-    return write_units(data, out_dir, f"{period.label} {period.year}")
+    return write_units(data, out_dir, f"{period.label} {period.year}", config)
 
 
 def main() -> None:

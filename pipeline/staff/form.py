@@ -27,6 +27,7 @@ _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _CENTER = Alignment(wrap_text=True, horizontal="center", vertical="center")
+CODES_SHEET = "Danh mục mã"  # hidden sheet of the unit codes when they are too many for an in-cell list
 
 
 def _cell_value(field: schema.Field, value: Any) -> Any:
@@ -111,8 +112,18 @@ def write_submission(
     ws.column_dimensions["B"].width = 40
     ws.column_dimensions["C"].width = 34
     rows_of = {f.key: i for i, f in enumerate(schema.GENERAL_FIELDS, start=4)}
-    codes = ",".join(u.code for u in config.units)
-    _rule(ws, f"B{rows_of['unit_code']}", _list(codes, "Mã đơn vị", "Chọn mã hành chính 5 chữ số của đơn vị."))
+    codes = list(dict.fromkeys(u.code for u in config.units))
+    prompt = "Chọn mã hành chính 5 chữ số của đơn vị."
+    if len(",".join(codes)) <= 255:
+        _rule(ws, f"B{rows_of['unit_code']}", _list(",".join(codes), "Mã đơn vị", prompt))
+    else:  # a province's 65 codes: Excel takes a longer list only from cells, here of a hidden sheet
+        listed = wb.create_sheet(CODES_SHEET)
+        listed.sheet_state = "hidden"
+        for i, code in enumerate(codes, start=1):
+            listed.cell(i, 1, code).number_format = "@"
+        rule = _list("x", "Mã đơn vị", prompt)
+        rule.formula1 = f"'{CODES_SHEET}'!$A$1:$A${len(codes)}"
+        _rule(ws, f"B{rows_of['unit_code']}", rule)
     _rule(ws, f"B{rows_of['period']}", DataValidation(
         type="textLength", operator="equal", formula1="7", showErrorMessage=True, errorTitle="Kỳ báo cáo",
         error="Ghi dạng NNNN-6T, NNNN-9T hoặc NNNN-CN, ví dụ 2023-6T.", showInputMessage=True,

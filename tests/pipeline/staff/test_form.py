@@ -3,7 +3,6 @@ reader expects them and the input rules of each column."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import stat
 
@@ -117,9 +116,22 @@ def test_members_and_narrative(filled):
         ["Kết quả đạt được", "Dòng 1\nDòng 2"], ["Khó khăn, vướng mắc", None], ["Đề xuất, kiến nghị", None]]
 
 
-def test_a_drop_down_list_longer_than_excel_allows_is_refused(config, tmp_path):
-    """43 unit codes make a list of 257 characters: over Excel's 255, so nothing is written."""
-    many = tuple(dataclasses.replace(config.units[0], code=f"{i:05d}") for i in range(43))
-    with pytest.raises(ValueError, match="Drop-down list for Mã đơn vị is longer than Excel allows"):
-        write_submission(tmp_path / "x.xlsx", config=dataclasses.replace(config, units=many))
-    assert not (tmp_path / "x.xlsx").exists()
+def test_a_provinces_codes_are_listed_from_a_hidden_sheet(tmp_path):
+    """The province setup's 65 codes make a list longer than Excel takes in a cell (255 characters): they are
+    written in order to a hidden sheet that the code's drop-down list takes, so a commune of Khánh Hòa can pick
+    its own code (22333 …), and the reader still reads the workbook's five sheets."""
+    from pipeline.config import load_config
+    from pipeline.read.reader import read_submission
+    from tests.conftest import ROOT
+
+    province = load_config(ROOT / "config" / "khanh_hoa_2026.yaml")
+    path = write_submission(tmp_path / "22333.xlsx", general={"unit_code": "22333", "unit_name": "phường Bắc Nha Trang",
+                                                             "period": "2026-6T"}, config=province)
+    wb = load_workbook(path)
+    listed = wb["Danh mục mã"]
+    assert listed.sheet_state == "hidden"
+    assert [c.value for c in listed["A"]] == [u.code for u in province.units] and listed.max_row == 65
+    [rule] = [r for r in _rules(wb["Thông tin chung"]) if r[3] == "B4"]
+    assert rule == ("list", "'Danh mục mã'!$A$1:$A$65", None, "B4")
+    sub = read_submission(path, province)
+    assert sub.unit_code == "22333" and not [f for f in sub.findings if "Danh mục" in f.message]
