@@ -121,9 +121,9 @@ def write_submission(
         listed.sheet_state = "hidden"
         for i, code in enumerate(codes, start=1):
             listed.cell(i, 1, code).number_format = "@"
-        rule = _list("x", "Mã đơn vị", prompt)
-        rule.formula1 = f"'{CODES_SHEET}'!$A$1:$A${len(codes)}"
-        _rule(ws, f"B{rows_of['unit_code']}", rule)
+        from_cells = _list("x", "Mã đơn vị", prompt)
+        from_cells.formula1 = f"'{CODES_SHEET}'!$A$1:$A${len(codes)}"
+        _rule(ws, f"B{rows_of['unit_code']}", from_cells)
     _rule(ws, f"B{rows_of['period']}", DataValidation(
         type="textLength", operator="equal", formula1="7", showErrorMessage=True, errorTitle="Kỳ báo cáo",
         error="Ghi dạng NNNN-6T, NNNN-9T hoặc NNNN-CN, ví dụ 2023-6T.", showInputMessage=True,
