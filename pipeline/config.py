@@ -44,6 +44,7 @@ CONFIG_DIR = PROJECT_ROOT / "config"
 DEFAULT_CONFIG = CONFIG_DIR / "ninh_son.yaml"
 """The locality file used when none is named (:class:`pipeline.workspace.Workspace` reads ``PIPELINE_CONFIG``)."""
 PERIOD_RE = re.compile(r"^(?P<year>\d{4})-(?P<kind>6T|9T|CN)$")
+OFFICE = "office"  # the kind of a district office among the reporting units (a commune's kind: xã, phường, …)
 
 
 class ConfigError(ValueError):
@@ -75,8 +76,14 @@ class Unit:
 
     @property
     def full_name(self) -> str:
-        """Name with its kind, as printed in reports: "xã Ma Nới", "thị trấn Tân Sơn"."""
-        return f"{self.kind} {self.name}"
+        """Name with its kind, as printed in reports: "xã Ma Nới", "thị trấn Tân Sơn"; an office's name alone
+        ("Phòng Văn hóa - Thông tin")."""
+        return self.name if self.is_office else f"{self.kind} {self.name}"
+
+    @property
+    def is_office(self) -> bool:
+        """Whether the unit is a district office (``offices:`` in the configuration), not a commune."""
+        return self.kind == OFFICE
 
     @property
     def canonical_names(self) -> frozenset[str]:
@@ -150,7 +157,10 @@ class Standard:
 
 @dataclass(frozen=True)
 class Config:
-    """The whole configuration: locality, units, periods, plan, document, targets and reference lists."""
+    """The whole configuration: locality, units, periods, plan, document, targets and reference lists.
+
+    ``units`` are the communes (their workbook, figures and rosters); ``offices`` the district offices that
+    report on the plan in the offices' workbook (:mod:`pipeline.office_schema`), units of kind ``office``."""
 
     timezone: ZoneInfo
     locality: dict[str, Any]
@@ -168,6 +178,15 @@ class Config:
     mail: dict[str, Any] = field(default_factory=dict)
     reminders: dict[str, Any] = field(default_factory=dict)
     timeliness: dict[str, Any] = field(default_factory=dict)
+    offices: tuple[Unit, ...] = field(default=())
+
+    def offices_on(self, day: dt.date) -> list[Unit]:
+        """Offices that reported on ``day``, in configuration order."""
+        return [u for u in self.offices if u.active_on(day)]
+
+    def office(self, code: str, on: dt.date | None = None) -> Unit | None:
+        """The office with ``code`` (on the day ``on`` when given), or None."""
+        return next((u for u in self.offices if u.code == code and (on is None or u.active_on(on))), None)
 
     def units_on(self, day: dt.date) -> list[Unit]:
         """Units that existed on ``day``, in configuration order."""
@@ -354,6 +373,21 @@ class _Unit(_Model):
         return self
 
 
+class _Office(_Model):
+    code: Annotated[StrictStr, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,4}$")]  # a letter first: never a commune's
+    name: Text
+    aliases: list[Text] = []
+    valid_from: dt.date = dt.date(1900, 1, 1)
+    valid_to: dt.date = dt.date(9999, 12, 31)
+    required: StrictBool = True
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> _Office:
+        if self.valid_from > self.valid_to:
+            raise ValueError("valid_from is after valid_to")
+        return self
+
+
 class _PeriodKind(_Model):
     label: Text
     title: Text
@@ -369,6 +403,11 @@ class _PeriodKind(_Model):
         return value
 
 
+class _PlanTask(_Model):
+    code: Text  # as the plan numbers it: "IV.1"
+    label: Text
+
+
 class _Plan(_Model):
     number: StrictStr = ""
     number_suffix: Text = "/KH-UBND"
@@ -378,6 +417,7 @@ class _Plan(_Model):
     title: Text
     subject: Text
     supports_need_working_capacity: list[Code] = []
+    tasks: list[_PlanTask] = []  # the plan's tasks (section IV) an office's activity is reported under
 
 
 class _Document(_Model):
@@ -565,6 +605,7 @@ class _Locale(_Model):
     timezone: Text = "Asia/Ho_Chi_Minh"
     locality: _Locality
     units: Annotated[list[_Unit], PydanticField(min_length=1)]
+    offices: list[_Office] = []
     periods: dict[Literal["6T", "9T", "CN"], _PeriodKind]
     plan: _Plan | None = None
     document: _Document
@@ -588,7 +629,10 @@ class _Locale(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> _Locale:
-        codes = [u.code for u in self.units]
+        offices = [o.code for o in self.offices]
+        if len(set(offices)) != len(offices):
+            raise ValueError("offices: an office code is listed twice")
+        codes = [u.code for u in self.units] + offices
         # one code may name two units at different times (22810: thị trấn Tân Sơn to 30/06/2025, xã Ninh Sơn
         # from 01/07/2025), never two at once
         dup = sorted({a.code for a in self.units for b in self.units
@@ -633,10 +677,12 @@ class _Reference(_Model):
     dimensions: list[_Dimension]
     indicators: list[_Coded]
     fund_sources: list[_FundSource]
+    office_supports: list[_Coded] = []  # kinds of support an office reports by commune (offices' workbook)
 
     @model_validator(mode="after")
     def _consistent(self) -> _Reference:
-        for name in ("statuses", "change_kinds", "ncc_categories", "dimensions", "indicators", "fund_sources"):
+        for name in ("statuses", "change_kinds", "ncc_categories", "dimensions", "indicators", "fund_sources",
+                     "office_supports"):
             codes = [i.code for i in getattr(self, name)]
             if len(set(codes)) != len(codes):
                 raise ValueError(f"{name}: a code is listed twice")
@@ -768,6 +814,11 @@ def config_from_files(locality: Path, reference: Path, thresholds: Path) -> Conf
              valid_to=u.valid_to, required=u.required, households_reference=u.households_reference)
         for u in loc.units
     )
+    offices = tuple(
+        Unit(code=o.code, name=o.name, kind=OFFICE, area="", aliases=tuple(o.aliases), valid_from=o.valid_from,
+             valid_to=o.valid_to, required=o.required)
+        for o in loc.offices
+    )
     standards = tuple(
         Standard(
             id=s.id, valid_from=s.valid_from, valid_to=s.valid_to, source=s.source,
@@ -787,6 +838,7 @@ def config_from_files(locality: Path, reference: Path, thresholds: Path) -> Conf
         timezone=ZoneInfo(loc.timezone),
         locality=as_dict(loc.locality),
         units=units,
+        offices=offices,
         period_kinds={k: v.model_dump() for k, v in loc.periods.items()},
         plan=as_dict(loc.plan),
         document=as_dict(loc.document),

@@ -33,6 +33,7 @@ from pipeline.config import PROJECT_ROOT, Config, Period
 from pipeline.files import ensure_dir, normalise_docx, private_modes, zip_content_hash
 from pipeline.paths import report_staging_path
 from pipeline.render.annexes import annex_context, stage_workbook
+from pipeline.render.bridge import bridge_context
 from pipeline.render.changes import first_version, left_out_units
 from pipeline.render.charts import chart_context, embed
 from pipeline.render.pdf import stage_pdf
@@ -274,40 +275,6 @@ def _document(config: Config, period: Period) -> dict[str, Any]:
             "title": plan["title"],
             "title_in_sentence": plan["title"][:1].lower() + plan["title"][1:],
         },
-    }
-
-
-def bridge_context(rows: list[dict[str, Any]], config: Config) -> dict[str, Any]:
-    """Table 1a (and the status page's check for staff): each successor's own 01/01 households beside its
-    predecessors' sum (:func:`pipeline.aggregate.tables.bridge`), "-" where a figure is missing, and its
-    ``state``: ``agrees``, ``differs``, ``outside`` (no sum: a predecessor is not in the setup), ``unsent`` (no
-    sum: a predecessor sent no valid report) or ``no_report`` (the successor has no valid report); the units whose
-    figures differ, and those without a sum, joined."""
-    def cell(figures: dict[str, Any] | None, key: str) -> str:
-        return fmt.number(figures[key]) if figures is not None and figures.get(key) is not None else "-"
-
-    def state(r: dict[str, Any]) -> str:
-        if r.get("outside"):
-            return "outside"
-        if not r["complete"]:
-            return "unsent"
-        return "no_report" if r["own"] is None else ("differs" if r["differs"] else "agrees")
-
-    table = [
-        {"no": str(i), "name": capitalise(r["unit_name"]), "predecessors": capitalise(", ".join(r["predecessors"])),
-         "state": state(r),
-         **{f"{side}_{short}": cell(r[side], key) for side in ("own", "sum")
-            for short, key in (("households", "households_total"), ("poor", "poor_households"),
-                               ("near_poor", "near_poor_households"))}}
-        for i, r in enumerate(rows, start=1)
-    ]
-    first = config.period(rows[0]["period"]) if rows else None
-    return {
-        "rows": table,
-        "period": f"{first.label} {first.year}" if first is not None else "",
-        "differs": _names([r["unit_name"] for r in rows if state(r) == "differs"]),
-        "outside": _names([r["unit_name"] for r in rows if state(r) == "outside"]),
-        "unsent": _names([r["unit_name"] for r in rows if state(r) == "unsent"]),
     }
 
 

@@ -30,7 +30,7 @@ from pipeline.ledger.timeliness import from_ledger, policy_from_config
 from pipeline.paths import aggregates_path, feedback_path, status_page_path
 from pipeline.read.reader import SheetLayout
 from pipeline.read.sources import existing_cells, trimmed_xlsx, value_at
-from pipeline.render.report import bridge_context
+from pipeline.render.bridge import bridge_context
 from pipeline.render.timeliness import report_context as timeliness_context
 from pipeline.status import SYSTEM_ERROR, UNIT_LABELS, VERSION_LABELS, UnitStatus, VersionStatus
 from pipeline.textvalue import plain_text

@@ -27,7 +27,7 @@ _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _CENTER = Alignment(wrap_text=True, horizontal="center", vertical="center")
-CODES_SHEET = "Danh mục mã"  # hidden sheet of the unit codes when they are too many for an in-cell list
+CODES_SHEET = "Danh mục"  # hidden sheet of the lists too long for a cell (a province's codes, the plan's tasks)
 
 
 def _cell_value(field: schema.Field, value: Any) -> Any:
@@ -47,6 +47,22 @@ def _list(values: str, title: str, prompt: str) -> DataValidation:
     return DataValidation(type="list", formula1=f'"{values}"', allow_blank=True, showErrorMessage=True,
                           errorTitle=title, error="Chọn một giá trị trong danh sách.", showInputMessage=True,
                           promptTitle=title[:32], prompt=prompt[:255])
+
+
+def _choices(wb: Any, values: Sequence[str], title: str, prompt: str) -> DataValidation:
+    """A drop-down list of ``values``: in the cell when Excel takes it (255 characters), else from a column of
+    the hidden sheet :data:`CODES_SHEET` (a province's 65 codes, the plan's tasks by name)."""
+    if len(",".join(values)) <= 255 and not any("," in v or '"' in v for v in values):
+        return _list(",".join(values), title, prompt)
+    listed = wb[CODES_SHEET] if CODES_SHEET in wb.sheetnames else wb.create_sheet(CODES_SHEET)
+    listed.sheet_state = "hidden"
+    col = listed.max_column + 1 if listed.max_row > 1 or listed["A1"].value is not None else 1
+    for i, value in enumerate(values, start=1):
+        listed.cell(i, col, value).number_format = "@"
+    rule = _list("x", title, prompt)
+    letter = get_column_letter(col)
+    rule.formula1 = f"'{CODES_SHEET}'!${letter}$1:${letter}${len(values)}"
+    return rule
 
 
 def _whole(low: int, high: int, title: str, prompt: str) -> DataValidation:
@@ -113,17 +129,7 @@ def write_submission(
     ws.column_dimensions["C"].width = 34
     rows_of = {f.key: i for i, f in enumerate(schema.GENERAL_FIELDS, start=4)}
     codes = list(dict.fromkeys(u.code for u in config.units))
-    prompt = "Chọn mã hành chính 5 chữ số của đơn vị."
-    if len(",".join(codes)) <= 255:
-        _rule(ws, f"B{rows_of['unit_code']}", _list(",".join(codes), "Mã đơn vị", prompt))
-    else:  # a province's 65 codes: Excel takes a longer list only from cells, here of a hidden sheet
-        listed = wb.create_sheet(CODES_SHEET)
-        listed.sheet_state = "hidden"
-        for i, code in enumerate(codes, start=1):
-            listed.cell(i, 1, code).number_format = "@"
-        from_cells = _list("x", "Mã đơn vị", prompt)
-        from_cells.formula1 = f"'{CODES_SHEET}'!$A$1:$A${len(codes)}"
-        _rule(ws, f"B{rows_of['unit_code']}", from_cells)
+    _rule(ws, f"B{rows_of['unit_code']}", _choices(wb, codes, "Mã đơn vị", "Chọn mã hành chính 5 chữ số của đơn vị."))
     _rule(ws, f"B{rows_of['period']}", DataValidation(
         type="textLength", operator="equal", formula1="7", showErrorMessage=True, errorTitle="Kỳ báo cáo",
         error="Ghi dạng NNNN-6T, NNNN-9T hoặc NNNN-CN, ví dụ 2023-6T.", showInputMessage=True,

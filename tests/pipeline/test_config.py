@@ -24,6 +24,20 @@ def test_units_of_2023(config):
     assert config.units_on(dt.date(2025, 7, 1)) == []
 
 
+def test_the_district_offices_of_2023(config):
+    """Six offices report on the plan until the district level ends: four required (the plan orders them), the
+    Front and the Social Policy Bank branch only requested; an office is a unit of kind "office", named alone."""
+    on = dt.date(2023, 4, 30)
+    offices = config.offices_on(on)
+    assert [(o.code, o.required) for o in offices] == [("VHTT", True), ("NN", True), ("GDNN", True), ("LDTB", True),
+                                                         ("MTTQ", False), ("NHCS", False)]
+    assert all(o.is_office and o.full_name == o.name for o in offices)
+    assert config.office("NN", on).full_name == "Phòng Nông nghiệp và Phát triển nông thôn"
+    assert config.offices_on(dt.date(2025, 7, 31)) == [] and config.office("XX") is None
+    assert not any(u.is_office for u in config.units) and config.unit("22828").full_name == "xã Ma Nới"
+    assert [t["code"] for t in config.plan["tasks"]] == ["IV.1", "IV.2", "IV.3", "IV.4", "IV.5"]
+
+
 def test_period_deadline_and_cutoff(config):
     """2023-6T is due before 00:00 of 05/5/2023 (+07:00); data cut-off 30/4."""
     p = config.period("2023-6T")
@@ -140,6 +154,11 @@ def _load(tmp_path, locality=None, reference=None, thresholds=None):
      r"units\[0\]\.households_reference: Input should be greater than 0"),
     ("locality", lambda d: d["intake"].update(incomplete_wait_minutes=90),
      r"intake\.incomplete_wait_minutes: Input should be less than or equal to 60"),
+    ("locality", lambda d: d["offices"][0].update(code="22899"), r"offices\[0\]\.code: String should match pattern"),
+    ("locality", lambda d: d["offices"].append(dict(d["offices"][1])), r"offices: an office code is listed twice"),
+    ("locality", lambda d: d["offices"][0].update(area="urban"), r"offices\[0\]\.area: Extra inputs"),
+    ("reference", lambda d: d["office_supports"].append(dict(d["office_supports"][0])),
+     r"office_supports: a code is listed twice"),
     ("reference", lambda d: d["statuses"][0].update(lable="Nghèo"), r"statuses\[0\]\.lable: Extra inputs"),
     ("reference", lambda d: d["change_kinds"][1].update({"from": ["poorr"]}),
      r"change kind escaped_poverty: unknown statuses poorr"),

@@ -128,10 +128,10 @@ def test_a_provinces_codes_are_listed_from_a_hidden_sheet(tmp_path):
     path = write_submission(tmp_path / "22333.xlsx", general={"unit_code": "22333", "unit_name": "phường Bắc Nha Trang",
                                                              "period": "2026-6T"}, config=province)
     wb = load_workbook(path)
-    listed = wb["Danh mục mã"]
+    listed = wb["Danh mục"]
     assert listed.sheet_state == "hidden"
     assert [c.value for c in listed["A"]] == [u.code for u in province.units] and listed.max_row == 65
     [rule] = [r for r in _rules(wb["Thông tin chung"]) if r[3] == "B4"]
-    assert rule == ("list", "'Danh mục mã'!$A$1:$A$65", None, "B4")
+    assert rule == ("list", "'Danh mục'!$A$1:$A$65", None, "B4")
     sub = read_submission(path, province)
     assert sub.unit_code == "22333" and not [f for f in sub.findings if "Danh mục" in f.message]
