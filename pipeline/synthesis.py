@@ -96,11 +96,33 @@ def group_points(texts: list[tuple[str, str | None]]) -> list[Point]:
     return list(groups.values())
 
 
-def sentence(point: Point) -> str:
-    """A point as a line of the report: "Xã A, xã B: text." — the first letter capitalised (it starts the
-    line), the text ending with a full stop unless it already ends with ``. ! ? …``."""
+NAMES_AT_MOST = 10
+"""Units named before a point at most; beyond, they are counted (their texts are in the annex, verbatim)."""
+
+
+def who(units: list[str], everyone: list[str], kinds: str, complete: bool = True) -> str:
+    """Who raised a point, for the start of its line: every unit of ``everyone`` (the units whose texts were
+    read, more than one) as "8/8 xã, thị trấn" (``kinds``: the setup's words for the units' kinds without
+    "các"; "6/6 xã, thị trấn có báo cáo" when not every unit expected reported, ``complete`` False); at most
+    :data:`NAMES_AT_MOST` units by name ("xã A, xã B"); more as "61/64 xã, phường, đặc khu", with the few left
+    out named ("trừ xã C, xã D", up to 5)."""
+    n, total = len(units), len(everyone)
+    counted = f"{n}/{total} {kinds}" + ("" if complete else " có báo cáo")
+    if total > 1 and n == total:
+        return counted
+    if n <= NAMES_AT_MOST:
+        return ", ".join(units)
+    others = [u for u in everyone if u not in units]
+    return counted + (f" (trừ {', '.join(others)})" if len(others) <= 5 else "")
+
+
+def sentence(point: Point, everyone: list[str] | None = None, kinds: str = "", complete: bool = True) -> str:
+    """A point as a line of the report: "Xã A, xã B: text." or "8/8 xã, thị trấn: text." (:func:`who`, when
+    ``everyone`` is given) — the first letter capitalised (it starts the line), the text ending with a full stop
+    unless it already ends with ``. ! ? …``."""
     text = point.text if point.text.endswith((".", "!", "?", "…")) else point.text.rstrip(_TRAILING) + "."
-    return capitalise(f"{', '.join(point.units)}: {text}")
+    named = who(point.units, everyone, kinds, complete) if everyone is not None else ", ".join(point.units)
+    return capitalise(f"{named}: {text}")
 
 
 def capitalise(text: str) -> str:

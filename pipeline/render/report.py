@@ -160,11 +160,13 @@ def _names(names: list[str]) -> str:
     return ", ".join(names)
 
 
-def _synthesis(narratives: list[dict[str, Any]]) -> dict[str, Any]:
+def _synthesis(narratives: list[dict[str, Any]], kinds: str, complete: bool) -> dict[str, Any]:
     """The units' difficulties and proposals, each point once with the units that raised it.
 
     ``{"difficulties": part, "proposals": part}``, each part ``{"points": [line, …], "silent": names}``:
-    a line per point ("Xã A, xã B: text.", :func:`pipeline.synthesis.sentence`), and the units with a valid
+    a line per point ("Xã A, xã B: text.", "8/8 xã, thị trấn: text." when every unit raised it — ``kinds`` the
+    setup's words for the units' kinds without "các"; ``complete`` False: not every unit expected reported —,
+    :func:`pipeline.synthesis.sentence`), and the units with a valid
     report that raised nothing, joined and capitalised ("Xã C, xã D"; "" when none). With no valid report
     both lists are empty (the template says so from ``submissions.valid``).
     """
@@ -173,7 +175,9 @@ def _synthesis(narratives: list[dict[str, Any]]) -> dict[str, Any]:
         points = group_points([(n["unit_name"], n.get(key)) for n in narratives])
         raised = {u for p in points for u in p.units}
         silent = [n["unit_name"] for n in narratives if n["unit_name"] not in raised]
-        out[key] = {"points": [sentence(p) for p in points], "silent": capitalise(_names(silent))}
+        everyone = [n["unit_name"] for n in narratives]
+        out[key] = {"points": [sentence(p, everyone, kinds, complete) for p in points],
+                    "silent": capitalise(_names(silent))}
     return out
 
 
@@ -409,8 +413,9 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
     sources = [_source_row(i, s, config) for i, s in enumerate((s for s in subs if s["file"]), start=1)]
     targets = _targets(agg, config, len(valid))
     late = [s["unit_name"] for s in subs if s.get("on_time") is False]  # received after the deadline
+    words = config.words(period.cutoff)
     return {
-        "words": config.words(period.cutoff),
+        "words": words,
         "doc": _document(config, period),
         "period": {"code": period.code, "label": f"{period.label} {period.year}", "name": period.label,
                    "kind": period.kind, "year": str(period.year), "previous_year": str(period.year - 1),
@@ -444,7 +449,7 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
         },
         "submission_rows": submission_rows,
         "targets": targets,
-        "synthesis": _synthesis(agg["narratives"]),
+        "synthesis": _synthesis(agg["narratives"], words["unit_kinds"].removeprefix("các "), not left_out),
         "narratives": [
             {"no": str(i), "unit_name": capitalise(n["unit_name"]), "results": n["results"] or "",
              "difficulties": n["difficulties"] or "", "proposals": n["proposals"] or ""}
@@ -857,6 +862,31 @@ def _standard_core_properties_relationship(document) -> None:
             rel._reltype = RT.CORE_PROPERTIES
 
 
+LONG_TABLE_ROWS = 20
+"""Rows from which a table is taken as longer than a page may hold (a province's 65 units)."""
+
+
+def let_long_tables_split(body: Any) -> int:
+    """Let each table of more than :data:`LONG_TABLE_ROWS` rows run on across pages: the template keeps a table's
+    rows with the next ("keep with next", so a short table never splits), which pushes a long one whole to the next
+    page and leaves its caption alone on a page. Its body rows lose that keep, except the first two after the
+    heading rows (the heading never ends a page alone) and the last two (the total row never starts one alone).
+    Returns how many tables were changed."""
+    from docx.oxml.ns import qn
+
+    changed = 0
+    for tbl in body.iter(qn("w:tbl")):
+        rows = tbl.findall(qn("w:tr"))
+        if len(rows) <= LONG_TABLE_ROWS:
+            continue
+        heading = sum(1 for r in rows if r.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None)
+        for row in rows[heading + 2:len(rows) - 2]:
+            for keep in list(row.iter(qn("w:keepNext"))):
+                keep.getparent().remove(keep)
+        changed += 1
+    return changed
+
+
 def render_docx(context: dict[str, Any], out: Path, template: Path = TEMPLATE, *,
                 properties: dict[str, Any] | None = None) -> Path:
     """Render ``template`` with ``context`` into ``out`` (autoescape on, undefined variables raise).
@@ -877,6 +907,7 @@ def render_docx(context: dict[str, Any], out: Path, template: Path = TEMPLATE, *
     _standard_core_properties_relationship(tpl.docx)  # before docxtpl reads the properties
     context = embed(tpl, context)  # chart specs drawn into images of this template
     tpl.render(context, jinja_env=_jinja_env(), autoescape=True)
+    let_long_tables_split(tpl.docx.element.body)
     if properties is None:
         d = context["doc"]
         office = f"{d['issuer']}, {d['issuer_parent']}"

@@ -67,7 +67,7 @@ def test_capitalise_only_the_first_letter():
 
 
 def test_report_groups_varied_spellings_and_keeps_texts_in_the_annex(config, plan_root, tmp_path):
-    """Rendered: the eight units' difficulty in eight spellings is one line with eight names; Ma Nới's second,
+    """Rendered: the eight units' difficulty in eight spellings is one line, "8/8 xã, thị trấn"; Ma Nới's second,
     different point has its own line; units that raised no proposal are named; annex II keeps each text as
     typed (line breaks, braces and "<&>" literal)."""
     from pipeline.render.report import build_context, render_docx
@@ -84,8 +84,7 @@ def test_report_groups_varied_spellings_and_keeps_texts_in_the_annex(config, pla
     start = lines.index("- Khó khăn, vướng mắc các đơn vị nêu (mỗi nội dung nêu một lần, kèm các đơn vị đã nêu; "
                         "nguyên văn thuyết minh của từng đơn vị tại Phụ lục II):")
     assert lines[start + 1:start + 3] == [
-        "+ Thị trấn Tân Sơn, xã Lâm Sơn, xã Lương Sơn, xã Quảng Sơn, xã Mỹ Sơn, xã Hòa Sơn, xã Ma Nới, xã Nhơn Sơn: "
-        "Thiếu vốn sản xuất.",
+        "+ 8/8 xã, thị trấn: Thiếu vốn sản xuất.",  # every unit raised it: counted, not listed
         "+ Xã Ma Nới: Thiếu đất sản xuất {{ 7*7 }} <&>.",
     ]
     start = lines.index("Đề xuất, kiến nghị của các đơn vị:")
@@ -119,3 +118,19 @@ def test_no_point_at_all(config, plan_root, tmp_path):
     assert context["synthesis"]["proposals"] == {"points": [], "silent": ""}
     lines = docx_text(render_docx(context, tmp_path / "b.docx")).splitlines()
     assert lines.count("+ Chưa có báo cáo hợp lệ nào.") == 2
+
+
+def test_a_point_every_unit_raised_is_counted_not_listed():
+    """Raised by all eight communes: "8/8 xã, thị trấn"; by three of them: their names; by 61 of a province's 64:
+    counted, the three others named; by 20 of 64: counted only."""
+    from pipeline.synthesis import who
+
+    point = group_points(list(zip(UNITS, SAME, strict=True)))[0]
+    assert sentence(point, UNITS, "xã, thị trấn") == "8/8 xã, thị trấn: Thiếu vốn sản xuất."
+    assert who(UNITS[:3], UNITS, "xã, thị trấn") == "thị trấn Tân Sơn, xã Lâm Sơn, xã Lương Sơn"
+    province = [f"xã X{i}" for i in range(64)]
+    kinds = "xã, phường, đặc khu"
+    assert who(province[:61], province, kinds) == "61/64 xã, phường, đặc khu (trừ xã X61, xã X62, xã X63)"
+    assert who(province[:20], province, kinds) == "20/64 xã, phường, đặc khu"
+    assert who(["xã Ma Nới"], ["xã Ma Nới"], "xã, thị trấn") == "xã Ma Nới"  # one unit: its name
+    assert who(UNITS[:6], UNITS[:6], "xã, thị trấn", complete=False) == "6/6 xã, thị trấn có báo cáo"
