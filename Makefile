@@ -159,9 +159,11 @@ samples: setup
 	$(BIN)/python -m samples.generate
 	$(BIN)/python -m samples.generate --variant year
 
-## template: rebuild the blank submission workbook (the report template is edited in Word or Writer)
+## template: rebuild the blank submission workbooks, the communes' and the offices' (the report template is edited in
+## Word or Writer)
 template: setup
 	$(BIN)/python -m pipeline template templates/mau_bao_cao_don_vi.xlsx
+	$(BIN)/python -m pipeline template templates/mau_bao_cao_co_quan.xlsx --offices
 
 ## bench: the reader's benchmark: a workbook formatted down to row 50,000 against the plain sample
 bench: setup

@@ -7,7 +7,8 @@
     python -m pipeline summary PERIOD                     one line per unit of the latest version of the report,
                                                           its path
     python -m pipeline report-path PERIOD [--version N]   path of the period's report (latest version, or N)
-    python -m pipeline template [OUT]                     write the blank submission workbook
+    python -m pipeline template [OUT] [--offices]         write the blank submission workbook (the communes', or
+                                                          with --offices the district offices')
     python -m pipeline accept-outlier PERIOD UNIT INDICATOR --reason TEXT --by NAME
                                                           accept an outlier warning with a justification
     python -m pipeline receive FILE --period P --received-at TIME --by NAME [--note TEXT]
@@ -102,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     p_path.add_argument("period")
     p_path.add_argument("--version", type=int, default=None, help="số phiên bản (mặc định: phiên bản mới nhất)")
     p_tpl = sub.add_parser("template", help="ghi mẫu báo cáo trống cho đơn vị")
-    p_tpl.add_argument("out", type=Path, nargs="?", default=Path("templates/mau_bao_cao_don_vi.xlsx"))
+    p_tpl.add_argument("out", type=Path, nargs="?")
+    p_tpl.add_argument("--offices", action="store_true", help="mẫu của các cơ quan, đơn vị cấp huyện")
     p_acc = sub.add_parser("accept-outlier", help="chấp nhận số liệu bất thường của đơn vị, có ghi lý do")
     p_acc.add_argument("period")
     p_acc.add_argument("unit_code")
@@ -235,9 +237,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "reopen":
             return _reopen(args, config, workspace)
         if args.command == "template":
-            from pipeline.staff.form import write_submission
+            from pipeline.staff.form import write_office_workbook, write_submission
 
-            print(write_submission(args.out))
+            if args.offices:
+                print(write_office_workbook(args.out or Path("templates/mau_bao_cao_co_quan.xlsx"), config=config))
+            else:
+                print(write_submission(args.out or Path("templates/mau_bao_cao_don_vi.xlsx"), config=config))
             return 0
     except (ConfigError, KeyError, ValueError) as exc:
         print(exc, file=sys.stderr)

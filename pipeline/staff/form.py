@@ -245,3 +245,129 @@ def write_submission(
     with atomic_path(Path(path)) as tmp:  # a blank form: no personal data, 0644
         wb.save(tmp)
     return path
+
+
+def _office_choices(config: Config) -> dict[str, list[str]]:
+    """The shown values of the offices' workbook's listed columns: the plan's tasks as "IV.1 – label", the kinds
+    of support and the fund sources by label, the communes by code."""
+    ref = config.reference
+    return {
+        "task": [f"{t['code']} – {t['label']}" for t in config.plan.get("tasks", [])],
+        "support": [x["label"] for x in ref.get("office_supports", [])],
+        "fund": [x["label"] for x in ref["fund_sources"]],
+        "commune": list(dict.fromkeys(u.code for u in config.units)),
+    }
+
+
+def write_office_workbook(
+    path: Path,
+    *,
+    general: Mapping[str, Any] | None = None,
+    tables: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    narrative: Mapping[str, str] | None = None,
+    title_period: str = "",
+    config: Config | None = None,
+    rows: int = 100,
+) -> Path:
+    """Write the offices' workbook (:mod:`pipeline.office_schema`); with no data it is the blank form.
+
+    Args:
+        path: the .xlsx to write (overwritten: idempotent for the same arguments).
+        general: values by key of :data:`office_schema.GENERAL_FIELDS` (dates as ``datetime.date``).
+        tables: rows by table key of :data:`office_schema.TABLES`, each a mapping of field keys: counts in
+            households, persons, sessions; amounts in đồng; ``task`` a plan task's code ("IV.1"), ``support`` an
+            ``office_supports`` code, ``source`` a ``fund_sources`` code (written as their labels).
+        narrative: free text by key of :data:`schema.NARRATIVE_FIELDS`.
+        title_period: text shown in each sheet's title, e.g. "6 tháng đầu năm 2023".
+        config: the offices, communes, plan tasks and reference lists (default: the project's configuration).
+        rows: how many data rows of each table get the input rules.
+
+    Returns:
+        ``path``.
+    """
+    from pipeline import office_schema as o
+
+    general, tables, narrative = general or {}, tables or {}, narrative or {}
+    config = config or load_config()
+    choices = _office_choices(config)
+    shown = {
+        "task": {t["code"]: f"{t['code']} – {t['label']}" for t in config.plan.get("tasks", [])},
+        "support": {x["code"]: x["label"] for x in config.reference.get("office_supports", [])},
+        "fund": {x["code"]: x["label"] for x in config.reference["fund_sources"]},
+    }
+    wb = Workbook()
+    ws = wb.worksheets[0]
+    ws.title = o.SHEET_GENERAL
+    ws["A1"] = "BÁO CÁO KẾT QUẢ THỰC HIỆN KẾ HOẠCH GIẢM NGHÈO HỘ CÓ NGƯỜI CÓ CÔNG CỦA CƠ QUAN, ĐƠN VỊ"
+    ws["A1"].font = _BOLD
+    ws["A2"] = f"Kỳ báo cáo: {title_period}" if title_period else "Điền vào cột B; không sửa cột A."
+    for i, f in enumerate(o.GENERAL_FIELDS, start=4):
+        ws.cell(i, 1, f.header).font = _BOLD
+        c = ws.cell(i, 2, _cell_value(f, general.get(f.key)))
+        c.font, c.number_format = _NORMAL, "@"
+        ws.cell(i, 3, f.note).font = Font(name="Times New Roman", italic=True, size=10)
+    for col, width in zip("ABC", (30, 60, 34), strict=True):
+        ws.column_dimensions[col].width = width
+    offices = [u.code for u in config.offices]
+    if offices:
+        _rule(ws, "B4", _choices(wb, offices, "Mã cơ quan", "Chọn mã của cơ quan, đơn vị trong danh sách."))
+    titles = {
+        "activities": "HOẠT ĐỘNG THEO NHIỆM VỤ CỦA KẾ HOẠCH (lũy kế từ 01/01 đến ngày chốt số liệu)",
+        "supports": "HỖ TRỢ THEO XÃ (lũy kế từ 01/01 đến ngày chốt số liệu)",
+        "funds": "KINH PHÍ HUY ĐỘNG THEO NGUỒN (lũy kế từ 01/01 đến ngày chốt số liệu)",
+        "documents": "VĂN BẢN CHỈ ĐẠO, HƯỚNG DẪN ĐÃ BAN HÀNH",
+        "loans": "VỐN VAY ƯU ĐÃI THEO XÃ (doanh số lũy kế từ 01/01, dư nợ tại ngày chốt số liệu)",
+    }
+    for key, (sheet, fields, _first) in o.TABLES.items():
+        ws = wb.create_sheet(sheet)
+        ws["A1"] = titles[key]
+        ws["A1"].font = _BOLD
+        ws["A2"] = "Mỗi dòng một nội dung; cơ quan không có nội dung này để trống sheet."
+        for j, f in enumerate(fields, start=1):
+            c = ws.cell(o.HEADER_ROW, j, f.header)
+            c.font, c.fill, c.border, c.alignment = _BOLD, _HEAD_FILL, _BOX, _CENTER
+            ws.column_dimensions[get_column_letter(j)].width = 6 if f.key == "no" else (
+                40 if f.kind in ("text", "task", "support", "fund") else 16)
+        for i, row in enumerate(tables.get(key, ()), start=1):
+            r = o.HEADER_ROW + i
+            for j, f in enumerate(fields, start=1):
+                value = row.get(f.key)
+                if f.kind in shown and value is not None:
+                    value = shown[f.kind].get(value, value)
+                c = ws.cell(r, j, i if f.key == "no" else _cell_value(f, value))
+                c.font, c.border = _NORMAL, _BOX
+                if f.kind == "code":
+                    c.number_format = "@"
+                elif f.kind in ("vnd", "count"):
+                    c.number_format = "#,##0"
+        first, end = o.HEADER_ROW + 1, o.HEADER_ROW + rows
+        for j, f in enumerate(fields, start=1):
+            area = f"{get_column_letter(j)}{first}:{get_column_letter(j)}{end}"
+            listed = {"task": "task", "support": "support", "fund": "fund"}.get(f.kind) or (
+                "commune" if f.key == "commune_code" else None)
+            if listed and choices[listed]:
+                _rule(ws, area, _choices(wb, choices[listed], f.header, "Chọn trong danh sách."))
+            elif f.kind == "count":
+                _rule(ws, area, _whole(0, 10**7, f.header, f"Số nguyên không âm ({f.unit})."))
+            elif f.kind == "vnd":
+                _rule(ws, area, _whole(0, 10**13, f.header, "Số đồng, số nguyên không âm."))
+            elif f.kind == "date":
+                _rule(ws, area, DataValidation(
+                    type="date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2100,12,31)",
+                    showErrorMessage=True, errorTitle=f.header[:32], error="Ghi ngày dạng dd/mm/yyyy.",
+                    allow_blank=True))
+        ws.freeze_panes = ws.cell(o.HEADER_ROW + 1, 1)
+    ws = wb.create_sheet(o.SHEET_NARRATIVE)
+    ws["A1"] = "THUYẾT MINH"
+    ws["A1"].font = _BOLD
+    for i, f in enumerate(schema.NARRATIVE_FIELDS, start=3):
+        ws.cell(i, 1, f.header).font = _BOLD
+        c = ws.cell(i, 2, narrative.get(f.key))
+        c.alignment, c.font = _WRAP, _NORMAL
+    ws.column_dimensions["A"].width = 26
+    ws.column_dimensions["B"].width = 100
+    if CODES_SHEET in wb.sheetnames:  # the hidden lists last, after the sheets staff fill
+        wb.move_sheet(CODES_SHEET, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(CODES_SHEET))
+    with atomic_path(Path(path)) as tmp:  # the form and a sample: no personal data, 0644
+        wb.save(tmp)
+    return path

@@ -135,3 +135,23 @@ def test_a_provinces_codes_are_listed_from_a_hidden_sheet(tmp_path):
     assert rule == ("list", "'Danh mục'!$A$1:$A$65", None, "B4")
     sub = read_submission(path, province)
     assert sub.unit_code == "22333" and not [f for f in sub.findings if "Danh mục" in f.message]
+
+
+def test_the_offices_blank_form(config, tmp_path):
+    """The offices' form: the general sheet, the five tables with their headers on row 4, the narrative, and the
+    hidden lists last; the office code from the configured offices, the plan's tasks and the fund sources as
+    drop-down lists (the longer ones from the hidden sheet), counts and amounts as whole numbers."""
+    from pipeline import office_schema as o
+    from pipeline.staff.form import write_office_workbook
+
+    wb = load_workbook(write_office_workbook(tmp_path / "mau.xlsx", config=config, rows=10))
+    assert wb.sheetnames == [*o.SHEETS, "Danh mục"] and wb["Danh mục"].sheet_state == "hidden"
+    for _key, (sheet, fields, _first) in o.TABLES.items():
+        assert [c.value for c in wb[sheet][o.HEADER_ROW]] == [f.header for f in fields]
+    assert ("list", '"VHTT,NN,GDNN,LDTB,MTTQ,NHCS"', None, "B4") in _rules(wb[o.SHEET_GENERAL])
+    listed = wb["Danh mục"]
+    tasks = [c.value for c in listed["A"] if c.value]
+    assert tasks[0] == "IV.1 – Tuyên truyền, nâng cao nhận thức về giảm nghèo" and len(tasks) == 5
+    assert ("list", "'Danh mục'!$A$1:$A$5", None, "B5:B14") in _rules(wb[o.SHEET_ACTIVITIES])
+    assert ("whole", "0", "10000000", "D5:D14") in _rules(wb[o.SHEET_ACTIVITIES])
+    assert ("whole", "0", "10000000000000", "D5:D14") in _rules(wb[o.SHEET_LOANS])

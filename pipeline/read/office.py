@@ -1,0 +1,235 @@
+"""Reading the offices' workbook (:mod:`pipeline.office_schema`) into canonical frames, with the same cell rules
+as the communes' workbook (:mod:`pipeline.read.reader`): a cell that cannot be read is a finding naming its sheet,
+row, column and value, never an exception; a sheet an office has nothing for may be left empty or missing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline import office_schema as o
+from pipeline import schema
+from pipeline.config import Config, Unit
+from pipeline.files import sha256_of_open
+from pipeline.findings import ERROR, WARNING, Finding
+from pipeline.read.reader import (
+    ImpossibleDate,
+    NumberTooLarge,
+    SheetLayout,
+    Submission,
+    UnreadableSubmission,
+    _bad_value,
+    _find_header_row,
+    _kind_help,
+    _map_columns,
+    _read_narrative,
+    _rounded,
+    _sheet,
+    clean_code,
+    clean_text,
+    parse_date,
+    parse_dong,
+    parse_whole_number,
+    reader_limits,
+    too_large_help,
+)
+from pipeline.read.sources import cell_at, last_data_row, open_submission, value_at
+
+_TOTAL = re.compile(r"^(tổng|cộng)\b", re.IGNORECASE)
+
+
+@dataclass
+class OfficeSubmission(Submission):
+    """An office's workbook read: ``general`` by the keys of :data:`office_schema.GENERAL_FIELDS`, ``tables`` one
+    frame per key of :data:`office_schema.TABLES` (its fields' keys plus ``excel_row``; counts and amounts Int64 in
+    households, persons, sessions or đồng; ``task``, ``support``, ``source`` as codes, text not in the lists kept as
+    typed; dates ``datetime.date``; an empty frame for an empty or missing sheet), ``narrative`` as the communes'."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def unit_code(self) -> str | None:
+        """The office code typed in "Thông tin cơ quan", or None if absent."""
+        code = self.general.get("office_code")
+        return str(code) if code else None
+
+
+def is_office_workbook(sheet_names: list[str]) -> bool:
+    """Whether a workbook with these sheets is the offices' (its first sheet is "Thông tin cơ quan")."""
+    target = schema.normalize_label(o.SHEET_GENERAL)
+    return any(schema.normalize_label(n) == target for n in sheet_names)
+
+
+def _lookups(config: Config) -> dict[str, dict[str, str]]:
+    """Typed text (normalised) → code for the listed columns: a task by its code ("IV.1"), its label or both as the
+    drop-down shows them; a kind of support and a fund source by label or code."""
+    tasks: dict[str, str] = {}
+    for t in config.plan.get("tasks", []):
+        for text in (t["code"], t["label"], f"{t['code']} – {t['label']}", f"{t['code']} - {t['label']}",
+                     f"{t['code']}. {t['label']}"):
+            tasks[schema.normalize_label(text)] = t["code"]
+
+    def coded(items: list[dict[str, Any]]) -> dict[str, str]:
+        return {schema.normalize_label(x[k]): x["code"] for x in items for k in ("code", "label")}
+
+    return {"task": tasks, "support": coded(config.reference.get("office_supports", [])),
+            "fund": coded(config.reference["fund_sources"])}
+
+
+def _read_general(ws: Any, sub: OfficeSubmission, config: Config) -> None:
+    by_label = {schema.normalize_label(f.header): f for f in o.GENERAL_FIELDS}
+    for r in range(1, last_data_row(ws, (1,)) + 1):
+        f = by_label.get(schema.normalize_label(value_at(ws, r, 1)))
+        if f is None:
+            continue
+        raw = value_at(ws, r, 2)
+        sub.general_rows[f.key] = r
+        sub.headers[(o.SHEET_GENERAL, f.key)] = clean_text(value_at(ws, r, 1))
+        if f.kind == "date":
+            try:
+                sub.general[f.key] = parse_date(raw)
+            except ValueError:
+                sub.general[f.key] = None
+                sub.findings.append(_bad_value(o.SHEET_GENERAL, r, f.header, raw, "Ngày không đúng dạng.",
+                                               "Ghi ngày dạng dd/mm/yyyy."))
+        elif f.kind == "code":
+            text = clean_code(cell_at(ws, r, 2))
+            sub.general[f.key] = (text.upper() if f.key == "office_code" else text) or None
+        else:
+            sub.general[f.key] = clean_text(raw) or None
+    for f in o.GENERAL_FIELDS:
+        sub.headers.setdefault((o.SHEET_GENERAL, f.key), f.header)
+        sub.general.setdefault(f.key, None)
+    code = sub.general["office_code"]
+    office: Unit | None = config.office(code) if code else None
+    listed = ", ".join(f"{u.code} ({u.name})" for u in config.offices)
+    row = sub.general_rows.get("office_code")
+    if code and office is None:
+        sub.general["office_code"] = None  # not attributed to any office: its findings say why
+        sub.findings.append(Finding(
+            ERROR, o.SHEET_GENERAL, row, sub.headers[(o.SHEET_GENERAL, "office_code")], code,
+            f"Mã cơ quan '{code}' không có trong danh sách cơ quan, đơn vị báo cáo.",
+            f"Ghi một mã trong danh sách: {listed}." if listed else "Hỏi cán bộ tổng hợp mã của cơ quan.", "read"))
+    name = sub.general.get("office_name")
+    if office is not None and name and not office.matches_name(name):
+        sub.findings.append(Finding(
+            WARNING, o.SHEET_GENERAL, sub.general_rows.get("office_name"),
+            sub.headers[(o.SHEET_GENERAL, "office_name")], name,
+            f"Tên cơ quan khác tên của mã {office.code} trong danh sách ({office.name}); số liệu được tính cho "
+            f"{office.name}.", "Kiểm tra lại mã và tên cơ quan.", "read"))
+
+
+def _parse(f: schema.Field, raw: Any, cell: Any, lookups: dict[str, dict[str, str]]) -> Any:
+    if f.kind == "count":
+        return parse_whole_number(raw)
+    if f.kind == "date":
+        return parse_date(raw)
+    if f.kind == "code":
+        return clean_code(cell, width=5 if f.key == "commune_code" else 0) or None
+    text = clean_text(raw)
+    if f.kind in lookups:
+        return lookups[f.kind].get(schema.normalize_label(text), text) if text else None
+    return text or None
+
+
+def _read_table(ws: Any, sub: OfficeSubmission, key: str, config: Config) -> None:
+    sheet, fields, first_header = o.TABLES[key]
+    columns = [f.key for f in fields] + ["excel_row"]
+    sub.tables[key] = pd.DataFrame(columns=columns)
+    header_row = _find_header_row(ws, first_header)
+    if header_row is None:
+        if last_data_row(ws, range(1, 11)) > 2:  # something typed, but not under the form's headers
+            sub.findings.append(Finding(ERROR, sheet, None, first_header, "",
+                                        f"Không tìm thấy dòng tiêu đề có cột '{first_header}'.",
+                                        "Dùng đúng mẫu; không xóa dòng tiêu đề.", "read"))
+        return
+    cols, first_row = _map_columns(ws, header_row, fields, sheet, sub)
+    for f in fields:
+        sub.headers.setdefault((sheet, f.key), f.header)
+        if f.required and f.key not in cols:
+            sub.findings.append(Finding(ERROR, sheet, header_row, f.header, "", f"Thiếu cột bắt buộc '{f.header}'.",
+                                        "Dùng đúng mẫu; không xóa hoặc đổi tên cột.", "read"))
+    lookups = _lookups(config)
+    layout = sub.layout.get(sheet, SheetLayout())
+    records = []
+    for r in range(first_row, last_data_row(ws, cols.values()) + 1):
+        raw_row = {k: layout.shown(ws, r, c) for k, c in cols.items()}
+        texts = [clean_text(v) for k, v in raw_row.items() if k != "no" and clean_text(v)]
+        if not texts or _TOTAL.match(texts[0]):
+            continue  # a blank spacer or a total row
+        rec: dict[str, Any] = {"excel_row": r}
+        for f in fields:
+            raw = raw_row.get(f.key)
+            header = sub.headers[(sheet, f.key)]
+            try:
+                if f.kind == "vnd":
+                    rec[f.key], fraction = parse_dong(raw)
+                    if fraction is not None:
+                        sub.findings.append(_rounded(sheet, r, header, raw, fraction, rec[f.key]))
+                else:
+                    rec[f.key] = _parse(f, raw, layout.shown_cell(ws, r, cols[f.key]) if f.key in cols else None,
+                                        lookups)
+            except ImpossibleDate:
+                rec[f.key] = None
+                sub.findings.append(_bad_value(sheet, r, header, raw, "Ngày không tồn tại.",
+                                               "Kiểm tra lại ngày, tháng (ví dụ tháng 2 chỉ có 28 hoặc 29 ngày)."))
+            except NumberTooLarge:
+                rec[f.key] = None
+                sub.findings.append(_bad_value(sheet, r, header, raw, *too_large_help(raw)))
+            except ValueError:
+                rec[f.key] = None
+                sub.findings.append(_bad_value(sheet, r, header, raw, *_kind_help(f)))
+        records.append(rec)
+    sub.sheets_read.add(key)
+    if records:
+        frame = pd.DataFrame.from_records(records)
+        for f in fields:
+            frame[f.key] = frame[f.key].astype("Int64" if f.kind in ("count", "vnd") else "object")
+        sub.tables[key] = frame[columns]
+
+
+def read_office_submission(path: Path, config: Config, *, file_name: str | None = None,
+                           sha256: str | None = None) -> OfficeSubmission:
+    """Read an offices' workbook (.xlsx) laid out as :mod:`pipeline.office_schema` says.
+
+    Args:
+        path: the workbook.
+        config: the offices, the plan's tasks and the reference lists (kinds of support, fund sources).
+        file_name: the name the file was sent under, for messages (default: ``path``'s name).
+        sha256: the file's hex SHA-256 when the caller knows it; otherwise it is computed.
+
+    Returns:
+        An :class:`OfficeSubmission`; problems with single cells are in ``findings``, not raised.
+
+    Raises:
+        UnreadableSubmission: the file is not an .xlsx workbook or lacks the sheet "Thông tin cơ quan".
+    """
+    name = file_name or path.name
+    with path.open("rb") as fh:
+        sub = OfficeSubmission(path=path, sha256=sha256 or sha256_of_open(fh))
+        opened = open_submission(fh, name, limits=reader_limits(config))
+    wb = opened.values
+    ws = _sheet(wb, o.SHEET_GENERAL)
+    if ws is None:
+        raise UnreadableSubmission(f"Tệp {name} không có sheet '{o.SHEET_GENERAL}'.",
+                                   "Dùng đúng mẫu báo cáo của cơ quan, đơn vị; không đổi tên hoặc xóa sheet.")
+    sub.layout[o.SHEET_GENERAL] = SheetLayout.of(ws)
+    _read_general(ws, sub, config)
+    for key, (sheet, fields, _first) in o.TABLES.items():
+        sheet_ws = _sheet(wb, sheet)
+        if sheet_ws is None:
+            sub.tables[key] = pd.DataFrame(columns=[f.key for f in fields] + ["excel_row"])
+            continue
+        sub.layout[sheet] = SheetLayout.of(sheet_ws)
+        _read_table(sheet_ws, sub, key, config)
+    narrative_ws = _sheet(wb, o.SHEET_NARRATIVE)
+    if narrative_ws is not None:
+        _read_narrative(narrative_ws, sub, config)
+    for f in schema.NARRATIVE_FIELDS:
+        sub.narrative.setdefault(f.key, "")
+    return sub
