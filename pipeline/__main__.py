@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     p_path.add_argument("--version", type=int, default=None, help="số phiên bản (mặc định: phiên bản mới nhất)")
     p_tpl = sub.add_parser("template", help="ghi mẫu báo cáo trống cho đơn vị")
     p_tpl.add_argument("out", type=Path, nargs="?")
-    p_tpl.add_argument("--offices", action="store_true", help="mẫu của các cơ quan, đơn vị cấp huyện")
+    p_tpl.add_argument("--offices", action="store_true", help="mẫu của các cơ quan, đơn vị báo cáo (không phải xã)")
     p_acc = sub.add_parser("accept-outlier", help="chấp nhận số liệu bất thường của đơn vị, có ghi lý do")
     p_acc.add_argument("period")
     p_acc.add_argument("unit_code")

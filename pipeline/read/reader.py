@@ -416,7 +416,7 @@ def read_submission(path: Path, config: Config, *, file_name: str | None = None,
     if ws is None:
         raise UnreadableSubmission(
             f"Tệp {name} không có sheet '{schema.SHEET_GENERAL}'.",
-            "Dùng đúng mẫu báo cáo của Phòng; không đổi tên hoặc xóa sheet.",
+            "Dùng đúng mẫu báo cáo; không đổi tên hoặc xóa sheet.",
         )
     sub.layout[schema.SHEET_GENERAL] = SheetLayout.of(ws)
     _read_general(ws, sub, config)

@@ -199,7 +199,7 @@ def _open(fh: BinaryIO, name: str, limits: Limits) -> Opened:
     if not name.lower().endswith(".csv"):  # a text file is read as a roster only when sent as a CSV
         raise UnreadableSubmission(
             f"Tệp {name} không phải bảng tính Excel (.xlsx, .xls).",
-            "Điền số liệu vào mẫu báo cáo Excel của Phòng (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx; danh sách "
+            "Điền số liệu vào mẫu báo cáo Excel (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx; danh sách "
             "hộ dạng CSV thì gửi tệp có đuôi .csv.",
         )
     return _open_text(fh, name, limits)
@@ -602,7 +602,7 @@ def _not_excel(name: str, names: set[str]) -> None:
         )
     raise UnreadableSubmission(
         f"Tệp {name} không phải bảng tính Excel{' (là tài liệu Word)' if kind else ''}.",
-        "Điền số liệu vào mẫu báo cáo Excel của Phòng (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx.",
+        "Điền số liệu vào mẫu báo cáo Excel (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx.",
     )
 
 
@@ -637,7 +637,7 @@ def _open_ole(fh: BinaryIO, name: str, limits: Limits) -> Opened:
             if not (ole.exists("Workbook") or ole.exists("Book")):
                 raise UnreadableSubmission(
                     f"Tệp {name} không phải bảng tính Excel (có thể là tài liệu Word đời cũ).",
-                    "Điền số liệu vào mẫu báo cáo Excel của Phòng (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx.",
+                    "Điền số liệu vào mẫu báo cáo Excel (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx.",
                 )
     try:
         book = xlrd.open_workbook(file_contents=data, formatting_info=True)
@@ -711,7 +711,7 @@ def _open_text(fh: BinaryIO, name: str, limits: Limits) -> Opened:
     if b"\0" in data[:4096] or data[:5] == b"%PDF-":
         raise UnreadableSubmission(
             f"Tệp {name} không phải bảng tính Excel hay tệp CSV.",
-            "Điền số liệu vào mẫu báo cáo Excel của Phòng (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx.",
+            "Điền số liệu vào mẫu báo cáo Excel (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx.",
         )
     try:
         text, encoding = decode_text(data)
@@ -749,7 +749,7 @@ def _open_text(fh: BinaryIO, name: str, limits: Limits) -> Opened:
     if len(rows) < 2 or max(len(r) for r in rows) < 2:
         raise UnreadableSubmission(
             f"Tệp {name} không phải bảng tính Excel, cũng không phải bảng CSV có tiêu đề cột.",
-            "Điền số liệu vào mẫu báo cáo Excel của Phòng (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx.",
+            "Điền số liệu vào mẫu báo cáo Excel (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx.",
         )
     return Opened(_csv_workbook(rows, name), None, "csv", encoding)
 
@@ -771,8 +771,8 @@ def _csv_workbook(rows: list[list[str]], name: str) -> Any:
     if "unit_code" not in general_cols and "unit_name" not in general_cols:
         raise UnreadableSubmission(
             f"Tệp CSV {name} không cho biết đơn vị báo cáo.",
-            "Thêm cột 'Mã đơn vị' (và 'Kỳ báo cáo') vào tệp CSV, hoặc tốt nhất điền vào mẫu báo cáo Excel của "
-            "Phòng (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx.",
+            "Thêm cột 'Mã đơn vị' (và 'Kỳ báo cáo') vào tệp CSV, hoặc tốt nhất điền vào mẫu báo cáo Excel "
+            "(mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx.",
         )
     wb = Workbook()
     info = wb.worksheets[0]

@@ -319,7 +319,7 @@ def _typed_unit(sub: Submission, config: Config, on: dt.date | None) -> Unit | N
 AREA_WORDS = {"urban": "thành thị", "rural": "nông thôn"}
 
 
-ACCEPT_KEY_WORDS = "Mã để Phòng chấp nhận (nếu số tiền đúng): "
+ACCEPT_KEY_WORDS = "Mã để cán bộ tổng hợp chấp nhận (nếu số tiền đúng): "
 """Words before the acceptance key in a household-amount warning (:func:`amount_key`); ``accept-outlier``
 takes a household's amount only when the unit's latest findings carry its key after them."""
 

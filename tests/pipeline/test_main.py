@@ -275,7 +275,7 @@ def test_a_file_that_is_not_a_workbook_is_refused_as_such(tmp_path):
     assert result.returncode == 1
     first = result.stdout.splitlines()[0]
     assert first == ("[LỖI] tệp README.md. Tệp README.md không phải bảng tính Excel (.xlsx, .xls). Cách sửa: Điền số "
-                     "liệu vào mẫu báo cáo Excel của Phòng (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx; danh sách hộ "
+                     "liệu vào mẫu báo cáo Excel (mau_bao_cao_don_vi.xlsx) và gửi tệp .xlsx; danh sách hộ "
                      "dạng CSV thì gửi tệp có đuôi .csv.")
     assert "TCVN3" not in result.stdout and "Unikey" not in result.stdout
 

@@ -297,8 +297,8 @@ def _amount_findings(outcome) -> list[tuple[str, int | None, str, str, str]]:
     ("22810_tan_son", "income_vnd_per_person_month", 5_000_000, None, None),  # urban line 2.000.000: 3 lines = 6M
     ("22810_tan_son", "income_vnd_per_person_month", 7_000_000, WARNING,
      "7.000.000 đồng/người/tháng; chuẩn nghèo Nghị định 07/2021/NĐ-CP, khu vực thành thị: 2.000.000 "
-     "đồng/người/tháng; quá 3 lần (6.000.000 đồng) cần giải trình, tối đa 20 lần (40.000.000 đồng). Mã để Phòng "
-     "chấp nhận (nếu số tiền đúng): income_vnd_per_person_month:22810-0001."),
+     "đồng/người/tháng; quá 3 lần (6.000.000 đồng) cần giải trình, tối đa 20 lần (40.000.000 đồng). Mã để cán bộ "
+     "tổng hợp chấp nhận (nếu số tiền đúng): income_vnd_per_person_month:22810-0001."),
     ("22828_ma_noi", "support_housing_vnd", 40_000_000, None, None),  # a house built: tens of millions
     ("22828_ma_noi", "support_housing_vnd", 80_000_000, WARNING, None),
     ("22828_ma_noi", "support_housing_vnd", 4_000_000_000, ERROR, None),  # three zeros too many
