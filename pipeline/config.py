@@ -474,6 +474,11 @@ class _Bounds(_Model):
     households_change_hard: Annotated[StrictFloat, PydanticField(ge=1)] = 2.0
     persons_per_household_soft: Annotated[StrictFloat, PydanticField(ge=1)] = 8
     persons_per_household_hard: Annotated[StrictFloat, PydanticField(ge=1)] = 30
+    # poor and near-poor households at the cut-off against 01/01 (the lists change only by the commune's
+    # decisions through the year): beyond soft a warning, beyond hard an error, when they differ by at least
+    # validation.outliers.min_change_abs households
+    poverty_change_soft: Annotated[StrictFloat, PydanticField(ge=1)] = 2.0
+    poverty_change_hard: Annotated[StrictFloat, PydanticField(ge=1)] = 5.0
     amounts: dict[str, _AmountBound] = {
         "income_vnd_per_person_month": _AmountBound(soft_lines=3, hard_lines=20),
         "support_loan_vnd": _AmountBound(soft_lines=100, hard_lines=400),

@@ -212,6 +212,8 @@ def _bounds_frame(sub: Submission, history: History | None, config: Config, on: 
       accepted figure of the same year (``history.previous``) — failing both, of the unit's
       ``households_reference`` in the configuration: beyond ``households_change_hard`` an error, beyond
       ``households_change_soft`` a warning district staff may accept with a justification;
+    * poor and near-poor households at the cut-off within a factor of their 01/01 figure (``poverty_change_soft``
+      a warning, ``poverty_change_hard`` an error) when they differ by ``outliers.min_change_abs`` or more;
     * for each (households, persons) pair of :data:`PERSON_COUNTS`, at 01/01 and at the cut-off: at least
       one person per household and persons but no households an error; more than
       ``persons_per_household_hard`` persons a household an error, more than ``persons_per_household_soft``
@@ -273,20 +275,48 @@ def _bounds_frame(sub: Submission, history: History | None, config: Config, on: 
                            f"(chênh {ratio_text(r)}; giới hạn {ratio_text(change_soft)}, "
                            f"tối đa {ratio_text(change_hard)})."),
             })
+    least = int(config.validation.get("outliers", {}).get("min_change_abs", 5))
+    for key in ("poor_households", "near_poor_households"):
+        base, now = figure(cur, key, "value_baseline"), figure(cur, key, "value_current")
+        if base is None or now is None or abs(now - base) < least:
+            continue
+        r = Decimal(max(now, base)) / Decimal(max(min(now, base), 1))
+        soft, hard = (Decimal(str(limits[f"poverty_change_{k}"])) for k in ("soft", "hard"))
+        rows.append({
+            "indicator": key, "excel_row": cur.at[key, "excel_row"], "column_label": label["value_current"],
+            "value": now, "within_hard": bool(r <= hard), "within_soft": bool(r <= soft or key in accepted),
+            "detail": (f"'{schema.INDICATORS_BY_KEY[key].label}' tại ngày chốt {fmt.number(now)}; tại ngày 01/01 "
+                       f"trong cùng biểu: {fmt.number(base)} (chênh {ratio_text(r)}; danh sách chỉ đổi theo quyết "
+                       f"định của xã: giới hạn {ratio_text(soft)}, tối đa {ratio_text(hard)})."),
+        })
     for households_key, persons_key in PERSON_COUNTS:
         for column in ("value_baseline", "value_current"):
             households, persons = figure(cur, households_key, column), figure(cur, persons_key, column)
             if households is None or persons is None or (households == 0 and persons == 0):
                 continue
             per = Decimal(persons) / Decimal(households) if households else None
+            within_hard = bool(per is not None and 1 <= per <= per_hard)
+            within_soft = bool(per is None or per < 1 or per <= per_soft or persons_key in accepted)
+            blamed, value, since = persons_key, persons, ""
+            base_h, base_p = figure(cur, households_key, "value_baseline"), figure(cur, persons_key, "value_baseline")
+            if column == "value_current" and not (within_hard and within_soft) and base_h and base_p and households:
+                # the cell that moved more against its own 01/01 figure is the likelier typo (153 → 1.530 hộ
+                # beside 579 người unchanged: the households are wrong, not the persons)
+                moved_h = Decimal(max(households, base_h)) / Decimal(min(households, base_h))
+                moved_p = Decimal(max(persons, base_p)) / Decimal(max(min(persons, base_p), 1))
+                if moved_h > moved_p:
+                    blamed, value = households_key, households
+                since = (f"; tại ngày 01/01: {fmt.number(base_h)} hộ, {fmt.number(base_p)} người — "
+                         f"{'số hộ' if blamed == households_key else 'số người'} thay đổi nhiều hơn")
             rows.append({
-                "indicator": persons_key, "excel_row": cur.at[persons_key, "excel_row"],
-                "column_label": label[column], "value": persons,
-                "within_hard": bool(per is not None and 1 <= per <= per_hard),
-                "within_soft": bool(per is None or per < 1 or per <= per_soft or persons_key in accepted),
+                "indicator": blamed, "excel_row": cur.at[blamed, "excel_row"],
+                "column_label": label[column], "value": value,
+                "within_hard": within_hard,
+                "within_soft": within_soft,
                 "detail": (f"'{schema.INDICATORS_BY_KEY[persons_key].label}' {fmt.number(persons)} người cho "
                            f"{fmt.number(households)} hộ ('{schema.INDICATORS_BY_KEY[households_key].label}')"
                            + (f", bình quân {fmt.number(per, 1)} người/hộ" if per is not None else "")
+                           + since
                            + f"; mỗi hộ có từ 1 đến {fmt.number(per_hard)} người, quá {fmt.number(per_soft)} "
                              f"người/hộ cần giải trình."),
             })

@@ -211,6 +211,49 @@ def test_persons_are_bounded_by_their_households(config, tmp_path, households, p
     assert detail.endswith("mỗi hộ có từ 1 đến 30 người, quá 8 người/hộ cần giải trình.")
 
 
+@pytest.mark.parametrize(("current", "severity"), [
+    (112 * 10, ERROR),  # an extra zero: ten times the 01/01 list
+    (112 * 3, WARNING),  # three times: to be explained (or accepted)
+    (112 + 4, None),  # a few households: the commune's decisions
+    (112 * 2, None),  # twice, within the soft limit
+], ids=["tenfold", "threefold", "four-more", "twice"])
+def test_poor_households_are_bounded_by_their_01_01_list(config, tmp_path, current, severity):
+    """Tân Sơn's 112 poor households at 01/01 against the cut-off (persons moved alike, so their ratio holds):
+    five times or more an error on the cell, beyond twice a warning, a change of fewer than 5 households never."""
+    path = tmp_path / "22810_tan_son.xlsx"
+    shutil.copyfile(SAMPLES / path.name, path)
+    assert summary_cells(path)["poor_households"] == (112, 112)
+    persons = summary_cells(path)["poor_persons"][0]
+    edit_summary(path, "poor_households", current=current)
+    edit_summary(path, "poor_persons", current=round(persons * current / 112))
+    found = [f for f in _bound_findings(validate_submission(path, config=config, period="2023-6T"))
+             if f[3].startswith("'Số hộ nghèo' tại ngày chốt")]
+    assert [(f[0], f[1], f[2]) for f in found] == ([] if severity is None else [(severity, 6, str(current))])
+    if severity is not None:
+        assert "tại ngày 01/01 trong cùng biểu: 112 (chênh " in found[0][3]
+
+
+def test_a_households_typo_is_blamed_on_the_households_cell(config, tmp_path):
+    """Tân Sơn's poor households typed ten times over at the cut-off (an extra zero) beside its poor persons
+    unchanged since 01/01: the error is on the households cell, which moved against its own 01/01 figure, never on
+    the persons' (which a commune would then "fix"); a persons typo is still blamed on the persons."""
+    path = tmp_path / "22810_tan_son.xlsx"
+    shutil.copyfile(SAMPLES / path.name, path)
+    cells = summary_cells(path)
+    poor, persons = cells["poor_households"][1], cells["poor_persons"][1]
+    edit_summary(path, "poor_households", current=poor * 10)
+    found = [f for f in _bound_findings(validate_submission(path, config=config, period="2023-6T"))
+             if "người cho" in f[3]]
+    rows = {k: r for r, k in ((6, "poor_households"), (7, "poor_persons"))}
+    assert [(f[0], f[1], f[2]) for f in found] == [(ERROR, rows["poor_households"], str(poor * 10))]
+    assert "số hộ thay đổi nhiều hơn" in found[0][3]
+    edit_summary(path, "poor_households", current=poor)
+    edit_summary(path, "poor_persons", current=persons * 12)
+    found = [f for f in _bound_findings(validate_submission(path, config=config, period="2023-6T"))
+             if "người cho" in f[3]]
+    assert [(f[0], f[1], f[2]) for f in found] == [(ERROR, rows["poor_persons"], str(persons * 12))]
+
+
 @pytest.mark.parametrize(("baseline", "current", "rows"), [
     (5272, 10**15, 1),  # the case met: a quadrillion households in a town of 5.272 (one finding on the cell)
     (10**15, 10**15, 2),  # the same impossible figure in both columns: their ratio is 1
@@ -280,7 +323,8 @@ def test_a_successor_is_compared_with_its_predecessors_sum(config, tmp_path):
     edit_summary(path, "households_total", baseline=households, current=households)
     found = _bound_findings(validate_submission(path, config=config, period="2023-6T", history=lone))
     # against Tân Sơn alone the same figure would be out of bounds: the sum is what makes it plausible
-    assert [f[3].split(";")[1].split(":")[0] for f in found] == [" kỳ 2025-6T đã chấp nhận"]
+    assert [f[3].split(";")[1].split(":")[0] for f in found if f[3].startswith("Tổng số hộ")] == [
+        " kỳ 2025-6T đã chấp nhận"]
 
 
 def _amount_findings(outcome) -> list[tuple[str, int | None, str, str, str]]:
