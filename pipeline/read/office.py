@@ -35,10 +35,11 @@ from pipeline.read.reader import (
     parse_date,
     parse_dong,
     parse_whole_number,
+    read_labelled,
     reader_limits,
     too_large_help,
 )
-from pipeline.read.sources import cell_at, last_data_row, open_submission, value_at
+from pipeline.read.sources import last_data_row, open_submission
 
 _TOTAL = re.compile(r"^(tổng|cộng)\b", re.IGNORECASE)
 
@@ -82,29 +83,8 @@ def _lookups(config: Config) -> dict[str, dict[str, str]]:
 
 
 def _read_general(ws: Any, sub: OfficeSubmission, config: Config) -> None:
-    by_label = {schema.normalize_label(f.header): f for f in o.GENERAL_FIELDS}
-    for r in range(1, last_data_row(ws, (1,)) + 1):
-        f = by_label.get(schema.normalize_label(value_at(ws, r, 1)))
-        if f is None:
-            continue
-        raw = value_at(ws, r, 2)
-        sub.general_rows[f.key] = r
-        sub.headers[(o.SHEET_GENERAL, f.key)] = clean_text(value_at(ws, r, 1))
-        if f.kind == "date":
-            try:
-                sub.general[f.key] = parse_date(raw)
-            except ValueError:
-                sub.general[f.key] = None
-                sub.findings.append(_bad_value(o.SHEET_GENERAL, r, f.header, raw, "Ngày không đúng dạng.",
-                                               "Ghi ngày dạng dd/mm/yyyy."))
-        elif f.kind == "code":
-            text = clean_code(cell_at(ws, r, 2))
-            sub.general[f.key] = (text.upper() if f.key == "office_code" else text) or None
-        else:
-            sub.general[f.key] = clean_text(raw) or None
-    for f in o.GENERAL_FIELDS:
-        sub.headers.setdefault((o.SHEET_GENERAL, f.key), f.header)
-        sub.general.setdefault(f.key, None)
+    read_labelled(ws, sub, o.SHEET_GENERAL, o.GENERAL_FIELDS,
+                  lambda f, cell: clean_code(cell).upper() if f.key == "office_code" else clean_code(cell))
     code = sub.general["office_code"]
     office: Unit | None = config.office(code) if code else None
     listed = ", ".join(f"{u.code} ({u.name})" for u in config.offices)

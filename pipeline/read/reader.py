@@ -11,6 +11,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
@@ -496,33 +497,39 @@ def roster_counts(roster: pd.DataFrame, status_column: str) -> dict[str, int]:
     return out
 
 
-def _read_general(ws: Any, sub: Submission, config: Config) -> None:
-    by_label = {schema.normalize_label(f.header): f for f in schema.GENERAL_FIELDS}
+def read_labelled(ws: Any, sub: Submission, sheet: str, fields: tuple[schema.Field, ...],
+                  code: Callable[[schema.Field, Any], str]) -> None:
+    """Read a sheet of labels in column A and values in column B (the general sheets) into ``sub.general`` by
+    the fields' keys, with each value's row in ``sub.general_rows`` and its label as printed in ``sub.headers``;
+    a date that cannot be read is a finding on its cell; ``code`` gives a code field's text from its cell
+    (leading zeros kept). A field whose label is missing reads None."""
+    by_label = {schema.normalize_label(f.header): f for f in fields}
     for r in range(1, last_data_row(ws, (1,)) + 1):
         f = by_label.get(schema.normalize_label(value_at(ws, r, 1)))
         if f is None:
             continue
         raw = value_at(ws, r, 2)
         sub.general_rows[f.key] = r
-        sub.headers[(schema.SHEET_GENERAL, f.key)] = clean_text(value_at(ws, r, 1))
+        sub.headers[(sheet, f.key)] = clean_text(value_at(ws, r, 1))
         if f.kind == "date":
             try:
                 sub.general[f.key] = parse_date(raw)
             except ValueError:
                 sub.general[f.key] = None
-                sub.findings.append(
-                    _bad_value(schema.SHEET_GENERAL, r, f.header, raw, "Ngày không đúng dạng.",
-                               "Ghi ngày dạng dd/mm/yyyy.")
-                )
-        elif f.key == "unit_code":
-            sub.general[f.key] = clean_code(cell_at(ws, r, 2), width=5) or None
+                sub.findings.append(_bad_value(sheet, r, f.header, raw, "Ngày không đúng dạng.",
+                                               "Ghi ngày dạng dd/mm/yyyy."))
         elif f.kind == "code":
-            sub.general[f.key] = clean_code(cell_at(ws, r, 2)) or None
+            sub.general[f.key] = code(f, cell_at(ws, r, 2)) or None
         else:
             sub.general[f.key] = clean_text(raw) or None
-    for f in schema.GENERAL_FIELDS:
-        sub.headers.setdefault((schema.SHEET_GENERAL, f.key), f.header)
+    for f in fields:
+        sub.headers.setdefault((sheet, f.key), f.header)
         sub.general.setdefault(f.key, None)
+
+
+def _read_general(ws: Any, sub: Submission, config: Config) -> None:
+    read_labelled(ws, sub, schema.SHEET_GENERAL, schema.GENERAL_FIELDS,
+                  lambda f, cell: clean_code(cell, width=5 if f.key == "unit_code" else 0))
     _resolve_unit(sub, config)
 
 
