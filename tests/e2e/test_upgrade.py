@@ -17,10 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.files import same_document
 from pipeline.render.changes import first_version
 from pipeline.render.report import stage_report
 from tests.conftest import ROOT
+from tests.helpers import docx_text
+
+UNITS = ("Thị trấn Tân Sơn", "xã Lâm Sơn", "xã Lương Sơn", "xã Quảng Sơn", "xã Mỹ Sơn", "xã Hòa Sơn", "xã Ma Nới",
+         "xã Nhơn Sơn")
 
 BEFORE_THE_MOVE = "5f9631aa17c44ccace9a27b6a74b76039ca2d5e2"
 """The last commit with the flat ``pipeline/`` folder (before the step packages)."""
@@ -58,14 +61,13 @@ def _files(data: Path) -> dict[str, bytes]:
 
 @pytest.mark.slow
 def test_a_data_root_from_before_the_move_gets_no_new_version(tmp_path, config):
-    """2023-6T and 2023-9T compiled by the release before the move; today's code reruns both: no v2, the
-    reports and annex workbooks are byte for byte the same, and each version's manifest records today's
-    fingerprint as equivalent (the next rerun re-uses it at once). Then 2023-6T's ``aggregates.json`` on
-    disk is replaced by figures of nothing — the 9-month report's chart 2 and year table read only the
-    9-month aggregates — and the 9-month rerun still makes no new version; rendered again, the 9-month report
-    says the same (the same bytes, but for the idle xml:space attribute docxtpl puts on runs whose words became
-    the setup's variables: pipeline.files.same_document). Slow: compiles two periods with the old release (git
-    archive) and again with today's code."""
+    """2023-6T and 2023-9T compiled by the release before the move; today's code reruns both. Today's report
+    counts a point every commune raised ("8/8 xã, thị trấn") where that release listed the eight names, so each
+    period gets one v2 differing in those lines alone (v1 kept byte for byte), and a second rerun re-uses v2. Then
+    2023-6T's ``aggregates.json`` on disk is replaced by figures of nothing — the 9-month report's chart 2 and year
+    table read only the 9-month aggregates — and the 9-month rerun still makes no new version; rendered again, the
+    9-month report says nothing v2 does not. Slow: compiles two periods with the old release (git archive) and
+    again with today's code."""
     old = _release(BEFORE_THE_MOVE, tmp_path / "release")
     data = tmp_path / "data"
     for kind, received in RECEIVED.items():
@@ -77,13 +79,24 @@ def test_a_data_root_from_before_the_move_gets_no_new_version(tmp_path, config):
     assert sorted({k.rsplit("/", 1)[0] for k in before}) == ["2023/6T/v1", "2023/9T/v1"]
     assert len(before) == 6
 
+    # today's report counts a point every commune raised ("8/8 xã, thị trấn") instead of listing the eight: what
+    # the report says changed, so each period gets a v2 beside its v1, differing in those lines (and the note on
+    # what changed since v1) alone; a rerun then re-uses v2
     for kind in RECEIVED:
         out = _cli(ROOT, data, "run", f"2023-{kind}").stdout
-        assert out.strip().splitlines()[-1].endswith(f"reports/2023/{kind}/v1/bao-cao-2023-{kind}.docx")
-    assert _files(data) == before
+        assert out.strip().splitlines()[-1].endswith(f"reports/2023/{kind}/v2/bao-cao-2023-{kind}.docx")
+        v1, v2 = (docx_text(data / "reports" / "2023" / kind / v / f"bao-cao-2023-{kind}.docx").splitlines()
+                  for v in ("v1", "v2"))
+        removed = [line for line in v1 if line not in v2]
+        assert removed and all(line.startswith("+ " + ", ".join(UNITS) + ": ") for line in removed), removed
+        assert [line.split(": ", 1)[1] for line in v2 if line.startswith("+ 8/8 xã, thị trấn: ")] == [
+            line.split(": ", 1)[1] for line in removed]
+    after = _files(data)
+    assert {k: v for k, v in after.items() if "/v1/" in k} == before
     for kind in RECEIVED:
-        manifest = json.loads((data / "reports" / "2023" / kind / "v1" / "phien-ban.json").read_text("utf-8"))
-        assert len(manifest["equivalent_fingerprints"]) == 1
+        assert _cli(ROOT, data, "run", f"2023-{kind}").stdout.strip().splitlines()[-1].endswith(
+            f"reports/2023/{kind}/v2/bao-cao-2023-{kind}.docx")
+    assert _files(data) == after
 
     six = data / "work" / "2023-6T" / "aggregates.json"
     agg = json.loads(six.read_text(encoding="utf-8"))
@@ -91,9 +104,11 @@ def test_a_data_root_from_before_the_move_gets_no_new_version(tmp_path, config):
     agg["units"], agg["submissions"] = [], []
     six.write_text(json.dumps(agg), encoding="utf-8")
     _cli(ROOT, data, "run", "2023-9T")
-    assert _files(data) == before
-    # rendered again (not re-used by its fingerprint): the same bytes as the 9-month report of v1
+    assert _files(data) == after
+    # rendered again (not re-used by its fingerprint, as version 1 with no note of changes): every line it says is
+    # a line of the published v2 — the year's table and chart 2 read the 9-month aggregates alone
     nine = config.period("2023-9T")
     staged = stage_report(json.loads((data / "work" / "2023-9T" / "aggregates.json").read_text("utf-8")),
                           config=config, period=nine, root=data, version=first_version())
-    assert same_document(staged, data / "reports" / "2023" / "9T" / "v1" / "bao-cao-2023-9T.docx")
+    published = docx_text(data / "reports" / "2023" / "9T" / "v2" / "bao-cao-2023-9T.docx").splitlines()
+    assert [line for line in docx_text(staged).splitlines() if line not in published] == []
