@@ -355,37 +355,34 @@ class _Locality(_Model):
     place_name: Text
 
 
-class _Unit(_Model):
+class _Dated(_Model):
+    """Something of the configuration valid from one day to another (both included)."""
+
+    valid_from: dt.date = dt.date(1900, 1, 1)
+    valid_to: dt.date = dt.date(9999, 12, 31)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> _Dated:
+        if self.valid_from > self.valid_to:
+            raise ValueError("valid_from is after valid_to")
+        return self
+
+
+class _Unit(_Dated):
     code: Annotated[StrictStr, StringConstraints(pattern=r"^\d{5}$")]
     name: Text
     kind: Text
     area: Literal["urban", "rural"]
     aliases: list[Text] = []
-    valid_from: dt.date = dt.date(1900, 1, 1)
-    valid_to: dt.date = dt.date(9999, 12, 31)
     required: StrictBool = True
     households_reference: Annotated[StrictInt, PydanticField(gt=0)] | None = None
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> _Unit:
-        if self.valid_from > self.valid_to:
-            raise ValueError("valid_from is after valid_to")
-        return self
 
-
-class _Office(_Model):
+class _Office(_Dated):
     code: Annotated[StrictStr, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,4}$")]  # a letter first: never a commune's
     name: Text
     aliases: list[Text] = []
-    valid_from: dt.date = dt.date(1900, 1, 1)
-    valid_to: dt.date = dt.date(9999, 12, 31)
     required: StrictBool = True
-
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> _Office:
-        if self.valid_from > self.valid_to:
-            raise ValueError("valid_from is after valid_to")
-        return self
 
 
 class _PeriodKind(_Model):
@@ -588,22 +585,14 @@ class _Wording(_Model):
     superior: Text  # whom the office reports to, in a sentence: "Ủy ban nhân dân huyện"
 
 
-class _Stage(_Model):
+class _Stage(_Dated):
     """A dated stage of the reporting hierarchy: from ``valid_from`` to ``valid_to`` the report is another
     office's, to another body (``document``), in other words (``wording``) — e.g. the district's Labour office to
     30/06/2025, the province's Sở Nông nghiệp và Môi trường from 01/07/2025. A period is in the stage its
     cut-off falls in; outside every stage, the top-level ``document`` and ``wording`` apply."""
 
-    valid_from: dt.date = dt.date(1900, 1, 1)
-    valid_to: dt.date = dt.date(9999, 12, 31)
     document: _Document
     wording: _Wording
-
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> _Stage:
-        if self.valid_from > self.valid_to:
-            raise ValueError("valid_from is after valid_to")
-        return self
 
 
 class _Locale(_Model):

@@ -23,7 +23,9 @@ amounts whole đồng ≥ 0, dates dd/mm/yyyy, a commune by its 5-character code
 
 from __future__ import annotations
 
-from pipeline.schema import Field
+from typing import Any
+
+from pipeline.schema import SHEET_NARRATIVE, Field
 
 SHEET_GENERAL = "Thông tin cơ quan"
 SHEET_ACTIVITIES = "Hoạt động"
@@ -31,7 +33,6 @@ SHEET_SUPPORTS = "Hỗ trợ theo xã"
 SHEET_FUNDS = "Kinh phí"
 SHEET_DOCUMENTS = "Văn bản"
 SHEET_LOANS = "Vốn vay"
-SHEET_NARRATIVE = "Thuyết minh"
 
 GENERAL_FIELDS = (
     Field("office_code", "Mã cơ quan", "code", True, note="mã trong danh sách, ví dụ VHTT"),
@@ -100,3 +101,8 @@ HEADER_ROW = 4  # headers on row 4 of every tabular sheet, data from row 5 (as t
 
 SHEETS = (SHEET_GENERAL, *(sheet for sheet, _, _ in TABLES.values()), SHEET_NARRATIVE)
 
+
+
+def task_text(task: dict[str, Any]) -> str:
+    """A plan task (``plan.tasks`` in the configuration) as the drop-down list shows it: "IV.1 – label"."""
+    return f"{task['code']} – {task['label']}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,26 +19,20 @@ from pipeline.config import Config, Unit
 from pipeline.files import sha256_of_open
 from pipeline.findings import ERROR, WARNING, Finding
 from pipeline.read.reader import (
-    ImpossibleDate,
-    NumberTooLarge,
     SheetLayout,
     Submission,
     UnreadableSubmission,
-    _bad_value,
     _find_header_row,
-    _kind_help,
     _map_columns,
     _read_narrative,
-    _rounded,
     _sheet,
     clean_code,
     clean_text,
     parse_date,
-    parse_dong,
     parse_whole_number,
+    read_cell,
     read_labelled,
     reader_limits,
-    too_large_help,
 )
 from pipeline.read.sources import last_data_row, open_submission
 
@@ -71,7 +66,7 @@ def _lookups(config: Config) -> dict[str, dict[str, str]]:
     drop-down shows them; a kind of support and a fund source by label or code."""
     tasks: dict[str, str] = {}
     for t in config.plan.get("tasks", []):
-        for text in (t["code"], t["label"], f"{t['code']} – {t['label']}", f"{t['code']} - {t['label']}",
+        for text in (t["code"], t["label"], o.task_text(t), f"{t['code']} - {t['label']}",
                      f"{t['code']}. {t['label']}"):
             tasks[schema.normalize_label(text)] = t["code"]
 
@@ -144,26 +139,8 @@ def _read_table(ws: Any, sub: OfficeSubmission, key: str, config: Config) -> Non
             continue  # a blank spacer or a total row
         rec: dict[str, Any] = {"excel_row": r}
         for f in fields:
-            raw = raw_row.get(f.key)
-            header = sub.headers[(sheet, f.key)]
-            try:
-                if f.kind == "vnd":
-                    rec[f.key], fraction = parse_dong(raw)
-                    if fraction is not None:
-                        sub.findings.append(_rounded(sheet, r, header, raw, fraction, rec[f.key]))
-                else:
-                    rec[f.key] = _parse(f, raw, layout.shown_cell(ws, r, cols[f.key]) if f.key in cols else None,
-                                        lookups)
-            except ImpossibleDate:
-                rec[f.key] = None
-                sub.findings.append(_bad_value(sheet, r, header, raw, "Ngày không tồn tại.",
-                                               "Kiểm tra lại ngày, tháng (ví dụ tháng 2 chỉ có 28 hoặc 29 ngày)."))
-            except NumberTooLarge:
-                rec[f.key] = None
-                sub.findings.append(_bad_value(sheet, r, header, raw, *too_large_help(raw)))
-            except ValueError:
-                rec[f.key] = None
-                sub.findings.append(_bad_value(sheet, r, header, raw, *_kind_help(f)))
+            cell = layout.shown_cell(ws, r, cols[f.key]) if f.key in cols else None
+            rec[f.key] = read_cell(sub, sheet, r, f, raw_row.get(f.key), partial(_parse, cell=cell, lookups=lookups))
         records.append(rec)
     sub.sheets_read.add(key)
     if records:

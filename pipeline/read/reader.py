@@ -739,25 +739,8 @@ def _read_roster(ws: Any, sub: Submission, config: Config) -> None:
             hidden.append(r)
         rec: dict[str, Any] = {"excel_row": r}
         for f in schema.ROSTER_FIELDS:
-            raw = raw_row.get(f.key)
-            header = sub.headers[(sheet, f.key)]
-            try:
-                if f.kind == "vnd":
-                    rec[f.key], fraction = parse_dong(raw)
-                    if fraction is not None:
-                        sub.findings.append(_rounded(sheet, r, header, raw, fraction, rec[f.key]))
-                else:
-                    rec[f.key] = _parse_roster_value(f, raw, statuses, changes, categories)
-            except ImpossibleDate:
-                rec[f.key] = None
-                sub.findings.append(_bad_value(sheet, r, header, raw, "Ngày không tồn tại.",
-                                               "Kiểm tra lại ngày, tháng (ví dụ tháng 2 chỉ có 28 hoặc 29 ngày)."))
-            except NumberTooLarge:
-                rec[f.key] = None
-                sub.findings.append(_bad_value(sheet, r, header, raw, *too_large_help(raw)))
-            except ValueError:
-                rec[f.key] = None if f.kind != "flag" else False
-                sub.findings.append(_bad_value(sheet, r, header, raw, *_kind_help(f)))
+            rec[f.key] = read_cell(sub, sheet, r, f, raw_row.get(f.key),
+                                   lambda f, raw: _parse_roster_value(f, raw, statuses, changes, categories))
         records.append(rec)
     _warn_hidden_rows(sub, sheet, hidden, "hộ")
     if not records:
@@ -767,6 +750,31 @@ def _read_roster(ws: Any, sub: Submission, config: Config) -> None:
     for f in schema.ROSTER_FIELDS:
         frame[f.key] = frame[f.key].astype(_dtype(f))
     sub.roster = frame[[f.key for f in schema.ROSTER_FIELDS] + ["excel_row"]]
+
+
+def read_cell(sub: Submission, sheet: str, row: int, f: schema.Field, raw: Any,
+              parse: Callable[[schema.Field, Any], Any]) -> Any:
+    """One cell of a table read as its field's kind: an amount in whole đồng (a fraction rounded, with a finding),
+    anything else by ``parse``. A value that cannot be read is None (False for a flag) and a finding on the cell
+    — sheet, row, column as printed, value as typed, the fix — never an exception."""
+    header = sub.headers[(sheet, f.key)]
+    try:
+        if f.kind == "vnd":
+            value, fraction = parse_dong(raw)
+            if fraction is not None:
+                sub.findings.append(_rounded(sheet, row, header, raw, fraction, value))
+            return value
+        return parse(f, raw)
+    except ImpossibleDate:
+        sub.findings.append(_bad_value(sheet, row, header, raw, "Ngày không tồn tại.",
+                                       "Kiểm tra lại ngày, tháng (ví dụ tháng 2 chỉ có 28 hoặc 29 ngày)."))
+        return None
+    except NumberTooLarge:
+        sub.findings.append(_bad_value(sheet, row, header, raw, *too_large_help(raw)))
+        return None
+    except ValueError:
+        sub.findings.append(_bad_value(sheet, row, header, raw, *_kind_help(f)))
+        return None if f.kind != "flag" else False
 
 
 def _is_subtotal(raw_row: dict[str, Any]) -> bool:

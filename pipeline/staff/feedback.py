@@ -170,7 +170,7 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
     section on timeliness gives each unit's status, the rule that decided it and the reporting rates of the
     year so far (:mod:`pipeline.ledger.timeliness`). Once the period was aggregated, units that took over others
     (the 2025 reorganisation) are set beside their predecessors' sum, a difference marked for staff
-    (:func:`pipeline.render.report.bridge_context`, from the latest ``aggregates.json``)."""
+    (:func:`pipeline.render.bridge.bridge_context`, from the latest ``aggregates.json``)."""
     import json
 
     import jinja2

@@ -16,9 +16,11 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from pipeline import office_schema as o
 from pipeline import schema
 from pipeline.config import Config, load_config
 from pipeline.files import atomic_path
+from pipeline.office_schema import task_text
 
 _BOLD = Font(name="Times New Roman", bold=True, size=12)
 _NORMAL = Font(name="Times New Roman", size=12)
@@ -78,6 +80,49 @@ def _rule(ws: Any, area: str, rule: DataValidation) -> None:
     rule.add(area)
 
 
+def _save(wb: Any, path: Path) -> Path:
+    """Save ``wb`` at ``path`` atomically (0644, as a form), the hidden lists (:data:`CODES_SHEET`) moved after
+    the sheets staff fill; returns ``path``."""
+    if CODES_SHEET in wb.sheetnames:
+        wb.move_sheet(CODES_SHEET, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(CODES_SHEET))
+    with atomic_path(Path(path)) as tmp:
+        wb.save(tmp)
+    return path
+
+
+def _labelled_sheet(wb: Any, name: str, title: str, fields: Sequence[schema.Field], values: Mapping[str, Any],
+                    title_period: str, widths: tuple[int, int, int]) -> Any:
+    """The workbook's first sheet as ``name``: a title, the period (or how to fill it), then from row 4 one field a
+    row — label in A, value in B (as text), note in C; returns it."""
+    ws = wb.worksheets[0]
+    ws.title = name
+    ws["A1"] = title
+    ws["A1"].font = _BOLD
+    ws["A2"] = f"Kỳ báo cáo: {title_period}" if title_period else "Điền vào cột B; không sửa cột A."
+    for i, f in enumerate(fields, start=4):
+        ws.cell(i, 1, f.header).font = _BOLD
+        c = ws.cell(i, 2, _cell_value(f, values.get(f.key)))
+        c.font, c.number_format = _NORMAL, "@"
+        ws.cell(i, 3, f.note).font = Font(name="Times New Roman", italic=True, size=10)
+    for col, width in zip("ABC", widths, strict=True):
+        ws.column_dimensions[col].width = width
+    return ws
+
+
+def _narrative_sheet(wb: Any, narrative: Mapping[str, str]) -> None:
+    """The sheet "Thuyết minh": each free text of :data:`schema.NARRATIVE_FIELDS` beside its label, line breaks
+    kept."""
+    ws = wb.create_sheet(schema.SHEET_NARRATIVE)
+    ws["A1"] = "THUYẾT MINH"
+    ws["A1"].font = _BOLD
+    for i, f in enumerate(schema.NARRATIVE_FIELDS, start=3):
+        ws.cell(i, 1, f.header).font = _BOLD
+        c = ws.cell(i, 2, narrative.get(f.key))
+        c.alignment, c.font = _WRAP, _NORMAL
+    ws.column_dimensions["A"].width = 26
+    ws.column_dimensions["B"].width = 100
+
+
 def write_submission(
     path: Path,
     *,
@@ -113,20 +158,8 @@ def write_submission(
     narrative = narrative or {}
     config = config or load_config()
     wb = Workbook()
-    ws = wb.worksheets[0]
-    ws.title = schema.SHEET_GENERAL
-    ws["A1"] = "BÁO CÁO KẾT QUẢ GIẢM NGHÈO HỘ CÓ NGƯỜI CÓ CÔNG VỚI CÁCH MẠNG"
-    ws["A1"].font = _BOLD
-    ws["A2"] = f"Kỳ báo cáo: {title_period}" if title_period else "Điền vào cột B; không sửa cột A."
-    for i, f in enumerate(schema.GENERAL_FIELDS, start=4):
-        ws.cell(i, 1, f.header).font = _BOLD
-        c = ws.cell(i, 2, _cell_value(f, general.get(f.key)))
-        c.font = _NORMAL
-        c.number_format = "@"
-        ws.cell(i, 3, f.note).font = Font(name="Times New Roman", italic=True, size=10)
-    ws.column_dimensions["A"].width = 34
-    ws.column_dimensions["B"].width = 40
-    ws.column_dimensions["C"].width = 34
+    ws = _labelled_sheet(wb, schema.SHEET_GENERAL, "BÁO CÁO KẾT QUẢ GIẢM NGHÈO HỘ CÓ NGƯỜI CÓ CÔNG VỚI CÁCH MẠNG",
+                         schema.GENERAL_FIELDS, general, title_period, (34, 40, 34))
     rows_of = {f.key: i for i, f in enumerate(schema.GENERAL_FIELDS, start=4)}
     codes = list(dict.fromkeys(u.code for u in config.units))
     _rule(ws, f"B{rows_of['unit_code']}", _choices(wb, codes, "Mã đơn vị", "Chọn mã hành chính 5 chữ số của đơn vị."))
@@ -231,20 +264,10 @@ def write_submission(
     _rule(ws, f"D{first}:D{end}", _list(",".join(x["code"] for x in ref["ncc_categories"]), "Diện NCC",
                                         "Một chữ cái theo Điều 3 Pháp lệnh 02/2020/UBTVQH14; tn = thân nhân."))
 
-    ws = wb.create_sheet(schema.SHEET_NARRATIVE)
-    ws["A1"] = "THUYẾT MINH"
-    ws["A1"].font = _BOLD
-    for i, f in enumerate(schema.NARRATIVE_FIELDS, start=3):
-        ws.cell(i, 1, f.header).font = _BOLD
-        c = ws.cell(i, 2, narrative.get(f.key))
-        c.alignment, c.font = _WRAP, _NORMAL
-    ws.column_dimensions["A"].width = 26
-    ws.column_dimensions["B"].width = 100
+    _narrative_sheet(wb, narrative)
 
 
-    with atomic_path(Path(path)) as tmp:  # a blank form: no personal data, 0644
-        wb.save(tmp)
-    return path
+    return _save(wb, path)
 
 
 def _office_choices(config: Config) -> dict[str, list[str]]:
@@ -252,7 +275,7 @@ def _office_choices(config: Config) -> dict[str, list[str]]:
     of support and the fund sources by label, the communes by code."""
     ref = config.reference
     return {
-        "task": [f"{t['code']} – {t['label']}" for t in config.plan.get("tasks", [])],
+        "task": [task_text(t) for t in config.plan.get("tasks", [])],
         "support": [x["label"] for x in ref.get("office_supports", [])],
         "fund": [x["label"] for x in ref["fund_sources"]],
         "commune": list(dict.fromkeys(u.code for u in config.units)),
@@ -285,29 +308,18 @@ def write_office_workbook(
     Returns:
         ``path``.
     """
-    from pipeline import office_schema as o
-
     general, tables, narrative = general or {}, tables or {}, narrative or {}
     config = config or load_config()
     choices = _office_choices(config)
     shown = {
-        "task": {t["code"]: f"{t['code']} – {t['label']}" for t in config.plan.get("tasks", [])},
+        "task": {t["code"]: task_text(t) for t in config.plan.get("tasks", [])},
         "support": {x["code"]: x["label"] for x in config.reference.get("office_supports", [])},
         "fund": {x["code"]: x["label"] for x in config.reference["fund_sources"]},
     }
     wb = Workbook()
-    ws = wb.worksheets[0]
-    ws.title = o.SHEET_GENERAL
-    ws["A1"] = "BÁO CÁO KẾT QUẢ THỰC HIỆN KẾ HOẠCH GIẢM NGHÈO HỘ CÓ NGƯỜI CÓ CÔNG CỦA CƠ QUAN, ĐƠN VỊ"
-    ws["A1"].font = _BOLD
-    ws["A2"] = f"Kỳ báo cáo: {title_period}" if title_period else "Điền vào cột B; không sửa cột A."
-    for i, f in enumerate(o.GENERAL_FIELDS, start=4):
-        ws.cell(i, 1, f.header).font = _BOLD
-        c = ws.cell(i, 2, _cell_value(f, general.get(f.key)))
-        c.font, c.number_format = _NORMAL, "@"
-        ws.cell(i, 3, f.note).font = Font(name="Times New Roman", italic=True, size=10)
-    for col, width in zip("ABC", (30, 60, 34), strict=True):
-        ws.column_dimensions[col].width = width
+    ws = _labelled_sheet(wb, o.SHEET_GENERAL,
+                         "BÁO CÁO KẾT QUẢ THỰC HIỆN KẾ HOẠCH GIẢM NGHÈO HỘ CÓ NGƯỜI CÓ CÔNG CỦA CƠ QUAN, ĐƠN VỊ",
+                         o.GENERAL_FIELDS, general, title_period, (30, 60, 34))
     offices = [u.code for u in config.offices]
     if offices:
         _rule(ws, "B4", _choices(wb, offices, "Mã cơ quan", "Chọn mã của cơ quan, đơn vị trong danh sách."))
@@ -357,17 +369,5 @@ def write_office_workbook(
                     showErrorMessage=True, errorTitle=f.header[:32], error="Ghi ngày dạng dd/mm/yyyy.",
                     allow_blank=True))
         ws.freeze_panes = ws.cell(o.HEADER_ROW + 1, 1)
-    ws = wb.create_sheet(o.SHEET_NARRATIVE)
-    ws["A1"] = "THUYẾT MINH"
-    ws["A1"].font = _BOLD
-    for i, f in enumerate(schema.NARRATIVE_FIELDS, start=3):
-        ws.cell(i, 1, f.header).font = _BOLD
-        c = ws.cell(i, 2, narrative.get(f.key))
-        c.alignment, c.font = _WRAP, _NORMAL
-    ws.column_dimensions["A"].width = 26
-    ws.column_dimensions["B"].width = 100
-    if CODES_SHEET in wb.sheetnames:  # the hidden lists last, after the sheets staff fill
-        wb.move_sheet(CODES_SHEET, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(CODES_SHEET))
-    with atomic_path(Path(path)) as tmp:  # the form and a sample: no personal data, 0644
-        wb.save(tmp)
-    return path
+    _narrative_sheet(wb, narrative)
+    return _save(wb, path)

@@ -265,7 +265,7 @@ def _bounds_frame(sub: Submission, history: History | None, config: Config, on: 
         references.append(("số hộ tham chiếu của đơn vị trong cấu hình", unit.households_reference))
     if total is not None and total <= most:  # beyond it, the error above is the cell's one finding
         for where, ref in references:
-            r = Decimal(max(total, ref)) / Decimal(max(min(total, ref), 1))
+            r = _ratio(total, ref)
             rows.append({
                 "indicator": "households_total", "excel_row": cur.at["households_total", "excel_row"],
                 "column_label": label["value_current"], "value": total,
@@ -280,7 +280,7 @@ def _bounds_frame(sub: Submission, history: History | None, config: Config, on: 
         base, now = figure(cur, key, "value_baseline"), figure(cur, key, "value_current")
         if base is None or now is None or abs(now - base) < least:
             continue
-        r = Decimal(max(now, base)) / Decimal(max(min(now, base), 1))
+        r = _ratio(now, base)
         soft, hard = (Decimal(str(limits[f"poverty_change_{k}"])) for k in ("soft", "hard"))
         rows.append({
             "indicator": key, "excel_row": cur.at[key, "excel_row"], "column_label": label["value_current"],
@@ -302,9 +302,7 @@ def _bounds_frame(sub: Submission, history: History | None, config: Config, on: 
             if column == "value_current" and not (within_hard and within_soft) and base_h and base_p and households:
                 # the cell that moved more against its own 01/01 figure is the likelier typo (153 → 1.530 hộ
                 # beside 579 người unchanged: the households are wrong, not the persons)
-                moved_h = Decimal(max(households, base_h)) / Decimal(min(households, base_h))
-                moved_p = Decimal(max(persons, base_p)) / Decimal(max(min(persons, base_p), 1))
-                if moved_h > moved_p:
+                if _ratio(households, base_h) > _ratio(persons, base_p):
                     blamed, value = households_key, households
                 since = (f"; tại ngày 01/01: {fmt.number(base_h)} hộ, {fmt.number(base_p)} người — "
                          f"{'số hộ' if blamed == households_key else 'số người'} thay đổi nhiều hơn")
@@ -323,6 +321,12 @@ def _bounds_frame(sub: Submission, history: History | None, config: Config, on: 
     for row in rows:  # one finding a cell: beyond the hard limit, the error alone
         row["within_soft"] = row["within_soft"] or not row["within_hard"]
     return Frame("bounds", _limits_frame(rows), schema.SHEET_SUMMARY, {})
+
+
+def _ratio(a: int, b: int) -> Decimal:
+    """How many times the larger of two counts is the smaller (at least 1; a zero counts as 1): 2.600 against
+    1.300 or 1.300 against 2.600 are both 2."""
+    return Decimal(max(a, b)) / Decimal(max(min(a, b), 1))
 
 
 def _limits_frame(rows: list[dict[str, Any]], **blank: Any) -> pd.DataFrame:

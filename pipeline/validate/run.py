@@ -23,6 +23,7 @@ from pipeline.findings import ERROR, WARNING, Finding, ValidationOutcome, read_o
 from pipeline.ledger.state import unit_state
 from pipeline.ledger.store import Ledger, Version
 from pipeline.paths import findings_path
+from pipeline.read.reader import Submission
 from pipeline.read.staging import staged_submission
 from pipeline.status import UnitStatus, VersionStatus
 from pipeline.system_errors import error_type, log_system_error, system_error_finding
@@ -97,11 +98,10 @@ def _history(version: Version, prev_period: Period, prevs: list[Version], names:
                    same_year=prev_period.year == period.year, accepted=accepted, previous_units=names)
 
 
-def _summed(subs: list[Any]) -> Any:
+def _summed(subs: list[Submission]) -> Submission:
     """One submission standing for several units' (a successor's predecessors): the first's, with each indicator
     of the summary summed over all (Int64; NA where any is NA: a sum of unknown is unknown) and no households
     (their codes are the old units'; the roster is not compared)."""
-
     first = subs[0]
     values = ["value_baseline", "value_current"]
     frames = [s.summary.set_index("indicator")[values] for s in subs]
