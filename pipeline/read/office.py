@@ -19,6 +19,7 @@ from pipeline.config import Config, Unit
 from pipeline.files import sha256_of_open
 from pipeline.findings import ERROR, WARNING, Finding
 from pipeline.read.reader import (
+    NoGeneralSheet,
     SheetLayout,
     Submission,
     UnreadableSubmission,
@@ -32,6 +33,7 @@ from pipeline.read.reader import (
     parse_whole_number,
     read_cell,
     read_labelled,
+    read_submission,
     reader_limits,
 )
 from pipeline.read.sources import last_data_row, open_submission
@@ -190,3 +192,20 @@ def read_office_submission(path: Path, config: Config, *, file_name: str | None 
     for f in schema.NARRATIVE_FIELDS:
         sub.narrative.setdefault(f.key, "")
     return sub
+
+
+def read_workbook(path: Path, config: Config, *, file_name: str | None = None,
+                  sha256: str | None = None) -> Submission:
+    """Read a submission whichever form it is in: a commune's (:func:`pipeline.read.reader.read_submission`) or,
+    when it has no "Thông tin chung" but has "Thông tin cơ quan", the offices' (:func:`read_office_submission`:
+    an :class:`OfficeSubmission`). A commune's workbook is opened once; only the offices' is opened twice.
+
+    Raises:
+        UnreadableSubmission: the file is neither form's workbook, or cannot be read (as the readers).
+    """
+    try:
+        return read_submission(path, config, file_name=file_name, sha256=sha256)
+    except NoGeneralSheet as exc:
+        if not is_office_workbook(exc.sheet_names):
+            raise
+    return read_office_submission(path, config, file_name=file_name, sha256=sha256)

@@ -21,7 +21,7 @@ import pandas as pd
 from babel.numbers import NumberFormatError, parse_decimal
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from pipeline import fmt, schema
+from pipeline import fmt, office_schema, schema
 from pipeline.config import Config, Unit
 from pipeline.files import sha256_of_open
 from pipeline.findings import ERROR, WARNING, Finding
@@ -387,6 +387,15 @@ def _rounded(sheet: str, row: int, column: str, value: Any, fraction: Decimal, w
         "Ghi số tiền là số nguyên đồng (trong Excel có thể dùng hàm ROUND(...; 0)).", "read")
 
 
+class NoGeneralSheet(UnreadableSubmission):
+    """The workbook has no sheet "Thông tin chung": not a commune's form (perhaps the offices',
+    :func:`pipeline.read.office.read_workbook`); ``sheet_names`` are its sheets' titles."""
+
+    def __init__(self, message: str, fix: str, sheet_names: list[str]) -> None:
+        super().__init__(message, fix)
+        self.sheet_names = sheet_names
+
+
 def read_submission(path: Path, config: Config, *, file_name: str | None = None, sha256: str | None = None
                     ) -> Submission:
     """Read a submission workbook (.xlsx) laid out as in ``docs/submission-format.md``.
@@ -415,10 +424,9 @@ def read_submission(path: Path, config: Config, *, file_name: str | None = None,
             raise legacy_refusal(f"Tệp {name}, sheet '{sheet_ws.title}' (dòng {row}", encoding, sample)
     ws = _sheet(wb, schema.SHEET_GENERAL)
     if ws is None:
-        raise UnreadableSubmission(
+        raise NoGeneralSheet(
             f"Tệp {name} không có sheet '{schema.SHEET_GENERAL}'.",
-            "Dùng đúng mẫu báo cáo; không đổi tên hoặc xóa sheet.",
-        )
+            "Dùng đúng mẫu báo cáo; không đổi tên hoặc xóa sheet.", [w.title for w in wb.worksheets])
     sub.layout[schema.SHEET_GENERAL] = SheetLayout.of(ws)
     _read_general(ws, sub, config)
     for key, reader in (("summary", _read_summary), ("roster", _read_roster), ("members", _read_members),
@@ -444,7 +452,8 @@ def read_submission(path: Path, config: Config, *, file_name: str | None = None,
 
 
 def unit_code_only(path: Path, config: Config, *, file_name: str | None = None) -> str | None:
-    """The unit code typed in sheet "Thông tin chung" of ``path``, reading nothing else: a file's unit is
+    """The unit code typed in sheet "Thông tin chung" of ``path`` (the office code in "Thông tin cơ quan" of the
+    offices' form), reading nothing else: a file's unit is
     found whatever its other sheets hold (a number no reader can cast, a fault of the pipeline).
 
     Raises:
@@ -453,9 +462,14 @@ def unit_code_only(path: Path, config: Config, *, file_name: str | None = None) 
     with path.open("rb") as fh:
         opened = open_submission(fh, file_name or path.name, limits=reader_limits(config))
     ws = _sheet(opened.values, schema.SHEET_GENERAL)
-    if ws is None:
-        return None
     sub = Submission(path=path, sha256="")
+    if ws is None:  # the offices' form: its office code as typed (pipeline.read.office checks it)
+        ws = _sheet(opened.values, office_schema.SHEET_GENERAL)
+        if ws is None:
+            return None
+        read_labelled(ws, sub, office_schema.SHEET_GENERAL, office_schema.GENERAL_FIELDS,
+                      lambda f, cell: clean_code(cell).upper())
+        return sub.general.get("office_code") or None
     _read_general(ws, sub, config)
     return sub.unit_code
 

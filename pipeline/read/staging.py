@@ -1,7 +1,8 @@
 """Staging: each archived version is read once into its canonical frames, kept beside its findings.
 
 ``work/<period>/frames/<sha256>-<reader hash>/`` holds one Parquet file per frame (``summary``, ``roster``,
-``members``; pyarrow) and ``submission.json`` with the rest of the :class:`pipeline.read.reader.Submission` — the
+``members``; for the offices' form also ``table_<key>`` per sheet of :data:`pipeline.office_schema.TABLES`;
+pyarrow) and ``submission.json`` with the rest of the :class:`pipeline.read.reader.Submission` — the
 general fields, narrative, headers, reader findings, layouts — or, for a file that cannot be read at all,
 the refusal (message and fix). Everything after the first read (the intake's look at the unit, validation,
 the previous period's history, aggregation) loads this instead of opening the workbook; only the annotated
@@ -31,7 +32,8 @@ from pipeline.config import Config, Period
 from pipeline.files import ensure_dir, sweep_stale
 from pipeline.findings import Finding
 from pipeline.paths import frames_path
-from pipeline.read.reader import SheetLayout, Submission, UnreadableSubmission, read_submission
+from pipeline.read.office import OfficeSubmission, read_workbook
+from pipeline.read.reader import SheetLayout, Submission, UnreadableSubmission
 
 FRAMES = ("summary", "roster", "members")
 FORMAT = 1
@@ -57,8 +59,9 @@ def staged_submission(path: Path, *, sha256: str, period: Period, config: Config
         root: data root (default :func:`pipeline.config.data_dir`).
 
     Returns:
-        A :class:`pipeline.read.reader.Submission` equal to :func:`pipeline.read.reader.read_submission`'s (same frames,
-        dtypes, findings, layouts).
+        A :class:`pipeline.read.reader.Submission` equal to :func:`pipeline.read.office.read_workbook`'s (same
+        frames, dtypes, findings, layouts): for the offices' form an :class:`pipeline.read.office.OfficeSubmission`
+        with its tables.
 
     Raises:
         UnreadableSubmission: the file cannot be read (the refusal is staged too, and raised again).
@@ -68,7 +71,7 @@ def staged_submission(path: Path, *, sha256: str, period: Period, config: Config
     if (folder / "submission.json").exists():
         return load(folder, path)
     try:
-        sub = read_submission(path, config, file_name=file_name, sha256=sha256)
+        sub = read_workbook(path, config, file_name=file_name, sha256=sha256)
     except UnreadableSubmission as exc:
         _write(folder, {"format": FORMAT, "sha256": sha256, "unreadable": {"message": str(exc), "fix": exc.fix}}, {})
         raise
@@ -94,9 +97,12 @@ def store(sub: Submission, folder: Path) -> None:
                            "hidden_rows": sorted(lay.hidden_rows), "hidden_columns": sorted(lay.hidden_columns)}
                    for sheet, lay in sub.layout.items()},
         "members": sub.members is not None,
+        "office": isinstance(sub, OfficeSubmission),
         "dtypes": {},
     }
     frames = {"summary": sub.summary, "roster": sub.roster, "members": sub.members}
+    if isinstance(sub, OfficeSubmission):
+        frames.update({f"table_{key}": frame for key, frame in sub.tables.items()})
     for name, frame in frames.items():
         if frame is not None:
             meta["dtypes"][name] = [[str(c), str(t), _nan_positions(frame[c]) if str(t) == "object" else []]
@@ -113,7 +119,7 @@ def load(folder: Path, path: Path) -> Submission:
     meta = json.loads((folder / "submission.json").read_text(encoding="utf-8"))
     if "unreadable" in meta:
         raise UnreadableSubmission(meta["unreadable"]["message"], meta["unreadable"]["fix"])
-    sub = Submission(path=path, sha256=meta["sha256"])
+    sub = (OfficeSubmission if meta.get("office") else Submission)(path=path, sha256=meta["sha256"])
     sub.general = {k: _untagged(v) for k, v in meta["general"].items()}
     sub.general_rows = meta["general_rows"]
     sub.narrative = meta["narrative"]
@@ -130,6 +136,9 @@ def load(folder: Path, path: Path) -> Submission:
     for name in FRAMES:
         if name in meta["dtypes"]:
             setattr(sub, name, _frame(folder / f"{name}.parquet", meta["dtypes"][name]))
+    if isinstance(sub, OfficeSubmission):
+        sub.tables = {name.removeprefix("table_"): _frame(folder / f"{name}.parquet", dtypes)
+                      for name, dtypes in meta["dtypes"].items() if name.startswith("table_")}
     return sub
 
 

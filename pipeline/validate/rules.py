@@ -24,21 +24,24 @@ from typing import Any
 import pandas as pd
 
 from pipeline import fmt, schema
+from pipeline import office_schema as o
 from pipeline.aggregate import movement
 from pipeline.config import AMOUNT_FIELDS, BOUNDS_DEFAULTS, PROJECT_ROOT, Config, ConfigError, Period, Standard, Unit
 from pipeline.files import sha256_of
 from pipeline.findings import ERROR, WARNING, Finding, ValidationOutcome, split_description
+from pipeline.read.office import OfficeSubmission, read_workbook
 from pipeline.read.reader import (
     Submission,
     UnreadableSubmission,
     clean_text,
     closest_units,
     locate_findings,
-    read_submission,
     roster_counts,
 )
 from pipeline.synthesis import capitalise
 from pipeline.units import closed_code_help
+from pipeline.validate.frame import Frame
+from pipeline.validate.office import build_office_frames
 
 log = logging.getLogger(__name__)
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
@@ -91,17 +94,6 @@ def load_suite(name: str, directory: Path = EXPECTATIONS_DIR) -> Any:
         if not exp.description or not exp.meta or "field" not in exp.meta:
             raise SuiteError(f"Expectation {exp.expectation_type} in {path.name} lacks a description or meta.field")
     return suite
-
-
-@dataclass(frozen=True)
-class Frame:
-    """A frame to validate, with what maps its rows and columns back to the workbook."""
-
-    name: str
-    data: pd.DataFrame
-    sheet: str
-    headers: dict[str, str]  # frame column → header or label as printed
-    rows: dict[str, int] | None = None  # for one-row frames whose fields sit on different Excel rows
 
 
 @dataclass(frozen=True)
@@ -900,7 +892,7 @@ def validate_submission(path: Path, *, config: Config, period: str, history: His
     """
     name = file_name or path.name
     try:
-        sub = load() if load is not None else read_submission(path, config, file_name=name)
+        sub = load() if load is not None else read_workbook(path, config, file_name=name)
     except UnreadableSubmission as exc:
         return ValidationOutcome(
             file=name, sha256=sha256 or sha256_of(path), unit_code=None, period=period,
@@ -908,21 +900,26 @@ def validate_submission(path: Path, *, config: Config, period: str, history: His
         )
     p = config.period(period)
     parameters = {"unit_codes": [u.code for u in config.units_on(p.cutoff)], "periods": [period]}
+    office = isinstance(sub, OfficeSubmission)
     read_places = {(f.sheet, f.row, f.column) for f in sub.findings}
-    results = check_frames(build_frames(sub, config, p, history), parameters)
+    frames = build_office_frames(sub, config, p) if office else build_frames(sub, config, p, history)
+    results = check_frames(frames, parameters)
     checked = [f for f in findings_of(results, code_labels(config))
                if (f.sheet, f.row, f.column) not in read_places]  # one finding per bad cell: the reader's
     findings = [_closure_said(f, sub, p) for f in sub.findings] + [  # the suites' words are the setup's
         dataclasses.replace(f, message=config.fill(f.message, p.cutoff), fix=config.fill(f.fix, p.cutoff))
         for f in checked]
-    no_standard = standard_finding(sub, config, p)
+    no_standard = None if office else standard_finding(sub, config, p)
     if no_standard is not None:
         findings.append(no_standard)
     findings = locate_findings(findings, sub)
-    identity_rows = {sub.general_rows.get("unit_code"), sub.general_rows.get("unit_name")} - {None}
-    findings.sort(key=lambda f: (not (f.rule == "identity" or (f.sheet == schema.SHEET_GENERAL
-                                                                 and f.row in identity_rows)),
+    general_sheet = o.SHEET_GENERAL if office else schema.SHEET_GENERAL
+    identity_rows = {sub.general_rows.get(k) for k in ("unit_code", "unit_name", "office_code", "office_name")} - {None}
+    findings.sort(key=lambda f: (not (f.rule == "identity" or (f.sheet == general_sheet and f.row in identity_rows)),
                                  f.severity != ERROR, f.sheet, f.row or 0, f.column))
-    code = sub.unit_code if sub.unit_code in parameters["unit_codes"] else None
+    if office:
+        code = sub.unit_code if sub.unit_code and config.office(sub.unit_code, p.cutoff) is not None else None
+    else:
+        code = sub.unit_code if sub.unit_code in parameters["unit_codes"] else None
     return ValidationOutcome(file=name, sha256=sub.sha256, unit_code=code, period=period, findings=findings,
                              suite_results=suite_results(results))
