@@ -158,6 +158,7 @@ system-deps:
 samples: setup
 	$(BIN)/python -m samples.generate
 	$(BIN)/python -m samples.generate --variant year
+	$(BIN)/python -m samples.generate --variant offices
 
 ## template: rebuild the blank submission workbooks, the communes' and the offices' (the report template is edited in
 ## Word or Writer)

@@ -189,8 +189,14 @@ class Config:
         return next((u for u in self.offices if u.code == code and (on is None or u.active_on(on))), None)
 
     def units_on(self, day: dt.date) -> list[Unit]:
-        """Units that existed on ``day``, in configuration order."""
+        """Units that existed on ``day``, in configuration order: the communes whose figures the report adds up."""
         return [u for u in self.units if u.active_on(day)]
+
+    def reporting_units_on(self, day: dt.date) -> list[Unit]:
+        """Everyone who reports for the period whose cut-off is ``day``: the units (:meth:`units_on`), then the
+        offices (:meth:`offices_on`). Intake, validation, the status page, timeliness and reminders take these;
+        aggregation takes the units only."""
+        return self.units_on(day) + self.offices_on(day)
 
     def _stage(self, on: dt.date | None) -> dict[str, Any] | None:
         """The stage of ``hierarchy:`` the day ``on`` falls in, or None (the top-level sections apply)."""
@@ -228,19 +234,20 @@ class Config:
         return dt.timedelta(minutes=_Intake().incomplete_wait_minutes if minutes is None else float(minutes))
 
     def unit_on(self, code: str | None, on: dt.date) -> Unit | None:
-        """The configured unit ``code`` names on the day ``on``, or None (no such unit that day). With its
+        """The configured unit or office ``code`` names on the day ``on``, or None (no such unit that day). With its
         ``valid_from`` the code is the unit's identity, as the ledger keeps it (``unit_since``)."""
-        return next((u for u in self.units if u.code == code and u.active_on(on)), None)
+        return next((u for u in (*self.units, *self.offices) if u.code == code and u.active_on(on)), None)
 
     def unit(self, code: str, on: dt.date | None = None) -> Unit:
-        """The unit with GSO code ``code`` on the day ``on`` (a period's cut-off): one code may name two units
+        """The unit with GSO code ``code`` (or the office with that code) on the day ``on`` (a period's cut-off):
+        one code may name two units
         at different times (22810: thị trấn Tân Sơn to 30/06/2025, xã Ninh Sơn from 01/07/2025). Without
         ``on``, or when none is valid on it, the latest configured with that code.
 
         Raises:
             KeyError: no configured unit has that code.
         """
-        same = sorted((u for u in self.units if u.code == code), key=lambda u: u.valid_from)
+        same = sorted((u for u in (*self.units, *self.offices) if u.code == code), key=lambda u: u.valid_from)
         if not same:
             raise KeyError(code)
         if on is not None:
@@ -545,7 +552,7 @@ class _Mail(_Model):
     from_address: Address | None = None  # else the connection's extra ``from_email``
     district_staff: list[Address] = []  # district staff who follow the submissions (reminder summaries)
     report_recipients: list[Address] = []  # who receives the approved report (python -m pipeline deliver)
-    unit_addresses: dict[Annotated[StrictStr, StringConstraints(pattern=r"^\d{5}$")], list[Address]] = {}
+    unit_addresses: dict[Annotated[StrictStr, StringConstraints(pattern=r"^(\d{5}|[A-Z][A-Z0-9]{1,4})$")], list[Address]] = {}
     feedback_location: StrictStr = ""  # where units read their feedback (shared folder, web address); "" = paths
 
 

@@ -195,7 +195,7 @@ def gather(period: Period, *, config: Config, now: dt.datetime, workspace: Works
         ledger = open_ledger(workspace)
         intake_pass(period, config=config, ledger=ledger, now=now, root=root, final=True)
         items = []
-        codes = [u.code for u in config.units_on(period.cutoff)] + [None]
+        codes = [u.code for u in config.reporting_units_on(period.cutoff)] + [None]
         for code in codes:
             vs = ledger.versions(period.code, code)
             if vs:
@@ -262,12 +262,12 @@ def intake_period(period: Period, *, config: Config, now: dt.datetime, workspace
     ledger = open_ledger(workspace)
     new = intake_pass(period, config=config, ledger=ledger, now=now, root=root, stable_seconds=stable_seconds)
     validations = 0
-    for code in [u.code for u in config.units_on(period.cutoff)] + [None]:
+    for code in [u.code for u in config.reporting_units_on(period.cutoff)] + [None]:
         if ledger.versions(period.code, code):
             validations += validate_unit(code, config=config, ledger=ledger, period=period, now=now, root=root,
                                          annotate=annotator(period, root, config))["validations"]
     write_status_page(period, config=config, ledger=ledger, now=now, root=root)
-    states = unit_states(ledger, config, period)
+    states = unit_states(ledger, config, period, offices=True)
     return {
         "new_files": len(new),
         "validations": validations,

@@ -34,6 +34,7 @@ from typing import Any
 from pipeline import schema
 from pipeline.config import Config, Unit, load_config
 from pipeline.staff.form import write_submission
+from samples.offices import generate_offices
 
 PLAN_SEED = 20230505
 TEST_SEED = 7
@@ -454,7 +455,7 @@ def main() -> None:
     """Command line: regenerate the committed sample set, write the test set to a folder, or write a setup's
     demo workbooks (``--setup CONFIG --period P --out DIR``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--variant", choices=["plan", "year", "test"], default="plan")
+    parser.add_argument("--variant", choices=["plan", "year", "offices", "test"], default="plan")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--setup", type=Path, help="a setup's configuration file: its units' demo workbooks")
     parser.add_argument("--period", help="with --setup: the period, e.g. 2026-6T")
@@ -469,6 +470,10 @@ def main() -> None:
         paths = generate_plan(args.out)
     elif args.variant == "year":
         paths = generate_year(out_root=args.out)
+    elif args.variant == "offices":  # beside the communes' workbooks of each period, from them
+        config = load_config()
+        paths = [p for code in ("2023-6T", *YEAR_PERIODS) for p in generate_offices(
+            config, code, (args.out or SAMPLES_DIR) / code, (args.out or SAMPLES_DIR) / code)]
     else:
         paths = generate_test(args.out or Path("samples-test"))
     for p in paths:

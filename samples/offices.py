@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.config import Config, load_config
-from pipeline.read.reader import Submission, read_submission
+from pipeline.read.reader import NoGeneralSheet, Submission, read_submission
 from pipeline.staff.form import write_office_workbook
 
 OFFICES_SEED = 20230506
@@ -101,12 +101,39 @@ def office_tables(communes: Sequence[Submission], config: Config, *, period: str
     return out
 
 
+NARRATIVES = {  # each office's own assessment, as its staff would write it (sheet "Thuyết minh")
+    "VHTT": {"difficulties": "Một số thôn vùng cao loa truyền thanh hư hỏng, chưa được sửa chữa kịp thời.",
+             "proposals": "Đề nghị bố trí kinh phí sửa chữa cụm loa truyền thanh các thôn vùng cao."},
+    "NN": {"difficulties": "Giá con giống tăng; một số hộ thiếu chuồng trại, thiếu kinh nghiệm chăn nuôi.",
+           "proposals": "Đề nghị lồng ghép vốn Chương trình mục tiêu quốc gia để hỗ trợ làm chuồng trại."},
+    "GDNN": {"difficulties": "Lao động hộ nghèo khó tham gia lớp học tập trung dài ngày vì phải lo sinh kế.",
+             "proposals": "Đề nghị mở lớp ngắn hạn tại thôn, vào thời gian nông nhàn."},
+    "LDTB": {"difficulties": "Một số xã cập nhật biến động hộ nghèo chậm, hồ sơ quyết định chưa đầy đủ.",
+             "proposals": "Đề nghị Ủy ban nhân dân các xã chỉ đạo rà soát, cập nhật biến động hằng tháng."},
+    "MTTQ": {"difficulties": "Nguồn vận động Quỹ \"Vì người nghèo\" giảm so với cùng kỳ.",
+             "proposals": "Đề nghị các cơ quan, doanh nghiệp tiếp tục nhận đỡ đầu hộ nghèo có người có công."},
+    "NHCS": {"difficulties": "Nguồn vốn cho vay hộ cận nghèo chưa đáp ứng đủ nhu cầu.",
+             "proposals": "Đề nghị bổ sung nguồn vốn ủy thác từ ngân sách địa phương."},
+}
+
+
+def _communes(communes_dir: Path, config: Config) -> list[Submission]:
+    """The communes' sample submissions of a folder (the offices' workbooks beside them are skipped)."""
+    out = []
+    for path in sorted(communes_dir.glob("*.xlsx")):
+        try:
+            out.append(read_submission(path, config))
+        except NoGeneralSheet:
+            continue
+    return out
+
+
 def generate_offices(config: Config, period_code: str, communes_dir: Path, out_dir: Path,
                      *, seed: int = OFFICES_SEED) -> list[Path]:
     """The offices' workbooks of ``period_code`` in ``out_dir`` (one per office valid at its cut-off), from the
     communes' sample workbooks in ``communes_dir``; returns their paths (idempotent)."""
     period = config.period(period_code)
-    communes = [read_submission(p, config) for p in sorted(communes_dir.glob("*.xlsx"))]
+    communes = _communes(communes_dir, config)
     tables = office_tables(communes, config, period=period_code, seed=seed)
     rng = random.Random(f"{seed}:{period_code}:names")
     paths = []
@@ -116,8 +143,7 @@ def generate_offices(config: Config, period_code: str, communes_dir: Path, out_d
                    "phone": f"0259{rng.randrange(10**6, 10**7)}",
                    "prepared_on": period.deadline.date() - dt.timedelta(days=3)}
         narrative = {"results": f"{office.name} đã thực hiện các nhiệm vụ được giao trong Kế hoạch.",
-                     "difficulties": "Nguồn lực còn hạn chế.",
-                     "proposals": "Đề nghị tiếp tục bố trí kinh phí thực hiện Kế hoạch."}
+                     **NARRATIVES.get(office.code, {})}
         paths.append(write_office_workbook(out_dir / f"{office.code}_co_quan.xlsx", general=general,
                                            tables=tables[office.code], narrative=narrative,
                                            title_period=f"{period.label} {period.year}", config=config))

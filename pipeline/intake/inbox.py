@@ -66,7 +66,7 @@ def peek_unit(path: Path, config: Config, *, sha256: str, period: Period, file_n
             log_system_error(log, "Unit of archived file %s not read: system error (%s)", path.name,
                              error_type(again), exc=again)
             return None
-    return code if code in {u.code for u in config.units} else None
+    return code if code in {u.code for u in (*config.units, *config.offices)} else None
 
 
 def _serialised(func: Any) -> Any:

@@ -98,16 +98,18 @@ def decide(unit: Unit, versions: Sequence[Version], period: Period, config: Conf
     return replace(base, status=UnitStatus.INVALID if validated(shown) else UnitStatus.ERROR, shown=shown)
 
 
-def unit_states(ledger: Ledger, config: Config, period: Period) -> list[UnitState]:
+def unit_states(ledger: Ledger, config: Config, period: Period, *, offices: bool = False) -> list[UnitState]:
     """The :class:`UnitState` of every unit configured for ``period`` (active on its cut-off), in
-    configuration order, from the period's ledger rows and reopenings.
+    configuration order, from the period's ledger rows and reopenings; with ``offices`` the offices too, after
+    the units (:meth:`pipeline.config.Config.reporting_units_on`: the status page, timeliness, reminders), else the
+    units only (aggregation adds up the communes).
 
     Raises:
         sqlalchemy.exc.SQLAlchemyError: the ledger cannot be read.
     """
     reopenings = ledger.reopenings(period.code)
     return [decide(unit, ledger.versions(period.code, unit.code), period, config, reopenings)
-            for unit in config.units_on(period.cutoff)]
+            for unit in (config.reporting_units_on if offices else config.units_on)(period.cutoff)]
 
 
 def unit_state(ledger: Ledger, config: Config, period: Period, unit_code: str) -> UnitState:

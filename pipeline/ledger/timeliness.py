@@ -312,7 +312,7 @@ def summary(period: Period, *, config: Config, rows_by_period: dict[str, Sequenc
     reopenings_by_period = reopenings_by_period or {}
     periods = year_periods(config, period)
     per_period = {
-        p.code: period_timeliness(p, units=config.units_on(p.cutoff), rows=rows_by_period.get(p.code, ()),
+        p.code: period_timeliness(p, units=config.reporting_units_on(p.cutoff), rows=rows_by_period.get(p.code, ()),
                                   policy=policy, reopenings=reopenings_by_period.get(p.code, ()))
         for p in periods
     }

@@ -182,7 +182,7 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
     timeliness = from_ledger(ledger, config, period)
     reopened = {r.unit_code: r for r in ledger.reopenings(period.code)}  # the latest per unit
     rows = []
-    for state in unit_states(ledger, config, period):
+    for state in unit_states(ledger, config, period, offices=True):
         unit, latest = state.unit, state.latest
         findings = []
         if latest is not None and latest.findings_path and Path(latest.findings_path).exists():

@@ -70,7 +70,7 @@ def submission_gaps(ledger: Ledger, config: Config, period: Period, root: Path) 
     report and the status page use too) is ``lacking``. A unit marked ``required: false`` is never missing
     (plan: units only asked to report)."""
     gaps = []
-    for state in unit_states(ledger, config, period):
+    for state in unit_states(ledger, config, period, offices=True):
         if not state.lacking:
             continue
         shown = state.shown
@@ -145,7 +145,7 @@ def district_message(gaps: list[Gap], reminded: dict[str, int | None], addresses
     sending failed, the next run tries again)."""
     rows = [{"unit_name": capitalise(g.unit.full_name), "state": str(g.state), "version": g.version, "errors": g.errors,
              "addresses": reminded.get(g.unit.code, 0)} for g in gaps]
-    total = sum(1 for u in config.units_on(period.cutoff) if u.required)
+    total = sum(1 for u in config.reporting_units_on(period.cutoff) if u.required)
     return compose("nhac_han_huyen", {**_common(config, period, now, root), "rows": rows, "total": total},
                    addresses)
 

@@ -52,7 +52,7 @@ def latest_results(period: Period, *, config: Config, ledger: Any, root: Path
     """``[(version, scrubbed results)]``: for each configured unit, its latest version and that version's
     results scrubbed to counts, when it has any suite result (ledger and ``work/`` only)."""
     out = []
-    for unit in config.units_on(period.cutoff):
+    for unit in config.reporting_units_on(period.cutoff):
         versions = ledger.versions(period.code, unit.code)
         if not versions:
             continue
