@@ -552,7 +552,9 @@ class _Mail(_Model):
     from_address: Address | None = None  # else the connection's extra ``from_email``
     district_staff: list[Address] = []  # district staff who follow the submissions (reminder summaries)
     report_recipients: list[Address] = []  # who receives the approved report (python -m pipeline deliver)
-    unit_addresses: dict[Annotated[StrictStr, StringConstraints(pattern=r"^(\d{5}|[A-Z][A-Z0-9]{1,4})$")], list[Address]] = {}
+    # per unit (GSO code) or office (its code in ``offices:``)
+    unit_addresses: dict[Annotated[StrictStr, StringConstraints(pattern=r"^(\d{5}|[A-Z][A-Z0-9]{1,4})$")],
+                         list[Address]] = {}
     feedback_location: StrictStr = ""  # where units read their feedback (shared folder, web address); "" = paths
 
 
