@@ -552,8 +552,8 @@ def _print_not_taken(period, workspace) -> None:
 
 
 def _print_summary(period, config, workspace) -> int:
-    """Print one line per unit of the latest version of the period's report (from the aggregates it was
-    rendered from), the targets' state and, last, the report's path. Returns 0, or 1 when the period has no
+    """Print one line per unit, then per office, of the latest version of the period's report (from the aggregates
+    it was rendered from), the targets' state and, last, the report's path. Returns 0, or 1 when the period has no
     published report."""
     import json
 
@@ -568,7 +568,7 @@ def _print_summary(period, config, workspace) -> int:
         return 1
     agg_path = version_aggregates_path(period, number, root)
     agg = json.loads(agg_path.read_text(encoding="utf-8"))
-    for sub in agg["submissions"]:
+    for sub in agg["submissions"] + (agg.get("offices") or {}).get("offices", []):
         print(unit_line(sub))
     for row in agg.get("bridge", []):
         print(bridge_line(row))

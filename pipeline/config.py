@@ -73,6 +73,7 @@ class Unit:
     valid_to: dt.date = dt.date(9999, 12, 31)
     required: bool = True
     households_reference: int | None = None
+    parts: tuple[str, ...] = ()  # an office's parts of the report (pipeline.aggregate.offices.PARTS)
 
     @property
     def full_name(self) -> str:
@@ -390,6 +391,9 @@ class _Office(_Dated):
     name: Text
     aliases: list[Text] = []
     required: StrictBool = True
+    # the report's parts it carries (pipeline.aggregate.offices.PARTS): named there when it sent nothing valid
+    parts: list[Literal["direction", "outreach", "mobilisation", "livelihood", "sponsorship", "state_management",
+                        "assessment"]] = []
 
 
 class _PeriodKind(_Model):
@@ -515,6 +519,9 @@ class _Validation(_Model):
     max_cells: Annotated[StrictInt, PydanticField(gt=0)] | None = None
     intake_stable_seconds: Annotated[StrictFloat, PydanticField(ge=0, le=600)] | None = None
     intake_max_file_mb: Annotated[StrictFloat, PydanticField(gt=0)] | None = None
+    # an office's and a commune's count of the same NCC households (loans, sponsorship, training) may differ by
+    # this many households before the status page warns (pipeline.aggregate.offices.reconciliation)
+    reconciliation_tolerance_households: Annotated[StrictInt, PydanticField(ge=0)] = 0
 
 
 class _Intake(_Model):
@@ -819,7 +826,7 @@ def config_from_files(locality: Path, reference: Path, thresholds: Path) -> Conf
     )
     offices = tuple(
         Unit(code=o.code, name=o.name, kind=OFFICE, area="", aliases=tuple(o.aliases), valid_from=o.valid_from,
-             valid_to=o.valid_to, required=o.required)
+             valid_to=o.valid_to, required=o.required, parts=tuple(o.parts))
         for o in loc.offices
     )
     standards = tuple(

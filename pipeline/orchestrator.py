@@ -42,6 +42,7 @@ from typing import Any
 
 from pipeline import codehash, schema
 from pipeline.aggregate.movement import year_periods
+from pipeline.aggregate.offices import OfficeInput
 from pipeline.aggregate.tables import UnitInput, aggregate
 from pipeline.config import Config, ConfigError, Period
 from pipeline.files import crashpoint, ensure_dir, same_document, sha256_of, sweep_stale, write_text
@@ -61,6 +62,7 @@ from pipeline.paths import (
     work_root,
 )
 from pipeline.publish import versions
+from pipeline.read.office import OfficeSubmission
 from pipeline.read.staging import staged_submission
 from pipeline.render.changes import version_context
 from pipeline.render.report import TEMPLATE, stage_report, template_identity
@@ -323,6 +325,33 @@ def load_inputs(period: Period, *, config: Config, ledger: Ledger, root: Path) -
     return inputs
 
 
+def load_office_inputs(period: Period, *, config: Config, ledger: Ledger, root: Path) -> list[OfficeInput]:
+    """:class:`pipeline.aggregate.offices.OfficeInput` for every office of ``period``: its state and, when valid,
+    its workbook from the version's staged frames.
+
+    Raises:
+        StepFailed: step ``aggregate`` — as :func:`load_inputs`.
+    """
+    try:
+        states = [s for s in unit_states(ledger, config, period, offices=True) if s.unit.is_office]
+    except Exception as exc:
+        raise StepFailed("aggregate", error_summary(exc), period=period.code) from exc
+    out = []
+    for state in states:
+        used = state.used if state.status == UnitStatus.VALID else None
+        sub = None
+        if used is not None:
+            try:
+                sub = staged_submission(Path(used.archive_path), sha256=used.sha256, period=period, config=config,
+                                        file_name=used.original_name, root=root)
+            except Exception as exc:
+                raise StepFailed("aggregate", error_summary(exc), period=period.code,
+                                 file=f"{used.original_name} (phiên bản {used.version} của {state.unit.full_name}, "
+                                      f"lưu trữ {Path(used.archive_path).name})") from exc
+        out.append(OfficeInput(state, sub if isinstance(sub, OfficeSubmission) else None))
+    return out
+
+
 def aggregate_period(period: Period, *, config: Config, workspace: Workspace) -> str:
     """Aggregate the period's valid submissions into ``work/<period>/aggregates.json``; returns its path.
 
@@ -342,9 +371,10 @@ def aggregate_period(period: Period, *, config: Config, workspace: Workspace) ->
         raise StepFailed("aggregate", error_summary(exc), period=period.code) from exc
     inputs = load_inputs(period, config=config, ledger=ledger, root=root)
     earlier = [(p, load_inputs(p, config=config, ledger=ledger, root=root)) for p in year_periods(period, config)]
+    offices = load_office_inputs(period, config=config, ledger=ledger, root=root)
     try:
         agg = aggregate(inputs, config=config, period=period, earlier=earlier,
-                        timeliness=from_ledger(ledger, config, period))
+                        timeliness=from_ledger(ledger, config, period), offices=offices)
         out = aggregates_path(period, root)
         ensure_dir(out.parent, private=True)
         write_text(out, json.dumps(agg, ensure_ascii=False, indent=1, default=str), private=True)

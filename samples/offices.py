@@ -102,17 +102,23 @@ def office_tables(communes: Sequence[Submission], config: Config, *, period: str
 
 
 NARRATIVES = {  # each office's own assessment, as its staff would write it (sheet "Thuyết minh")
-    "VHTT": {"difficulties": "Một số thôn vùng cao loa truyền thanh hư hỏng, chưa được sửa chữa kịp thời.",
+    "VHTT": {"results": "Nội dung tuyên truyền được phát đều trên sóng truyền thanh huyện và các xã, thị trấn",
+             "difficulties": "Một số thôn vùng cao loa truyền thanh hư hỏng, chưa được sửa chữa kịp thời.",
              "proposals": "Đề nghị bố trí kinh phí sửa chữa cụm loa truyền thanh các thôn vùng cao."},
-    "NN": {"difficulties": "Giá con giống tăng; một số hộ thiếu chuồng trại, thiếu kinh nghiệm chăn nuôi.",
+    "NN": {"results": "Các hộ nhận con giống được hướng dẫn kỹ thuật, vật nuôi phát triển tốt",
+           "difficulties": "Giá con giống tăng; một số hộ thiếu chuồng trại, thiếu kinh nghiệm chăn nuôi.",
            "proposals": "Đề nghị lồng ghép vốn Chương trình mục tiêu quốc gia để hỗ trợ làm chuồng trại."},
-    "GDNN": {"difficulties": "Lao động hộ nghèo khó tham gia lớp học tập trung dài ngày vì phải lo sinh kế.",
+    "GDNN": {"results": "Lao động hộ có người có công học nghề ngắn hạn đều hoàn thành khóa học",
+             "difficulties": "Lao động hộ nghèo khó tham gia lớp học tập trung dài ngày vì phải lo sinh kế.",
              "proposals": "Đề nghị mở lớp ngắn hạn tại thôn, vào thời gian nông nhàn."},
-    "LDTB": {"difficulties": "Một số xã cập nhật biến động hộ nghèo chậm, hồ sơ quyết định chưa đầy đủ.",
+    "LDTB": {"results": "Danh sách hộ nghèo có người có công được rà soát, lập kế hoạch hỗ trợ từng hộ",
+             "difficulties": "Một số xã cập nhật biến động hộ nghèo chậm, hồ sơ quyết định chưa đầy đủ.",
              "proposals": "Đề nghị Ủy ban nhân dân các xã chỉ đạo rà soát, cập nhật biến động hằng tháng."},
-    "MTTQ": {"difficulties": "Nguồn vận động Quỹ \"Vì người nghèo\" giảm so với cùng kỳ.",
+    "MTTQ": {"results": "Các tổ chức, cá nhân nhận đỡ đầu thăm hỏi, hỗ trợ hộ hằng tháng",
+             "difficulties": "Nguồn vận động Quỹ \"Vì người nghèo\" giảm so với cùng kỳ.",
              "proposals": "Đề nghị các cơ quan, doanh nghiệp tiếp tục nhận đỡ đầu hộ nghèo có người có công."},
-    "NHCS": {"difficulties": "Nguồn vốn cho vay hộ cận nghèo chưa đáp ứng đủ nhu cầu.",
+    "NHCS": {"results": "Giải ngân kịp thời cho hộ nghèo, hộ cận nghèo đủ điều kiện vay",
+             "difficulties": "Nguồn vốn cho vay hộ cận nghèo chưa đáp ứng đủ nhu cầu.",
              "proposals": "Đề nghị bổ sung nguồn vốn ủy thác từ ngân sách địa phương."},
 }
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from pipeline import schema
 from pipeline.aggregate import movement
+from pipeline.aggregate.offices import OfficeInput, offices_section
 from pipeline.config import Config, Period, Unit
 from pipeline.findings import ValidationOutcome
 from pipeline.ledger.state import UnitState
@@ -487,7 +488,8 @@ def period_figures(inputs: list[UnitInput], config: Config) -> dict[str, Any]:
 
 def aggregate(inputs: list[UnitInput], *, config: Config, period: Period,
               earlier: Sequence[tuple[Period, list[UnitInput]]] = (),
-              timeliness: dict[str, Any] | None = None) -> dict[str, Any]:
+              timeliness: dict[str, Any] | None = None,
+              offices: Sequence[OfficeInput] = ()) -> dict[str, Any]:
     """All of the report's figures as plain JSON-ready values.
 
     Keys: ``period`` (code), ``units`` (records of :func:`unit_table`, NA as None), ``district``
@@ -509,6 +511,8 @@ def aggregate(inputs: list[UnitInput], *, config: Config, period: Period,
             (:func:`pipeline.aggregate.movement.year_periods`); empty for the 6-month report.
         timeliness: with it, each submission's ``on_time`` is the unit's verdict under the timeliness rules (a
             correction within the grace days keeps it on time) and ``timeliness`` its status code.
+        offices: the offices' inputs, for ``offices`` (:func:`pipeline.aggregate.offices.offices_section`); their
+            figures are never added to the units'.
     """
     units = unit_table(inputs)
     roster = _rosters(inputs)
@@ -556,4 +560,6 @@ def aggregate(inputs: list[UnitInput], *, config: Config, period: Period,
                                           SUPPORT_AMOUNTS[:1] + SUPPORT_FLAGS + SUPPORT_AMOUNTS[1:]),
         "year": movement.year_figures([(p, period_figures(i, config)) for p, i in [*earlier, (period, inputs)]]),
         "bridge": bridge(inputs, earlier, config),
+        "offices": offices_section(offices, [(i.unit, i.submission) for i in inputs if i.submission is not None],
+                                   config),
     }

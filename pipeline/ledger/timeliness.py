@@ -290,8 +290,9 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 def summary(period: Period, *, config: Config, rows_by_period: dict[str, Sequence[LedgerRow]],
             reopenings_by_period: dict[str, Sequence[ReopeningRow]] | None = None,
-            policy: Policy | None = None) -> dict[str, Any]:
-    """The ``timeliness`` entry of ``aggregates.json``: JSON-ready, times ISO 8601 in UTC.
+            policy: Policy | None = None, offices: bool = False) -> dict[str, Any]:
+    """The ``timeliness`` entry of ``aggregates.json``: JSON-ready, times ISO 8601 in UTC. Over the units active at
+    each period's cut-off, and with ``offices`` the offices too (:meth:`pipeline.config.Config.reporting_units_on`).
 
     Args:
         rows_by_period: ledger rows per period code, for ``period`` and the earlier periods of its year
@@ -311,8 +312,9 @@ def summary(period: Period, *, config: Config, rows_by_period: dict[str, Sequenc
     policy = policy or policy_from_config(config)
     reopenings_by_period = reopenings_by_period or {}
     periods = year_periods(config, period)
+    units_on = config.reporting_units_on if offices else config.units_on
     per_period = {
-        p.code: period_timeliness(p, units=config.reporting_units_on(p.cutoff), rows=rows_by_period.get(p.code, ()),
+        p.code: period_timeliness(p, units=units_on(p.cutoff), rows=rows_by_period.get(p.code, ()),
                                   policy=policy, reopenings=reopenings_by_period.get(p.code, ()))
         for p in periods
     }
@@ -352,10 +354,12 @@ def summary(period: Period, *, config: Config, rows_by_period: dict[str, Sequenc
     }
 
 
-def from_ledger(ledger: Any, config: Config, period: Period, policy: Policy | None = None) -> dict[str, Any]:
+def from_ledger(ledger: Any, config: Config, period: Period, policy: Policy | None = None, *,
+                offices: bool = False) -> dict[str, Any]:
     """:func:`summary` of ``period`` from a :class:`pipeline.ledger.store.Ledger`: reads the rows and reopenings of
-    the year's periods up to ``period`` (nothing else)."""
+    the year's periods up to ``period`` (nothing else). The units only (the report, beside its units' table), or
+    with ``offices`` the offices too (the status page)."""
     periods = year_periods(config, period)
-    return summary(period, config=config, policy=policy,
+    return summary(period, config=config, policy=policy, offices=offices,
                    rows_by_period={p.code: ledger.versions(p.code) for p in periods},
                    reopenings_by_period={p.code: ledger.reopenings(p.code) for p in periods})

@@ -36,6 +36,7 @@ from pipeline.render.annexes import annex_context, stage_workbook
 from pipeline.render.bridge import bridge_context
 from pipeline.render.changes import first_version, left_out_units
 from pipeline.render.charts import chart_context, embed
+from pipeline.render.offices import offices_context
 from pipeline.render.pdf import stage_pdf
 from pipeline.render.timeliness import report_context as timeliness_context
 from pipeline.status import UnitStatus
@@ -76,7 +77,7 @@ TEMPLATE_VARIABLES = frozenset({
     "doc", "period", "scope", "units", "district", "ncc_rows", "movements", "deprivation", "deprivation_rows",
     "dimension_rows", "supports", "support_rows", "activities", "fund_rows", "funds", "submissions",
     "submission_rows", "targets", "synthesis", "narratives", "sources", "charts", "annexes",
-    "timeliness", "version", "movement", "words", "bridge",
+    "timeliness", "version", "movement", "words", "bridge", "offices",
 })
 # The fields of each variable (of a row, for a list), first level only: check_template refuses ``x.field`` with
 # a field not listed (a misspelt field would otherwise fail only when the report is rendered). A variable not
@@ -87,6 +88,8 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
                       "signer_title", "signer_name", "plan"}),
     "period": frozenset({"code", "label", "name", "kind", "year", "previous_year", "cutoff", "baseline"}),
     "bridge": frozenset({"rows", "period", "differs", "outside", "unsent"}),
+    "offices": frozenset({"documents", "outreach", "livelihood_activities", "management", "funds", "sponsorship",
+                          "livelihood", "loans", "results", "difficulties", "proposals", "own_proposals", "lacking"}),
     "scope": frozenset({"complete", "has_data", "valid_units", "left_out"}),
     "units": frozenset({"no", "name", "households", "poor", "poor_rate", "near_poor", "near_poor_rate", "ncc_poor",
                         "ncc_poor_persons", "status", "required", "errors"}),
@@ -462,6 +465,7 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
         "version": version if version is not None else first_version(),
         "movement": movement.context(agg, config=config, period=period),
         "bridge": bridge_context(agg.get("bridge", []), config),
+        "offices": offices_context(agg.get("offices"), config),
     }
 
 

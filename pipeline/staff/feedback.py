@@ -179,7 +179,7 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
         return fmt.local_time(t, config.timezone)
 
     lists = schema.shown_lists(config)
-    timeliness = from_ledger(ledger, config, period)
+    timeliness = from_ledger(ledger, config, period, offices=True)
     reopened = {r.unit_code: r for r in ledger.reopenings(period.code)}  # the latest per unit
     rows = []
     for state in unit_states(ledger, config, period, offices=True):
@@ -231,6 +231,9 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
         loader=jinja2.FileSystemLoader(str(PROJECT_ROOT / "templates")),
         autoescape=True, undefined=jinja2.StrictUndefined,
     )
+    aggregated = aggregates_path(period, root)
+    latest = json.loads(aggregated.read_text(encoding="utf-8")) if aggregated.exists() else {}
+    compared = (latest.get("offices") or {}).get("reconciliation", [])
     html = env.get_template("trang_thai.html.j2").render(
         period=period, period_label=f"{period.label} {period.year}", deadline=local(period.deadline),
         generated=local(now), rows=rows, unattributed=unattributed, local=local,
@@ -239,7 +242,9 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
         skipped=read_skipped(period, root),
         timeliness=timeliness_context(timeliness, config=config),
         words=config.words(period.cutoff),
-        bridge=bridge_context(json.loads(aggregated.read_text(encoding="utf-8")).get("bridge", [])
-                              if (aggregated := aggregates_path(period, root)).exists() else [], config),
+        bridge=bridge_context(latest.get("bridge", []), config),
+        reconciliation={"compared": sorted({(r["topic"], r["office"]) for r in compared}),
+                        "differ": [r for r in compared if r["beyond"]],
+                        "tolerance": config.validation.get("reconciliation_tolerance_households") or 0},
     )
     return write_text(status_page_path(period, root), html)  # district-facing, no personal data: 0644

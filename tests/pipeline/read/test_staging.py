@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from pipeline.files import sha256_of
-from pipeline.read.reader import UnreadableSubmission, read_submission
+from pipeline.read.office import read_workbook
+from pipeline.read.reader import UnreadableSubmission
 from pipeline.read.staging import frames_dir, staged_submission
 from tests.helpers import docx_text, drop, workspace_at
 
@@ -48,11 +49,12 @@ def _same(u: object, v: object) -> bool:
 
 @pytest.mark.parametrize("path", SAMPLES + FIXTURES, ids=lambda p: p.name)
 def test_staged_frames_load_as_they_were_read(path, config, tmp_path):
-    """Every sample and fixture: the staged submission equals the one read — same frames, dtypes, values
+    """Every sample (the offices' too) and fixture: the staged submission equals the one read — same frames (an
+    office's tables), dtypes, values
     (None and NaN where they were), findings, headers and layouts; a refusal is staged and raised again."""
     period, sha = config.period("2023-6T"), sha256_of(path)
     try:
-        read = read_submission(path, config)
+        read = read_workbook(path, config)
     except UnreadableSubmission as refusal:
         for _ in range(2):
             with pytest.raises(UnreadableSubmission) as again:
@@ -61,8 +63,12 @@ def test_staged_frames_load_as_they_were_read(path, config, tmp_path):
         return
     staged_submission(path, sha256=sha, period=period, config=config, root=tmp_path)
     loaded = staged_submission(path, sha256=sha, period=period, config=config, root=tmp_path)
-    for name in ("summary", "roster", "members"):
-        a, b = getattr(read, name), getattr(loaded, name)
+    assert type(read) is type(loaded)
+    tables = getattr(read, "tables", {})
+    assert set(tables) == set(getattr(loaded, "tables", {}))
+    for name in ("summary", "roster", "members", *(f"table_{k}" for k in tables)):
+        a, b = ((tables[name[6:]], loaded.tables[name[6:]]) if name.startswith("table_")  # type: ignore[attr-defined]
+                else (getattr(read, name), getattr(loaded, name)))
         if a is None:
             assert b is None
             continue

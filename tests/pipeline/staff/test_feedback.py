@@ -204,13 +204,14 @@ def test_status_page_is_public_html_at_its_place(page):
 
 
 def test_status_page_words_each_units_state(page):
-    """Valid, a failed newer version beside a valid one, a system error and nothing received each read as such."""
+    """Valid, a failed newer version beside a valid one, a system error and nothing received each read as such: four
+    communes and the six offices sent nothing."""
     html = page.read_text(encoding="utf-8")
     assert '<td class="valid">Hợp lệ</td>' in html
     assert ('<td class="invalid">Phiên bản 2: có lỗi, cần gửi lại; báo cáo tạm dùng phiên bản 1 (hợp lệ)</td>'
             in html)
     assert '<td class="error">Lỗi hệ thống — cán bộ huyện đã được báo</td>' in html
-    assert html.count("Chưa nhận được tệp nào.") == 4
+    assert html.count("Chưa nhận được tệp nào.") == 4 + 6
 
 
 def test_status_page_masks_personal_values(page):

@@ -34,7 +34,7 @@ def smtp(server, monkeypatch, config):
 
 @pytest.fixture(scope="module")
 def sample_head_names() -> list[str]:
-    names = {str(r["head_name"]).strip() for f in sorted((ROOT / "samples" / "2023-6T").glob("*.xlsx"))
+    names = {str(r["head_name"]).strip() for f in sorted((ROOT / "samples" / "2023-6T").glob("[0-9]*.xlsx"))
              for r in roster_rows(f) if r.get("head_name")}
     assert len(names) >= 20
     return sorted(names)
@@ -84,13 +84,15 @@ def _by_recipients(received):
 
 def test_gaps_from_the_ledger(config, ledger, tmp_path):
     """The gaps in unit order: Lâm Sơn invalid (version 1, 3 errors, with its feedback file), Lương Sơn's system error
-    and the four units that sent nothing; not Tân Sơn nor Ma Nới, whose latest version is valid."""
+    and the four units that sent nothing, then the four required offices (not the Front nor the bank, only requested to
+    report); not Tân Sơn nor Ma Nới, whose latest version is valid."""
     from pipeline.staff.reminders import submission_gaps
 
     gaps = submission_gaps(ledger, config, config.period("2023-6T"), tmp_path)
     assert [(g.unit.code, g.state, g.version, g.errors) for g in gaps] == [
         ("22813", "invalid", 1, 3), ("22816", "error", 1, None), ("22819", "missing", None, None),
-        ("22822", "missing", None, None), ("22825", "missing", None, None), ("22831", "missing", None, None)]
+        ("22822", "missing", None, None), ("22825", "missing", None, None), ("22831", "missing", None, None),
+        *((code, "missing", None, None) for code in ("VHTT", "NN", "GDNN", "LDTB"))]
     assert gaps[0].feedback_file == f"feedback/2023-6T/22813/v1-{'b' * 8}-gop-y.xlsx"
 
 
