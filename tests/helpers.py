@@ -17,6 +17,16 @@ from pipeline import schema
 SENT_AT = datetime.datetime(2023, 5, 2, 9, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=7)))
 
 
+# The offices' samples (samples/<period>/<CODE>_co_quan.xlsx) fill only the sheets that concern them: one suite
+# per sheet filled
+OFFICE_SUITES = {"VHTT": ["office_general", "office_activities"],
+                 "NN": ["office_general", "office_activities", "office_supports"],
+                 "GDNN": ["office_general", "office_activities", "office_supports"],
+                 "LDTB": ["office_general", "office_activities", "office_documents"],
+                 "MTTQ": ["office_general", "office_supports", "office_funds"],
+                 "NHCS": ["office_general", "office_loans"]}
+
+
 def drop(files: Iterable[Path], inbox: Path, sent_at: datetime.datetime = SENT_AT) -> list[Path]:
     """Copy submission files into a drop folder as a commune would, stamped as sent at ``sent_at``."""
     inbox.mkdir(parents=True, exist_ok=True)

@@ -78,7 +78,7 @@ def _unit_code(path: Path) -> str:
 
 def _inputs(root: Path) -> dict[str, tuple[dict, list[dict]]]:
     """Each unit's summary cells and roster rows, read from the workbooks in the inbox with openpyxl."""
-    files = sorted((root / "inbox" / "2023-6T").glob("*.xlsx"))
+    files = sorted((root / "inbox" / "2023-6T").glob("[0-9]*.xlsx"))  # the communes' (offices' are not annexed)
     return {_unit_code(p): (summary_cells(p), roster_rows(p)) for p in files}
 
 

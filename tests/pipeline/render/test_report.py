@@ -22,6 +22,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from pipeline import schema
+from pipeline.config import load_config
 from tests.helpers import docx_tables, docx_text, drop, edited_document_xml, find_row, set_narrative, workspace_at
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -171,14 +172,15 @@ def test_empty_annex_says_which_units_it_lacks(plan_root, config, tmp_path):
     assert "toàn huyện cùng thời điểm" not in text and "7 đơn vị có báo cáo hợp lệ cùng thời điểm" in text
 
 
+OFFICES = load_config().offices
 UNITS = ["Thị trấn Tân Sơn", "xã Lâm Sơn", "xã Lương Sơn", "xã Quảng Sơn", "xã Mỹ Sơn", "xã Hòa Sơn", "xã Ma Nới",
          "xã Nhơn Sơn"]
 
 
 def test_units_points_go_under_assessment_and_proposals(report):
     """The eight samples raise the same two difficulties and one proposal: the difficulties are said once each,
-    after "8/8 xã, thị trấn" (every unit raised them: counted, not listed), under "Tồn tại, hạn chế"; the proposal
-    under "VI. KIẾN NGHỊ, ĐỀ XUẤT"; the texts are not pasted unit by unit there."""
+    after "8/8 xã, thị trấn" (every unit raised them: counted, not listed), under "Tồn tại, hạn chế", then each
+    office's own; the proposal under "VI. KIẾN NGHỊ, ĐỀ XUẤT"; the texts are not pasted unit by unit there."""
     lines = docx_text(report).splitlines()
     units = f"{len(UNITS)}/{len(UNITS)} xã, thị trấn"
     start = lines.index("2. Tồn tại, hạn chế")
@@ -187,7 +189,8 @@ def test_units_points_go_under_assessment_and_proposals(report):
     i = next(i for i, x in enumerate(part) if x.startswith("- Khó khăn, vướng mắc các đơn vị nêu"))
     assert part[i + 1:i + 3] == [f"+ {units}: Một số hộ thiếu đất sản xuất, thiếu lao động.",
                                  f"+ {units}: Nguồn lực hỗ trợ còn hạn chế."]
-    assert part[i + 3].startswith("[Chuyên viên bổ sung: ")
+    assert part[i + 3] == "- Khó khăn, vướng mắc các cơ quan nêu:"
+    assert [x.split(":")[0] for x in part[i + 4:]] == [f"+ {o.name}" for o in OFFICES]
     after = lines[end:lines.index(next(x for x in lines if x.startswith("Trên đây là báo cáo")))]
     assert after[1:3] == ["Đề xuất, kiến nghị của các đơn vị:",
                           f"+ {units}: Đề nghị tiếp tục phân bổ vốn vay ưu đãi và hỗ trợ con giống cho hộ có "
