@@ -101,6 +101,19 @@ HEADER_ROW = 4  # headers on row 4 of every tabular sheet, data from row 5 (as t
 
 SHEETS = (SHEET_GENERAL, *(sheet for sheet, _, _ in TABLES.values()), SHEET_NARRATIVE)
 
+FIELDS_BY_SHEET = {SHEET_GENERAL: GENERAL_FIELDS, **{sheet: fields for sheet, fields, _ in TABLES.values()}}
+_SHAPES = {"count": "number", "vnd": "number", "date": "date"}
+SHOWN_FIELDS = {
+    (SHEET_GENERAL, "office_code"): "office_code", (SHEET_GENERAL, "period"): "period",
+    **{(sheet, f.key): _SHAPES[f.kind] for sheet, fields, _ in TABLES.values() for f in fields if f.kind in _SHAPES},
+    **{(sheet, "no"): "number" for sheet, _, _ in TABLES.values()},
+    (SHEET_SUPPORTS, "commune_code"): "unit_code", (SHEET_LOANS, "commune_code"): "unit_code",
+    (SHEET_DOCUMENTS, "number"): "decision_number",
+}
+"""The offices' values shown on district-facing pages (sheet, key → shape, :func:`pipeline.schema.shape_of`):
+codes, periods, counts, amounts, dates and document numbers. Names, the preparer and phone, and free text (the
+office's name as typed, activities, subjects, issuers, the narrative) are never shown, as in the communes'."""
+
 
 
 def task_text(task: dict[str, Any]) -> str:

@@ -59,7 +59,8 @@ def test_offices_through_a_period(config, tmp_path, capsys, monkeypatch):
     page = _page_text(root / "reports" / "2023" / "6T" / "trang-thai-2023-6T.html")
     for code in ("VHTT", "NN", "GDNN", "LDTB", "MTTQ", "NHCS"):
         assert f"{config.office(code).name} ({code})" in page, code
-    assert "Sheet 'Hỗ trợ theo xã', dòng 5" in page and "Mã xã không thuộc danh sách đơn vị báo cáo" in page
+    assert ("lỗi Hỗ trợ theo xã 5 Mã xã 22899 Mã xã không thuộc danh sách đơn vị báo cáo của huyện. ghi đúng mã "
+            "hành chính 5 chữ số của xã") in page  # severity, sheet, row, column, value, what is wrong, the fix
     assert (f"Vay vốn ưu đãi {config.office('NHCS').name} xã Ma Nới {ma_noi_loans + 1} {ma_noi_loans} +1"
             in page)
     annotated = list((root / "feedback" / "2023-6T" / "NN").glob("*.xlsx"))
@@ -89,6 +90,6 @@ def test_offices_through_a_period(config, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("PIPELINE_DATA_DIR", str(root))
     assert main(["summary", "2023-6T"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert f"{culture} (VHTT): chưa gửi" in "\n".join(lines)
+    assert f"{culture} (VHTT): chưa nhận" in lines
     assert any(line.startswith(f"{config.office('MTTQ').name} (MTTQ): hợp lệ") for line in lines)
     assert any(line.startswith(f"{agri} (NN): không hợp lệ") for line in lines)
