@@ -44,9 +44,9 @@ log = logging.getLogger(__name__)
 
 def peek_unit(path: Path, config: Config, *, sha256: str, period: Period, file_name: str,
                root: Path) -> str | None:
-    """The configured unit whose code is typed in the archived file ``path``, or None (unattributed: its
-    findings say why). This is the version's one read: its frames are staged for validation and
-    aggregation (:mod:`pipeline.read.staging`).
+    """The configured unit (or the office reporting for ``period``) whose code is typed in the archived file
+    ``path``, or None (unattributed: its findings say why). This is the version's one read: its frames are staged
+    for validation and aggregation (:mod:`pipeline.read.staging`).
 
     A system error while reading is logged with its traceback; the unit is then taken from the general sheet
     alone (:func:`pipeline.read.reader.unit_code_only`), so the file still counts for its unit, and validation
@@ -66,7 +66,9 @@ def peek_unit(path: Path, config: Config, *, sha256: str, period: Period, file_n
             log_system_error(log, "Unit of archived file %s not read: system error (%s)", path.name,
                              error_type(again), exc=again)
             return None
-    return code if code in {u.code for u in (*config.units, *config.offices)} else None
+    if code is not None and config.office(code, period.cutoff) is not None:
+        return code  # an office reporting that period (one that no longer reports is left to its findings)
+    return code if code in {u.code for u in config.units} else None
 
 
 def _serialised(func: Any) -> Any:

@@ -901,3 +901,15 @@ def test_the_same_bytes_under_another_name_are_named_not_taken_twice(config, tmp
     assert intake_pass(period, config=config, ledger=ledger, now=BEFORE_DEADLINE + dt.timedelta(hours=1),
                        root=tmp_path) == []
     assert read_skipped(period, tmp_path) == [{"name": "ban_sao.xlsx", "reason": reason}]
+
+
+def test_an_office_workbook_is_attributed_while_the_office_reports(config, tmp_path):
+    """The Labour office's sample is its own (LDTB) for 2023-6T; for 2025-9T, after the district offices ended on
+    30/06/2025, it is attributed to no one and its findings say why (validation of unattributed files)."""
+    from pipeline.files import sha256_of
+    from pipeline.intake.inbox import peek_unit
+
+    path = ROOT / "samples" / "2023-6T" / "LDTB_co_quan.xlsx"
+    for period, expected in (("2023-6T", "LDTB"), ("2025-9T", None)):
+        assert peek_unit(path, config, sha256=sha256_of(path), period=config.period(period), file_name=path.name,
+                         root=tmp_path) == expected
