@@ -132,7 +132,7 @@ def unit_message(gap: Gap, addresses: list[str], *, config: Config, period: Peri
     """The reminder e-mail to a unit (``templates/mail/nhac_han_don_vi``): the period, the deadline, and what
     is missing (no file, or its latest version's error and warning counts and where its feedback is)."""
     context = {**_common(config, period, now, root), "unit_name": capitalise(gap.unit.full_name),
-               "unit_full_name": gap.unit.full_name,
+               "unit_full_name": gap.unit.full_name, "office": gap.unit.is_office,
                "state": str(gap.state), "version": gap.version, "errors": gap.errors, "warnings": gap.warnings,
                "feedback_file": gap.feedback_file}
     return compose("nhac_han_don_vi", context, addresses)

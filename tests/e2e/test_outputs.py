@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.config import load_config
 from tests.helpers import drop
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +34,8 @@ def cli_run(tmp_path_factory):
 
 @pytest.mark.slow
 def test_run_prints_one_line_per_unit_then_the_report(cli_run):
-    """Exit 0; eight lines "… : hợp lệ — phiên bản 1: 0 lỗi, N cảnh báo, trễ hạn", then the report's path.
+    """Exit 0; eight lines "… : hợp lệ — phiên bản 1: 0 lỗi, N cảnh báo, trễ hạn", one per office (valid), then
+    the report's path.
     Slow: the command line's whole run on the eight samples, in its own process."""
     root, result = cli_run
     assert result.returncode == 0, result.stderr[-3000:]
@@ -43,7 +45,8 @@ def test_run_prints_one_line_per_unit_then_the_report(cli_run):
     assert lines[0] == "Thị trấn Tân Sơn (22810): hợp lệ — phiên bản 1: 0 lỗi, 0 cảnh báo, trễ hạn"
     assert [line.split(":")[0] for line in lines[:-1]] == [
         "Thị trấn Tân Sơn (22810)", "Xã Lâm Sơn (22813)", "Xã Lương Sơn (22816)", "Xã Quảng Sơn (22819)",
-        "Xã Mỹ Sơn (22822)", "Xã Hòa Sơn (22825)", "Xã Ma Nới (22828)", "Xã Nhơn Sơn (22831)"]
+        "Xã Mỹ Sơn (22822)", "Xã Hòa Sơn (22825)", "Xã Ma Nới (22828)", "Xã Nhơn Sơn (22831)",
+        *(f"{o.name} ({o.code})" for o in load_config().offices)]
     assert all(": hợp lệ — phiên bản 1: 0 lỗi, " in line for line in lines[:-1])
     # `summary` prints the same lines from the published report's figures
     again = pipeline_cli(root, "summary", "2023-6T")

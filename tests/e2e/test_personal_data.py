@@ -82,7 +82,7 @@ def test_name_in_every_column_never_reaches_district_outputs(config, tmp_path, m
     period = config.period("2023-6T")
     inbox = tmp_path / "inbox" / period.code
     inbox.mkdir(parents=True)
-    samples = sorted(SAMPLES.glob("*.xlsx"))
+    samples = sorted(SAMPLES.glob("[0-9]*.xlsx"))  # the communes': the offices' forms hold no household
     targets = _poison_targets()
     assert len(targets) == 55
     placed: dict[str, list[tuple[str, schema.Field]]] = {}

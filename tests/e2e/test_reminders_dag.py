@@ -18,13 +18,13 @@ VN = dt.timezone(dt.timedelta(hours=7))
 
 @pytest.mark.slow
 def test_reminders_dag_sends_once(airflow_home, tmp_path, config):
-    """Two runs of the DAG on 03/5/2023 08:00 with six units valid: Ma Nới, Nhơn Sơn and district staff get one e-mail
-    each, recorded as before-2d reminders; the second run sends nothing.
+    """Two runs of the DAG on 03/5/2023 08:00 with six units and the four required offices valid: Ma Nới, Nhơn Sơn
+    and district staff get one e-mail each, recorded as before-2d reminders; the second run sends nothing.
     Slow: runs the reminders DAG twice under `airflow dags test` with a mail server."""
     received = dt.datetime(2023, 4, 20, 9, 0, tzinfo=VN)
     ledger = Ledger(f"sqlite:///{tmp_path / 'work' / 'ledger.sqlite'}")
     for unit, tag in (("22810", "a"), ("22813", "b"), ("22816", "c"), ("22819", "d"), ("22822", "e"),
-                      ("22825", "f")):
+                      ("22825", "f"), ("VHTT", "g"), ("NN", "h"), ("GDNN", "i"), ("LDTB", "j")):
         v = ledger.register(period="2023-6T", unit_code=unit, original_name=f"{tag}.xlsx", sha256=tag * 64,
                             size_bytes=1, found_at=received, file_mtime=received, on_time=True,
                             archive_path=f"/archive/{tag}.xlsx")

@@ -107,7 +107,8 @@ def dag_run(services, api):
 
 
 def test_report_has_the_samples_figures(services, dag_run):
-    """The report published by the services' run has the district figures of the eight valid samples."""
+    """The report published by the services' run has the district figures of the eight valid samples; the six
+    offices' workbooks were validated in mapped tasks of their own."""
     run, tis = dag_run
     assert run["conf"] == {"period": "2023-6T"} and run["triggered_by"] == "rest_api"
     assert run["triggering_user_name"] == "admin"
@@ -116,7 +117,8 @@ def test_report_has_the_samples_figures(services, dag_run):
         ("resolve_period", None): "success", ("gather", None): "success", ("status_page", None): "success",
         ("data_docs", None): "success", ("aggregate", None): "success", ("render", None): "success"}
     assert sorted(k[1] for k in states if k[0] == "validate") == [
-        "22810", "22813", "22816", "22819", "22822", "22825", "22828", "22831"]
+        "22810", "22813", "22816", "22819", "22822", "22825", "22828", "22831", "GDNN", "LDTB", "MTTQ", "NHCS", "NN",
+        "VHTT"]
     assert {v for k, v in states.items() if k[0] == "validate"} == {"success"}
     assert {t["pool"] for t in tis if t["task_id"] == "validate"} == {"validation"}
     report = services.data_dir / "reports" / "2023" / "6T" / "v1" / "bao-cao-2023-6T.docx"
@@ -153,7 +155,7 @@ def test_tasks_ran_on_the_celery_worker_with_postgresql_metadata(services, dag_r
                             (run["dag_run_id"],)).fetchone() == ("success", True)
         rows = conn.execute("SELECT count(*) FROM task_instance WHERE run_id = %s AND state = 'success'",
                             (run["dag_run_id"],)).fetchone()[0]
-        assert rows == len(tis) == 14  # 6 tasks and 8 mapped validations
+        assert rows == len(tis) == 20  # 6 tasks and 14 mapped validations (8 communes, 6 offices)
         assert conn.execute("SELECT count(*) FROM celery_taskmeta WHERE status = 'SUCCESS'").fetchone()[0] >= 14
     with psycopg.connect(services.ledger_url.replace("+psycopg", "")) as conn:
         assert conn.execute("SELECT count(*), count(DISTINCT unit_code) FROM submission_versions "

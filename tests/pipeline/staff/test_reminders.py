@@ -108,21 +108,26 @@ def test_which_reminder_is_due(config, day, expected):
     assert [d for _, d in due] == ([] if expected is None else [expected])
 
 
+OFFICES = ["VHTT", "NN", "GDNN", "LDTB"]  # the required offices, none of which sent anything
+
+
 @pytest.mark.slow
 def test_reminders_through_airflow_smtp(config, ledger, smtp, tmp_path, sample_head_names):
     """7 days before 05/5/2023: each unit lacking a valid report gets one e-mail at its configured addresses
-    (not Tân Sơn nor Ma Nới, valid; not Lương Sơn, whose file is not checked yet); district staff get the list.
+    (not Tân Sơn nor Ma Nới, valid; not Lương Sơn, whose file is not checked yet; the required offices too, at
+    their addresses); district staff get the list.
     Subjects and bodies decode to NFC Vietnamese naming the period, the deadline and what is missing.
     Slow: sends through Airflow's SMTP provider to a local mail server."""
     now = dt.datetime(2023, 4, 28, 8, 0, tzinfo=VN)
     results = _send(config, ledger, now, tmp_path)
     assert results == [{"period": "2023-6T", "kind": "before-7d",
-                        "gaps": ["22813", "22816", "22819", "22822", "22825", "22831"],
-                        "sent": ["22813", "22819", "22822", "22825", "22831", DISTRICT], "already_sent": [],
+                        "gaps": ["22813", "22816", "22819", "22822", "22825", "22831", *OFFICES],
+                        "sent": ["22813", "22819", "22822", "22825", "22831", *OFFICES, DISTRICT],
+                        "already_sent": [],
                         "no_address": [], "failed": []}]
     addresses = config.mail["unit_addresses"]
     got = _by_recipients(smtp.received)
-    assert sorted(got) == sorted([tuple(addresses[c]) for c in ("22813", "22819", "22822", "22825", "22831")]
+    assert sorted(got) == sorted([tuple(addresses[c]) for c in ("22813", "22819", "22822", "22825", "22831", *OFFICES)]
                                  + [tuple(config.mail["district_staff"])])
     for rcpts, r in got.items():
         assert r.mail_from == config.mail["from_address"]
@@ -147,18 +152,18 @@ def test_reminders_through_airflow_smtp(config, ledger, smtp, tmp_path, sample_h
     assert "chưa nhận được tệp báo cáo nào của đơn vị" in missing and "lỗi" not in missing
 
     staff = got[tuple(config.mail["district_staff"])].message
-    assert str(staff["Subject"]) == ("Nhắc hạn báo cáo 6 tháng đầu năm 2023: 6/8 đơn vị chưa có báo cáo hợp lệ "
+    assert str(staff["Subject"]) == ("Nhắc hạn báo cáo 6 tháng đầu năm 2023: 10/12 đơn vị chưa có báo cáo hợp lệ "
                                      "(hạn trước 00 giờ ngày 05/5/2023)")
     staff_body = staff.get_body(("html",)).get_content()
     for line in ("<td>Xã Lâm Sơn</td>", "Phiên bản 1 không hợp lệ: 3 lỗi", "Xã Lương Sơn",
                  "Phiên bản 1 chưa kiểm tra được", "<td>Xã Quảng Sơn</td>", "Chưa nhận tệp"):
         assert line in staff_body
     assert "Tân Sơn" not in staff_body and "Ma Nới" not in staff_body
-    assert staff_body.count("Đã gửi đến 1 địa chỉ") == 5
+    assert staff_body.count("Đã gửi đến 1 địa chỉ") == 5 + len(OFFICES)
 
     assert [(r["unit"], r["kind"], r["recipients"]) for r in ledger.reminders("2023-6T")] == [
         ("22813", "before-7d", 1), ("22819", "before-7d", 1), ("22822", "before-7d", 1), ("22825", "before-7d", 1),
-        ("22831", "before-7d", 1), (DISTRICT, "before-7d", 1)]
+        ("22831", "before-7d", 1), *((code, "before-7d", 1) for code in OFFICES), (DISTRICT, "before-7d", 1)]
 
     # a rerun the same day, and a run two days later (still the 7-day stage): nothing is sent again
     smtp.clear()
@@ -166,14 +171,14 @@ def test_reminders_through_airflow_smtp(config, ledger, smtp, tmp_path, sample_h
     later = _send(config, ledger, now + dt.timedelta(days=2), tmp_path)
     assert smtp.received == []
     assert again[0]["sent"] == [] and later[0]["sent"] == []
-    assert again[0]["already_sent"] == ["22813", "22819", "22822", "22825", "22831", DISTRICT]
+    assert again[0]["already_sent"] == ["22813", "22819", "22822", "22825", "22831", *OFFICES, DISTRICT]
 
     # Quảng Sơn sends a valid report; 2 days before the deadline the others get their second reminder
     _version(ledger, "22819", "f", "valid", folder=tmp_path)
     _send(config, ledger, dt.datetime(2023, 5, 3, 8, 0, tzinfo=VN), tmp_path)
     got = _by_recipients(smtp.received)
     assert tuple(addresses["22819"]) not in got
-    assert sorted(got) == sorted([tuple(addresses[c]) for c in ("22813", "22822", "22825", "22831")]
+    assert sorted(got) == sorted([tuple(addresses[c]) for c in ("22813", "22822", "22825", "22831", *OFFICES)]
                                  + [tuple(config.mail["district_staff"])])
     assert "(còn 2 ngày)" in got[tuple(addresses["22813"])].message.get_body(("html",)).get_content()
 
@@ -223,3 +228,20 @@ def test_no_reminder_after_the_deadline_or_without_configuration(config, ledger,
     assert send_due_reminders(config=quiet, ledger=ledger, send=sent.append,
                               now=dt.datetime(2023, 5, 4, 8, 0, tzinfo=VN), root=tmp_path) == []
     assert sent == []
+
+
+def test_an_office_is_reminded_by_its_own_name(config, tmp_path):
+    """A required office that sent nothing is addressed by its name ("Kính gửi: Phòng Văn hóa - Thông tin …"), a
+    commune by its People's Committee; both subjects start with the name, capitalised."""
+    from pipeline.staff.reminders import Gap, unit_message
+    from pipeline.status import UnitStatus
+
+    now = dt.datetime(2023, 4, 28, 8, 0, tzinfo=VN)
+    period = config.period("2023-6T")
+    office = unit_message(Gap(config.office("VHTT"), UnitStatus.MISSING), ["a@example.invalid"], config=config,
+                          period=period, now=now, root=tmp_path)
+    commune = unit_message(Gap(config.unit("22819"), UnitStatus.MISSING), ["b@example.invalid"], config=config,
+                           period=period, now=now, root=tmp_path)
+    assert office.html.startswith(f"<p>Kính gửi: {config.office('VHTT').name}.</p>")
+    assert commune.html.startswith("<p>Kính gửi: Ủy ban nhân dân xã Quảng Sơn.</p>")
+    assert office.subject.startswith(f"Nhắc hạn báo cáo 6 tháng đầu năm 2023 — {config.office('VHTT').name}:")
