@@ -12,8 +12,9 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pipeline import office_schema
 from pipeline.files import write_text
-from pipeline.schema import shown_column, shown_message, shown_value
+from pipeline.schema import MASK, has_shape, normalize_label, shown_column, shown_message, shown_value
 from pipeline.status import VersionStatus
 
 ERROR = "lỗi"
@@ -52,14 +53,22 @@ class Finding:
         that column's shape (a code matching its pattern, a number, a date, a flag, a listed category; see
         :func:`pipeline.schema.shown_value`); otherwise it reads "(ẩn)". A column label that is not a
         template header, and quoted parts of the message that are not labels, numbers or codes, are hidden
-        the same way.
+        the same way. On the offices' workbook's sheets the allow-list is theirs
+        (:data:`pipeline.office_schema.SHOWN_FIELDS`: codes, counts, amounts, dates, document numbers).
 
         Args:
             lists: from :func:`pipeline.schema.shown_lists` for the configuration in use.
         """
+        message = shown_message(self.message, lists, office_schema.KNOWN_LABELS)
+        if office_schema.office_sheet(self.sheet):  # the offices' workbook: its own allow-list
+            shape = office_schema.shape_of(self.sheet, self.column)
+            value = self.value if self.value == "" or (shape is not None and has_shape(shape, self.value, lists)) \
+                else MASK
+            column = self.column if not self.column or normalize_label(self.column) in office_schema.KNOWN_LABELS \
+                else MASK
+            return replace(self, column=column, value=value, message=message)
         return replace(self, column=shown_column(self.column),
-                       value=shown_value(self.sheet, self.column, self.value, lists),
-                       message=shown_message(self.message, lists))
+                       value=shown_value(self.sheet, self.column, self.value, lists), message=message)
 
     def as_text(self, file_name: str = "") -> str:
         """One line for a terminal or a log (household codes only, never names)."""

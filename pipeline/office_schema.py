@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.schema import SHEET_NARRATIVE, Field
+from pipeline.schema import SHEET_NARRATIVE, Field, normalize_label
 
 SHEET_GENERAL = "Thông tin cơ quan"
 SHEET_ACTIVITIES = "Hoạt động"
@@ -110,9 +110,25 @@ SHOWN_FIELDS = {
     (SHEET_SUPPORTS, "commune_code"): "unit_code", (SHEET_LOANS, "commune_code"): "unit_code",
     (SHEET_DOCUMENTS, "number"): "decision_number",
 }
-"""The offices' values shown on district-facing pages (sheet, key → shape, :func:`pipeline.schema.shape_of`):
+"""The offices' values shown on district-facing pages (sheet, key → shape of :data:`pipeline.schema.SHAPES`):
 codes, periods, counts, amounts, dates and document numbers. Names, the preparer and phone, and free text (the
 office's name as typed, activities, subjects, issuers, the narrative) are never shown, as in the communes'."""
+_SHOWN_BY_HEADER = {(normalize_label(sheet), normalize_label(f.header)): SHOWN_FIELDS[(sheet, f.key)]
+                    for sheet, fields in FIELDS_BY_SHEET.items() for f in fields if (sheet, f.key) in SHOWN_FIELDS}
+KNOWN_LABELS = frozenset({normalize_label(f.header) for fields in FIELDS_BY_SHEET.values() for f in fields}
+                         | {normalize_label(s) for s in SHEETS})
+"""The offices' headers and sheet names, normalised: never personal, shown as they are."""
+
+
+def office_sheet(sheet: str) -> bool:
+    """Whether ``sheet`` is one of the offices' workbook's own (not the narrative sheet both forms share)."""
+    return normalize_label(sheet) in {normalize_label(s) for s in FIELDS_BY_SHEET}
+
+
+def shape_of(sheet: str, column: str) -> str | None:
+    """The shape a value of ``column`` (header as printed) of the offices' ``sheet`` must have to be shown; None
+    when it is never shown."""
+    return _SHOWN_BY_HEADER.get((normalize_label(sheet), normalize_label(column)))
 
 
 

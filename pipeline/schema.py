@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Protocol
 
 from pipeline.textvalue import plain_text
@@ -356,22 +355,8 @@ _LETTER_COLUMN = re.compile(r"cột [A-Z]{1,3}")
 
 def shape_of(sheet: str, column: str) -> str | None:
     """The shape a value of ``column`` (header as printed) of ``sheet`` must have to be shown; None when the
-    column is not on the allow-list (personal, free text or unknown). The offices' workbook's columns are on it as
-    :data:`pipeline.office_schema.SHOWN_FIELDS` says."""
-    key = (normalize_label(sheet), normalize_label(column))
-    return _SHOWN_BY_HEADER.get(key) or _office_lists()[0].get(key)
-
-
-@cache
-def _office_lists() -> tuple[dict[tuple[str, str], str], frozenset[str]]:
-    """The offices' workbook's allow-list by (sheet, header) and its headers and sheet names, normalised
-    (imported here, on first use: :mod:`pipeline.office_schema` builds on this module)."""
-    from pipeline import office_schema as o
-
-    shown = {(normalize_label(sheet), normalize_label(f.header)): o.SHOWN_FIELDS[(sheet, f.key)]
-             for sheet, fields in o.FIELDS_BY_SHEET.items() for f in fields if (sheet, f.key) in o.SHOWN_FIELDS}
-    known = frozenset(normalize_label(f.header) for fields in o.FIELDS_BY_SHEET.values() for f in fields)
-    return shown, known | {normalize_label(s) for s in o.SHEETS}
+    column is not on the allow-list (personal, free text or unknown)."""
+    return _SHOWN_BY_HEADER.get((normalize_label(sheet), normalize_label(column)))
 
 
 class ListsSource(Protocol):
@@ -438,8 +423,7 @@ def shown_value(sheet: str, column: str, value: str, lists: dict[str, frozenset[
 def shown_column(column: str) -> str:
     """A column header as printed, when it is a header of the template (or "cột X"); else :data:`MASK`
     (a label taken from column A of an arbitrary row could be anything)."""
-    if column == "" or normalize_label(column) in KNOWN_COLUMNS | _office_lists()[1] or _LETTER_COLUMN.fullmatch(
-            column.strip()):
+    if column == "" or normalize_label(column) in KNOWN_COLUMNS or _LETTER_COLUMN.fullmatch(column.strip()):
         return column
     return MASK
 
@@ -447,12 +431,13 @@ def shown_column(column: str) -> str:
 _QUOTED = re.compile(r"'([^'\n]{1,200})'")
 
 
-def shown_message(text: str, lists: dict[str, frozenset[str]]) -> str:
+def shown_message(text: str, lists: dict[str, frozenset[str]], known: frozenset[str] = frozenset()) -> str:
     """A finding's message with every quoted part ('…') that is not a sheet name, a template header or
     label, a listed value or a number, date or code replaced by :data:`MASK`. Messages are built from
     fixed text, labels and numbers; this catches the few that quote a cell (a sample of legacy-encoded
-    text) or a name typed by the unit."""
-    known = KNOWN_COLUMNS | _office_lists()[1] | {normalize_label(s) for s in SHEETS.values()} | {
+    text) or a name typed by the unit. ``known``: more labels to keep (normalised; the offices' headers and sheet
+    names, :data:`pipeline.office_schema.KNOWN_LABELS`)."""
+    known = known | KNOWN_COLUMNS | {normalize_label(s) for s in SHEETS.values()} | {
         n for name in ("status", "change", "relation", "indicator", "measure") for n in lists[name]}
 
     def keep(m: re.Match[str]) -> str:

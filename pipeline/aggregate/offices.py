@@ -52,7 +52,7 @@ class OfficeInput:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: (None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else
+    return [{str(k): (None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else
                  int(v) if hasattr(v, "item") and not isinstance(v, str) else v)
              for k, v in row.items() if k not in ("no", "excel_row")}
             for row in frame.to_dict(orient="records")]

@@ -232,8 +232,8 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
         autoescape=True, undefined=jinja2.StrictUndefined,
     )
     aggregated = aggregates_path(period, root)
-    latest = json.loads(aggregated.read_text(encoding="utf-8")) if aggregated.exists() else {}
-    compared = (latest.get("offices") or {}).get("reconciliation", [])
+    compiled: dict[str, Any] = json.loads(aggregated.read_text(encoding="utf-8")) if aggregated.exists() else {}
+    compared = (compiled.get("offices") or {}).get("reconciliation", [])
     html = env.get_template("trang_thai.html.j2").render(
         period=period, period_label=f"{period.label} {period.year}", deadline=local(period.deadline),
         generated=local(now), rows=rows, unattributed=unattributed, local=local,
@@ -242,7 +242,7 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
         skipped=read_skipped(period, root),
         timeliness=timeliness_context(timeliness, config=config),
         words=config.words(period.cutoff),
-        bridge=bridge_context(latest.get("bridge", []), config),
+        bridge=bridge_context(compiled.get("bridge", []), config),
         reconciliation={"compared": sorted({(r["topic"], r["office"]) for r in compared}),
                         "differ": [r for r in compared if r["beyond"]],
                         "tolerance": config.validation.get("reconciliation_tolerance_households") or 0},

@@ -902,7 +902,8 @@ def validate_submission(path: Path, *, config: Config, period: str, history: His
     parameters = {"unit_codes": [u.code for u in config.units_on(p.cutoff)], "periods": [period]}
     office = isinstance(sub, OfficeSubmission)
     read_places = {(f.sheet, f.row, f.column) for f in sub.findings}
-    frames = build_office_frames(sub, config, p) if office else build_frames(sub, config, p, history)
+    frames = build_office_frames(sub, config, p) if isinstance(sub, OfficeSubmission) else build_frames(
+        sub, config, p, history)
     results = check_frames(frames, parameters)
     checked = [f for f in findings_of(results, code_labels(config))
                if (f.sheet, f.row, f.column) not in read_places]  # one finding per bad cell: the reader's

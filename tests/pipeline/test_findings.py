@@ -121,3 +121,23 @@ def test_findings_file_is_private_utf8_without_suite_results(tmp_path, monkeypat
     assert outcome.write(path).read_bytes() == first
     back = read_outcome(path)
     assert back == outcome and back.suite_results == []
+
+
+def test_an_offices_finding_shows_its_codes_and_figures_not_its_people(config):
+    """On the offices' sheets a commune code, an amount and a document number are shown; the preparer's name and an
+    activity's free text are not; the column header stays."""
+    from pipeline import schema
+    from pipeline.findings import ERROR, Finding
+
+    lists = schema.shown_lists(config)
+
+    def shown(sheet, column, value):
+        f = Finding(ERROR, sheet, 5, column, value, "Sai.", "Sửa.", "rule").masked(lists)
+        return f.column, f.value
+
+    assert shown("Hỗ trợ theo xã", "Mã xã", "22899") == ("Mã xã", "22899")
+    assert shown("Vốn vay", "Dư nợ (đồng)", "28.150.000.000") == ("Dư nợ (đồng)", "28.150.000.000")
+    assert shown("Văn bản", "Số, ký hiệu", "382/LĐTBXH") == ("Số, ký hiệu", "382/LĐTBXH")
+    assert shown("Thông tin cơ quan", "Người lập biểu", "Trần Văn Hùng") == ("Người lập biểu", "(ẩn)")
+    assert shown("Hoạt động", "Nội dung hoạt động", "Thăm hộ ông Nguyễn Văn Bảy") == ("Nội dung hoạt động", "(ẩn)")
+    assert shown("Vốn vay", "Ô lạ", "1") == ("(ẩn)", "(ẩn)")
