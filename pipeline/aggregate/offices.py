@@ -22,7 +22,7 @@ from pipeline.config import Config, Unit
 from pipeline.ledger.state import UnitState
 from pipeline.read.office import OfficeSubmission
 from pipeline.read.reader import Submission
-from pipeline.status import UnitStatus
+from pipeline.status import ON_TIME_STATUSES, UnitStatus
 
 # What an office's workbook and a commune's roster both count, per commune: (topic, office table, how the office's
 # rows are picked, the office's column, the roster's rule). The roster holds the commune's NCC households, so the
@@ -110,12 +110,14 @@ def offices_section(offices: Sequence[OfficeInput], communes: Sequence[tuple[Uni
 
     Returns:
         ``{"offices": [{"code", "name", "unit_code", "unit_name" (the same two, for the units' summary lines),
-        "required", "status", "valid", "parts", "version", "errors", "warnings" (of the version shown, or None)}],
+        "required", "status", "valid", "parts", "version", "errors", "warnings" (of the version shown, or None),
+        "on_time" (its timeliness verdict, None when it sent nothing)}],
         "parts": {part: {"offices":
         [names of the valid offices carrying it], "lacking": [names of the required offices carrying it without
         a valid workbook]}}, "documents", "activities", "supports", "funds", "loans" (rows of each valid office's
         tables, with ``office`` its name; codes as read), "loan_totals" ({"communes", "borrowers",
-        "disbursed_vnd", "outstanding_vnd", "ncc_borrowers"} or None), "narratives" ([{"office", "parts",
+        "disbursed_vnd", "outstanding_vnd", "ncc_borrowers", "roster_ncc_borrowers" (the rosters' households with a
+        loan in the communes compared, or None)} or None), "narratives" ([{"office", "parts",
         "results", "difficulties", "proposals"}]), "reconciliation" (:func:`reconciliation`)}``.
     """
     listed = []
@@ -131,7 +133,9 @@ def offices_section(offices: Sequence[OfficeInput], communes: Sequence[tuple[Uni
                        "required": unit.required, "status": str(office.state.status), "valid": valid,
                        "parts": list(unit.parts), "version": shown.version if shown is not None else None,
                        "errors": shown.errors if shown is not None else None,
-                       "warnings": shown.warnings if shown is not None else None})
+                       "warnings": shown.warnings if shown is not None else None,
+                       "on_time": (None if office.state.timeliness is None or shown is None
+                                   else office.state.timeliness.status in ON_TIME_STATUSES)})
         for part in unit.parts:
             if valid:
                 parts[part]["offices"].append(unit.name)
@@ -148,10 +152,14 @@ def offices_section(offices: Sequence[OfficeInput], communes: Sequence[tuple[Uni
                            **{k: (sub.narrative.get(k) or "").strip() for k in ("results", "difficulties",
                                                                                  "proposals")}})
     loans = tables["loans"]
+    compared = reconciliation(offices, communes, config)
     loan_totals = None
     if loans:
         loan_totals = {"communes": len({r["commune_code"] for r in loans})}
         for key in ("borrowers", "disbursed_vnd", "outstanding_vnd", "ncc_borrowers"):
             loan_totals[key] = sum(r.get(key) or 0 for r in loans)
+        # the communes' rosters' households with a loan, where they are compared (None: no commune to compare)
+        rostered = [r for r in compared if r["topic"] == "loans"]
+        loan_totals["roster_ncc_borrowers"] = sum(r["unit_value"] for r in rostered) if rostered else None
     return {"offices": listed, "parts": parts, **tables, "loan_totals": loan_totals, "narratives": narratives,
-            "reconciliation": reconciliation(offices, communes, config)}
+            "reconciliation": compared}

@@ -38,10 +38,12 @@ def offices_context(section: dict[str, Any] | None, config: Config) -> dict[str,
     that part: ``office``, ``activity`` and the figures of :data:`ACTIVITY_FIGURES`, "" when not given),
     ``funds`` (``office``, ``label``, ``amount``), ``sponsorship`` and ``livelihood`` (supports by office and kind:
     ``office``, ``label``, ``households``, ``persons``, ``ncc_households``, ``communes``, ``amount``), ``loans``
-    (the bank's totals: ``office``, ``communes``, ``borrowers``, ``disbursed``, ``outstanding``, ``ncc_borrowers``;
-    None without), ``results``, ``difficulties``, ``proposals`` (``office``, ``text``: what each office wrote;
-    proposals of offices carrying ``assessment`` — the report's issuer — in ``own_proposals`` instead), and
-    ``lacking`` (part → the required offices carrying it without a valid workbook, joined; "" when none).
+    (the bank's totals: ``office``, ``communes``, ``borrowers``, ``disbursed``, ``outstanding``, ``ncc_borrowers``,
+    and ``roster_ncc_borrowers``, the communes' rosters' count when it differs, else ""; None without),
+    ``results``, ``difficulties`` (``office``, ``own`` — the report's issuer, carrying ``assessment`` —, ``text``),
+    ``proposals`` (``office``, ``text``; the issuer's own in ``own_proposals`` instead), ``lacking`` (part → the
+    required offices carrying it without a valid workbook, joined; "" when none), ``expected`` and ``reported``
+    (required offices, and of them those with a valid workbook) and ``missing`` (the others' names, joined).
     A section from an earlier release's aggregates (no ``offices``) gives empty lists."""
     section = section or {}
     parts = section.get("parts") or {}
@@ -69,7 +71,13 @@ def offices_context(section: dict[str, Any] | None, config: Config) -> dict[str,
     lenders = sorted({r["office"] for r in section.get("loans", [])})
     narratives = section.get("narratives", [])
     own = {n["office"] for n in narratives if "assessment" in n.get("parts", [])}
+    listed = section.get("offices", [])
+    expected = [o for o in listed if o.get("required")]
+    rostered = loans.get("roster_ncc_borrowers") if loans else None
     return {
+        "expected": fmt.number(len(expected)),
+        "reported": fmt.number(sum(bool(o.get("valid")) for o in expected)),
+        "missing": ", ".join(o["name"] for o in expected if not o.get("valid")),
         "documents": [{"number": r.get("number") or "", "date": _date(r.get("date")),
                        "issuer": r.get("issuer") or r["office"], "subject": str(r.get("subject") or "").rstrip(". ")}
                       for r in section.get("documents", [])],
@@ -83,9 +91,12 @@ def offices_context(section: dict[str, Any] | None, config: Config) -> dict[str,
         "loans": None if not loans else {
             "office": ", ".join(lenders), "communes": fmt.number(loans["communes"]),
             "borrowers": fmt.number(loans["borrowers"]), "disbursed": fmt.number(loans["disbursed_vnd"]),
-            "outstanding": fmt.number(loans["outstanding_vnd"]), "ncc_borrowers": fmt.number(loans["ncc_borrowers"])},
-        "results": [{"office": n["office"], "text": n["results"].rstrip(". ")} for n in narratives if n["results"]],
-        "difficulties": [{"office": n["office"], "text": n["difficulties"].rstrip(". ")}
+            "outstanding": fmt.number(loans["outstanding_vnd"]), "ncc_borrowers": fmt.number(loans["ncc_borrowers"]),
+            "roster_ncc_borrowers": "" if rostered is None or rostered == loans["ncc_borrowers"]
+            else fmt.number(rostered)},
+        "results": [{"office": n["office"], "own": n["office"] in own, "text": n["results"].rstrip(". ")}
+                    for n in narratives if n["results"]],
+        "difficulties": [{"office": n["office"], "own": n["office"] in own, "text": n["difficulties"].rstrip(". ")}
                          for n in narratives if n["difficulties"]],
         "proposals": [{"office": n["office"], "text": n["proposals"].rstrip(". ")}
                       for n in narratives if n["proposals"] and n["office"] not in own],

@@ -7,7 +7,8 @@ Frames and derived columns (every frame of a table keeps its ``excel_row``):
   on the period's cut-off; ``offices:`` in the configuration) and ``office_detail``, ``period_detail``;
 * ``office_activities``: ``task_known`` (bool: the task is one of ``plan.tasks``, the plan's section IV) and
   ``result_given`` (bool: at least one of sessions, participants, news items, broadcasts, households);
-* ``office_supports``: ``support_known`` (bool: ``office_supports`` in ``config/reference.yaml``);
+* ``office_supports``: ``support_known`` (bool: ``office_supports`` in ``config/reference.yaml``) and
+  ``commune_support`` ("<commune code>|<kind>", None when either is blank: one row per commune and kind);
 * ``office_funds``: ``source_known`` (bool: ``fund_sources``, the plan's section V);
 * ``office_documents``: ``date_in_period`` (bool: from 01/01 of the period's year to its cut-off; a blank date is
   the not-null rule's) and ``date_detail``;
@@ -67,7 +68,9 @@ def build_office_frames(sub: OfficeSubmission, config: Config, period: Period) -
             task_known=_known(d["task"], {t["code"] for t in config.plan.get("tasks", [])}),
             result_given=d[list(RESULT_COLUMNS)].notna().any(axis=1).astype(bool)),
         "supports": lambda d: d.assign(
-            support_known=_known(d["support"], {s["code"] for s in config.reference.get("office_supports", [])})),
+            support_known=_known(d["support"], {s["code"] for s in config.reference.get("office_supports", [])}),
+            commune_support=[None if c is None or k is None else f"{c}|{k}"
+                             for c, k in zip(d["commune_code"], d["support"], strict=True)]),
         "funds": lambda d: d.assign(
             source_known=_known(d["source"], {s["code"] for s in config.reference["fund_sources"]})),
         "documents": lambda d: d.assign(

@@ -37,9 +37,26 @@ def test_offices_context_formats_by_part(config):
     assert ctx["management"] == []  # Labour carries no "state_management" in this section
     assert [(s["label"], s["households"], s["persons"], s["communes"], s["amount"]) for s in ctx["livelihood"]] == [
         ("Hỗ trợ con giống, hướng dẫn chăn nuôi", "3", "13", "2", "15.000.000")]
-    assert ctx["results"] == [{"office": agri, "text": "Vật nuôi phát triển tốt"}]
+    assert ctx["results"] == [{"office": agri, "own": False, "text": "Vật nuôi phát triển tốt"}]
     assert ctx["proposals"] == [{"office": agri, "text": "Đề nghị hỗ trợ chuồng trại"}]
     assert ctx["own_proposals"] == [{"office": labour, "text": "Đề nghị bổ sung vốn"}]
     assert ctx["lacking"]["livelihood"] == config.office("GDNN").name
     assert ctx["lacking"]["outreach"] == ""
     assert offices_context(None, config)["documents"] == []  # aggregates of an earlier release
+    assert (ctx["expected"], ctx["reported"], ctx["missing"]) == ("0", "0", "")  # no "offices" list given
+
+
+def test_the_banks_count_beside_the_rosters_when_they_differ(config):
+    """The bank's NCC borrowers are the report's figure; the rosters' count is given beside it only when it differs;
+    the required offices are counted with those that sent a valid workbook."""
+    bank = config.office("NHCS").name
+    totals = {"communes": 8, "borrowers": 178, "disbursed_vnd": 7_250_000_000, "outstanding_vnd": 21_500_000_000,
+              "ncc_borrowers": 15, "roster_ncc_borrowers": 13}
+    offices = [{"name": config.office(c).name, "required": config.office(c).required, "valid": c != "VHTT"}
+               for c in ("VHTT", "NN", "GDNN", "LDTB", "MTTQ", "NHCS")]
+    section = {"loans": [{"office": bank, "commune_code": "22828"}], "loan_totals": totals, "offices": offices}
+    ctx = offices_context(section, config)
+    assert (ctx["loans"]["ncc_borrowers"], ctx["loans"]["roster_ncc_borrowers"]) == ("15", "13")
+    assert (ctx["expected"], ctx["reported"], ctx["missing"]) == ("4", "3", config.office("VHTT").name)
+    agreed = offices_context({**section, "loan_totals": {**totals, "roster_ncc_borrowers": 15}}, config)
+    assert agreed["loans"]["roster_ncc_borrowers"] == ""
