@@ -144,7 +144,7 @@ def test_charts_show_the_workbooks_figures(run, config):
     assert [embedded[n][1] for n in (1, 2, 3)] == [drawn[k].png for k in ("poverty", "year", "deprivation")]
 
     names = {u.code: u.full_name for u in config.units}
-    sent = {p.name[:5]: p for p in SAMPLES if not p.name.startswith(ABSENT)}
+    sent = {p.name[:5]: p for p in SAMPLES if p.name[0].isdigit() and not p.name.startswith(ABSENT)}
     expected, totals = [], [0, 0, 0]
     for code in [u["unit_code"] for u in agg["units"]]:
         if code not in sent:
