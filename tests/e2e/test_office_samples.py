@@ -63,3 +63,16 @@ def test_the_offices_samples_reconcile_with_the_communes(config, tmp_path, perio
             assert sum(r["Số người"] for r in rows) == sum(r["Số nhân khẩu"] for r in mine)
             if office == "MTTQ" and rows:
                 assert rows[0]["Số tiền (đồng)"] == sum(r["Số tiền đỡ đầu (đồng)"] or 0 for r in mine)
+
+
+@pytest.mark.parametrize("period", ["2023-6T", "2023-9T", "2023-CN"])
+def test_the_committed_office_samples_are_valid(config, period):
+    """The six offices' workbooks in samples/<period>/ pass every office suite with no error and no warning, each
+    attributed to its office."""
+    from pipeline.validate.rules import validate_submission
+
+    paths = sorted((ROOT / "samples" / period).glob("[A-Z]*_co_quan.xlsx"))
+    assert [p.name.split("_")[0] for p in paths] == sorted(o.code for o in config.offices)
+    for path in paths:
+        outcome = validate_submission(path, config=config, period=period)
+        assert (outcome.unit_code, outcome.errors, outcome.warnings) == (path.name.split("_")[0], 0, 0), path.name
