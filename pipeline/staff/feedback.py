@@ -188,6 +188,8 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
         if latest is not None and latest.findings_path and Path(latest.findings_path).exists():
             findings = [_masked(f, lists) for f in read_outcome(Path(latest.findings_path)).findings]
         status, status_class = UNIT_LABELS[state.status], str(state.status)
+        if state.status == UnitStatus.MISSING and not unit.required:  # only requested to report: never missing
+            status, status_class = "Chưa gửi (không bắt buộc)", "not-required"
         if state.newer is not None and state.used is not None:  # a newer version beside the one used
             newer = VersionStatus(state.newer.status)
             why = "có lỗi, cần gửi lại" if newer == VersionStatus.INVALID else (

@@ -212,6 +212,9 @@ def test_status_page_words_each_units_state(page):
             in html)
     assert '<td class="error">Lỗi hệ thống — cán bộ huyện đã được báo</td>' in html
     assert html.count("Chưa nhận được tệp nào.") == 4 + 6
+    # the Front and the bank are only requested to report: not missing
+    assert html.count('<td class="not-required">Chưa gửi (không bắt buộc)</td>') == 2
+    assert html.count("Đơn vị được đề nghị báo cáo, không tính là thiếu.</td>") == 2
 
 
 def test_status_page_masks_personal_values(page):
