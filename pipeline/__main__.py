@@ -28,6 +28,10 @@
                                                           database, e.g. PostgreSQL, and make it the root's
     python -m pipeline check-units                        compare the configured units with the official list
                                                           of administrative units; exit 0 same, 1 differences
+    python -m pipeline preflight PERIOD                   what would leave a blank or a one-line gap in the
+                                                          period's report: required units and offices without a
+                                                          valid workbook, configuration facts not set; facts
+                                                          filled at issuance listed apart; exit 0 no gap, 1 gaps
 
 One data root, one ledger: every command that uses the data root first checks that the ledger it names
 (``PIPELINE_LEDGER_URL``, or the SQLite default) is the root's (``work/so-tiep-nhan.json``, recorded when a
@@ -98,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     p_run = sub.add_parser("run", help="chạy toàn bộ quy trình cho một kỳ, không cần Airflow")
     p_run.add_argument("period", nargs="?", default="", help="mặc định: kỳ gần nhất đã đến hạn có đơn vị báo cáo")
     p_sum = sub.add_parser("summary", help="tình trạng từng đơn vị trong báo cáo đã lập của một kỳ")
+    p_pre = sub.add_parser("preflight", help="những chỗ báo cáo của kỳ sẽ còn trống nếu lập lúc này")
+    p_pre.add_argument("period", help="kỳ báo cáo, ví dụ 2023-6T")
     p_sum.add_argument("period")
     p_path = sub.add_parser("report-path", help="đường dẫn báo cáo của một kỳ")
     p_path.add_argument("period")
@@ -181,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
             return _print_summary(period, config, workspace)
         if args.command == "summary":
             return _print_summary(config.period(args.period), config, workspace)
+        if args.command == "preflight":
+            return _preflight(config.period(args.period), config, workspace)
         if args.command == "report-path":
             from pipeline.paths import report_dir, report_path
             from pipeline.publish.versions import latest_version
@@ -577,6 +585,22 @@ def _print_summary(period, config, workspace) -> int:
         print(f"Mục tiêu: chưa đủ số liệu để đánh giá (chưa có báo cáo hợp lệ của: {lacking}).")
     print(path)
     return 0
+
+
+def _preflight(period, config, workspace) -> int:
+    """``preflight``: one line per item (:mod:`pipeline.staff.preflight`), marked by kind; exit 0 when nothing but
+    the facts filled at issuance is left, 1 when a unit, an office or a configuration fact would leave a gap."""
+    from pipeline.ledger.store import open_ledger
+    from pipeline.staff.preflight import AT_ISSUANCE, CONFIG, preflight, summary_line
+
+    items = preflight(period, config=config, ledger=open_ledger(workspace))
+    marks = {CONFIG: "[cấu hình] ", AT_ISSUANCE: "[điền khi ban hành] "}
+    said = summary_line(items).removeprefix("Kiểm tra trước khi lập báo cáo: ")
+    print(f"Kỳ {period.code} ({period.label} {period.year}, hạn trước {period.deadline:%d/%m/%Y %H:%M}): "
+          + said.replace(" (python -m pipeline preflight)", ""))
+    for item in items:
+        print(f"- {marks.get(item.kind, '')}{item.text}")
+    return 1 if any(i.fault for i in items) else 0
 
 
 def _warned(version, key: str) -> bool:

@@ -67,6 +67,7 @@ from pipeline.read.staging import staged_submission
 from pipeline.render.changes import version_context
 from pipeline.render.report import TEMPLATE, stage_report, template_identity
 from pipeline.staff.feedback import write_annotated, write_status_page
+from pipeline.staff.preflight import preflight_of_aggregates, summary_line
 from pipeline.status import SYSTEM_ERROR, UnitStatus
 from pipeline.system_errors import error_type, log_system_error
 from pipeline.validate.datadocs import build_data_docs
@@ -491,6 +492,12 @@ def render_period(period: Period, *, config: Config, workspace: Workspace) -> st
     root = workspace.root
     try:
         agg = json.loads(aggregates_path(period, root).read_text(encoding="utf-8"))
+        items = preflight_of_aggregates(agg, config=config, period=period)
+        log.log(logging.WARNING if any(i.fault for i in items) else logging.INFO, "Period %s: %s", period.code,
+                summary_line(items))
+        for item in items:
+            if item.fault:
+                log.warning("Period %s preflight: %s", period.code, item.text)
         with versions.versions_lock(period, root):
             path = _publish(agg, config=config, period=period, root=root, pdf=workspace.pdf)
         sweep_stale(report_dir(period, root))  # temporaries of writers killed long ago (versions, pages, Data Docs)

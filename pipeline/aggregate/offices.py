@@ -153,7 +153,7 @@ def offices_section(offices: Sequence[OfficeInput], communes: Sequence[tuple[Uni
                                                                                  "proposals")}})
     loans = tables["loans"]
     compared = reconciliation(offices, communes, config)
-    loan_totals = None
+    loan_totals: dict[str, int | None] | None = None
     if loans:
         loan_totals = {"communes": len({r["commune_code"] for r in loans})}
         for key in ("borrowers", "disbursed_vnd", "outstanding_vnd", "ncc_borrowers"):

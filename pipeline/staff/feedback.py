@@ -32,6 +32,7 @@ from pipeline.read.reader import SheetLayout
 from pipeline.read.sources import existing_cells, trimmed_xlsx, value_at
 from pipeline.render.bridge import bridge_context
 from pipeline.render.timeliness import report_context as timeliness_context
+from pipeline.staff.preflight import Item, preflight, summary_line
 from pipeline.status import SYSTEM_ERROR, UNIT_LABELS, VERSION_LABELS, UnitStatus, VersionStatus
 from pipeline.textvalue import plain_text
 from pipeline.validate.rules import acceptance_words
@@ -136,6 +137,11 @@ def _masked(f: Any, lists: dict[str, frozenset[str]]) -> dict[str, Any]:
     m = f.masked(lists)
     return {"severity": m.severity, "sheet": m.sheet, "row": m.row or "", "column": m.column, "value": m.value,
             "message": m.message, "fix": m.fix}
+
+
+def _preflight_context(items: list[Item]) -> dict[str, Any]:
+    """The status page's preflight line and its items that would leave a gap (:mod:`pipeline.staff.preflight`)."""
+    return {"summary": summary_line(items), "faults": [i.text for i in items if i.fault]}
 
 
 def _system_errors(ledger: Any, config: Config, period: Period, local: Any) -> list[dict[str, str]]:
@@ -245,6 +251,7 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
         timeliness=timeliness_context(timeliness, config=config),
         words=config.words(period.cutoff),
         bridge=bridge_context(compiled.get("bridge", []), config),
+        preflight=_preflight_context(preflight(period, config=config, ledger=ledger)),
         reconciliation={"compared": sorted({(r["topic"], r["office"]) for r in compared}),
                         "differ": [r for r in compared if r["beyond"]],
                         "tolerance": config.validation.get("reconciliation_tolerance_households") or 0},

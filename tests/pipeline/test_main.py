@@ -173,11 +173,11 @@ def test_jinja_messages_in_vietnamese():
 
 @pytest.mark.parametrize(("argv", "said"), [
     (["reopen", "2023-6T", "22828"], "Thiếu tham số: --by, --reason. Xem: python -m pipeline reopen --help\n"),
-    (["frobnicate"], "Lệnh không có: frobnicate. Các lệnh: validate, run, summary, report-path, template, "
-                     "accept-outlier, receive, reopen, check-template, approve, deliver, move-ledger, check-units. "
-                     "Xem: python -m pipeline --help\n"),
-    ([], "Thiếu lệnh. Các lệnh: validate, run, summary, report-path, template, accept-outlier, receive, reopen, "
-         "check-template, approve, deliver, move-ledger, check-units. Xem: python -m pipeline --help\n"),
+    (["frobnicate"], "Lệnh không có: frobnicate. Các lệnh: validate, run, summary, preflight, report-path, "
+                     "template, accept-outlier, receive, reopen, check-template, approve, deliver, move-ledger, "
+                     "check-units. Xem: python -m pipeline --help\n"),
+    ([], "Thiếu lệnh. Các lệnh: validate, run, summary, preflight, report-path, template, accept-outlier, receive, "
+         "reopen, check-template, approve, deliver, move-ledger, check-units. Xem: python -m pipeline --help\n"),
     (["report-path", "2023-6T", "--version", "hai"],
      "Tham số --version phải là một số, không phải «hai». Xem: python -m pipeline report-path --help\n"),
     (["summary", "2023-6T", "thừa"], "Tham số không dùng được với lệnh này: thừa. Xem: python -m pipeline --help\n"),
@@ -542,3 +542,19 @@ def test_a_successors_bridge_is_one_line_for_staff():
         f"{head}: đơn vị báo cáo 2.600 hộ; các đơn vị cũ cộng 2.600 hộ (kỳ 2025-6T).")
     assert bridge_line({**row, "sum": None, "complete": False}) == (
         f"{head}: chưa đủ báo cáo hợp lệ kỳ 2025-6T của các đơn vị cũ để cộng.")
+
+
+def test_preflight_lists_the_gaps_and_exits_1(tmp_path, monkeypatch, capsys):
+    """On a data root with nothing received: the summary line, one line per required unit and office (12), the three
+    configuration facts marked "[cấu hình]", the report's number and date marked "[điền khi ban hành]"; exit 1."""
+    monkeypatch.setenv("PIPELINE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PIPELINE_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    from pipeline.__main__ import main
+
+    assert main(["preflight", "2023-6T"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ("Kỳ 2023-6T (6 tháng đầu năm 2023, hạn trước 05/05/2023 00:00): 12 đơn vị, cơ quan chưa có "
+                        "báo cáo hợp lệ; 3 thông tin cấu hình chưa ghi.")
+    assert sum(line.endswith("chưa nhận được tệp nào.") for line in lines) == 12
+    assert [line.split("]")[0] for line in lines if line.startswith("- [")] == ["- [cấu hình"] * 3 + [
+        "- [điền khi ban hành"] * 2

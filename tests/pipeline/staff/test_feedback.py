@@ -235,3 +235,14 @@ def test_status_page_lists_system_errors_acceptances_and_unattributed_files(page
             "lý do: Sáp nhập thôn") in html
     assert "f.xlsx (nhận lúc 02/05/2023 09:00, SHA-256 ffffffffffff)" in html
     assert "Lỗi 5." in html and "Lỗi 6." not in html and "<li>… và 2 lỗi khác.</li>" in html
+
+
+def test_status_page_says_what_the_report_would_lack(page):
+    """The preflight on the page: Lương Sơn (not checked), the four communes and four required offices that sent
+    nothing, and the three configuration facts not set; the report's own number and date are not listed there."""
+    html = page.read_text(encoding="utf-8")
+    assert ("<p>Kiểm tra trước khi lập báo cáo: 9 đơn vị, cơ quan chưa có báo cáo hợp lệ; 3 thông tin cấu hình chưa "
+            "ghi (python -m pipeline preflight).</p>") in html
+    assert "<li>Xã Lương Sơn (22816): chưa có báo cáo hợp lệ — tệp chưa kiểm tra được" in html
+    assert html.count("chưa có báo cáo hợp lệ — chưa nhận được tệp nào.</li>") == 8
+    assert "điền khi ban hành" not in html
