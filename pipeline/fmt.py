@@ -39,10 +39,14 @@ def number(value: int | float | Decimal | None, places: int = 0) -> str:
 
 
 def pct(value: Decimal | None, places: int = 2) -> str:
-    """A percentage given in % units: ``Decimal("6.3901")`` → ``"6,39%"``; None → ``"-"``."""
+    """A percentage given in % units: ``Decimal("6.3901")`` → ``"6,39%"``; a whole one after rounding without
+    decimals, as an official text writes it (``100`` → ``"100%"``, ``Decimal("0.001")`` → ``"0%"``); None → ``"-"``."""
     if value is None:
         return "-"
-    return format_decimal(half_up(value, places), format="#,##0." + "0" * places, locale=LOCALE) + "%"
+    rounded = half_up(value, places)
+    if rounded == rounded.to_integral_value():
+        return format_decimal(rounded, format="#,##0", locale=LOCALE) + "%"
+    return format_decimal(rounded, format="#,##0." + "0" * places, locale=LOCALE) + "%"
 
 
 def rate(numerator: int | None, denominator: int | None, places: int = 2) -> str:

@@ -54,3 +54,11 @@ def test_date_admin():
 
     assert [date_admin(dt.date(2023, 5, 5)), date_admin(dt.date(2024, 2, 5)), date_admin(dt.date(2023, 10, 31)),
             date_admin(dt.date(2023, 1, 15))] == ["05/5/2023", "05/02/2024", "31/10/2023", "15/01/2023"]
+
+
+def test_a_whole_percentage_has_no_decimals():
+    """An official text writes "100%" and "50%", not "100,00%"; a share that rounds to a whole number too ("0%" for
+    0,001%); any other keeps two decimals."""
+    assert fmt.rate(8, 8) == "100%" and fmt.rate(1, 2) == "50%" and fmt.rate(0, 8) == "0%"
+    assert fmt.pct(Decimal("0.001")) == "0%" and fmt.pct(Decimal("49.999")) == "50%"
+    assert fmt.pct(Decimal("12.5")) == "12,50%" and fmt.pct(Decimal("1234.5")) == "1.234,50%"

@@ -87,8 +87,9 @@ def _n(value: int) -> str:
 
 
 def _pct(num: int, den: int) -> str:
+    """A share as an official text writes it, computed here: two decimals, none when whole ("100%")."""
     q = (Decimal(num) * 100 / Decimal(den)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return str(q).replace(".", ",") + "%"
+    return (str(int(q)) if q == q.to_integral_value() else str(q).replace(".", ",")) + "%"
 
 
 def _x(value) -> bool:

@@ -507,7 +507,7 @@ def test_sentences_follow_the_rules(config, plan_root, tmp_path):
     t1.update(value=0, met=True)
     text = docx_text(render_docx(build_context(escaped, config=config, period=period), tmp_path / "b.docx"))
     assert ("Đến ngày 30/04/2023, toàn huyện có 0 hộ nghèo có thành viên là người có công với cách mạng (0 nhân "
-            "khẩu), chiếm tỷ lệ 0,00% tổng số hộ nghèo, số hộ giảm 2 hộ so với ngày 01/01/2023; 23 hộ cận nghèo có "
+            "khẩu), chiếm tỷ lệ 0% tổng số hộ nghèo, số hộ giảm 2 hộ so với ngày 01/01/2023; 23 hộ cận nghèo có "
             "thành viên là người có công, số hộ không thay đổi.") in text.splitlines()
     assert "- Số hộ nghèo có thành viên là người có công giảm 2 hộ so với ngày 01/01/2023." in text.splitlines()
     assert "(mục tiêu 1 của Kế hoạch đạt)" in text and "- Còn 2 hộ nghèo" not in text
