@@ -40,8 +40,8 @@ def test_requested_unit_never_counts_missing(tmp_path):
     tables = docx_tables(report)
     targets = next(t for t in tables if any("Mục tiêu" in c for c in t[0]))
     assert [row[3] for row in targets[1:]] == [
-        "Chưa đạt: còn 2 hộ, tiếp tục hỗ trợ để thoát nghèo trước 31/12/2023", "Đạt",
-        "Chưa đạt: còn thiếu hụt giáo dục, nhà ở, nước sinh hoạt và vệ sinh, thông tin"]
+        "Đang thực hiện: còn 2 hộ, tiếp tục hỗ trợ để thoát nghèo trước 31/12/2023", "Đạt",
+        "Đang thực hiện: còn thiếu hụt giáo dục, nhà ở, nước sinh hoạt và vệ sinh, thông tin"]
     assert targets[1][2] == "Còn 2 hộ nghèo có người có công"
     units = next(t for t in tables if any("Toàn huyện" in r for r in t))
     assert find_row(units, "Ủy ban Mặt trận Tổ quốc huyện")[-1] == (

@@ -495,7 +495,7 @@ def test_sentences_follow_the_rules(config, plan_root, tmp_path):
             "người có công đến cuối năm 2023; số hộ không thay đổi so với ngày 01/01/2023.") in text.splitlines()
     targets = next(t for t in docx_tables(tmp_path / "a.docx") if any("Mục tiêu" in r for r in t))
     assert find_row(targets, "1")[2:] == ["Còn 2 hộ nghèo có người có công",
-                                          "Chưa đạt: còn 2 hộ, tiếp tục hỗ trợ để thoát nghèo trước 31/12/2023"]
+                                          "Đang thực hiện: còn 2 hộ, tiếp tục hỗ trợ để thoát nghèo trước 31/12/2023"]
     assert find_row(targets, "2")[2:] == ["0 hộ tái nghèo, phát sinh nghèo", "Đạt"]
     assert "(mục tiêu 2 của Kế hoạch đạt)" in text and "(mục tiêu 1 của Kế hoạch đạt)" not in text
 
@@ -506,9 +506,11 @@ def test_sentences_follow_the_rules(config, plan_root, tmp_path):
     t1 = next(t for t in escaped["targets"] if t["code"] == "no_ncc_poor")
     t1.update(value=0, met=True)
     text = docx_text(render_docx(build_context(escaped, config=config, period=period), tmp_path / "b.docx"))
-    assert ("Đến ngày 30/04/2023, toàn huyện có 0 hộ nghèo có thành viên là người có công với cách mạng (0 nhân "
-            "khẩu), chiếm tỷ lệ 0% tổng số hộ nghèo, số hộ giảm 2 hộ so với ngày 01/01/2023; 23 hộ cận nghèo có "
-            "thành viên là người có công, số hộ không thay đổi.") in text.splitlines()
+    assert ("Đến ngày 30/04/2023, toàn huyện không còn hộ nghèo có thành viên là người có công với cách mạng, số hộ "
+            "giảm 2 hộ so với ngày 01/01/2023; 23 hộ cận nghèo có thành viên là người có công, số hộ không thay "
+            "đổi.") in text.splitlines()  # zero in words, never "có 0 hộ … chiếm tỷ lệ 0%"
+    targets = next(t for t in docx_tables(tmp_path / "b.docx") if any("Mục tiêu" in r for r in t))
+    assert find_row(targets, "1")[2:] == ["Không còn hộ nghèo có người có công", "Đạt"]
     assert "- Số hộ nghèo có thành viên là người có công giảm 2 hộ so với ngày 01/01/2023." in text.splitlines()
     assert "(mục tiêu 1 của Kế hoạch đạt)" in text and "- Còn 2 hộ nghèo" not in text
 
@@ -610,7 +612,7 @@ def test_template_saved_by_libreoffice(config, plan_root, tmp_path):
     resaved = docx_text(render_docx(context, tmp_path / "b.docx", template=saved))
     assert [x for x in resaved.splitlines() if x] == [x for x in original.splitlines() if x]
     for figure in ("toàn huyện có 1.551 hộ nghèo (5.927 nhân khẩu), chiếm tỷ lệ 6,39%, số hộ không thay đổi",
-                   "Chưa đạt: còn 2 hộ", "tổ chức 66 buổi tuyên truyền"):
+                   "Đang thực hiện: còn 2 hộ", "tổ chức 66 buổi tuyên truyền"):
         assert figure in resaved, figure
     with zipfile.ZipFile(tmp_path / "b.docx") as z:  # python-docx kept LibreOffice's properties part, once
         names = z.namelist()
