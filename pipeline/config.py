@@ -392,8 +392,8 @@ class _Office(_Dated):
     aliases: list[Text] = []
     required: StrictBool = True
     # the report's parts it carries (pipeline.aggregate.offices.PARTS): named there when it sent nothing valid
-    parts: list[Literal["direction", "outreach", "mobilisation", "livelihood", "sponsorship", "state_management",
-                        "assessment"]] = []
+    parts: list[Literal["direction", "outreach", "mobilisation", "livelihood", "loans", "sponsorship",
+                        "state_management", "assessment"]] = []
 
 
 class _PeriodKind(_Model):

@@ -32,10 +32,12 @@ RECONCILED = (
     ("sponsorship", "supports", "sponsorship", "ncc_households", "sponsor"),
     ("training", "supports", "vocational_training", "ncc_households", "support_vocational_training"),
 )
-PARTS = ("direction", "outreach", "mobilisation", "livelihood", "sponsorship", "state_management", "assessment")
+PARTS = ("direction", "outreach", "mobilisation", "livelihood", "loans", "sponsorship", "state_management",
+         "assessment")
 """The report's parts an office may carry (``offices[].parts`` in the configuration): II.1 leadership and
-direction, II.2 outreach, II.3 mobilisation, II.4 livelihoods, II.5 sponsorship, II.7 state management, and the
-assessment and proposals of sections V–VI."""
+direction, II.2 outreach, II.3 mobilisation, II.4 livelihoods and the district's loans (``loans``: the lender, the
+Ngân hàng Chính sách xã hội branch; only its sheet "Vốn vay" counts), II.5 sponsorship, II.7 state management, and
+the assessment and proposals of sections V–VI."""
 
 
 @dataclass
@@ -87,6 +89,8 @@ def reconciliation(offices: Sequence[OfficeInput], communes: Sequence[tuple[Unit
             sub = office.submission
             if sub is None or sub.tables.get(table) is None or sub.tables[table].empty:
                 continue
+            if table == "loans" and "loans" not in office.unit.parts:
+                continue  # only the lender's loans count (its validation warned the others)
             frame = sub.tables[table]
             if kind is not None:
                 frame = frame[frame["support"] == kind]
@@ -146,6 +150,8 @@ def offices_section(offices: Sequence[OfficeInput], communes: Sequence[tuple[Uni
         assert sub is not None
         for key, rows in tables.items():
             frame = sub.tables.get(key)
+            if key == "loans" and "loans" not in unit.parts:
+                continue  # only the lender's loans are the district's
             if frame is not None and not frame.empty:
                 rows.extend({"office_code": unit.code, "office": unit.name, **r} for r in _records(frame))
         narratives.append({"office_code": unit.code, "office": unit.name, "parts": list(unit.parts),

@@ -12,7 +12,8 @@ Frames and derived columns (every frame of a table keeps its ``excel_row``):
 * ``office_funds``: ``source_known`` (bool: ``fund_sources``, the plan's section V);
 * ``office_documents``: ``date_in_period`` (bool: from 01/01 of the period's year to its cut-off; a blank date is
   the not-null rule's) and ``date_detail``;
-* ``office_loans``: as read.
+* ``office_loans``: ``lender`` (bool: the office carries ``loans`` in ``offices[].parts``; only the lender's loans
+  are the district's).
 
 A sheet the office left empty or omitted gives no frame: each office fills what concerns it.
 """
@@ -63,6 +64,8 @@ def build_office_frames(sub: OfficeSubmission, config: Config, period: Period) -
     """The frames of one office's workbook for its suites (see the module's docstring); tables with no row are left
     out."""
     frames = [_general(sub, config, period)]
+    code = sub.general.get("office_code")
+    office = config.office(code, period.cutoff) if code else None
     derive: dict[str, Any] = {
         "activities": lambda d: d.assign(
             task_known=_known(d["task"], {t["code"] for t in config.plan.get("tasks", [])}),
@@ -77,7 +80,7 @@ def build_office_frames(sub: OfficeSubmission, config: Config, period: Period) -
             date_in_period=[v is None or period.cutoff.replace(month=1, day=1) <= v <= period.cutoff
                             for v in d["date"]],
             date_detail=f"Kỳ {period.code}: từ 01/01/{period.year} đến {fmt.date_vn(period.cutoff)}."),
-        "loans": lambda d: d,
+        "loans": lambda d: d.assign(lender=office is not None and "loans" in office.parts),
     }
     for key, add in derive.items():
         data, sheet, headers = _table(sub, key)

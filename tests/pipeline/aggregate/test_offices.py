@@ -72,3 +72,16 @@ def test_a_required_office_without_a_valid_workbook_is_named_in_its_parts(config
         ("VHTT", "missing", False), ("NHCS", "missing", False), ("LDTB", "valid", True)]
     assert [n["office_code"] for n in section["narratives"]] == ["LDTB"]
     assert section["loan_totals"] is None
+
+
+def test_only_the_lenders_loans_are_the_districts(config):
+    """Agriculture fills "Vốn vay" too (its validation warns): its rows are neither added to the loan totals nor
+    reconciled; the bank's are."""
+    row = {"commune_code": "22828", "borrowers": 9, "disbursed_vnd": 100, "outstanding_vnd": 200, "ncc_borrowers": 2}
+    bank = _office(config, "NHCS", loans=[row])
+    agri = _office(config, "NN", loans=[{**row, "borrowers": 50, "ncc_borrowers": 7}])
+    section = offices_section([agri, bank], [_commune(config, "22828", 2, 0)], config)
+    assert [r["office_code"] for r in section["loans"]] == ["NHCS"]
+    assert (section["loan_totals"]["borrowers"], section["loan_totals"]["ncc_borrowers"]) == (9, 2)
+    compared = [(r["topic"], r["office_code"], r["difference"]) for r in section["reconciliation"]]
+    assert compared == [("loans", "NHCS", 0)]
