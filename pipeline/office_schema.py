@@ -131,7 +131,6 @@ def shape_of(sheet: str, column: str) -> str | None:
     return _SHOWN_BY_HEADER.get((normalize_label(sheet), normalize_label(column)))
 
 
-
 def task_text(task: dict[str, Any]) -> str:
     """A plan task (``plan.tasks`` in the configuration) as the drop-down list shows it: "IV.1 – label"."""
     return f"{task['code']} – {task['label']}"

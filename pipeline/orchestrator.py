@@ -315,15 +315,27 @@ def load_inputs(period: Period, *, config: Config, ledger: Ledger, root: Path) -
         else:
             used = state.used
             assert used is not None  # a valid state names the version used
-            try:
-                sub = staged_submission(Path(used.archive_path), sha256=used.sha256, period=period, config=config,
-                                        file_name=used.original_name, root=root)  # staged at intake: no workbook
-            except Exception as exc:
-                raise StepFailed("aggregate", error_summary(exc), period=period.code,
-                                 file=f"{used.original_name} (phiên bản {used.version} của {state.unit.full_name}, "
-                                      f"lưu trữ {Path(used.archive_path).name})") from exc
-            inputs.append(UnitInput(state, read_outcome(Path(str(used.findings_path))), sub))
+            inputs.append(UnitInput(state, read_outcome(Path(str(used.findings_path))),
+                                    _staged_used(state, period, config=config, root=root)))
     return inputs
+
+
+def _staged_used(state: UnitState, period: Period, *, config: Config, root: Path) -> Any:
+    """The submission of the version a valid ``state`` uses, from its staged frames (staged at intake: no workbook
+    is opened).
+
+    Raises:
+        StepFailed: step ``aggregate`` — the archived file cannot be read (the file is named).
+    """
+    used = state.used
+    assert used is not None  # a valid state names the version used
+    try:
+        return staged_submission(Path(used.archive_path), sha256=used.sha256, period=period, config=config,
+                                 file_name=used.original_name, root=root)
+    except Exception as exc:
+        raise StepFailed("aggregate", error_summary(exc), period=period.code,
+                         file=f"{used.original_name} (phiên bản {used.version} của {state.unit.full_name}, "
+                              f"lưu trữ {Path(used.archive_path).name})") from exc
 
 
 def load_office_inputs(period: Period, *, config: Config, ledger: Ledger, root: Path) -> list[OfficeInput]:
@@ -339,16 +351,7 @@ def load_office_inputs(period: Period, *, config: Config, ledger: Ledger, root: 
         raise StepFailed("aggregate", error_summary(exc), period=period.code) from exc
     out = []
     for state in states:
-        used = state.used if state.status == UnitStatus.VALID else None
-        sub = None
-        if used is not None:
-            try:
-                sub = staged_submission(Path(used.archive_path), sha256=used.sha256, period=period, config=config,
-                                        file_name=used.original_name, root=root)
-            except Exception as exc:
-                raise StepFailed("aggregate", error_summary(exc), period=period.code,
-                                 file=f"{used.original_name} (phiên bản {used.version} của {state.unit.full_name}, "
-                                      f"lưu trữ {Path(used.archive_path).name})") from exc
+        sub = _staged_used(state, period, config=config, root=root) if state.status == UnitStatus.VALID else None
         out.append(OfficeInput(state, sub if isinstance(sub, OfficeSubmission) else None))
     return out
 

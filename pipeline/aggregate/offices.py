@@ -60,6 +60,16 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             for row in frame.to_dict(orient="records")]
 
 
+def _counted(office: OfficeInput, key: str) -> pd.DataFrame | None:
+    """The office's table ``key`` (:data:`pipeline.office_schema.TABLES`) when it counts: read from a valid workbook
+    and not empty; loans only from the lender (``loans`` in its parts: its validation warned the others)."""
+    sub = office.submission
+    frame = sub.tables.get(key) if sub is not None else None
+    if frame is None or frame.empty or (key == "loans" and "loans" not in office.unit.parts):
+        return None
+    return frame
+
+
 def _roster_count(sub: Submission, rule: str) -> int:
     """NCC households of a commune's roster with the support ``rule`` names (an amount > 0, a yes, a sponsor)."""
     column = sub.roster.get(rule)
@@ -86,12 +96,9 @@ def reconciliation(offices: Sequence[OfficeInput], communes: Sequence[tuple[Unit
     rows = []
     for topic, table, kind, column, rule in RECONCILED:
         for office in offices:
-            sub = office.submission
-            if sub is None or sub.tables.get(table) is None or sub.tables[table].empty:
+            frame = _counted(office, table)
+            if frame is None:
                 continue
-            if table == "loans" and "loans" not in office.unit.parts:
-                continue  # only the lender's loans count (its validation warned the others)
-            frame = sub.tables[table]
             if kind is not None:
                 frame = frame[frame["support"] == kind]
                 if frame.empty:
@@ -149,10 +156,8 @@ def offices_section(offices: Sequence[OfficeInput], communes: Sequence[tuple[Uni
             continue
         assert sub is not None
         for key, rows in tables.items():
-            frame = sub.tables.get(key)
-            if key == "loans" and "loans" not in unit.parts:
-                continue  # only the lender's loans are the district's
-            if frame is not None and not frame.empty:
+            frame = _counted(office, key)
+            if frame is not None:
                 rows.extend({"office_code": unit.code, "office": unit.name, **r} for r in _records(frame))
         narratives.append({"office_code": unit.code, "office": unit.name, "parts": list(unit.parts),
                            **{k: (sub.narrative.get(k) or "").strip() for k in ("results", "difficulties",

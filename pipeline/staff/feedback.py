@@ -32,7 +32,7 @@ from pipeline.read.reader import SheetLayout
 from pipeline.read.sources import existing_cells, trimmed_xlsx, value_at
 from pipeline.render.bridge import bridge_context
 from pipeline.render.timeliness import report_context as timeliness_context
-from pipeline.staff.preflight import Item, preflight, summary_line
+from pipeline.staff.preflight import Item, preflight_of_states, summary_line
 from pipeline.status import SYSTEM_ERROR, UNIT_LABELS, VERSION_LABELS, UnitStatus, VersionStatus
 from pipeline.textvalue import plain_text
 from pipeline.validate.rules import acceptance_words
@@ -188,7 +188,8 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
     timeliness = from_ledger(ledger, config, period, offices=True)
     reopened = {r.unit_code: r for r in ledger.reopenings(period.code)}  # the latest per unit
     rows = []
-    for state in unit_states(ledger, config, period, offices=True):
+    states = unit_states(ledger, config, period, offices=True)
+    for state in states:
         unit, latest = state.unit, state.latest
         findings = []
         if latest is not None and latest.findings_path and Path(latest.findings_path).exists():
@@ -251,7 +252,7 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
         timeliness=timeliness_context(timeliness, config=config),
         words=config.words(period.cutoff),
         bridge=bridge_context(compiled.get("bridge", []), config),
-        preflight=_preflight_context(preflight(period, config=config, ledger=ledger)),
+        preflight=_preflight_context(preflight_of_states(states, config=config, period=period)),
         reconciliation={"compared": sorted({(r["topic"], r["office"]) for r in compared}),
                         "differ": [r for r in compared if r["beyond"]],
                         "tolerance": config.validation.get("reconciliation_tolerance_households") or 0},

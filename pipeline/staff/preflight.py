@@ -91,9 +91,12 @@ def preflight(period: Period, *, config: Config, ledger: Any) -> list[Item]:
     Raises:
         sqlalchemy.exc.SQLAlchemyError: the ledger cannot be read.
     """
-    states = unit_states(ledger, config, period, offices=True)
-    items = [Item(UNIT, _state_line(s)) for s in states if s.lacking]
-    return items + _config_lines(config, period)
+    return preflight_of_states(unit_states(ledger, config, period, offices=True), config=config, period=period)
+
+
+def preflight_of_states(states: list[UnitState], *, config: Config, period: Period) -> list[Item]:
+    """The same items from the units' and offices' states already decided (the status page's)."""
+    return [Item(UNIT, _state_line(s)) for s in states if s.lacking] + _config_lines(config, period)
 
 
 def preflight_of_aggregates(agg: dict[str, Any], *, config: Config, period: Period) -> list[Item]:

@@ -26,16 +26,16 @@ import pandas as pd
 
 from pipeline import fmt
 from pipeline import office_schema as o
-from pipeline.config import Config, Period
+from pipeline.config import Config, Period, Unit
 from pipeline.read.office import OfficeSubmission
 from pipeline.validate.frame import Frame
 
 RESULT_COLUMNS = ("sessions", "participants", "news_items", "broadcasts", "households")
 
 
-def _general(sub: OfficeSubmission, config: Config, period: Period) -> Frame:
+def _general(sub: OfficeSubmission, office: Unit | None, config: Config, period: Period) -> Frame:
+    """The general sheet's frame; ``office``: the office its code names on the period's cut-off, or None."""
     code = sub.general.get("office_code")
-    office = config.office(code, period.cutoff) if code else None
     configured = config.office(code) if code else None
     detail = ""
     if office is None and configured is not None:
@@ -63,9 +63,9 @@ def _table(sub: OfficeSubmission, key: str) -> tuple[pd.DataFrame, str, dict[str
 def build_office_frames(sub: OfficeSubmission, config: Config, period: Period) -> list[Frame]:
     """The frames of one office's workbook for its suites (see the module's docstring); tables with no row are left
     out."""
-    frames = [_general(sub, config, period)]
     code = sub.general.get("office_code")
     office = config.office(code, period.cutoff) if code else None
+    frames = [_general(sub, office, config, period)]
     derive: dict[str, Any] = {
         "activities": lambda d: d.assign(
             task_known=_known(d["task"], {t["code"] for t in config.plan.get("tasks", [])}),
