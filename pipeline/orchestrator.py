@@ -58,6 +58,7 @@ from pipeline.paths import (
     report_dir,
     report_name,
     report_path,
+    technical_annex_staging_path,
     version_dir,
     work_root,
 )
@@ -445,11 +446,12 @@ def fingerprint_components(agg: Mapping[str, Any], *, config: Config, period: Pe
 def _stage_version(agg: dict[str, Any], *, config: Config, period: Period, root: Path,
                    context: dict[str, Any], pdf: bool = True) -> tuple[dict[str, Path], dict[str, Path]]:
     """Render and audit the report with the version ``context`` in the staging folder: (the files that make
-    the version — the report, then its annex workbook — and the files derived from it — its PDF, when
+    the version — the report, its annex workbook and its technical annex — and the files derived from it — its PDF, when
     ``pdf`` and LibreOffice could make it), by published name."""
     staged = stage_report(agg, config=config, period=period, root=root, version=context, pdf=pdf)
     workbook = annex_workbook_staging_path(period, root)
-    files = {report_name(period): staged, workbook.name: workbook}
+    technical = technical_annex_staging_path(period, root)
+    files = {report_name(period): staged, workbook.name: workbook, technical.name: technical}
     staged_pdf = staged.with_suffix(".pdf")
     derived = {Path(report_name(period)).with_suffix(".pdf").name: staged_pdf} if staged_pdf.is_file() else {}
     return files, derived

@@ -18,6 +18,8 @@ Workspace`, from ``PIPELINE_DATA_DIR``, default the project folder), or a test's
     reports/<year>/<6T|9T|CN>/v<N>/                 version N of the report, published as one folder:
         bao-cao-<period>.docx                       the report (owner-only)
         bao-cao-<period>-phu-luc.xlsx               its annex tables as a workbook (owner-only)
+        bao-cao-<period>-ky-thuat.docx              its technical annex for district staff: receipt, timeliness,
+                                                    validation, files and hashes (not part of the signed copy)
         bao-cao-<period>.pdf                        its PDF (derived, not part of the version's identity)
         tong-hop-<period>.json                      the aggregates it was rendered from (owner-only)
         phien-ban.json                              its manifest: number, fingerprint, files' SHA-256
@@ -178,6 +180,17 @@ def annex_workbook_name(period: Period) -> str:
 def annex_workbook_staging_path(period: Period, root: Path) -> Path:
     """``work/<period>/staging/bao-cao-<period>-phu-luc.xlsx``: the annex workbook before it is published."""
     return report_staging_path(period, root).with_name(annex_workbook_name(period))
+
+
+def technical_annex_name(period: Period) -> str:
+    """``bao-cao-<period>-ky-thuat.docx``: the technical annex kept beside the report (receipt, timeliness,
+    validation, files and their SHA-256), the same name in every version."""
+    return f"bao-cao-{period.code}-ky-thuat.docx"
+
+
+def technical_annex_staging_path(period: Period, root: Path) -> Path:
+    """``work/<period>/staging/bao-cao-<period>-ky-thuat.docx``: the technical annex before it is published."""
+    return report_staging_path(period, root).with_name(technical_annex_name(period))
 
 
 def status_page_path(period: Period, root: Path) -> Path:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import shutil
+import subprocess
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -184,3 +186,28 @@ def edited_document_xml(source: Path, out: Path, edit: Callable[[str], str]) -> 
                 data = new.encode("utf-8")
             dst.writestr(item, data)
     return out
+
+
+# A heading, caption or annex title as pdftotext prints it: it must never be a page's last line (keep with next).
+HEADING = re.compile(r"^(?:[IVX]+\. [A-ZĐ]|\d+\. \S.{0,80}$|(?:Bảng|Biểu đồ|Biểu) \d+[a-z]?[.:] |Phụ lục [IVX]+$|"
+                     r"[A-ZĐ][A-ZĐÀ-Ỹ ,\-]{15,}$)")
+
+
+def headings_at_page_foot(pdf: Path) -> list[tuple[int, str]]:
+    """(page, line) for each page of ``pdf`` whose last printed line is a heading (:data:`HEADING`), read with
+    pdftotext page by page."""
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True, timeout=60).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    out = []
+    for page in range(1, pages + 1):
+        text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"], capture_output=True,
+                              text=True, check=True, timeout=60).stdout
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if lines and HEADING.match(lines[-1]):
+            out.append((page, lines[-1]))
+    return out
+
+
+def technical_annex(report: Path) -> Path:
+    """The technical annex published beside ``report`` (receipt, timeliness, sources): ``…-ky-thuat.docx``."""
+    return report.with_name(report.name.replace(".docx", "-ky-thuat.docx"))

@@ -241,6 +241,93 @@ def supports(roster: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+def _flag(value: Any) -> bool:
+    """A roster flag cell as a bool (blank, None and NaN are False)."""
+    return False if value is None or (not isinstance(value, str) and pd.isna(value)) else bool(value)
+
+
+def capacity_supports(roster: pd.DataFrame) -> dict[str, Any]:
+    """Supports split by the roster's own working-capacity column ("Có khả năng lao động"), so the report's
+    section II.4 (households with working capacity: livelihoods) and II.5 (households without: sponsorship)
+    count what their titles say (the plan, section IV.4).
+
+    Returns ``{"able": {...}, "unable": {...}}``, each ``{"households": NCC households poor or near-poor at the
+    cut-off with (without) working capacity, "supports": :func:`supports` over every roster row with (without)
+    it, cumulative from 1 January}`` (households, đồng).
+    """
+    able = roster["working_capacity"].map(_flag).astype(bool) if len(roster) else pd.Series(dtype=bool)
+    out: dict[str, Any] = {}
+    for group, mask in (("able", able), ("unable", ~able)):
+        rows = roster[mask] if len(roster) else roster
+        listed = rows[rows["status_current"].isin(["poor", "near_poor"])] if len(rows) else rows
+        out[group] = {"households": int(len(listed)), "supports": supports(rows)}
+    return out
+
+
+def movement_kinds(roster: pd.DataFrame, config: Config) -> dict[str, Any]:
+    """NCC households' change from 1 January to the cut-off by every kind of change, for both lists: the
+    report's Bảng 3, which balances (1 January + the changes = the cut-off; Circular 07/2021/TT-BLĐTBXH's
+    movement table, one row per kind of ``change_kinds`` in ``config/reference.yaml``).
+
+    Returns ``{"start": {"poor", "near_poor"}, "end": {...}, "rows": [{"code", "label", "poor", "near_poor"}]}``
+    where start and end are households on each list at 1 January and at the cut-off, and a row's figure is the
+    net change of that list by that kind (households: − leaving, + joining; None when the kind cannot touch the
+    list, by its ``from``/``to``).
+    """
+    lists = ("poor", "near_poor")
+    if not len(roster):
+        roster = pd.DataFrame(columns=["status_baseline", "status_current", "change_kind"])
+    start = {name: int((roster["status_baseline"] == name).sum()) for name in lists}
+    end = {name: int((roster["status_current"] == name).sum()) for name in lists}
+    rows = []
+    for kind in config.reference["change_kinds"]:
+        if kind["code"] == "unchanged":
+            continue
+        mine = roster[roster["change_kind"] == kind["code"]]
+        row: dict[str, Any] = {"code": kind["code"], "label": kind["label"]}
+        for name in lists:
+            touches = name in kind.get("from", []) or name in (kind.get("to") or [])
+            joined = int(((mine["status_current"] == name) & (mine["status_baseline"] != name)).sum())
+            left = int(((mine["status_baseline"] == name) & (mine["status_current"] != name)).sum())
+            row[name] = joined - left if touches or joined or left else None
+        rows.append(row)
+    return {"start": start, "end": end, "rows": rows}
+
+
+def access_target(roster: pd.DataFrame, config: Config) -> dict[str, Any]:
+    """Target 3 of the plan (100 % of poor NCC households reach basic social services) judged on the NCC
+    households poor at 1 January or at the cut-off, wherever they are now (a household that left poverty still
+    counts until it lacks none of the services); households no longer in the area are not counted. The services
+    are the dimensions listed in ``targets.ncc_poor_access_dimensions`` of the configuration (Decree
+    07/2021/NĐ-CP, Art. 3: a dimension is lacking when any of its indicators is).
+
+    Returns ``{"base": households judged, "households": of them deprived in a listed dimension, "dimensions":
+    [{"code", "label", "households", "units": [unit names]}] for each listed dimension with a deprived
+    household, "listed": [labels of the listed dimensions]}``.
+    """
+    wanted = list(config.targets.get("ncc_poor_access_dimensions", []))
+    dims = [d for d in config.reference["dimensions"] if d["code"] in wanted]
+    if len(roster):
+        judged = roster[((roster["status_baseline"] == "poor") | (roster["status_current"] == "poor"))
+                        & (roster["status_current"] != "not_listed")]
+    else:
+        judged = roster
+    out: dict[str, Any] = {"base": int(len(judged)), "households": 0, "dimensions": [],
+                           "listed": [d["label"] for d in dims]}
+    if not len(judged):
+        return out
+    any_hit = pd.Series(False, index=judged.index)
+    for d in dims:
+        hit = judged[d["indicators"]].map(_flag).any(axis=1)
+        any_hit |= hit
+        if hit.any():
+            units = list(dict.fromkeys(judged.loc[hit, "unit_name"])) if "unit_name" in judged else []
+            out["dimensions"].append({"code": d["code"], "label": d["label"], "households": int(hit.sum()),
+                                      "units": units})
+    out["households"] = int(any_hit.sum())
+    return out
+
+
 def cumulative_totals(inputs: list[UnitInput]) -> dict[str, int]:
     """Activities and funds cumulative from 1 January, summed over valid units (sessions, persons, đồng)."""
     out = dict.fromkeys(CUMULATIVE_KEYS, 0)
@@ -318,27 +405,29 @@ def coverage(inputs: list[UnitInput]) -> dict[str, Any]:
     }
 
 
-def targets(status: dict[str, int], depr: dict[str, Any], config: Config,
+def targets(status: dict[str, int], access: dict[str, Any], config: Config,
             assessable: bool = True) -> list[dict[str, Any]]:
     """Progress against the plan's three targets (section III).
 
     1. no poor NCC household by 31/12 (value: poor NCC households now);
     2. no NCC household falling back (tái nghèo) or newly poor (phát sinh) (value: such households);
-    3. 100 % of poor NCC households not deprived in health, education, housing, water & sanitation,
-       information (value: poor NCC households deprived in at least one of them, per dimension).
+    3. 100 % of poor NCC households reach health, education, housing, water & sanitation, information — the
+       dimensions configured in ``targets.ncc_poor_access_dimensions`` — judged by :func:`access_target` on
+       the households poor at 1 January or now, wherever they are now (value: how many of those dimensions
+       some of them still lack; ``households``: how many households lack one).
     Each item: ``code``, ``value`` (households, over the valid units), ``met`` (bool, for 1 as of the
     cut-off; None when not ``assessable``: a required unit lacks a valid version, or no unit has one).
     """
     new_or_back = status["change_fell_back_poor"] + status["change_new_poor"]
-    wanted = set(config.targets.get("ncc_poor_access_dimensions", []))
-    deprived = [d for d in depr["dimensions"] if d["code"] in wanted and d["households"] > 0]
+    deprived = access["dimensions"]
     out = [
         {"code": "no_ncc_poor", "value": status["poor_households_current"],
          "met": status["poor_households_current"] <= config.targets.get("ncc_poor_households_by_year_end", 0)},
         {"code": "no_fallback", "value": new_or_back,
          "met": new_or_back <= config.targets.get("ncc_fallback_or_new_poor", 0)},
         {"code": "access", "value": len(deprived), "met": not deprived,
-         "dimensions": [d["label"] for d in deprived]},
+         "dimensions": [d["label"] for d in deprived], "households": access["households"],
+         "base": access["base"]},
     ]
     if not assessable:
         for t in out:
@@ -417,13 +506,22 @@ NCC_SUPPORT_KEYS = ("support_loan_vnd", "support_housing_vnd", "sponsor_amount_v
                     "support_job_placement", "support_livestock", "support_health_insurance")
 
 
+def _iso(value: Any) -> str:
+    """A date cell as ISO text ("" when blank)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return value.isoformat()[:10] if hasattr(value, "isoformat") else str(value)[:10]
+
+
 def ncc_households(roster: pd.DataFrame) -> list[dict[str, Any]]:
     """NCC households poor or near-poor at 1 January or at the cut-off, for the annex that lists households
     (personal data allowed there only, Decree 13/2023/NĐ-CP). Sorted by unit code and household code.
 
     One dict per household: ``unit_code``, ``unit_name``, ``household_code``, ``head_name``, ``village``,
-    ``members`` (persons), ``status_baseline``, ``status_current``, ``change_kind`` (codes of
-    ``config/reference.yaml``), ``deprived`` (indicator keys d01…d12 deprived) and ``supports``
+    ``members`` (persons), ``ncc_categories`` (codes of the members' NCC categories, Ordinance 02/2020/UBTVQH14
+    Art. 3: ``["g", "tn"]``), ``status_baseline``, ``status_current``, ``change_kind`` (codes of
+    ``config/reference.yaml``), ``decision_number`` and ``decision_date`` (ISO, "" when blank: the commune's
+    decision on the change), ``deprived`` (indicator keys d01…d12 deprived) and ``supports``
     ({key: đồng (int, 0 when none) for ``*_vnd`` keys, bool for the others}; keys of
     :data:`NCC_SUPPORT_KEYS`), cumulative from 1 January.
     """
@@ -449,9 +547,12 @@ def ncc_households(roster: pd.DataFrame) -> list[dict[str, Any]]:
             "head_name": text(r["head_name"]),
             "village": text(r["village"]),
             "members": int(r["members_count"]) if not pd.isna(r["members_count"]) else 0,
+            "ncc_categories": [c for c in text(r["ncc_categories"]).split(";") if c],
             "status_baseline": r["status_baseline"],
             "status_current": r["status_current"],
             "change_kind": text(r["change_kind"]),
+            "decision_number": text(r["decision_number"]),
+            "decision_date": _iso(r["decision_date"]),
             "deprived": [k for k in schema.DEPRIVATION_KEYS if bool(r[k])],
             "supports": {k: support(k, r[k]) for k in NCC_SUPPORT_KEYS},
         }
@@ -482,7 +583,7 @@ def period_figures(inputs: list[UnitInput], config: Config) -> dict[str, Any]:
         "escaped_poverty": status["change_escaped_poverty"],
         "fell_back_or_new": status["change_fell_back_poor"] + status["change_new_poor"],
         "funds_total_vnd": funds(cumulative_totals(inputs), config)["total_vnd"],
-        "targets": targets(status, deprivations(roster, config), config, not cover["lacking"] and has_data),
+        "targets": targets(status, access_target(roster, config), config, not cover["lacking"] and has_data),
     }
 
 
@@ -518,6 +619,7 @@ def aggregate(inputs: list[UnitInput], *, config: Config, period: Period,
     roster = _rosters(inputs)
     status = ncc_status(roster, config)
     depr = deprivations(roster, config)
+    access = access_target(roster, config)
     cumulative = cumulative_totals(inputs)
     records = units.astype(object).where(units.notna(), None).to_dict(orient="records")
     cover = coverage(inputs)
@@ -544,7 +646,10 @@ def aggregate(inputs: list[UnitInput], *, config: Config, period: Period,
         "lacking": cover["lacking"],
         "coverage": cover,
         "assessable": assessable,
-        "targets": targets(status, depr, config, assessable),
+        "targets": targets(status, access, config, assessable),
+        "access": access,
+        "capacity": capacity_supports(roster),
+        "movement_kinds": movement_kinds(roster, config),
         "annex": ncc_poor_list(roster),
         "narratives": [
             {"unit_name": i.unit.full_name, **i.submission.narrative}

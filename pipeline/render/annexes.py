@@ -172,7 +172,8 @@ def _household_rows(agg: dict[str, Any], config: Config, words: dict[str, Any]) 
         got = h["supports"]
         rows.append({
             "no": str(i), "unit_name": capitalise(h["unit_name"]), "household_code": h["household_code"],
-            "head_name": h["head_name"], "village": h["village"],
+            "head_name": h["head_name"], "village": h["village"], "members": h.get("members", 0),
+            "ncc_categories": ", ".join(h.get("ncc_categories", [])),
             "status_baseline": statuses.get(h["status_baseline"], h["status_baseline"] or ""),
             "status_current": statuses.get(h["status_current"], h["status_current"] or ""),
             "change": changes.get(h["change_kind"], h["change_kind"]),
@@ -183,12 +184,43 @@ def _household_rows(agg: dict[str, Any], config: Config, words: dict[str, Any]) 
     return rows
 
 
-def annex_tables(agg: dict[str, Any], *, config: Config, on: dt.date | None = None) -> dict[str, Any]:
+def _support_rows(agg: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"no": str(i), "name": s["label"], "households": s["households"], "amount": s["amount_vnd"]}
+            for i, s in enumerate(agg.get("supports", []), start=1)]
+
+
+def _fund_rows(agg: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    funds = agg.get("funds") or {"sources": [], "total_vnd": 0}
+    rows = [{"number": f"({s['number']})", "name": s["label"], "amount": s["amount_vnd"]} for s in funds["sources"]]
+    return rows, {"number": None, "amount": funds["total_vnd"]}
+
+
+def _trajectory_rows(agg: dict[str, Any], config: Config, period: Period) -> list[dict[str, Any]]:
+    from pipeline.aggregate.movement import context as movement_context
+
+    out = []
+    for r in movement_context(agg, config=config, period=period)["trajectory"]:
+        statuses = list(r["statuses"]) + ["-"] * (3 - len(r["statuses"]))
+        out.append({
+            "no": r["no"], "unit_name": r["unit_name"], "household_code": r["household_code"],
+            "head_name": r["head_name"], "baseline": r["baseline"],
+            "status_1": statuses[0], "status_2": statuses[1], "status_3": statuses[2],
+            "deprived": r["deprived"], "supports": r["supports"],
+            "decisions": "; ".join(f"{d['kind']} (kỳ {d['period']}): Quyết định số {d['number']} ngày {d['date']}"
+                                   for d in r["decisions"]),
+        })
+    return out
+
+
+def annex_tables(agg: dict[str, Any], *, config: Config, on: dt.date | None = None,
+                 period: Period | None = None) -> dict[str, Any]:
     """The annexes' tables with raw values (ints, :class:`Rate`, text; None where a unit has no valid version).
 
     Returns ``{table id: {"rows": [dict], "total": dict | None, "rate": dict | None}}`` for the ids of
     ``templates/phu_luc.yaml`` (``units_baseline``, ``units_current``, ``movement_poor``,
-    ``movement_near_poor``, ``deprivation_poor``, ``deprivation_near_poor``, ``households``). Row keys are
+    ``movement_near_poor``, ``deprivation_poor``, ``deprivation_near_poor``, ``households``, and the body's
+    ``supports`` (Bảng 4) and ``funds`` (Bảng 7); with ``period``, ``trajectory``: each NCC household through
+    the year's periods, annex V). Row keys are
     the table's column keys; household rows carry one key per support instead of ``supports`` (đồng for
     amounts, bool for the others). Totals are the district's (the sums over valid units), named in the setup's
     words on ``on`` (the period's cut-off).
@@ -205,6 +237,11 @@ def annex_tables(agg: dict[str, Any], *, config: Config, on: dt.date | None = No
         rows, total, rate = _deprivation_rows(agg, table)
         out[table] = {"rows": rows, "total": total, "rate": rate}
     out["households"] = {"rows": _household_rows(agg, config, words), "total": None, "rate": None}
+    out["supports"] = {"rows": _support_rows(agg), "total": None, "rate": None}
+    rows, total = _fund_rows(agg)
+    out["funds"] = {"rows": rows, "total": total, "rate": None}
+    if period is not None:
+        out["trajectory"] = {"rows": _trajectory_rows(agg, config, period), "total": None, "rate": None}
     return out
 
 
@@ -229,6 +266,22 @@ def _supports_text(row: dict[str, Any], words: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def legends(agg: dict[str, Any], *, config: Config, period: Period) -> dict[str, str]:
+    """The keys of Phụ lục I's columns of codes: ``legend_standard`` (the source of the period's poverty
+    standard, "Nghị định 07/2021/NĐ-CP, Điều 3"), ``legend_indicators`` ("1. Việc làm; 2. Người phụ thuộc
+    trong hộ gia đình; …": the deprivation indicators by number) and ``legend_categories`` (the NCC
+    categories the listed households have, by letter: "g: Thương binh, …; tn: Thân nhân …"; "" when none)."""
+    try:
+        source = config.standard_on(period.cutoff).source
+    except Exception:  # a period no standard covers: the indicators are still decree 07's (the form's columns)
+        source = ""
+    indicators = "; ".join(f"{int(i['code'][1:])}. {i['label']}" for i in config.reference["indicators"])
+    present = {c for h in agg.get("ncc_households", []) for c in h.get("ncc_categories", [])}
+    categories = "; ".join(f"{c['code']}: {c['label']}" for c in config.reference["ncc_categories"]
+                           if c["code"] in present)
+    return {"legend_standard": source, "legend_indicators": indicators, "legend_categories": categories}
+
+
 def annex_context(agg: dict[str, Any], *, config: Config, period: Period,
                   include_household_annex: bool = True) -> dict[str, Any]:
     """The report template's ``annexes`` variable.
@@ -243,9 +296,10 @@ def annex_context(agg: dict[str, Any], *, config: Config, period: Period,
     words = setup_labels(config, period.cutoff)
     tables = annex_tables(agg, config=config, on=period.cutoff)
     out: dict[str, Any] = {"include_household_annex": include_household_annex,
-                           "left_out": ", ".join(left_out(agg))}
+                           "left_out": ", ".join(left_out(agg)),
+                           **legends(agg, config=config, period=period)}
     for table, data in tables.items():
-        if table == "households":
+        if table in ("households", "supports", "funds", "trajectory"):  # the body's tables and annex V: elsewhere
             continue
         out[table] = {
             "rows": [{k: _shown(v) for k, v in r.items()} for r in data["rows"]],
@@ -265,8 +319,11 @@ def annex_context(agg: dict[str, Any], *, config: Config, period: Period,
 _NUMBER_FORMATS = {"count": "#,##0", "vnd": "#,##0", "rate": "0.00%"}
 
 
-def _title(text: str, period: Period) -> str:
-    return " ".join(text.split()).format(year=period.year, cutoff=fmt.date_vn(period.cutoff))
+def _title(text: str, period: Period, estimate: str = "") -> str:
+    """A sheet's title with its year and cut-off; ``estimate`` appended in the annual report (its figures
+    are estimates for the full year)."""
+    title = " ".join(text.split()).format(year=period.year, cutoff=fmt.date_vn(period.cutoff))
+    return title + estimate if period.kind == "CN" else title
 
 
 def _workbook_columns(table: dict[str, Any], words: dict[str, Any]) -> tuple[list[list[tuple[str, int]]],
@@ -311,7 +368,8 @@ def _write_sheet(ws: Any, table: dict[str, Any], data: dict[str, Any], words: di
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     bold = Font(bold=True)
     centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    ws.cell(1, 1, _title(table["title"], period)).font = Font(bold=True, size=12)
+    estimate = "" if table.get("baseline_only") else words.get("estimate", "")
+    ws.cell(1, 1, _title(table["title"], period, estimate)).font = Font(bold=True, size=12)
     first = 2
     for r, spec in enumerate(header):
         col = 1
@@ -333,7 +391,7 @@ def _write_sheet(ws: Any, table: dict[str, Any], data: dict[str, Any], words: di
     ws.freeze_panes = ws.cell(row_no, 3)
     extra_rows = []
     if data["total"] is not None:
-        label = words["total_partial"] if note else words["total"]
+        label = table.get("total") or (words["total_partial"] if note else words["total"])
         extra_rows.append({**data["total"], "no": None, "name": label})
     if data["rate"] is not None:
         extra_rows.append({**data["rate"], "no": None, "name": words["rate_row"]})
@@ -376,12 +434,14 @@ def build_workbook(agg: dict[str, Any], *, config: Config, period: Period, prope
     from openpyxl.writer.excel import ExcelWriter
 
     words = setup_labels(config, period.cutoff)
-    tables = annex_tables(agg, config=config, on=period.cutoff)
+    tables = annex_tables(agg, config=config, on=period.cutoff, period=period)
     names = left_out(agg)
     wb = Workbook()
     wb.remove(wb.worksheets[0])
     for table_id, table in words["tables"].items():
-        if table_id == "households" and not include_households:
+        if (table_id == "households" or table.get("personal")) and not include_households:
+            continue
+        if table.get("annual_only") and period.kind != "CN":
             continue
         data = tables[table_id]
         if table_id == "households":

@@ -181,7 +181,10 @@ def year_data(agg: dict[str, Any], *, config: Config, period: Period) -> dict[st
         if code != period.code and (figures is None or not figures["has_data"]):
             missing.append(code)
             continue
-        points.append(_ncc_point(capitalise(p.label), fmt.date_vn(p.cutoff), figures, "current"))
+        label = capitalise(p.label)
+        if p.kind == "CN":  # the annual report's figures are estimates for the full year
+            label = LABELS["estimate"].format(label=label)
+        points.append(_ncc_point(label, fmt.date_vn(p.cutoff), figures, "current"))
         shown.append(code)
     return {"points": points, "shown": shown, "missing": missing}
 

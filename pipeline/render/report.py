@@ -31,8 +31,9 @@ from pipeline import fmt
 from pipeline.aggregate import movement
 from pipeline.config import PROJECT_ROOT, Config, Period
 from pipeline.files import ensure_dir, normalise_docx, private_modes, zip_content_hash
-from pipeline.paths import report_staging_path
+from pipeline.paths import report_staging_path, technical_annex_staging_path
 from pipeline.render.annexes import annex_context, stage_workbook
+from pipeline.render.assessment import capacity_context, decisions_context, movement_rows, services_context
 from pipeline.render.bridge import bridge_context
 from pipeline.render.changes import first_version, left_out_units
 from pipeline.render.charts import chart_context, embed
@@ -43,6 +44,9 @@ from pipeline.status import UnitStatus
 from pipeline.synthesis import capitalise, group_points, sentence
 
 TEMPLATE = PROJECT_ROOT / "templates" / "bao_cao_ky.docx"
+# The technical annex kept beside the report for district staff (receipt, timeliness, validation, files and
+# hashes): rendered from the same context, never part of the copy that is signed.
+TECHNICAL_TEMPLATE = PROJECT_ROOT / "templates" / "phu_luc_ky_thuat.docx"
 WORDING_FILES = (PROJECT_ROOT / "templates" / "phu_luc.yaml", PROJECT_ROOT / "templates" / "bieu_do.yaml")
 """The report's wording kept beside the template (annex headers shared with the workbook, words drawn in the
 charts): part of the template's identity (:func:`template_identity`)."""
@@ -57,11 +61,9 @@ def template_identity(template: Path = TEMPLATE) -> str:
         FileNotFoundError, zipfile.BadZipFile: the template is missing or not a .docx.
     """
     parts = [zip_content_hash(template), *(hashlib.sha256(f.read_bytes()).hexdigest() for f in WORDING_FILES)]
+    if template == TEMPLATE:  # the technical annex goes with the report's own template
+        parts.append(zip_content_hash(TECHNICAL_TEMPLATE))
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
-# Order of the movement table: changes of poor households first, then of near-poor ones (labels from
-# change_kinds in config/reference.yaml).
-MOVEMENT_ORDER = ("escaped_poverty", "near_poor_to_poor", "fell_back_poor", "new_poor", "escaped_near_poverty",
-                  "fell_back_near_poor", "new_near_poor")
 # Supports of the plan's section IV.4 by group: livelihoods for households with working capacity, sponsorship
 # for those without, and supports that close a service deprivation (keys of aggregate.supports' ``code``).
 SUPPORT_GROUPS = {
@@ -77,7 +79,7 @@ TEMPLATE_VARIABLES = frozenset({
     "doc", "period", "scope", "units", "district", "ncc_rows", "movements", "deprivation", "deprivation_rows",
     "dimension_rows", "supports", "support_rows", "activities", "fund_rows", "funds", "submissions",
     "submission_rows", "targets", "synthesis", "narratives", "sources", "charts", "annexes",
-    "timeliness", "version", "movement", "words", "bridge", "offices",
+    "timeliness", "version", "movement", "words", "bridge", "offices", "capacity", "services", "decisions",
 })
 # The fields of each variable (of a row, for a list), first level only: check_template refuses ``x.field`` with
 # a field not listed (a misspelt field would otherwise fail only when the report is rendered). A variable not
@@ -86,7 +88,10 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "doc": frozenset({"issuer_parent", "issuer", "issuer_short", "number", "number_suffix", "dateline",
                       "summary_line", "recipient_of_report", "recipients", "archive", "signer_authority",
                       "signer_title", "signer_name", "plan"}),
-    "period": frozenset({"code", "label", "name", "kind", "year", "previous_year", "cutoff", "baseline"}),
+    "period": frozenset({"code", "label", "name", "kind", "year", "previous_year", "cutoff", "baseline", "estimate"}),
+    "capacity": frozenset({"able", "unable"}),
+    "services": frozenset({"base", "households", "scope", "remaining", "has_base"}),
+    "decisions": frozenset({"unit", "unit_in_sentence", "kind", "households", "citations", "uncited"}),
     "bridge": frozenset({"rows", "period", "differs", "outside", "unsent"}),
     "offices": frozenset({"documents", "outreach", "livelihood_activities", "management", "funds", "sponsorship",
                           "livelihood", "loans", "results", "difficulties", "proposals", "own_proposals", "lacking",
@@ -99,7 +104,7 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
                            "ncc_near_poor_persons", "baseline", "change", "ncc_units"}),
     "ncc_rows": frozenset({"no", "code", "hh_baseline", "persons_baseline", "share_baseline", "hh_current",
                            "persons_current", "share_current"}),
-    "movements": frozenset({"no", "code", "label", "households"}),
+    "movements": frozenset({"no", "code", "label", "poor", "near_poor"}),
     "deprivation": frozenset({"base", "deprived", "clean", "has_poor"}),
     "deprivation_rows": frozenset({"no", "label", "dimension", "households", "rate"}),
     "dimension_rows": frozenset({"no", "label", "households", "rate"}),
@@ -120,7 +125,8 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
                           "warnings", "newer_version", "newer_errors"}),
     "charts": frozenset({"poverty", "year", "deprivation"}),
     "annexes": frozenset({"include_household_annex", "left_out", "units_baseline", "units_current", "movement_poor",
-                          "movement_near_poor", "deprivation_poor", "deprivation_near_poor", "households"}),
+                          "movement_near_poor", "deprivation_poor", "deprivation_near_poor", "households",
+                          "legend_standard", "legend_indicators", "legend_categories"}),
     "timeliness": frozenset({"available", "deadline", "scheduled_deadline", "deadline_moved", "grace_days", "lock",
                              "lock_at", "year", "periods", "period_labels", "period_count", "rows", "totals",
                              "year_totals"}),
@@ -246,7 +252,8 @@ def _targets(agg: dict[str, Any], config: Config, valid: int) -> dict[str, Any]:
                         "value": fmt.number(t["no_fallback"]["value"]), "goal": fmt.number(allowed),
                         "gap": fmt.number(max(t["no_fallback"]["value"] - allowed, 0))},
         "access": {"outcome": _outcome(t["access"]["met"], assessable), "value": fmt.number(t["access"]["value"]),
-                   "dimensions": ", ".join(x.lower() for x in t["access"]["dimensions"])},
+                   "dimensions": ", ".join(x.lower() for x in t["access"]["dimensions"]),
+                   "households": fmt.number(t["access"].get("households", 0))},
     }
 
 
@@ -266,7 +273,9 @@ def _document(config: Config, period: Period) -> dict[str, Any]:
         "number": d.get("number") or "\u00a0" * 6,
         "number_suffix": d["number_suffix"],
         "dateline": dateline,
-        "summary_line": capitalise(f"{period.title} {period.year} {plan['subject']}"),
+        # "Kết quả thực hiện Kế hoạch … 6 tháng đầu năm 2023": what was done, then what, then when
+        "summary_line": capitalise(f"{period.title.removesuffix(period.label).strip()} {plan['subject']} "
+                                   f"{period.label} {period.year}"),
         "recipient_of_report": d["recipient_of_report"],
         "recipients": list(d.get("recipients", [])),
         "archive": d.get("recipients_archive", ""),
@@ -365,12 +374,7 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
             "persons_current": fmt.number(d[f"{prefix}_persons_current"]),
             "share_current": fmt.rate(d[f"{prefix}_households_current"], d[f"{base_key}_current"]),
         })
-    ncc = agg["ncc"]
-    change_labels = {k["code"]: k["label"] for k in config.reference["change_kinds"]}
-    movements = [
-        {"no": str(i), "code": code, "label": change_labels[code], "households": fmt.number(ncc[f"change_{code}"])}
-        for i, code in enumerate(MOVEMENT_ORDER, start=1)
-    ]
+    movements = movement_rows(agg)
     depr = agg["deprivations"]
     base = depr["base"]
     deprivation_rows = [
@@ -424,7 +428,7 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
         "period": {"code": period.code, "label": f"{period.label} {period.year}", "name": period.label,
                    "kind": period.kind, "year": str(period.year), "previous_year": str(period.year - 1),
                    "cutoff": fmt.date_vn(period.cutoff),
-                   "baseline": fmt.date_vn(period.baseline)},
+                   "baseline": fmt.date_vn(period.baseline), "estimate": period.kind == "CN"},
         "scope": {"complete": not left_out, "has_data": bool(valid), "valid_units": fmt.number(len(valid)),
                   "left_out": _names(left_out)},
         "units": units,
@@ -467,6 +471,9 @@ def build_context(agg: dict[str, Any], *, config: Config, period: Period,
         "movement": movement.context(agg, config=config, period=period),
         "bridge": bridge_context(agg.get("bridge", []), config),
         "offices": offices_context(agg.get("offices"), config),
+        "capacity": capacity_context(agg),
+        "services": services_context(agg),
+        "decisions": decisions_context(agg, config),
     }
 
 
@@ -972,12 +979,19 @@ def stage_report(agg: dict[str, Any], *, config: Config, period: Period, root: P
         RenderError: the audit fails.
     """
     check_template(TEMPLATE)
+    check_template(TECHNICAL_TEMPLATE)
     staging = report_staging_path(period, root)
     ensure_dir(staging.parent, private=True)
     staging.unlink(missing_ok=True)
     properties = document_properties(agg, config=config, period=period)
-    render_docx(build_context(agg, config=config, period=period, version=version), staging, properties=properties)
+    context = build_context(agg, config=config, period=period, version=version)
+    render_docx(context, staging, properties=properties)
     staging.chmod(private_modes()[0])
+    technical = technical_annex_staging_path(period, root)
+    technical.unlink(missing_ok=True)
+    render_docx(context, technical, TECHNICAL_TEMPLATE,
+                properties={**properties, "title": f"Phụ lục kỹ thuật báo cáo kỳ {period.code}"})
+    technical.chmod(private_modes()[0])
     audit(staging, [s["unit_name"] for s in agg["submissions"]])
     stage_workbook(agg, config=config, period=period, properties=properties, root=root)  # the annexes as .xlsx
     if pdf:

@@ -18,7 +18,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import ROOT, airflow_env
-from tests.helpers import docx_tables, docx_text, workspace_at
+from tests.helpers import docx_tables, docx_text, headings_at_page_foot, workspace_at
 
 pytestmark = pytest.mark.slow
 
@@ -33,17 +33,22 @@ OTHER_DECREASES = ("Chuyển đi", "Hộ không còn (chết)", "Nhập hộ")
 OTHER_INCREASES = ("Chuyển đến", "Tách hộ")
 
 
-def counted_from_workbooks(folder: Path) -> dict[str, list[tuple[int, int]]]:
-    """The identity's terms counted straight from the rosters of ``folder``'s workbooks with openpyxl (labels
-    as typed), in the order of tables 3a and 3b, then the count at the cut-off: (households, persons)."""
+def roster_records(path: Path) -> list[dict[str, object]]:
+    """A workbook's "Danh sách hộ NCC" rows read with openpyxl, by header as typed (not the product's reader)."""
+    ws = load_workbook(path, read_only=True, data_only=True)["Danh sách hộ NCC"]
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    return [dict(zip(rows[0], r, strict=False)) for r in rows[1:] if r[rows[0].index("Mã hộ")]]
+
+
+def counted_from_workbooks(folder: Path | list[Path]) -> dict[str, list[tuple[int, int]]]:
+    """The identity's terms counted straight from the rosters of ``folder``'s workbooks (or of the given
+    workbooks) with openpyxl (labels as typed), in the order of tables 3a and 3b, then the count at the cut-off:
+    (households, persons)."""
     poor, near = Counter(), Counter()
-    for path in sorted(folder.glob("[0-9]*.xlsx")):
-        ws = load_workbook(path, read_only=True, data_only=True)["Danh sách hộ NCC"]
-        rows = list(ws.iter_rows(min_row=4, values_only=True))
-        col = {h: i for i, h in enumerate(rows[0]) if h}
-        for r in rows[1:]:
-            if not r[col["Mã hộ"]]:
-                continue
+    paths = sorted(folder.glob("[0-9]*.xlsx")) if isinstance(folder, Path) else folder
+    for path in paths:
+        for rec in roster_records(path):
+            r, col = list(rec.values()), {h: i for i, h in enumerate(rec)}
             base, now, kind = r[col["Phân loại tại 01/01"]], r[col["Phân loại tại ngày chốt"]], r[col["Loại biến động"]]
             n = int(r[col["Số nhân khẩu"]])
             for counter, terms in (
@@ -71,8 +76,125 @@ def identity_table(tables: list[list[list[str]]], labels: tuple[str, ...]) -> li
     return [(int(r[2].replace(".", "")), int(r[3].replace(".", ""))) for r in table[1:len(labels) + 2]]
 
 
+FORBIDDEN = ("[Chuyên viên bổ sung", "Còn 0 hộ", "0,00%", "100,00%", "SHA-256", "phiên bản")
+LISTED = ("Nghèo", "Cận nghèo")
+LIVELIHOOD = (("Hỗ trợ: đào tạo nghề", "đào tạo nghề"), ("Hỗ trợ: giới thiệu việc làm", "giới thiệu việc làm"),
+              ("Hỗ trợ: con giống", "hỗ trợ con giống, hướng dẫn chăn nuôi"))
+
+
+def _n(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def check_capacity(report: Path, folder: Path, cutoff: str) -> None:
+    """§II.4 and §II.5 count supports by the roster's own column "Có khả năng lao động", recomputed here from the
+    workbooks with openpyxl."""
+    records = [r for p in sorted(folder.glob("[0-9]*.xlsx")) for r in roster_records(p)]
+    able = [r for r in records if r["Có khả năng lao động"]]
+    unable = [r for r in records if not r["Có khả năng lao động"]]
+    text = docx_text(report)
+    listed = sum(r["Phân loại tại ngày chốt"] in LISTED for r in able)
+    assert f"tại ngày {cutoff} có {listed} hộ nghèo, hộ cận nghèo có người có công có khả năng lao động." in text
+    loans = [r["Hỗ trợ: vay vốn ưu đãi (đồng)"] or 0 for r in able]
+    sentence = (f"vay vốn ưu đãi của Ngân hàng Chính sách xã hội {sum(v > 0 for v in loans)} hộ, số tiền "
+                f"{_n(sum(loans))} đồng; " + "; ".join(f"{label} {sum(bool(r[h]) for r in able)} hộ"
+                                                         for h, label in LIVELIHOOD))
+    assert sentence in text, sentence
+    listed = sum(r["Phân loại tại ngày chốt"] in LISTED for r in unable)
+    sponsored = [r["Số tiền đỡ đầu (đồng)"] or 0 for r in unable if r["Số tiền đỡ đầu (đồng)"]]
+    start = f"tại ngày {cutoff} có {listed} hộ nghèo, hộ cận nghèo có người có công không có khả năng lao động"
+    assert start in text
+    if sponsored:
+        assert f"{len(sponsored)} hộ được tổ chức, cá nhân nhận đỡ đầu, số tiền {_n(sum(sponsored))} đồng" in text
+    else:
+        assert start + "; từ ngày 01/01/2023, chưa có hộ nào được nhận đỡ đầu" in text
+    able_sponsored = [r["Số tiền đỡ đầu (đồng)"] for r in able if r["Số tiền đỡ đầu (đồng)"]]
+    if able_sponsored:
+        assert (f"Ngoài ra, {len(able_sponsored)} hộ có khả năng lao động được nhận đỡ đầu, số tiền "
+                f"{_n(sum(able_sponsored))} đồng.") in text
+
+
+def check_movement(report: Path, folder: Path) -> None:
+    """Bảng 3 lists every kind of change with each list's net change, recomputed from the workbooks (openpyxl),
+    and balances; the annex's Biểu 2a/2b give each unit's movement as counted from its own workbook, and the
+    district's as the sum."""
+    records = [r for p in sorted(folder.glob("[0-9]*.xlsx")) for r in roster_records(p)]
+    tables = docx_tables(report)
+    kinds = next(t for t in tables if t[0][1:] == ["Loại biến động", "Hộ nghèo có người có công (hộ)",
+                                                   "Hộ cận nghèo có người có công (hộ)"])
+    assert [r[1] for r in kinds[2:-1]] == ["Thoát nghèo", "Thoát cận nghèo", "Từ cận nghèo xuống nghèo", "Tái nghèo",
+                                          "Phát sinh nghèo", "Tái cận nghèo", "Phát sinh cận nghèo", "Chuyển đi",
+                                          "Hộ không còn (chết)", "Nhập hộ", "Chuyển đến", "Tách hộ"]
+
+    def signed(cell: str) -> int:
+        return int(cell.replace("\u2212", "-").replace("+", "")) if cell else 0
+
+    for col, label in ((2, "Nghèo"), (3, "Cận nghèo")):
+        start = sum(r["Phân loại tại 01/01"] == label for r in records)
+        end = sum(r["Phân loại tại ngày chốt"] == label for r in records)
+        assert (int(kinds[1][col]), int(kinds[-1][col])) == (start, end)
+        for row in kinds[2:-1]:
+            mine = [r for r in records if r["Loại biến động"] == row[1]]
+            net = (sum(r["Phân loại tại ngày chốt"] == label != r["Phân loại tại 01/01"] for r in mine)
+                   - sum(r["Phân loại tại 01/01"] == label != r["Phân loại tại ngày chốt"] for r in mine))
+            assert signed(row[col]) == net, (row, label)
+        assert start + sum(signed(r[col]) for r in kinds[2:-1]) == end
+    # per unit: Biểu 2a / 2b against each unit's own workbook
+    by_name = {"22810": "Thị trấn Tân Sơn", "22813": "Xã Lâm Sơn", "22816": "Xã Lương Sơn", "22819": "Xã Quảng Sơn",
+               "22822": "Xã Mỹ Sơn", "22825": "Xã Hòa Sơn", "22828": "Xã Ma Nới", "22831": "Xã Nhơn Sơn"}
+    annexes = [t for t in tables if len(t[0]) > 5 and t[0][2:6] == ["Tại ngày 01/01", "Tại ngày 01/01",
+                                                                   "Giảm trong kỳ", "Giảm trong kỳ"]]
+    assert len(annexes) == 2
+    total = {"poor": [0] * 11, "near_poor": [0] * 11}
+    for path in sorted(folder.glob("[0-9]*.xlsx")):
+        counted = counted_from_workbooks([path])
+        for name, table in zip(("poor", "near_poor"), annexes, strict=True):
+            c = counted[name]
+            want = [c[0][0], c[0][1], *(h for h, _ in c[1:8]), c[8][0], c[8][1]]
+            row = next(r for r in table if r[1] == by_name[path.name[:5]])
+            assert [int(x.replace(".", "")) for x in row[2:]] == want, (path.name, name)
+            total[name] = [a + b for a, b in zip(total[name], want, strict=True)]
+    for name, table in zip(("poor", "near_poor"), annexes, strict=True):
+        row = next(r for r in table if r[1] == "Toàn huyện")
+        assert [int(x.replace(".", "")) for x in row[2:]] == total[name], name
+
+
+def check_estimates(report: Path, workbook: Path) -> None:
+    """The annual report says its figures are estimates in its title, every caption of year figures, the chart
+    captions, the annexes' titles and the annex workbook's sheet titles (all but 1 January's)."""
+    lines = docx_text(report).splitlines()
+    est = "(ước thực hiện cả năm)"
+    assert lines[lines.index("BÁO CÁO") + 1].endswith(est)
+    captions = [x for x in lines if x.startswith(("Bảng ", "Biểu đồ ", "Biểu "))]
+    year_captions = [x for x in captions if not x.startswith(("Bảng 1a.", "Biểu 1a.", "Bảng 8a.", "Bảng 8b."))]
+    assert len(year_captions) >= 15 and [x for x in year_captions if "ước thực hiện cả năm" not in x] == []
+    for title in ("DANH SÁCH HỘ NGHÈO, HỘ CẬN NGHÈO CÓ THÀNH VIÊN", "SỐ LIỆU HỘ NGHÈO, HỘ CẬN NGHÈO THEO ĐƠN VỊ",
+                  "BIẾN ĐỘNG VÀ MỨC ĐỘ THIẾU HỤT", "DIỄN BIẾN CỦA TỪNG HỘ"):
+        line = next(x for x in lines if x.startswith(title))
+        assert line.endswith("(SỐ ƯỚC THỰC HIỆN CẢ NĂM)"), line
+    wb = load_workbook(workbook, read_only=True)
+    titles = {ws.title: ws["A1"].value for ws in wb.worksheets}
+    assert "PL V Diễn biến từng hộ" in titles and "Bảng 4 Hỗ trợ" in titles and "Bảng 7 Kinh phí" in titles
+    for sheet, title in titles.items():
+        assert title.endswith(est) != (sheet == "1a Số liệu 01-01"), (sheet, title)
+
+
 def check_year_reports(paths: list[Path]) -> None:
     """The acceptance checks of the year's three reports (6T, 9T, CN in order)."""
+    for path, (kind, cutoff) in zip(paths, (("6T", "30/04/2023"), ("9T", "31/07/2023"), ("CN", "31/10/2023")),
+                                    strict=True):
+        text = docx_text(path)
+        assert [f for f in FORBIDDEN if f in text] == [], path.name
+        folder = ROOT / "samples" / f"2023-{kind}"
+        check_capacity(path, folder, cutoff)
+        check_movement(path, folder)
+        targets = next(t for t in docx_tables(path) if t[0] == ["TT", "Mục tiêu", "Kết quả", "Đánh giá"])
+        if kind != "CN":  # a year-end target mid-year is in progress, not failed
+            assert targets[1][3].startswith("Đang thực hiện: còn"), targets[1]
+            assert targets[3][3].startswith("Đang thực hiện: còn thiếu hụt"), targets[3]
+    check_estimates(paths[-1], paths[-1].with_name("bao-cao-2023-CN-phu-luc.xlsx"))
+    for path in paths:  # the PDFs: no heading, caption or annex title left alone at a page's foot
+        assert headings_at_page_foot(path.with_suffix(".pdf")) == [], path.name
     assert [p.name for p in paths] == ["bao-cao-2023-6T.docx", "bao-cao-2023-9T.docx", "bao-cao-2023-CN.docx"]
     annual = paths[-1]
     tables = docx_tables(annual)
@@ -104,7 +226,7 @@ def check_year_reports(paths: list[Path]) -> None:
     assert by_code["22822-0002"][4:8] == ["Không có trên địa bàn", "-", "-", "Cận nghèo"]
     for earlier in paths[:-1]:
         text = docx_text(earlier)
-        assert "ước thực hiện cả năm" not in text and "Phụ lục VI" not in text
+        assert "ước thực hiện cả năm" not in text and "Phụ lục V\n" not in text
 
 
 @pytest.fixture(scope="module")

@@ -96,3 +96,9 @@ def test_offices_through_a_period(config, tmp_path, capsys, monkeypatch):
     assert f"{culture} (VHTT): chưa nhận" in lines
     assert any(line.startswith(f"{config.office('MTTQ').name} (MTTQ): hợp lệ") for line in lines)
     assert any(line.startswith(f"{agri} (NN): không hợp lệ") for line in lines)
+
+    # the preflight names the absent office too (exit 1: a required unit without a valid workbook)
+    assert main(["preflight", "2023-6T"]) == 1
+    out = capsys.readouterr().out
+    assert out.count(culture) == 1 and agri in out
+    assert "[Chuyên viên bổ sung" not in report

@@ -197,3 +197,11 @@ def test_rendering_again_gives_the_same_docx_bytes(run, config, tmp_path):
                                properties=document_properties(agg, config=config, period=period)).read_bytes())
         time.sleep(2.1 * (1 - i))  # zip times have a 2-second resolution
     assert out[0] == out[1] == run.read_bytes()  # and the same as the published report
+
+
+def test_no_heading_ends_a_page(run):
+    """No section heading, caption or annex title is the last line of a page (pdftotext page by page): headings
+    keep with the text after them."""
+    from tests.helpers import headings_at_page_foot
+
+    assert headings_at_page_foot(run.with_suffix(".pdf")) == []

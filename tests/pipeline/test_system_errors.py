@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import docx_tables, drop, find_row, roster_rows, workspace_at
+from tests.helpers import docx_tables, drop, find_row, roster_rows, technical_annex, workspace_at
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples" / "2023-6T"
@@ -181,7 +181,7 @@ def test_validation_crash_leaves_other_units_report_lines_unchanged(config, plan
         assert unit_line(faulty[code]) == unit_line(clean[code])
 
     def status_table(path: Path) -> list[list[str]]:
-        return next(t for t in docx_tables(path) if any("Kết quả kiểm tra" in r for r in t))
+        return next(t for t in docx_tables(technical_annex(path)) if any("Kết quả kiểm tra" in r for r in t))
 
     clean_table = status_table(plan_root / "reports" / "2023" / "6T" / "v1" / "bao-cao-2023-6T.docx")
     faulty_table = status_table(report)
@@ -190,7 +190,7 @@ def test_validation_crash_leaves_other_units_report_lines_unchanged(config, plan
         if "Xã Nhơn Sơn" not in clean_row:
             assert faulty_row == clean_row
     assert find_row(faulty_table, "Xã Nhơn Sơn")[2:] == ["Đã nhận", "Trễ hạn", "Chưa kiểm tra được (lỗi hệ thống)"]
-    sources = next(t for t in docx_tables(report) if any("Mã SHA-256" in r for r in t))
+    sources = next(t for t in docx_tables(technical_annex(report)) if any("Mã SHA-256" in r for r in t))
     assert find_row(sources, "Xã Nhơn Sơn")[7] == "chưa kiểm tra được (lỗi hệ thống)"
 
     page = status_page_path(period, tmp_path).read_text(encoding="utf-8")

@@ -17,12 +17,15 @@ import pandas as pd
 from pipeline import schema
 from pipeline.aggregate.tables import (
     UnitInput,
+    access_target,
     aggregate,
+    capacity_supports,
     coverage,
     cumulative_totals,
     deprivations,
     district_totals,
     funds,
+    movement_kinds,
     ncc_by_unit,
     ncc_households,
     ncc_poor_list,
@@ -132,12 +135,6 @@ def _without(config: Config, code: str, status: UnitStatus, *, required: bool = 
     """A unit without a valid version (no submission); ``required`` False for a unit only asked to report."""
     unit = dataclasses.replace(config.unit(code), required=required)
     return UnitInput(UnitState(unit, status))
-
-
-def _dims(**households: int) -> dict[str, Any]:
-    """A deprivations result whose dimensions have these poor households (others 0)."""
-    return {"dimensions": [{"code": c, "label": label, "households": households.pop(c, 0)}
-                           for c, label in DIMENSIONS]}
 
 
 # --- unit_table, district_totals ------------------------------------------------------------------------------
@@ -395,42 +392,121 @@ def test_coverage_says_which_units_are_covered_left_out_and_lacking(config):
 
 
 # --- targets ------------------------------------------------------------------------------------------------
+def _access(**households: int) -> dict[str, Any]:
+    """An :func:`access_target` result whose listed dimensions lack these households (others none)."""
+    dims = [{"code": c, "label": label, "households": households[c], "units": ["xã Ma Nới"]}
+            for c, label in DIMENSIONS if households.get(c)]
+    return {"base": 3, "households": max(households.values(), default=0), "dimensions": dims,
+            "listed": [label for _, label in DIMENSIONS]}
+
+
 def test_targets_met_when_nothing_is_left(config):
-    """No poor NCC household, nobody fell back or newly poor, no deprivation in the plan's dimensions (employment
-    is not one of them): all three targets met."""
+    """No poor NCC household, nobody fell back or newly poor, no household lacking a listed service: all three
+    targets met."""
     status = {"poor_households_current": 0, "change_fell_back_poor": 0, "change_new_poor": 0}
-    assert targets(status, _dims(employment=2), config) == [
+    assert targets(status, _access(), config) == [
         {"code": "no_ncc_poor", "value": 0, "met": True},
         {"code": "no_fallback", "value": 0, "met": True},
-        {"code": "access", "value": 0, "met": True, "dimensions": []},
+        {"code": "access", "value": 0, "met": True, "dimensions": [], "households": 0, "base": 3},
     ]
 
 
 def test_targets_not_met_and_not_assessable(config):
-    """2 poor NCC households, 1 fallen back + 1 newly poor, health and information deprived: none met, access's
-    value is the 2 dimensions; not assessable, the values stay and every ``met`` is None."""
+    """2 poor NCC households, 1 fallen back + 1 newly poor, health and information lacking: none met, access's
+    value is the 2 dimensions and its households the most lacking one; not assessable, every ``met`` is None."""
     status = {"poor_households_current": 2, "change_fell_back_poor": 1, "change_new_poor": 1}
-    depr = _dims(employment=3, health=1, information=2)
+    access = _access(health=1, information=2)
     expected = [
         {"code": "no_ncc_poor", "value": 2, "met": False},
         {"code": "no_fallback", "value": 2, "met": False},
-        {"code": "access", "value": 2, "met": False, "dimensions": ["Y tế", "Thông tin"]},
+        {"code": "access", "value": 2, "met": False, "dimensions": ["Y tế", "Thông tin"], "households": 2,
+         "base": 3},
     ]
-    assert targets(status, depr, config) == expected
-    assert targets(status, depr, config, assessable=False) == [{**t, "met": None} for t in expected]
+    assert targets(status, access, config) == expected
+    assert targets(status, access, config, assessable=False) == [{**t, "met": None} for t in expected]
 
 
 def test_targets_follow_the_configured_thresholds(config):
-    """With at most 2 poor NCC households, 1 fallen back and only health as target dimension: 2 poor and 1 newly
-    poor are met, 2 fallen back is not; information deprived does not matter, health does."""
+    """With at most 2 poor NCC households and 1 fallen back: 2 poor and 1 newly poor are met, 2 fallen back is
+    not."""
     lenient = dataclasses.replace(config, targets={"ncc_poor_households_by_year_end": 2, "ncc_fallback_or_new_poor": 1,
                                                    "ncc_poor_access_dimensions": ["health"]})
     status = {"poor_households_current": 2, "change_fell_back_poor": 0, "change_new_poor": 1}
-    assert [t["met"] for t in targets(status, _dims(information=2), lenient)] == [True, True, True]
+    assert [t["met"] for t in targets(status, _access(), lenient)] == [True, True, True]
     status = {"poor_households_current": 3, "change_fell_back_poor": 1, "change_new_poor": 1}
-    result = targets(status, _dims(health=1, information=2), lenient)
+    result = targets(status, _access(health=1), lenient)
     assert [(t["value"], t["met"]) for t in result] == [(3, False), (2, False), (1, False)]
     assert result[2]["dimensions"] == ["Y tế"]
+
+
+def test_access_target_follows_households_poor_on_1_january_wherever_they_are_now(config):
+    """Target 3 is judged on households poor on 01/01 or now: one escaped to near-poor still lacking adult
+    education (d05) and information (d12) counts, one that moved away does not, a near-poor one never poor does
+    not; employment (d01) is not a listed service, so a household lacking only it is not counted."""
+    roster = _roster(
+        _hh("22828-0001", "poor", "near_poor", "escaped_poverty", 6, ("d05", "d12")),
+        _hh("22828-0002", "poor", "average", "escaped_poverty", 5, ("d12",)),
+        _hh("22828-0003", "poor", "not_listed", "moved_away", 4, ("d07",)),
+        _hh("22828-0004", "near_poor", "near_poor", "unchanged", 3, ("d09",)),
+        _hh("22828-0005", "poor", "poor", "unchanged", 3, ("d01",)))
+    roster["unit_name"] = "xã Ma Nới"
+    got = access_target(roster, config)
+    assert got["base"] == 3  # 0001, 0002, 0005: poor on 01/01 or now, still in the area
+    assert got["households"] == 2
+    assert [(d["code"], d["households"], d["units"]) for d in got["dimensions"]] == [
+        ("education", 1, ["xã Ma Nới"]), ("information", 2, ["xã Ma Nới"])]
+    assert got["listed"] == ["Y tế", "Giáo dục", "Nhà ở", "Nước sinh hoạt và vệ sinh", "Thông tin"]
+    only_information = dataclasses.replace(config, targets={**config.targets,
+                                                            "ncc_poor_access_dimensions": ["information"]})
+    assert access_target(roster, only_information)["households"] == 2
+    assert access_target(_roster(), config) == {"base": 0, "households": 0, "dimensions": [],
+                                                "listed": got["listed"]}
+
+
+def test_capacity_supports_split_by_the_rosters_own_column(config):
+    """Supports are counted apart for households with and without working capacity (the roster's column): a
+    sponsored household that can work is counted with those that can; households listed are those poor or
+    near-poor at the cut-off."""
+    roster = _roster(
+        _hh("22828-0001", "poor", "poor", "unchanged", 6, working_capacity=True, support_job_placement=True,
+            sponsor_amount_vnd=2_000_000),
+        _hh("22828-0002", "near_poor", "near_poor", "unchanged", 3, working_capacity=True, support_livestock=True),
+        _hh("22828-0003", "near_poor", "near_poor", "unchanged", 2, working_capacity=False,
+            support_health_insurance=True, sponsor_amount_vnd=1_500_000),
+        _hh("22828-0004", "near_poor", "not_listed", "moved_away", 2, working_capacity=False,
+            support_livestock=True))
+    got = capacity_supports(roster)
+    able = {s["code"]: (s["households"], s["amount_vnd"]) for s in got["able"]["supports"]}
+    unable = {s["code"]: (s["households"], s["amount_vnd"]) for s in got["unable"]["supports"]}
+    assert got["able"]["households"] == 2 and got["unable"]["households"] == 1
+    assert able["support_job_placement"] == (1, None) and able["support_livestock"] == (1, None)
+    assert able["sponsor_amount_vnd"] == (1, 2_000_000)
+    assert unable["sponsor_amount_vnd"] == (1, 1_500_000) and unable["support_health_insurance"] == (1, None)
+    assert unable["support_livestock"] == (1, None) and unable["support_job_placement"] == (0, None)
+
+
+def test_movement_kinds_list_every_kind_and_balance(config):
+    """Every kind of change but "unchanged" is a row; each row is the net change of each list (None when the
+    kind cannot touch it); 1 January plus the rows gives the cut-off on both lists."""
+    roster = _roster(
+        _hh("1", "poor", "near_poor", "escaped_poverty", 5),
+        _hh("2", "poor", "average", "escaped_poverty", 4),
+        _hh("3", "near_poor", "poor", "near_poor_to_poor", 3),
+        _hh("4", "near_poor", "not_listed", "moved_away", 2),
+        _hh("5", "not_listed", "near_poor", "split_off", 2),
+        _hh("6", "near_poor", "not_listed", "died_out", 1),
+        _hh("7", "average", "poor", "new_poor", 4),
+        _hh("8", "near_poor", "near_poor", "unchanged", 3))
+    got = movement_kinds(roster, config)
+    rows = {r["code"]: (r["poor"], r["near_poor"]) for r in got["rows"]}
+    assert [r["code"] for r in got["rows"]] == list(CHANGE_CODES)
+    assert rows["escaped_poverty"] == (-2, 1)
+    assert rows["near_poor_to_poor"] == (1, -1)
+    assert rows["moved_away"] == (0, -1) and rows["died_out"] == (0, -1) and rows["split_off"] == (0, 1)
+    assert rows["new_poor"] == (1, None) and rows["escaped_near_poverty"] == (None, 0)
+    assert got["start"] == {"poor": 2, "near_poor": 4} and got["end"] == {"poor": 2, "near_poor": 3}
+    for name in ("poor", "near_poor"):
+        assert got["start"][name] + sum(r[name] or 0 for r in got["rows"]) == got["end"][name]
 
 
 # --- Annex lists --------------------------------------------------------------------------------------------
@@ -462,31 +538,36 @@ def test_ncc_poor_list_lists_households_poor_at_either_date_sorted(config):
 
 def test_ncc_households_lists_poor_and_near_poor_with_blanks_made_plain(config):
     """Households poor or near-poor at either date, sorted by unit code then household code (an average household
-    is not listed); a blank village is "", a blank member count 0, blank amounts 0 and unset flags False."""
+    is not listed); a blank village is "", a blank member count 0, blank amounts 0 and unset flags False; the NCC
+    categories as a list of letters; the commune's decision number and date (ISO), "" when blank."""
     ma_noi = _roster(
         _hh("22828-0002", "poor", "near_poor", "escaped_poverty", 5, ("d07",), village=None,
             support_loan_vnd=50_000_000, support_livestock=True, support_health_insurance=True),
         _hh("22828-0001", "near_poor", "average", "escaped_near_poverty", None, head_name="Katơr Văn Sáu",
-            sponsor_amount_vnd=1_000_000),
+            sponsor_amount_vnd=1_000_000, ncc_categories="g;tn"),
         _hh("22828-0003", "average", "average", "unchanged", 3))
     tan_son = _roster(_hh("TS-0001", "not_listed", "poor", "moved_in", 2, ("d01", "d02"),
-                          support_housing_vnd=30_000_000, support_vocational_training=True))
+                          support_housing_vnd=30_000_000, support_vocational_training=True,
+                          decision_number="31/QĐ-UBND", decision_date=dt.date(2023, 3, 2)))
     roster = _district((config.unit(MA_NOI), ma_noi), (config.unit(TAN_SON), tan_son))
     nothing = {"support_loan_vnd": 0, "support_housing_vnd": 0, "sponsor_amount_vnd": 0,
                "support_vocational_training": False, "support_job_placement": False, "support_livestock": False,
                "support_health_insurance": False}
     assert ncc_households(roster) == [
         {"unit_code": TAN_SON, "unit_name": "thị trấn Tân Sơn", "household_code": "TS-0001",
-         "head_name": "Chủ hộ TS-0001", "village": "Thôn Tà Nôi", "members": 2, "status_baseline": "not_listed",
-         "status_current": "poor", "change_kind": "moved_in", "deprived": ["d01", "d02"],
+         "head_name": "Chủ hộ TS-0001", "village": "Thôn Tà Nôi", "members": 2, "ncc_categories": ["tn"],
+         "status_baseline": "not_listed", "status_current": "poor", "change_kind": "moved_in",
+         "decision_number": "31/QĐ-UBND", "decision_date": "2023-03-02", "deprived": ["d01", "d02"],
          "supports": {**nothing, "support_housing_vnd": 30_000_000, "support_vocational_training": True}},
         {"unit_code": MA_NOI, "unit_name": "xã Ma Nới", "household_code": "22828-0001", "head_name": "Katơr Văn Sáu",
-         "village": "Thôn Tà Nôi", "members": 0, "status_baseline": "near_poor", "status_current": "average",
-         "change_kind": "escaped_near_poverty", "deprived": [],
+         "village": "Thôn Tà Nôi", "members": 0, "ncc_categories": ["g", "tn"], "status_baseline": "near_poor",
+         "status_current": "average", "change_kind": "escaped_near_poverty", "decision_number": "",
+         "decision_date": "", "deprived": [],
          "supports": {**nothing, "sponsor_amount_vnd": 1_000_000}},
         {"unit_code": MA_NOI, "unit_name": "xã Ma Nới", "household_code": "22828-0002",
-         "head_name": "Chủ hộ 22828-0002", "village": "", "members": 5, "status_baseline": "poor",
-         "status_current": "near_poor", "change_kind": "escaped_poverty", "deprived": ["d07"],
+         "head_name": "Chủ hộ 22828-0002", "village": "", "members": 5, "ncc_categories": ["tn"],
+         "status_baseline": "poor", "status_current": "near_poor", "change_kind": "escaped_poverty",
+         "decision_number": "", "decision_date": "", "deprived": ["d07"],
          "supports": {**nothing, "support_loan_vnd": 50_000_000, "support_livestock": True,
                       "support_health_insurance": True}},
     ]
@@ -556,7 +637,7 @@ def test_period_figures_over_valid_units_with_a_required_unit_lacking(config):
     assert fig["targets"] == [
         {"code": "no_ncc_poor", "value": 2, "met": None},
         {"code": "no_fallback", "value": 1, "met": None},
-        {"code": "access", "value": 1, "met": None, "dimensions": ["Y tế"]},
+        {"code": "access", "value": 1, "met": None, "dimensions": ["Y tế"], "households": 1, "base": 3},
     ]
 
 

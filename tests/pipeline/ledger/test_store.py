@@ -88,11 +88,11 @@ def test_corrected_version_after_failed_one(ledger_env, config, test_set):
     cell = wb["Danh sách hộ NCC"]["G5"]
     assert cell.comment is not None and "vượt quá" in cell.comment.text
     assert cell.fill.fgColor.rgb.endswith("FFC7CE")
-    from tests.helpers import docx_tables, find_row
+    from tests.helpers import docx_tables, find_row, technical_annex
 
-    status = next(t for t in docx_tables(report) if any("Kết quả kiểm tra" in r for r in t))
+    status = next(t for t in docx_tables(technical_annex(report)) if any("Kết quả kiểm tra" in r for r in t))
     assert find_row(status, "Xã Hòa Sơn")[2:] == ["Đã nhận", "Đúng hạn", "Hợp lệ"]
-    sources = next(t for t in docx_tables(report) if any("Mã SHA-256" in r for r in t))
+    sources = next(t for t in docx_tables(technical_annex(report)) if any("Mã SHA-256" in r for r in t))
     row = find_row(sources, "Xã Hòa Sơn")
     assert (row[2], row[3], row[6]) == ("22825_hoa_son.xlsx", "2", v2.sha256)
 
@@ -112,11 +112,11 @@ def test_valid_version_then_failing_one(ledger_env, config, test_set):
     agg = json.loads((root / "work" / "2023-6T" / "aggregates.json").read_text(encoding="utf-8"))
     hoa = next(s for s in agg["submissions"] if s["unit_code"] == "22825")
     assert (hoa["status"], hoa["version"], hoa["newer_failed"]) == ("valid", 1, {"version": 2, "errors": 2})
-    from tests.helpers import docx_tables, find_row
+    from tests.helpers import docx_tables, find_row, technical_annex
 
-    status = next(t for t in docx_tables(report) if any("Kết quả kiểm tra" in r for r in t))
+    status = next(t for t in docx_tables(technical_annex(report)) if any("Kết quả kiểm tra" in r for r in t))
     assert find_row(status, "Xã Hòa Sơn")[4] == "Hợp lệ"
-    sources = next(t for t in docx_tables(report) if any("Mã SHA-256" in r for r in t))
+    sources = next(t for t in docx_tables(technical_annex(report)) if any("Mã SHA-256" in r for r in t))
     row = find_row(sources, "Xã Hòa Sơn")
     assert (row[3], row[7]) == ("1", "0 lỗi, 0 cảnh báo; phiên bản 2 gửi sau có 2 lỗi, chưa dùng")
     used = {code: summary_cells(SAMPLES / name)["poor_households"][1]

@@ -21,7 +21,15 @@ from pipeline.config import Unit
 from pipeline.ledger import timeliness as tl
 from pipeline.ledger.store import Ledger
 from pipeline.render.timeliness import report_context
-from tests.helpers import docx_tables, drop, find_row, reset_database, set_narrative, workspace_at
+from tests.helpers import (
+    docx_tables,
+    drop,
+    find_row,
+    reset_database,
+    set_narrative,
+    technical_annex,
+    workspace_at,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = ROOT / "samples" / "2023-6T"
@@ -290,7 +298,7 @@ def test_version_after_the_lock_is_used_only_once_reopened(ledger_url, tmp_path,
     html = " ".join(status_page_path(period, root).read_text(encoding="utf-8").split())
     assert "phiên bản 2: nhận sau ngày khóa sổ, chưa được mở lại — đã lưu trữ, chưa dùng cho báo cáo" in html
     assert "Kỳ báo cáo khóa sổ lúc 15/05/2023 00:00" in html
-    rates = next(t for t in docx_tables(report) if any("Căn cứ" in r for r in t))
+    rates = next(t for t in docx_tables(technical_annex(report)) if any("Căn cứ" in r for r in t))
     assert find_row(rates, "Xã Ma Nới")[2:] == ["Đúng hạn", "Phiên bản đầu tiên nhận trước hạn", "1", "1", "1", "1",
                                                "100%"]
 
@@ -329,10 +337,11 @@ def test_reopen_refuses_unknown_unit_and_empty_reason(ledger_url, tmp_path, monk
 
 
 def test_report_rates_table_on_the_plan_samples(plan_root):
-    """The plan samples (found by intake long after the deadline): table 7a says each unit is late by its first
-    version, 1 period expected, received, none on time, valid; the district line sums them."""
+    """The plan samples (found by intake long after the deadline): the technical annex's rates table says each
+    unit is late by its first version, 1 period expected, received, none on time, valid; the district line sums
+    them."""
     report = plan_root / "reports" / "2023" / "6T" / "v1" / "bao-cao-2023-6T.docx"
-    rates = next(t for t in docx_tables(report) if any("Căn cứ" in r for r in t))
+    rates = next(t for t in docx_tables(technical_annex(report)) if any("Căn cứ" in r for r in t))
     assert rates[1] == ["TT", "Đơn vị", "Thời hạn", "Căn cứ", "Phải báo cáo", "Đã nhận", "Đúng hạn", "Hợp lệ",
                         "Tỷ lệ đúng hạn"]
     assert rates[2] == ["1", "Thị trấn Tân Sơn", "Trễ hạn", "Phiên bản đầu tiên nhận sau hạn", "1", "1", "0", "1",
@@ -342,7 +351,7 @@ def test_report_rates_table_on_the_plan_samples(plan_root):
     from tests.helpers import docx_text
 
     assert ("Kỳ này có 8 đơn vị phải báo cáo: đã nhận 8 báo cáo (tỷ lệ 100%), đúng hạn 0 (tỷ lệ 0%), hợp lệ 8 "
-            "(tỷ lệ 100%).") in docx_text(report)
+            "(tỷ lệ 100%).") in docx_text(technical_annex(report))
 
 
 def test_moved_deadline_is_stamped_by_intake_and_receive(ledger_url, tmp_path):

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[3]
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 POOR, NEAR = "Nghèo", "Cận nghèo"
 SHEETS = ["1a Số liệu 01-01", "1b Số liệu ngày chốt", "2a Biến động hộ nghèo", "2b Biến động cận nghèo",
-          "3a Thiếu hụt hộ nghèo", "3b Thiếu hụt cận nghèo", "Danh sách hộ"]
+          "3a Thiếu hụt hộ nghèo", "3b Thiếu hụt cận nghèo", "Danh sách hộ", "Bảng 4 Hỗ trợ", "Bảng 7 Kinh phí"]
 HOUSEHOLD_TITLE = "DANH SÁCH HỘ NGHÈO, HỘ CẬN NGHÈO CÓ THÀNH VIÊN LÀ NGƯỜI CÓ CÔNG VỚI CÁCH MẠNG"
 
 
@@ -265,14 +265,17 @@ def test_household_list_names_every_poor_or_near_poor_ncc_household(moved, confi
         supports = "; ".join(
             f"{label}: {_n(int(r[k]))}" if k.endswith("_vnd") else label
             for k, label in SUPPORTS if (k.endswith("_vnd") and r[k]) or (not k.endswith("_vnd") and _x(r[k])))
+        categories = ", ".join(c.strip() for c in str(r["ncc_categories"]).split(";"))
         assert rows[i] == [str(i + 1), names[code], r["household_code"], r["head_name"], r["village"],
-                           r["status_baseline"], r["status_current"], r["change_kind"], deprived, supports]
-        assert xrows[i][:9] == [i + 1, names[code], r["household_code"], r["head_name"], r["village"],
-                                r["status_baseline"], r["status_current"], r["change_kind"], deprived or None]
-        assert xrows[i][9:] == [int(r[k] or 0) if k.endswith("_vnd") else ("x" if _x(r[k]) else None)
+                           _n(int(r["members_count"])), categories, r["status_baseline"], r["status_current"],
+                           r["change_kind"], deprived, supports]
+        assert xrows[i][:11] == [i + 1, names[code], r["household_code"], r["head_name"], r["village"],
+                                 int(r["members_count"]), categories, r["status_baseline"], r["status_current"],
+                                 r["change_kind"], deprived or None]
+        assert xrows[i][11:] == [int(r[k] or 0) if k.endswith("_vnd") else ("x" if _x(r[k]) else None)
                                 for k, _ in SUPPORTS]
-    escaped = next(row for row in rows if row[7] == "Thoát nghèo")
-    assert escaped[1] == "Xã Ma Nới" and escaped[5:7] == ["Nghèo", "Cận nghèo"]
+    escaped = next(row for row in rows if row[9] == "Thoát nghèo")
+    assert escaped[1] == "Xã Ma Nới" and escaped[7:9] == ["Nghèo", "Cận nghèo"]
 
 
 def test_workbook_sheets_headers_and_numbers(moved):
@@ -280,8 +283,8 @@ def test_workbook_sheets_headers_and_numbers(moved):
     amounts and rates are numbers with number formats; columns have widths; the properties name the office."""
     _, workbook, _ = _paths(moved)
     wb = load_workbook(workbook)
-    assert wb.sheetnames == SHEETS
-    for ws in wb:
+    assert wb.sheetnames == SHEETS  # no annex V before the annual report
+    for ws in wb.worksheets[:7]:
         assert ws.freeze_panes == "C4"
         assert ws["A2"].value == "TT" and ws["A2"].font.b and ws["B2"].value == "Đơn vị" and ws["B2"].font.b
         assert all(ws.column_dimensions[c].width >= 6 for c in "ABCDE")
@@ -340,8 +343,9 @@ def _sections(report: Path) -> list[tuple[str, dict]]:
 
 
 def test_annexes_are_on_landscape_pages_and_tables_fit(moved):
-    """Annexes I, IV and V (and III) are landscape sections (w:pgSz w:orient="landscape", wider than high);
-    every table of them fits between the margins. The body and annex II stay portrait."""
+    """Annexes I, III and IV are landscape sections (w:pgSz w:orient="landscape", wider than high); every
+    table of them fits between the margins. The body and annex II stay portrait. (Annex V, each household
+    through the year, is the annual report's only.)"""
     report, _, _ = _paths(moved)
     sections = _sections(report)
     by_annex = {}
@@ -350,14 +354,14 @@ def test_annexes_are_on_landscape_pages_and_tables_fit(moved):
             if f"\n{label}\n" in f"\n{text}\n" and label not in by_annex:
                 by_annex[label] = props
                 break
-    assert sorted(by_annex) == ["Phụ lục I", "Phụ lục II", "Phụ lục III", "Phụ lục IV", "Phụ lục V"]
-    for label in ("Phụ lục I", "Phụ lục III", "Phụ lục IV", "Phụ lục V"):
+    assert sorted(by_annex) == ["Phụ lục I", "Phụ lục II", "Phụ lục III", "Phụ lục IV"]
+    for label in ("Phụ lục I", "Phụ lục III", "Phụ lục IV"):
         p = by_annex[label]
         assert p["orient"] == "landscape" and p["w"] > p["h"], label
         assert p["tables"] and all(w <= p["text_width"] for w in p["tables"]), (label, p)
     assert by_annex["Phụ lục II"]["orient"] in (None, "portrait")
     assert sections[0][1]["w"] < sections[0][1]["h"]
-    assert [len(by_annex[x]["tables"]) for x in ("Phụ lục I", "Phụ lục IV", "Phụ lục V")] == [1, 2, 4]
+    assert [len(by_annex[x]["tables"]) for x in ("Phụ lục I", "Phụ lục III", "Phụ lục IV")] == [1, 2, 4]
 
 
 def test_copy_without_the_household_annex(moved, config, tmp_path):
@@ -426,5 +430,6 @@ def test_workbook_wording_is_the_templates():
     expected = [a["title"] for a in words["annexes"].values()] + [a["label"] for a in words["annexes"].values()]
     for table in words["tables"].values():
         expected += [cell for row in table["header"] for cell, _span in row if cell]
+    expected = [w.replace("{year}", "{{ period.year }}") for w in expected]
     missing = sorted({" ".join(w.split()) for w in expected if " ".join(w.split()) not in text})
     assert missing == []

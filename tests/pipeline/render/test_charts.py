@@ -195,7 +195,7 @@ def test_year_chart_reads_the_years_series(config):
     points = year["image"].draw().values["points"]
     assert points == [{"label": "Đầu năm", "poor": 3, "near_poor": 20},
                       {"label": "6 tháng đầu năm", "poor": 3, "near_poor": 21},
-                      {"label": "Năm", "poor": 2, "near_poor": 23}]
+                      {"label": "Năm (ước)", "poor": 2, "near_poor": 23}]  # the annual point: an estimate
     # the 6-month report itself shows 1 January and its own cut-off only
     first = charts.chart_context(six, config=config, period=config.period("2023-6T"))["year"]
     assert [p["label"] for p in first["periods"]] == ["6 tháng đầu năm"] and first["missing"] == []

@@ -60,7 +60,7 @@ def test_the_email_copy_has_no_household_annex(root, tmp_path, head_names):
     text = docx_text(copy) + document_text(copy)
     assert [n for n in head_names if n in text] == []
     assert "DANH SÁCH HỘ NGHÈO CÓ THÀNH VIÊN LÀ NGƯỜI CÓ CÔNG VỚI CÁCH MẠNG" not in text
-    assert "Phụ lục II" in text and "Phụ lục III" in text and "NGUỒN SỐ LIỆU" in text
+    assert "Phụ lục II" in text and "Phụ lục III" in text and "SỐ LIỆU HỘ NGHÈO, HỘ CẬN NGHÈO THEO ĐƠN VỊ" in text
     assert "Xã Ma Nới" in text and "Số:" in text
     import docx
 
