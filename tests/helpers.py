@@ -188,9 +188,10 @@ def edited_document_xml(source: Path, out: Path, edit: Callable[[str], str]) -> 
     return out
 
 
-# A heading, caption or annex title as pdftotext prints it: it must never be a page's last line (keep with next).
+# A heading, caption, annex title or lead-in line ("Đề xuất, kiến nghị của các đơn vị:") as pdftotext prints it:
+# it must never be a page's last line (keep with next).
 HEADING = re.compile(r"^(?:[IVX]+\. [A-ZĐ]|\d+\. \S.{0,80}$|(?:Bảng|Biểu đồ|Biểu) \d+[a-z]?[.:] |Phụ lục [IVX]+$|"
-                     r"[A-ZĐ][A-ZĐÀ-Ỹ ,\-]{15,}$)")
+                     r"[A-ZĐ][A-ZĐÀ-Ỹ ,\-]{15,}$|.*:$)")
 
 
 def headings_at_page_foot(pdf: Path) -> list[tuple[int, str]]:

@@ -272,7 +272,7 @@ def legends(agg: dict[str, Any], *, config: Config, period: Period) -> dict[str,
     trong hộ gia đình; …": the deprivation indicators by number) and ``legend_categories`` (the NCC
     categories the listed households have, by letter: "g: Thương binh, …; tn: Thân nhân …"; "" when none)."""
     try:
-        source = config.standard_on(period.cutoff).source
+        source = config.standard_on(period.cutoff).source.split(" (", 1)[0]  # the decree and article alone
     except Exception:  # a period no standard covers: the indicators are still decree 07's (the form's columns)
         source = ""
     indicators = "; ".join(f"{int(i['code'][1:])}. {i['label']}" for i in config.reference["indicators"])

@@ -85,7 +85,7 @@ TEMPLATE_VARIABLES = frozenset({
 # a field not listed (a misspelt field would otherwise fail only when the report is rendered). A variable not
 # listed here has its fields unchecked. A test keeps these equal to what build_context gives.
 TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
-    "doc": frozenset({"issuer_parent", "issuer", "issuer_short", "number", "number_suffix", "dateline",
+    "doc": frozenset({"issuer_parent", "issuer", "issuer_short", "number", "number_suffix", "dateline", "date_words",
                       "summary_line", "recipient_of_report", "recipients", "archive", "signer_authority",
                       "signer_title", "signer_name", "plan"}),
     "period": frozenset({"code", "label", "name", "kind", "year", "previous_year", "cutoff", "baseline", "estimate"}),
@@ -273,6 +273,7 @@ def _document(config: Config, period: Period) -> dict[str, Any]:
         "number": d.get("number") or "\u00a0" * 6,
         "number_suffix": d["number_suffix"],
         "dateline": dateline,
+        "date_words": dateline.split(", ", 1)[1],
         # "Kết quả thực hiện Kế hoạch … 6 tháng đầu năm 2023": what was done, then what, then when
         "summary_line": capitalise(f"{period.title.removesuffix(period.label).strip()} {plan['subject']} "
                                    f"{period.label} {period.year}"),
