@@ -126,7 +126,8 @@ def test_kill_then_rerun(tmp_path, clean_text, point):
         assert point != "render" and not point.endswith("@v[0-9]*")
         names = {p.name for p in (root / REPORT).parent.iterdir()}
         assert names - {"bao-cao-2023-6T.pdf"} == {  # the PDF when LibreOffice could make it
-            "bao-cao-2023-6T.docx", "bao-cao-2023-6T-phu-luc.xlsx", "phien-ban.json", "tong-hop-2023-6T.json"}
+            "bao-cao-2023-6T.docx", "bao-cao-2023-6T-phu-luc.xlsx", "bao-cao-2023-6T-ky-thuat.docx", "phien-ban.json",
+            "tong-hop-2023-6T.json"}
     assert versions_on_disk(root) == ([1] if (root / REPORT).exists() else [])
 
     again = run_pipeline(root)

@@ -26,6 +26,7 @@ from tests.helpers import (
     find_row,
     roster_rows,
     summary_cells,
+    technical_annex,
     workspace_at,
 )
 
@@ -90,11 +91,15 @@ def test_report_totals_equal_raw_cells(dag_run, test_set):
 
 
 def test_missing_and_invalid_units_shown(dag_run):
-    """The missing unit reads "Chưa nhận"; the invalid one "Không hợp lệ (2 lỗi)" with no figures."""
+    """Both units without a valid report have no figures in Bảng 1; the report's one receipt sentence names the
+    missing one and the invalid one; the technical annex beside it reads "Chưa nhận" for the missing unit and
+    "Không hợp lệ (2 lỗi)" for the invalid one."""
     _, _, report, _ = dag_run
     table = next(t for t in docx_tables(report) if any("Cộng các đơn vị hợp lệ" in r for r in t))
-    assert find_row(table, "Xã Lương Sơn")[2:] == ["-"] * 7 + ["Chưa nhận"]
-    assert find_row(table, "Xã Hòa Sơn")[2:] == ["-"] * 7 + ["Không hợp lệ (2 lỗi)"]
+    assert find_row(table, "Xã Lương Sơn")[2:] == ["-"] * 7
+    assert find_row(table, "Xã Hòa Sơn")[2:] == ["-"] * 7
+    assert "chưa gửi: xã Lương Sơn" in docx_text(report) and "báo cáo chưa hợp lệ: xã Hòa Sơn" in docx_text(report)
+    report = technical_annex(report)
     status = next(t for t in docx_tables(report) if any("Kết quả kiểm tra" in r for r in t))
     assert find_row(status, "Xã Lương Sơn")[2:] == ["Chưa nhận", "-", "-"]
     hoa_son = find_row(status, "Xã Hòa Sơn")
@@ -102,7 +107,7 @@ def test_missing_and_invalid_units_shown(dag_run):
     assert hoa_son[2:] == ["Đã nhận", "Trễ hạn", "Không hợp lệ (2 lỗi)"]
     sources = next(t for t in docx_tables(report) if any("Mã SHA-256" in r for r in t))
     assert find_row(sources, "Xã Hòa Sơn")[7] == "2 lỗi, 0 cảnh báo"
-    text = docx_text(report)
+    text = docx_text(dag_run[2])
     assert "Số liệu cộng chưa gồm: xã Lương Sơn, xã Hòa Sơn" in text
     # rates are of the valid units, not of the whole district
     assert "* Tỷ lệ so với tổng số hộ nghèo (hoặc cận nghèo) của 6 đơn vị có báo cáo hợp lệ cùng thời điểm." in text
