@@ -80,7 +80,8 @@ def test_outputs_with_personal_data_are_owner_only(cli_run):
     assert sorted(p.name for p in others) == [".versions.lock", "v1"]
     assert stat.S_IMODE((folder / "versions.json").stat().st_mode) == 0o644
     assert sorted(p.name for p in (folder / "v1").iterdir()) == [
-        "bao-cao-2023-6T-phu-luc.xlsx", "bao-cao-2023-6T.docx", "bao-cao-2023-6T.pdf", "phien-ban.json",
+        "bao-cao-2023-6T-ky-thuat.docx", "bao-cao-2023-6T-phu-luc.xlsx", "bao-cao-2023-6T.docx", "bao-cao-2023-6T.pdf",
+        "phien-ban.json",
         "tong-hop-2023-6T.json"]
     assert stat.S_IMODE((folder / "v1" / "bao-cao-2023-6T-phu-luc.xlsx").stat().st_mode) == 0o600  # households
     assert stat.S_IMODE((folder / "v1" / "bao-cao-2023-6T.pdf").stat().st_mode) == 0o600  # the annex lists households
