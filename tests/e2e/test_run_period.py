@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import docx_tables, docx_text, drop, find_row, set_narrative, workspace_at
+from tests.helpers import docx_tables, docx_text, drop, find_row, set_narrative, technical_annex, workspace_at
 from tests.pipeline.test_orchestrator import SAMPLES, config_with
 
 
@@ -46,7 +46,7 @@ def test_requested_unit_never_counts_missing(tmp_path):
     units = next(t for t in tables if any("Toàn huyện" in r for r in t))
     assert set(find_row(units, "Ủy ban Mặt trận Tổ quốc huyện")[2:]) == {"-"}  # no figures, not "missing"
     # dropped today, long after the deadline: received, late
-    assert "Đã nhận 8/8 báo cáo (0 đúng hạn); 8 báo cáo hợp lệ." in docx_text(report)
+    assert "Đã nhận 8/8 báo cáo (0 đúng hạn); 8 báo cáo hợp lệ." in docx_text(technical_annex(report))
 
 
 @pytest.mark.slow
@@ -94,9 +94,9 @@ def test_versions_that_could_not_be_validated(tmp_path, config, monkeypatch):
     assert unit_line(ma_noi) == ("Xã Ma Nới (22828): hợp lệ — phiên bản 1: 0 lỗi, 0 cảnh báo, trễ hạn; phiên bản 2 "
                                  "gửi sau chưa kiểm tra được (lỗi hệ thống), báo cáo chưa dùng")
     assert agg["assessable"] is True  # Nhơn Sơn validated this time
-    status = next(t for t in docx_tables(report) if any("Kết quả kiểm tra" in r for r in t))
+    status = next(t for t in docx_tables(technical_annex(report)) if any("Kết quả kiểm tra" in r for r in t))
     assert find_row(status, "Xã Ma Nới")[2:] == ["Đã nhận", "Trễ hạn", "Hợp lệ"]
-    sources = next(t for t in docx_tables(report) if any("Mã SHA-256" in r for r in t))
+    sources = next(t for t in docx_tables(technical_annex(report)) if any("Mã SHA-256" in r for r in t))
     assert find_row(sources, "Xã Ma Nới")[7] == (
         "0 lỗi, 0 cảnh báo; phiên bản 2 gửi sau chưa kiểm tra được (lỗi hệ thống), chưa dùng")
     units = next(t for t in docx_tables(report) if any("Toàn huyện" in r for r in t))
