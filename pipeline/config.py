@@ -180,6 +180,7 @@ class Config:
     reminders: dict[str, Any] = field(default_factory=dict)
     timeliness: dict[str, Any] = field(default_factory=dict)
     offices: tuple[Unit, ...] = field(default=())
+    portal: dict[str, Any] = field(default_factory=lambda: _Portal().model_dump())
 
     def offices_on(self, day: dt.date) -> list[Unit]:
         """Offices that reported on ``day``, in configuration order."""
@@ -565,6 +566,18 @@ class _Mail(_Model):
     feedback_location: StrictStr = ""  # where units read their feedback (shared folder, web address); "" = paths
 
 
+class _Portal(_Model):
+    """The upload page (:mod:`pipeline.portal`): where units reach it, how long a session lasts without use, the
+    largest upload, and how many failed logins an account (or an address) may make in a window before it waits."""
+
+    public_url: StrictStr = ""  # as units type it (behind the reverse proxy); "" = not published, mails name paths
+    session_minutes: Annotated[StrictInt, PydanticField(ge=5, le=720)] = 30
+    max_upload_mb: Annotated[StrictFloat, PydanticField(gt=0, le=200)] = 20
+    login_attempts: Annotated[StrictInt, PydanticField(ge=1, le=100)] = 5
+    login_window_seconds: Annotated[StrictInt, PydanticField(ge=10, le=3600)] = 60
+    secure_cookies: StrictBool = False  # True once published behind TLS: the session cookie is sent over HTTPS only
+
+
 class _Reminders(_Model):
     """Reminders before each deadline: ``days_before`` the deadline day (e.g. [7, 2])."""
 
@@ -627,6 +640,7 @@ class _Locale(_Model):
     mail: _Mail = _Mail()
     reminders: _Reminders = _Reminders()
     timeliness: _Timeliness = _Timeliness()
+    portal: _Portal = _Portal()
 
     @field_validator("timezone")
     @classmethod
@@ -863,6 +877,7 @@ def config_from_files(locality: Path, reference: Path, thresholds: Path) -> Conf
         mail=loc.mail.model_dump(mode="python"),
         reminders=loc.reminders.model_dump(mode="python"),
         timeliness=as_dict(loc.timeliness),
+        portal=loc.portal.model_dump(mode="python"),
     )
 
 

@@ -100,3 +100,4 @@ class Arrival(enum.StrEnum):
 
     INTAKE = "intake"  # an intake pass found it in the drop folder: stamped with the pass's time
     STAFF = "staff"  # district staff registered it with the time they received it (python -m pipeline receive)
+    UPLOAD = "upload"  # the unit sent it from the upload page (pipeline.portal): stamped when the upload ended

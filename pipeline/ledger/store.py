@@ -50,7 +50,7 @@ from pipeline.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-SCHEMA_HEAD = "0007_unit_identity"  # the newest revision in pipeline/ledger/migrations/versions/
+SCHEMA_HEAD = "0008_validation_notices"  # the newest revision in pipeline/ledger/migrations/versions/
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # PostgreSQL advisory lock keys (any two fixed 64-bit numbers; scoped to the ledger's database).
 SCHEMA_LOCK_KEY = 0x4C45_4447_0001
@@ -160,6 +160,24 @@ sightings = sa.Table(
     sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint("period", "name", name="uq_inbox_sightings_period_name"),
 )  # files of a drop folder listed but not yet taken: when first seen (pipeline.intake.inbox)
+
+
+notices = sa.Table(
+    "validation_notices",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("version_id", sa.Integer, nullable=False),  # submission_versions.id
+    sa.Column("period", sa.String(8), nullable=False),
+    sa.Column("unit_code", sa.String(5), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # VersionStatus announced
+    sa.Column("errors", sa.Integer, nullable=False),
+    sa.Column("warnings", sa.Integer, nullable=False),
+    sa.Column("queued_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),  # None: waiting (or its sending failed)
+    sa.Column("recipients", sa.Integer, nullable=True),  # how many addresses (never the message)
+    sa.Column("outcome", sa.String(16), nullable=True),  # "sent" | "no_address"
+    sa.UniqueConstraint("version_id", name="uq_validation_notices_version"),
+)  # one notice per version validated, queued by validation and sent once by the DAG ``notices``
 
 
 def _sqlite_file(url: sa.engine.URL) -> Path | None:
@@ -540,6 +558,62 @@ class Ledger:
             ).order_by(acceptances.c.accepted_at, acceptances.c.id)).all()
         return {r.indicator: {"justification": r.justification, "accepted_by": r.accepted_by,
                               "accepted_at": _aware(r.accepted_at)} for r in rows}
+
+    # --- notices of validation to the units (counts only) ---
+
+    def queue_notice(self, version: Version, *, status: str, errors: int, warnings: int, at: dt.datetime) -> bool:
+        """Queue the notice of ``version``'s verdict for its unit; False when it was already queued (a version is
+        announced once, even when validated again). Unattributed versions have no unit to tell: False."""
+        if version.unit_code is None:
+            return False
+        try:
+            with self.engine.begin() as c:
+                c.execute(notices.insert().values(
+                    version_id=version.id, period=version.period, unit_code=version.unit_code, status=status,
+                    errors=errors, warnings=warnings, queued_at=_utc(at)))
+        except sa.exc.IntegrityError:
+            return False
+        return True
+
+    def pending_notices(self) -> list[dict[str, Any]]:
+        """Notices not sent yet, oldest first: ``{"id", "version_id", "period", "unit_code", "status", "errors",
+        "warnings", "queued_at"}``."""
+        with self.engine.connect() as c:
+            rows = c.execute(sa.select(notices).where(notices.c.sent_at.is_(None))
+                             .order_by(notices.c.queued_at, notices.c.id)).all()
+        return [{"id": r.id, "version_id": r.version_id, "period": r.period, "unit_code": r.unit_code,
+                 "status": r.status, "errors": r.errors, "warnings": r.warnings, "queued_at": _aware(r.queued_at)}
+                for r in rows]
+
+    def claim_notice(self, notice_id: int, *, recipients: int, outcome: str, at: dt.datetime) -> bool:
+        """Mark a waiting notice as being sent (or as having no address); False when another run claimed it
+        first. Call before sending; :meth:`release_notice` if sending fails."""
+        with self.engine.begin() as c:
+            done = c.execute(notices.update().where(notices.c.id == notice_id, notices.c.sent_at.is_(None)).values(
+                sent_at=_utc(at), recipients=recipients, outcome=outcome))
+        return done.rowcount == 1
+
+    def release_notice(self, notice_id: int) -> None:
+        """A claimed notice whose sending failed waits again: the next run sends it."""
+        with self.engine.begin() as c:
+            c.execute(notices.update().where(notices.c.id == notice_id).values(sent_at=None, recipients=None,
+                                                                                 outcome=None))
+
+    def notices(self, period: str) -> list[dict[str, Any]]:
+        """Every notice of ``period``, oldest first, sent or not (as :meth:`pending_notices`, plus ``sent_at``,
+        ``recipients``, ``outcome``)."""
+        with self.engine.connect() as c:
+            rows = c.execute(sa.select(notices).where(notices.c.period == period)
+                             .order_by(notices.c.queued_at, notices.c.id)).all()
+        return [{"id": r.id, "version_id": r.version_id, "period": r.period, "unit_code": r.unit_code,
+                 "status": r.status, "errors": r.errors, "warnings": r.warnings, "queued_at": _aware(r.queued_at),
+                 "sent_at": _aware(r.sent_at), "recipients": r.recipients, "outcome": r.outcome} for r in rows]
+
+    def version_by_id(self, version_id: int) -> Version | None:
+        """The ledger row with this id, or None."""
+        with self.engine.connect() as c:
+            row = c.execute(sa.select(versions).where(versions.c.id == version_id)).one_or_none()
+        return self._row(row) if row is not None else None
 
     # --- reminders, approvals, deliveries (no message body, no personal data) ---
 

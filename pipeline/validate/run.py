@@ -178,6 +178,8 @@ def validate_version(version: Version, *, config: Config, ledger: Ledger, period
     system_error = outcome.system_error is not None
     ledger.record_validation(version.id, status=outcome.status, errors=outcome.errors, warnings=outcome.warnings,
                              findings_path=str(out), fingerprint=None if system_error else fp, validated_at=now)
+    if not system_error:  # word back to the unit, once per version (the DAG ``notices`` sends it)
+        ledger.queue_notice(version, status=outcome.status, errors=outcome.errors, warnings=outcome.warnings, at=now)
     return outcome, True
 
 

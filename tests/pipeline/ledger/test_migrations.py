@@ -15,7 +15,7 @@ from pipeline.ledger.store import MIGRATIONS_DIR
 
 T0 = dt.datetime(2023, 5, 2, 2, 0)
 HEAD_TABLES = {"alembic_version", "submission_versions", "outlier_acceptances", "reminders_sent", "report_approvals",
-               "report_deliveries", "period_reopenings", "inbox_sightings"}
+               "report_deliveries", "period_reopenings", "inbox_sightings", "validation_notices"}
 
 
 @pytest.fixture
@@ -59,12 +59,12 @@ def _insert_version(conn: sa.Connection, row_id: int, unit: str | None, number: 
 
 
 def test_upgrade_head_on_an_empty_file_creates_every_table(engine):
-    """An empty SQLite file upgraded to head has the eight tables, stamped 0007_unit_identity, with the arrival
+    """An empty SQLite file upgraded to head has the nine tables, stamped 0008_validation_notices, with the arrival
     columns required and versions unique per (period, unit, version)."""
     _migrate(engine, "upgrade", "head")
     schema = _schema(engine)
     assert set(schema) == HEAD_TABLES
-    assert _revision(engine) == ["0007_unit_identity"]
+    assert _revision(engine) == ["0008_validation_notices"]
     columns, uniques = schema["submission_versions"]
     assert (columns["received_at"], columns["received_via"], columns["received_by"], columns["unit_code"]) == (
         False, False, True, True)
@@ -78,18 +78,21 @@ def test_upgrade_head_on_an_empty_file_creates_every_table(engine):
     assert schema["inbox_sightings"] == ({"id": False, "period": False, "name": False, "inode": False,
                                           "first_seen_at": False},
                                          {"uq_inbox_sightings_period_name": ["period", "name"]})
+    assert schema["validation_notices"][1] == {"uq_validation_notices_version": ["version_id"]}
+    assert schema["validation_notices"][0]["sent_at"] is True and schema["validation_notices"][0]["errors"] is False
 
 
 @pytest.mark.parametrize(("revision", "tables"), [
     ("0001", {"alembic_version", "submission_versions", "outlier_acceptances"}),
     ("0003", {"alembic_version", "submission_versions", "outlier_acceptances"}),
-    ("0004_mail", HEAD_TABLES - {"period_reopenings", "inbox_sightings"}),
-    ("0005_timeliness", HEAD_TABLES - {"inbox_sightings"}),
-    ("0006_inbox_sightings", HEAD_TABLES),
+    ("0004_mail", HEAD_TABLES - {"period_reopenings", "inbox_sightings", "validation_notices"}),
+    ("0005_timeliness", HEAD_TABLES - {"inbox_sightings", "validation_notices"}),
+    ("0006_inbox_sightings", HEAD_TABLES - {"validation_notices"}),
+    ("0008_validation_notices", HEAD_TABLES),
 ])
 def test_each_revision_adds_its_tables(engine, revision, tables):
     """0001 creates versions and acceptances (0002 and 0003 add no table), 0004_mail the reminders, approvals and
-    deliveries, 0005 the reopenings, 0006 the inbox sightings."""
+    deliveries, 0005 the reopenings, 0006 the inbox sightings, 0008 the validation notices."""
     _migrate(engine, "upgrade", revision)
     assert set(sa.inspect(engine).get_table_names()) == tables
     assert _revision(engine) == [revision]

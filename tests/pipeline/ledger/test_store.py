@@ -453,7 +453,7 @@ def test_upgrade_from_a_ledger_created_without_migrations(backend, legacy, tmp_p
     insp = sa.inspect(ledger.engine)
     with ledger.engine.connect() as c:
         assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == [
-            "0007_unit_identity"]
+            "0008_validation_notices"]
     uniques = {u["name"]: u["column_names"] for u in insp.get_unique_constraints("inbox_sightings")}
     assert uniques == {"uq_inbox_sightings_period_name": ["period", "name"]}
     uniques = {u["name"]: u["column_names"] for u in insp.get_unique_constraints("submission_versions")}
@@ -513,8 +513,9 @@ def test_migrations_head_matches_the_code(tmp_path):
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     script = ScriptDirectory.from_config(cfg)
-    assert script.get_current_head() == SCHEMA_HEAD == "0007_unit_identity"
-    assert [r.revision for r in script.walk_revisions()] == ["0007_unit_identity", "0006_inbox_sightings",
+    assert script.get_current_head() == SCHEMA_HEAD == "0008_validation_notices"
+    assert [r.revision for r in script.walk_revisions()] == ["0008_validation_notices", "0007_unit_identity",
+                                                             "0006_inbox_sightings",
                                                              "0005_timeliness", "0004_mail", "0003", "0002", "0001"]
     insp = sa.inspect(Ledger(f"sqlite:///{tmp_path / 'l.sqlite'}").engine)
     for table in metadata.sorted_tables:

@@ -250,7 +250,7 @@ def test_upgrade_from_0003_adds_reopenings(ledger_url):
     engine.dispose()
     ledger = Ledger(ledger_url)
     with ledger.engine.connect() as c:
-        assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0007_unit_identity"
+        assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0008_validation_notices"
     assert [(v.version, v.received_at) for v in ledger.versions("2023-6T", "22828")] == [(1, at)]
     when = dt.datetime(2023, 6, 1, 9, tzinfo=HCM)
     record = ledger.reopen(period="2023-6T", unit_code="22828", reopened_by=" Nguyễn Văn A ",
