@@ -17,7 +17,9 @@ def test_notices_dag_runs_every_five_minutes_and_imports_no_mail_code_at_parse_t
     assert dag.catchup is False and dag.max_active_runs == 1 and "Rerun" in dag.doc_md
     assert list(dag.task_dict) == ["send_notices"]
     timetable = coerce_to_core_timetable(dag.timetable)
-    restriction = TimeRestriction(earliest=dt.datetime(2023, 5, 3, 2, 1, tzinfo=dt.UTC), latest=None, catchup=True)
+    import pendulum
+
+    restriction = TimeRestriction(earliest=pendulum.datetime(2023, 5, 3, 2, 1, tz="UTC"), latest=None, catchup=True)
     info = timetable.next_dagrun_info(last_automated_data_interval=None, restriction=restriction)
     assert info.run_after.astimezone(HCM) == dt.datetime(2023, 5, 3, 9, 5, tzinfo=HCM)
     source = (ROOT / "dags" / "notices.py").read_text(encoding="utf-8")
