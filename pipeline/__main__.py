@@ -146,6 +146,16 @@ def main(argv: list[str] | None = None) -> int:
     p_mov.add_argument("--to", required=True, dest="to_url",
                        help="địa chỉ SQLAlchemy của cơ sở dữ liệu mới, còn trống, ví dụ "
                             "postgresql+psycopg://user@127.0.0.1:5432/ledger")
+    p_web = sub.add_parser("portal", help="chạy trang gửi báo cáo cho các đơn vị (mặc định chỉ nghe trên 127.0.0.1)")
+    p_web.add_argument("--host", default="127.0.0.1", help="địa chỉ nghe (mặc định 127.0.0.1; công bố ra ngoài qua "
+                                                          "máy chủ chuyển tiếp có TLS)")
+    p_web.add_argument("--port", type=int, default=8090)
+    p_ac = sub.add_parser("accounts", help="tạo, cấp lại mật khẩu, khóa, mở khóa và liệt kê tài khoản trang gửi báo cáo")
+    p_ac.add_argument("action", choices=["create", "reset", "disable", "enable", "list"])
+    p_ac.add_argument("names", nargs="*", help="mã đơn vị (tài khoản đơn vị) hoặc tên tài khoản của huyện")
+    p_ac.add_argument("--district", action="store_true", help="tạo tài khoản của huyện: xem được mọi đơn vị")
+    p_ac.add_argument("--all-units", metavar="KY", default=None,
+                      help="tạo tài khoản cho mọi đơn vị báo cáo kỳ KY còn chưa có, ví dụ 2023-6T")
     sub.add_parser("check-units", help="đối chiếu các đơn vị trong cấu hình với danh mục đơn vị hành chính chính "
                                       "thức (mã, tên, loại, khu vực, thời gian hiệu lực)")
     args = parser.parse_args(argv)
@@ -240,6 +250,16 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "receive":
             return _receive(args, config, workspace)
+        if args.command == "portal":
+            import uvicorn
+
+            from pipeline.portal.app import create_app
+
+            uvicorn.run(create_app(workspace), host=args.host, port=args.port, log_level="info",
+                        proxy_headers=True, forwarded_allow_ips="127.0.0.1", server_header=False)
+            return 0
+        if args.command == "accounts":
+            return _accounts(args, config, workspace)
         if args.command in ("approve", "deliver"):
             return _approve_or_deliver(args, config, workspace)
         if args.command == "reopen":
@@ -256,6 +276,53 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     return 2
+
+
+def _accounts(args, config, workspace) -> int:
+    """``accounts``: create, reset, disable, enable or list the upload page's accounts. A generated password is
+    printed once, here, to whoever runs the command (stored hashed only; never logged)."""
+    from pipeline.portal.accounts import DISTRICT, UNIT, AccountError, AccountStore
+
+    store = AccountStore(workspace.root)
+    now = workspace.now()
+    if args.action == "list":
+        for a in store.all().values():
+            who = "huyện (mọi đơn vị)" if a.role == DISTRICT else config.unit(a.unit).full_name if a.unit else "?"
+            state = "đã khóa" if a.disabled else "đang dùng"
+            print(f"{a.name}\t{who}\t{state}\tđặt mật khẩu {fmt.local_time(a.password_set_at, config.timezone)}")
+        return 0
+    names = list(args.names)
+    if args.action == "create" and args.all_units:
+        period = config.period(args.all_units)
+        have = store.all()
+        names += [u.code for u in config.reporting_units_on(period.cutoff) if u.code not in have]
+    if not names:
+        print("Cần ghi mã đơn vị hoặc tên tài khoản.", file=sys.stderr)
+        return 2
+    status = 0
+    for name in names:
+        try:
+            if args.action == "create":
+                if args.district:
+                    password = store.create(name, role=DISTRICT, unit=None, now=now)
+                else:
+                    try:
+                        unit = config.unit(name)
+                    except KeyError:
+                        raise AccountError(f"Không có đơn vị mã {name} trong cấu hình.") from None
+                    password = store.create(unit.code, role=UNIT, unit=unit.code, now=now)
+                print(f"{name}\t{password}")
+            elif args.action == "reset":
+                print(f"{name}\t{store.reset(name, now=now)}")
+            else:
+                store.set_disabled(name, args.action == "disable")
+                print(f"{name}\t{'đã khóa' if args.action == 'disable' else 'đã mở khóa'}")
+        except AccountError as exc:
+            print(exc, file=sys.stderr)
+            status = 2
+    if args.action in ("create", "reset") and status == 0:
+        print("Mật khẩu chỉ hiện một lần: trao riêng cho từng đơn vị, không gửi chung một thư.", file=sys.stderr)
+    return status
 
 
 def _move_ledger(to_url: str, workspace) -> int:

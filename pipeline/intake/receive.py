@@ -62,11 +62,16 @@ def parse_received_at(text: str, *, now: dt.datetime) -> dt.datetime:
 
 
 def receive_file(path: Path, period: Period, *, config: Config, ledger: Ledger, received_at: dt.datetime,
-                 received_by: str, note: str | None, now: dt.datetime, root: Path) -> Receipt:
-    """Archive ``path`` and register it for ``period`` as received by district staff at ``received_at``.
+                 received_by: str, note: str | None, now: dt.datetime, root: Path,
+                 via: Arrival = Arrival.STAFF, original_name: str | None = None) -> Receipt:
+    """Archive ``path`` and register it for ``period`` as received by district staff at ``received_at``
+    (``via`` :attr:`Arrival.STAFF`), or as sent from the upload page by the account ``received_by`` at the end of
+    its upload (``via`` :attr:`Arrival.UPLOAD`; ``original_name``: the name of the file the unit chose, ``path``
+    being the page's temporary copy).
 
     Under the ledger's intake lock (numbering stays in order of registration). The unit comes from the code
-    inside the workbook, as for intake; ``found_at`` is ``now`` (when it was registered).
+    inside the workbook, as for intake; ``found_at`` is ``now`` (when it was registered). Validation is left to
+    the caller (outside the lock).
 
     Raises:
         ReceiptError: the file does not exist or is not a regular file, ``received_by`` is empty, the period
@@ -100,14 +105,15 @@ def receive_file(path: Path, period: Period, *, config: Config, ledger: Ledger, 
         if existing is not None:
             return Receipt(existing, False)
         mtime = dt.datetime.fromtimestamp(first.st_mtime, tz=dt.UTC)
-        code = peek_unit(copy, config, sha256=digest, period=period, file_name=path.name, root=root)
+        name = original_name or path.name
+        code = peek_unit(copy, config, sha256=digest, period=period, file_name=name, root=root)
         unit = config.unit_on(code, period.cutoff)
         version = ledger.register(
-            period=period.code, original_name=path.name, sha256=digest, unit_code=code,
+            period=period.code, original_name=name, sha256=digest, unit_code=code,
             unit_since=unit.valid_from if unit is not None else None, size_bytes=size, found_at=now,
             file_mtime=mtime, archive_path=str(copy),
-            received_at=received_at, received_via=Arrival.STAFF, received_by=received_by.strip(),
+            received_at=received_at, received_via=via, received_by=received_by.strip(),
             receipt_note=(note or "").strip() or None,
-            on_time=arrived_on_time(received_at, Arrival.STAFF, period, policy_from_config(config)),
+            on_time=arrived_on_time(received_at, via, period, policy_from_config(config)),
         )
     return Receipt(version, True)
