@@ -150,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     p_web.add_argument("--host", default="127.0.0.1", help="địa chỉ nghe (mặc định 127.0.0.1; công bố ra ngoài qua "
                                                           "máy chủ chuyển tiếp có TLS)")
     p_web.add_argument("--port", type=int, default=8090)
-    p_ac = sub.add_parser("accounts", help="tạo, cấp lại mật khẩu, khóa, mở khóa và liệt kê tài khoản trang gửi báo cáo")
+    p_ac = sub.add_parser("accounts",
+                          help="tạo, cấp lại mật khẩu, khóa, mở khóa và liệt kê tài khoản trang gửi báo cáo")
     p_ac.add_argument("action", choices=["create", "reset", "disable", "enable", "list"])
     p_ac.add_argument("names", nargs="*", help="mã đơn vị (tài khoản đơn vị) hoặc tên tài khoản của huyện")
     p_ac.add_argument("--district", action="store_true", help="tạo tài khoản của huyện: xem được mọi đơn vị")

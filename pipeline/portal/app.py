@@ -219,7 +219,8 @@ def _findings(portal: Portal, v: Version) -> list[dict[str, Any]]:
     for f in outcome.findings:
         m = f.masked(lists)
         rows.append({"error": m.severity == ERROR, "severity": capitalise(m.severity), "sheet": m.sheet,
-                     "row": m.row or "", "column": m.column, "value": m.value, "message": m.message, "fix": capitalise(m.fix) if m.fix else ""})
+                     "row": m.row or "", "column": m.column, "value": m.value, "message": m.message,
+                     "fix": capitalise(m.fix) if m.fix else ""})
     return rows
 
 
