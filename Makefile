@@ -141,7 +141,8 @@ endif
 	done
 
 ## system-deps: LibreOffice (PDF conversion of reports), poppler-utils (the tests read the PDF's pages) and
-## Chromium (the services test's screenshot of the UI) from Debian's packages
+## Chromium with its ChromeDriver (the services test's screenshot of the UI, the upload page's browser test through
+## Selenium at /usr/bin/chromedriver: nothing is downloaded) from Debian's packages
 system-deps:
 	@command -v soffice >/dev/null 2>&1 || { \
 		echo "Installing LibreOffice Writer (Debian packages) ..."; \
@@ -150,9 +151,9 @@ system-deps:
 	@command -v pdftotext >/dev/null 2>&1 || { \
 		echo "Installing poppler-utils (Debian packages) ..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
-	@command -v chromium >/dev/null 2>&1 || { \
-		echo "Installing Chromium (Debian packages) ..."; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium && test -x /usr/bin/chromedriver; } >/dev/null 2>&1 || { \
+		echo "Installing Chromium and its ChromeDriver (Debian packages) ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 ## samples: regenerate samples/2023-6T, then samples/2023-9T and samples/2023-CN, from the seeded generator
 samples: setup
