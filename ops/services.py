@@ -35,7 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 # Every long-running process this module starts, in start order (the API server first: the others talk to it).
-COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer", "worker")
+# The upload page (``python -m pipeline portal``) runs apart from the API server, which never loads the reading and
+# validation libraries.
+COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer", "worker", "portal")
 
 AUTH_MANAGER = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
 POOLS = {
@@ -66,6 +68,7 @@ class Settings:
     broker_url: str = ""  # empty: the services' own Redis on ``redis_port`` (started, persisted and stopped here)
     redis_port: int = 6390
     api_port: int = 8080
+    portal_port: int = 8090
     queue: str = "default"
     worker_name: str = "worker1@%h"
     worker_concurrency: int = 2
@@ -113,6 +116,10 @@ class Settings:
         return self.broker_url or f"redis://127.0.0.1:{self.redis_port}/0"
 
     @property
+    def portal_url(self) -> str:
+        return f"http://127.0.0.1:{self.portal_port}"
+
+    @property
     def api_url(self) -> str:
         """Base URL of the API server and the UI."""
         return f"http://127.0.0.1:{self.api_port}"
@@ -120,8 +127,8 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         """Settings from ``AIRFLOW_SERVICES_DIR``, ``AIRFLOW_DB_URL``, ``PIPELINE_LEDGER_URL``,
-        ``AIRFLOW_BROKER_URL``, ``AIRFLOW_REDIS_PORT``, ``AIRFLOW_API_PORT`` and ``PIPELINE_DATA_DIR`` (defaults
-        above)."""
+        ``AIRFLOW_BROKER_URL``, ``AIRFLOW_REDIS_PORT``, ``AIRFLOW_API_PORT``, ``PORTAL_PORT`` and
+        ``PIPELINE_DATA_DIR`` (defaults above)."""
         kwargs: dict = {
             "run_dir": Path(os.environ.get("AIRFLOW_SERVICES_DIR", ROOT / ".airflow-services")).resolve(),
             "data_dir": Path(os.environ.get("PIPELINE_DATA_DIR", ROOT)).resolve(),
@@ -130,7 +137,8 @@ class Settings:
                          ("broker_url", "AIRFLOW_BROKER_URL")):
             if os.environ.get(var):
                 kwargs[key] = os.environ[var]
-        for key, var in (("api_port", "AIRFLOW_API_PORT"), ("redis_port", "AIRFLOW_REDIS_PORT")):
+        for key, var in (("api_port", "AIRFLOW_API_PORT"), ("redis_port", "AIRFLOW_REDIS_PORT"),
+                         ("portal_port", "PORTAL_PORT")):
             if os.environ.get(var):
                 kwargs[key] = int(os.environ[var])
         return cls(**kwargs)
@@ -419,6 +427,9 @@ def prepare(settings: Settings) -> None:
 
 def _command(settings: Settings, name: str) -> list[str]:
     airflow = str(BIN / "airflow")
+    if name == "portal":
+        return [str(BIN / "python"), "-m", "pipeline", "portal", "--host", "127.0.0.1", "--port",
+                str(settings.portal_port)]
     if name == "api-server":
         return [airflow, "api-server", "--host", "127.0.0.1", "--port", str(settings.api_port)]
     # Task logs are files under the shared AIRFLOW_HOME, read there by the API server: no log server (it would
@@ -519,6 +530,9 @@ def wait_ready(settings: Settings, components: Iterable[str] = COMPONENTS, timeo
             with urllib.request.urlopen(f"{settings.api_url}/api/v2/monitor/health", timeout=5) as r:
                 health = json.loads(r.read())
             last = json.dumps(health)
+            if "portal" in components:
+                with urllib.request.urlopen(f"{settings.portal_url}/suc-khoe", timeout=5) as r:
+                    r.read()
             if "scheduler" not in components or health.get("scheduler", {}).get("status") == "healthy":
                 return
         except (urllib.error.URLError, OSError, ValueError) as exc:
@@ -619,6 +633,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     users = ", ".join(u.split(":")[0] for u in settings.users.split(","))
     print(f"Airflow UI: {settings.api_url}  (người dùng: {users}; mật khẩu trong {settings.passwords_file})")
+    print(f"Trang gửi báo cáo: {settings.portal_url}  (tài khoản: make services-cmd CMD=\"python -m pipeline accounts "
+          "create --all-units <kỳ>\")")
     print(f"Nhật ký: {settings.logs_dir} (tiến trình), {settings.home / 'logs'} (các task); dừng: make down")
     return 0
 

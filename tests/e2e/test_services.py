@@ -28,7 +28,7 @@ from tests.helpers import docx_tables, find_row
 pytestmark = pytest.mark.slow
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
-COMPONENTS = ("api-server", "scheduler", "dag-processor", "worker")
+COMPONENTS = ("api-server", "scheduler", "dag-processor", "worker", "portal")
 SCREENSHOT = ROOT / "docs" / "airflow-grid.png"
 
 
@@ -44,6 +44,7 @@ def services(tmp_path_factory):
         ledger_url=f"{PG}/ledger_svc_{tag}",
         redis_port=free_port(),
         api_port=free_port(),
+        portal_port=free_port(),
         queue=f"svc-test-{tag}",
         worker_name=f"svc-test-{tag}@%h",
         worker_concurrency=2,
@@ -174,6 +175,9 @@ def test_everything_listens_on_loopback_only_and_logs_are_readable(services, api
             listening |= {(c.laddr.ip, c.laddr.port) for c in proc.net_connections(kind="inet")
                           if c.status == psutil.CONN_LISTEN}
     assert ("127.0.0.1", services.api_port) in listening
+    assert ("127.0.0.1", services.portal_port) in listening  # the upload page, a process of its own
+    page = httpx.get(f"{services.portal_url}/dang-nhap", timeout=30)
+    assert page.status_code == 200 and "Đăng nhập" in page.text
     assert {ip for ip, _ in listening} <= {"127.0.0.1", "::1"}, listening
     run, _ = dag_run
     reply = api.get(f"/api/v2/dags/periodic_report/dagRuns/{run['dag_run_id']}/taskInstances/render/logs/1",

@@ -131,6 +131,7 @@ def test_command_lines_of_the_components(settings):
         "triggerer": [airflow, "triggerer", "--skip-serve-logs"],
         "worker": [airflow, "celery", "worker", "--queues", "default", "--celery-hostname", "worker1@%h",
                    "--concurrency", "2", "--skip-serve-logs"],
+        "portal": [os.path.join(BIN, "python"), "-m", "pipeline", "portal", "--host", "127.0.0.1", "--port", "8090"],
     }
 
 
