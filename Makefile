@@ -36,7 +36,7 @@ export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: demo backfill backfill-period test setup airflow-db system-deps receive-samples samples template lint \
-	lint-imports typecheck bench clean up down services-cmd
+	lint-imports typecheck bench clean up down services-cmd portal
 
 ## demo: set up, register the sample submissions as received, run the DAG, print one line per unit and the
 ## path of the report's version made (…/reports/2023/6T/v1/bao-cao-2023-6T.docx; exit 1 when none was produced)
@@ -111,8 +111,14 @@ SERVICES_LEDGER_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/ledger
 # is taken instead; services-cmd uses the same root as up.
 SERVICES_DATA_DIR ?= $(or $(PIPELINE_DATA_DIR),$(CURDIR)/.airflow-services/data)
 up: setup
-	@AIRFLOW_API_PORT=$(AIRFLOW_API_PORT) AIRFLOW_REDIS_PORT=$(AIRFLOW_REDIS_PORT) AIRFLOW_DB_URL=$(AIRFLOW_DB_URL) \
+	@AIRFLOW_API_PORT=$(AIRFLOW_API_PORT) PORTAL_PORT=$(PORTAL_PORT) AIRFLOW_REDIS_PORT=$(AIRFLOW_REDIS_PORT) AIRFLOW_DB_URL=$(AIRFLOW_DB_URL) \
 		PIPELINE_LEDGER_URL=$(SERVICES_LEDGER_URL) PIPELINE_DATA_DIR="$(SERVICES_DATA_DIR)" $(BIN)/python -m ops.services up
+
+## portal: the upload page for units on http://127.0.0.1:$(PORTAL_PORT) (the demo's data root and ledger; accounts:
+## python -m pipeline accounts create --all-units 2023-6T); make up starts it with the services
+PORTAL_PORT ?= 8090
+portal: setup
+	$(BIN)/python -m pipeline portal --host 127.0.0.1 --port $(PORTAL_PORT)
 
 ## services-cmd: run CMD with the services' environment (Airflow CLI on the PostgreSQL metadata, the PostgreSQL
 ## ledger, the services' data root), e.g.

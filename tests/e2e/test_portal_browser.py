@@ -2,7 +2,9 @@
 /usr/bin/chromedriver (nothing is downloaded): log in, send a broken workbook, read a named finding within
 10 seconds, download the annotated copy, send the corrected one; be refused another unit's page and file, a path
 with '..', a form without its CSRF token, an expired session; the sixth failed login in a minute is throttled.
-Screenshots at phone and desktop widths go to the test's temporary folder."""
+Screenshots at phone and desktop widths go to the test's temporary folder.
+
+Slow: starts Chromium and a web server, and validates four workbooks with Great Expectations."""
 
 from __future__ import annotations
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-import stat
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from pipeline.ledger.store import open_ledger
-from pipeline.portal.accounts import DISTRICT, UNIT, AccountError, AccountStore
+from pipeline.portal.accounts import DISTRICT, UNIT, AccountStore
 from pipeline.portal.app import create_app
 from pipeline.portal.guard import Record
 from pipeline.workspace import Workspace
@@ -60,27 +59,6 @@ def _upload(client, path: Path, period="2023-6T"):
     with path.open("rb") as fh:
         return client.post(f"/ky/{period}/gui", data={"csrf": _csrf(page.text)}, files={"tep": (path.name, fh)},
                            follow_redirects=True)
-
-
-def test_accounts_are_stored_hashed_owner_only_and_can_be_reset_and_disabled(tmp_path):
-    store = AccountStore(tmp_path)
-    now = dt.datetime(2023, 5, 3, 9, 0, tzinfo=VN)
-    password = store.create("22828", role=UNIT, unit="22828", now=now)
-    assert len(password) == 16
-    text = store.path.read_text(encoding="utf-8")
-    assert password not in text and "$argon2id$" in text
-    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(store.path.parent.stat().st_mode) == 0o700
-    assert store.verify("22828", password).unit == "22828"
-    assert store.verify("22828", password + "x") is None and store.verify("22813", password) is None
-    with pytest.raises(AccountError, match="Đã có tài khoản 22828"):
-        store.create("22828", role=UNIT, unit="22828", now=now)
-    with pytest.raises(AccountError, match="không hợp lệ"):
-        store.create("Nguyễn Văn A", role=DISTRICT, unit=None, now=now)
-    again = store.reset("22828", now=now + dt.timedelta(days=1))
-    assert store.verify("22828", password) is None and store.verify("22828", again) is not None
-    store.set_disabled("22828", True)
-    assert store.verify("22828", again) is None
 
 
 def test_login_is_throttled_after_five_failures_in_a_minute(site):
