@@ -112,7 +112,9 @@ class AccountStore:
         return {name: _decode(a) for name, a in raw.get("accounts", {}).items()}
 
     def get(self, name: str) -> Account | None:
-        return self.all().get(name)
+        """The account named ``name``, letter case aside (``nhcs`` is the office NHCS's account)."""
+        accounts = self.all()
+        return accounts.get(name) or next((a for n, a in accounts.items() if n.casefold() == name.casefold()), None)
 
     def _save(self, accounts: dict[str, Account]) -> None:
         text = json.dumps({"accounts": {n: _encode(a) for n, a in sorted(accounts.items())}}, ensure_ascii=False,

@@ -39,7 +39,9 @@ from urllib.parse import quote, unquote
 
 import jinja2
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from pipeline import fmt, schema
@@ -291,6 +293,17 @@ def create_app(workspace: Workspace) -> FastAPI:
     async def refused(request: Request, exc: Refused) -> Response:
         return _refuse(portal, request, exc)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """Starlette's own refusals (no such page, wrong method) in Vietnamese, as every other page."""
+        words = {404: "Không có trang này.", 405: "Trang này không nhận yêu cầu kiểu này."}
+        return _refuse(portal, request, Refused(exc.status_code, f"http_{exc.status_code}",
+                                                words.get(exc.status_code, "Yêu cầu không hợp lệ.")))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        return _refuse(portal, request, Refused(400, "bad_request", "Yêu cầu không hợp lệ."))
+
     @app.get("/suc-khoe", response_class=PlainTextResponse)
     def health() -> str:
         return "ok"
@@ -304,9 +317,9 @@ def create_app(workspace: Workspace) -> FastAPI:
     async def login(request: Request) -> Response:
         form = await request.form()
         _check_csrf(request, form)
-        name = str(form.get("ten", "")).strip().lower()
+        name = str(form.get("ten", "")).strip()
         password = str(form.get("mat_khau", ""))
-        keys = [f"account:{name}", f"address:{_client(request)}"]
+        keys = [f"account:{name.casefold()}", f"address:{_client(request)}"]
         now = portal.now()
         if portal.throttle.blocked(keys, now.timestamp()):
             portal.record.write("refused", at=now, account=name or None, address=_client(request),

@@ -174,3 +174,22 @@ def test_another_units_file_too_large_or_not_a_workbook_is_refused_and_kept_asid
     big.write_bytes(b"0" * (21 * 1_048_576))
     refused = _upload(client, big)
     assert refused.status_code == 413 and "lớn hơn mức cho phép (20 MB)" in refused.text
+
+
+def test_an_office_logs_in_by_its_code_in_any_case_and_pages_that_do_not_exist_answer_in_vietnamese(site):
+    """The Social Policy Bank's account NHCS logs in as 'nhcs' and sends its office workbook: validated as an
+    office's, version 1; an unknown page or method is refused in Vietnamese, not in FastAPI's English JSON."""
+    client, passwords, clock, root = site
+    password = AccountStore(root).create("NHCS", role=UNIT, unit="NHCS", now=clock())
+    assert login(client, "nhcs", password).headers["location"] == "/"
+    page = client.get("/ky/2023-6T/don-vi/NHCS")
+    assert "Ngân hàng Chính sách xã hội" in page.text or "NHCS" in page.text
+    with (SAMPLES / "NHCS_co_quan.xlsx").open("rb") as fh:
+        sent = client.post("/ky/2023-6T/gui", data={"csrf": _csrf(page.text)},
+                           files={"tep": ("NHCS_co_quan.xlsx", fh)}, follow_redirects=True)
+    assert "Đã nhận tệp NHCS_co_quan.xlsx (phiên bản 1)" in sent.text and 'id="tinh-trang">Hợp lệ<' in sent.text
+    (v,) = open_ledger(Workspace(root=root)).versions("2023-6T", "NHCS")
+    assert (v.received_via, v.status) == ("upload", "valid")
+    missing = client.get("/khong-co")
+    assert missing.status_code == 404 and "Không có trang này." in missing.text
+    assert "Trang này không nhận yêu cầu kiểu này." in client.delete("/ky/2023-6T").text
