@@ -36,7 +36,7 @@ export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: demo backfill backfill-period test setup airflow-db system-deps receive-samples samples template lint \
-	lint-imports typecheck bench clean up down services-cmd portal
+	lint-imports typecheck bench clean up down services-cmd portal screenshots
 
 ## demo: set up, register the sample submissions as received, run the DAG, print one line per unit and the
 ## path of the report's version made (…/reports/2023/6T/v1/bao-cao-2023-6T.docx; exit 1 when none was produced)
@@ -146,14 +146,14 @@ endif
 			--by "$(SAMPLES_RECEIVED_BY)" --note "$(SAMPLES_NOTE)" || exit 1; \
 	done
 
-## system-deps: LibreOffice (PDF conversion of reports), poppler-utils (the tests read the PDF's pages) and
-## Chromium with its ChromeDriver (the services test's screenshot of the UI, the upload page's browser test through
+## system-deps: LibreOffice Writer and Calc (PDF of the reports; the blank forms' printed pages), poppler-utils (the
+## tests read the PDF's pages) and Chromium with its ChromeDriver (the services test's screenshot of the UI, the upload page's browser test through
 ## Selenium at /usr/bin/chromedriver: nothing is downloaded) from Debian's packages
 system-deps:
-	@command -v soffice >/dev/null 2>&1 || { \
-		echo "Installing LibreOffice Writer (Debian packages) ..."; \
+	@{ command -v soffice && test -e /usr/lib/libreoffice/program/libsclo.so; } >/dev/null 2>&1 || { \
+		echo "Installing LibreOffice Writer and Calc (Debian packages) ..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			libreoffice-writer-nogui fonts-liberation >/dev/null; }
+			libreoffice-writer-nogui libreoffice-calc-nogui fonts-liberation >/dev/null; }
 	@command -v pdftotext >/dev/null 2>&1 || { \
 		echo "Installing poppler-utils (Debian packages) ..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
@@ -172,6 +172,15 @@ samples: setup
 template: setup
 	$(BIN)/python -m pipeline template templates/mau_bao_cao_don_vi.xlsx
 	$(BIN)/python -m pipeline template templates/mau_bao_cao_co_quan.xlsx --offices
+
+## screenshots: refresh the pictures in docs/ — the status page and the technical view (python -m ops.screenshots:
+## the bundled samples, opened offline in headless Chromium), the upload page at phone and desktop widths and the
+## Airflow grid (their browser tests, which copy what they took into docs/; the grid's test starts the services).
+## Tests alone write screenshots to their temporary folders only.
+screenshots: setup system-deps
+	$(BIN)/python -m ops.screenshots docs/
+	PIPELINE_DOCS_SCREENSHOTS=$(CURDIR)/docs $(BIN)/python -m pytest -q -n0 -p no:cacheprovider \
+		tests/e2e/test_portal_browser.py tests/e2e/test_services.py::test_grid_view_screenshot
 
 ## bench: the reader's benchmark: a workbook formatted down to row 50,000 against the plain sample
 bench: setup

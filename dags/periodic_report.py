@@ -36,7 +36,7 @@ status_page, render**.
   next version `v<N>/` beside the older ones (never overwritten). Back-fill an old period by triggering with its
   `period` Param.
 * **Outputs:** the report's version `v<N>/bao-cao-<period>.docx` (`render`), the status page
-  `trang-thai-<period>.html` (`status_page`) and GX Data Docs `data-docs/` (`data_docs`) in
+  `trang-thai-<period>.html` (`status_page`) and the technical view `data-docs/index.html` (`data_docs`) in
   `reports/<year>/<6T|9T|CN>/`.
 * **Personal data:** XCom carries paths, hashes, unit codes and counts only; the task logs list findings with
   personal values hidden.
@@ -147,7 +147,7 @@ def periodic_report() -> None:
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
     def data_docs(period: str) -> str | None:
-        """Build the Data Docs once from the kept, scrubbed results; returns the site's index.html (or None).
+        """Build the technical view once from the kept, scrubbed results; returns its index.html (or None).
 
         Runs after every validation, failed or not (it reports them), but never after a failed gather.
         """

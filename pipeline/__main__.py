@@ -153,8 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     p_ac = sub.add_parser("accounts",
                           help="tạo, cấp lại mật khẩu, khóa, mở khóa và liệt kê tài khoản trang gửi báo cáo")
     p_ac.add_argument("action", choices=["create", "reset", "disable", "enable", "list"])
-    p_ac.add_argument("names", nargs="*", help="mã đơn vị (tài khoản đơn vị) hoặc tên tài khoản của huyện")
-    p_ac.add_argument("--district", action="store_true", help="tạo tài khoản của huyện: xem được mọi đơn vị")
+    p_ac.add_argument("names", nargs="*", help="mã đơn vị (tài khoản đơn vị) hoặc tên tài khoản của nơi tổng hợp")
+    p_ac.add_argument("--district", action="store_true",
+                      help="tạo tài khoản của nơi tổng hợp báo cáo: xem được mọi đơn vị")
     p_ac.add_argument("--all-units", metavar="KY", default=None,
                       help="tạo tài khoản cho mọi đơn vị báo cáo kỳ KY còn chưa có, ví dụ 2023-6T")
     sub.add_parser("check-units", help="đối chiếu các đơn vị trong cấu hình với danh mục đơn vị hành chính chính "
@@ -288,7 +289,10 @@ def _accounts(args, config, workspace) -> int:
     now = workspace.now()
     if args.action == "list":
         for a in store.all().values():
-            who = "huyện (mọi đơn vị)" if a.role == DISTRICT else config.unit(a.unit).full_name if a.unit else "?"
+            if a.role == DISTRICT:
+                who = config.fill("{area} (mọi đơn vị)")
+            else:
+                who = config.unit(a.unit).full_name if a.unit else "?"
             state = "đã khóa" if a.disabled else "đang dùng"
             print(f"{a.name}\t{who}\t{state}\tđặt mật khẩu {fmt.local_time(a.password_set_at, config.timezone)}")
         return 0

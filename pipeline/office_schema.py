@@ -11,11 +11,20 @@ Sheets and columns (keys are stable; headers are what staff see):
   Trung tâm Văn hóa - Thể thao và Truyền thanh), households reached and of them households with an NCC member.
 * "Hỗ trợ theo xã" — beneficiaries by commune and kind of support (``office_supports`` in
   ``config/reference.yaml``): households, persons, of them NCC households, amount (đồng).
-* "Kinh phí" — amounts by the plan's fund sources (section V; ``fund_sources`` in ``config/reference.yaml``).
-* "Văn bản" — documents issued for leadership and direction: number, date, issuer, subject.
+* "Kinh phí, văn bản" — two tables stacked, each under its own title and header row: amounts by the plan's fund
+  sources (section V; ``fund_sources`` in ``config/reference.yaml``; headers on row 4, one row a source), then
+  the documents issued for leadership and direction: number, date, issuer, subject (the header row found by its
+  "Số, ký hiệu", wherever rows were inserted above it).
 * "Vốn vay" — preferential loans by commune (the Ngân hàng Chính sách xã hội branch): borrowers, disbursed,
   outstanding (đồng), of them NCC households.
-* "Thuyết minh" — results, difficulties, proposals (free text, as the communes').
+
+The narrative (results, difficulties, proposals: free text, as the communes' "Thuyết minh") is labelled rows of
+"Thông tin cơ quan", between the general fields and the leader's confirmation. Fewer sheets, fewer printed pages:
+LibreOffice starts every sheet on a new page.
+
+The 2023 form (the bundled samples, :data:`SHEETS_2023`) had the fund sources on "Kinh phí", the documents on
+"Văn bản" and the narrative on "Thuyết minh", one a sheet: the reader reads both layouts. A table's findings name
+its sheet in :data:`TABLES` (today's form); :func:`sheet_in` names the sheet a 2023 workbook has it on.
 
 The same rules as the communes' workbook hold: counts are whole numbers ≥ 0 (households, persons, sessions),
 amounts whole đồng ≥ 0, dates dd/mm/yyyy, a commune by its 5-character code.
@@ -23,6 +32,7 @@ amounts whole đồng ≥ 0, dates dd/mm/yyyy, a commune by its 5-character code
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from pipeline.schema import SHEET_NARRATIVE, Field, normalize_label
@@ -30,9 +40,10 @@ from pipeline.schema import SHEET_NARRATIVE, Field, normalize_label
 SHEET_GENERAL = "Thông tin cơ quan"
 SHEET_ACTIVITIES = "Hoạt động"
 SHEET_SUPPORTS = "Hỗ trợ theo xã"
-SHEET_FUNDS = "Kinh phí"
-SHEET_DOCUMENTS = "Văn bản"
+SHEET_FUNDS_DOCUMENTS = "Kinh phí, văn bản"
 SHEET_LOANS = "Vốn vay"
+SHEET_FUNDS = "Kinh phí"  # the 2023 form's sheets of the fund sources and of the documents
+SHEET_DOCUMENTS = "Văn bản"
 
 GENERAL_FIELDS = (
     Field("office_code", "Mã cơ quan", "code", True, note="mã trong danh sách, ví dụ VHTT"),
@@ -91,24 +102,40 @@ LOAN_FIELDS = (
 TABLES = {  # key: (sheet, fields, the header that finds the header row)
     "activities": (SHEET_ACTIVITIES, ACTIVITY_FIELDS, "Nhiệm vụ của Kế hoạch"),
     "supports": (SHEET_SUPPORTS, SUPPORT_FIELDS, "Mã xã"),
-    "funds": (SHEET_FUNDS, FUND_FIELDS, "Nguồn kinh phí"),
-    "documents": (SHEET_DOCUMENTS, DOCUMENT_FIELDS, "Số, ký hiệu"),
+    "funds": (SHEET_FUNDS_DOCUMENTS, FUND_FIELDS, "Nguồn kinh phí"),
+    "documents": (SHEET_FUNDS_DOCUMENTS, DOCUMENT_FIELDS, "Số, ký hiệu"),
     "loans": (SHEET_LOANS, LOAN_FIELDS, "Mã xã"),
 }
-"""The tabular sheets, in workbook order after the general sheet; the narrative sheet comes last."""
+"""The tables of today's form, in workbook order after the general sheet; "funds" and "documents" share a sheet,
+the documents under the fund sources."""
 
-HEADER_ROW = 4  # headers on row 4 of every tabular sheet, data from row 5 (as the communes' sheets)
+HEADER_ROW = 4  # headers on row 4 of every tabular sheet (the first table of a shared one), data from row 5
 
-SHEETS = (SHEET_GENERAL, *(sheet for sheet, _, _ in TABLES.values()), SHEET_NARRATIVE)
+SHEETS = (SHEET_GENERAL, *dict.fromkeys(sheet for sheet, _, _ in TABLES.values()))
+"""Today's form's sheets, in order (the narrative on the general sheet)."""
+NARRATIVE_SHEET = SHEET_GENERAL
+"""Where today's form has the narrative's labelled rows."""
 
-FIELDS_BY_SHEET = {SHEET_GENERAL: GENERAL_FIELDS, **{sheet: fields for sheet, fields, _ in TABLES.values()}}
+TABLE_SHEETS_2023 = {"funds": SHEET_FUNDS, "documents": SHEET_DOCUMENTS}
+"""The 2023 form's own sheet of the tables that today's form stacks on :data:`SHEET_FUNDS_DOCUMENTS`."""
+SHEETS_2023 = (SHEET_GENERAL, SHEET_ACTIVITIES, SHEET_SUPPORTS, SHEET_FUNDS, SHEET_DOCUMENTS, SHEET_LOANS,
+               SHEET_NARRATIVE)
+"""The 2023 form's sheets (the bundled samples), in order: a table a sheet, the narrative last."""
+
+FIELDS_BY_SHEET: dict[str, tuple[Field, ...]] = {SHEET_GENERAL: GENERAL_FIELDS}
+for _sheet, _fields, _ in TABLES.values():
+    FIELDS_BY_SHEET[_sheet] = FIELDS_BY_SHEET.get(_sheet, ()) + _fields
+FIELDS_BY_SHEET.update({sheet: TABLES[key][1] for key, sheet in TABLE_SHEETS_2023.items()})
+"""Every sheet's fields, today's and the 2023 form's (a shared sheet: its tables' fields in order)."""
 _SHAPES = {"count": "number", "vnd": "number", "date": "date"}
+_TABLE_SHEETS = [(sheet, key) for key, (sheet, _, _) in TABLES.items()] + [
+    (sheet, key) for key, sheet in TABLE_SHEETS_2023.items()]
 SHOWN_FIELDS = {
     (SHEET_GENERAL, "office_code"): "office_code", (SHEET_GENERAL, "period"): "period",
-    **{(sheet, f.key): _SHAPES[f.kind] for sheet, fields, _ in TABLES.values() for f in fields if f.kind in _SHAPES},
-    **{(sheet, "no"): "number" for sheet, _, _ in TABLES.values()},
+    **{(sheet, f.key): _SHAPES[f.kind] for sheet, key in _TABLE_SHEETS for f in TABLES[key][1] if f.kind in _SHAPES},
+    **{(sheet, "no"): "number" for sheet, _ in _TABLE_SHEETS},
     (SHEET_SUPPORTS, "commune_code"): "unit_code", (SHEET_LOANS, "commune_code"): "unit_code",
-    (SHEET_DOCUMENTS, "number"): "decision_number",
+    **{(sheet, "number"): "decision_number" for sheet, key in _TABLE_SHEETS if key == "documents"},
 }
 """The offices' values shown on district-facing pages (sheet, key → shape of :data:`pipeline.schema.SHAPES`):
 codes, periods, counts, amounts, dates and document numbers. Names, the preparer and phone, and free text (the
@@ -116,13 +143,25 @@ office's name as typed, activities, subjects, issuers, the narrative) are never 
 _SHOWN_BY_HEADER = {(normalize_label(sheet), normalize_label(f.header)): SHOWN_FIELDS[(sheet, f.key)]
                     for sheet, fields in FIELDS_BY_SHEET.items() for f in fields if (sheet, f.key) in SHOWN_FIELDS}
 KNOWN_LABELS = frozenset({normalize_label(f.header) for fields in FIELDS_BY_SHEET.values() for f in fields}
-                         | {normalize_label(s) for s in SHEETS})
+                         | {normalize_label(s) for s in (*SHEETS, *SHEETS_2023)})
 """The offices' headers and sheet names, normalised: never personal, shown as they are."""
 
 
 def office_sheet(sheet: str) -> bool:
     """Whether ``sheet`` is one of the offices' workbook's own (not the narrative sheet both forms share)."""
     return normalize_label(sheet) in {normalize_label(s) for s in FIELDS_BY_SHEET}
+
+
+def sheet_in(sheet: str, column: str, sheets: Collection[str]) -> str:
+    """The sheet a finding on ``sheet`` (of :data:`TABLES`), column ``column`` (header as printed), is on in a
+    workbook whose sheets read are ``sheets``: ``sheet`` itself, or in a 2023 workbook, which has no
+    :data:`SHEET_FUNDS_DOCUMENTS`, the sheet of the table with that header (:data:`TABLE_SHEETS_2023`)."""
+    if sheet in sheets or normalize_label(sheet) != normalize_label(SHEET_FUNDS_DOCUMENTS):
+        return sheet
+    wanted = normalize_label(column)
+    own = [old for key, old in TABLE_SHEETS_2023.items() if old in sheets
+           and any(normalize_label(f.header) == wanted for f in TABLES[key][1])]
+    return own[0] if own else sheet
 
 
 def shape_of(sheet: str, column: str) -> str | None:

@@ -1,4 +1,4 @@
-"""The periodic report's steps as plain functions: gather → validate (per unit) → status page, Data Docs,
+"""The periodic report's steps as plain functions: gather → validate (per unit) → status page, technical view,
 aggregate → render.
 
 The DAG's tasks call these and pass only what they return: paths, hashes, unit codes and counts — never
@@ -408,8 +408,9 @@ def status_page_period(period: Period, *, config: Config, now: dt.datetime | Non
 
 
 def data_docs_period(period: Period, *, config: Config, workspace: Workspace) -> str | None:
-    """Build and publish the period's Great Expectations Data Docs once, from the results kept when each
-    unit's latest version was validated (:mod:`pipeline.validate.datadocs`); returns the site's index.html or
+    """Build and publish the period's technical view once (a self-contained page in place of Great Expectations'
+    Data Docs), from the results kept when each unit's latest version was validated
+    (:mod:`pipeline.validate.datadocs`); returns its index.html or
     None when no unit has results. No workbook is opened, nothing is validated again.
 
     Raises:

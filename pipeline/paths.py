@@ -26,7 +26,7 @@ Workspace`, from ``PIPELINE_DATA_DIR``, default the project folder), or a test's
     reports/<year>/<6T|9T|CN>/versions.json         index of the versions (rebuilt from the manifests)
     reports/<year>/<6T|9T|CN>/hien-hanh             symbolic link to the latest version's folder
     reports/<year>/<6T|9T|CN>/trang-thai-<period>.html  the status page
-    reports/<year>/<6T|9T|CN>/data-docs/            Great Expectations Data Docs
+    reports/<year>/<6T|9T|CN>/data-docs/index.html  the technical view: validation results, hashes
     delivered/<period>/v<N>/                        the approved report as delivered, owner-only: the
                                                     full report (with the household annex) and the e-mailed
                                                     copy without it (.docx, .pdf)
@@ -201,6 +201,11 @@ def status_page_path(period: Period, root: Path) -> Path:
 def data_docs_dir(period: Period, root: Path) -> Path:
     """``reports/<year>/<6T|9T|CN>/data-docs/``."""
     return report_dir(period, root) / "data-docs"
+
+
+def data_docs_index_path(period: Period, root: Path) -> Path:
+    """``reports/<year>/<6T|9T|CN>/data-docs/index.html``: the technical view's page (validation results, hashes)."""
+    return data_docs_dir(period, root) / "index.html"
 
 
 def feedback_path(version: Any, period: Period, root: Path) -> Path:

@@ -18,6 +18,7 @@ SHEET_SUMMARY = "Tổng hợp"
 SHEET_ROSTER = "Danh sách hộ NCC"
 SHEET_MEMBERS = "Thành viên NCC"
 SHEET_NARRATIVE = "Thuyết minh"
+SHEET_GUIDE = "Hướng dẫn"  # the form's first sheet: the guide it prints (pipeline.staff.form), never data
 SHEETS = {
     "general": SHEET_GENERAL,
     "summary": SHEET_SUMMARY,
@@ -258,6 +259,45 @@ MEMBER_FIELDS = (
     Field("category", "Diện NCC (Pháp lệnh 02/2020)", "category", True,
           note="một chữ cái: a, b, c, d, đ, e, g, h, i, k, l, m hoặc tn"),
 )
+# The leader's confirmation under the general fields (label in A, value in B): optional, never read as data
+# (the signed and stamped paper copy is the confirmation); its labels differ from every field's so that the
+# reader never takes one of its rows for a field.
+CONFIRMATION_TITLE = "XÁC NHẬN CỦA LÃNH ĐẠO ĐƠN VỊ"
+CONFIRMATION_FIELDS = (
+    Field("leader_name", "Họ và tên lãnh đạo đơn vị", "text"),
+    Field("leader_title", "Chức vụ", "text", note="ví dụ: Chủ tịch, Phó Chủ tịch Ủy ban nhân dân"),
+    Field("leader_signature", "Chữ ký, đóng dấu", "text", note="ký, đóng dấu trên bản in"),
+    Field("confirmed_on", "Ngày ký xác nhận", "date", note="dd/mm/yyyy"),
+)
+
+CHOICE_SEPARATOR = " – "
+"""Between a code and its name in a drop-down value: "22828 – Xã Ma Nới", "c – Liệt sĩ" (an en dash)."""
+_CHOICE = re.compile(r"\s*(\S+?)\s+[–—-]\s+\S.*", re.DOTALL)
+
+
+def choice(code: str, name: str) -> str:
+    """A drop-down value that carries its meaning: the code, " – ", the name ("22828 – Xã Ma Nới")."""
+    return f"{code}{CHOICE_SEPARATOR}{name}"
+
+
+def choice_code(text: str) -> str:
+    """The code of a drop-down value written by :func:`choice` (the text before " – "; a hyphen or an em dash
+    between spaces is taken too); any other text as it is ("22828", "c;tn", "22828-0001")."""
+    m = _CHOICE.fullmatch(text)
+    return m.group(1) if m else text
+
+
+def capitalised(text: str) -> str:
+    """``text`` with its first letter upper-case: "xã Ma Nới" → "Xã Ma Nới", "năm 2023" → "Năm 2023"."""
+    return text[:1].upper() + text[1:]
+
+
+def period_name(label: str, year: int) -> str:
+    """A period as the drop-down list names it: the kind's label (``periods:`` in the configuration) and the
+    year, capitalised: "6 tháng đầu năm 2023", "Năm 2023"."""
+    return capitalised(f"{label} {year}")
+
+
 RELATIONS = ("Chủ hộ", "Vợ/Chồng", "Con", "Cha/Mẹ", "Ông/Bà", "Cháu", "Khác")
 ROSTER_HEADER_ROW = 4  # headers on row 4 of the blank template; data from row 5
 MEMBERS_HEADER_ROW = 4

@@ -122,3 +122,42 @@ def screenshot(url: str, token: str, out: Path, wait_for: list[str], width: int 
                     time.sleep(0.5)  # helpers leave after the browser
                 except subprocess.TimeoutExpired:
                     continue
+
+
+def offline_dom(page: Path, timeout: float = 180) -> str:
+    """The DOM of the local HTML file ``page`` as headless Chromium builds it with no network: run in a network
+    namespace of its own with only loopback up (:func:`ops.screenshots.offline_command`), its scripts given 5 s of
+    virtual time. Raises RuntimeError when Chromium fails."""
+    from ops.screenshots import offline_command
+
+    with tempfile.TemporaryDirectory(prefix="chromium-", ignore_cleanup_errors=True) as profile:
+        result = subprocess.run(
+            offline_command([f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom",
+                             page.resolve().as_uri()]),
+            capture_output=True, text=True, timeout=timeout)
+    if result.returncode != 0:
+        raise RuntimeError(f"Chromium could not open {page} offline: {result.stderr[-2000:]}")
+    return result.stdout
+
+
+def offline_screenshot(page: Path, out: Path, width: int = 1400, height: int = 1800) -> Path:
+    """A PNG of the local HTML file ``page`` as Chromium shows it with no network, written to ``out`` (a test's
+    tmp_path, never the tree): :func:`ops.screenshots.offline_screenshot` in its own network namespace."""
+    from ops.screenshots import offline_screenshot as shot
+
+    return shot(page, out, width=width, height=height)
+
+
+DOCS_SCREENSHOTS = "PIPELINE_DOCS_SCREENSHOTS"
+
+
+def publish_screenshot(png: Path, name: str) -> Path | None:
+    """Copy a screenshot a test wrote to its temporary folder into the folder ``PIPELINE_DOCS_SCREENSHOTS`` names
+    (``make screenshots`` sets it to docs/) under ``name``; None, and nothing written, when it is unset: a test run
+    leaves the tree clean."""
+    folder = os.environ.get(DOCS_SCREENSHOTS, "").strip()
+    if not folder:
+        return None
+    out = Path(folder) / name
+    shutil.copyfile(png, out)
+    return out

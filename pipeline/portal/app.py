@@ -10,7 +10,7 @@ from ``templates/portal/`` with every style inline (no script, no outside asset:
   ``python -m pipeline receive`` does (:func:`pipeline.intake.receive.receive_file` under the ledger's intake
   lock, ``received_via`` ``upload``, stamped when the upload ended), and validated outside the lock
   (:func:`pipeline.orchestrator.validate_one`: findings, annotated copy, notice queued), then the period's status
-  page is refreshed. The container limits apply at validation, as for the drop folder.
+  page and technical view are refreshed. The container limits apply at validation, as for the drop folder.
 * **Who sees what**: a unit account its own unit's versions, findings and annotated copies only (and the files
   it sent that name no unit); a district account every unit, the period's status page and the technical view.
   A request for anything else is refused (403) and recorded (:class:`pipeline.portal.guard.Record`).
@@ -52,7 +52,7 @@ from pipeline.intake.receive import ReceiptError, receive_file
 from pipeline.ledger.state import unit_state, unit_states
 from pipeline.ledger.store import Ledger, Version, open_ledger
 from pipeline.ledger.timeliness import deadline, locked_out, policy_from_config
-from pipeline.orchestrator import status_page_period, validate_one
+from pipeline.orchestrator import data_docs_period, status_page_period, validate_one
 from pipeline.paths import data_docs_dir, feedback_path, status_page_path
 from pipeline.portal.accounts import DISTRICT, Account, AccountStore, portal_dir
 from pipeline.portal.guard import Record, Throttle
@@ -421,6 +421,7 @@ def create_app(workspace: Workspace) -> FastAPI:
             findings=_findings(portal, chosen) if chosen is not None else [],
             may_upload=account.role != DISTRICT, max_mb=fmt.number(portal.max_bytes / 1_048_576))
 
+    @app.get("/feedback/{code}/{unit}/{name}")  # the status page's relative links, followed from /ky/<code>/
     @app.get("/ky/{code}/don-vi/{unit}/gop-y/{name}")
     def annotated_copy(code: str, unit: str, name: str, request: Request) -> Response:
         account = need_account(request)
@@ -438,8 +439,9 @@ def create_app(workspace: Workspace) -> FastAPI:
         account = need_account(request)
         period = portal.period(code)
         if account.role == DISTRICT:
-            raise Refused(403, "district_upload", "Tài khoản của huyện không gửi báo cáo thay đơn vị trên trang này; "
-                                                  "dùng lệnh python -m pipeline receive.")
+            raise Refused(403, "district_upload", portal.config.fill(
+                "Tài khoản của {area} không gửi báo cáo thay đơn vị trên trang này; dùng lệnh python -m pipeline "
+                "receive."))
         form = await request.form()
         _check_csrf(request, form)
         sent = form.get("tep")
@@ -499,29 +501,33 @@ def create_app(workspace: Workspace) -> FastAPI:
                          workspace=workspace)
         try:
             status_page_period(period, config=portal.config, now=received_at, workspace=workspace)
-        except Exception as exc:  # noqa: BLE001 - the unit's verdict stands; the next intake pass writes the page
-            log.warning("Status page of %s not refreshed after an upload (%s)", period.code, type(exc).__name__)
+            data_docs_period(period, config=portal.config, workspace=workspace)
+        except Exception as exc:  # noqa: BLE001 - the unit's verdict stands; the next intake pass writes the pages
+            log.warning("Pages of %s not refreshed after an upload (%s)", period.code, type(exc).__name__)
         portal.record.write("upload", at=received_at, account=account.name, address=_client(request),
                             path=request.url.path, reason=f"version:{version.id}")
         return portal.ledger.version_by_id(version.id) or version
 
+    @app.get("/ky/{code}/trang-thai-{again}.html")  # the technical view's link back to the page
     @app.get("/ky/{code}/trang-thai")
     def status_page(code: str, request: Request) -> Response:
         account = need_account(request)
         period = portal.period(code)
         if account.role != DISTRICT:
-            raise Refused(403, "district_only", "Chỉ tài khoản của huyện xem được trang tình hình nhận báo cáo.")
+            raise Refused(403, "district_only", portal.config.fill(
+                "Chỉ tài khoản của {area} xem được trang tình hình nhận báo cáo."))
         page = status_page_path(period, workspace.root)
         if not page.is_file():
             status_page_period(period, config=portal.config, now=portal.now(), workspace=workspace)
         return FileResponse(page, media_type="text/html; charset=utf-8")
 
+    @app.get("/ky/{code}/data-docs/{rest:path}")  # the status page's relative link
     @app.get("/ky/{code}/ky-thuat/{rest:path}")
     def technical(code: str, rest: str, request: Request) -> Response:
         account = need_account(request)
         period = portal.period(code)
         if account.role != DISTRICT:
-            raise Refused(403, "district_only", "Chỉ tài khoản của huyện xem được trang kỹ thuật.")
+            raise Refused(403, "district_only", portal.config.fill("Chỉ tài khoản của {area} xem được trang kỹ thuật."))
         base = data_docs_dir(period, workspace.root).resolve()
         target = (base / (rest or "index.html")).resolve()
         if not target.is_relative_to(base):

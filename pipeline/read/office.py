@@ -27,10 +27,12 @@ from pipeline.read.reader import (
     _map_columns,
     _read_narrative,
     _sheet,
+    chosen_code,
     clean_code,
     clean_text,
     parse_date,
     parse_whole_number,
+    period_code,
     read_cell,
     read_labelled,
     read_submission,
@@ -80,8 +82,12 @@ def _lookups(config: Config) -> dict[str, dict[str, str]]:
 
 
 def _read_general(ws: Any, sub: OfficeSubmission, config: Config) -> None:
-    read_labelled(ws, sub, o.SHEET_GENERAL, o.GENERAL_FIELDS,
-                  lambda f, cell: clean_code(cell).upper() if f.key == "office_code" else clean_code(cell))
+    def typed(f: schema.Field, cell: Any) -> str:  # the drop-down's "VHTT – name" and period name taken too
+        if f.key == "office_code":
+            return chosen_code(cell).upper()
+        return period_code(clean_code(cell), config) if f.key == "period" else clean_code(cell)
+
+    read_labelled(ws, sub, o.SHEET_GENERAL, o.GENERAL_FIELDS, typed)
     code = sub.general["office_code"]
     office: Unit | None = config.office(code) if code else None
     listed = ", ".join(f"{u.code} ({u.name})" for u in config.offices)
@@ -107,34 +113,51 @@ def _parse(f: schema.Field, raw: Any, cell: Any, lookups: dict[str, dict[str, st
     if f.kind == "date":
         return parse_date(raw)
     if f.kind == "code":
-        return clean_code(cell, width=5 if f.key == "commune_code" else 0) or None
+        return (chosen_code(cell, 5) if f.key == "commune_code" else clean_code(cell)) or None
     text = clean_text(raw)
     if f.kind in lookups:
         return lookups[f.kind].get(schema.normalize_label(text), text) if text else None
     return text or None
 
 
-def _read_table(ws: Any, sub: OfficeSubmission, key: str, config: Config) -> None:
+def _no_header(sub: OfficeSubmission, key: str) -> None:
+    sheet, _, first_header = o.TABLES[key]
+    sub.findings.append(Finding(ERROR, sheet, None, first_header, "", f"Không tìm thấy dòng tiêu đề có cột "
+                                f"'{first_header}'.", "Dùng đúng mẫu; không xóa dòng tiêu đề.", "read"))
+
+
+def _read_table(ws: Any, sub: OfficeSubmission, key: str, config: Config, *, at: str | None = None,
+                header_row: int | None = None, end: int | None = None) -> None:
+    """Read the table ``key`` from ``ws`` into ``sub.tables``.
+
+    ``at``: the sheet ``ws`` is when not the table's own of :data:`office_schema.TABLES` (a 2023 workbook's
+    :data:`office_schema.TABLE_SHEETS_2023`): the sheet's layout and columns are kept under it, the table's findings
+    and headers under the table's sheet, as the suites name it (:func:`pipeline.read.reader.locate_findings` then
+    names the sheet the workbook has). ``header_row`` and ``end``: on a sheet of several tables, where this one's
+    header row is (found by :func:`_read_shared`) and its last row (above the next table's header)."""
     sheet, fields, first_header = o.TABLES[key]
+    at = at or sheet
     columns = [f.key for f in fields] + ["excel_row"]
     sub.tables[key] = pd.DataFrame(columns=columns)
-    header_row = _find_header_row(ws, first_header)
     if header_row is None:
-        if last_data_row(ws, range(1, 11)) > 2:  # something typed, but not under the form's headers
-            sub.findings.append(Finding(ERROR, sheet, None, first_header, "",
-                                        f"Không tìm thấy dòng tiêu đề có cột '{first_header}'.",
-                                        "Dùng đúng mẫu; không xóa dòng tiêu đề.", "read"))
-        return
-    cols, first_row = _map_columns(ws, header_row, fields, sheet, sub)
+        header_row = _find_header_row(ws, first_header)
+        if header_row is None:
+            if last_data_row(ws, range(1, 11)) > 2:  # something typed, but not under the form's headers
+                _no_header(sub, key)
+            return
+    cols, first_row = _map_columns(ws, header_row, fields, at, sub)
     for f in fields:
+        if at != sheet:
+            sub.headers[(sheet, f.key)] = sub.headers.get((at, f.key), f.header)
         sub.headers.setdefault((sheet, f.key), f.header)
         if f.required and f.key not in cols:
             sub.findings.append(Finding(ERROR, sheet, header_row, f.header, "", f"Thiếu cột bắt buộc '{f.header}'.",
                                         "Dùng đúng mẫu; không xóa hoặc đổi tên cột.", "read"))
     lookups = _lookups(config)
-    layout = sub.layout.get(sheet, SheetLayout())
+    layout = sub.layout.get(at, SheetLayout())
+    last = last_data_row(ws, cols.values())
     records = []
-    for r in range(first_row, last_data_row(ws, cols.values()) + 1):
+    for r in range(first_row, min(last, end or last) + 1):
         raw_row = {k: layout.shown(ws, r, c) for k, c in cols.items()}
         texts = [clean_text(v) for k, v in raw_row.items() if k != "no" and clean_text(v)]
         if not texts or _TOTAL.match(texts[0]):
@@ -150,6 +173,22 @@ def _read_table(ws: Any, sub: OfficeSubmission, key: str, config: Config) -> Non
         for f in fields:
             frame[f.key] = frame[f.key].astype("Int64" if f.kind in ("count", "vnd") else "object")
         sub.tables[key] = frame[columns]
+
+
+def _read_shared(ws: Any, sub: OfficeSubmission, keys: list[str], config: Config) -> None:
+    """The tables ``keys`` stacked on one sheet (today's "Kinh phí, văn bản"), each under its own header row,
+    found anywhere on the sheet (rows inserted above one move it down); a table's rows end above the next header
+    (its title and blank rows between are not rows: only their column A, STT, holds text)."""
+    found = {k: _find_header_row(ws, o.TABLES[k][2], limit=ws.max_row) for k in keys}
+    starts = sorted(r for r in found.values() if r is not None)
+    for k in keys:
+        row = found[k]
+        if row is None:
+            sub.tables[k] = pd.DataFrame(columns=[f.key for f in o.TABLES[k][1]] + ["excel_row"])
+            continue
+        _read_table(ws, sub, k, config, header_row=row, end=next((r - 1 for r in starts if r > row), None))
+    if not starts and last_data_row(ws, range(1, 11)) > 2:
+        _no_header(sub, keys[0])
 
 
 def read_office_submission(path: Path, config: Config, *, file_name: str | None = None,
@@ -180,15 +219,22 @@ def read_office_submission(path: Path, config: Config, *, file_name: str | None 
     sub.layout[o.SHEET_GENERAL] = SheetLayout.of(ws)
     _read_general(ws, sub, config)
     for key, (sheet, fields, _first) in o.TABLES.items():
+        at = sheet
         sheet_ws = _sheet(wb, sheet)
+        if sheet_ws is None and key in o.TABLE_SHEETS_2023:  # a 2023 workbook: the table on a sheet of its own
+            at = o.TABLE_SHEETS_2023[key]
+            sheet_ws = _sheet(wb, at)
         if sheet_ws is None:
             sub.tables[key] = pd.DataFrame(columns=[f.key for f in fields] + ["excel_row"])
             continue
-        sub.layout[sheet] = SheetLayout.of(sheet_ws)
-        _read_table(sheet_ws, sub, key, config)
-    narrative_ws = _sheet(wb, o.SHEET_NARRATIVE)
-    if narrative_ws is not None:
-        _read_narrative(narrative_ws, sub, config)
+        sub.layout.setdefault(at, SheetLayout.of(sheet_ws))
+        together = [k for k, (s, _, _) in o.TABLES.items() if s == sheet]
+        if at != sheet or len(together) == 1:
+            _read_table(sheet_ws, sub, key, config, at=at)
+        elif key == together[0]:  # today's sheet of several tables, read once
+            _read_shared(sheet_ws, sub, together, config)
+    narrative_ws = _sheet(wb, o.SHEET_NARRATIVE)  # the 2023 form's; today's has the narrative on the general sheet
+    _read_narrative(narrative_ws if narrative_ws is not None else ws, sub, config)
     for f in schema.NARRATIVE_FIELDS:
         sub.narrative.setdefault(f.key, "")
     return sub

@@ -417,7 +417,10 @@ def read_submission(path: Path, config: Config, *, file_name: str | None = None,
         sub = Submission(path=path, sha256=sha256 or sha256_of_open(fh))
         opened = open_submission(fh, name, limits=reader_limits(config))
     wb = opened.values
+    guide = schema.normalize_label(schema.SHEET_GUIDE)
     for sheet_ws in wb.worksheets:
+        if schema.normalize_label(sheet_ws.title) == guide:
+            continue  # the form's own guide: its text (decree numbers such as "NĐ-CP") is never the unit's typing
         legacy = legacy_encoding(sheet_ws)
         if legacy is not None:
             encoding, sample, row = legacy
@@ -468,7 +471,7 @@ def unit_code_only(path: Path, config: Config, *, file_name: str | None = None) 
         if ws is None:
             return None
         read_labelled(ws, sub, office_schema.SHEET_GENERAL, office_schema.GENERAL_FIELDS,
-                      lambda f, cell: clean_code(cell).upper())
+                      lambda f, cell: chosen_code(cell).upper())
         return sub.general.get("office_code") or None
     _read_general(ws, sub, config)
     return sub.unit_code
@@ -541,9 +544,38 @@ def read_labelled(ws: Any, sub: Submission, sheet: str, fields: tuple[schema.Fie
         sub.general.setdefault(f.key, None)
 
 
+def chosen_code(cell: Any, width: int = 0) -> str:
+    """A code cell that may hold a drop-down value of the form ("22828 – Xã Ma Nới", "VHTT – Phòng …"): the code
+    before " – " (:func:`pipeline.schema.choice_code`), padded to ``width`` when all digits; a bare code as
+    :func:`clean_code` reads it (the 2023 form)."""
+    text = schema.choice_code(clean_code(cell, width))
+    return text.zfill(width) if width and text.isdigit() else text
+
+
+def period_code(text: str, config: Config) -> str:
+    """A period as typed or chosen: its name in the form's drop-down list ("6 tháng đầu năm 2023", "Năm 2023";
+    :func:`pipeline.schema.period_name` of a kind's ``label`` in ``periods:``) becomes its code ("2023-6T",
+    "2023-CN"); anything else (a code "2023-6T" of the 2023 form, a typing error) stays as it is, for validation
+    to judge."""
+    typed = schema.normalize_label(text)
+    for kind, spec in config.period_kinds.items():
+        m = re.fullmatch(re.escape(schema.normalize_label(spec["label"])) + r"\s*(\d{4})", typed)
+        if m:
+            return f"{m[1]}-{kind}"
+    return text
+
+
 def _read_general(ws: Any, sub: Submission, config: Config) -> None:
-    read_labelled(ws, sub, schema.SHEET_GENERAL, schema.GENERAL_FIELDS,
-                  lambda f, cell: clean_code(cell, width=5 if f.key == "unit_code" else 0))
+    """The general sheet's fields; the unit code and the period also as the form's drop-down values (code – name,
+    the period's name). The leader's confirmation rows (:data:`pipeline.schema.CONFIRMATION_FIELDS`) are not data
+    and are left unread."""
+    def code(f: schema.Field, cell: Any) -> str:
+        if f.key == "unit_code":
+            return chosen_code(cell, 5)
+        text = clean_code(cell)
+        return period_code(text, config) if f.key == "period" else text
+
+    read_labelled(ws, sub, schema.SHEET_GENERAL, schema.GENERAL_FIELDS, code)
     _resolve_unit(sub, config)
 
 
@@ -815,9 +847,35 @@ def _parse_roster_value(
         table = statuses if f.kind == "status" else changes
         return table.get(schema.normalize_label(text), text)
     if f.kind == "categories":
-        parts = [p for p in re.split(r"[;,]\s*|\s+", text) if p]
-        return ";".join(categories.get(schema.normalize_label(p), p) for p in parts) or None
+        return ncc_categories(text, categories)
     return text or None
+
+
+def ncc_category(text: str, categories: dict[str, str]) -> str:
+    """One Ordinance 02/2020 category as typed: a letter ("c"), its name ("Liệt sĩ") or the drop-down value
+    ("c – Liệt sĩ") → its code; other text as typed (for validation to name)."""
+    code = schema.choice_code(text.strip())
+    return categories.get(schema.normalize_label(code), code)
+
+
+def ncc_categories(text: str, categories: dict[str, str]) -> str | None:
+    """A household's categories: several separated by ";" or "," ("c;tn", "c – Liệt sĩ; tn") or, as typed in
+    the 2023 form, by spaces ("c tn") → codes joined by ";"; None when blank. A part is first taken whole (a
+    drop-down value or a name may hold a comma or spaces: "g – Thương binh, người hưởng …"), else split at its
+    commas, then at its spaces."""
+    known = set(categories.values())
+
+    def split(part: str, seps: tuple[str, ...]) -> list[str]:
+        code = ncc_category(part, categories)
+        if code in known or not seps:
+            return [code]
+        pieces = [p.strip() for p in re.split(seps[0], part) if p.strip()]
+        if len(pieces) == 1:
+            return split(part, seps[1:])
+        return [c for piece in pieces for c in split(piece, seps[1:])]
+
+    out = [c for part in text.split(";") if part.strip() for c in split(part.strip(), (",", r"\s+"))]
+    return ";".join(out) or None
 
 
 def _kind_help(f: schema.Field) -> tuple[str, str]:
@@ -860,7 +918,7 @@ def _read_members(ws: Any, sub: Submission, config: Config) -> None:
         records.append({
             "household_code": raw.get("household_code") or None,
             "relation": raw.get("relation") or None,
-            "category": categories.get(schema.normalize_label(raw.get("category")), raw.get("category") or None),
+            "category": ncc_category(raw["category"], categories) if raw.get("category") else None,
             "excel_row": r,
         })
     _warn_hidden_rows(sub, sheet, hidden, "thành viên")
@@ -900,7 +958,9 @@ def locate_findings(findings: list[Finding], sub: Submission) -> list[Finding]:
 
     A finding on a cell that a merge covers moves to the merge's top-left cell, which holds the value (its
     message names the merge, e.g. "ô gộp A5:A7"); the same finding reached through several covered cells is
-    kept once. A finding on a hidden row or column says so and how to unhide it. Order is kept.
+    kept once. A finding on a hidden row or column says so and how to unhide it. A finding on a table that today's
+    offices' form stacks on a shared sheet names the sheet of its own that a 2023 workbook has it on
+    (:func:`pipeline.office_schema.sheet_in`). Order is kept.
 
     Args:
         findings: every finding of the submission (reader's and expectations').
@@ -909,7 +969,8 @@ def locate_findings(findings: list[Finding], sub: Submission) -> list[Finding]:
     column_of = {(sheet, text): c for (sheet, c), text in sub.columns.items()}
     out: list[Finding] = []
     seen: set[tuple[Any, ...]] = set()
-    for f in findings:
+    for given in findings:
+        f = replace(given, sheet=office_schema.sheet_in(given.sheet, given.column, sub.layout))
         layout = sub.layout.get(f.sheet)
         if layout is None or f.row is None or f.rule == "layout":
             out.append(f)

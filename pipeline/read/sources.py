@@ -916,9 +916,12 @@ def legacy_word(word: str) -> str | None:
     holds an ASCII letter and a non-ASCII character, and its bytes read as a Vietnamese syllable in TCVN3 or
     VNI ("NguyÔn", "V¨n", "Vieät", "Nguyeãn"). A valid syllable, in NFC or NFD, in either tone placement,
     can therefore never be legacy-encoded, nor can a name or word from another language that does not
-    happen to spell a syllable in those tables ("Chamaléa", "Katơr", "café").
+    happen to spell a syllable in those tables ("Chamaléa", "Katơr", "café"). An upper-case word of at most three
+    letters is an abbreviation ("NĐ" of "Nghị định 07/2021/NĐ-CP", which TCVN3 would read "Né"): never counted.
     """
     if word.isascii() or not any("a" <= ch <= "z" for ch in word.lower()):
+        return None
+    if word.isupper() and len(word) <= 3:  # an abbreviation ("NĐ" of "07/2021/NĐ-CP", "QĐ", "TĐ"), not evidence
         return None
     if vietnamese_syllable(unicodedata.normalize("NFC", word)):
         return None

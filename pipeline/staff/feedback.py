@@ -2,24 +2,28 @@
 
 * Annotated copy: ``feedback/<period>/<unit>/v<N>-<sha8>-gop-y.xlsx`` — the unit's own workbook with each
   failing cell filled (red: lỗi, yellow: cảnh báo) and a comment saying what is wrong and how to fix it,
-  plus a sheet "Góp ý" listing every finding. Values are written back as values (text, never formulas);
-  macros are not kept; the archived original is never touched. Owner-only (a roster: personal data).
-* Status page: ``reports/<year>/<6T|9T|CN>/trang-thai-<period>.html`` — static HTML in Vietnamese, each
-  unit's latest version, status and counts, and the findings masked by value (a value is shown only when
-  its column is on the allow-list of non-personal columns and it has that column's shape, Decree
-  13/2023/NĐ-CP; see :func:`pipeline.schema.shown_value`). A version that could not be checked because of
-  a system error reads "lỗi hệ thống — cán bộ huyện đã được báo" wherever a unit looks, and is listed for
-  district staff in a section of its own (file, unit, times, exception type; no value).
+  plus a sheet "Góp ý", first, shown on opening and printed first, listing every finding with a link to its
+  cell. Values are written back as values (text, never formulas); macros are not kept; the archived original
+  is never touched. Owner-only (a roster: personal data).
+* Status page: ``reports/<year>/<6T|9T|CN>/trang-thai-<period>.html`` — static, self-contained HTML in
+  Vietnamese, each unit's latest version, status and counts with a link to its annotated copy, and the
+  findings masked by value (a value is shown only when its column is on the allow-list of non-personal
+  columns and it has that column's shape, Decree 13/2023/NĐ-CP; see :func:`pipeline.schema.shown_value`).
+  No hash: those are the technical view's (:mod:`pipeline.validate.datadocs`). A version that could not be
+  checked because of a system error reads "lỗi hệ thống — cán bộ huyện đã được báo" wherever a unit looks,
+  and is listed for district staff in a section of its own (file, unit, times, exception type; no value).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from pipeline import fmt, schema
+from pipeline import fmt, office_schema, schema
 from pipeline.config import PROJECT_ROOT, Config, Period
 from pipeline.files import atomic_path, ensure_dir, write_text
 from pipeline.findings import ERROR, ValidationOutcome, read_outcome
@@ -27,13 +31,14 @@ from pipeline.intake.inbox import read_skipped, superseded_unattributed
 from pipeline.ledger.state import unit_states
 from pipeline.ledger.store import Ledger
 from pipeline.ledger.timeliness import from_ledger, policy_from_config
-from pipeline.paths import aggregates_path, feedback_path, status_page_path
+from pipeline.paths import aggregates_path, data_docs_index_path, feedback_path, status_page_path
 from pipeline.read.reader import SheetLayout
 from pipeline.read.sources import existing_cells, trimmed_xlsx, value_at
 from pipeline.render.bridge import bridge_context
 from pipeline.render.timeliness import report_context as timeliness_context
 from pipeline.staff.preflight import Item, preflight_of_states, summary_line
 from pipeline.status import SYSTEM_ERROR, UNIT_LABELS, VERSION_LABELS, UnitStatus, VersionStatus
+from pipeline.synthesis import capitalise
 from pipeline.textvalue import plain_text
 from pipeline.validate.rules import acceptance_words
 
@@ -43,15 +48,29 @@ YELLOW = "FFEB9C"
 
 
 
+LABELLED_SHEETS = frozenset(schema.normalize_label(s) for s in (
+    schema.SHEET_GENERAL, schema.SHEET_NARRATIVE, office_schema.SHEET_GENERAL))
+"""Sheets of a label in column A and its value in column B (:func:`pipeline.read.reader.read_labelled`)."""
+VALUE_COLUMN = 2
+"""Column B: where a labelled sheet's value is typed, and so the cell to change."""
+
+
 def _locate_column(ws: Any, header: str, row: int | None) -> int | None:
-    """Column of a finding's cell: the value column next to its label when the finding's row has the label in
-    column A (sheets "Thông tin chung", "Thuyết minh"), else the header's column among the first 15 rows."""
+    """Column of the cell a finding asks to change.
+
+    On a labelled sheet ("Thông tin chung", "Thuyết minh", "Thông tin cơ quan"; or any sheet whose column A holds
+    the finding's label on its row) it is the value's column B, never the label's column A: a misspelt unit name
+    is marked on B5, not on the label "Tên đơn vị" in A5. On a table sheet it is the column whose header (among
+    the first 15 rows, or down to the finding's row: the offices' documents under the fund sources, wherever rows
+    were inserted above them) is the finding's column; None when no header matches."""
     target = schema.normalize_label(header)
+    if row is not None and schema.normalize_label(ws.title) in LABELLED_SHEETS:
+        return VALUE_COLUMN
     if not target:
         return None
     if row is not None and schema.normalize_label(value_at(ws, row, 1)) == target:
-        return 2
-    for r in range(1, min(ws.max_row, 15) + 1):
+        return VALUE_COLUMN
+    for r in range(1, min(ws.max_row, max(15, row or 0)) + 1):
         for c in range(1, ws.max_column + 1):
             if schema.normalize_label(value_at(ws, r, c)) == target:
                 return c
@@ -68,18 +87,24 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
     """Write the annotated copy of ``version``'s workbook; None when the file is not a readable workbook.
     ``author``: who the cell comments are from (the compiling office's abbreviation, the setup's words).
 
+    The sheet "Góp ý" comes first, is the sheet shown when the file is opened (the only one selected) and prints
+    first, on A4 landscape one page wide with its header row repeated. Each finding is marked on the cell to
+    change (:func:`_locate_column`), and its row of "Góp ý" names that cell with a link to it ("Ô cần sửa").
+    Values are the findings' own (the unit's workbook: no masking, owner-only).
+
     Idempotent: the same version and outcome give the same annotations.
     """
     from openpyxl import Workbook, load_workbook
     from openpyxl.comments import Comment
-    from openpyxl.styles import Font, PatternFill
-
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.hyperlink import Hyperlink
 
     try:  # the bounded, trimmed copy the reader parses: formatting far below the data costs nothing here either
         copy, _ = trimmed_xlsx(Path(version.archive_path), version.original_name)
         wb = load_workbook(io.BytesIO(copy), data_only=True, keep_vba=False)
     except Exception:  # noqa: BLE001 - not a workbook openpyxl can open within the limits (UnreadableSubmission
         wb = None  # included): the findings file still explains it
+    marked: dict[int, tuple[str, str]] = {}  # finding's index → (sheet, cell) marked for it
     if wb is None:
         wb = Workbook()
         wb.worksheets[0].title = "Góp ý"
@@ -90,7 +115,7 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
                     cell.data_type = "s"  # a value, never a formula
         layouts: dict[str, Any] = {}
         errors_at: set[tuple[str, str]] = set()  # cells with an error: red whatever follows on them
-        for f in outcome.findings:
+        for i, f in enumerate(outcome.findings):
             ws = next((w for w in wb.worksheets if schema.normalize_label(w.title) == schema.normalize_label(f.sheet)),
                       None)
             if ws is None or f.row is None:
@@ -101,6 +126,7 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
             if ws.title not in layouts:
                 layouts[ws.title] = SheetLayout.of(ws)
             cell = ws.cell(*layouts[ws.title].top_left(f.row, col))  # a merge takes comments on its top-left
+            marked[i] = (ws.title, cell.coordinate)
             if f.severity == ERROR:
                 errors_at.add((ws.title, cell.coordinate))
             cell.fill = PatternFill("solid", fgColor=RED if (ws.title, cell.coordinate) in errors_at else YELLOW)
@@ -115,15 +141,26 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
     sheet.append([_safe(f"Kết quả kiểm tra tệp {outcome.file} (SHA-256 {outcome.sha256[:12]}): "
                   f"{outcome.errors} lỗi, {outcome.warnings} cảnh báo")])
     sheet["A1"].font = Font(bold=True)
-    sheet.append(["Mức độ", "Sheet", "Dòng", "Cột", "Giá trị", "Vấn đề", "Cách sửa"])
-    for f in outcome.findings:
-        sheet.append([_safe(v) for v in (f.severity, f.sheet, f.row, f.column, f.value, f.message, f.fix)])
+    sheet.append([*FEEDBACK_HEADERS])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for i, f in enumerate(outcome.findings):
+        where = marked.get(i)
+        sheet.append([_safe(v) for v in (f.severity, f.sheet, f.row, f.column, f.value, f.message, f.fix,
+                                         where[1] if where else None)])
+        if where is not None:  # a link to the cell to change, inside the workbook
+            link = sheet.cell(sheet.max_row, len(FEEDBACK_HEADERS))
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"{_quoted(where[0])}!{where[1]}",
+                                       display=where[1])
+            link.font = Font(color="0563C1", underline="single")
     for row in sheet.iter_rows(min_row=3):
         for cell in row:
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"
-    for letter, width in zip("ABCDEFG", (10, 18, 6, 30, 20, 60, 60), strict=True):
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for letter, width in zip("ABCDEFGH", (10, 18, 6, 30, 20, 60, 60, 10), strict=True):
         sheet.column_dimensions[letter].width = width
+    _show_first(wb, sheet)
     out = feedback_path(version, period, root)
     ensure_dir(out.parent.parent.parent, private=True)  # feedback/: rosters of every unit
     with atomic_path(out, private=True) as tmp:  # the unit's roster: personal data, owner-only
@@ -131,12 +168,47 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
     return out
 
 
+FEEDBACK_HEADERS = ("Mức độ", "Sheet", "Dòng", "Cột", "Giá trị", "Vấn đề", "Cách sửa", "Ô cần sửa")
+"""The header row of the sheet "Góp ý" (row 2; one row per finding below it)."""
+
+
+def _quoted(title: str) -> str:
+    """A sheet name as a formula reference writes it: quoted, a quote inside doubled ('Thông tin chung')."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+def _show_first(wb: Any, sheet: Any) -> None:
+    """Make ``sheet`` (at index 0) the sheet shown when the workbook opens and the first printed: visible, the
+    active and only selected tab (a tab left selected from the unit's file would group the sheets), the tab bar
+    scrolled to it, and its page set up: A4 landscape, one page wide, row 2 (the headers) on every page."""
+    sheet.sheet_state = "visible"
+    wb.active = 0
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = ws is sheet
+    for view in wb.views:
+        view.firstSheet = 0
+        view.activeTab = 0
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "2:2"
+    sheet.print_options.gridLines = True
 
 
 def _masked(f: Any, lists: dict[str, frozenset[str]]) -> dict[str, Any]:
     m = f.masked(lists)
     return {"severity": m.severity, "sheet": m.sheet, "row": m.row or "", "column": m.column, "value": m.value,
             "message": m.message, "fix": m.fix}
+
+
+def _link(target: Path, page: Path) -> str | None:
+    """A relative URL from the folder of ``page`` to ``target`` (works from ``file://`` and when the data root is
+    served), or None when ``target`` does not exist (not written yet, or the version has no annotated copy)."""
+    if not target.exists():
+        return None
+    return urllib.parse.quote(Path(os.path.relpath(target, page.parent)).as_posix())
 
 
 def _preflight_context(items: list[Item]) -> dict[str, Any]:
@@ -146,8 +218,9 @@ def _preflight_context(items: list[Item]) -> dict[str, Any]:
 
 def _system_errors(ledger: Any, config: Config, period: Period, local: Any) -> list[dict[str, str]]:
     """The period's versions whose reading or checking failed with a system error (ledger status ``error``),
-    for district staff: file, hash, unit, version, received, last attempt and the exception's type (from
-    the findings file) — names of files and units, times and a type: no cell value."""
+    for district staff: file, unit (capitalised), version, received, last attempt and the exception's type (from
+    the findings file) — names of files and units, times and a type: no cell value and no hash (hashes are the
+    technical view's, :mod:`pipeline.validate.datadocs`)."""
     out = []
     for v in ledger.versions(period.code):
         if v.status != VersionStatus.ERROR:
@@ -156,10 +229,11 @@ def _system_errors(ledger: Any, config: Config, period: Period, local: Any) -> l
         if v.findings_path and Path(v.findings_path).exists():
             kind = read_outcome(Path(v.findings_path)).system_error or ""
         try:
-            unit = f"{config.unit(v.unit_code).full_name} ({v.unit_code})" if v.unit_code else "chưa xác định"
+            unit = f"{capitalise(config.unit(v.unit_code).full_name)} ({v.unit_code})" if v.unit_code \
+                else "Chưa xác định"
         except KeyError:
             unit = v.unit_code
-        out.append({"file": v.original_name, "sha256": v.sha256[:12], "unit": unit,
+        out.append({"file": v.original_name, "unit": unit,
                     "version": str(v.version) if v.version else "", "received": local(v.received_at),
                     "failed": local(v.validated_at), "type": kind or "không rõ"})
     return sorted(out, key=lambda e: (e["unit"], e["file"]))
@@ -176,7 +250,13 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
     section on timeliness gives each unit's status, the rule that decided it and the reporting rates of the
     year so far (:mod:`pipeline.ledger.timeliness`). Once the period was aggregated, units that took over others
     (the 2025 reorganisation) are set beside their predecessors' sum, a difference marked for staff
-    (:func:`pipeline.render.bridge.bridge_context`, from the latest ``aggregates.json``)."""
+    (:func:`pipeline.render.bridge.bridge_context`, from the latest ``aggregates.json``).
+
+    A page for people: one row per unit (its latest version, when and how it arrived, its counts of errors and
+    warnings), each unit's annotated workbook linked relatively (``../../../feedback/<period>/<unit>/v<N>-<sha8>-
+    gop-y.xlsx``: it opens from ``file://`` and when the data root is served; linked only once written), unit names
+    capitalised in every table ("Xã Ma Nới"), no hash (SHA-256 are the technical view's, linked from the page:
+    :mod:`pipeline.validate.datadocs`). Self-contained: style inline, no script, nothing loaded from elsewhere."""
     import json
 
     import jinja2
@@ -185,6 +265,7 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
         return fmt.local_time(t, config.timezone)
 
     lists = schema.shown_lists(config)
+    page = status_page_path(period, root)
     timeliness = from_ledger(ledger, config, period, offices=True)
     reopened = {r.unit_code: r for r in ledger.reopenings(period.code)}  # the latest per unit
     rows = []
@@ -210,7 +291,7 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
             for k, a in ledger.acceptance_records(period.code, unit.code).items()
         ]
         rows.append({
-            "name": unit.full_name,
+            "name": capitalise(unit.full_name),
             "code": unit.code,
             "status": config.fill(status, period.cutoff),
             "status_class": status_class,
@@ -218,9 +299,9 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
             "latest": latest,
             "latest_found": local(latest.found_at) if latest else "",
             "latest_received": local(latest.received_at) if latest else "",
+            "latest_checked": latest is not None and VersionStatus(latest.status).checked,
             "latest_status": config.fill(VERSION_LABELS[VersionStatus(latest.status)], period.cutoff) if latest else "",
-            "used": state.used,
-            "newer_failed": state.newer is not None,
+            "feedback": _link(feedback_path(latest, period, root), page) if latest else None,
             "findings": findings,
             "acceptances": accepted,
             "locked": [str(v.version) for v in state.locked],
@@ -235,7 +316,8 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
         found = []
         if v.findings_path and Path(v.findings_path).exists():
             found = [_masked(f, lists) for f in read_outcome(Path(v.findings_path)).findings if f.severity == ERROR]
-        unattributed.append({"version": v, "findings": found[:5], "more": max(0, len(found) - 5)})
+        unattributed.append({"version": v, "findings": found[:5], "more": max(0, len(found) - 5),
+                             "feedback": _link(feedback_path(v, period, root), page)})
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(PROJECT_ROOT / "templates")),
         autoescape=True, undefined=jinja2.StrictUndefined,
@@ -243,6 +325,9 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
     aggregated = aggregates_path(period, root)
     compiled: dict[str, Any] = json.loads(aggregated.read_text(encoding="utf-8")) if aggregated.exists() else {}
     compared = (compiled.get("offices") or {}).get("reconciliation", [])
+    bridge = bridge_context(compiled.get("bridge", []), config)
+    for shown, raw in zip(bridge["rows"], compiled.get("bridge", []), strict=True):  # a name per cell, capitalised
+        shown["predecessors"] = ", ".join(capitalise(n) for n in raw["predecessors"])
     html = env.get_template("trang_thai.html.j2").render(
         period=period, period_label=f"{period.label} {period.year}", deadline=local(period.deadline),
         generated=local(now), rows=rows, unattributed=unattributed, local=local,
@@ -251,10 +336,12 @@ def write_status_page(period: Period, *, config: Config, ledger: Ledger, now: dt
         skipped=read_skipped(period, root),
         timeliness=timeliness_context(timeliness, config=config),
         words=config.words(period.cutoff),
-        bridge=bridge_context(compiled.get("bridge", []), config),
+        bridge=bridge,
         preflight=_preflight_context(preflight_of_states(states, config=config, period=period)),
         reconciliation={"compared": sorted({(r["topic"], r["office"]) for r in compared}),
-                        "differ": [r for r in compared if r["beyond"]],
+                        "differ": [{**r, "unit": capitalise(r["unit"])} for r in compared if r["beyond"]],
                         "tolerance": config.validation.get("reconciliation_tolerance_households") or 0},
+        technical_view=urllib.parse.quote(
+            Path(os.path.relpath(data_docs_index_path(period, root), page.parent)).as_posix()),
     )
-    return write_text(status_page_path(period, root), html)  # district-facing, no personal data: 0644
+    return write_text(page, html)  # district-facing, no personal data: 0644

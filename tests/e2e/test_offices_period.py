@@ -61,7 +61,7 @@ def test_offices_through_a_period(config, tmp_path, capsys, monkeypatch):
         assert f"{config.office(code).name} ({code})" in page, code
     assert ("lỗi Hỗ trợ theo xã 5 Mã xã 22899 Mã xã không thuộc danh sách đơn vị báo cáo của huyện. ghi đúng mã "
             "hành chính 5 chữ số của xã") in page  # severity, sheet, row, column, value, what is wrong, the fix
-    assert (f"Vay vốn ưu đãi {config.office('NHCS').name} xã Ma Nới {ma_noi_loans + 1} {ma_noi_loans} +1"
+    assert (f"Vay vốn ưu đãi {config.office('NHCS').name} Xã Ma Nới {ma_noi_loans + 1} {ma_noi_loans} +1"
             in page)
     annotated = list((root / "feedback" / "2023-6T" / "NN").glob("*.xlsx"))
     assert len(annotated) == 1

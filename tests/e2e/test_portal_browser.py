@@ -22,7 +22,7 @@ from pipeline.orchestrator import annotator
 from pipeline.portal.accounts import DISTRICT, UNIT, AccountStore
 from pipeline.validate.run import validate_unit
 from pipeline.workspace import Workspace
-from tests.browser import free_port
+from tests.browser import free_port, publish_screenshot
 from tests.helpers import edit_summary
 
 pytestmark = pytest.mark.slow
@@ -153,8 +153,8 @@ def test_a_commune_sends_a_broken_then_a_corrected_workbook_and_is_refused_what_
     named = [c for c in cells if c["Sheet"] == "Tổng hợp" and c["Dòng"] == "6" and c["Giá trị"] == "99999"]
     assert named and all(c["Mức"] == "Lỗi" and c["Cột"].startswith("Tại ngày chốt số liệu") for c in named)
     assert any("'Số hộ nghèo'" in c["Vấn đề"] and c["Cách sửa"].startswith("Kiểm tra lại") for c in named)
-    _shot(driver, shots, "gop-y", PHONE)
-    _shot(driver, shots, "gop-y", DESKTOP)
+    publish_screenshot(_shot(driver, shots, "gop-y", PHONE), "trang-gui-bao-cao-dien-thoai.png")
+    publish_screenshot(_shot(driver, shots, "gop-y", DESKTOP), "trang-gui-bao-cao.png")
 
     driver.find_element(By.LINK_TEXT, "Tải bản góp ý").click()
     deadline = time.monotonic() + 20

@@ -2,7 +2,8 @@
 on fresh PostgreSQL databases (metadata and ledger) and the services' own Redis (on a free port, append-only),
 run the periodic report for 2023-6T triggered through the REST API by the generated admin user; the report has
 the samples' figures, every task ran on the Celery worker, a task queued while Redis is killed and started
-again still runs, and a screenshot of the DAG's grid is taken with headless Chromium (docs/airflow-grid.png).
+again still runs, and a screenshot of the DAG's grid is taken with headless Chromium (in the test's folder;
+docs/airflow-grid.png by `make screenshots`).
 
 Slow by nature: starts the services (scheduler, API server, worker) once for the module, and a browser."""
 
@@ -14,14 +15,13 @@ import re
 import secrets
 import subprocess
 import time
-from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
 
 from ops.services import BIN, Settings, drop_database, environment, stop, up
-from tests.browser import chromium, free_port, screenshot
+from tests.browser import chromium, free_port, publish_screenshot, screenshot
 from tests.conftest import ROOT
 from tests.helpers import docx_tables, find_row
 
@@ -29,7 +29,6 @@ pytestmark = pytest.mark.slow
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "worker", "portal")
-SCREENSHOT = ROOT / "docs" / "airflow-grid.png"
 
 
 @pytest.fixture(scope="module")
@@ -205,16 +204,19 @@ def test_login_uses_the_generated_owner_only_password(services, api):
         assert anonymous.get("/api/v2/dags").status_code == 401
 
 
-def test_grid_view_screenshot(services, api, dag_run):
-    """A logged-in page of the DAG (its grid at the left) shows the run's tasks; saved as docs/airflow-grid.png."""
+def test_grid_view_screenshot(services, api, dag_run, tmp_path):
+    """A logged-in page of the DAG (its grid at the left) shows the run's tasks; saved in the test's folder, and as
+    docs/airflow-grid.png by `make screenshots`."""
     if chromium() is None:
         pytest.skip("Chromium is not installed: `make system-deps` installs Debian's package")
     token = api.headers["Authorization"].removeprefix("Bearer ")
-    text = screenshot(f"{services.api_url}/dags/periodic_report", token, SCREENSHOT,
+    shot = tmp_path / "airflow-grid.png"
+    text = screenshot(f"{services.api_url}/dags/periodic_report", token, shot,
                       wait_for=["resolve_period", "gather", "validate", "aggregate", "render", "Failed Runs"])
     assert "periodic_report" in text and "Sign into Airflow" not in text
-    png = Path(SCREENSHOT).read_bytes()
+    png = shot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+    publish_screenshot(shot, "airflow-grid.png")
 
 
 def test_a_queued_task_survives_a_broker_restart(services, api, dag_run):

@@ -176,9 +176,10 @@ def test_jinja_messages_in_vietnamese():
     (["reopen", "2023-6T", "22828"], "Thiếu tham số: --by, --reason. Xem: python -m pipeline reopen --help\n"),
     (["frobnicate"], "Lệnh không có: frobnicate. Các lệnh: validate, run, summary, preflight, report-path, "
                      "template, accept-outlier, receive, reopen, check-template, approve, deliver, move-ledger, "
-                     "check-units. Xem: python -m pipeline --help\n"),
+                     "portal, accounts, check-units. Xem: python -m pipeline --help\n"),
     ([], "Thiếu lệnh. Các lệnh: validate, run, summary, preflight, report-path, template, accept-outlier, receive, "
-         "reopen, check-template, approve, deliver, move-ledger, check-units. Xem: python -m pipeline --help\n"),
+         "reopen, check-template, approve, deliver, move-ledger, portal, accounts, check-units. Xem: python -m "
+         "pipeline --help\n"),
     (["report-path", "2023-6T", "--version", "hai"],
      "Tham số --version phải là một số, không phải «hai». Xem: python -m pipeline report-path --help\n"),
     (["summary", "2023-6T", "thừa"], "Tham số không dùng được với lệnh này: thừa. Xem: python -m pipeline --help\n"),
@@ -371,6 +372,7 @@ def test_move_ledger_copies_every_table_and_records_the_new_ledger(backend, tmp_
                          found_at=t0, file_mtime=t0, on_time=True, archive_path=f"/archive/{tag}.xlsx")
         old.record_validation(v.id, status="valid", errors=0, warnings=1, findings_path=f"/f/{tag}.json",
                               fingerprint="f", validated_at=t0)
+    old.queue_notice(v, status="valid", errors=0, warnings=1, at=t0)
     old.accept_outlier(period="2023-6T", unit_code="22828", indicator="poor_households", justification="Bổ sung",
                        accepted_by="Trưởng phòng", accepted_at=t0)
     old.claim_reminder(period="2023-6T", unit="22810", kind="before-2d", recipients=2, at=t0)
@@ -388,9 +390,9 @@ def test_move_ledger_copies_every_table_and_records_the_new_ledger(backend, tmp_
     assert main(["move-ledger", "--to", target]) == 0
     default = f"sqlite:///{root}/work/ledger.sqlite"
     assert capsys.readouterr().out == (
-        f"Đã chuyển sổ tiếp nhận của thư mục dữ liệu {root} từ {default} sang {public_url(target)} (8 dòng: "
+        f"Đã chuyển sổ tiếp nhận của thư mục dữ liệu {root} từ {default} sang {public_url(target)} (9 dòng: "
         "inbox_sightings 1, outlier_acceptances 1, period_reopenings 1, reminders_sent 1, report_approvals 1, "
-        "report_deliveries 1, submission_versions 2).\n"
+        "report_deliveries 1, submission_versions 2, validation_notices 1).\n"
         f"Từ nay mọi lệnh, DAG và dịch vụ dùng thư mục này phải đặt PIPELINE_LEDGER_URL={public_url(target)} (thêm "
         f"mật khẩu nếu cần); sổ cũ {default} được giữ nguyên làm bản sao lưu và không được dùng cho thư mục này "
         "nữa.\n")
@@ -427,7 +429,7 @@ def test_move_ledger_copies_every_table_and_records_the_new_ledger(backend, tmp_
     assert capsys.readouterr().err == (
         f"Sổ đích {default} đã có dữ liệu (inbox_sightings: 1 dòng, outlier_acceptances: 1 dòng, period_reopenings: 1 "
         "dòng, reminders_sent: 1 dòng, report_approvals: 1 dòng, report_deliveries: 1 dòng, submission_versions: 2 "
-        "dòng): không chuyển sổ vào đó. Dùng một cơ sở dữ liệu mới, trống.\n")
+        "dòng, validation_notices: 1 dòng): không chuyển sổ vào đó. Dùng một cơ sở dữ liệu mới, trống.\n")
     assert json.loads((root / "work" / "so-tiep-nhan.json").read_text(encoding="utf-8"))["ledger"] == public_url(target)
 
 

@@ -117,7 +117,7 @@ def test_library_fault_on_one_file_is_a_system_error(config, tmp_path, monkeypat
 
     page = status_page_path(period, tmp_path).read_text(encoding="utf-8")
     section = page.split("Tệp gặp lỗi hệ thống (dành cho cán bộ huyện)", 1)[1].split("</table>", 1)[0]
-    assert "<td>22831_nhon_son.xlsx<br>" in section and "<td>chưa xác định</td>" in section
+    assert "<td>22831_nhon_son.xlsx</td>" in section and "<td>Chưa xác định</td>" in section
     assert f"<td>{kind.__name__}</td>" in section
     assert "<td>03/05/2023 08:00</td><td>03/05/2023 08:00</td>" in section  # received, failed
     assert "22810_tan_son.xlsx" not in section
@@ -194,11 +194,11 @@ def test_validation_crash_leaves_other_units_report_lines_unchanged(config, plan
     assert find_row(sources, "Xã Nhơn Sơn")[7] == "chưa kiểm tra được (lỗi hệ thống)"
 
     page = status_page_path(period, tmp_path).read_text(encoding="utf-8")
-    row = page.split("<td>xã Nhơn Sơn (22831)</td>", 1)[1].split("</tr>", 1)[0]
+    row = page.split("<td>Xã Nhơn Sơn (22831)</td>", 1)[1].split("</tr>", 1)[0]
     assert '<td class="error">Lỗi hệ thống — cán bộ huyện đã được báo</td>' in row
     assert "Không hợp lệ" not in row
     section = page.split("Tệp gặp lỗi hệ thống (dành cho cán bộ huyện)", 1)[1].split("</table>", 1)[0]
-    assert "<td>xã Nhơn Sơn (22831)</td><td>1</td>" in section and "<td>MemoryError</td>" in section
+    assert "<td>Xã Nhơn Sơn (22831)</td><td>1</td>" in section and "<td>MemoryError</td>" in section
     assert section.count("<tr>") == 2  # the header and Nhơn Sơn's file only
     assert CELL_VALUE not in page
 

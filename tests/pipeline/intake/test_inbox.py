@@ -577,7 +577,7 @@ def test_old_unattributed_partial_does_not_haunt_the_status_page(config, tmp_pat
     section = html.split("Tệp không xác định được đơn vị", 1)[1]
     assert "khong_ro.csv" in section
     assert "22828_ma_noi.xlsx" not in section
-    assert re.search(r"xã Ma Nới \(22828\)</td>\s*<td class=\"valid\">Hợp lệ", html)
+    assert re.search(r"Xã Ma Nới \(22828\)</td>\s*<td class=\"valid\">Hợp lệ", html)
 
 
 def test_xls_and_csv_are_held_to_the_same_limits(config, tmp_path):

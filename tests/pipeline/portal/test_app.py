@@ -149,7 +149,20 @@ def test_an_upload_is_registered_validated_and_its_findings_shown(site, tmp_path
     login(client, "phong-ldtbxh", passwords["phong-ldtbxh"])
     overview = client.get("/ky/2023-6T")
     assert re.search(r'<a href="/ky/2023-6T/don-vi/22828">Xã Ma Nới</a>.*?Hợp lệ', overview.text, re.S)
-    assert client.get("/ky/2023-6T/trang-thai").status_code == 200
+    status = client.get("/ky/2023-6T/trang-thai")
+    assert status.status_code == 200 and "Xã Ma Nới (22828)" in status.text
+    # the page's relative links, as a browser resolves them from /ky/2023-6T/trang-thai
+    from urllib.parse import urljoin
+
+    hrefs = re.findall(r'href="([^"#]+)"', status.text)
+    copies = [h for h in hrefs if h.endswith("-gop-y.xlsx") and "22828" in h]
+    assert copies and all(client.get(urljoin(str(status.url), h)).content[:2] == b"PK" for h in copies)
+    technical = [h for h in hrefs if "data-docs" in h]
+    assert technical
+    view = client.get(urljoin(str(status.url), technical[0]))
+    assert view.status_code == 200 and "22828" in view.text
+    back = re.search(r'href="(\.\./trang-thai-2023-6T\.html)"', view.text).group(1)
+    assert "Xã Ma Nới (22828)" in client.get(urljoin(str(view.url), back)).text
     assert client.get(link).status_code == 200
     client.cookies.clear()
     login(client, "22813", passwords["22813"])

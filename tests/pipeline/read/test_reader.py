@@ -24,13 +24,24 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
+from pipeline import office_schema as o
 from pipeline import schema
 from pipeline.aggregate.tables import UnitInput, unit_table
 from pipeline.files import sha256_of
 from pipeline.findings import ERROR, WARNING, Finding, ValidationOutcome
 from pipeline.intake.inbox import peek_unit
 from pipeline.ledger.state import UnitState
-from pipeline.read.reader import clean_text, parse_dong, parse_whole_number, read_submission
+from pipeline.read.office import read_office_submission
+from pipeline.read.reader import (
+    chosen_code,
+    clean_text,
+    ncc_categories,
+    parse_dong,
+    parse_whole_number,
+    period_code,
+    read_submission,
+)
+from pipeline.staff.form import write_office_workbook, write_submission
 from pipeline.status import UnitStatus
 from pipeline.textvalue import plain_text
 from pipeline.validate.rules import validate_submission
@@ -559,3 +570,100 @@ def test_a_name_close_to_a_unit_is_suggested_never_matched(config, ma_noi):
     assert (hint.sheet, hint.row, hint.column, hint.value) == (schema.SHEET_GENERAL, rows["Tên đơn vị"],
                                                               "Tên đơn vị", "xã Mà Nơi")
     assert hint.message.endswith("Có phải xã Ma Nới, mã 22828?") and "ghi mã đơn vị 22828" in hint.fix
+
+
+# Drop-down values that carry their meaning (pipeline/staff/form.py) read back as codes (reader and office reader):
+# "22828 – Xã Ma Nới" → 22828, "6 tháng đầu năm 2023" → 2023-6T, "c – Liệt sĩ" → c; the 2023 form (bare codes,
+# "2023-6T", "c;tn") still reads; the leader's confirmation rows are never taken for data.
+
+def _choice_cell(value, number_format="General"):
+    return SimpleNamespace(value=value, number_format=number_format)
+
+
+@pytest.mark.parametrize(("typed", "code"), [
+    ("6 tháng đầu năm 2023", "2023-6T"), ("9 tháng đầu năm 2024", "2024-9T"), ("Năm 2023", "2023-CN"),
+    ("năm 2023", "2023-CN"), ("2023-6T", "2023-6T"), ("6 tháng 2023", "6 tháng 2023"), ("", "")])
+def test_a_period_is_read_by_its_name_or_its_code(config, typed, code):
+    """A period's name in the list becomes its code; a code stays; anything else stays as typed for validation."""
+    assert period_code(typed, config) == code
+
+
+@pytest.mark.parametrize(("value", "code"), [
+    ("22828 – Xã Ma Nới", "22828"), ("22828 - Xã Ma Nới", "22828"), ("2828 – Xã Ma Nới", "02828"),
+    ("22828", "22828"), (22828, "22828"), ("Xã Ma Nới", "Xã Ma Nới")])
+def test_a_unit_code_is_read_before_the_dash(value, code):
+    """The code before " – " (or " - ") is the unit's, padded to 5 digits; a bare code or number stays a code."""
+    assert chosen_code(_choice_cell(value), 5) == code
+
+
+def test_ncc_categories_by_letter_name_or_drop_down_value(config):
+    """A household's categories as chosen or typed: "c – Liệt sĩ", "c;tn", "c tn", names, mixed → codes with ";"."""
+    lookup = {schema.normalize_label(x[k]): x["code"] for x in config.reference["ncc_categories"]
+              for k in ("code", "label")}
+    assert ncc_categories("c – Liệt sĩ", lookup) == "c"
+    assert ncc_categories("c – Liệt sĩ; tn", lookup) == "c;tn"
+    assert ncc_categories("c;tn", lookup) == "c;tn"
+    assert ncc_categories("c tn", lookup) == "c;tn"
+    assert ncc_categories("Bà mẹ Việt Nam anh hùng, g", lookup) == "d;g"
+    assert ncc_categories("z", lookup) == "z"  # unknown: kept for validation to name
+    assert ncc_categories("", lookup) is None
+
+
+def test_the_new_form_filled_in_reads_back_as_codes_without_a_finding(config, tmp_path):
+    """A workbook the writer fills (unit, period and member categories as drop-down values; the roster's categories
+    chosen as "g – …"; the leader's confirmation filled in) reads as codes, with no reader finding."""
+    path = write_submission(
+        tmp_path / "moi.xlsx", config=config,
+        general={"unit_code": "22828", "unit_name": "xã Ma Nới", "period": "2023-6T",
+                 "prepared_on": dt.date(2023, 5, 3)},
+        roster=[{"household_code": "22828-0001", "head_name": "Pinăng A", "village": "Thôn Gia Rót",
+                 "ethnicity": "Raglai", "members_count": 5, "ncc_members_count": 2,
+                 "ncc_categories": "g – Thương binh, người hưởng chính sách như thương binh;tn",
+                 "status_baseline": "Nghèo", "status_current": "Nghèo", "change_kind": "Không thay đổi",
+                 "income_vnd_per_person_month": 900_000}],
+        members=[{"household_code": "22828-0001", "relation": "Chủ hộ", "category": "g"},
+                 {"household_code": "22828-0001", "relation": "Con", "category": "tn"}])
+    wb = load_workbook(path)
+    ws = wb[schema.SHEET_GENERAL]
+    assert (ws["B4"].value, ws["B6"].value) == ("22828 – Xã Ma Nới", "6 tháng đầu năm 2023")
+    for row, value in zip(range(12, 16), ("Pinăng B", "Chủ tịch UBND xã", "(đã ký)", "04/05/2023"), strict=True):
+        ws.cell(row, 2, value)
+    wb.save(path)
+    sub = read_submission(path, config)
+    assert (sub.general["unit_code"], sub.general["period"], sub.general["unit_name"]) == (
+        "22828", "2023-6T", "xã Ma Nới")
+    assert sub.general["prepared_on"] == dt.date(2023, 5, 3)
+    assert sub.general["preparer"] is None  # the leader's rows are not the preparer's
+    assert sub.roster.iloc[0]["ncc_categories"] == "g;tn"
+    assert list(sub.members["category"]) == ["g", "tn"]
+    assert sub.findings == []
+
+
+def test_the_2023_form_still_reads(config, tmp_path):
+    """The bundled 2023 sample (bare code, "2023-6T", categories "c;tn", no guide, no confirmation) reads as before."""
+    path = tmp_path / "cu.xlsx"
+    shutil.copyfile(SAMPLE, path)
+    assert load_workbook(path)[schema.SHEET_GENERAL]["B6"].value == "2023-6T"
+    sub = read_submission(path, config)
+    assert (sub.general["unit_code"], sub.general["period"]) == ("22828", "2023-6T")
+    codes = {c["code"] for c in config.reference["ncc_categories"]}
+    assert all(set(v.split(";")) <= codes for v in sub.roster["ncc_categories"])
+    assert not [f for f in sub.findings if f.severity == "lỗi"]
+
+
+def test_the_offices_drop_down_values_read_as_codes(config, tmp_path):
+    """The office's "NHCS – …" and period name written by the form, and a commune chosen as "22828 – Xã Ma Nới" in a
+    table, read as NHCS, 2023-6T and 22828."""
+    path = write_office_workbook(
+        tmp_path / "NHCS.xlsx", config=config,
+        general={"office_code": "NHCS", "office_name": "Phòng giao dịch Ngân hàng Chính sách xã hội huyện",
+                 "period": "2023-6T"},
+        tables={"loans": [{"commune_code": "22810", "borrowers": 3}]})
+    wb = load_workbook(path)
+    assert wb[o.SHEET_GENERAL]["B4"].value.startswith("NHCS – ")
+    wb[o.SHEET_LOANS]["B6"], wb[o.SHEET_LOANS]["C6"] = "22828 – Xã Ma Nới", 2
+    wb.save(path)
+    sub = read_office_submission(path, config)
+    assert (sub.general["office_code"], sub.general["period"]) == ("NHCS", "2023-6T")
+    assert list(sub.tables["loans"]["commune_code"]) == ["22810", "22828"]
+    assert sub.findings == []

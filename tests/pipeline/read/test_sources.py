@@ -413,3 +413,11 @@ def test_borders_written_by_openpyxl_are_not_read(config, tmp_path):
     assert (roster.declared, roster.rows, roster.columns, roster.cells) == ((2_000, 37), 10, 37, 261)
     outcome = validate_submission(path, config=config, period="2023-6T")
     assert (outcome.status, outcome.errors, outcome.warnings) == ("valid", 0, 0)
+
+
+def test_document_numbers_citing_decrees_are_not_legacy_text():
+    """"NĐ" of "07/2021/NĐ-CP" reads "Né" in TCVN3: an upper-case abbreviation of at most three letters is never
+    counted, so a narrative citing decrees and decisions is not refused; TCVN3 words around it still are."""
+    text = "Thực hiện Nghị định số 07/2021/NĐ-CP, Quyết định 24/QĐ-UBND và NĐ-CP; TĐ, ĐT, BĐ."
+    assert legacy_words(text) == []
+    assert [w for w, _ in legacy_words("NĐ-CP: Hé NguyÔn V¨n")] == ["NguyÔn", "V¨n"]

@@ -72,8 +72,8 @@ def _units(config) -> list:
 
 def _unit_code(path: Path) -> str:
     ws = load_workbook(path, data_only=True)[schema.SHEET_GENERAL]
-    return next(str(ws.cell(r, 2).value) for r in range(1, ws.max_row + 1)
-                if ws.cell(r, 1).value == "Mã đơn vị (mã hành chính)")
+    return next(schema.choice_code(str(ws.cell(r, 2).value)) for r in range(1, ws.max_row + 1)
+                if ws.cell(r, 1).value == "Mã đơn vị (mã hành chính)")  # "22828 – Xã Ma Nới" in today's form
 
 
 def _inputs(root: Path) -> dict[str, tuple[dict, list[dict]]]:

@@ -637,15 +637,26 @@ def test_member_sheet_must_agree_with_roster(config, ma_noi):
 
 
 def test_blank_template_has_input_rules(config):
-    """The blank workbook offers drop-down lists and numeric ranges while typing."""
+    """The blank workbook opens on its guide and offers drop-down lists that carry meaning (a unit's code with its
+    name, NCC categories by letter and name from the hidden list sheet) and numeric ranges while typing."""
     wb = load_workbook(ROOT / "templates" / "mau_bao_cao_don_vi.xlsx")
-    assert wb.sheetnames == ["Thông tin chung", "Tổng hợp", "Danh sách hộ NCC", "Thành viên NCC", "Thuyết minh"]
+    assert wb.sheetnames == ["Hướng dẫn", "Thông tin chung", "Tổng hợp", "Danh sách hộ NCC", "Thành viên NCC",
+                             "Thuyết minh", "Danh mục"]
+    assert wb["Danh mục"].sheet_state == "hidden"
     rules = {(ws.title, dv.type, dv.formula1) for ws in wb for dv in ws.data_validations.dataValidation}
     assert ("Danh sách hộ NCC", "list",
             '"Nghèo,Cận nghèo,Mức sống trung bình,Không nghèo,Không có trên địa bàn"') in rules
-    assert ("Thông tin chung", "list", '"22810,22813,22816,22819,22822,22825,22828,22831"') in rules
+    units = ",".join(f"{u.code} – {u.full_name[0].upper()}{u.full_name[1:]}" for u in config.units_on(
+        config.period("2023-6T").cutoff))
+    assert ("Thông tin chung", "list", f'"{units}"') in rules
+    assert units.startswith("22810 – Thị trấn Tân Sơn,22813 – Xã Lâm Sơn,")
     assert ("Danh sách hộ NCC", "whole", "1") in rules
-    assert ("Thành viên NCC", "list", '"a,b,c,d,đ,e,g,h,i,k,l,m,tn"') in rules
+    (member,) = [dv for dv in wb["Thành viên NCC"].data_validations.dataValidation if dv.type == "list"
+                 and "Danh mục" in (dv.formula1 or "")]
+    column = member.formula1.split("!")[1].split(":")[0].replace("$", "")[0]
+    listed = [c.value for c in wb["Danh mục"][column] if c.value]
+    assert [v.split(" – ")[0] for v in listed] == ["a", "b", "c", "d", "đ", "e", "g", "h", "i", "k", "l", "m", "tn"]
+    assert "c – Liệt sĩ" in listed
     status = next(dv for dv in wb["Danh sách hộ NCC"].data_validations.dataValidation
                   if dv.formula1 and dv.formula1.startswith('"Nghèo'))
     assert "J5:J304" in str(status.sqref) or "K5:K304" in str(status.sqref)
