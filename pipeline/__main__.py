@@ -154,8 +154,8 @@ def main(argv: list[str] | None = None) -> int:
                           help="tạo, cấp lại mật khẩu, khóa, mở khóa và liệt kê tài khoản trang gửi báo cáo")
     p_ac.add_argument("action", choices=["create", "reset", "disable", "enable", "list"])
     p_ac.add_argument("names", nargs="*", help="mã đơn vị (tài khoản đơn vị) hoặc tên tài khoản của nơi tổng hợp")
-    p_ac.add_argument("--district", action="store_true",
-                      help="tạo tài khoản của nơi tổng hợp báo cáo: xem được mọi đơn vị")
+    p_ac.add_argument("--district", metavar="TÊN", action="append", default=[],
+                      help="tạo tài khoản TÊN của nơi tổng hợp báo cáo (xem được mọi đơn vị), ví dụ phong-ldtbxh")
     p_ac.add_argument("--all-units", metavar="KY", default=None,
                       help="tạo tài khoản cho mọi đơn vị báo cáo kỳ KY còn chưa có, ví dụ 2023-6T")
     sub.add_parser("check-units", help="đối chiếu các đơn vị trong cấu hình với danh mục đơn vị hành chính chính "
@@ -297,18 +297,22 @@ def _accounts(args, config, workspace) -> int:
             print(f"{a.name}\t{who}\t{state}\tđặt mật khẩu {fmt.local_time(a.password_set_at, config.timezone)}")
         return 0
     names = list(args.names)
+    district = list(args.district)
+    if district and args.action != "create":
+        names += district
+        district = []
     if args.action == "create" and args.all_units:
         period = config.period(args.all_units)
         have = store.all()
         names += [u.code for u in config.reporting_units_on(period.cutoff) if u.code not in have]
-    if not names:
+    if not names and not district:
         print("Cần ghi mã đơn vị hoặc tên tài khoản.", file=sys.stderr)
         return 2
     status = 0
-    for name in names:
+    for name in [*district, *names]:
         try:
             if args.action == "create":
-                if args.district:
+                if name in district:
                     password = store.create(name, role=DISTRICT, unit=None, now=now)
                 else:
                     try:

@@ -48,7 +48,7 @@ SHEET_DOCUMENTS = "Văn bản"
 GENERAL_FIELDS = (
     Field("office_code", "Mã cơ quan", "code", True, note="mã trong danh sách, ví dụ VHTT"),
     Field("office_name", "Tên cơ quan", "text", True),
-    Field("period", "Kỳ báo cáo", "code", True, note="NNNN-6T, NNNN-9T hoặc NNNN-CN"),
+    Field("period", "Kỳ báo cáo", "code", True, note="chọn trong danh sách, ví dụ 6 tháng đầu năm 2023"),
     Field("preparer", "Người lập biểu", "text"),
     Field("phone", "Số điện thoại", "code"),
     Field("prepared_on", "Ngày lập", "date", note="dd/mm/yyyy"),

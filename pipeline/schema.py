@@ -103,9 +103,10 @@ class Field:
 
 # Sheet "Thông tin chung": label in column A, value in column B.
 GENERAL_FIELDS = (
-    Field("unit_code", "Mã đơn vị (mã hành chính)", "code", True, note="5 chữ số, ví dụ 22828"),
+    Field("unit_code", "Mã đơn vị (mã hành chính)", "code", True,
+          note="chọn trong danh sách, ví dụ 22828 – Xã Ma Nới (hoặc gõ mã 5 chữ số)"),
     Field("unit_name", "Tên đơn vị", "text", True, note="ví dụ: xã Ma Nới"),
-    Field("period", "Kỳ báo cáo", "code", True, note="NNNN-6T, NNNN-9T hoặc NNNN-CN"),
+    Field("period", "Kỳ báo cáo", "code", True, note="chọn trong danh sách, ví dụ 6 tháng đầu năm 2023"),
     Field("preparer", "Người lập biểu", "text"),  # contact details: a blank warns, the data still count
     Field("phone", "Số điện thoại", "code"),
     Field("prepared_on", "Ngày lập", "date", note="dd/mm/yyyy"),

@@ -45,10 +45,11 @@ def reset_database(url: str) -> None:
     """Drop the ledger's tables and Alembic's version table from a test database (PostgreSQL)."""
     import sqlalchemy as sa
 
+    from pipeline.ledger.store import metadata
+
     engine = sa.create_engine(url)
-    with engine.begin() as c:
-        for table in ("submission_versions", "outlier_acceptances", "reminders_sent", "report_approvals",
-                      "report_deliveries", "period_reopenings", "inbox_sightings", "alembic_version"):
+    with engine.begin() as c:  # every table of the schema at its head, then Alembic's
+        for table in [*(t.name for t in reversed(metadata.sorted_tables)), "alembic_version"]:
             c.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
     engine.dispose()
 

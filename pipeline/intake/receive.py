@@ -63,11 +63,13 @@ def parse_received_at(text: str, *, now: dt.datetime) -> dt.datetime:
 
 def receive_file(path: Path, period: Period, *, config: Config, ledger: Ledger, received_at: dt.datetime,
                  received_by: str, note: str | None, now: dt.datetime, root: Path,
-                 via: Arrival = Arrival.STAFF, original_name: str | None = None) -> Receipt:
+                 via: Arrival = Arrival.STAFF, original_name: str | None = None,
+                 sender_unit: str | None = None) -> Receipt:
     """Archive ``path`` and register it for ``period`` as received by district staff at ``received_at``
     (``via`` :attr:`Arrival.STAFF`), or as sent from the upload page by the account ``received_by`` at the end of
     its upload (``via`` :attr:`Arrival.UPLOAD`; ``original_name``: the name of the file the unit chose, ``path``
-    being the page's temporary copy).
+    being the page's temporary copy; ``sender_unit``: the logged-in unit, whose file it is when no unit's code
+    can be read in it — an empty, damaged or locked file sent from the unit's own account is still the unit's).
 
     Under the ledger's intake lock (numbering stays in order of registration). The unit comes from the code
     inside the workbook, as for intake; ``found_at`` is ``now`` (when it was registered). Validation is left to
@@ -106,7 +108,7 @@ def receive_file(path: Path, period: Period, *, config: Config, ledger: Ledger, 
             return Receipt(existing, False)
         mtime = dt.datetime.fromtimestamp(first.st_mtime, tz=dt.UTC)
         name = original_name or path.name
-        code = peek_unit(copy, config, sha256=digest, period=period, file_name=name, root=root)
+        code = peek_unit(copy, config, sha256=digest, period=period, file_name=name, root=root) or sender_unit
         unit = config.unit_on(code, period.cutoff)
         version = ledger.register(
             period=period.code, original_name=name, sha256=digest, unit_code=code,

@@ -64,9 +64,10 @@ from pipeline.workspace import Workspace
 log = logging.getLogger(__name__)
 
 TEMPLATES = PROJECT_ROOT / "templates" / "portal"
-ACCEPTED = (".xlsx", ".xls")
+ACCEPTED = (".xlsx", ".xlsm", ".xls", ".csv")  # as the drop folder: workbooks, and a household list as CSV
 YEARS_SHOWN = 4  # the periods of this many years up to the current one, those with units, are offered
 COOKIE = "phien_bao_cao"
+UNATTRIBUTED = "khong-xac-dinh"  # the folder of feedback/<period>/ for files of no unit (pipeline.paths.feedback_path)
 
 
 def _environment() -> jinja2.Environment:
@@ -105,7 +106,12 @@ class Portal:
         self.config: Config = workspace.config()
         self.settings: dict[str, Any] = self.config.portal
         self.accounts = AccountStore(workspace.root)
-        self.throttle = Throttle(int(self.settings["login_attempts"]), float(self.settings["login_window_seconds"]))
+        attempts, window = int(self.settings["login_attempts"]), float(self.settings["login_window_seconds"])
+        self.throttle = Throttle(attempts, window)  # per account
+        # per address, looser: units behind one shared connection must not lock each other out
+        self.address_throttle = Throttle(attempts * 4, window)
+        self.sessions: dict[str, float] = {}  # session id → last request (seconds): logging out ends it here
+        self._sessions_lock = threading.Lock()
         self.record = Record(portal_dir(workspace.root) / "nhat-ky.jsonl")
         self.env = _environment()
         self.max_bytes = int(float(self.settings["max_upload_mb"]) * 1_048_576)
@@ -124,6 +130,16 @@ class Portal:
 
     def local(self, t: dt.datetime | None) -> str:
         return fmt.local_time(t, self.config.timezone) if t is not None else ""
+
+    def start_session(self) -> str:
+        sid = secrets.token_urlsafe(24)
+        with self._sessions_lock:
+            self.sessions[sid] = self.now().timestamp()
+        return sid
+
+    def end_session(self, sid: str) -> None:
+        with self._sessions_lock:
+            self.sessions.pop(sid, None)
 
     def unit_lock(self, code: str | None) -> threading.Lock:
         with self._locks_lock:
@@ -212,18 +228,30 @@ def _version_row(portal: Portal, v: Version, period: Period, used: Version | Non
     }
 
 
-def _findings(portal: Portal, v: Version) -> list[dict[str, Any]]:
+def _findings(portal: Portal, v: Version, *, own: bool) -> list[dict[str, Any]]:
+    """The findings of version ``v`` for the page: the values as typed for the unit's own account (its data, as in
+    its annotated copy); masked as on the status page (names, ethnicity, NCC category, free text) for others."""
     if not v.findings_path or not Path(v.findings_path).is_file():
         return []
     outcome = read_outcome(Path(v.findings_path))
     lists = schema.shown_lists(portal.config)
     rows = []
     for f in outcome.findings:
-        m = f.masked(lists)
+        m = f if own else f.masked(lists)
         rows.append({"error": m.severity == ERROR, "severity": capitalise(m.severity), "sheet": m.sheet,
                      "row": m.row or "", "column": m.column, "value": m.value, "message": m.message,
                      "fix": capitalise(m.fix) if m.fix else ""})
     return rows
+
+
+def _used_note(state: Any, versions: list[Version]) -> str:
+    """Which version the report uses when it is not the latest: said beside the unit's state."""
+    latest = versions[-1] if versions else None
+    used = state.used
+    if latest is None or latest.unit_code is None or used is None or used.id == latest.id:
+        return ""
+    return (f"báo cáo dùng phiên bản {used.version}; phiên bản {latest.version} gửi sau "
+            f"{'có lỗi, cần sửa và gửi lại' if latest.status == VersionStatus.INVALID else 'chưa dùng được'}")
 
 
 def create_app(workspace: Workspace) -> FastAPI:
@@ -245,20 +273,25 @@ def create_app(workspace: Workspace) -> FastAPI:
         name = request.session.get("account")
         if name:
             account = portal.accounts.get(name)
-            seen = float(request.session.get("seen", 0))
+            sid = str(request.session.get("sid", ""))
             now = portal.now().timestamp()
+            with portal._sessions_lock:
+                seen = portal.sessions.get(sid)
             if account is None or account.disabled or request.session.get("pw") != account.password_set_at.isoformat():
+                portal.end_session(sid)
                 request.session.clear()
                 portal.record.write("session_ended", at=portal.now(), account=name, address=_client(request),
                                     path=request.url.path, reason="account_changed")
-            elif now - seen > minutes * 60:
+            elif seen is None or now - seen > minutes * 60:  # unused too long, logged out, or the page restarted
+                portal.end_session(sid)
                 request.session.clear()
                 request.session["flash"] = "Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại."
                 portal.record.write("refused", at=portal.now(), account=name, address=_client(request),
-                                    path=request.url.path, reason="session_expired")
+                                    path=request.url.path, reason="session_expired" if seen else "session_ended")
                 return RedirectResponse("/dang-nhap", status_code=303)
             else:
-                request.session["seen"] = now
+                with portal._sessions_lock:
+                    portal.sessions[sid] = now
                 request.state.account = account
         if request.method == "POST" and request.url.path.endswith("/gui"):
             length = request.headers.get("content-length")
@@ -319,10 +352,12 @@ def create_app(workspace: Workspace) -> FastAPI:
         _check_csrf(request, form)
         name = str(form.get("ten", "")).strip()
         password = str(form.get("mat_khau", ""))
-        keys = [f"account:{name.casefold()}", f"address:{_client(request)}"]
+        keys, address = [f"account:{name.casefold()}"], [f"address:{_client(request)}"]
         now = portal.now()
-        if portal.throttle.blocked(keys, now.timestamp()):
-            portal.record.write("refused", at=now, account=name or None, address=_client(request),
+        known = portal.accounts.get(name)
+        recorded = known.name if known is not None else None  # never what was typed: it may be a password
+        if portal.throttle.blocked(keys, now.timestamp()) or portal.address_throttle.blocked(address, now.timestamp()):
+            portal.record.write("refused", at=now, account=recorded, address=_client(request),
                                 path=request.url.path, reason="throttled")
             wait = int(portal.settings["login_window_seconds"])
             return portal.render("dang_nhap.html.j2", request, status=429, name=name, error=(
@@ -330,14 +365,16 @@ def create_app(workspace: Workspace) -> FastAPI:
         account = portal.accounts.verify(name, password)
         if account is None:
             portal.throttle.failed(keys, now.timestamp())
-            portal.record.write("login_failed", at=now, account=name or None, address=_client(request),
-                                path=request.url.path, reason="bad_credentials")
+            portal.address_throttle.failed(address, now.timestamp())
+            portal.record.write("login_failed", at=now, account=recorded, address=_client(request),
+                                path=request.url.path, reason="bad_credentials" if known else "unknown_account")
             return portal.render("dang_nhap.html.j2", request, status=401, name=name,
                                  error="Tên tài khoản hoặc mật khẩu không đúng.")
         portal.throttle.succeeded(keys)
+        portal.end_session(str(request.session.get("sid", "")))
         request.session.clear()
         request.session.update({"account": account.name, "pw": account.password_set_at.isoformat(),
-                                "seen": now.timestamp(), "csrf": secrets.token_urlsafe(24)})
+                                "sid": portal.start_session(), "csrf": secrets.token_urlsafe(24)})
         portal.record.write("login", at=now, account=account.name, address=_client(request), path=request.url.path)
         return RedirectResponse("/", status_code=303)
 
@@ -345,6 +382,7 @@ def create_app(workspace: Workspace) -> FastAPI:
     async def logout(request: Request) -> Response:
         form = await request.form()
         _check_csrf(request, form)
+        portal.end_session(str(request.session.get("sid", "")))
         request.session.clear()
         return RedirectResponse("/dang-nhap", status_code=303)
 
@@ -418,7 +456,9 @@ def create_app(workspace: Workspace) -> FastAPI:
             unit_name=capitalise(portal.unit_name(unit, period)), state=UNIT_LABELS[state.status],
             state_ok=state.status == UnitStatus.VALID, rows=list(reversed(rows)),
             chosen=next((r for r in rows if chosen is not None and r["id"] == chosen.id), None),
-            findings=_findings(portal, chosen) if chosen is not None else [],
+            findings=_findings(portal, chosen, own=account.role != DISTRICT) if chosen is not None else [],
+            marked=chosen is not None and chosen.original_name.lower().endswith((".xlsx", ".xlsm")),
+            used_note=_used_note(state, versions),
             may_upload=account.role != DISTRICT, max_mb=fmt.number(portal.max_bytes / 1_048_576))
 
     @app.get("/feedback/{code}/{unit}/{name}")  # the status page's relative links, followed from /ky/<code>/
@@ -426,8 +466,13 @@ def create_app(workspace: Workspace) -> FastAPI:
     def annotated_copy(code: str, unit: str, name: str, request: Request) -> Response:
         account = need_account(request)
         period = portal.period(code)
-        _allowed(request, account, period, unit)
-        for v in _unit_versions(account, period, unit):
+        if unit == UNATTRIBUTED:  # files no unit's code could be read in: the district's, or the sender's own
+            candidates = [v for v in portal.ledger.versions(period.code, None)
+                          if account.role == DISTRICT or v.received_by == account.name]
+        else:
+            _allowed(request, account, period, unit)
+            candidates = _unit_versions(account, period, unit)
+        for v in candidates:
             copy = feedback_path(v, period, workspace.root)
             if copy.name == name and copy.is_file():
                 return FileResponse(copy, filename=copy.name, media_type=(
@@ -450,7 +495,8 @@ def create_app(workspace: Workspace) -> FastAPI:
             return RedirectResponse(f"/ky/{period.code}/don-vi/{account.unit}", status_code=303)
         original = Path(sent.filename.replace("\\", "/")).name
         if not original.lower().endswith(ACCEPTED):
-            raise Refused(400, "not_a_workbook", "Chỉ nhận tệp Excel .xlsx hoặc .xls (mẫu báo cáo của đơn vị).")
+            raise Refused(400, "not_a_workbook", "Chỉ nhận tệp Excel .xlsx, .xlsm hoặc .xls theo mẫu báo cáo của "
+                                                 "đơn vị (danh sách hộ có thể gửi dạng .csv).")
         folder = ensure_dir(portal_dir(workspace.root) / "uploads", private=True)
         fd, tmp_name = tempfile.mkstemp(prefix=".upload-", suffix=Path(original).suffix.lower(), dir=folder)
         tmp = Path(tmp_name)
@@ -466,16 +512,21 @@ def create_app(workspace: Workspace) -> FastAPI:
             received_at = portal.now()
             from starlette.concurrency import run_in_threadpool
 
-            version = await run_in_threadpool(_take, account, period, tmp, original, received_at, request)
+            version, created = await run_in_threadpool(_take, account, period, tmp, original, received_at, request)
         finally:
             tmp.unlink(missing_ok=True)
-        request.session["flash"] = (f"Đã nhận tệp {original} (phiên bản {version.version or '—'}) lúc "
-                                    f"{portal.local(version.received_at)} và đã kiểm tra xong.")
+        if created:
+            request.session["flash"] = (f"Đã nhận tệp {original} (phiên bản {version.version or '—'}) lúc "
+                                        f"{portal.local(version.received_at)} và đã kiểm tra xong.")
+        else:
+            request.session["flash"] = (f"Tệp {original} giống hệt tệp đã gửi lúc {portal.local(version.received_at)} "
+                                        f"(phiên bản {version.version or '—'}): không ghi thêm phiên bản mới. Muốn "
+                                        "sửa thì sửa tệp rồi gửi lại.")
         return RedirectResponse(f"/ky/{period.code}/don-vi/{account.unit}?phien-ban={version.id}#ket-qua",
                                 status_code=303)
 
     def _take(account: Account, period: Period, tmp: Path, original: str, received_at: dt.datetime,
-              request: Request) -> Version:
+              request: Request) -> tuple[Version, bool]:
         """Check the file's unit, register it, validate it, refresh the status page (in a worker thread)."""
         try:
             code = unit_code_only(tmp, portal.config, file_name=original)
@@ -484,18 +535,22 @@ def create_app(workspace: Workspace) -> FastAPI:
         if code is not None and code != account.unit and code in {
                 u.code for u in portal.config.reporting_units_on(period.cutoff)}:
             aside = ensure_dir(portal_dir(workspace.root) / "refused" / period.code, private=True)
-            shutil.copyfile(tmp, aside / f"{received_at:%Y%m%dT%H%M%S}-{account.name}-{secrets.token_hex(4)}"
-                                         f"{Path(original).suffix.lower()}")
+            stamp = f"{received_at:%Y%m%dT%H%M%S}-{account.name}-{secrets.token_hex(4)}"
+            kept = aside / f"{stamp}{Path(original).suffix.lower()}"
+            shutil.copyfile(tmp, kept)
+            os.chmod(kept, 0o600)  # another unit's household list
             raise Refused(403, "other_unit_file", (
                 f"Tệp ghi mã đơn vị {code} ({portal.unit_name(code, period)}), không phải đơn vị của tài khoản này "
                 f"({portal.unit_name(account.unit, period)}). Kiểm tra lại ô Mã đơn vị ở sheet 'Thông tin chung'."))
         try:
             receipt = receive_file(tmp, period, config=portal.config, ledger=portal.ledger, received_at=received_at,
                                    received_by=account.name, note=None, now=received_at, root=workspace.root,
-                                   via=Arrival.UPLOAD, original_name=original)
+                                   via=Arrival.UPLOAD, original_name=original, sender_unit=account.unit)
         except ReceiptError as exc:
             raise Refused(400, "receipt", str(exc)) from exc
         version = receipt.version
+        if not receipt.created:  # the same bytes were sent before: nothing new to register or check
+            return version, False
         with portal.unit_lock(version.unit_code):
             validate_one({"unit_code": version.unit_code}, config=portal.config, period=period, now=received_at,
                          workspace=workspace)
@@ -506,7 +561,7 @@ def create_app(workspace: Workspace) -> FastAPI:
             log.warning("Pages of %s not refreshed after an upload (%s)", period.code, type(exc).__name__)
         portal.record.write("upload", at=received_at, account=account.name, address=_client(request),
                             path=request.url.path, reason=f"version:{version.id}")
-        return portal.ledger.version_by_id(version.id) or version
+        return portal.ledger.version_by_id(version.id) or version, True
 
     @app.get("/ky/{code}/trang-thai-{again}.html")  # the technical view's link back to the page
     @app.get("/ky/{code}/trang-thai")

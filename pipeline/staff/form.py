@@ -188,9 +188,10 @@ def _date(title: str) -> DataValidation:
 
 def _text_date(cell: str, title: str) -> DataValidation:
     """A date typed as text dd/mm/yyyy in a text cell (the general sheet keeps dates as text, so that Excel's
-    locale never swaps day and month): ten characters that make a date. A warning only: a real date is read too."""
-    formula = (f'AND(LEN({cell})=10,MID({cell},3,1)="/",MID({cell},6,1)="/",'
-               f'ISNUMBER(DATEVALUE(MID({cell},7,4)&"-"&MID({cell},4,2)&"-"&LEFT({cell},2))))')
+    locale never swaps day and month): ten characters that make a date, or a date Excel already took as one (a
+    number). A warning only: a real date is read too."""
+    formula = (f'OR(ISNUMBER({cell}),AND(LEN({cell})=10,MID({cell},3,1)="/",MID({cell},6,1)="/",'
+               f'ISNUMBER(DATEVALUE(MID({cell},7,4)&"-"&MID({cell},4,2)&"-"&LEFT({cell},2)))))')
     return DataValidation(type="custom", formula1=formula, allow_blank=True, showErrorMessage=True,
                           errorStyle="warning", errorTitle=title[:32], error="Ghi ngày dạng dd/mm/yyyy, ví dụ "
                           "03/05/2023.", showInputMessage=True, promptTitle=title[:32],
@@ -305,13 +306,13 @@ def _timing(config: Config, period: Period | None) -> tuple[str, str]:
     """(cut-off, deadline) sentences: the period's own dates, else every kind's day and month (``periods:``)."""
     if period is not None:
         return (f"ngày {period.cutoff:%d/%m/%Y}",
-                f"trước 0 giờ ngày {period.deadline:%d/%m/%Y} (báo cáo {period.label} {period.year})")
+                f"trước 00 giờ ngày {period.deadline:%d/%m/%Y} (báo cáo {period.label} {period.year})")
     cutoffs, deadlines = [], []
     for kind, spec in config.period_kinds.items():
         p = config.period(f"{config.plan['year']}-{kind}")
         cutoffs.append(f"{_short(p.cutoff, pad=False)} (báo cáo {spec['label']})")
         deadlines.append(f"{_short(p.deadline.date(), pad=True)} (báo cáo {spec['label']})")
-    return "; ".join(cutoffs), "trước 0 giờ ngày " + ", ".join(deadlines)
+    return "; ".join(cutoffs), "trước 00 giờ ngày " + ", ".join(deadlines)
 
 
 def guide_legends(config: Config, period: Period | None = None, *, offices: bool = False
@@ -373,6 +374,8 @@ def _guide_blocks(config: Config, period: Period | None, offices: bool) -> list[
     """The guide's content in order: ("title" | "heading" | "text", str) and ("legend", key)."""
     w = config.words(period.cutoff if period is not None else None)
     cutoff, deadline = _timing(config, period)
+    address = f" ({config.portal['public_url']})" if config.portal.get("public_url") else ""
+    grace = int(config.timeliness.get("correction_grace_days") or 0)
     which = f"báo cáo {period.label} {period.year}" if period is not None else (
         "các kỳ báo cáo " + ", ".join(spec["label"] for spec in config.period_kinds.values()))
     general = o.SHEET_GENERAL if offices else schema.SHEET_GENERAL
@@ -473,9 +476,11 @@ def _guide_blocks(config: Config, period: Period | None, offices: bool) -> list[
         ("text", "In trên giấy A4 (mỗi sheet đã đặt sẵn khổ giấy, hướng giấy và dòng tiêu đề lặp lại"
                  + ("" if offices else "; sheet rộng được in thành nhóm cột, cột mã và tên lặp lại")
                  + f"). Lãnh đạo đơn vị ký, đóng dấu ở phần {schema.CONFIRMATION_TITLE.lower()} của sheet {general}."),
-        ("text", f"Hạn gửi: {deadline}. Gửi tệp Excel (.xlsx) đã điền qua trang tải lên báo cáo, hoặc hộp thư, thư "
-                 f"mục nhận báo cáo của {w['office_short']}. Tên tệp đặt tùy ý: đơn vị được nhận biết theo mã ghi ở "
-                 f"sheet {general}. Tệp sửa lại gửi cả tệp; bản gửi sau thay bản trước."),
+        ("text", f"Hạn gửi: {deadline} (tức hết ngày hôm trước). Gửi qua trang gửi báo cáo{address} (tài khoản: mã "
+                 f"đơn vị, mật khẩu do {w['office_short']} cấp), hoặc hộp thư, thư mục nhận báo cáo của "
+                 f"{w['office_short']}; tên tệp tùy ý. Sửa lại thì gửi cả tệp: báo cáo dùng bản hợp lệ gửi sau cùng"
+                 + (f"; bản sửa trong {grace} ngày sau hạn của tệp đã gửi đúng hạn vẫn tính đúng hạn." if grace
+                    else ".")),
         ("heading", "5. Đọc kết quả kiểm tra"),
         ("text", "Sau mỗi lần gửi, đơn vị nhận bản góp ý: bản sao tệp của đơn vị, sheet đầu \"Góp ý\" liệt kê mọi kết "
                  "quả kiểm tra (sheet, dòng, cột, sai gì, sửa thế nào); ô có vấn đề được tô màu, đỏ là lỗi (số liệu "

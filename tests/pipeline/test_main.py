@@ -561,3 +561,36 @@ def test_preflight_lists_the_gaps_and_exits_1(tmp_path, monkeypatch, capsys):
     assert sum(line.endswith("chưa nhận được tệp nào.") for line in lines) == 12
     assert [line.split("]")[0] for line in lines if line.startswith("- [")] == ["- [cấu hình"] * 3 + [
         "- [điền khi ban hành"] * 2
+
+
+def test_accounts_are_created_for_every_unit_and_the_district_then_reset_and_disabled(tmp_path, monkeypatch, capsys):
+    """`accounts create --all-units 2023-6T --district phong-ldtbxh` prints one generated password per account (8
+    communes, 6 offices, the district), each valid for its account and stored hashed only; `list`, `reset` (a new
+    password, the old one refused) and `disable` work; an unknown unit or a second creation exits 2."""
+    from pipeline.__main__ import main
+    from pipeline.portal.accounts import AccountStore
+
+    monkeypatch.setenv("PIPELINE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("PIPELINE_LEDGER_URL", raising=False)
+    assert main(["accounts", "create", "--all-units", "2023-6T", "--district", "phong-ldtbxh"]) == 0
+    out = capsys.readouterr()
+    printed = dict(line.split("\t") for line in out.out.splitlines())
+    assert sorted(printed) == sorted(["phong-ldtbxh", "22810", "22813", "22816", "22819", "22822", "22825", "22828",
+                                      "22831", "VHTT", "NN", "GDNN", "LDTB", "MTTQ", "NHCS"])
+    assert "Mật khẩu chỉ hiện một lần" in out.err
+    store = AccountStore(tmp_path)
+    assert store.verify("phong-ldtbxh", printed["phong-ldtbxh"]).role == "district"
+    assert store.verify("22828", printed["22828"]).unit == "22828"
+    assert not any(p in store.path.read_text(encoding="utf-8") for p in printed.values())
+    assert main(["accounts", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "phong-ldtbxh\thuyện (mọi đơn vị)\tđang dùng" in listed and "22828\txã Ma Nới\tđang dùng" in listed
+    assert main(["accounts", "reset", "22828"]) == 0
+    new = capsys.readouterr().out.split("\t")[1].strip()
+    assert store.verify("22828", new) is not None and store.verify("22828", printed["22828"]) is None
+    assert main(["accounts", "disable", "22828"]) == 0 and store.verify("22828", new) is None
+    capsys.readouterr()
+    assert main(["accounts", "create", "22999"]) == 2
+    assert "Không có đơn vị mã 22999" in capsys.readouterr().err
+    assert main(["accounts", "create", "22813"]) == 2
+    assert "Đã có tài khoản 22813" in capsys.readouterr().err

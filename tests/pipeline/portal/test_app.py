@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -182,7 +183,7 @@ def test_another_units_file_too_large_or_not_a_workbook_is_refused_and_kept_asid
     assert len(kept) == 1 and kept[0].read_bytes() == (SAMPLES / "22813_lam_son.xlsx").read_bytes()
     text = tmp_path_factory.mktemp("x") / "bao_cao.pdf"
     text.write_bytes(b"%PDF-1.4")
-    assert "Chỉ nhận tệp Excel .xlsx hoặc .xls" in _upload(client, text).text
+    assert "Chỉ nhận tệp Excel .xlsx, .xlsm hoặc .xls" in _upload(client, text).text
     big = tmp_path_factory.mktemp("y") / "lon.xlsx"
     big.write_bytes(b"0" * (21 * 1_048_576))
     refused = _upload(client, big)
@@ -206,3 +207,52 @@ def test_an_office_logs_in_by_its_code_in_any_case_and_pages_that_do_not_exist_a
     missing = client.get("/khong-co")
     assert missing.status_code == 404 and "Không có trang này." in missing.text
     assert "Trang này không nhận yêu cầu kiểu này." in client.delete("/ky/2023-6T").text
+
+
+def test_what_a_newcomer_tried(site, tmp_path_factory):
+    """A password typed as the account name is never recorded; a logged-out cookie sent again is refused; the
+    unit reads the values it typed; a file with no readable code sent from its account is its own; the same bytes
+    again add nothing and say so; a refused other unit's file is kept owner-only; many failures from one address
+    for several accounts do not lock out the address before 4 × the account limit."""
+    client, passwords, clock, root = site
+    assert login(client, passwords["22828"], passwords["22828"]).status_code == 401
+    log_text = (root / "portal" / "nhat-ky.jsonl").read_text(encoding="utf-8")
+    assert passwords["22828"] not in log_text and '"reason": "unknown_account"' in log_text
+    login(client, "22828", passwords["22828"])
+    saved = dict(client.cookies)
+    page = client.get("/ky/2023-6T/don-vi/22828")
+    assert client.post("/dang-xuat", data={"csrf": _csrf(page.text)}, follow_redirects=False).status_code == 303
+    client.cookies.clear()
+    client.cookies.update(saved)
+    replay = client.get("/ky/2023-6T/don-vi/22828", follow_redirects=False)
+    assert replay.status_code == 303 and replay.headers["location"] == "/dang-nhap"
+
+    login(client, "22828", passwords["22828"])
+    folder = tmp_path_factory.mktemp("sent")
+    typed = folder / "chu.xlsx"
+    shutil.copy(SAMPLES / "22828_ma_noi.xlsx", typed)
+    first = roster_rows(typed)[0]["household_code"]
+    from tests.helpers import edit_roster
+
+    edit_roster(typed, first, members_count="hai trăm")
+    shown = _upload(client, typed)
+    assert 'data-label="Giá trị">hai trăm<' in shown.text  # its own value, as in its annotated copy
+    again = _upload(client, typed)
+    assert "giống hệt tệp đã gửi" in again.text and "không ghi thêm phiên bản mới" in again.text
+    junk = folder / "hong.xlsx"
+    junk.write_bytes(b"\x00not a workbook" * 100)
+    broken = _upload(client, junk)
+    assert "(phiên bản 2)" in broken.text
+    ledger = open_ledger(Workspace(root=root))
+    assert [v.original_name for v in ledger.versions("2023-6T", "22828")] == ["chu.xlsx", "hong.xlsx"]
+    assert ledger.versions("2023-6T", None) == []
+    copy = re.search(r'href="(/ky/2023-6T/don-vi/22828/gop-y/v2-[0-9a-f]{8}-gop-y\.xlsx)"', broken.text)
+    assert copy is None or client.get(copy.group(1)).status_code == 200
+    _upload(client, SAMPLES / "22813_lam_son.xlsx")
+    (kept,) = (root / "portal" / "refused" / "2023-6T").iterdir()
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+
+    client.cookies.clear()
+    for name in ("22813", "22828", "phong-ldtbxh", "22813"):
+        assert login(client, name, "sai").status_code == 401
+    assert login(client, "22813", passwords["22813"]).status_code == 303  # 4 failures: the address is not locked

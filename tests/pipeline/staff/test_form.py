@@ -66,8 +66,9 @@ def test_the_blank_template_has_the_guide_first_the_five_sheets_and_the_general_
     ws = wb["Thông tin chung"]
     assert ws["A2"].value == "Điền vào cột B; không sửa cột A."
     assert [[c.value for c in row] for row in ws.iter_rows(min_row=4, max_row=9)] == [
-        ["Mã đơn vị (mã hành chính)", None, "5 chữ số, ví dụ 22828"], ["Tên đơn vị", None, "ví dụ: xã Ma Nới"],
-        ["Kỳ báo cáo", None, "NNNN-6T, NNNN-9T hoặc NNNN-CN"], ["Người lập biểu", None, None],
+        ["Mã đơn vị (mã hành chính)", None, "chọn trong danh sách, ví dụ 22828 – Xã Ma Nới (hoặc gõ mã 5 chữ số)"],
+        ["Tên đơn vị", None, "ví dụ: xã Ma Nới"],
+        ["Kỳ báo cáo", None, "chọn trong danh sách, ví dụ 6 tháng đầu năm 2023"], ["Người lập biểu", None, None],
         ["Số điện thoại", None, None], ["Ngày lập", None, "dd/mm/yyyy"]]
     assert [ws.cell(r, 1).value for r in range(11, 16)] == [
         "XÁC NHẬN CỦA LÃNH ĐẠO ĐƠN VỊ", "Họ và tên lãnh đạo đơn vị", "Chức vụ", "Chữ ký, đóng dấu", "Ngày ký xác nhận"]
@@ -105,7 +106,7 @@ def test_the_guides_legends_are_the_configurations(config, tmp_path):
     text = _text(ws)
     assert unicodedata.is_normalized("NFC", text)
     assert "30/4 (báo cáo 6 tháng đầu năm); 31/7 (báo cáo 9 tháng đầu năm); 31/10 (báo cáo năm)" in text
-    assert "trước 0 giờ ngày 05/5 (báo cáo 6 tháng đầu năm), 05/8 (báo cáo 9 tháng đầu năm), 05/11" in text
+    assert "trước 00 giờ ngày 05/5 (báo cáo 6 tháng đầu năm), 05/8 (báo cáo 9 tháng đầu năm), 05/11" in text
     assert "ví dụ 22810-0001" in text and '"Góp ý"' in text and "Phòng LĐ-TB&XH huyện Ninh Sơn" in text
 
 
@@ -114,7 +115,7 @@ def test_a_periods_guide_gives_its_own_cut_off_and_deadline(config, tmp_path):
     wb = load_workbook(write_submission(tmp_path / "mau.xlsx", config=config, period="2023-9T"))
     text = _text(wb["Hướng dẫn"])
     assert "Tại ngày chốt số liệu: ngày 31/07/2023." in text
-    assert "trước 0 giờ ngày 05/08/2023 (báo cáo 9 tháng đầu năm 2023)" in text
+    assert "trước 00 giờ ngày 05/08/2023 (báo cáo 9 tháng đầu năm 2023)" in text
     assert wb["Thông tin chung"]["A2"].value == "Kỳ báo cáo: 9 tháng đầu năm 2023"
 
 
