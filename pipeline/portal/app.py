@@ -449,7 +449,7 @@ def create_app(workspace: Workspace) -> FastAPI:
         policy = policy_from_config(portal.config)
         locked = locked_out(versions, period, policy, portal.ledger.reopenings(period.code))
         rows = [_version_row(portal, v, period, state.used, locked, unit) for v in versions]
-        wanted = request.query_params.get("phien-ban")
+        wanted = request.query_params.get("tep")  # the ledger row's id: a file of no unit has no version number
         chosen = next((v for v in versions if str(v.id) == wanted), versions[-1] if versions else None)
         return portal.render(
             "don_vi.html.j2", request, **_period_context(period), unit_code=unit,
@@ -475,7 +475,7 @@ def create_app(workspace: Workspace) -> FastAPI:
         for v in candidates:
             copy = feedback_path(v, period, workspace.root)
             if copy.name == name and copy.is_file():
-                return FileResponse(copy, filename=copy.name, media_type=(
+                return FileResponse(copy, filename=f"gop-y-{unit}-{period.code}-{copy.name}", media_type=(
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
         raise Refused(404, "no_such_file", "Không có tệp góp ý này của đơn vị.")
 
@@ -522,7 +522,7 @@ def create_app(workspace: Workspace) -> FastAPI:
             request.session["flash"] = (f"Tệp {original} giống hệt tệp đã gửi lúc {portal.local(version.received_at)} "
                                         f"(phiên bản {version.version or '—'}): không ghi thêm phiên bản mới. Muốn "
                                         "sửa thì sửa tệp rồi gửi lại.")
-        return RedirectResponse(f"/ky/{period.code}/don-vi/{account.unit}?phien-ban={version.id}#ket-qua",
+        return RedirectResponse(f"/ky/{period.code}/don-vi/{account.unit}?tep={version.id}#ket-qua",
                                 status_code=303)
 
     def _take(account: Account, period: Period, tmp: Path, original: str, received_at: dt.datetime,

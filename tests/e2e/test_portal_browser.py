@@ -158,9 +158,9 @@ def test_a_commune_sends_a_broken_then_a_corrected_workbook_and_is_refused_what_
 
     driver.find_element(By.LINK_TEXT, "Tải bản góp ý").click()
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not list(downloads.glob("v1-*-gop-y.xlsx")):
+    while time.monotonic() < deadline and not list(downloads.glob("gop-y-22828-2023-6T-v1-*-gop-y.xlsx")):
         time.sleep(0.2)
-    (copy,) = downloads.glob("v1-*-gop-y.xlsx")
+    (copy,) = downloads.glob("gop-y-22828-2023-6T-v1-*-gop-y.xlsx")
     from openpyxl import load_workbook
 
     assert "Góp ý" in load_workbook(copy, read_only=True).sheetnames

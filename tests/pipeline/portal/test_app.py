@@ -136,6 +136,7 @@ def test_an_upload_is_registered_validated_and_its_findings_shown(site, tmp_path
     link = re.search(r'href="(/ky/2023-6T/don-vi/22828/gop-y/v1-[0-9a-f]{8}-gop-y\.xlsx)"', text).group(1)
     copy = client.get(link)
     assert copy.status_code == 200 and copy.content[:2] == b"PK"
+    assert 'filename="gop-y-22828-2023-6T-v1-' in copy.headers["content-disposition"]
     ledger = open_ledger(Workspace(root=root))
     (v1,) = ledger.versions("2023-6T", "22828")
     assert (v1.received_via, v1.received_by, v1.received_at, v1.status) == (
