@@ -213,3 +213,13 @@ def headings_at_page_foot(pdf: Path) -> list[tuple[int, str]]:
 def technical_annex(report: Path) -> Path:
     """The technical annex published beside ``report`` (receipt, timeliness, sources): ``…-ky-thuat.docx``."""
     return report.with_name(report.name.replace(".docx", "-ky-thuat.docx"))
+
+
+class FixedClock:
+    """A clock that stays where a test puts it (``clock.at += timedelta(...)``): a workspace's or a page's ``now``."""
+
+    def __init__(self, at: datetime.datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime.datetime:
+        return self.at

@@ -23,7 +23,7 @@ from pipeline.portal.accounts import DISTRICT, UNIT, AccountStore
 from pipeline.validate.run import validate_unit
 from pipeline.workspace import Workspace
 from tests.browser import free_port, publish_screenshot
-from tests.helpers import edit_summary
+from tests.helpers import FixedClock, edit_summary
 
 pytestmark = pytest.mark.slow
 
@@ -34,14 +34,6 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 PHONE, DESKTOP = (390, 844), (1280, 900)
 
 
-class Clock:
-    def __init__(self, at: dt.datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> dt.datetime:
-        return self.at
-
-
 @pytest.fixture
 def server(tmp_path):
     """The page on a free loopback port, on a data root where Lâm Sơn's sample was received and validated; its
@@ -50,7 +42,7 @@ def server(tmp_path):
 
     from pipeline.portal.app import create_app
 
-    clock = Clock(dt.datetime(2023, 5, 3, 9, 0, tzinfo=VN))
+    clock = FixedClock(dt.datetime(2023, 5, 3, 9, 0, tzinfo=VN))
     root = tmp_path / "data"
     workspace = Workspace(root=root, clock=clock, pdf=False)
     config = workspace.config()
@@ -106,7 +98,18 @@ def _login(driver, base, name, password):
     driver.find_element(By.ID, "ten").clear()
     driver.find_element(By.ID, "ten").send_keys(name)
     driver.find_element(By.ID, "mat_khau").send_keys(password)
-    driver.find_element(By.ID, "dang-nhap").click()
+    _submit(driver, "dang-nhap")
+
+
+def _submit(driver, button_id: str) -> None:
+    """Click a form's button and wait until the page it leads to has replaced this one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.ID, button_id).click()
+    WebDriverWait(driver, 30).until(ec.staleness_of(old))
 
 
 def _text(driver) -> str:
@@ -143,7 +146,7 @@ def test_a_commune_sends_a_broken_then_a_corrected_workbook_and_is_refused_what_
     edit_summary(broken, "poor_households", current=99999)
     driver.find_element(By.ID, "tep").send_keys(str(broken))
     started = time.monotonic()
-    driver.find_element(By.ID, "gui").click()
+    _submit(driver, "gui")
     WebDriverWait(driver, 10).until(ec.presence_of_element_located((By.ID, "gop-y")))
     elapsed = time.monotonic() - started
     assert elapsed < 10
@@ -167,7 +170,7 @@ def test_a_commune_sends_a_broken_then_a_corrected_workbook_and_is_refused_what_
 
     clock.at += dt.timedelta(minutes=10)
     driver.find_element(By.ID, "tep").send_keys(str(SAMPLES / "22828_ma_noi.xlsx"))
-    driver.find_element(By.ID, "gui").click()
+    _submit(driver, "gui")
     WebDriverWait(driver, 10).until(ec.text_to_be_present_in_element((By.ID, "tinh-trang"), "Hợp lệ"))
     page = _text(driver)
     assert "(phiên bản 2)" in page and "Không có lỗi hay cảnh báo nào." in page and "(dùng cho báo cáo)" in page
@@ -190,7 +193,7 @@ def test_a_commune_sends_a_broken_then_a_corrected_workbook_and_is_refused_what_
     driver.get(f"{base}/ky/2023-6T/don-vi/22828")
     driver.execute_script("document.querySelector('form[enctype] input[name=csrf]').remove()")
     driver.find_element(By.ID, "tep").send_keys(str(SAMPLES / "22828_ma_noi.xlsx"))
-    driver.find_element(By.ID, "gui").click()
+    _submit(driver, "gui")
     WebDriverWait(driver, 10).until(ec.presence_of_element_located((By.ID, "tu-choi")))
     assert "thiếu mã xác nhận" in _text(driver)
     assert len(ledger.versions("2023-6T", "22828")) == 2

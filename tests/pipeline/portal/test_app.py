@@ -17,26 +17,18 @@ from pipeline.portal.accounts import DISTRICT, UNIT, AccountStore
 from pipeline.portal.app import create_app
 from pipeline.portal.guard import Record
 from pipeline.workspace import Workspace
-from tests.helpers import edit_summary, roster_rows
+from tests.helpers import FixedClock, edit_summary, roster_rows
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = ROOT / "samples" / "2023-6T"
 VN = dt.timezone(dt.timedelta(hours=7))
 
 
-class Clock:
-    def __init__(self, at: dt.datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> dt.datetime:
-        return self.at
-
-
 @pytest.fixture
 def site(tmp_path):
     """A data root with accounts for Ma Nới (22828), Lâm Sơn (22813) and the district; the page's clock at
     09:00 on 03/5/2023 (before the 6-month deadline)."""
-    clock = Clock(dt.datetime(2023, 5, 3, 9, 0, tzinfo=VN))
+    clock = FixedClock(dt.datetime(2023, 5, 3, 9, 0, tzinfo=VN))
     workspace = Workspace(root=tmp_path, clock=clock, pdf=False)
     store = AccountStore(tmp_path)
     passwords = {name: store.create(name, role=UNIT, unit=name, now=clock()) for name in ("22828", "22813")}

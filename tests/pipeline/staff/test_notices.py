@@ -16,24 +16,11 @@ from pipeline.staff.mail import MailError
 from pipeline.staff.notices import NoticesFailed, send_pending_notices
 from pipeline.validate.run import validate_unit
 from tests.helpers import edit_roster, edit_summary, roster_rows
-from tests.mailserver import MailServer, parts_text
+from tests.mailserver import parts_text
 
 ROOT = Path(__file__).resolve().parents[3]
 VN = dt.timezone(dt.timedelta(hours=7))
 SAMPLE = ROOT / "samples" / "2023-6T" / "22828_ma_noi.xlsx"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with MailServer() as s:
-        yield s
-
-
-@pytest.fixture
-def smtp(server, monkeypatch, config):
-    server.clear()
-    monkeypatch.setenv(f"AIRFLOW_CONN_{config.mail['smtp_conn_id'].upper()}", server.airflow_connection())
-    return server
 
 
 def _send(config, ledger, root, now):

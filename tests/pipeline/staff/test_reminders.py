@@ -11,25 +11,11 @@ import pytest
 
 from pipeline.ledger.store import DISTRICT, Ledger
 from tests.helpers import roster_rows
-from tests.mailserver import MailServer, parts_text
+from tests.mailserver import parts_text
 
 ROOT = Path(__file__).resolve().parents[3]
 VN = dt.timezone(dt.timedelta(hours=7))
 RECEIVED = dt.datetime(2023, 4, 20, 9, 0, tzinfo=VN)
-
-
-@pytest.fixture(scope="module")
-def server():
-    with MailServer() as s:
-        yield s
-
-
-@pytest.fixture
-def smtp(server, monkeypatch, config):
-    """The server, empty, and the configured Airflow connection id pointing at it."""
-    server.clear()
-    monkeypatch.setenv(f"AIRFLOW_CONN_{config.mail['smtp_conn_id'].upper()}", server.airflow_connection())
-    return server
 
 
 @pytest.fixture(scope="module")
