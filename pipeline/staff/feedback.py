@@ -130,7 +130,7 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
             if f.severity == ERROR:
                 errors_at.add((ws.title, cell.coordinate))
             cell.fill = PatternFill("solid", fgColor=RED if (ws.title, cell.coordinate) in errors_at else YELLOW)
-            text = f"[{f.severity.upper()}] {f.message}" + (f"\nCách sửa: {f.fix}" if f.fix else "")
+            text = f"[{f.severity.upper()}] {f.message}" + (f"\nCách sửa: {capitalise(f.fix)}" if f.fix else "")
             if cell.comment is not None:
                 text = cell.comment.text + "\n\n" + text
             cell.comment = Comment(plain_text(text), author, width=320, height=160)
@@ -146,8 +146,8 @@ def write_annotated(version: Any, outcome: ValidationOutcome, *, period: Period,
         cell.font = Font(bold=True)
     for i, f in enumerate(outcome.findings):
         where = marked.get(i)
-        sheet.append([_safe(v) for v in (f.severity, f.sheet, f.row, f.column, f.value, f.message, f.fix,
-                                         where[1] if where else None)])
+        sheet.append([_safe(v) for v in (capitalise(f.severity), f.sheet, f.row, f.column, f.value, f.message,
+                                         capitalise(f.fix) if f.fix else f.fix, where[1] if where else None)])
         if where is not None:  # a link to the cell to change, inside the workbook
             link = sheet.cell(sheet.max_row, len(FEEDBACK_HEADERS))
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"{_quoted(where[0])}!{where[1]}",

@@ -89,8 +89,8 @@ def test_annotated_copy_is_the_units_workbook_with_a_list_of_findings_first(conf
     assert [[c.value for c in row] for row in wb["Góp ý"].iter_rows()] == [
         ["Kết quả kiểm tra tệp 22828 ma noi.xlsx (SHA-256 abababababab): 1 lỗi, 1 cảnh báo"] + [None] * 7,
         ["Mức độ", "Sheet", "Dòng", "Cột", "Giá trị", "Vấn đề", "Cách sửa", "Ô cần sửa"],
-        ["lỗi", SHEET_ROSTER, 5, "Số nhân khẩu", "0", "Số nhân khẩu phải từ 1.", "Ghi số người.", "C5"],
-        ["cảnh báo", SHEET_GENERAL, 7, "Người lập biểu", None, "Chưa ghi người lập biểu.", None, "B7"],
+        ["Lỗi", SHEET_ROSTER, 5, "Số nhân khẩu", "0", "Số nhân khẩu phải từ 1.", "Ghi số người.", "C5"],
+        ["Cảnh báo", SHEET_GENERAL, 7, "Người lập biểu", None, "Chưa ghi người lập biểu.", None, "B7"],
     ]
     assert wb["Góp ý"]["A1"].font.b is True
     assert [wb["Góp ý"][c].hyperlink.location for c in ("H3", "H4")] == [
@@ -164,7 +164,7 @@ def test_a_file_that_is_no_workbook_gets_a_list_only(config, tmp_path):
     assert out == tmp_path / "data" / "feedback" / "2023-6T" / "khong-xac-dinh" / "v0-abababab-gop-y.xlsx"
     wb = load_workbook(out)
     assert wb.sheetnames == ["Góp ý"]
-    assert [c.value for c in wb["Góp ý"][3]] == ["lỗi", None, None, None, None, "Tệp không phải Excel.", "Gửi lại.",
+    assert [c.value for c in wb["Góp ý"][3]] == ["Lỗi", None, None, None, None, "Tệp không phải Excel.", "Gửi lại.",
                                                  None]
 
 
