@@ -208,6 +208,14 @@ def data_docs_index_path(period: Period, root: Path) -> Path:
     return data_docs_dir(period, root) / "index.html"
 
 
+def shown_path(path: Path, root: Path) -> str:
+    """``path`` as mails name it: relative to the data root when under it (``feedback/2023-6T/…``), else whole."""
+    try:
+        return str(path.relative_to(data_root(root)))
+    except ValueError:
+        return str(path)
+
+
 def feedback_path(version: Any, period: Period, root: Path) -> Path:
     """``feedback/<period>/<unit or khong-xac-dinh>/v<N>-<sha256[:8]>-gop-y.xlsx`` for a ledger version."""
     unit = version.unit_code or "khong-xac-dinh"

@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from pipeline.synthesis import capitalise
 from pipeline.textvalue import plain_text
 
 SHEET_GENERAL = "Thông tin chung"
@@ -288,15 +289,10 @@ def choice_code(text: str) -> str:
     return m.group(1) if m else text
 
 
-def capitalised(text: str) -> str:
-    """``text`` with its first letter upper-case: "xã Ma Nới" → "Xã Ma Nới", "năm 2023" → "Năm 2023"."""
-    return text[:1].upper() + text[1:]
-
-
 def period_name(label: str, year: int) -> str:
     """A period as the drop-down list names it: the kind's label (``periods:`` in the configuration) and the
     year, capitalised: "6 tháng đầu năm 2023", "Năm 2023"."""
-    return capitalised(f"{label} {year}")
+    return capitalise(f"{label} {year}")
 
 
 RELATIONS = ("Chủ hộ", "Vợ/Chồng", "Con", "Cha/Mẹ", "Ông/Bà", "Cháu", "Khác")

@@ -575,15 +575,18 @@ class Ledger:
             return False
         return True
 
-    def pending_notices(self) -> list[dict[str, Any]]:
-        """Notices not sent yet, oldest first: ``{"id", "version_id", "period", "unit_code", "status", "errors",
-        "warnings", "queued_at"}``."""
+    def _notices(self, where: Any) -> list[dict[str, Any]]:
+        """Notices matching ``where``, oldest first: ``{"id", "version_id", "period", "unit_code", "status",
+        "errors", "warnings", "queued_at", "sent_at", "recipients", "outcome"}`` (times aware)."""
         with self.engine.connect() as c:
-            rows = c.execute(sa.select(notices).where(notices.c.sent_at.is_(None))
-                             .order_by(notices.c.queued_at, notices.c.id)).all()
+            rows = c.execute(sa.select(notices).where(where).order_by(notices.c.queued_at, notices.c.id)).all()
         return [{"id": r.id, "version_id": r.version_id, "period": r.period, "unit_code": r.unit_code,
-                 "status": r.status, "errors": r.errors, "warnings": r.warnings, "queued_at": _aware(r.queued_at)}
-                for r in rows]
+                 "status": r.status, "errors": r.errors, "warnings": r.warnings, "queued_at": _aware(r.queued_at),
+                 "sent_at": _aware(r.sent_at), "recipients": r.recipients, "outcome": r.outcome} for r in rows]
+
+    def pending_notices(self) -> list[dict[str, Any]]:
+        """Notices not sent yet, oldest first (rows as :meth:`_notices`)."""
+        return self._notices(notices.c.sent_at.is_(None))
 
     def claim_notice(self, notice_id: int, *, recipients: int, outcome: str, at: dt.datetime) -> bool:
         """Mark a waiting notice as being sent (or as having no address); False when another run claimed it
@@ -600,14 +603,8 @@ class Ledger:
                                                                                  outcome=None))
 
     def notices(self, period: str) -> list[dict[str, Any]]:
-        """Every notice of ``period``, oldest first, sent or not (as :meth:`pending_notices`, plus ``sent_at``,
-        ``recipients``, ``outcome``)."""
-        with self.engine.connect() as c:
-            rows = c.execute(sa.select(notices).where(notices.c.period == period)
-                             .order_by(notices.c.queued_at, notices.c.id)).all()
-        return [{"id": r.id, "version_id": r.version_id, "period": r.period, "unit_code": r.unit_code,
-                 "status": r.status, "errors": r.errors, "warnings": r.warnings, "queued_at": _aware(r.queued_at),
-                 "sent_at": _aware(r.sent_at), "recipients": r.recipients, "outcome": r.outcome} for r in rows]
+        """Every notice of ``period``, oldest first, sent or not (rows as :meth:`_notices`)."""
+        return self._notices(notices.c.period == period)
 
     def version_by_id(self, version_id: int) -> Version | None:
         """The ledger row with this id, or None."""

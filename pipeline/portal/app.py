@@ -301,10 +301,7 @@ def create_app(workspace: Workspace) -> FastAPI:
                 return _refuse(portal, request, Refused(413, "too_large", (
                     f"Tệp lớn hơn mức cho phép ({fmt.number(portal.max_bytes / 1_048_576)} MB). Xóa ảnh, sheet thừa "
                     "và các dòng trống ở cuối rồi gửi lại.")))
-        try:
-            return await call_next(request)
-        except Refused as exc:
-            return _refuse(portal, request, exc)
+        return await call_next(request)  # a route's Refused is answered by the exception handler below
 
     app.add_middleware(SessionMiddleware, secret_key=session_secret(workspace.root), session_cookie=COOKIE,
                        max_age=minutes * 60, same_site="strict", https_only=bool(portal.settings["secure_cookies"]))

@@ -33,6 +33,7 @@ from pipeline import office_schema as o
 from pipeline.config import Config, ConfigError, Period, load_config
 from pipeline.files import atomic_path
 from pipeline.office_schema import task_text
+from pipeline.synthesis import capitalise
 
 _FONT = "Times New Roman"
 _BOLD = Font(name=_FONT, bold=True, size=12)
@@ -241,7 +242,7 @@ def unit_choices(config: Config, period: Period | None = None) -> list[str]:
     """The commune list as the drop-down shows it, "22828 – Xã Ma Nới" (code – full name, capitalised), in the
     configuration's order; for a period, only the units that exist on its cut-off."""
     units = config.units_on(period.cutoff) if period is not None else config.units
-    return list(dict.fromkeys(schema.choice(u.code, schema.capitalised(u.full_name)) for u in units))
+    return list(dict.fromkeys(schema.choice(u.code, capitalise(u.full_name)) for u in units))
 
 
 def office_choices(config: Config, period: Period | None = None) -> list[str]:
@@ -381,7 +382,7 @@ def _guide_blocks(config: Config, period: Period | None, offices: bool) -> list[
     general = o.SHEET_GENERAL if offices else schema.SHEET_GENERAL
     out: list[tuple[str, Any]] = [
         ("title", "HƯỚNG DẪN ĐIỀN, IN VÀ GỬI MẪU BÁO CÁO"),
-        ("text", f"{schema.capitalised(config.plan['subject'])} — {which}. Mẫu dùng cho "
+        ("text", f"{capitalise(config.plan['subject'])} — {which}. Mẫu dùng cho "
                  + ("các cơ quan, đơn vị" if offices else w["unit_kinds"])
                  + f"; gửi {w['office_short']} tổng hợp."),
         ("heading", "1. Các sheet của mẫu"),

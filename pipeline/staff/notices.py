@@ -21,7 +21,7 @@ from typing import Any
 from pipeline import fmt
 from pipeline.config import Config
 from pipeline.ledger.store import Ledger
-from pipeline.paths import data_root, feedback_path
+from pipeline.paths import feedback_path, shown_path
 from pipeline.staff.mail import Message, Sender, compose
 from pipeline.status import VersionStatus
 from pipeline.synthesis import capitalise
@@ -45,11 +45,6 @@ def notice_message(notice: dict[str, Any], addresses: list[str], *, config: Conf
         raise LookupError(f"version {notice['version_id']} of notice {notice['id']} is not in the ledger")
     period = config.period(notice["period"])
     unit = config.unit_on(notice["unit_code"], period.cutoff) or config.unit(notice["unit_code"])
-    copy = feedback_path(version, period, root)
-    try:
-        shown = str(copy.relative_to(data_root(root)))
-    except ValueError:
-        shown = str(copy)
     received = version.received_at.astimezone(config.timezone)
     context = {
         "words": config.words(period.cutoff),
@@ -57,8 +52,9 @@ def notice_message(notice: dict[str, Any], addresses: list[str], *, config: Conf
         "period_label": f"{period.label} {period.year}", "deadline": fmt.date_admin(period.deadline.date()),
         "version": version.version, "received": f"{received:%H:%M} ngày {fmt.date_admin(received.date())}",
         "on_time": version.on_time, "late": not version.on_time,
-        "passed": notice["status"] == VersionStatus.VALID and notice["errors"] == 0,
-        "errors": notice["errors"], "warnings": notice["warnings"], "feedback_file": shown,
+        "passed": notice["status"] == VersionStatus.VALID,  # valid: no error (warnings allowed)
+        "errors": notice["errors"], "warnings": notice["warnings"],
+        "feedback_file": shown_path(feedback_path(version, period, root), root),
         "portal_url": config.portal.get("public_url", ""),
         "feedback_location": config.mail.get("feedback_location", ""),
     }

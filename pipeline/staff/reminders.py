@@ -26,7 +26,7 @@ from pipeline import fmt
 from pipeline.config import Config, Period, Unit
 from pipeline.ledger.state import unit_states
 from pipeline.ledger.store import DISTRICT, Ledger
-from pipeline.paths import data_root, feedback_path, status_page_path
+from pipeline.paths import feedback_path, shown_path, status_page_path
 from pipeline.staff.mail import Sender, compose
 from pipeline.status import UnitStatus
 from pipeline.synthesis import capitalise
@@ -57,13 +57,6 @@ class Gap:
     feedback_file: str | None = None
 
 
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(data_root(root)))
-    except ValueError:
-        return str(path)
-
-
 def submission_gaps(ledger: Ledger, config: Config, period: Period, root: Path) -> list[Gap]:
     """Required units of ``period`` (those existing at its cut-off) with no valid version in the ledger, in
     configuration order: the units whose state (:func:`pipeline.ledger.state.unit_states`, the one decider the
@@ -78,7 +71,7 @@ def submission_gaps(ledger: Ledger, config: Config, period: Period, root: Path) 
             gaps.append(Gap(state.unit, UnitStatus.MISSING))
         elif state.status == UnitStatus.INVALID:
             gaps.append(Gap(state.unit, UnitStatus.INVALID, shown.version, shown.errors, shown.warnings,
-                            _relative(feedback_path(shown, period, root), root)))
+                            shown_path(feedback_path(shown, period, root), root)))
         else:
             gaps.append(Gap(state.unit, UnitStatus.ERROR, shown.version))
     return gaps
@@ -122,7 +115,7 @@ def _common(config: Config, period: Period, now: dt.datetime, root: Path) -> dic
         "deadline": fmt.date_admin(period.deadline.date()),
         "days_left": (period.deadline.date() - local.date()).days,
         "as_of": f"{local:%H:%M} ngày {fmt.date_admin(local.date())}",
-        "status_page": _relative(status_page_path(period, root), root),
+        "status_page": shown_path(status_page_path(period, root), root),
         "feedback_location": config.mail.get("feedback_location", ""),
     }
 

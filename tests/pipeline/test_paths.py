@@ -85,3 +85,10 @@ def test_version_numbers_start_at_one(config, tmp_path):
 
     with pytest.raises(ValueError):
         paths.version_dir(config.period("2023-6T"), 0, tmp_path)
+
+
+def test_a_path_is_shown_in_mails_relative_to_the_data_root_when_under_it(tmp_path):
+    root = tmp_path / "data"
+    inside = paths.data_root(root) / "feedback" / "2023-6T" / "22828" / "v1-abababab-gop-y.xlsx"
+    assert paths.shown_path(inside, root) == "feedback/2023-6T/22828/v1-abababab-gop-y.xlsx"
+    assert paths.shown_path(tmp_path / "elsewhere.xlsx", root) == str(tmp_path / "elsewhere.xlsx")
