@@ -208,6 +208,9 @@ def data_docs_index_path(period: Period, root: Path) -> Path:
     return data_docs_dir(period, root) / "index.html"
 
 
+UNATTRIBUTED_FOLDER = "khong-xac-dinh"  # feedback/<period>/ folder of the files no unit's code could be read in
+
+
 def shown_path(path: Path, root: Path) -> str:
     """``path`` as mails name it: relative to the data root when under it (``feedback/2023-6T/…``), else whole."""
     try:
@@ -218,7 +221,7 @@ def shown_path(path: Path, root: Path) -> str:
 
 def feedback_path(version: Any, period: Period, root: Path) -> Path:
     """``feedback/<period>/<unit or khong-xac-dinh>/v<N>-<sha256[:8]>-gop-y.xlsx`` for a ledger version."""
-    unit = version.unit_code or "khong-xac-dinh"
+    unit = version.unit_code or UNATTRIBUTED_FOLDER
     number = f"v{version.version}" if version.version else "v0"
     return data_root(root) / "feedback" / period.code / unit / f"{number}-{version.sha256[:8]}-gop-y.xlsx"
 

@@ -11,8 +11,9 @@ from ``templates/portal/`` with every style inline (no script, no outside asset:
   lock, ``received_via`` ``upload``, stamped when the upload ended), and validated outside the lock
   (:func:`pipeline.orchestrator.validate_one`: findings, annotated copy, notice queued), then the period's status
   page and technical view are refreshed. The container limits apply at validation, as for the drop folder.
-* **Who sees what**: a unit account its own unit's versions, findings and annotated copies only (and the files
-  it sent that name no unit); a district account every unit, the period's status page and the technical view.
+* **Who sees what**: a unit account its own unit's versions, findings and annotated copies only (a file it sends
+  in which no unit's code can be read is its own unit's: ``sender_unit``); a district account every unit, the
+  files of no unit, the period's status page and the technical view.
   A request for anything else is refused (403) and recorded (:class:`pipeline.portal.guard.Record`).
 * **Sessions**: a signed cookie (HttpOnly, SameSite=Strict, Secure when ``portal.secure_cookies``) that ends
   after ``portal.session_minutes`` without use, when the account is disabled or its password reset. Every form
@@ -23,6 +24,7 @@ from ``templates/portal/`` with every style inline (no script, no outside asset:
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import hmac
 import logging
@@ -53,7 +55,7 @@ from pipeline.ledger.state import unit_state, unit_states
 from pipeline.ledger.store import Ledger, Version, open_ledger
 from pipeline.ledger.timeliness import deadline, locked_out, policy_from_config
 from pipeline.orchestrator import data_docs_period, status_page_period, validate_one
-from pipeline.paths import data_docs_dir, feedback_path, status_page_path
+from pipeline.paths import UNATTRIBUTED_FOLDER, data_docs_dir, feedback_path, status_page_path
 from pipeline.portal.accounts import DISTRICT, Account, AccountStore, portal_dir
 from pipeline.portal.guard import Record, Throttle
 from pipeline.read.reader import unit_code_only
@@ -67,7 +69,6 @@ TEMPLATES = PROJECT_ROOT / "templates" / "portal"
 ACCEPTED = (".xlsx", ".xlsm", ".xls", ".csv")  # as the drop folder: workbooks, and a household list as CSV
 YEARS_SHOWN = 4  # the periods of this many years up to the current one, those with units, are offered
 COOKIE = "phien_bao_cao"
-UNATTRIBUTED = "khong-xac-dinh"  # the folder of feedback/<period>/ for files of no unit (pipeline.paths.feedback_path)
 
 
 def _environment() -> jinja2.Environment:
@@ -402,11 +403,12 @@ def create_app(workspace: Workspace) -> FastAPI:
         if account.role != DISTRICT:
             return RedirectResponse(f"/ky/{period.code}/don-vi/{account.unit}", status_code=303)
         rows = []
+        counts = collections.Counter(v.unit_code for v in portal.ledger.versions(period.code))  # one query
         for state in unit_states(portal.ledger, portal.config, period, offices=True):
             latest = state.latest
             rows.append({"code": state.unit.code, "name": capitalise(state.unit.full_name),
                          "status": UNIT_LABELS[state.status], "ok": state.status == UnitStatus.VALID,
-                         "versions": len(portal.ledger.versions(period.code, state.unit.code)),
+                         "versions": counts[state.unit.code],
                          "received": portal.local(latest.received_at) if latest else "",
                          "on_time": ("Đúng hạn" if latest.on_time else "Sau hạn") if latest else "",
                          "required": state.unit.required})
@@ -423,13 +425,6 @@ def create_app(workspace: Workspace) -> FastAPI:
                              else f"{due:%H:%M} ngày {fmt.date_admin(due.date())}"),
                 "periods": [(p.code, capitalise(f"{p.label} {p.year}")) for p in portal.periods()]}
 
-    def _unit_versions(account: Account, period: Period, code: str) -> list[Version]:
-        versions = portal.ledger.versions(period.code, code)
-        if account.role != DISTRICT and code == account.unit:  # the files it sent that name no unit
-            versions += [v for v in portal.ledger.versions(period.code, None)
-                         if v.received_via == Arrival.UPLOAD and v.received_by == account.name]
-        return versions
-
     def _allowed(request: Request, account: Account, period: Period, code: str) -> None:
         if not account.may_see(code):
             raise Refused(403, "other_unit", "Tài khoản này không được xem báo cáo của đơn vị khác.")
@@ -441,7 +436,7 @@ def create_app(workspace: Workspace) -> FastAPI:
         account = need_account(request)
         period = portal.period(code)
         _allowed(request, account, period, unit)
-        versions = _unit_versions(account, period, unit)
+        versions = portal.ledger.versions(period.code, unit)  # a unit's uploads are all its own (sender_unit)
         state = unit_state(portal.ledger, portal.config, period, unit)
         policy = policy_from_config(portal.config)
         locked = locked_out(versions, period, policy, portal.ledger.reopenings(period.code))
@@ -463,12 +458,11 @@ def create_app(workspace: Workspace) -> FastAPI:
     def annotated_copy(code: str, unit: str, name: str, request: Request) -> Response:
         account = need_account(request)
         period = portal.period(code)
-        if unit == UNATTRIBUTED:  # files no unit's code could be read in: the district's, or the sender's own
-            candidates = [v for v in portal.ledger.versions(period.code, None)
-                          if account.role == DISTRICT or v.received_by == account.name]
+        if unit == UNATTRIBUTED_FOLDER:  # files of no unit (dropped or received by staff): the district's only
+            candidates = portal.ledger.versions(period.code, None) if account.role == DISTRICT else []
         else:
             _allowed(request, account, period, unit)
-            candidates = _unit_versions(account, period, unit)
+            candidates = portal.ledger.versions(period.code, unit)
         for v in candidates:
             copy = feedback_path(v, period, workspace.root)
             if copy.name == name and copy.is_file():
