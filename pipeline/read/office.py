@@ -30,9 +30,9 @@ from pipeline.read.reader import (
     chosen_code,
     clean_code,
     clean_text,
+    general_codes,
     parse_date,
     parse_whole_number,
-    period_code,
     read_cell,
     read_labelled,
     read_submission,
@@ -82,12 +82,8 @@ def _lookups(config: Config) -> dict[str, dict[str, str]]:
 
 
 def _read_general(ws: Any, sub: OfficeSubmission, config: Config) -> None:
-    def typed(f: schema.Field, cell: Any) -> str:  # the drop-down's "VHTT – name" and period name taken too
-        if f.key == "office_code":
-            return chosen_code(cell).upper()
-        return period_code(clean_code(cell), config) if f.key == "period" else clean_code(cell)
-
-    read_labelled(ws, sub, o.SHEET_GENERAL, o.GENERAL_FIELDS, typed)
+    # the drop-down's "VHTT – name" and the period's name taken too
+    read_labelled(ws, sub, o.SHEET_GENERAL, o.GENERAL_FIELDS, general_codes(config, "office_code", upper=True))
     code = sub.general["office_code"]
     office: Unit | None = config.office(code) if code else None
     listed = ", ".join(f"{u.code} ({u.name})" for u in config.offices)

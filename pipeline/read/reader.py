@@ -471,7 +471,7 @@ def unit_code_only(path: Path, config: Config, *, file_name: str | None = None) 
         if ws is None:
             return None
         read_labelled(ws, sub, office_schema.SHEET_GENERAL, office_schema.GENERAL_FIELDS,
-                      lambda f, cell: chosen_code(cell).upper())
+                      general_codes(config, "office_code", upper=True))
         return sub.general.get("office_code") or None
     _read_general(ws, sub, config)
     return sub.unit_code
@@ -565,17 +565,26 @@ def period_code(text: str, config: Config) -> str:
     return text
 
 
+def general_codes(config: Config, key: str, *, width: int = 0,
+                  upper: bool = False) -> Callable[[schema.Field, Any], str]:
+    """How a general sheet's code cells read (the communes' and the offices' forms): the unit's (``key``:
+    "unit_code" or "office_code") as its drop-down value's code (:func:`chosen_code`, padded to ``width``,
+    upper-case when ``upper``), the period by its name or its code (:func:`period_code`), any other as typed."""
+    def read(f: schema.Field, cell: Any) -> str:
+        if f.key == key:
+            text = chosen_code(cell, width)
+            return text.upper() if upper else text
+        text = clean_code(cell)
+        return period_code(text, config) if f.key == "period" else text
+
+    return read
+
+
 def _read_general(ws: Any, sub: Submission, config: Config) -> None:
     """The general sheet's fields; the unit code and the period also as the form's drop-down values (code – name,
     the period's name). The leader's confirmation rows (:data:`pipeline.schema.CONFIRMATION_FIELDS`) are not data
     and are left unread."""
-    def code(f: schema.Field, cell: Any) -> str:
-        if f.key == "unit_code":
-            return chosen_code(cell, 5)
-        text = clean_code(cell)
-        return period_code(text, config) if f.key == "period" else text
-
-    read_labelled(ws, sub, schema.SHEET_GENERAL, schema.GENERAL_FIELDS, code)
+    read_labelled(ws, sub, schema.SHEET_GENERAL, schema.GENERAL_FIELDS, general_codes(config, "unit_code", width=5))
     _resolve_unit(sub, config)
 
 
